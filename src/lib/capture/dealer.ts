@@ -1,0 +1,179 @@
+/**
+ * The dealer: what Cyrus' notifyd runs once per event (`notify_external`). It reads the notification on
+ * stdin, commits it to the catalog's queue and exits 0, or, when the catalog cannot take it within
+ * `dealer_timeout`, spills it to disk and exits 0. Either way the event is kept.
+ *
+ * Contracts (see ../shared/cyrus/FACTS.md):
+ * - Never writes to stdout: it is notifyd's socket. Logs to syslog or the configured file.
+ * - Accepts and ignores notifyd's argv: `-c CLASS -p PRIO -u USER -m MAILBOX -f`.
+ * - Start-up is on Cyrus' critical path: this module imports only the catalog, the queue and the event
+ *   model. No oclif, no React.
+ */
+import {readSync} from 'node:fs';
+import {openCatalog} from '../catalog/catalog.js';
+import {errorMessage} from '../errors.js';
+import {loadSettings, type Settings} from '../config/settings.js';
+import {createLogger, type Logger} from '../log/logger.js';
+import {Ingester, type Delivery, type DeliverySource, type IngestSummary} from '../queue/ingest.js';
+import {drainSpill, writeSpill, type DrainSummary} from './spill.js';
+
+export interface DealerOptions {
+  catalog?: string | undefined;
+  logFile?: string | undefined;
+  config?: string | undefined;
+  spill?: string | undefined;
+  dealerTimeout?: string | undefined;
+  /** True when notifyd ran us (its argv, or CYRUS_SERVICE=notify). */
+  fromNotifyd: boolean;
+}
+
+/** What happened to one delivery. */
+export type DealOutcome =
+  | {stored: 'catalog'; summary: IngestSummary}
+  | {stored: 'spill'; file: string; reason: string}
+  | {stored: 'nowhere'; reason: string};
+
+/** notifyd's options that carry a value; `-f` carries none. */
+const NOTIFYD_VALUE_OPTIONS = new Set(['-c', '-p', '-u', '-m']);
+const OWN_OPTIONS: Record<string, keyof Omit<DealerOptions, 'fromNotifyd'>> = {
+  '--catalog': 'catalog',
+  '--log-file': 'logFile',
+  '--config': 'config',
+  '--spill': 'spill',
+  '--dealer-timeout': 'dealerTimeout',
+};
+
+/**
+ * Reads the dealer's argv: its own `--catalog`, `--log-file`, `--config`, `--spill`, `--dealer-timeout`
+ * (as `--x value` or `--x=value`), notifyd's `-c -p -u -m -f`, and nothing else matters: unknown words
+ * are ignored, because refusing them would lose the event.
+ */
+export function parseDealerArgv(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): DealerOptions {
+  const options: DealerOptions = {fromNotifyd: env.CYRUS_SERVICE === 'notify'};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (NOTIFYD_VALUE_OPTIONS.has(arg)) {
+      options.fromNotifyd = true;
+      i++;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    const key = OWN_OPTIONS[name];
+    if (key === undefined) continue;
+    if (eq !== -1) options[key] = arg.slice(eq + 1);
+    else options[key] = argv[++i];
+  }
+  return options;
+}
+
+/** Reads fd 0 to end of file. A closed or missing stdin reads as empty. */
+export function readStdin(fd = 0): Buffer {
+  const chunks: Buffer[] = [];
+  const buffer = Buffer.allocUnsafe(64 * 1024);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, buffer, 0, buffer.length, null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        // A non-blocking pipe (inherited from a Node parent): wait for data without spinning.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
+      if (code === 'EOF' || code === 'EBADF') break;
+      throw error;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buffer.subarray(0, n)));
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Stores one delivery: into the catalog if it answers within the bound, else into the spill folder.
+ * Never throws; what went wrong is logged and returned.
+ */
+export async function deal(raw: Uint8Array, options: DealerOptions, env: NodeJS.ProcessEnv = process.env): Promise<DealOutcome> {
+  const receivedAt = Date.now();
+  const source: DeliverySource = options.fromNotifyd ? 'notify_external' : 'stdin';
+  const delivery: Delivery = {raw, receivedAt, source};
+  const {settings, problem} = resolveSettings(options, env);
+  const logger = createLogger({ident: 'bonnie-dealer', file: settings.logFile});
+  try {
+    if (problem !== undefined) logger.log('error', `${problem}; spilling to ${settings.spill}`);
+    const outcome = problem === undefined ? store(settings, delivery, logger) : spill(settings, delivery, problem, logger);
+    return outcome;
+  } finally {
+    await logger.flush();
+  }
+}
+
+function store(settings: Settings, delivery: Delivery, logger: Logger): DealOutcome {
+  let summary: IngestSummary;
+  try {
+    const catalog = openCatalog(settings.catalog, {busyTimeoutMs: settings.dealerTimeoutMs});
+    try {
+      summary = new Ingester(catalog.db).ingest([delivery]);
+    } finally {
+      catalog.close();
+    }
+  } catch (error) {
+    return spill(settings, delivery, errorMessage(error), logger);
+  }
+  if (summary.quarantined > 0) logger.log('warning', `quarantined ${summary.quarantined} notification(s) that are not valid events; see "bonnie status"`);
+  for (const type of summary.unknownTypes) logger.log('warning', `queued an event of unknown type "${type}"`);
+  return {stored: 'catalog', summary};
+}
+
+function spill(settings: Settings, delivery: Delivery, reason: string, logger: Logger): DealOutcome {
+  try {
+    const file = writeSpill(settings.spill, delivery);
+    logger.log('warning', `catalog unavailable (${reason}); notification spilled to ${file}; run "bonnie dealer --drain-spill"`);
+    return {stored: 'spill', file, reason};
+  } catch (error) {
+    // Last resort: the log is the only place left. Keep the bytes there so an administrator can recover them.
+    const payload = Buffer.from(delivery.raw).toString('base64');
+    logger.log('error', `LOST unless recovered from this line: catalog unavailable (${reason}) and spill failed (${errorMessage(error)}); received ${new Date(delivery.receivedAt).toISOString()}; base64 payload: ${payload}`);
+    return {stored: 'nowhere', reason: `${reason}; spill failed: ${errorMessage(error)}`};
+  }
+}
+
+/** Settings for the dealer. A broken configuration must not lose the event: fall back and say why. */
+function resolveSettings(options: DealerOptions, env: NodeJS.ProcessEnv): {settings: Settings; problem?: string} {
+  const flags = {catalog: options.catalog, logFile: options.logFile, spill: options.spill, dealerTimeoutMs: options.dealerTimeout};
+  try {
+    return {settings: loadSettings(flags, env, options.config)};
+  } catch (error) {
+    const settings = loadSettings({catalog: options.catalog, logFile: options.logFile, spill: options.spill}, {...env, BONNIE_CONFIG: '/dev/null', BONNIE_DEALER_TIMEOUT: undefined, BONNIE_MAX_ATTEMPTS: undefined});
+    return {settings, problem: `configuration invalid: ${errorMessage(error)}`};
+  }
+}
+
+/** Entry point of bin/bonnie-dealer. Always resolves to 0: notifyd ignores the status anyway. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  process.umask(0o027);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stderr.write(USAGE);
+    return 0;
+  }
+  const options = parseDealerArgv(argv);
+  const outcome = await deal(readStdin(), options);
+  return outcome.stored === 'nowhere' ? 1 : 0;
+}
+
+const USAGE = `usage: bonnie-dealer [--catalog FILE] [--log-file FILE] [--config FILE] [--spill DIR] [--dealer-timeout 2s]
+Reads Cyrus event notifications (JSON lines) on stdin and commits them to bonnie's queue.
+Set it as notify_external in imapd.conf; it ignores notifyd's -c -p -u -m -f. Writes nothing to stdout.
+`;
+
+/** `bonnie dealer --drain-spill`: moves spilled notifications into the queue, each exactly once. */
+export function drainSpillFolder(settings: Settings): DrainSummary & {spill: string} {
+  const catalog = openCatalog(settings.catalog, {create: true});
+  try {
+    return {spill: settings.spill, ...drainSpill(catalog.db, new Ingester(catalog.db), settings.spill)};
+  } finally {
+    catalog.close();
+  }
+}

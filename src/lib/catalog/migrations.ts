@@ -1,0 +1,23 @@
+/**
+ * Numbered schema migrations, oldest first. Each domain owns its SQL; this list only orders them.
+ * Never edit a released migration: add a new one.
+ */
+import {QUEUE_SCHEMA_V1} from '../queue/schema.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const CATALOG_SCHEMA_V1 = `
+CREATE TABLE schema_migration (
+  version    INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL,
+  applied_at INTEGER NOT NULL -- ms since the epoch
+) STRICT;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [{version: 1, name: 'queue: notifications, jobs, quarantine, spill', sql: CATALOG_SCHEMA_V1 + QUEUE_SCHEMA_V1}];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,0 +1,40 @@
+/**
+ * What every bonnie command shares: the global flags (`--catalog`, `--config`), settings resolution and
+ * the rendering of expected errors (message and hint on stderr, or a JSON error object, and the
+ * documented exit status; never a stack trace).
+ */
+import {Command, Flags} from '@oclif/core';
+import {BonnieError} from '../errors.js';
+import {loadSettings, type SettingFlags, type Settings} from '../config/settings.js';
+
+export abstract class BonnieCommand extends Command {
+  static override enableJsonFlag = true;
+
+  static override baseFlags = {
+    catalog: Flags.string({description: 'Catalog file (overrides BONNIE_CATALOG and the config file).', helpGroup: 'GLOBAL'}),
+    config: Flags.string({description: 'Configuration file (default /etc/bonnie/bonnie.conf, or BONNIE_CONFIG).', helpGroup: 'GLOBAL'}),
+  };
+
+  /** Resolves settings: flags > environment > file > defaults. */
+  protected settings(flags: {catalog?: string | undefined; config?: string | undefined} & SettingFlags): Settings {
+    const {config, ...rest} = flags;
+    return loadSettings(rest, process.env, config);
+  }
+
+  override async init(): Promise<void> {
+    // Catalog, spill and archive files: owner read-write, group read, nobody else.
+    process.umask(0o027);
+    await super.init();
+  }
+
+  override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+    if (!(error instanceof BonnieError)) return super.catch(error);
+    process.exitCode = error.exit;
+    if (this.jsonEnabled()) {
+      this.logJson({error: {code: error.code, message: error.message, hint: error.hint ?? null, exit: error.exit}});
+    } else {
+      process.stderr.write(`bonnie: ${error.message}\n${error.hint === undefined ? '' : `hint: ${error.hint}\n`}`);
+    }
+    return undefined;
+  }
+}

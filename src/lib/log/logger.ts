@@ -1,0 +1,115 @@
+/**
+ * Logging for processes that must never write to stdout (the dealer: stdout is notifyd's socket).
+ * Lines go to a file when one is configured, otherwise to syslog (facility mail, like Cyrus itself).
+ * Nothing is loaded or opened until the first line is logged: a quiet run costs nothing.
+ */
+import {appendFileSync, mkdirSync} from 'node:fs';
+import {dirname} from 'node:path';
+
+export type Level = 'error' | 'warning' | 'info';
+
+export interface Logger {
+  log(level: Level, message: string): void;
+  /** Waits until every line was handed to the file or the syslog socket. */
+  flush(): Promise<void>;
+}
+
+/** RFC 5424 severities. */
+const SEVERITY: Record<Level, number> = {error: 3, warning: 4, info: 6};
+const FACILITY_MAIL = 2;
+const SYSLOG_SOCKETS = ['/dev/log', '/var/run/syslog'];
+
+export function createLogger(options: {ident: string; file?: string | undefined}): Logger {
+  return options.file === undefined ? new SyslogLogger(options.ident) : new FileLogger(options.ident, options.file);
+}
+
+class FileLogger implements Logger {
+  private ready = false;
+  constructor(
+    private readonly ident: string,
+    private readonly file: string,
+  ) {}
+
+  log(level: Level, message: string): void {
+    const line = `${new Date().toISOString()} ${this.ident}[${process.pid}] ${level}: ${oneLine(message)}\n`;
+    try {
+      if (!this.ready) {
+        mkdirSync(dirname(this.file), {recursive: true, mode: 0o750});
+        this.ready = true;
+      }
+      appendFileSync(this.file, line, {mode: 0o640});
+    } catch {
+      // A log we cannot write must not stop the caller from storing events; there is nowhere else to say it.
+    }
+  }
+
+  async flush(): Promise<void> {}
+}
+
+/** Minimal RFC 3164 client over the local unix datagram socket (Node's dgram has no unix sockets). */
+class SyslogLogger implements Logger {
+  private pending: Promise<void>[] = [];
+  private socket: Promise<UnixDgramSocket | undefined> | undefined;
+
+  constructor(private readonly ident: string) {}
+
+  log(level: Level, message: string): void {
+    const priority = FACILITY_MAIL * 8 + SEVERITY[level];
+    const text = Buffer.from(`<${priority}>${rfc3164Date(new Date())} ${this.ident}[${process.pid}]: ${oneLine(message)}`);
+    this.socket ??= openSyslog();
+    this.pending.push(
+      this.socket.then(
+        (socket) =>
+          new Promise<void>((resolve) => {
+            if (socket === undefined) return resolve();
+            socket.send(text, () => resolve());
+          }),
+      ),
+    );
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.pending);
+    this.pending = [];
+    const socket = await this.socket;
+    socket?.close();
+    this.socket = undefined;
+  }
+}
+
+interface UnixDgramSocket {
+  connect(path: string): void;
+  send(buffer: Buffer, callback?: (error?: Error) => void): void;
+  close(): void;
+  connected?: boolean;
+  on(event: string, listener: (...args: unknown[]) => void): void;
+}
+
+async function openSyslog(): Promise<UnixDgramSocket | undefined> {
+  try {
+    const {createRequire} = await import('node:module');
+    const {existsSync} = await import('node:fs');
+    const path = SYSLOG_SOCKETS.find((candidate) => existsSync(candidate));
+    if (path === undefined) return undefined;
+    const unix = createRequire(import.meta.url)('unix-dgram') as {createSocket(type: 'unix_dgram'): UnixDgramSocket};
+    const socket = unix.createSocket('unix_dgram');
+    socket.on('error', () => undefined);
+    socket.connect(path);
+    if (socket.connected) return socket;
+    socket.close();
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function rfc3164Date(date: Date): string {
+  const month = date.toLocaleString('en-US', {month: 'short'});
+  const day = String(date.getDate()).padStart(2, ' ');
+  const time = date.toTimeString().slice(0, 8);
+  return `${month} ${day} ${time}`;
+}
+
+function oneLine(message: string): string {
+  return message.replace(/[\r\n]+/g, ' ');
+}

@@ -1,0 +1,64 @@
+/**
+ * The queue's tables. Times are integers, milliseconds since the epoch (UTC).
+ *
+ * - notification: every accepted notification, raw bytes exactly as received (without the newline that
+ *   framed it), immutable and undeletable (it is evidence). A byte-identical delivery only counts.
+ * - job: processing state of each notification; the only mutable part.
+ * - quarantine: input that is not a valid event, kept with the reason.
+ * - spill_drained: spill files already moved into the queue, so a drain is applied exactly once.
+ */
+export const QUEUE_SCHEMA_V1 = `
+CREATE TABLE notification (
+  id                INTEGER PRIMARY KEY,
+  sha256            BLOB    NOT NULL UNIQUE,
+  raw               BLOB    NOT NULL,
+  received_at       INTEGER NOT NULL,
+  source            TEXT    NOT NULL,
+  spill_file        TEXT,
+  event_type        TEXT    NOT NULL,
+  event_time        TEXT,
+  mailbox_id        TEXT,
+  deliveries        INTEGER NOT NULL DEFAULT 1,
+  last_delivered_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TRIGGER notification_immutable
+BEFORE UPDATE OF id, sha256, raw, received_at, source, spill_file, event_type, event_time, mailbox_id ON notification
+BEGIN SELECT RAISE(ABORT, 'notifications are evidence: they cannot be changed'); END;
+
+CREATE TRIGGER notification_undeletable BEFORE DELETE ON notification
+BEGIN SELECT RAISE(ABORT, 'notifications are evidence: they cannot be deleted'); END;
+
+CREATE TABLE job (
+  notification_id  INTEGER PRIMARY KEY REFERENCES notification (id),
+  state            TEXT    NOT NULL CHECK (state IN ('pending', 'claimed', 'done', 'failed', 'dead')),
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  lease_owner      TEXT,
+  lease_expires_at INTEGER,
+  retry_at         INTEGER,
+  last_error       TEXT,
+  updated_at       INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX job_by_state ON job (state, notification_id);
+
+CREATE TABLE quarantine (
+  id                INTEGER PRIMARY KEY,
+  sha256            BLOB    NOT NULL UNIQUE,
+  raw               BLOB    NOT NULL,
+  received_at       INTEGER NOT NULL,
+  source            TEXT    NOT NULL,
+  spill_file        TEXT,
+  error             TEXT    NOT NULL,
+  deliveries        INTEGER NOT NULL DEFAULT 1,
+  last_delivered_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TRIGGER quarantine_undeletable BEFORE DELETE ON quarantine
+BEGIN SELECT RAISE(ABORT, 'quarantined input is evidence: it cannot be deleted'); END;
+
+CREATE TABLE spill_drained (
+  name       TEXT    PRIMARY KEY,
+  drained_at INTEGER NOT NULL
+) STRICT;
+`;

@@ -1,0 +1,41 @@
+/** Human rendering of {@link Status}; `--json` prints the object itself. */
+import type {Status} from './status.js';
+
+export function renderStatus(status: Status): string {
+  const {queue, spill, catalog} = status;
+  const age = queue.oldestPendingAgeSeconds === null ? '-' : `${formatSeconds(queue.oldestPendingAgeSeconds)} (received ${queue.oldestPendingReceivedAt})`;
+  const rows: Array<[string, string]> = [
+    ['queue.pending', String(queue.pending)],
+    ['queue.claimed', String(queue.claimed)],
+    ['queue.done', String(queue.done)],
+    ['queue.failed', String(queue.failed)],
+    ['queue.dead', String(queue.dead)],
+    ['queue.quarantined', String(queue.quarantined)],
+    ['queue.oldest_pending', age],
+    ['queue.duplicate_deliveries', String(queue.duplicateDeliveries)],
+    ['spill.files', `${spill.files} in ${spill.path}`],
+    ['catalog.path', catalog.path],
+    ['catalog.size', formatBytes(catalog.sizeBytes)],
+    ['catalog.schema', `${catalog.schemaVersion} (this bonnie: ${catalog.latestSchemaVersion})`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+export function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(seconds / 86400)}d${String(Math.floor((seconds % 86400) / 3600)).padStart(2, '0')}h`;
+}

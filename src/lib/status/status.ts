@@ -1,0 +1,52 @@
+/**
+ * `bonnie status`: how full the queue is, what is stuck, what waits in the spill folder.
+ * JSON field names are a contract: add, never rename.
+ */
+import {statSync} from 'node:fs';
+import type {Catalog} from '../catalog/catalog.js';
+import {LATEST_SCHEMA_VERSION} from '../catalog/migrations.js';
+import {listSpill} from '../capture/spill.js';
+import {JOB_STATES, type JobState} from '../queue/jobs.js';
+
+export interface Status {
+  catalog: {path: string; sizeBytes: number; schemaVersion: number; latestSchemaVersion: number};
+  queue: Record<JobState, number> & {
+    quarantined: number;
+    /** Seconds since the oldest pending job was received; null when none is pending. */
+    oldestPendingAgeSeconds: number | null;
+    oldestPendingReceivedAt: string | null;
+    /** Byte-identical repeats received and counted, not stored again. */
+    duplicateDeliveries: number;
+  };
+  spill: {path: string; files: number};
+}
+
+export function readStatus(catalog: Catalog, spillDir: string, now = Date.now()): Status {
+  const {db} = catalog;
+  const byState = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+  for (const row of db.prepare<[], {state: JobState; n: number}>('SELECT state, count(*) AS n FROM job GROUP BY state').all()) byState[row.state] = row.n;
+  const quarantined = db.prepare<[], {n: number}>('SELECT count(*) AS n FROM quarantine').get()?.n ?? 0;
+  const oldest = db
+    .prepare<[], {at: number | null}>(`SELECT min(n.received_at) AS at FROM job j JOIN notification n ON n.id = j.notification_id WHERE j.state = 'pending'`)
+    .get()?.at;
+  const duplicates = db.prepare<[], {n: number | null}>('SELECT sum(deliveries - 1) AS n FROM notification').get()?.n ?? 0;
+  return {
+    catalog: {path: catalog.path, sizeBytes: fileSize(catalog.path) + fileSize(`${catalog.path}-wal`), schemaVersion: catalog.schemaVersion, latestSchemaVersion: LATEST_SCHEMA_VERSION},
+    queue: {
+      ...byState,
+      quarantined,
+      oldestPendingAgeSeconds: oldest == null ? null : Math.max(0, Math.round((now - oldest) / 1000)),
+      oldestPendingReceivedAt: oldest == null ? null : new Date(oldest).toISOString(),
+      duplicateDeliveries: duplicates,
+    },
+    spill: {path: spillDir, files: listSpill(spillDir, now).length},
+  };
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}

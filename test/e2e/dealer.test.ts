@@ -1,0 +1,143 @@
+/**
+ * bin/bonnie-dealer as notifyd runs it: one process per event, notifyd's argv, JSON on stdin.
+ * Requires the build (the test command builds first).
+ */
+import {spawn} from 'node:child_process';
+import {readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import Database from 'better-sqlite3';
+import {beforeEach, describe, expect, it} from 'vitest';
+import {SPECIMENS} from '../helpers/paths.js';
+import {bonnie, dealer, NOTIFYD_ARGV, status} from '../helpers/run.js';
+import {useTempDirs} from '../helpers/tmp.js';
+
+const tempDir = useTempDirs();
+let home: string;
+let catalog: string;
+let env: NodeJS.ProcessEnv;
+
+beforeEach(async () => {
+  home = tempDir();
+  catalog = join(home, 'catalog.db');
+  // The dealer finds its catalog in the environment it inherits from cyrmaster, like in production.
+  env = {BONNIE_CATALOG: catalog, BONNIE_LOG_FILE: join(home, 'dealer.log'), BONNIE_CONFIG: '/dev/null'};
+  const init = await bonnie(['init'], {env});
+  expect(init.code, init.stderr).toBe(0);
+});
+
+const specimens = readdirSync(SPECIMENS).filter((f) => f.endsWith('.json')).sort();
+const typeOf = (file: string) => file.replace(/^\d+-/, '').replace(/\.json$/, '');
+const rows = <T>(sql: string): T[] => {
+  const db = new Database(catalog, {readonly: true});
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+};
+
+describe('bin/bonnie-dealer', () => {
+  it('queues every specimen, in arrival order, and writes nothing to stdout', async () => {
+    for (const file of specimens) {
+      const ran = await dealer(readFileSync(join(SPECIMENS, file)), NOTIFYD_ARGV(typeOf(file)), env);
+      expect(ran.code).toBe(0);
+      expect(ran.stdout).toBe('');
+    }
+    const stored = rows<{event_type: string; raw: Buffer; source: string}>('SELECT event_type, raw, source FROM notification ORDER BY id');
+    expect(stored.map((r) => r.event_type)).toEqual(specimens.map(typeOf));
+    expect(stored.every((r) => r.source === 'notify_external')).toBe(true);
+    expect(stored[44]?.raw.toString()).toBe(readFileSync(join(SPECIMENS, specimens[44] as string), 'utf8').trimEnd());
+    const s = await status(catalog, env);
+    expect(s.queue).toMatchObject({pending: specimens.length, quarantined: 0, dead: 0});
+    expect(s.spill.files).toBe(0);
+  });
+
+  it('commits several JSON lines from one stdin in one go', async () => {
+    const input = specimens.slice(0, 5).map((f) => readFileSync(join(SPECIMENS, f), 'utf8').trimEnd()).join('\n') + '\n';
+    expect((await dealer(input, NOTIFYD_ARGV(), env)).code).toBe(0);
+    expect((await status(catalog, env)).queue.pending).toBe(5);
+  });
+
+  it.each([
+    ['malformed JSON', Buffer.from('{"event":"MessageNew","uri":')],
+    ['empty stdin', Buffer.alloc(0)],
+    ['1 MB of garbage', Buffer.from(Array.from({length: 1 << 20}, (_, i) => (i * 7919) % 251))],
+    ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x65, 0x76, 0x65, 0x6e, 0x74, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d, 0x0a])],
+  ])('quarantines %s, exits 0, and loses nothing else', async (_name, input) => {
+    const good = readFileSync(join(SPECIMENS, specimens[0] as string));
+    expect((await dealer(good, NOTIFYD_ARGV(), env)).code).toBe(0);
+    const ran = await dealer(input, NOTIFYD_ARGV(), env);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe('');
+    const s = await status(catalog, env);
+    expect(s.queue.pending).toBe(1);
+    expect(s.queue.quarantined).toBe(1);
+    const kept = rows<{raw: Buffer; error: string; source: string}>('SELECT raw, error, source FROM quarantine');
+    expect(kept[0]?.raw.equals(input)).toBe(true);
+    expect(kept[0]?.source).toBe('notify_external');
+    expect(readFileSync(join(home, 'dealer.log'), 'utf8')).toMatch(/quarantined/);
+  });
+
+  it('spills when the catalog stays locked past the bound, and the drain queues it exactly once', async () => {
+    const locker = spawn(process.execPath, [
+      '-e',
+      `const D = require(${JSON.stringify(require.resolve('better-sqlite3'))}); const db = new D(${JSON.stringify(catalog)});
+       db.exec('BEGIN EXCLUSIVE'); process.stdout.write('locked\\n'); setTimeout(() => { db.exec('COMMIT'); }, 4000);`,
+    ]);
+    await new Promise<void>((resolve) => locker.stdout.once('data', () => resolve()));
+    const event = readFileSync(join(SPECIMENS, '65-MessageNew.json'));
+    const started = Date.now();
+    const ran = await dealer(event, NOTIFYD_ARGV('MessageNew'), {...env, BONNIE_DEALER_TIMEOUT: '500ms'});
+    const took = Date.now() - started;
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe('');
+    expect(took).toBeLessThan(3500); // gave up at the bound, long before the lock was released
+    const spilled = readdirSync(join(home, 'spill'));
+    expect(spilled).toHaveLength(1);
+    expect(statSync(join(home, 'spill', spilled[0] as string)).mode & 0o777).toBe(0o640);
+    expect(readFileSync(join(home, 'dealer.log'), 'utf8')).toMatch(/spilled to/);
+    await new Promise((resolve) => locker.on('exit', resolve));
+
+    expect((await status(catalog, env)).spill.files).toBe(1);
+    const drain = await bonnie(['dealer', '--drain-spill', '--json'], {env});
+    expect(drain.code, drain.stderr).toBe(0);
+    expect(JSON.parse(drain.stdout)).toMatchObject({mode: 'drain-spill', files: 1, queued: 1});
+    const again = await bonnie(['dealer', '--drain-spill', '--json'], {env});
+    expect(JSON.parse(again.stdout)).toMatchObject({files: 0, queued: 0});
+    const s = await status(catalog, env);
+    expect(s.queue.pending).toBe(1);
+    expect(s.spill.files).toBe(0);
+    expect(rows<{raw: Buffer; source: string}>('SELECT raw, source FROM notification')).toEqual([{raw: event.subarray(0, event.length - 1), source: 'notify_external'}]);
+  });
+
+  it('spills when there is no catalog at all, and drains it later', async () => {
+    const missing = join(home, 'elsewhere', 'catalog.db');
+    const ran = await dealer(readFileSync(join(SPECIMENS, '01-Login.json')), NOTIFYD_ARGV('Login'), {...env, BONNIE_CATALOG: missing});
+    expect(ran.code).toBe(0);
+    expect(readdirSync(join(home, 'elsewhere', 'spill'))).toHaveLength(1);
+    const drain = await bonnie(['dealer', '--drain-spill', '--json', '--catalog', missing], {env});
+    expect(JSON.parse(drain.stdout)).toMatchObject({files: 1, queued: 1});
+  });
+
+  it('spills when the configuration is invalid, and logs why', async () => {
+    const conf = join(home, 'bonnie.conf');
+    writeFileSync(conf, 'catalgo: /nowhere\n');
+    const ran = await dealer(readFileSync(join(SPECIMENS, '01-Login.json')), NOTIFYD_ARGV('Login'), {...env, BONNIE_CONFIG: conf});
+    expect(ran.code).toBe(0);
+    expect(readdirSync(join(home, 'spill'))).toHaveLength(1);
+    expect(readFileSync(join(home, 'dealer.log'), 'utf8')).toMatch(/configuration invalid.*catalgo/);
+  });
+
+  it('stores all of two hundred dealers started at once', async () => {
+    const base = JSON.parse(readFileSync(join(SPECIMENS, '65-MessageNew.json'), 'utf8')) as Record<string, unknown>;
+    const runs = Array.from({length: 200}, (_, i) => dealer(`${JSON.stringify({...base, uri: `imap://imap.lab.test/user.alice;UIDVALIDITY=1795348438/;UID=${i + 1}`})}\n`, NOTIFYD_ARGV('MessageNew'), env));
+    const results = await Promise.all(runs);
+    expect(results.filter((r) => r.code !== 0 || r.stdout !== '')).toEqual([]);
+    const s = await status(catalog, env);
+    // Stored means in the queue, or safe in the spill folder when the bound was hit; then drained.
+    expect(s.queue.pending + s.spill.files).toBe(200);
+    if (s.spill.files > 0) await bonnie(['dealer', '--drain-spill'], {env});
+    expect((await status(catalog, env)).queue.pending).toBe(200);
+    expect(rows<{n: number}>('SELECT count(DISTINCT raw) AS n FROM notification')[0]?.n).toBe(200);
+  }, 300_000);
+});

@@ -1,0 +1,46 @@
+/** Runs the built CLI or dealer as a separate process, the way an administrator or notifyd would. */
+import {spawn} from 'node:child_process';
+import {BIN_DEALER, BIN_RUN} from './paths.js';
+
+export interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Notifyd's argv for one event class (FACTS.md: `-c EVENT -p '' -u '' -m '' -f`). */
+export const NOTIFYD_ARGV = (eventClass = 'EVENT') => ['-c', eventClass, '-p', '', '-u', '', '-m', '', '-f'];
+
+export function run(command: string, args: string[], options: {input?: Uint8Array | string; env?: NodeJS.ProcessEnv; cwd?: string} = {}): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {env: {...process.env, ...options.env}, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe']});
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString()}));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** `bonnie <args>` from bin/run.js (the built CLI). */
+export const bonnie = (args: string[], options: Parameters<typeof run>[2] = {}) => run(process.execPath, [BIN_RUN, ...args], options);
+
+/** bin/bonnie-dealer, as notifyd runs it. */
+export const dealer = (input: Uint8Array | string, args: string[] = NOTIFYD_ARGV(), env: NodeJS.ProcessEnv = {}) =>
+  run(BIN_DEALER, args, {input, env: {CYRUS_SERVICE: 'notify', ...env}});
+
+/** `bonnie status --json` as an object. */
+export async function status(catalog: string, env: NodeJS.ProcessEnv = {}): Promise<StatusJson> {
+  const ran = await bonnie(['status', '--json', '--catalog', catalog], {env});
+  if (ran.code !== 0) throw new Error(`bonnie status failed (${ran.code}): ${ran.stderr}${ran.stdout}`);
+  return JSON.parse(ran.stdout) as StatusJson;
+}
+
+export interface StatusJson {
+  catalog: {path: string; sizeBytes: number; schemaVersion: number; latestSchemaVersion: number};
+  queue: {pending: number; claimed: number; done: number; failed: number; dead: number; quarantined: number; oldestPendingAgeSeconds: number | null; duplicateDeliveries: number};
+  spill: {path: string; files: number};
+}
