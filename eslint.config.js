@@ -16,6 +16,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS helpers (preloaded with node --require).
+    files: ['**/*.cjs'],
+    languageOptions: {sourceType: 'commonjs', globals: {require: 'readonly', module: 'writable', __filename: 'readonly'}},
+    rules: {'@typescript-eslint/no-require-imports': 'off'},
+  },
+  {
     // Commands, scripts, benchmarks and tests talk to the terminal on purpose.
     files: ['src/commands/**', 'scripts/**', 'bench/**', 'test/**', 'bin/**'],
     rules: {'no-console': 'off'},

@@ -141,3 +141,15 @@ describe('bin/bonnie-dealer', () => {
     expect(rows<{n: number}>('SELECT count(DISTINCT raw) AS n FROM notification')[0]?.n).toBe(200);
   }, 300_000);
 });
+
+describe('bin/bonnie-dealer start-up', () => {
+  it('loads only its bundle and the SQLite addon: no oclif, no React', async () => {
+    const record = join(home, 'modules.txt');
+    const preload = new URL('../helpers/record-modules.cjs', import.meta.url).pathname;
+    const ran = await dealer(readFileSync(join(SPECIMENS, '01-Login.json')), NOTIFYD_ARGV('Login'), {...env, NODE_OPTIONS: `--require ${preload}`, RECORD_MODULES_TO: record});
+    expect(ran.code).toBe(0);
+    const loaded = readFileSync(record, 'utf8').split('\n').filter((p) => p !== preload);
+    expect(loaded.map((p) => p.replace(/^.*\/(dist|node_modules)\//, '$1/'))).toEqual(['dist/bonnie-dealer.cjs', 'node_modules/better-sqlite3/build/Release/better_sqlite3.node']);
+    expect((await status(catalog, env)).queue.pending).toBe(1);
+  });
+});
