@@ -3,6 +3,7 @@ import {readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
 import {describe, expect, it} from 'vitest';
+import {LATEST_SCHEMA_VERSION} from '../../src/lib/catalog/migrations.js';
 import {SPECIMENS} from '../helpers/paths.js';
 import {bonnie, NOTIFYD_ARGV, status} from '../helpers/run.js';
 import {useTempDirs} from '../helpers/tmp.js';
@@ -16,7 +17,7 @@ describe('bonnie init', () => {
     const catalog = join(home, 'catalog.db');
     const first = await bonnie(['init', '--catalog', catalog, '--json'], {env: noConfig});
     expect(first.code, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({catalog, created: true, schemaVersion: 1});
+    expect(JSON.parse(first.stdout)).toMatchObject({catalog, created: true, schemaVersion: LATEST_SCHEMA_VERSION});
     expect(statSync(catalog).mode & 0o777).toBe(0o640);
     for (const folder of [home, join(home, 'spill'), join(home, 'archive')]) expect(statSync(folder).mode & 0o777).toBe(0o750);
     const again = await bonnie(['init', '--catalog', catalog, '--json'], {env: noConfig});
@@ -44,7 +45,8 @@ describe('bonnie status', () => {
     expect(s.queue).toMatchObject({pending: 2, claimed: 0, done: 0, failed: 0, dead: 0, quarantined: 1, duplicateDeliveries: 1});
     expect(s.queue.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(0);
     expect(s.spill).toEqual({path: join(catalog, '..', 'spill'), files: 0});
-    expect(s.catalog).toMatchObject({path: catalog, schemaVersion: 1, latestSchemaVersion: 1});
+    expect(s.catalog).toMatchObject({path: catalog, schemaVersion: LATEST_SCHEMA_VERSION, latestSchemaVersion: LATEST_SCHEMA_VERSION});
+    expect(s.gaps).toEqual({open: 0, unscanned: 2, reconcilePending: 0});
     expect(s.catalog.sizeBytes).toBeGreaterThan(0);
 
     const human = await bonnie(['status', '--catalog', catalog], {env: noConfig});

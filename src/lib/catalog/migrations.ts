@@ -2,6 +2,7 @@
  * Numbered schema migrations, oldest first. Each domain owns its SQL; this list only orders them.
  * Never edit a released migration: add a new one.
  */
+import {GAPS_SCHEMA_V2} from '../capture/gaps-schema.js';
 import {QUEUE_SCHEMA_V1} from '../queue/schema.js';
 
 export interface Migration {
@@ -18,6 +19,9 @@ CREATE TABLE schema_migration (
 ) STRICT;
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{version: 1, name: 'queue: notifications, jobs, quarantine, spill', sql: CATALOG_SCHEMA_V1 + QUEUE_SCHEMA_V1}];
+export const MIGRATIONS: readonly Migration[] = [
+  {version: 1, name: 'queue: notifications, jobs, quarantine, spill', sql: CATALOG_SCHEMA_V1 + QUEUE_SCHEMA_V1},
+  {version: 2, name: 'gaps: mailbox counters, gaps, reconcile jobs', sql: GAPS_SCHEMA_V2},
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -19,13 +19,21 @@ export interface Status {
     duplicateDeliveries: number;
   };
   spill: {path: string; files: number};
+  gaps: {
+    /** Holes in the record: events Cyrus never delivered (see `bonnie gaps`). */
+    open: number;
+    /** Notifications the gap detector has not read yet. */
+    unscanned: number;
+    /** Folders waiting for the collector to re-read their state. */
+    reconcilePending: number;
+  };
 }
 
 export function readStatus(catalog: Catalog, spillDir: string, now = Date.now()): Status {
   const {db} = catalog;
   const byState = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
   for (const row of db.prepare<[], {state: JobState; n: number}>('SELECT state, count(*) AS n FROM job GROUP BY state').all()) byState[row.state] = row.n;
-  const quarantined = db.prepare<[], {n: number}>('SELECT count(*) AS n FROM quarantine').get()?.n ?? 0;
+  const quarantined = count(db, 'SELECT count(*) AS n FROM quarantine');
   const oldest = db
     .prepare<[], {at: number | null}>(`SELECT min(n.received_at) AS at FROM job j JOIN notification n ON n.id = j.notification_id WHERE j.state = 'pending'`)
     .get()?.at;
@@ -40,7 +48,16 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now())
       duplicateDeliveries: duplicates,
     },
     spill: {path: spillDir, files: listSpill(spillDir, now).length},
+    gaps: {
+      open: count(db, "SELECT count(*) AS n FROM gap WHERE state = 'open'"),
+      unscanned: count(db, 'SELECT count(*) AS n FROM notification WHERE id > coalesce((SELECT last_notification_id FROM gap_scan WHERE id = 1), 0)'),
+      reconcilePending: count(db, "SELECT count(*) AS n FROM reconcile_job WHERE state IN ('pending', 'claimed')"),
+    },
   };
+}
+
+function count(db: Catalog['db'], sql: string): number {
+  return db.prepare<[], {n: number}>(sql).get()?.n ?? 0;
 }
 
 function fileSize(path: string): number {

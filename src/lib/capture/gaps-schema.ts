@@ -1,0 +1,58 @@
+/**
+ * Tables of gap detection (migration 2). Times are ms since the epoch.
+ *
+ * - mailbox_counter: per folder (by Cyrus' mailboxID), what the events seen so far say about its counters.
+ * - gap: a hole in the record: UIDs that were assigned without an event announcing them, or modseq
+ *   increments that no received event explains (Cyrus drops events over ~21 KB with only a syslog line).
+ * - reconcile_job: a request for the collector to re-read that folder's state; one pending per folder.
+ * - gap_scan: how far the detector has read the notification table.
+ */
+export const GAPS_SCHEMA_V2 = `
+CREATE TABLE mailbox_counter (
+  mailbox_id           TEXT    PRIMARY KEY,
+  mailbox_name         TEXT    NOT NULL,
+  uid_validity         INTEGER,
+  last_modseq          INTEGER,
+  modseq_events_since  INTEGER NOT NULL DEFAULT 0,
+  uids_touched_since   INTEGER NOT NULL DEFAULT 0,
+  highest_uid          INTEGER,
+  last_notification_id INTEGER NOT NULL REFERENCES notification (id)
+) STRICT;
+
+CREATE TABLE gap (
+  id            INTEGER PRIMARY KEY,
+  mailbox_id    TEXT    NOT NULL,
+  mailbox_name  TEXT    NOT NULL,
+  kind          TEXT    NOT NULL CHECK (kind IN ('uid', 'modseq')),
+  range_from    INTEGER NOT NULL,
+  range_to      INTEGER NOT NULL,
+  noticed_at    INTEGER NOT NULL,
+  noticed_by    INTEGER NOT NULL REFERENCES notification (id),
+  state         TEXT    NOT NULL CHECK (state IN ('open', 'closed')),
+  closed_at     INTEGER,
+  closed_reason TEXT,
+  CHECK (range_from <= range_to)
+) STRICT;
+
+CREATE INDEX gap_open_by_mailbox ON gap (mailbox_id) WHERE state = 'open';
+
+CREATE TABLE reconcile_job (
+  id           INTEGER PRIMARY KEY,
+  mailbox_id   TEXT    NOT NULL,
+  mailbox_name TEXT    NOT NULL,
+  gap_id       INTEGER REFERENCES gap (id),
+  reason       TEXT    NOT NULL,
+  state        TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'claimed', 'done', 'failed', 'dead')),
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  last_error   TEXT,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL
+) STRICT;
+
+CREATE UNIQUE INDEX reconcile_one_pending_per_mailbox ON reconcile_job (mailbox_id) WHERE state IN ('pending', 'claimed');
+
+CREATE TABLE gap_scan (
+  id                   INTEGER PRIMARY KEY CHECK (id = 1),
+  last_notification_id INTEGER NOT NULL
+) STRICT;
+`;

@@ -1,0 +1,70 @@
+import {readFileSync, readdirSync} from 'node:fs';
+import {join} from 'node:path';
+import {beforeEach, describe, expect, it} from 'vitest';
+import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
+import {listGaps, scanForGaps} from '../../../src/lib/capture/gaps.js';
+import {Ingester} from '../../../src/lib/queue/ingest.js';
+import {readStatus} from '../../../src/lib/status/status.js';
+import {SPECIMENS} from '../../helpers/paths.js';
+
+const files = readdirSync(SPECIMENS).filter((f) => f.endsWith('.json')).sort();
+const specimen = (number: number) => readFileSync(join(SPECIMENS, files[number - 1] as string));
+const INBOX = '76yzkoa5vpplgcimbgeofaee';
+
+let catalog: Catalog;
+beforeEach(() => {
+  catalog = openCatalog(':memory:', {create: true});
+});
+
+/** Delivers specimens (by their 1-based number) in the given order. */
+function deliver(numbers: number[]): void {
+  new Ingester(catalog.db).ingest(numbers.map((n, i) => ({raw: specimen(n), receivedAt: 1000 + i, source: 'stdin' as const})));
+}
+const all = () => files.map((_, i) => i + 1);
+const reconcile = () => catalog.db.prepare('SELECT mailbox_id, mailbox_name, reason, state FROM reconcile_job').all();
+
+describe('gap detection', () => {
+  it('finds no gap in the complete stream Cyrus sent', () => {
+    deliver(all());
+    expect(scanForGaps(catalog.db)).toEqual({scanned: files.length, opened: 0, closed: 0});
+    expect(listGaps(catalog.db, {includeClosed: true})).toEqual([]);
+  });
+
+  it('notices a lost APPEND from the next UID, and asks the collector to re-read the folder', () => {
+    deliver(all().filter((n) => n !== 17)); // 17: MessageAppend UID 2 to user.alice (e.g. a 30 KB Subject)
+    expect(scanForGaps(catalog.db, 5000)).toMatchObject({opened: 1});
+    const [gap] = listGaps(catalog.db);
+    expect(gap).toMatchObject({mailboxId: INBOX, mailboxName: 'user.alice', kind: 'uid', from: 2, to: 2, state: 'open', noticedAt: new Date(5000).toISOString()});
+    // Revealed by the next APPEND (specimen 19, UID 3).
+    expect(catalog.db.prepare('SELECT event_type FROM notification WHERE id = ?').get(gap?.noticedBy)).toEqual({event_type: 'MessageAppend'});
+    expect(reconcile()).toEqual([{mailbox_id: INBOX, mailbox_name: 'user.alice', reason: 'uid gap 2-2', state: 'pending'}]);
+  });
+
+  it('notices a lost multi-message STORE from the modseq of the next event', () => {
+    deliver(all().filter((n) => n !== 34 && n !== 35)); // STORE 1:3 +FLAGS: only its MailboxModseq arrives
+    scanForGaps(catalog.db);
+    expect(listGaps(catalog.db)).toMatchObject([{mailboxName: 'user.alice', kind: 'modseq', from: 12, to: 14}]);
+  });
+
+  it('closes a UID gap when the missing event arrives late', () => {
+    deliver(all().filter((n) => n !== 17));
+    scanForGaps(catalog.db);
+    deliver([17]);
+    expect(scanForGaps(catalog.db)).toEqual({scanned: 1, opened: 0, closed: 1});
+    expect(listGaps(catalog.db)).toEqual([]);
+    expect(listGaps(catalog.db, {includeClosed: true})).toMatchObject([{state: 'closed', closedReason: 'the missing events arrived late'}]);
+  });
+
+  it('takes the first event of a folder it never saw created as the baseline', () => {
+    deliver([82]); // MessageNew UID 2 into user.alice.Job, whose creation predates the record
+    expect(scanForGaps(catalog.db).opened).toBe(0);
+  });
+
+  it('is incremental, and bonnie status counts open gaps and unscanned notifications', () => {
+    deliver(all().filter((n) => n !== 17));
+    expect(readStatus(catalog, '/nonexistent').gaps).toEqual({open: 0, unscanned: files.length - 1, reconcilePending: 0});
+    scanForGaps(catalog.db);
+    expect(scanForGaps(catalog.db).scanned).toBe(0);
+    expect(readStatus(catalog, '/nonexistent').gaps).toEqual({open: 1, unscanned: 0, reconcilePending: 1});
+  });
+});
