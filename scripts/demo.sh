@@ -5,7 +5,9 @@
 #    bin/bonnie-dealer exactly as notifyd runs it: one process per event, notifyd's argv, JSON on stdin;
 # 3. shows what a dealer does with input that is not an event (quarantined) and with a catalog it cannot
 #    use (spilled, then drained exactly once);
-# 4. shows `bonnie status`.
+# 4. holds back one event, as Cyrus does with events over ~21 KB, and shows `bonnie gaps` noticing the hole
+#    (and closing it when the event turns up late);
+# 5. shows `bonnie status`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f dist/lib/capture/dealer.js ] || npm run build --silent
@@ -17,13 +19,22 @@ bonnie() { node bin/run.js "$@"; }
 
 bonnie init
 echo
-echo "== Feeding $(ls samples/events/*.json | wc -l) sample events through bin/bonnie-dealer (as notifyd would)"
+lost=samples/events/17-MessageAppend.json
+deal() { type=$(basename "$1" .json); type=${type#*-}; ./bin/bonnie-dealer -c "$type" -p '' -u '' -m '' -f < "$1"; }
+echo "== Feeding $(ls samples/events/*.json | wc -l) sample events through bin/bonnie-dealer (as notifyd would),"
+echo "   all but $(basename $lost), which we hold back as Cyrus does with an event over 21 KB"
 start=$(date +%s%N)
 for event in samples/events/*.json; do
-  type=$(basename "$event" .json); type=${type#*-}
-  ./bin/bonnie-dealer -c "$type" -p '' -u '' -m '' -f < "$event"
+  [ "$event" = "$lost" ] || deal "$event"
 done
 echo "   took $(( ($(date +%s%N) - start) / 1000000 )) ms"
+
+echo "== bonnie gaps: the folder's counters reveal the missing event"
+bonnie gaps
+echo "== ... and the gap closes when the event turns up late"
+deal "$lost"
+bonnie gaps --all
+echo
 
 echo "== The same event delivered twice is stored once and counted"
 ./bin/bonnie-dealer -c Login -p '' -u '' -m '' -f < samples/events/01-Login.json

@@ -4,7 +4,8 @@
  * - mailbox_counter: per folder (by Cyrus' mailboxID), what the events seen so far say about its counters.
  * - gap: a hole in the record: UIDs that were assigned without an event announcing them, or modseq
  *   increments that no received event explains (Cyrus drops events over ~21 KB with only a syslog line).
- * - reconcile_job: a request for the collector to re-read that folder's state; one pending per folder.
+ * - reconcile_job: a request for the collector to re-read that folder's state; one pending per folder;
+ *   cancelled when late events close every open gap of the folder before the collector got to it.
  * - gap_scan: how far the detector has read the notification table.
  */
 export const GAPS_SCHEMA_V2 = `
@@ -42,7 +43,7 @@ CREATE TABLE reconcile_job (
   mailbox_name TEXT    NOT NULL,
   gap_id       INTEGER REFERENCES gap (id),
   reason       TEXT    NOT NULL,
-  state        TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'claimed', 'done', 'failed', 'dead')),
+  state        TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'claimed', 'done', 'failed', 'dead', 'cancelled')),
   attempts     INTEGER NOT NULL DEFAULT 0,
   last_error   TEXT,
   created_at   INTEGER NOT NULL,

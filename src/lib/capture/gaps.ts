@@ -162,6 +162,7 @@ function closeUidGaps(s: Statements, mailboxId: string, uids: number[], now: num
     while (to >= from && announced.has(to)) to--;
     if (from > to) {
       s.closeGap.run({id: gap.id, now, reason: 'the missing events arrived late'});
+      s.cancelReconcile.run({mailboxId, now});
       closed++;
     } else if (from !== gap.range_from || to !== gap.range_to) {
       s.shrinkGap.run({id: gap.id, from, to});
@@ -198,6 +199,11 @@ function prepare(db: Db) {
       "SELECT id, range_from, range_to FROM gap WHERE mailbox_id = ? AND state = 'open' AND kind = 'uid'",
     ),
     closeGap: db.prepare<{id: number; now: number; reason: string}>("UPDATE gap SET state = 'closed', closed_at = @now, closed_reason = @reason WHERE id = @id"),
+    cancelReconcile: db.prepare<{mailboxId: string; now: number}>(
+      `UPDATE reconcile_job SET state = 'cancelled', updated_at = @now
+        WHERE mailbox_id = @mailboxId AND state = 'pending'
+          AND NOT EXISTS (SELECT 1 FROM gap WHERE mailbox_id = @mailboxId AND state = 'open')`,
+    ),
     shrinkGap: db.prepare<{id: number; from: number; to: number}>('UPDATE gap SET range_from = @from, range_to = @to WHERE id = @id'),
   };
 }

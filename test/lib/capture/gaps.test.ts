@@ -53,6 +53,7 @@ describe('gap detection', () => {
     expect(scanForGaps(catalog.db)).toEqual({scanned: 1, opened: 0, closed: 1});
     expect(listGaps(catalog.db)).toEqual([]);
     expect(listGaps(catalog.db, {includeClosed: true})).toMatchObject([{state: 'closed', closedReason: 'the missing events arrived late'}]);
+    expect(reconcile()).toMatchObject([{mailbox_id: INBOX, state: 'cancelled'}]);
   });
 
   it('takes the first event of a folder it never saw created as the baseline', () => {
