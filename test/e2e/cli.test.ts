@@ -41,16 +41,18 @@ describe('bonnie status', () => {
       expect(ran.stdout).toBe(''); // under notifyd stdout is its socket
     }
     await bonnie(['dealer', '--catalog', catalog], {env: noConfig, input: 'not an event\n'});
+    await bonnie(['dealer', '--catalog', catalog], {env: noConfig, input: '{"event":"vnd.example.Future"}\n'});
     const s = await status(catalog, noConfig);
-    expect(s.queue).toMatchObject({pending: 2, claimed: 0, done: 0, failed: 0, dead: 0, quarantined: 1, duplicateDeliveries: 1});
+    expect(s.queue).toMatchObject({pending: 3, claimed: 0, done: 0, failed: 0, dead: 0, quarantined: 1, duplicateDeliveries: 1, unknownTypes: {'vnd.example.Future': 1}});
     expect(s.queue.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(0);
     expect(s.spill).toEqual({path: join(catalog, '..', 'spill'), files: 0});
     expect(s.catalog).toMatchObject({path: catalog, schemaVersion: LATEST_SCHEMA_VERSION, latestSchemaVersion: LATEST_SCHEMA_VERSION});
-    expect(s.gaps).toEqual({open: 0, unscanned: 2, reconcilePending: 0});
+    expect(s.gaps).toEqual({open: 0, unscanned: 3, reconcilePending: 0});
     expect(s.catalog.sizeBytes).toBeGreaterThan(0);
 
     const human = await bonnie(['status', '--catalog', catalog], {env: noConfig});
-    expect(human.stdout).toMatch(/^queue\.pending\s+2$/m);
+    expect(human.stdout).toMatch(/^queue\.pending\s+3$/m);
+    expect(human.stdout).toMatch(/^queue\.unknown_types\s+vnd\.example\.Future \(1\)$/m);
     expect(human.stdout).toMatch(/^queue\.quarantined\s+1$/m);
     expect(human.stdout).toMatch(/^spill\.files\s+0 in /m);
   });

@@ -1,5 +1,6 @@
 /** Runs the built CLI or dealer as a separate process, the way an administrator or notifyd would. */
 import {spawn} from 'node:child_process';
+import type {Status} from '../../src/lib/status/status.js';
 import {BIN_DEALER, BIN_RUN} from './paths.js';
 
 export interface Ran {
@@ -39,8 +40,5 @@ export async function status(catalog: string, env: NodeJS.ProcessEnv = {}): Prom
   return JSON.parse(ran.stdout) as StatusJson;
 }
 
-export interface StatusJson {
-  catalog: {path: string; sizeBytes: number; schemaVersion: number; latestSchemaVersion: number};
-  queue: {pending: number; claimed: number; done: number; failed: number; dead: number; quarantined: number; oldestPendingAgeSeconds: number | null; duplicateDeliveries: number};
-  spill: {path: string; files: number};
-}
+/** What `bonnie status --json` prints. */
+export type StatusJson = Status;

@@ -13,6 +13,7 @@ export function renderStatus(status: Status): string {
     ['queue.quarantined', String(queue.quarantined)],
     ['queue.oldest_pending', age],
     ['queue.duplicate_deliveries', String(queue.duplicateDeliveries)],
+    ['queue.unknown_types', Object.entries(queue.unknownTypes).map(([type, n]) => `${type} (${n})`).join(', ') || '-'],
     ['spill.files', `${spill.files} in ${spill.path}`],
     ['gaps.open', String(status.gaps.open)],
     ['gaps.unscanned', String(status.gaps.unscanned)],

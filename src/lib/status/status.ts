@@ -6,6 +6,7 @@ import {statSync} from 'node:fs';
 import type {Catalog} from '../catalog/catalog.js';
 import {LATEST_SCHEMA_VERSION} from '../catalog/migrations.js';
 import {listSpill} from '../capture/spill.js';
+import {EVENT_TYPES} from '../event/types.js';
 import {JOB_STATES, type JobState} from '../queue/jobs.js';
 
 export interface Status {
@@ -17,6 +18,8 @@ export interface Status {
     oldestPendingReceivedAt: string | null;
     /** Byte-identical repeats received and counted, not stored again. */
     duplicateDeliveries: number;
+    /** Events whose type bonnie does not know (kept and queued), by type. */
+    unknownTypes: Record<string, number>;
   };
   spill: {path: string; files: number};
   gaps: {
@@ -37,6 +40,13 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now())
   const oldest = db
     .prepare<[], {at: number | null}>(`SELECT min(n.received_at) AS at FROM job j JOIN notification n ON n.id = j.notification_id WHERE j.state = 'pending'`)
     .get()?.at;
+  const known = EVENT_TYPES.map(() => '?').join(', ');
+  const unknownTypes = Object.fromEntries(
+    db
+      .prepare<string[], {type: string; n: number}>(`SELECT event_type AS type, count(*) AS n FROM notification WHERE event_type NOT IN (${known}) GROUP BY event_type ORDER BY event_type`)
+      .all(...EVENT_TYPES)
+      .map((r) => [r.type, r.n]),
+  );
   const duplicates = db.prepare<[], {n: number | null}>('SELECT sum(deliveries - 1) AS n FROM notification').get()?.n ?? 0;
   return {
     catalog: {path: catalog.path, sizeBytes: fileSize(catalog.path) + fileSize(`${catalog.path}-wal`), schemaVersion: catalog.schemaVersion, latestSchemaVersion: LATEST_SCHEMA_VERSION},
@@ -46,6 +56,7 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now())
       oldestPendingAgeSeconds: oldest == null ? null : Math.max(0, Math.round((now - oldest) / 1000)),
       oldestPendingReceivedAt: oldest == null ? null : new Date(oldest).toISOString(),
       duplicateDeliveries: duplicates,
+      unknownTypes,
     },
     spill: {path: spillDir, files: listSpill(spillDir, now).length},
     gaps: {
