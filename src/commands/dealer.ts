@@ -1,12 +1,13 @@
 import {Flags} from '@oclif/core';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {deal, drainSpillFolder, readStdin, type DealOutcome} from '../lib/capture/dealer.js';
+import {runNotifyListener, type ListenerProgress} from '../lib/capture/listen.js';
 import type {DrainSummary} from '../lib/capture/spill.js';
 
 type Result = ({mode: 'deal'} & DealOutcome) | ({mode: 'drain-spill'} & DrainSummary & {spill: string});
 
 export default class DealerCommand extends BonnieCommand {
-  static override summary = 'Commit Cyrus event notifications from stdin to the queue (what notifyd runs).';
+  static override summary = 'Commit Cyrus event notifications to the queue: from stdin (what notifyd runs), or from the notify socket.';
   static override description = `Reads one or more notifications (JSON lines) on stdin and commits them to the catalog's queue in one
 transaction. When the catalog cannot be written within --dealer-timeout (locked, read-only, missing, disk
 full), the input is written to the spill folder instead. Either way nothing is lost and nothing is written to
@@ -15,13 +16,26 @@ stdout, which under notifyd is its socket. Logs go to syslog (facility mail) or 
 Cyrus should run the lighter bin/bonnie-dealer, which shares this code without loading the CLI framework:
   notify_external: /usr/lib/node_modules/bonnie/bin/bonnie-dealer
 
-With --drain-spill, moves spilled notifications into the queue, each exactly once, and reports what it did.`;
+With --drain-spill, moves spilled notifications into the queue, each exactly once, and reports what it did.
+
+With --listen, runs as a daemon in place of notifyd: binds Cyrus' notifysocket (a unix datagram socket, mode
+0660, group --socket-group) and commits the notifications it receives in batches (500 datagrams or 50 ms,
+whichever comes first), so Cyrus needs no process per event. Remove the notify line from SERVICES in
+cyrus.conf first, so that cyrmaster does not bind the socket itself. Datagrams that are not valid events are
+quarantined whole; batches the catalog cannot take are spilled. SIGTERM or SIGINT: the socket file is removed,
+what was received is committed, and it exits 0. Logs go to syslog or --log-file; with --json, stdout carries
+JSON Lines whose "type" is listening, progress (counters, every minute when they changed),
+catalog-unavailable, catalog-available or stopped (final counters).`;
   static override examples = [
     'printf \'%s\\n\' "$EVENT_JSON" | <%= config.bin %> <%= command.id %> --catalog ./demo/catalog.db',
     '<%= config.bin %> <%= command.id %> --drain-spill',
+    '<%= config.bin %> <%= command.id %> --listen /run/cyrus/socket/notify',
+    '<%= config.bin %> <%= command.id %> --listen ./notify.sock --socket-group 1000 --catalog ./demo/catalog.db --json',
   ];
   static override flags = {
-    'drain-spill': Flags.boolean({description: 'Move spilled notifications into the queue, then exit.'}),
+    'drain-spill': Flags.boolean({description: 'Move spilled notifications into the queue, then exit.', exclusive: ['listen']}),
+    listen: Flags.string({helpValue: 'path', description: 'Bind this unix datagram socket (imapd.conf\'s notifysocket) in place of notifyd and commit what arrives, until SIGTERM.'}),
+    'socket-group': Flags.string({helpValue: 'group', description: 'Group given write access to the --listen socket, by name or number (default: mail).', dependsOn: ['listen']}),
     'log-file': Flags.string({description: 'Log to this file instead of syslog.'}),
     spill: Flags.string({description: 'Spill folder (default: "spill" beside the catalog).'}),
     'dealer-timeout': Flags.string({description: 'How long to wait for a locked catalog before spilling (e.g. 2s, 500ms).'}),
@@ -33,8 +47,29 @@ With --drain-spill, moves spilled notifications into the queue, each exactly onc
     f: Flags.boolean({char: 'f', hidden: true}),
   };
 
-  async run(): Promise<Result> {
+  async run(): Promise<Result | undefined> {
     const {flags} = await this.parse(DealerCommand);
+    if (flags.listen !== undefined) {
+      const settings = this.settings({catalog: flags.catalog, config: flags.config, spill: flags.spill, logFile: flags['log-file'], dealerTimeoutMs: flags['dealer-timeout']});
+      const json = this.jsonEnabled();
+      // A long-running command: JSON Lines on stdout with --json (printed here, so run() returns nothing
+      // for oclif to print), otherwise one line on stderr when it starts and one when it stops.
+      const report = (progress: ListenerProgress) => {
+        if (json) process.stdout.write(`${JSON.stringify(progress)}\n`);
+        else if (progress.type === 'listening') this.logToStderr(`bonnie: listening on ${progress.socket}, committing to ${progress.catalog}; SIGTERM or Ctrl-C stops`);
+        else if (progress.type === 'stopped') this.logToStderr(`bonnie: stopped: received ${progress.received}, committed ${progress.committed} in ${progress.batches} transaction(s) (${progress.queued} queued, ${progress.duplicates} duplicate(s), ${progress.quarantined} quarantined), spilled ${progress.spilled}, lost ${progress.lost}`);
+      };
+      await runNotifyListener({
+        socket: flags.listen,
+        socketGroup: flags['socket-group'],
+        catalog: settings.catalog,
+        spill: settings.spill,
+        logFile: settings.logFile,
+        busyTimeoutMs: settings.dealerTimeoutMs,
+        onProgress: report,
+      });
+      return undefined;
+    }
     if (flags['drain-spill']) {
       const summary = drainSpillFolder(this.settings({catalog: flags.catalog, config: flags.config, spill: flags.spill}));
       if (!this.jsonEnabled()) {

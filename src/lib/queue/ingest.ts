@@ -26,6 +26,11 @@ export interface Delivery {
   source: DeliverySource;
   /** Name of the spill file they were recovered from, if any. */
   spillFile?: string;
+  /**
+   * Set by a producer that already knows these bytes are not an event (the socket dealer, for a datagram
+   * it cannot decode): the delivery is quarantined whole with this reason, without being parsed.
+   */
+  rejected?: string;
 }
 
 export interface IngestSummary {
@@ -67,9 +72,10 @@ function isBlank(bytes: Uint8Array): boolean {
 }
 
 /** What one line is: an event to queue, or input to quarantine. */
-type Verdict = {ok: true; type: string; known: boolean; time: string | undefined; mailboxId: string | undefined} | {ok: false; error: string};
+export type Verdict = {ok: true; type: string; known: boolean; time: string | undefined; mailboxId: string | undefined} | {ok: false; error: string};
 
-function judge(line: Uint8Array): Verdict {
+/** Judges one line (no newline) the way the ingester does: UTF-8, JSON, an event name. */
+export function judge(line: Uint8Array): Verdict {
   let text: string;
   try {
     text = utf8.decode(line);
@@ -119,6 +125,11 @@ export class Ingester {
   }
 
   private ingestOne(delivery: Delivery, summary: IngestSummary): void {
+    if (delivery.rejected !== undefined) {
+      this.quarantine(delivery, delivery.rejected);
+      summary.quarantined++;
+      return;
+    }
     const lines = splitLines(delivery.raw);
     if (lines.length === 0) {
       this.quarantine(delivery, delivery.raw.length === 0 ? 'empty input' : 'input holds only blank lines');

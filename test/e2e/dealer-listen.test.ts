@@ -1,0 +1,134 @@
+/**
+ * `bonnie dealer --listen` as an administrator (or systemd) runs it: the built CLI as a separate process,
+ * bound to a socket in a temporary folder, fed datagrams laid out byte for byte as Cyrus' notify() builds
+ * them, stopped with SIGTERM. Requires the build (the test command builds first).
+ */
+import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process';
+import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs';
+import {join} from 'node:path';
+import Database from 'better-sqlite3';
+import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {createNotifySender} from '../../src/lib/capture/listen-socket.js';
+import {BIN_RUN, SPECIMENS} from '../helpers/paths.js';
+import {bonnie, status} from '../helpers/run.js';
+import {useTempDirs} from '../helpers/tmp.js';
+
+const tempDir = useTempDirs();
+let home: string;
+let catalog: string;
+let socket: string;
+let env: NodeJS.ProcessEnv;
+const children: ChildProcessWithoutNullStreams[] = [];
+
+beforeEach(async () => {
+  home = tempDir();
+  catalog = join(home, 'catalog.db');
+  socket = join(home, 'notify');
+  env = {BONNIE_LOG_FILE: join(home, 'dealer.log'), BONNIE_CONFIG: '/dev/null'};
+  const init = await bonnie(['init', '--catalog', catalog], {env});
+  expect(init.code, init.stderr).toBe(0);
+});
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+const specimens = readdirSync(SPECIMENS).filter((f) => f.endsWith('.json')).sort();
+/** The event as mboxevent_notify() passes it to notify(): notify_external's stdin without the newline. */
+const eventJson = (file: string) => readFileSync(join(SPECIMENS, file), 'utf8').trimEnd();
+
+/**
+ * What imap/notify.c's notify() sends for an event with `event_notifier: external`: method, class,
+ * priority, user, mailbox, nopt, message, each followed by a NUL (add_arg), no options, no file name.
+ */
+const cyrusDatagram = (json: string) => Buffer.concat(['external', 'EVENT', '', '', '', '0', json].map((field) => Buffer.from(`${field}\0`)));
+
+interface Daemon {
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>;
+}
+
+/** Starts `bonnie dealer --listen` and resolves once the socket file is there (or the process ended). */
+async function startDaemon(args: string[]): Promise<Daemon> {
+  const child = spawn(process.execPath, [BIN_RUN, 'dealer', '--listen', socket, '--catalog', catalog, ...args], {env: {...process.env, ...env}});
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.on('close', (code, signal) => resolve({code, signal})));
+  let ended = false;
+  void exited.then(() => (ended = true));
+  const deadline = Date.now() + 30_000;
+  while (!ended && !existsSync(socket)) {
+    if (Date.now() > deadline) throw new Error(`the daemon did not bind ${socket}: ${err}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return {child, stdout: () => out, stderr: () => err, exited};
+}
+
+const rows = <T>(sql: string): T[] => {
+  const db = new Database(catalog, {readonly: true});
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+};
+
+describe('bonnie dealer --listen', () => {
+  it('commits every specimen sent as Cyrus sends it, in order, and on SIGTERM exits 0 and removes the socket', async () => {
+    const daemon = await startDaemon(['--json']);
+    expect(statSync(socket).mode & 0o777).toBe(0o660);
+    const sender = createNotifySender(socket);
+    try {
+      for (const file of specimens) await sender.send(cyrusDatagram(eventJson(file)));
+    } finally {
+      sender.close();
+    }
+    daemon.child.kill('SIGTERM');
+    const {code} = await daemon.exited;
+    expect(code, daemon.stderr()).toBe(0);
+    expect(existsSync(socket)).toBe(false);
+
+    const stored = rows<{raw: Buffer; source: string; event_type: string}>('SELECT raw, source, event_type FROM notification ORDER BY id');
+    expect(stored.map((r) => r.raw.toString())).toEqual(specimens.map(eventJson));
+    expect(new Set(stored.map((r) => r.source))).toEqual(new Set(['notify_socket']));
+    expect((await status(catalog, env)).queue).toMatchObject({pending: specimens.length, quarantined: 0});
+
+    // JSON Lines: one object per line, `listening` first and `stopped` with the final counters last.
+    const lines = daemon.stdout().trimEnd().split('\n').map((line) => JSON.parse(line) as {type: string});
+    expect(lines[0]).toMatchObject({type: 'listening', socket, catalog, socketMode: '0660'});
+    expect(lines.at(-1)).toEqual({type: 'stopped', received: specimens.length, committed: specimens.length, queued: specimens.length, duplicates: 0, quarantined: 0, spilled: 0, lost: 0, batches: expect.any(Number)});
+    expect(readFileSync(join(home, 'dealer.log'), 'utf8')).toMatch(/stopped: received 96; committed 96/);
+  });
+
+  it('stores a notification that notify_external already delivered only once', async () => {
+    const event = readFileSync(join(SPECIMENS, '01-Login.json'));
+    const viaStdin = await bonnie(['dealer', '--catalog', catalog], {env, input: event});
+    expect(viaStdin.code, viaStdin.stderr).toBe(0);
+    const daemon = await startDaemon([]);
+    const sender = createNotifySender(socket);
+    await sender.send(cyrusDatagram(eventJson('01-Login.json')));
+    sender.close();
+    daemon.child.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
+    expect(rows('SELECT deliveries FROM notification')).toEqual([{deliveries: 2}]);
+  });
+
+  it('refuses to start on a socket another listener is alive on; says so on stderr, quietly on stdout', async () => {
+    const first = await startDaemon([]);
+    const second = await bonnie(['dealer', '--listen', socket, '--catalog', catalog], {env});
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/another process is listening on .*notify\nhint: Stop it first/);
+    expect(existsSync(socket)).toBe(true);
+
+    first.child.kill('SIGINT');
+    expect((await first.exited).code).toBe(0);
+    expect(first.stdout()).toBe('');
+    expect(first.stderr()).toMatch(/listening on .*notify[\s\S]*stopped: received 0/);
+    expect(existsSync(socket)).toBe(false);
+  });
+});
