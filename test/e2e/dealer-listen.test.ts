@@ -8,7 +8,7 @@ import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {createNotifySender} from '../../src/lib/capture/listen-socket.js';
+import {createNotifySender} from '../../src/lib/capture/notify-sender.js';
 import {BIN_RUN, SPECIMENS} from '../helpers/paths.js';
 import {bonnie, status} from '../helpers/run.js';
 import {useTempDirs} from '../helpers/tmp.js';
@@ -50,7 +50,7 @@ interface Daemon {
   exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>;
 }
 
-/** Starts `bonnie dealer --listen` and resolves once the socket file is there (or the process ended). */
+/** Starts `bonnie dealer --listen` and resolves once it listens (or the process ended). */
 async function startDaemon(args: string[]): Promise<Daemon> {
   const child = spawn(process.execPath, [BIN_RUN, 'dealer', '--listen', socket, '--catalog', catalog, ...args], {env: {...process.env, ...env}});
   children.push(child);
@@ -62,7 +62,8 @@ async function startDaemon(args: string[]): Promise<Daemon> {
   let ended = false;
   void exited.then(() => (ended = true));
   const deadline = Date.now() + 30_000;
-  while (!ended && !existsSync(socket)) {
+  // Ready once it says so (stderr, or the `listening` JSON line): the file alone appears before chmod/chown.
+  while (!ended && !/listening on|"type":"listening"/.test(err + out)) {
     if (Date.now() > deadline) throw new Error(`the daemon did not bind ${socket}: ${err}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -101,8 +102,27 @@ describe('bonnie dealer --listen', () => {
     // JSON Lines: one object per line, `listening` first and `stopped` with the final counters last.
     const lines = daemon.stdout().trimEnd().split('\n').map((line) => JSON.parse(line) as {type: string});
     expect(lines[0]).toMatchObject({type: 'listening', socket, catalog, socketMode: '0660'});
-    expect(lines.at(-1)).toEqual({type: 'stopped', received: specimens.length, committed: specimens.length, queued: specimens.length, duplicates: 0, quarantined: 0, spilled: 0, lost: 0, batches: expect.any(Number)});
+    expect(lines.at(-1)).toEqual({type: 'stopped', received: specimens.length, committed: specimens.length, queued: specimens.length, duplicates: 0, quarantined: 0, spilled: 0, lost: 0, batches: expect.any(Number), gaps: 0});
     expect(readFileSync(join(home, 'dealer.log'), 'utf8')).toMatch(/stopped: received 96; committed 96/);
+    expect((await status(catalog, env)).gaps).toEqual({open: 0, unscanned: 0, reconcilePending: 0});
+  });
+
+  it('notices an event Cyrus did not deliver, and says so in status', async () => {
+    const daemon = await startDaemon(['--json']);
+    const sender = createNotifySender(socket);
+    try {
+      // 17 is the APPEND of UID 2 to user.alice: as if its Subject had made it too large for Cyrus to send.
+      for (const file of specimens.filter((f) => !f.startsWith('17-'))) await sender.send(cyrusDatagram(eventJson(file)));
+    } finally {
+      sender.close();
+    }
+    daemon.child.kill('SIGTERM');
+    expect((await daemon.exited).code, daemon.stderr()).toBe(0);
+    const lines = daemon.stdout().trimEnd().split('\n').map((line) => JSON.parse(line) as {type: string});
+    expect(lines.at(-1)).toMatchObject({type: 'stopped', received: specimens.length - 1, gaps: 1});
+    expect((await status(catalog, env)).gaps).toEqual({open: 1, unscanned: 0, reconcilePending: 1});
+    const gaps = JSON.parse((await bonnie(['gaps', '--no-scan', '--json', '--catalog', catalog], {env})).stdout) as {gaps: unknown[]};
+    expect(gaps.gaps).toMatchObject([{mailboxName: 'user.alice', kind: 'uid', from: 2, to: 2, state: 'open'}]);
   });
 
   it('stores a notification that notify_external already delivered only once', async () => {

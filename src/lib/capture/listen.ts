@@ -29,21 +29,24 @@
  * When the socket file is missing or nobody is bound to it, sendto() fails (ENOENT, ECONNREFUSED):
  * Cyrus logs `NOTIFY(EVENT): unable to sendto() socket` and the event is lost; it never retries.
  */
-import {execFileSync} from 'node:child_process';
-import {chmodSync, chownSync, lstatSync, readFileSync, statSync, unlinkSync} from 'node:fs';
+import {lstatSync, statSync, unlinkSync} from 'node:fs';
 import {resolve} from 'node:path';
 import {openCatalog, type Catalog} from '../catalog/catalog.js';
-import {BonnieError, EXIT, errorMessage} from '../errors.js';
+import {errorMessage} from '../errors.js';
 import {createLogger, type Logger} from '../log/logger.js';
 import {Ingester, judge, splitLines, type Delivery, type IngestSummary} from '../queue/ingest.js';
 import {decodeNotifyDatagram} from './datagram.js';
-import {createUnixDgramSocket, describeSocketError, errnoOf, socketCall, type UnixDgramSocket} from './listen-socket.js';
+import {scanForGaps} from './gaps.js';
+import {describeSocketError, type UnixDgramSocket} from '../system/unix-dgram.js';
+import {bindSocket, maxDgramQueue, removeIfPresent, restrictSocket, SOCKET_MODE} from './notify-socket.js';
 import {writeSpill} from './spill.js';
 
 /** A batch is committed once it holds this many datagrams. */
 export const BATCH_MAX_DATAGRAMS = 500;
 /** ...or this long after its first datagram arrived, whichever comes first. */
 export const BATCH_MAX_DELAY_MS = 50;
+/** The gap detector reads what was committed at most this often (and once more at stop). */
+export const GAP_SCAN_INTERVAL_MS = 1000;
 /** Counters are logged (and emitted as `progress`) this often, when they changed. */
 export const STATS_INTERVAL_MS = 60 * 1000;
 /** After a failed commit, batches go straight to the spill folder for this long before the catalog is tried again. */
@@ -52,13 +55,6 @@ export const CATALOG_RETRY_MS = 5 * 1000;
 export const SHUTDOWN_QUIET_MS = 50;
 /** ...or after this long in all. */
 export const SHUTDOWN_DRAIN_MAX_MS = 2 * 1000;
-/** Owner and group (Cyrus) may write; nobody else. */
-export const SOCKET_MODE = 0o660;
-/** The group Debian's Cyrus runs as. */
-export const DEFAULT_SOCKET_GROUP = 'mail';
-/** sockaddr_un.sun_path holds 108 bytes with the terminating NUL; unix-dgram cuts longer paths silently. */
-const MAX_SOCKET_PATH_BYTES = 107;
-const MAX_DGRAM_QLEN_FILE = '/proc/sys/net/unix/max_dgram_qlen';
 const EVENT_CLASS = 'EVENT';
 const MAX_PROBLEMS_SHOWN = 5;
 
@@ -99,6 +95,8 @@ export interface ListenerCounters {
   lost: number;
   /** Transactions committed. */
   batches: number;
+  /** Gaps (events Cyrus never delivered) the detector found in what was committed. */
+  gaps: number;
 }
 
 /** JSON Lines of `bonnie dealer --listen --json`, one object per line, told apart by `type`. */
@@ -137,7 +135,8 @@ export function deliveryFromDatagram(bytes: Uint8Array, receivedAt: number): Del
 
 /** A bound notify socket committing what it receives. Create with {@link NotifyListener.open}. */
 export class NotifyListener {
-  private readonly counts: ListenerCounters = {received: 0, committed: 0, queued: 0, duplicates: 0, quarantined: 0, spilled: 0, lost: 0, batches: 0};
+  private readonly counts: ListenerCounters = {received: 0, committed: 0, queued: 0, duplicates: 0, quarantined: 0, spilled: 0, lost: 0, batches: 0, gaps: 0};
+  private lastGapScan = 0;
   private pending: Delivery[] = [];
   private batchTimer: NodeJS.Timeout | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
@@ -236,6 +235,7 @@ export class NotifyListener {
     }
     this.socket?.handle.close();
     this.commitPending();
+    this.scanGaps(Date.now());
     clearInterval(this.statsTimer);
     this.disconnect();
     const counters = this.counters;
@@ -269,6 +269,7 @@ export class NotifyListener {
         this.counts.duplicates += summary.duplicates;
         this.counts.quarantined += summary.quarantined;
         this.reportCommitted(summary, batch);
+        if (now - this.lastGapScan >= GAP_SCAN_INTERVAL_MS) this.scanGaps(now);
         return;
       } catch (error) {
         this.disconnect();
@@ -276,6 +277,19 @@ export class NotifyListener {
       }
     }
     this.spillBatch(batch);
+  }
+
+  /** Runs the gap detector over what was committed; a failure is logged, never fatal to capture. */
+  private scanGaps(now: number): void {
+    this.lastGapScan = now;
+    if (this.catalog === undefined) return;
+    try {
+      const found = scanForGaps(this.catalog.db, now).opened;
+      this.counts.gaps += found;
+      if (found > 0) this.logger.log('warning', `${found} gap(s) in the record: events Cyrus did not deliver; see "bonnie gaps"`);
+    } catch (error) {
+      this.logger.log('warning', `gap detection failed (${errorMessage(error)}); "bonnie gaps" will catch up`);
+    }
   }
 
   /** The open connection's ingester; opens the catalog unless it failed less than catalogRetryMs ago. */
@@ -394,140 +408,5 @@ export async function runNotifyListener(options: ListenerOptions, signals: reado
 }
 
 function describeCounters(c: ListenerCounters): string {
-  return `received ${c.received}; committed ${c.committed} in ${c.batches} transaction(s): ${c.queued} queued, ${c.duplicates} duplicate(s), ${c.quarantined} quarantined; spilled ${c.spilled}; lost ${c.lost}`;
-}
-
-/** Binds a fresh socket at `path`, after removing a stale socket file there. */
-function bindSocket(path: string, onMessage: (bytes: Buffer) => void): UnixDgramSocket {
-  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
-    throw new BonnieError('SocketUnavailable', `the socket path ${path} is longer than ${MAX_SOCKET_PATH_BYTES} bytes`, {
-      exit: EXIT.usage,
-      hint: 'Unix socket paths are limited to 107 bytes: choose a shorter path (and the same in imapd.conf\'s notifysocket).',
-    });
-  }
-  clearStaleSocket(path);
-  const socket = createUnixDgramSocket(onMessage);
-  const failure = socketCall(socket, () => socket.bind(path));
-  if (failure !== undefined) {
-    socket.close();
-    const errno = errnoOf(failure);
-    const hint =
-      errno === 'ENOENT'
-        ? 'The folder does not exist: create it (Debian: /run/cyrus/socket, made at boot by tmpfiles.d) or choose another path.'
-        : errno === 'EACCES'
-          ? 'This user cannot create files in that folder: run as cyrus (see docs/systemd/bonnie-listen.service).'
-          : errno === 'EADDRINUSE'
-            ? 'Another process bound the path just now: stop it, then start again.'
-            : 'Check the path and its folder.';
-    throw new BonnieError('SocketUnavailable', `cannot bind ${path}: ${describeSocketError(failure)}`, {hint});
-  }
-  return socket;
-}
-
-/** Removes a socket file nobody listens on; refuses a live socket or a file that is not a socket. */
-function clearStaleSocket(path: string): void {
-  let isSocket: boolean;
-  try {
-    isSocket = lstatSync(path).isSocket();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new BonnieError('SocketUnavailable', `cannot check ${path}: ${errorMessage(error)}`, {hint: 'Check the path and the permissions of its folder.'});
-  }
-  if (!isSocket) {
-    throw new BonnieError('SocketPathTaken', `${path} exists and is not a socket`, {
-      hint: 'Remove it or choose another --listen path (the one in imapd.conf\'s notifysocket).',
-    });
-  }
-  const probe = createUnixDgramSocket();
-  const failure = socketCall(probe, () => probe.connect(path));
-  probe.close();
-  if (failure === undefined) {
-    throw new BonnieError('SocketInUse', `another process is listening on ${path}`, {
-      hint: 'Stop it first: notifyd (remove the "notify" line from SERVICES in cyrus.conf and restart Cyrus) or another "bonnie dealer --listen".',
-    });
-  }
-  if (errnoOf(failure) !== 'ECONNREFUSED') {
-    throw new BonnieError('SocketUnavailable', `cannot check whether anything listens on ${path}: ${describeSocketError(failure)}`, {
-      hint: 'Run as the user that owns the socket (cyrus), or remove the file if nothing uses it.',
-    });
-  }
-  // Left behind by a listener that died: nothing answers on it.
-  removeIfPresent(path);
-}
-
-/**
- * Gives the socket mode 0660 and the group Cyrus runs as. Returns the group's name, or null when it was
- * left as is. A group named explicitly, or any group when running as root, must work; the default group
- * for an unprivileged user is best effort (a warning).
- */
-function restrictSocket(path: string, groupOption: string | undefined, logger: Logger): string | null {
-  chmodSync(path, SOCKET_MODE);
-  const name = groupOption ?? DEFAULT_SOCKET_GROUP;
-  const strict = groupOption !== undefined || process.getuid?.() === 0;
-  const gid = resolveGroup(name);
-  if (gid === undefined) {
-    if (strict) {
-      throw new BonnieError('SocketGroupUnknown', `there is no group "${name}"`, {
-        exit: EXIT.usage,
-        hint: '--socket-group names the group Cyrus runs as (Debian: mail), by name or number.',
-      });
-    }
-    logger.log('warning', `there is no group "${name}"; ${path} keeps this process' group`);
-    return null;
-  }
-  if (statSync(path).gid === gid) return name;
-  try {
-    chownSync(path, -1, gid);
-    return name;
-  } catch (error) {
-    if (strict) {
-      throw new BonnieError('SocketUnavailable', `cannot give ${path} to the group ${name}: ${errorMessage(error)}`, {
-        hint: 'Run as root or as a member of that group (the unit runs as cyrus:mail).',
-      });
-    }
-    logger.log('warning', `cannot give ${path} to the group ${name} (${errorMessage(error)}); it keeps this process' group`);
-    return null;
-  }
-}
-
-/** A group's id from its name or number (NSS through getent, then /etc/group). */
-function resolveGroup(name: string): number | undefined {
-  if (/^\d+$/.test(name)) return Number(name);
-  const fromLine = (line: string | undefined): number | undefined => {
-    const fields = line?.split(':');
-    return fields !== undefined && fields[0] === name && /^\d+$/.test(fields[2] ?? '') ? Number(fields[2]) : undefined;
-  };
-  try {
-    return fromLine(execFileSync('getent', ['group', name], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim());
-  } catch {
-    // No getent (or no such group): fall back to the file.
-  }
-  try {
-    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
-      const gid = fromLine(line);
-      if (gid !== undefined) return gid;
-    }
-  } catch {
-    // No /etc/group: the group is unknown.
-  }
-  return undefined;
-}
-
-/** How many datagrams the kernel queues on a unix socket before senders wait (Linux), or null. */
-function maxDgramQueue(): number | null {
-  try {
-    const value = Number(readFileSync(MAX_DGRAM_QLEN_FILE, 'utf8').trim());
-    // The kernel refuses a send once the queue holds more than the limit: limit + 1 fit.
-    return Number.isInteger(value) ? value + 1 : null;
-  } catch {
-    return null;
-  }
-}
-
-function removeIfPresent(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  return `received ${c.received}; committed ${c.committed} in ${c.batches} transaction(s): ${c.queued} queued, ${c.duplicates} duplicate(s), ${c.quarantined} quarantined; spilled ${c.spilled}; lost ${c.lost}; gaps found ${c.gaps}`;
 }

@@ -2,11 +2,11 @@
  * `bonnie init`: creates the catalog and the folders beside it with modes that keep mail data private,
  * optionally owned by the user the dealer runs as (cyrus:mail on Debian).
  */
-import {execFileSync} from 'node:child_process';
 import {chmodSync, chownSync, existsSync, mkdirSync} from 'node:fs';
 import {dirname} from 'node:path';
 import {BonnieError, EXIT} from '../errors.js';
 import type {Settings} from '../config/settings.js';
+import {lookUpGroup, lookUpUser} from '../system/accounts.js';
 import {openCatalog} from './catalog.js';
 
 export interface InitResult {
@@ -36,17 +36,11 @@ export function initCatalog(settings: Settings, owner?: string): InitResult {
 }
 
 function resolveOwner(owner: string): {uid: number; gid: number} {
-  const [user, group] = owner.split(':') as [string, string | undefined];
-  try {
-    const uid = Number(run('id', ['-u', user]));
-    const gid = Number(group === undefined ? run('id', ['-g', user]) : run('getent', ['group', group]).split(':')[2]);
-    if (!Number.isInteger(uid) || !Number.isInteger(gid)) throw new Error('not a number');
-    return {uid, gid};
-  } catch {
+  const [userName, groupName] = owner.split(':') as [string, string | undefined];
+  const user = lookUpUser(userName);
+  const gid = groupName === undefined ? user?.gid : lookUpGroup(groupName);
+  if (user === undefined || gid === undefined) {
     throw new BonnieError('OwnerUnknown', `no such user or group: ${owner}`, {exit: EXIT.usage, hint: 'Give an existing user, or user:group (e.g. cyrus:mail).'});
   }
-}
-
-function run(command: string, args: string[]): string {
-  return execFileSync(command, args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim();
+  return {uid: user.uid, gid};
 }

@@ -3,8 +3,9 @@
  * Lines go to a file when one is configured, otherwise to syslog (facility mail, like Cyrus itself).
  * Nothing is loaded or opened until the first line is logged: a quiet run costs nothing.
  */
-import {appendFileSync, mkdirSync} from 'node:fs';
+import {appendFileSync, existsSync, mkdirSync} from 'node:fs';
 import {dirname} from 'node:path';
+import {createUnixDgramSocket, socketCall, type UnixDgramSocket} from '../system/unix-dgram.js';
 
 export type Level = 'error' | 'warning' | 'info';
 
@@ -48,59 +49,36 @@ class FileLogger implements Logger {
 
 /** Minimal RFC 3164 client over the local unix datagram socket (Node's dgram has no unix sockets). */
 class SyslogLogger implements Logger {
-  private pending: Promise<void>[] = [];
-  private socket: Promise<UnixDgramSocket | undefined> | undefined;
+  private socket: UnixDgramSocket | undefined | null = null;
 
   constructor(private readonly ident: string) {}
 
   log(level: Level, message: string): void {
     const priority = FACILITY_MAIL * 8 + SEVERITY[level];
     const text = Buffer.from(`<${priority}>${rfc3164Date(new Date())} ${this.ident}[${process.pid}]: ${oneLine(message)}`);
-    this.socket ??= openSyslog();
-    this.pending.push(
-      this.socket.then(
-        (socket) =>
-          new Promise<void>((resolve) => {
-            if (socket === undefined) return resolve();
-            socket.send(text, () => resolve());
-          }),
-      ),
-    );
+    if (this.socket === null) this.socket = openSyslog();
+    // unix-dgram sends synchronously; a full or missing syslog socket loses the line, as it would Cyrus'.
+    this.socket?.send(text, () => undefined);
   }
 
   async flush(): Promise<void> {
-    await Promise.all(this.pending);
-    this.pending = [];
-    const socket = await this.socket;
-    socket?.close();
-    this.socket = undefined;
+    this.socket?.close();
+    this.socket = null;
   }
 }
 
-interface UnixDgramSocket {
-  connect(path: string): void;
-  send(buffer: Buffer, callback?: (error?: Error) => void): void;
-  close(): void;
-  connected?: boolean;
-  on(event: string, listener: (...args: unknown[]) => void): void;
-}
-
-async function openSyslog(): Promise<UnixDgramSocket | undefined> {
+function openSyslog(): UnixDgramSocket | undefined {
+  const path = SYSLOG_SOCKETS.find((candidate) => existsSync(candidate));
+  if (path === undefined) return undefined;
   try {
-    const {createRequire} = await import('node:module');
-    const {existsSync} = await import('node:fs');
-    const path = SYSLOG_SOCKETS.find((candidate) => existsSync(candidate));
-    if (path === undefined) return undefined;
-    const unix = createRequire(import.meta.url)('unix-dgram') as {createSocket(type: 'unix_dgram'): UnixDgramSocket};
-    const socket = unix.createSocket('unix_dgram');
+    const socket = createUnixDgramSocket();
     socket.on('error', () => undefined);
-    socket.connect(path);
-    if (socket.connected) return socket;
+    if (socketCall(socket, () => socket.connect(path)) === undefined) return socket;
     socket.close();
-    return undefined;
   } catch {
-    return undefined;
+    // No syslog to be had (the addon failed to load): the lines are lost, as Cyrus' own would be.
   }
+  return undefined;
 }
 
 function rfc3164Date(date: Date): string {

@@ -1,7 +1,7 @@
 /**
  * Unix datagram sockets through the `unix-dgram` addon (Node's `dgram` has no unix sockets), typed, and
- * loaded on first use so that nothing else pays for the native module. Also the sending side of
- * Cyrus' notify protocol, for tests and benchmarks.
+ * loaded on first use so that nothing else pays for the native module. Used by the socket dealer and by
+ * syslog logging.
  *
  * unix-dgram's contract, read from its source (2.0.7): sockets are non-blocking; each readable event reads
  * one datagram into a 64 KiB buffer (Cyrus sends at most 65536 bytes); errors carry the negative errno as
@@ -16,7 +16,11 @@ export interface UnixDgramSocket {
   connect(path: string): void;
   /** Unconnected send (sendto); `callback` runs synchronously with the outcome. */
   send(buffer: Buffer, offset: number, length: number, path: string, callback: (error?: Error) => void): void;
+  /** Connected send; `callback` runs synchronously with the outcome. */
+  send(buffer: Buffer, callback: (error?: Error) => void): void;
   close(): void;
+  /** True once connect() succeeded. */
+  readonly connected?: boolean;
   on(event: 'message', listener: (buffer: Buffer) => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
   removeListener(event: 'error', listener: (error: Error) => void): this;
@@ -65,48 +69,4 @@ export function errnoOf(error: unknown): string | undefined {
 export function describeSocketError(error: Error & {syscall?: string}): string {
   const name = errnoOf(error);
   return name === undefined ? error.message : `${error.syscall ?? 'socket'} ${name}`;
-}
-
-/** How long {@link NotifySender.send} keeps retrying while the receiver's queue is full. */
-export const SEND_TIMEOUT_MS = 30 * 1000;
-/** Pause between retries while the receiver's queue is full. */
-const SEND_RETRY_MS = 1;
-
-/** Sends datagrams to a socket path the way Cyrus' notify() does, waiting while the receiver is full. */
-export interface NotifySender {
-  /**
-   * Sends one datagram. Cyrus' blocking sendto() waits while the receiver's queue is full; this
-   * (non-blocking) socket gets EAGAIN instead, so it retries until {@link SEND_TIMEOUT_MS}.
-   */
-  send(datagram: Uint8Array): Promise<void>;
-  close(): void;
-}
-
-/** Opens a sending socket for `socketPath`. */
-export function createNotifySender(socketPath: string): NotifySender {
-  const socket = createUnixDgramSocket();
-  socket.on('error', () => undefined);
-  const attempt = (buffer: Buffer): Error | undefined => {
-    let failure: Error | undefined;
-    socket.send(buffer, 0, buffer.length, socketPath, (error) => {
-      failure = error;
-    });
-    return failure;
-  };
-  return {
-    async send(datagram: Uint8Array): Promise<void> {
-      const buffer = Buffer.isBuffer(datagram) ? datagram : Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
-      const deadline = Date.now() + SEND_TIMEOUT_MS;
-      for (;;) {
-        const failure = attempt(buffer);
-        if (failure === undefined) return;
-        const errno = errnoOf(failure);
-        if ((errno !== 'EAGAIN' && errno !== 'ENOBUFS') || Date.now() > deadline) {
-          throw new Error(`cannot send to ${socketPath}: ${describeSocketError(failure)}`, {cause: failure});
-        }
-        await new Promise((resolve) => setTimeout(resolve, SEND_RETRY_MS));
-      }
-    },
-    close: () => socket.close(),
-  };
 }
