@@ -1,11 +1,39 @@
-import {defineConfig} from 'vitest/config';
+import {configDefaults, defineConfig} from 'vitest/config';
 
+// Two projects. `unit`: everything under test/ but test/live/ (in-memory catalogs, the built CLI and dealer
+// as processes). `live`: end-to-end against a real Cyrus IMAP 3.6 and OpenLDAP on loopback, started once
+// by test/live/global-setup.ts (as root; it installs them if missing). `npx vitest run --project unit`
+// or `--project live` runs one; `vitest run` runs unit first, then live (groupOrder).
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // End-to-end tests start real processes (the built CLI); give them room on a noisy 2-core machine.
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/live/**'],
+          sequence: {groupOrder: 0},
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'live',
+          include: ['test/live/**/*.test.ts'],
+          // The first run installs Cyrus and slapd with apt (minutes); later runs start the lab in ~1 s.
+          globalSetup: ['test/live/global-setup.ts'],
+          // One lab, shared: its files run one at a time, after the unit tests.
+          fileParallelism: false,
+          sequence: {groupOrder: 1},
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
   },
 });
