@@ -15,6 +15,8 @@ export const LAB_USERS: Readonly<Record<string, string>> = {
   bob: 'bob-lab-secret',
   carol: 'carol-lab-secret',
   dave: 'dave-lab-secret',
+  // No person in the directory: logins LDAP does not know.
+  frank: 'frank-lab-secret',
 };
 
 export interface LabPerson {
