@@ -7,7 +7,9 @@
 #    use (spilled, then drained exactly once);
 # 4. holds back one event, as Cyrus does with events over ~21 KB, and shows `bonnie gaps` noticing the hole
 #    (and closing it when the event turns up late);
-# 5. shows `bonnie status`.
+# 5. shows `bonnie status`;
+# 6. runs the socket daemon (`bonnie dealer --listen`, what replaces notifyd in production) on a second
+#    catalog and sends it the same events as Cyrus' datagrams.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f dist/lib/capture/dealer.js ] || npm run build --silent
@@ -55,5 +57,17 @@ bonnie dealer --drain-spill
 echo
 echo "== bonnie status"
 bonnie status
+echo
+echo "== bonnie dealer --listen: a daemon binds the notify socket in place of notifyd (second catalog)"
+socket="$demo/notify.sock"
+bonnie init --catalog "$demo/socket/catalog.db" > /dev/null
+node bin/run.js dealer --listen "$socket" --catalog "$demo/socket/catalog.db" --socket-group "$(id -gn)" &
+daemon=$!
+for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.1; done
+start=$(date +%s%N)
+node scripts/send-datagrams.js "$socket" samples/events/*.json
+kill -TERM "$daemon"; wait "$daemon"
+echo "   96 datagrams sent and committed in $(( ($(date +%s%N) - start) / 1000000 )) ms (the daemon stopped on SIGTERM)"
+bonnie status --catalog "$demo/socket/catalog.db" | grep -E '^(queue\.pending|queue\.quarantined|gaps\.open)'
 echo
 echo "Catalog: $demo/catalog.db   Dealer log: $demo/dealer.log"
