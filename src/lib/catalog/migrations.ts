@@ -4,6 +4,7 @@
  */
 import {GAPS_SCHEMA_V2} from '../capture/gaps-schema.js';
 import {QUEUE_SCHEMA_V1} from '../queue/schema.js';
+import {PROCESS_SCHEMA_V3, RECORD_SCHEMA_V3} from '../record/schema.js';
 
 export interface Migration {
   version: number;
@@ -22,6 +23,7 @@ CREATE TABLE schema_migration (
 export const MIGRATIONS: readonly Migration[] = [
   {version: 1, name: 'queue: notifications, jobs, quarantine, spill', sql: CATALOG_SCHEMA_V1 + QUEUE_SCHEMA_V1},
   {version: 2, name: 'gaps: mailbox counters, gaps, reconcile jobs', sql: GAPS_SCHEMA_V2},
+  {version: 3, name: 'record: people, sessions, folders, messages, changelog; evidence chain', sql: RECORD_SCHEMA_V3 + PROCESS_SCHEMA_V3},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

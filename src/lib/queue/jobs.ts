@@ -97,6 +97,23 @@ export class JobQueue {
       .immediate();
   }
 
+  /**
+   * Returns every claimed job to pending, attempts kept. Only for the holder of the process lock: any
+   * claim it finds belongs to a run that died (kill -9) before finishing its batch.
+   */
+  releaseOrphans(now = Date.now()): number {
+    return this.db
+      .prepare<[number]>("UPDATE job SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE state = 'claimed'")
+      .run(now).changes;
+  }
+
+  /** Jobs still to do now: pending, or failed and due for a retry. */
+  due(now = Date.now()): number {
+    return (
+      this.db.prepare<[number], {n: number}>("SELECT count(*) AS n FROM job WHERE state = 'pending' OR (state = 'failed' AND retry_at <= ?)").get(now)?.n ?? 0
+    );
+  }
+
   /** Marks a claimed job done. False when the lease was lost (another run took it over). */
   complete(notificationId: number, owner: string, now = Date.now()): boolean {
     return this.markDone.run({id: notificationId, owner, now}).changes === 1;

@@ -1,0 +1,61 @@
+import {Flags} from '@oclif/core';
+import {BonnieCommand} from '../lib/cli/base-command.js';
+import {parseDuration} from '../lib/config/duration.js';
+import {BonnieError, EXIT} from '../lib/errors.js';
+import {openCatalog} from '../lib/catalog/catalog.js';
+import {NoDirectory} from '../lib/directory/types.js';
+import {processQueue, type ProcessSummary} from '../lib/process/engine.js';
+import {followQueue} from '../lib/process/follow.js';
+import {renderProcessSummary} from '../lib/process/render.js';
+import {progressBar} from '../lib/cli/progress.js';
+
+export default class ProcessCommand extends BonnieCommand {
+  static override summary = 'Turn queued events into the record: sessions, people, folders, messages, changelog.';
+  static override description = `Drains the queue (and the spill folder) through one handler per Cyrus event type into the record:
+sessions (Login/Logout paired by session id), people (by LDAP persistent id, or by login without LDAP),
+folders and their history (names, ACLs), messages and their lineage across copies, moves and renames, and
+the per-item changelog. Extends the evidence chain ("bonnie verify --events") and runs gap detection.
+
+One run at a time per catalog: a run that finds another one working exits at once (status 0), so cron may
+start it as often as it likes. A run killed at any point is completed by the next one, with the same
+result. Jobs that fail are retried later and are marked dead after max_attempts (see "bonnie status").
+
+From cron (every minute):
+  * * * * *  cyrus  bonnie process --quiet
+Or as a service: bonnie process --follow (see docs/systemd/bonnie-process.service).`;
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --limit 10000 --json', '<%= config.bin %> <%= command.id %> --follow'];
+  static override flags = {
+    limit: Flags.integer({description: 'Process at most this many jobs.', min: 1}),
+    follow: Flags.boolean({description: 'Keep running: process new events as they arrive, until SIGTERM or SIGINT.'}),
+    'session-timeout': Flags.string({description: 'Close a session without Logout this long after its last event (e.g. 12h).', default: '12h'}),
+    quiet: Flags.boolean({description: 'Print nothing unless something failed (for cron).'}),
+  };
+
+  async run(): Promise<ProcessSummary> {
+    const {flags} = await this.parse(ProcessCommand);
+    const settings = this.settings(flags);
+    const catalog = openCatalog(settings.catalog, {create: true});
+    const directory = new NoDirectory();
+    try {
+      const options = {
+        spillDir: settings.spill,
+        maxAttempts: settings.maxAttempts,
+        limit: flags.limit,
+        sessionTimeoutMs: parseDurationFlag(flags['session-timeout']),
+        onProgress: !this.jsonEnabled() && !flags.quiet && process.stderr.isTTY ? progressBar('processing') : undefined,
+      };
+      const summary = flags.follow ? await followQueue(catalog, directory, options) : await processQueue(catalog, directory, options);
+      if (!this.jsonEnabled() && (!flags.quiet || summary.failed + summary.dead > 0)) this.log(renderProcessSummary(summary));
+      return summary;
+    } finally {
+      await directory.close();
+      catalog.close();
+    }
+  }
+}
+
+function parseDurationFlag(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new BonnieError('UsageInvalid', `--session-timeout: "${text}" is not a duration`, {exit: EXIT.usage, hint: 'Write a number with a unit: 30m, 12h, 1d.'});
+  return ms;
+}

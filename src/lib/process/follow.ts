@@ -1,0 +1,60 @@
+/**
+ * `bonnie process --follow`: processes, waits for new events, processes again, until SIGTERM or SIGINT
+ * (the current batch finishes first). Each round takes and releases the process lock, so a cron run and a
+ * follower never work at the same time.
+ */
+import type {Catalog} from '../catalog/catalog.js';
+import type {Directory} from '../directory/types.js';
+import {processQueue, type ProcessOptions, type ProcessSummary} from './engine.js';
+
+/** Pause between rounds when the queue was empty. */
+export const FOLLOW_IDLE_MS = 1000;
+
+export async function followQueue(catalog: Catalog, directory: Directory, options: ProcessOptions, signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): Promise<ProcessSummary> {
+  let stopping = false;
+  let wake: () => void = () => undefined;
+  const onSignal = () => {
+    stopping = true;
+    wake();
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+  let total: ProcessSummary | undefined;
+  try {
+    while (!stopping) {
+      const round = await processQueue(catalog, directory, options);
+      total = total === undefined ? round : merge(total, round);
+      if (stopping) break;
+      if (round.done + round.failed + round.dead === 0 || round.stoppedBecause !== null) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, FOLLOW_IDLE_MS).unref();
+        });
+      }
+    }
+  } finally {
+    for (const signal of signals) process.removeListener(signal, onSignal);
+  }
+  return total as ProcessSummary;
+}
+
+function merge(a: ProcessSummary, b: ProcessSummary): ProcessSummary {
+  const add = (x: Record<string, number>, y: Record<string, number>) => {
+    const out = {...x};
+    for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return {
+    lockedBy: b.lockedBy,
+    spill: {files: a.spill.files + b.spill.files, queued: a.spill.queued + b.spill.queued, duplicates: a.spill.duplicates + b.spill.duplicates, quarantined: a.spill.quarantined + b.spill.quarantined},
+    done: a.done + b.done,
+    failed: a.failed + b.failed,
+    dead: a.dead + b.dead,
+    unhandled: add(a.unhandled, b.unhandled),
+    byType: add(a.byType, b.byType),
+    orphansReleased: a.orphansReleased + b.orphansReleased,
+    sessionsClosed: a.sessionsClosed + b.sessionsClosed,
+    gaps: {scanned: a.gaps.scanned + b.gaps.scanned, opened: a.gaps.opened + b.gaps.opened, closed: a.gaps.closed + b.gaps.closed},
+    remaining: b.remaining,
+    stoppedBecause: b.stoppedBecause,
+  };
+}

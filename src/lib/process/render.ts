@@ -1,0 +1,17 @@
+/** Human rendering of a processing run; `--json` prints the summary itself. */
+import type {ProcessSummary} from './engine.js';
+
+export function renderProcessSummary(s: ProcessSummary): string {
+  if (s.lockedBy !== null) return `Another bonnie process (${s.lockedBy.owner}) is working on this catalog until ${new Date(s.lockedBy.expiresAt).toISOString()}; nothing done.`;
+  const lines = [`Processed ${s.done} event(s)${s.failed + s.dead > 0 ? `; ${s.failed} failed (will be retried), ${s.dead} dead` : ''}; ${s.remaining} still due.`];
+  const types = Object.entries(s.byType).sort(([a], [b]) => a.localeCompare(b));
+  if (types.length > 0) lines.push(`  by type: ${types.map(([type, n]) => `${type} ${n}`).join(', ')}`);
+  const unhandled = Object.entries(s.unhandled);
+  if (unhandled.length > 0) lines.push(`  kept but not understood (unknown types): ${unhandled.map(([type, n]) => `${type} ${n}`).join(', ')}`);
+  if (s.spill.files > 0) lines.push(`  spill: ${s.spill.files} file(s) drained, ${s.spill.queued} event(s) queued`);
+  if (s.orphansReleased > 0) lines.push(`  ${s.orphansReleased} job(s) claimed by a run that died were done again`);
+  if (s.sessionsClosed > 0) lines.push(`  ${s.sessionsClosed} session(s) without Logout closed by timeout`);
+  if (s.gaps.opened > 0) lines.push(`  ${s.gaps.opened} new gap(s): events Cyrus did not deliver (see "bonnie gaps")`);
+  if (s.stoppedBecause !== null) lines.push(`  stopped early: ${s.stoppedBecause}`);
+  return lines.join('\n');
+}

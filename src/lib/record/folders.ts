@@ -1,0 +1,106 @@
+/**
+ * Folders by Cyrus' mailboxID (stable across renames), with a version per name and ACL: created,
+ * renamed, ACL changed, deleted. The ACL as it stood at any time is the version valid then.
+ */
+import type {Db} from '../catalog/catalog.js';
+import type {AclEntry, MailboxRef} from '../event/types.js';
+
+export type FolderChange = 'created' | 'first-seen' | 'renamed' | 'acl' | 'deleted';
+
+export interface FolderVersion {
+  id: number;
+  name: string;
+  uidValidity: number | null;
+  acl: AclEntry[] | null;
+}
+
+interface VersionRow {
+  id: number;
+  name: string;
+  uid_validity: number | null;
+  acl: string | null;
+  change: FolderChange;
+}
+
+export class Folders {
+  private readonly insertFolder;
+  private readonly setCreated;
+  private readonly setDeleted;
+  private readonly currentVersion;
+  private readonly closeVersion;
+  private readonly insertVersion;
+  private readonly byName;
+
+  constructor(db: Db) {
+    this.insertFolder = db.prepare<{id: string; owner: string | null; person: number | null}>(
+      'INSERT INTO folder (mailbox_id, owner_login, owner_person_id) VALUES (@id, @owner, @person) ON CONFLICT (mailbox_id) DO NOTHING',
+    );
+    this.setCreated = db.prepare<[string, string]>('UPDATE folder SET created_at = ?, deleted_at = NULL WHERE mailbox_id = ?');
+    this.setDeleted = db.prepare<[string, string]>('UPDATE folder SET deleted_at = ? WHERE mailbox_id = ?');
+    this.currentVersion = db.prepare<[string], VersionRow>('SELECT id, name, uid_validity, acl, change FROM folder_version WHERE mailbox_id = ? AND valid_to IS NULL');
+    this.closeVersion = db.prepare<[string, number]>('UPDATE folder_version SET valid_to = ? WHERE id = ?');
+    this.insertVersion = db.prepare<{id: string; name: string; uidValidity: number | null; acl: string | null; change: FolderChange; at: string; nid: number}>(
+      `INSERT INTO folder_version (mailbox_id, name, uid_validity, acl, change, valid_from, notification_id)
+       VALUES (@id, @name, @uidValidity, @acl, @change, @at, @nid)`,
+    );
+    this.byName = db.prepare<[string], {mailbox_id: string; uid_validity: number | null}>(
+      "SELECT mailbox_id, uid_validity FROM folder_version WHERE name = ? AND valid_to IS NULL AND change != 'deleted' ORDER BY id DESC LIMIT 1",
+    );
+  }
+
+  /** The folder's current version, if it is known. */
+  current(mailboxId: string): FolderVersion | undefined {
+    const row = this.currentVersion.get(mailboxId);
+    return row === undefined ? undefined : {id: row.id, name: row.name, uidValidity: row.uid_validity, acl: row.acl === null ? null : (JSON.parse(row.acl) as AclEntry[])};
+  }
+
+  /** The folder currently called `name` (a copy's or move's source is named by URL, not by id). */
+  findByName(name: string): {mailboxId: string; uidValidity: number | null} | undefined {
+    const row = this.byName.get(name);
+    return row === undefined ? undefined : {mailboxId: row.mailbox_id, uidValidity: row.uid_validity};
+  }
+
+  /**
+   * Makes sure the folder is known, and records a new version when the event shows another ACL than
+   * the current one (every mailbox and message event carries the ACL). Returns the version before.
+   */
+  observe(mailboxId: string, mailbox: MailboxRef, acl: AclEntry[] | undefined, owner: {login: string; personId: number} | undefined, at: string, nid: number): FolderVersion | undefined {
+    this.insertFolder.run({id: mailboxId, owner: owner?.login ?? null, person: owner?.personId ?? null});
+    const before = this.current(mailboxId);
+    if (before === undefined) {
+      this.open(mailboxId, mailbox.name, mailbox.uidValidity ?? null, acl, 'first-seen', at, nid);
+    } else if (acl !== undefined && JSON.stringify(acl) !== JSON.stringify(before.acl)) {
+      this.closeVersion.run(at, before.id);
+      this.open(mailboxId, before.name, before.uidValidity ?? mailbox.uidValidity ?? null, acl, 'acl', at, nid);
+    }
+    return before;
+  }
+
+  created(mailboxId: string, mailbox: MailboxRef, acl: AclEntry[] | undefined, owner: {login: string; personId: number} | undefined, at: string, nid: number): void {
+    this.insertFolder.run({id: mailboxId, owner: owner?.login ?? null, person: owner?.personId ?? null});
+    this.setCreated.run(at, mailboxId);
+    const before = this.current(mailboxId);
+    if (before !== undefined) this.closeVersion.run(at, before.id);
+    this.open(mailboxId, mailbox.name, mailbox.uidValidity ?? null, acl, 'created', at, nid);
+  }
+
+  /** Records the new name; returns the name before (undefined when the folder was unknown). */
+  renamed(mailboxId: string, mailbox: MailboxRef, acl: AclEntry[] | undefined, at: string, nid: number): string | undefined {
+    const before = this.current(mailboxId);
+    if (before !== undefined) this.closeVersion.run(at, before.id);
+    this.open(mailboxId, mailbox.name, mailbox.uidValidity ?? before?.uidValidity ?? null, acl ?? before?.acl ?? undefined, 'renamed', at, nid);
+    return before?.name;
+  }
+
+  deleted(mailboxId: string, at: string, nid: number): void {
+    const before = this.current(mailboxId);
+    this.setDeleted.run(at, mailboxId);
+    if (before === undefined) return;
+    this.closeVersion.run(at, before.id);
+    this.open(mailboxId, before.name, before.uidValidity, before.acl ?? undefined, 'deleted', at, nid);
+  }
+
+  private open(mailboxId: string, name: string, uidValidity: number | null, acl: AclEntry[] | undefined | null, change: FolderChange, at: string, nid: number): void {
+    this.insertVersion.run({id: mailboxId, name, uidValidity, acl: acl == null ? null : JSON.stringify(acl), change, at, nid});
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Messages and where they have been. A message is identified by Cyrus' emailid (its content identity:
+ * every copy shares it); a placement is the message in one folder under one UID. COPY and MOVE create a
+ * placement that names its source placement, so a message can be followed anywhere (folder renames keep
+ * the mailboxID, hence the placements). Flags are kept per placement.
+ */
+import type {Db} from '../catalog/catalog.js';
+import type {Envelope} from '../event/types.js';
+
+export type Origin = 'appended' | 'delivered' | 'copied' | 'moved' | 'first-seen';
+export type Removal = 'expunged' | 'expired' | 'moved' | 'folder-deleted';
+
+export interface Placement {
+  id: number;
+  message: number;
+  flags: string[];
+  removedAt: string | null;
+}
+
+export interface MessageFacts {
+  emailId: string | undefined;
+  messageId: string | undefined;
+  envelope: Envelope | undefined;
+  size: number | undefined;
+}
+
+interface PlacementRow {
+  id: number;
+  message: number;
+  flags: string;
+  removed_at: string | null;
+}
+
+export class Messages {
+  private readonly byEmailId;
+  private readonly insertMessage;
+  private readonly placementAt;
+  private readonly insertPlacement;
+  private readonly setFlags;
+  private readonly remove;
+  private readonly removeFolder;
+
+  constructor(db: Db) {
+    this.byEmailId = db.prepare<[string], {id: number}>('SELECT id FROM message WHERE email_id = ?');
+    this.insertMessage = db.prepare<{emailId: string | null; messageId: string | null; subject: string | null; sender: string | null; date: string | null; envelope: string | null; size: number | null; at: string; nid: number}, {id: number}>(
+      `INSERT INTO message (email_id, message_id, subject, sender, sent_date, envelope, size, first_seen_at, first_notification_id)
+       VALUES (@emailId, @messageId, @subject, @sender, @date, @envelope, @size, @at, @nid) RETURNING id`,
+    );
+    this.placementAt = db.prepare<{mailbox: string; validity: number | null; uid: number}, PlacementRow>(
+      'SELECT id, message, flags, removed_at FROM placement WHERE mailbox_id = @mailbox AND uid_validity IS @validity AND uid = @uid',
+    );
+    this.insertPlacement = db.prepare<{mailbox: string; validity: number | null; uid: number; message: number; origin: Origin; source: number | null; flags: string; at: string; nid: number}, {id: number}>(
+      `INSERT INTO placement (mailbox_id, uid_validity, uid, message, origin, source_placement_id, flags, added_at, added_notification)
+       VALUES (@mailbox, @validity, @uid, @message, @origin, @source, @flags, @at, @nid)
+       ON CONFLICT (mailbox_id, uid_validity, uid) DO UPDATE SET flags = flags
+       RETURNING id`,
+    );
+    this.setFlags = db.prepare<[string, number]>('UPDATE placement SET flags = ? WHERE id = ?');
+    this.remove = db.prepare<[string, Removal, number]>('UPDATE placement SET removed_at = ?, removal = ? WHERE id = ? AND removed_at IS NULL');
+    this.removeFolder = db.prepare<[string, string]>("UPDATE placement SET removed_at = ?, removal = 'folder-deleted' WHERE mailbox_id = ? AND removed_at IS NULL");
+  }
+
+  /** The placement at (folder, UIDVALIDITY, UID), if known. */
+  find(mailboxId: string, uidValidity: number | null, uid: number): Placement | undefined {
+    const row = this.placementAt.get({mailbox: mailboxId, validity: uidValidity, uid});
+    return row === undefined ? undefined : {id: row.id, message: row.message, flags: JSON.parse(row.flags) as string[], removedAt: row.removed_at};
+  }
+
+  /** The message with these facts: the one with the same emailid, or a new one. */
+  message(facts: MessageFacts, at: string, nid: number): number {
+    if (facts.emailId !== undefined) {
+      const known = this.byEmailId.get(facts.emailId);
+      if (known !== undefined) return known.id;
+    }
+    const envelope = facts.envelope;
+    const sender = envelope?.from[0]?.address ?? null;
+    return (
+      this.insertMessage.get({
+        emailId: facts.emailId ?? null,
+        messageId: facts.messageId ?? envelope?.messageId ?? null,
+        subject: envelope?.subject ?? null,
+        sender,
+        date: envelope?.date ?? null,
+        envelope: envelope === undefined ? null : JSON.stringify(envelope),
+        size: facts.size ?? null,
+        at,
+        nid,
+      }) as {id: number}
+    ).id;
+  }
+
+  /** Records a placement (idempotent for the same folder and UID); returns it. */
+  place(mailboxId: string, uidValidity: number | null, uid: number, message: number, origin: Origin, source: number | undefined, flags: string[], at: string, nid: number): Placement {
+    const id = (this.insertPlacement.get({mailbox: mailboxId, validity: uidValidity, uid, message, origin, source: source ?? null, flags: JSON.stringify(flags), at, nid}) as {id: number}).id;
+    return this.find(mailboxId, uidValidity, uid) ?? {id, message, flags, removedAt: null};
+  }
+
+  /** Sets a placement's flags; returns false when they did not change. */
+  updateFlags(placement: Placement, flags: string[]): boolean {
+    const next = JSON.stringify(flags);
+    if (next === JSON.stringify(placement.flags)) return false;
+    this.setFlags.run(next, placement.id);
+    return true;
+  }
+
+  /** Marks a placement removed; false when it already was (e.g. the expunge that follows a move). */
+  removed(placement: Placement, removal: Removal, at: string): boolean {
+    return this.remove.run(at, removal, placement.id).changes === 1;
+  }
+
+  /** Every placement still in a deleted folder is gone with it. */
+  folderDeleted(mailboxId: string, at: string): void {
+    this.removeFolder.run(at, mailboxId);
+  }
+}
+
+/** Flags as a set in canonical order (system flags first, then keywords; case-insensitive, first spelling kept). */
+export function normalizeFlags(flags: Iterable<string>): string[] {
+  const seen = new Map<string, string>();
+  for (const flag of flags) if (!seen.has(flag.toLowerCase())) seen.set(flag.toLowerCase(), flag);
+  return [...seen.values()].sort((a, b) => Number(!a.startsWith('\\')) - Number(!b.startsWith('\\')) || a.localeCompare(b));
+}
