@@ -1,0 +1,151 @@
+import {beforeEach, describe, expect, it} from 'vitest';
+import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
+import {BonnieError} from '../../../src/lib/errors.js';
+import {NoDirectory, type Directory} from '../../../src/lib/directory/types.js';
+import {verifyChain} from '../../../src/lib/process/chain.js';
+import {processQueue} from '../../../src/lib/process/engine.js';
+import {ProcessLock} from '../../../src/lib/process/lock.js';
+import {canonicalDump, deliver, SPECIMEN_FILES, variant} from '../../helpers/record.js';
+
+let catalog: Catalog;
+beforeEach(() => {
+  catalog = openCatalog(':memory:', {create: true});
+});
+
+const options = {spillDir: '/nonexistent', maxAttempts: 3};
+const all = () => SPECIMEN_FILES.map((_, i) => i + 1);
+const rows = <T>(sql: string, ...params: unknown[]) => catalog.db.prepare(sql).all(...params) as T[];
+
+describe('bonnie process', () => {
+  it('handles every event type Cyrus sent, leaving nothing unhandled', async () => {
+    deliver(catalog.db, all());
+    const summary = await processQueue(catalog, new NoDirectory(), options);
+    const types = new Set(SPECIMEN_FILES.map((f) => f.replace(/^\d+-/, '').replace(/\.json$/, '')));
+    expect(summary).toMatchObject({done: SPECIMEN_FILES.length, failed: 0, dead: 0, unhandled: {}, remaining: 0, lockedBy: null});
+    expect(new Set(Object.keys(summary.byType))).toEqual(types);
+    expect(rows<{state: string; n: number}>('SELECT state, count(*) AS n FROM job GROUP BY state')).toEqual([{state: 'done', n: SPECIMEN_FILES.length}]);
+  });
+
+  it('pairs a Logout that arrives before its Login', async () => {
+    deliver(catalog.db, [63, 6]); // alice's Logout, then her Login
+    await processQueue(catalog, new NoDirectory(), options);
+    expect(rows('SELECT login, client_ip, login_at, logout_at, closed_by, login_notification_id, logout_notification_id FROM session')).toEqual([
+      {login: 'alice', client_ip: '127.0.0.1', login_at: '2026-11-22T11:53:59.610Z', logout_at: '2026-11-22T11:54:15.901Z', closed_by: 'logout', login_notification_id: 2, logout_notification_id: 1},
+    ]);
+  });
+
+  it('closes a session without Logout after the timeout, measured on event time', async () => {
+    deliver(catalog.db, [6, variant(15, {timestamp: '2026-11-23T11:54:03.178Z', 'vnd.cmu.sessionId': 'another-session'})]); // alice logs in; a day later, another session's APPEND
+    const summary = await processQueue(catalog, new NoDirectory(), {...options, sessionTimeoutMs: 60 * 60 * 1000});
+    expect(summary.sessionsClosed).toBe(1);
+    expect(rows("SELECT closed_by FROM session WHERE login_at IS NOT NULL")).toEqual([{closed_by: 'timeout'}]);
+  });
+
+  it('traces a message copied out of a folder that was renamed after the message was moved into it', async () => {
+    // 13: Projects renamed Work; 47: INBOX:2 moved to Work:1; 77: Work renamed Job; then Job:1 copied to Archive:4.
+    const copy = variant(45, {
+      timestamp: '2026-11-22T11:54:30.000Z',
+      oldMailboxID: 'imap://imap.lab.test/user.alice.Job;UIDVALIDITY=1795348441',
+      'vnd.cmu.oldUidset': '1',
+      uidset: '4',
+      'vnd.cmu.midset': ['<Second-message-1795348443680@example.org>'],
+    });
+    deliver(catalog.db, [...all(), copy]);
+    await processQueue(catalog, new NoDirectory(), options);
+    const lineage = rows<{folder: string; uid: number; origin: string; email_id: string}>(
+      `WITH RECURSIVE chain(id, depth) AS (
+         SELECT p.id, 0 FROM placement p WHERE p.mailbox_id = '8ebtmyxwubx2tgm3yxhzqbcl' AND p.uid = 4
+         UNION ALL SELECT p.source_placement_id, chain.depth + 1 FROM chain JOIN placement p ON p.id = chain.id WHERE p.source_placement_id IS NOT NULL)
+       SELECT (SELECT name FROM folder_version v WHERE v.mailbox_id = p.mailbox_id AND v.valid_to IS NULL) AS folder, p.uid, p.origin, m.email_id
+         FROM chain JOIN placement p ON p.id = chain.id JOIN message m ON m.id = p.message ORDER BY chain.depth`,
+    );
+    expect(lineage).toEqual([
+      {folder: 'user.alice.Archive', uid: 4, origin: 'copied', email_id: 'Mb505991248156e00f911ba8c'},
+      {folder: 'user.alice.Job', uid: 1, origin: 'moved', email_id: 'Mb505991248156e00f911ba8c'},
+      {folder: 'user.alice', uid: 2, origin: 'appended', email_id: 'Mb505991248156e00f911ba8c'},
+    ]);
+  });
+
+  it('keeps one person for a user whose address changed, with a version per change', async () => {
+    let mail = 'alice@lab.test';
+    const directory: Directory = {
+      description: 'test',
+      lookUp: async (login) => ({id: `uuid-${login}`, dn: `uid=${login},dc=lab`, uid: login, mail, aliases: [], cn: login, groups: []}),
+      close: async () => undefined,
+    };
+    deliver(catalog.db, [6]);
+    await processQueue(catalog, directory, options);
+    mail = 'alice.archer@lab.test';
+    deliver(catalog.db, [63]);
+    await processQueue(catalog, directory, options);
+    expect(rows("SELECT p.key, v.mail, v.valid_from, v.valid_to FROM person p JOIN person_version v ON v.person_id = p.id WHERE p.key = 'uuid-alice' ORDER BY v.id")).toEqual([
+      {key: 'uuid-alice', mail: 'alice@lab.test', valid_from: '2026-11-22T11:53:59.610Z', valid_to: '2026-11-22T11:54:15.901Z'},
+      {key: 'uuid-alice', mail: 'alice.archer@lab.test', valid_from: '2026-11-22T11:54:15.901Z', valid_to: null},
+    ]);
+  });
+
+  it('retries later, then gives up, when the directory cannot answer; records nothing with a guessed identity', async () => {
+    const down: Directory = {
+      description: 'down',
+      lookUp: async () => {
+        throw new BonnieError('DirectoryUnavailable', 'ldap://127.0.0.1:1 is unreachable');
+      },
+      close: async () => undefined,
+    };
+    deliver(catalog.db, [6]);
+    const summary = await processQueue(catalog, down, options);
+    expect(summary).toMatchObject({done: 0, failed: 1, stoppedBecause: 'ldap://127.0.0.1:1 is unreachable'});
+    expect(rows('SELECT state, attempts, last_error FROM job')).toEqual([{state: 'failed', attempts: 1, last_error: 'ldap://127.0.0.1:1 is unreachable'}]);
+    expect(rows('SELECT * FROM person')).toEqual([]);
+  });
+
+  it('marks a job it cannot apply failed, and applies the others', async () => {
+    deliver(catalog.db, [Buffer.from('{"event":"MailboxCreate","timestamp":"2026-11-22T11:53:57.598Z"}'), 6]);
+    const summary = await processQueue(catalog, new NoDirectory(), options);
+    expect(summary).toMatchObject({done: 1, failed: 1});
+    expect(rows('SELECT notification_id, state, last_error FROM job ORDER BY 1')).toEqual([
+      {notification_id: 1, state: 'failed', last_error: 'MailboxCreate without mailboxID or mailbox URI'},
+      {notification_id: 2, state: 'done', last_error: null},
+    ]);
+  });
+
+  it('does nothing while another run holds the catalog', async () => {
+    deliver(catalog.db, [6]);
+    const other = new ProcessLock(catalog.db);
+    expect(other.acquire()).toBeUndefined();
+    const summary = await processQueue(catalog, new NoDirectory(), options);
+    expect(summary.lockedBy?.owner).toBe(other.owner);
+    expect(summary.done).toBe(0);
+  });
+
+  it('gives the same record whether processed at once or in small runs', async () => {
+    deliver(catalog.db, all());
+    await processQueue(catalog, new NoDirectory(), options);
+    const other = openCatalog(':memory:', {create: true});
+    deliver(other.db, all());
+    for (let i = 0; i < 20; i++) await processQueue(other, new NoDirectory(), {...options, limit: 7, batchJobs: 3});
+    expect(canonicalDump(other.db)).toEqual(canonicalDump(catalog.db));
+  });
+});
+
+describe('the evidence chain', () => {
+  it('verifies after processing, and finds the first notification changed afterwards', async () => {
+    deliver(catalog.db, all());
+    await processQueue(catalog, new NoDirectory(), options);
+    expect(verifyChain(catalog.db)).toEqual({checked: SPECIMEN_FILES.length, pending: 0, firstProblem: null});
+
+    // What someone with write access to the file could do: drop the guard, edit an event.
+    catalog.db.exec('DROP TRIGGER notification_immutable');
+    catalog.db.prepare("UPDATE notification SET raw = CAST(replace(CAST(raw AS TEXT), 'alice', 'mallory') AS BLOB) WHERE id = 40").run();
+    expect(verifyChain(catalog.db).firstProblem).toMatchObject({kind: 'hash-mismatch', notificationId: 40, seq: 40});
+  });
+
+  it('finds a notification removed afterwards', async () => {
+    deliver(catalog.db, all());
+    await processQueue(catalog, new NoDirectory(), options);
+    catalog.db.pragma('foreign_keys = OFF');
+    catalog.db.exec('DROP TRIGGER notification_undeletable');
+    catalog.db.prepare('DELETE FROM notification WHERE id = 12').run();
+    expect(verifyChain(catalog.db).firstProblem).toMatchObject({kind: 'missing-notification', notificationId: 12});
+  });
+});
