@@ -7,7 +7,8 @@
 #    use (spilled, then drained exactly once);
 # 4. holds back one event, as Cyrus does with events over ~21 KB, and shows `bonnie gaps` noticing the hole
 #    (and closing it when the event turns up late);
-# 5. shows `bonnie status`;
+# 5. runs `bonnie process` (the record) and `bonnie verify --events` (the evidence chain), and shows
+#    `bonnie status`;
 # 6. runs the socket daemon (`bonnie dealer --listen`, what replaces notifyd in production) on a second
 #    catalog and sends it the same events as Cyrus' datagrams.
 set -euo pipefail
@@ -54,6 +55,11 @@ sed "s/\"timestamp\":\"[^\"]*\"/\"timestamp\":\"$now\"/" samples/events/96-Logou
 wait
 echo "   spill folder: $(ls "$demo/spill")"
 bonnie dealer --drain-spill
+echo
+echo "== bonnie process: the events become the record (sessions, people, folders, messages, changelog)"
+bonnie process
+echo "== bonnie verify --events: the evidence chain over every notification is intact"
+bonnie verify --events
 echo
 echo "== bonnie status"
 bonnie status
