@@ -50,7 +50,7 @@ catalog-unavailable, catalog-available or stopped (final counters).`;
   async run(): Promise<Result | undefined> {
     const {flags} = await this.parse(DealerCommand);
     if (flags.listen !== undefined) {
-      const settings = this.settings({catalog: flags.catalog, config: flags.config, spill: flags.spill, logFile: flags['log-file'], dealerTimeoutMs: flags['dealer-timeout']});
+      const settings = this.settings({catalog: flags.catalog, config: flags.config, spill: flags.spill, logFile: flags['log-file'], dealerTimeoutMs: flags['dealer-timeout']}, {ldap: false});
       const json = this.jsonEnabled();
       // A long-running command: JSON Lines on stdout with --json (printed here, so run() returns nothing
       // for oclif to print), otherwise one line on stderr when it starts and one when it stops.
@@ -71,7 +71,7 @@ catalog-unavailable, catalog-available or stopped (final counters).`;
       return undefined;
     }
     if (flags['drain-spill']) {
-      const summary = drainSpillFolder(this.settings({catalog: flags.catalog, config: flags.config, spill: flags.spill}));
+      const summary = drainSpillFolder(this.settings({catalog: flags.catalog, config: flags.config, spill: flags.spill}, {ldap: false}));
       if (!this.jsonEnabled()) {
         this.log(`Drained ${summary.files} spill file(s) from ${summary.spill}: ${summary.queued} queued, ${summary.duplicates} duplicate(s), ${summary.quarantined} quarantined`);
         if (summary.alreadyDrained > 0) this.log(`Removed ${summary.alreadyDrained} file(s) an earlier drain had already queued`);

@@ -3,7 +3,7 @@ import {BonnieCommand} from '../lib/cli/base-command.js';
 import {parseDuration} from '../lib/config/duration.js';
 import {BonnieError, EXIT} from '../lib/errors.js';
 import {openCatalog} from '../lib/catalog/catalog.js';
-import {NoDirectory} from '../lib/directory/types.js';
+import {createDirectory} from '../lib/directory/create-directory.js';
 import {processQueue, type ProcessSummary} from '../lib/process/engine.js';
 import {followQueue} from '../lib/process/follow.js';
 import {renderProcessSummary} from '../lib/process/render.js';
@@ -35,7 +35,7 @@ Or as a service: bonnie process --follow (see docs/systemd/bonnie-process.servic
     const {flags} = await this.parse(ProcessCommand);
     const settings = this.settings(flags);
     const catalog = openCatalog(settings.catalog, {create: true});
-    const directory = new NoDirectory();
+    const directory = createDirectory(settings, {warn: (message) => this.warn(message)});
     try {
       const options = {
         spillDir: settings.spill,

@@ -128,6 +128,19 @@ describe('bin/bonnie-dealer', () => {
     expect(readFileSync(join(home, 'dealer.log'), 'utf8')).toMatch(/configuration invalid.*catalgo/);
   });
 
+  it('ignores a mistake in the LDAP settings: capture does not use the directory', async () => {
+    const ran = await dealer(readFileSync(join(SPECIMENS, '01-Login.json')), NOTIFYD_ARGV('Login'), {...env, BONNIE_LDAP_URL: 'http://not-ldap', BONNIE_LDAP_TIMEOUT: 'soon'});
+    expect(ran.code).toBe(0);
+    expect((await status(catalog, env)).queue.pending).toBe(1);
+  });
+
+  it('spills to the path variables when the rest of the environment is invalid', async () => {
+    const ran = await dealer(readFileSync(join(SPECIMENS, '01-Login.json')), NOTIFYD_ARGV('Login'), {...env, BONNIE_DEALER_TIMEOUT: 'soon', BONNIE_MAX_ATTEMPTS: 'many'});
+    expect(ran.code).toBe(0);
+    expect(readdirSync(join(home, 'spill'))).toHaveLength(1);
+    expect(readFileSync(join(home, 'dealer.log'), 'utf8')).toMatch(/configuration invalid/);
+  });
+
   it('stores all of two hundred dealers started at once', async () => {
     const base = JSON.parse(readFileSync(join(SPECIMENS, '65-MessageNew.json'), 'utf8')) as Record<string, unknown>;
     const runs = Array.from({length: 200}, (_, i) => dealer(`${JSON.stringify({...base, uri: `imap://imap.lab.test/user.alice;UIDVALIDITY=1795348438/;UID=${i + 1}`})}\n`, NOTIFYD_ARGV('MessageNew'), env));

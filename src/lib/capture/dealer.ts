@@ -140,14 +140,24 @@ function spill(settings: Settings, delivery: Delivery, reason: string, logger: L
   }
 }
 
-/** Settings for the dealer. A broken configuration must not lose the event: fall back and say why. */
+/**
+ * Settings for the dealer. A broken configuration must not lose the event: fall back to what the
+ * command line and the path variables say (or the defaults), spill there, and say why. The `ldap_*` keys
+ * are never read: capture does not use the directory.
+ */
 function resolveSettings(options: DealerOptions, env: NodeJS.ProcessEnv): {settings: Settings; problem?: string} {
   const flags = {catalog: options.catalog, logFile: options.logFile, spill: options.spill, dealerTimeoutMs: options.dealerTimeout};
   try {
-    return {settings: loadSettings(flags, env, options.config)};
+    return {settings: loadSettings(flags, env, options.config, {ldap: false})};
   } catch (error) {
-    const settings = loadSettings({catalog: options.catalog, logFile: options.logFile, spill: options.spill}, {...env, BONNIE_CONFIG: '/dev/null', BONNIE_DEALER_TIMEOUT: undefined, BONNIE_MAX_ATTEMPTS: undefined});
-    return {settings, problem: `configuration invalid: ${errorMessage(error)}`};
+    const problem = `configuration invalid: ${errorMessage(error)}`;
+    const paths = {BONNIE_CONFIG: '/dev/null', BONNIE_CATALOG: env.BONNIE_CATALOG, BONNIE_SPILL: env.BONNIE_SPILL, BONNIE_LOG_FILE: env.BONNIE_LOG_FILE};
+    const fallbackFlags = {catalog: options.catalog, logFile: options.logFile, spill: options.spill};
+    try {
+      return {settings: loadSettings(fallbackFlags, paths, undefined, {ldap: false}), problem};
+    } catch {
+      return {settings: loadSettings({}, {BONNIE_CONFIG: '/dev/null'}, undefined, {ldap: false}), problem};
+    }
   }
 }
 

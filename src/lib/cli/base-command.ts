@@ -5,7 +5,7 @@
  */
 import {Command, Flags} from '@oclif/core';
 import {BonnieError} from '../errors.js';
-import {loadSettings, type SettingFlags, type Settings} from '../config/settings.js';
+import {loadSettings, type LoadOptions, type SettingFlags, type Settings} from '../config/settings.js';
 
 export abstract class BonnieCommand extends Command {
   static override enableJsonFlag = true;
@@ -15,10 +15,13 @@ export abstract class BonnieCommand extends Command {
     config: Flags.string({description: 'Configuration file (default /etc/bonnie/bonnie.conf, or BONNIE_CONFIG).', helpGroup: 'GLOBAL'}),
   };
 
-  /** Resolves settings: flags > environment > file > defaults. */
-  protected settings(flags: {catalog?: string | undefined; config?: string | undefined} & SettingFlags): Settings {
+  /**
+   * Resolves settings: flags > environment > file > defaults. Capture passes `{ldap: false}`: it never
+   * uses the directory, so a mistake in the `ldap_*` keys must not stop it from storing events.
+   */
+  protected settings(flags: {catalog?: string | undefined; config?: string | undefined} & SettingFlags, options: LoadOptions = {}): Settings {
     const {config, ...rest} = flags;
-    return loadSettings(rest, process.env, config);
+    return loadSettings(rest, process.env, config, options);
   }
 
   override async init(): Promise<void> {

@@ -5,10 +5,12 @@
  * administrator already knows: `key: value` lines, `#` comments. Relative paths in the file are relative to
  * the file's folder; in the environment or a flag, to the working directory.
  *
- * This module is on the dealer's start-up path: it imports only node:fs and node:path.
+ * This module is on the dealer's start-up path: it imports only node:fs, node:path and import-free modules.
+ * It never reads the LDAP password file (that happens when the directory connects).
  */
 import {readFileSync} from 'node:fs';
 import {dirname, isAbsolute, resolve} from 'node:path';
+import {checkFilterTemplate, DEFAULT_LOGIN_FILTER, GROUP_PLACEHOLDERS, LOGIN_PLACEHOLDERS} from '../directory/filter.js';
 import {BonnieError, EXIT} from '../errors.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/bonnie/bonnie.conf';
@@ -27,13 +29,54 @@ export interface Settings {
   dealerTimeoutMs: number;
   /** Attempts before a job is dead. */
   maxAttempts: number;
+  /** The LDAP directory people are resolved in; undefined (the default) when `ldap_url` is not set, or when loaded with `{ldap: false}`. */
+  ldap?: LdapSettings | undefined;
   /** The configuration file that was read, if any. */
   configFile: string | undefined;
   /** Where each value came from. */
   origin: Record<SettingKey, Origin>;
 }
 
-export type SettingKey = 'catalog' | 'archive' | 'spill' | 'logFile' | 'dealerTimeoutMs' | 'maxAttempts';
+/** How to reach and search the LDAP directory (`ldap_*` keys). */
+export interface LdapSettings {
+  /** `ldap://host[:port]` or `ldaps://host[:port]`. */
+  url: string;
+  /** DN to bind as; undefined: anonymous. */
+  bindDn: string | undefined;
+  /** File whose first line is the bind password (read when connecting, never here); set with bindDn. */
+  passwordFile: string | undefined;
+  /** Where passwordFile was set, for messages: `/etc/bonnie/bonnie.conf line 7`, `environment variable ...`. */
+  passwordFileSource: string | undefined;
+  /** Where people and groups are searched (scope sub). */
+  baseDn: string;
+  /** Person filter template: %s login, %u local part, %d domain (directory/filter.ts). */
+  filter: string;
+  /** Group filter template with %D (the person's DN); undefined: the person's memberOf, else the default. */
+  groupFilter: string | undefined;
+  /** The persistent id attribute: `entryUUID` (OpenLDAP), `nsuniqueid` (389 DS, Kolab). */
+  idAttribute: string;
+  /** How long an answer (found or not) is reused, in milliseconds; 0: not cached. */
+  cacheTtlMs: number;
+  /** Connect and per-operation timeout, in milliseconds. */
+  timeoutMs: number;
+}
+
+export type SettingKey =
+  | 'catalog'
+  | 'archive'
+  | 'spill'
+  | 'logFile'
+  | 'dealerTimeoutMs'
+  | 'maxAttempts'
+  | 'ldapUrl'
+  | 'ldapBindDn'
+  | 'ldapPasswordFile'
+  | 'ldapBaseDn'
+  | 'ldapFilter'
+  | 'ldapGroupFilter'
+  | 'ldapIdAttribute'
+  | 'ldapCacheTtlMs'
+  | 'ldapTimeoutMs';
 export type Origin = 'flag' | 'environment' | 'file' | 'default';
 
 /** Values given on the command line (undefined: not given). */
@@ -44,7 +87,7 @@ interface KeySpec {
   file: string;
   /** Environment variable. */
   env: string;
-  kind: 'path' | 'duration' | 'count';
+  kind: 'path' | 'duration' | 'count' | 'url' | 'dn' | 'filter' | 'name';
   description: string;
 }
 
@@ -56,25 +99,47 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   logFile: {file: 'log_file', env: 'BONNIE_LOG_FILE', kind: 'path', description: 'Log to this file instead of syslog (facility mail).'},
   dealerTimeoutMs: {file: 'dealer_timeout', env: 'BONNIE_DEALER_TIMEOUT', kind: 'duration', description: 'How long the dealer waits for a locked catalog before it spills, e.g. 2s or 500ms (default 2s).'},
   maxAttempts: {file: 'max_attempts', env: 'BONNIE_MAX_ATTEMPTS', kind: 'count', description: 'Attempts before a job is marked dead (default 5).'},
+  ldapUrl: {file: 'ldap_url', env: 'BONNIE_LDAP_URL', kind: 'url', description: 'Resolve users in this LDAP directory, ldap://host[:port] or ldaps://host[:port]. Without it (the default) a user is identified by their login.'},
+  ldapBindDn: {file: 'ldap_bind_dn', env: 'BONNIE_LDAP_BIND_DN', kind: 'dn', description: 'The DN to bind as (default: anonymous). Requires ldap_password_file.'},
+  ldapPasswordFile: {file: 'ldap_password_file', env: 'BONNIE_LDAP_PASSWORD_FILE', kind: 'path', description: 'A file whose first line is the bind password, readable by bonnie only (mode 0640 or 0600).'},
+  ldapBaseDn: {file: 'ldap_base_dn', env: 'BONNIE_LDAP_BASE_DN', kind: 'dn', description: 'Where people and groups are searched (subtree). Required with ldap_url.'},
+  ldapFilter: {file: 'ldap_filter', env: 'BONNIE_LDAP_FILTER', kind: 'filter', description: `The filter that finds a person: %s is the login, %u its local part, %d its domain, %% a percent sign; values are escaped (default ${DEFAULT_LOGIN_FILTER}). More than one match is an error.`},
+  ldapGroupFilter: {file: 'ldap_group_filter', env: 'BONNIE_LDAP_GROUP_FILTER', kind: 'filter', description: "The filter that finds a person's groups, %D being the person's DN (default: the person's memberOf values if present, else (|(member=%D)(uniqueMember=%D)))."},
+  ldapIdAttribute: {file: 'ldap_id_attribute', env: 'BONNIE_LDAP_ID_ATTRIBUTE', kind: 'name', description: "The attribute that identifies a person for good, whatever their name or address becomes: entryUUID (OpenLDAP, the default), nsuniqueid (389 DS, Kolab)."},
+  ldapCacheTtlMs: {file: 'ldap_cache_ttl', env: 'BONNIE_LDAP_CACHE_TTL', kind: 'duration', description: 'How long an answer from the directory, found or not found, is reused (default 5m; 0s: always ask).'},
+  ldapTimeoutMs: {file: 'ldap_timeout', env: 'BONNIE_LDAP_TIMEOUT', kind: 'duration', description: 'How long to wait for the directory to connect or answer before giving up and retrying later (default 10s).'},
 };
 
 const DEFAULT_CATALOG = '/var/lib/bonnie/catalog.db';
 const DEFAULT_DEALER_TIMEOUT_MS = 2000;
 const DEFAULT_MAX_ATTEMPTS = 5;
+const DEFAULT_LDAP_ID_ATTRIBUTE = 'entryUUID';
+const DEFAULT_LDAP_CACHE_TTL_MS = 5 * 60_000;
+const DEFAULT_LDAP_TIMEOUT_MS = 10_000;
 
 const DURATION_UNITS_MS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000};
+
+/** What {@link loadSettings} resolves besides the basics. */
+export interface LoadOptions {
+  /**
+   * Resolve and check the `ldap_*` keys (default true). Capture (the dealer, `--listen`) never uses the
+   * directory: with false, a mistake in those keys cannot stop it from storing events, and `ldap` is
+   * undefined.
+   */
+  ldap?: boolean;
+}
 
 /**
  * Resolves the settings. Throws BonnieError(ConfigInvalid) naming the key and where it came from.
  * A missing default file is fine; a missing file named by $BONNIE_CONFIG or `--config` is an error.
  */
-export function loadSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = process.env, configFlag?: string): Settings {
+export function loadSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = process.env, configFlag?: string, options: LoadOptions = {}): Settings {
   const named = configFlag ?? nonEmpty(env.BONNIE_CONFIG);
   const configFile = named ?? DEFAULT_CONFIG_FILE;
   const fileValues = readConfigFile(configFile, named !== undefined);
   const origin = {} as Record<SettingKey, Origin>;
 
-  const pick = (key: SettingKey): {raw: string; where: string; base: string} | undefined => {
+  const pick = (key: SettingKey): Picked | undefined => {
     const flag = flags[key];
     if (flag !== undefined && flag !== '') {
       origin[key] = 'flag';
@@ -97,7 +162,7 @@ export function loadSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = 
   const path = (key: SettingKey): string | undefined => {
     const got = pick(key);
     if (got === undefined) return undefined;
-    return isAbsolute(got.raw) ? got.raw : resolve(got.base, got.raw);
+    return resolvePath(got);
   };
 
   const catalog = path('catalog') ?? DEFAULT_CATALOG;
@@ -111,12 +176,128 @@ export function loadSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = 
   const attempts = pick('maxAttempts');
   const maxAttempts = attempts === undefined ? DEFAULT_MAX_ATTEMPTS : parseCount(attempts.raw, 'maxAttempts', attempts.where);
 
-  return {catalog, archive, spill, logFile, dealerTimeoutMs, maxAttempts, configFile: fileValues ? configFile : undefined, origin};
+  let ldap: LdapSettings | undefined;
+  if (options.ldap === false) for (const key of LDAP_KEYS) origin[key] = 'default';
+  else ldap = loadLdapSettings(pick);
+
+  return {catalog, archive, spill, logFile, dealerTimeoutMs, maxAttempts, ldap, configFile: fileValues ? configFile : undefined, origin};
 }
 
-/** The command-line flag for a setting: `logFile` -> `log-file`. */
+/** A raw value and where it came from. */
+interface Picked {
+  raw: string;
+  /** `flag --x`, `environment variable X`, `<file> line <n>`. */
+  where: string;
+  /** Folder relative paths are resolved against. */
+  base: string;
+}
+
+function resolvePath(got: Picked): string {
+  return isAbsolute(got.raw) ? got.raw : resolve(got.base, got.raw);
+}
+
+const LDAP_KEYS: readonly SettingKey[] = ['ldapUrl', 'ldapBindDn', 'ldapPasswordFile', 'ldapBaseDn', 'ldapFilter', 'ldapGroupFilter', 'ldapIdAttribute', 'ldapCacheTtlMs', 'ldapTimeoutMs'];
+
+/** The `ldap_*` keys: undefined without `ldap_url`; any other `ldap_*` key without it is an error (not silently ignored). */
+function loadLdapSettings(pick: (key: SettingKey) => Picked | undefined): LdapSettings | undefined {
+  const got = Object.fromEntries(LDAP_KEYS.map((key) => [key, pick(key)])) as Record<SettingKey, Picked | undefined>;
+  const url = got.ldapUrl;
+  if (url === undefined) {
+    const stray = LDAP_KEYS.find((key) => got[key] !== undefined);
+    if (stray === undefined) return undefined;
+    throw invalid(stray, got[stray] as Picked, 'is set but ldap_url is not', `Set ldap_url (${SETTING_KEYS.ldapUrl.env}) to resolve users in LDAP, or remove ${SETTING_KEYS[stray].file}.`);
+  }
+  const urlProblem = checkLdapUrl(url.raw);
+  if (urlProblem !== undefined) {
+    throw invalid('ldapUrl', url, `"${truncate(url.raw)}" is not an LDAP URL: ${urlProblem}`, 'Write ldap://host, ldap://host:389 or ldaps://host:636 (no path, no query).');
+  }
+
+  const baseDn = got.ldapBaseDn;
+  if (baseDn === undefined) {
+    throw new BonnieError('ConfigInvalid', `ldap_base_dn is required with ldap_url (${url.where})`, {
+      exit: EXIT.config,
+      hint: `Set ldap_base_dn (or ${SETTING_KEYS.ldapBaseDn.env}) to the DN people are searched under, e.g. dc=example,dc=com.`,
+    });
+  }
+  for (const key of ['ldapBaseDn', 'ldapBindDn'] as const) {
+    const dn = got[key];
+    if (dn !== undefined && !/^[^=,]+=/.test(dn.raw.trim())) {
+      throw invalid(key, dn, `"${truncate(dn.raw)}" is not a DN`, 'Write a DN such as dc=example,dc=com.');
+    }
+  }
+
+  const bindDn = got.ldapBindDn;
+  const passwordFile = got.ldapPasswordFile;
+  if (bindDn !== undefined && passwordFile === undefined) {
+    throw new BonnieError('ConfigInvalid', `ldap_bind_dn (${bindDn.where}) needs ldap_password_file`, {
+      exit: EXIT.config,
+      hint: `Set ldap_password_file (or ${SETTING_KEYS.ldapPasswordFile.env}) to a file whose first line is the password; it is never read from the configuration or the environment.`,
+    });
+  }
+  if (passwordFile !== undefined && bindDn === undefined) {
+    throw invalid('ldapPasswordFile', passwordFile, 'is set but ldap_bind_dn is not', 'Set ldap_bind_dn to the DN the password belongs to, or remove ldap_password_file to bind anonymously.');
+  }
+
+  const filter = got.ldapFilter;
+  const filterProblem = filter === undefined ? undefined : checkFilterTemplate(filter.raw.trim(), LOGIN_PLACEHOLDERS);
+  if (filter !== undefined && filterProblem !== undefined) {
+    throw invalid('ldapFilter', filter, `"${truncate(filter.raw)}" is not a filter template: ${filterProblem}`, `For example ${DEFAULT_LOGIN_FILTER}.`);
+  }
+  const groupFilter = got.ldapGroupFilter;
+  const groupProblem = groupFilter === undefined ? undefined : checkFilterTemplate(groupFilter.raw.trim(), GROUP_PLACEHOLDERS);
+  if (groupFilter !== undefined && groupProblem !== undefined) {
+    throw invalid('ldapGroupFilter', groupFilter, `"${truncate(groupFilter.raw)}" is not a filter template: ${groupProblem}`, 'For example (|(member=%D)(uniqueMember=%D)).');
+  }
+
+  const idAttribute = got.ldapIdAttribute;
+  // RFC 4512 attribute descriptions: a name (keystring) or a numeric OID.
+  if (idAttribute !== undefined && !/^([A-Za-z][A-Za-z0-9-]*|\d+(\.\d+)+)$/.test(idAttribute.raw.trim())) {
+    throw invalid('ldapIdAttribute', idAttribute, `"${truncate(idAttribute.raw)}" is not an attribute name`, 'Write an attribute name such as entryUUID or nsuniqueid.');
+  }
+
+  const ttl = got.ldapCacheTtlMs;
+  const timeout = got.ldapTimeoutMs;
+  const timeoutMs = timeout === undefined ? DEFAULT_LDAP_TIMEOUT_MS : parseDuration(timeout.raw, 'ldapTimeoutMs', timeout.where);
+  if (timeoutMs <= 0) throw invalid('ldapTimeoutMs', timeout as Picked, 'must be more than 0', 'Write a duration such as 10s.');
+
+  return {
+    url: url.raw.trim().replace(/\/$/, ''),
+    bindDn: bindDn?.raw.trim(),
+    passwordFile: passwordFile === undefined ? undefined : resolvePath(passwordFile),
+    passwordFileSource: passwordFile?.where,
+    baseDn: baseDn.raw.trim(),
+    filter: filter?.raw.trim() ?? DEFAULT_LOGIN_FILTER,
+    groupFilter: groupFilter?.raw.trim(),
+    idAttribute: idAttribute?.raw.trim() ?? DEFAULT_LDAP_ID_ATTRIBUTE,
+    cacheTtlMs: ttl === undefined ? DEFAULT_LDAP_CACHE_TTL_MS : parseDuration(ttl.raw, 'ldapCacheTtlMs', ttl.where),
+    timeoutMs,
+  };
+}
+
+/** What is wrong with an LDAP URL, or undefined. One server; ldapts takes protocol, host and port only. */
+function checkLdapUrl(raw: string): string | undefined {
+  const text = raw.trim();
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(text)?.[1]?.toLowerCase();
+  if (scheme !== 'ldap' && scheme !== 'ldaps') return 'the scheme must be ldap:// or ldaps://';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'it cannot be parsed';
+  }
+  if (url.hostname === '') return 'no host';
+  if (url.username !== '' || url.password !== '') return 'credentials do not belong in the URL (ldap_bind_dn, ldap_password_file)';
+  if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') return 'a base DN, attributes or a filter do not belong in the URL';
+  return undefined;
+}
+
+function invalid(key: SettingKey, got: Picked, problem: string, hint: string): BonnieError {
+  return new BonnieError('ConfigInvalid', `${SETTING_KEYS[key].file} (${got.where}): ${problem}`, {exit: EXIT.config, hint});
+}
+
+/** The command-line flag for a setting: `logFile` -> `log-file`, `dealerTimeoutMs` -> `dealer-timeout`. */
 export function flagName(key: SettingKey): string {
-  return key === 'dealerTimeoutMs' ? 'dealer-timeout' : key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return key.replace(/Ms$/, '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 interface FileValues {

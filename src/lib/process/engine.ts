@@ -111,7 +111,7 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
       const jobs = queue.claim(lock.owner, Math.min(options.batchJobs ?? DEFAULT_BATCH_JOBS, (options.limit ?? Number.MAX_SAFE_INTEGER) - processed));
       if (jobs.length === 0) break;
       const parsed = jobs.map(parse);
-      let people: Map<string, DirectoryPerson | undefined>;
+      let people: People;
       try {
         people = await lookUpPeople(directory, parsed);
       } catch (error) {
@@ -143,15 +143,31 @@ function parse(job: ClaimedJob): Parsed {
   return parsed.ok ? {job, event: parsed.event, error: undefined} : {job, event: undefined, error: parsed.error};
 }
 
-/** Looks up every acting user and mailbox owner of the batch (the directory caches). */
-async function lookUpPeople(directory: Directory, batch: Parsed[]): Promise<Map<string, DirectoryPerson | undefined>> {
+interface People {
+  found: Map<string, DirectoryPerson | undefined>;
+  /** Logins the directory answered about with a problem of their own (several entries match): their jobs fail. */
+  problems: Map<string, string>;
+}
+
+/**
+ * Looks up every acting user and mailbox owner of the batch (the directory caches). A directory that
+ * cannot answer throws (the run stops); a login it answers ambiguously only fails that login's jobs.
+ */
+async function lookUpPeople(directory: Directory, batch: Parsed[]): Promise<People> {
   const logins = new Set<string>();
   for (const {event} of batch) {
     if (event?.user !== undefined) logins.add(canonicalLogin(event.user));
     if (event?.owner !== undefined) logins.add(canonicalLogin(event.owner));
   }
-  const people = new Map<string, DirectoryPerson | undefined>();
-  for (const login of logins) people.set(login, await directory.lookUp(login));
+  const people: People = {found: new Map(), problems: new Map()};
+  for (const login of logins) {
+    try {
+      people.found.set(login, await directory.lookUp(login));
+    } catch (error) {
+      if (!(error instanceof BonnieError) || error.code !== 'DirectoryAmbiguous') throw error;
+      people.problems.set(login, error.message);
+    }
+  }
   return people;
 }
 
@@ -162,7 +178,7 @@ function applyOne(
   queue: JobQueue,
   owner: string,
   {job, event, error}: Parsed,
-  people: Map<string, DirectoryPerson | undefined>,
+  people: People,
   summary: ProcessSummary,
 ): string | undefined {
   if (event === undefined) {
@@ -173,8 +189,13 @@ function applyOne(
   try {
     db.transaction(() => {
       const nid = job.notificationId;
-      const identify = (login: string | undefined) =>
-        login === undefined ? undefined : {login: canonicalLogin(login), personId: recorder.people.identify(login, people.get(canonicalLogin(login)), at, nid)};
+      const identify = (login: string | undefined) => {
+        if (login === undefined) return undefined;
+        const canonical = canonicalLogin(login);
+        const problem = people.problems.get(canonical);
+        if (problem !== undefined) throw new Error(problem);
+        return {login: canonical, personId: recorder.people.identify(login, people.found.get(canonical), at, nid)};
+      };
       const actor = identify(event.user);
       const owner_ = identify(event.owner);
       if (event.sessionId !== undefined && event.type !== 'Login' && event.type !== 'Logout') {

@@ -2,7 +2,7 @@ import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {BonnieError, EXIT} from '../../../src/lib/errors.js';
-import {loadSettings} from '../../../src/lib/config/settings.js';
+import {flagName, loadSettings, SETTING_KEYS} from '../../../src/lib/config/settings.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 
 const tempDir = useTempDirs();
@@ -94,5 +94,157 @@ describe('loadSettings', () => {
     const error = thrown(() => loadSettings({}, {BONNIE_CONFIG: missing}));
     expect(error.code).toBe('ConfigUnreadable');
     expect(error.message).toContain(missing);
+  });
+});
+
+describe('loadSettings: LDAP', () => {
+  const minimal = 'ldap_url: ldap://ldap.example.com\nldap_base_dn: dc=example,dc=com\n';
+
+  it('has no directory unless ldap_url is set', () => {
+    const s = loadSettings({}, {BONNIE_CONFIG: configFile('catalog: /x.db\n')});
+    expect(s.ldap).toBeUndefined();
+    expect(s.origin.ldapUrl).toBe('default');
+    expect(s.origin.ldapTimeoutMs).toBe('default');
+  });
+
+  it('fills in the defaults', () => {
+    const s = loadSettings({}, {BONNIE_CONFIG: configFile(minimal)});
+    expect(s.ldap).toEqual({
+      url: 'ldap://ldap.example.com',
+      bindDn: undefined,
+      passwordFile: undefined,
+      passwordFileSource: undefined,
+      baseDn: 'dc=example,dc=com',
+      filter: '(|(uid=%u)(mail=%s)(mailAlternateAddress=%s)(alias=%s))',
+      groupFilter: undefined,
+      idAttribute: 'entryUUID',
+      cacheTtlMs: 300_000,
+      timeoutMs: 10_000,
+    });
+    expect(s.origin.ldapUrl).toBe('file');
+  });
+
+  it('reads every key; the password file is a path relative to the configuration file, never read here', () => {
+    const file = configFile(
+      [
+        'ldap_url: ldaps://ldap.example.com:636/',
+        'ldap_bind_dn: uid=bonnie,cn=sysaccounts,dc=example,dc=com',
+        'ldap_password_file: ldap.secret',
+        'ldap_base_dn: dc=example,dc=com',
+        'ldap_filter: (&(objectClass=kolabInetOrgPerson)(|(mail=%s)(alias=%s)(uid=%u)))',
+        'ldap_group_filter: (uniqueMember=%D)',
+        'ldap_id_attribute: nsuniqueid',
+        'ldap_cache_ttl: 30s',
+        'ldap_timeout: 1500ms',
+        '',
+      ].join('\n'),
+    );
+    const s = loadSettings({}, {BONNIE_CONFIG: file});
+    expect(s.ldap).toEqual({
+      url: 'ldaps://ldap.example.com:636',
+      bindDn: 'uid=bonnie,cn=sysaccounts,dc=example,dc=com',
+      passwordFile: join(file, '..', 'ldap.secret'),
+      passwordFileSource: `${file} line 3`,
+      baseDn: 'dc=example,dc=com',
+      filter: '(&(objectClass=kolabInetOrgPerson)(|(mail=%s)(alias=%s)(uid=%u)))',
+      groupFilter: '(uniqueMember=%D)',
+      idAttribute: 'nsuniqueid',
+      cacheTtlMs: 30_000,
+      timeoutMs: 1500,
+    });
+  });
+
+  it('takes the environment over the file', () => {
+    const s = loadSettings({}, {BONNIE_CONFIG: configFile(minimal), BONNIE_LDAP_URL: 'ldap://127.0.0.1:3389', BONNIE_LDAP_CACHE_TTL: '0s'});
+    expect(s.ldap?.url).toBe('ldap://127.0.0.1:3389');
+    expect(s.origin.ldapUrl).toBe('environment');
+    expect(s.ldap?.cacheTtlMs).toBe(0);
+    expect(s.ldap?.baseDn).toBe('dc=example,dc=com');
+  });
+
+  it.each([
+    ['http://ldap.example.com', 'ldap:// or ldaps://'],
+    ['ldap.example.com', 'ldap:// or ldaps://'],
+    ['ldap://', 'no host'],
+    ['ldap://ldap.example.com/dc=example,dc=com', 'do not belong in the URL'],
+    ['ldap://ldap.example.com/??sub', 'do not belong in the URL'],
+    ['ldap://admin:secret@ldap.example.com', 'credentials'],
+    ['ldap://ldap.example.com:99999', 'cannot be parsed'],
+  ])('rejects the URL %s, naming the key and the file', (url, problem) => {
+    const file = configFile(`ldap_url: ${url}\nldap_base_dn: dc=example,dc=com\n`);
+    const error = thrown(() => loadSettings({}, {BONNIE_CONFIG: file}));
+    expect(error.code).toBe('ConfigInvalid');
+    expect(error.exit).toBe(EXIT.config);
+    expect(error.message).toContain(`ldap_url (${file} line 1)`);
+    expect(`${error.message} ${error.hint}`).toContain(problem);
+  });
+
+  it('requires ldap_base_dn with ldap_url', () => {
+    const file = configFile('ldap_url: ldap://ldap.example.com\n');
+    const error = thrown(() => loadSettings({}, {BONNIE_CONFIG: file}));
+    expect(error.code).toBe('ConfigInvalid');
+    expect(error.message).toContain('ldap_base_dn is required');
+    expect(error.message).toContain(file);
+    expect(error.hint).toContain('BONNIE_LDAP_BASE_DN');
+  });
+
+  it('wants the bind DN and the password file together', () => {
+    const file = configFile(`${minimal}ldap_bind_dn: cn=bonnie,dc=example,dc=com\n`);
+    const error = thrown(() => loadSettings({}, {BONNIE_CONFIG: file}));
+    expect(error.message).toContain('ldap_bind_dn');
+    expect(error.message).toContain('needs ldap_password_file');
+    expect(error.message).toContain(`${file} line 3`);
+
+    const other = configFile(`${minimal}ldap_password_file: /etc/bonnie/ldap.secret\n`);
+    expect(thrown(() => loadSettings({}, {BONNIE_CONFIG: other})).message).toContain(`ldap_password_file (${other} line 3): is set but ldap_bind_dn is not`);
+  });
+
+  it('does not read the password file (the directory does, when it connects)', () => {
+    const file = configFile(`${minimal}ldap_bind_dn: cn=bonnie,dc=example,dc=com\nldap_password_file: /nonexistent/ldap.secret\n`);
+    expect(loadSettings({}, {BONNIE_CONFIG: file}).ldap?.passwordFile).toBe('/nonexistent/ldap.secret');
+  });
+
+  it('refuses an ldap_* key without ldap_url rather than ignoring it', () => {
+    const file = configFile('ldap_base_dn: dc=example,dc=com\n');
+    const error = thrown(() => loadSettings({}, {BONNIE_CONFIG: file}));
+    expect(error.message).toBe(`ldap_base_dn (${file} line 1): is set but ldap_url is not`);
+    expect(error.hint).toContain('BONNIE_LDAP_URL');
+    expect(thrown(() => loadSettings({}, {BONNIE_CONFIG: configFile(''), BONNIE_LDAP_TIMEOUT: '5s'})).message).toContain('environment variable BONNIE_LDAP_TIMEOUT');
+  });
+
+  it.each([
+    ['ldap_filter: (uid=%x)', 'ldap_filter', 'unknown placeholder "%x"'],
+    ['ldap_filter: uid=%u', 'ldap_filter', 'starts with "("'],
+    ['ldap_filter: (uid=alice)', 'ldap_filter', 'uses none of'],
+    ['ldap_group_filter: (member=%s)', 'ldap_group_filter', 'unknown placeholder "%s"'],
+    ['ldap_id_attribute: entry UUID', 'ldap_id_attribute', 'not an attribute name'],
+    ['ldap_base_dn: example.com', 'ldap_base_dn', 'not a DN'],
+    ['ldap_cache_ttl: forever', 'ldap_cache_ttl', 'not a duration'],
+    ['ldap_timeout: 0s', 'ldap_timeout', 'more than 0'],
+  ])('rejects %s, naming the key and the file', (line, key, problem) => {
+    const file = configFile(`${minimal}${line}\n`);
+    const error = thrown(() => loadSettings({}, {BONNIE_CONFIG: file}));
+    expect(error.code).toBe('ConfigInvalid');
+    expect(error.message).toContain(`${key} (${file} line`);
+    expect(error.message).toContain(problem);
+  });
+
+  it('leaves the ldap_* keys alone when told to (capture never uses the directory)', () => {
+    const file = configFile('catalog: /srv/c.db\nldap_filter: (uid=%x)\n');
+    const s = loadSettings({}, {BONNIE_CONFIG: file, BONNIE_LDAP_URL: 'http://wrong'}, undefined, {ldap: false});
+    expect(s.catalog).toBe('/srv/c.db');
+    expect(s.ldap).toBeUndefined();
+    expect(s.origin.ldapUrl).toBe('default');
+    expect(() => loadSettings({}, {BONNIE_CONFIG: file})).toThrow(/ldap_filter/);
+  });
+
+  it('has a flag name, a variable and a description for every key', () => {
+    expect(flagName('dealerTimeoutMs')).toBe('dealer-timeout');
+    expect(flagName('ldapCacheTtlMs')).toBe('ldap-cache-ttl');
+    expect(flagName('logFile')).toBe('log-file');
+    for (const spec of Object.values(SETTING_KEYS)) {
+      expect(spec.env).toBe(`BONNIE_${spec.file.toUpperCase()}`);
+      expect(spec.description.length).toBeGreaterThan(10);
+    }
   });
 });

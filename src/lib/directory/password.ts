@@ -1,0 +1,49 @@
+/**
+ * The LDAP bind password: the first line of `ldap_password_file`, never a value in the configuration, the
+ * environment or argv (which other users can read in /proc). Read each time the directory binds, so a
+ * changed password is picked up on the next connection.
+ */
+import {readFileSync, statSync} from 'node:fs';
+import type {LdapSettings} from '../config/settings.js';
+import {BonnieError, EXIT} from '../errors.js';
+
+/** Permission bits that let users outside the file's owner and group read it. */
+const OTHERS_READ = 0o004;
+
+/**
+ * Reads the password from `ldap.passwordFile`. Calls `warn` when users other than the owner and group can
+ * read the file. Throws BonnieError(ConfigUnreadable) naming the key and the file when the file is
+ * missing, unreadable or empty.
+ */
+export function readLdapPassword(ldap: Pick<LdapSettings, 'passwordFile' | 'passwordFileSource'>, warn: (message: string) => void): string {
+  const file = ldap.passwordFile;
+  if (file === undefined) throw new Error('readLdapPassword: no ldap_password_file configured');
+  const where = `ldap_password_file (${ldap.passwordFileSource ?? 'configuration'})`;
+  let text: string;
+  try {
+    const mode = statSync(file).mode;
+    if ((mode & OTHERS_READ) !== 0) {
+      const octal = (mode & 0o777).toString(8).padStart(4, '0');
+      warn(`${where}: ${file} is readable by every user (mode ${octal}); chmod o-rwx ${file}`);
+    }
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new BonnieError('ConfigUnreadable', `${where}: cannot read the LDAP password file ${file}: ${(error as Error).message}`, {
+      exit: EXIT.config,
+      hint:
+        code === 'ENOENT'
+          ? 'Create the file with the bind password on its first line (mode 0640, group of the user bonnie runs as), or correct ldap_password_file.'
+          : 'Let the user bonnie runs as read the file (owner or group), e.g. chgrp mail and chmod 0640.',
+      cause: error,
+    });
+  }
+  const password = text.split(/\r?\n/, 1)[0] ?? '';
+  if (password === '') {
+    throw new BonnieError('ConfigUnreadable', `${where}: the LDAP password file ${file} is empty (the password is its first line)`, {
+      exit: EXIT.config,
+      hint: 'Write the bind password on the first line of the file.',
+    });
+  }
+  return password;
+}
