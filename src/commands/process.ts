@@ -1,7 +1,5 @@
 import {Flags} from '@oclif/core';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {parseDuration} from '../lib/config/duration.js';
-import {BonnieError, EXIT} from '../lib/errors.js';
 import {openCatalog} from '../lib/catalog/catalog.js';
 import {createDirectory} from '../lib/directory/create-directory.js';
 import {processQueue, type ProcessSummary} from '../lib/process/engine.js';
@@ -27,13 +25,13 @@ Or as a service: bonnie process --follow (see docs/systemd/bonnie-process.servic
   static override flags = {
     limit: Flags.integer({description: 'Process at most this many jobs.', min: 1}),
     follow: Flags.boolean({description: 'Keep running: process new events as they arrive, until SIGTERM or SIGINT.'}),
-    'session-timeout': Flags.string({description: 'Close a session without Logout this long after its last event (e.g. 12h).', default: '12h'}),
+    'session-timeout': Flags.string({description: 'Close a session without Logout this long after its last event (e.g. 12h; default: session_timeout, 12h).'}),
     quiet: Flags.boolean({description: 'Print nothing unless something failed (for cron).'}),
   };
 
   async run(): Promise<ProcessSummary> {
     const {flags} = await this.parse(ProcessCommand);
-    const settings = this.settings(flags);
+    const settings = this.settings({catalog: flags.catalog, config: flags.config, sessionTimeoutMs: flags['session-timeout']});
     const catalog = openCatalog(settings.catalog, {create: true});
     const directory = createDirectory(settings, {warn: (message) => this.warn(message)});
     try {
@@ -41,7 +39,7 @@ Or as a service: bonnie process --follow (see docs/systemd/bonnie-process.servic
         spillDir: settings.spill,
         maxAttempts: settings.maxAttempts,
         limit: flags.limit,
-        sessionTimeoutMs: parseDurationFlag(flags['session-timeout']),
+        sessionTimeoutMs: settings.sessionTimeoutMs,
         onProgress: !this.jsonEnabled() && !flags.quiet && process.stderr.isTTY ? progressBar('processing') : undefined,
       };
       const summary = flags.follow ? await followQueue(catalog, directory, options) : await processQueue(catalog, directory, options);
@@ -52,10 +50,4 @@ Or as a service: bonnie process --follow (see docs/systemd/bonnie-process.servic
       catalog.close();
     }
   }
-}
-
-function parseDurationFlag(text: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined) throw new BonnieError('UsageInvalid', `--session-timeout: "${text}" is not a duration`, {exit: EXIT.usage, hint: 'Write a number with a unit: 30m, 12h, 1d.'});
-  return ms;
 }

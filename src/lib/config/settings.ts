@@ -12,6 +12,7 @@ import {readFileSync} from 'node:fs';
 import {dirname, isAbsolute, resolve} from 'node:path';
 import {checkFilterTemplate, DEFAULT_LOGIN_FILTER, GROUP_PLACEHOLDERS, LOGIN_PLACEHOLDERS} from '../directory/filter.js';
 import {BonnieError, EXIT} from '../errors.js';
+import {parseDuration as parseDurationText} from './duration.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/bonnie/bonnie.conf';
 
@@ -29,6 +30,8 @@ export interface Settings {
   dealerTimeoutMs: number;
   /** Attempts before a job is dead. */
   maxAttempts: number;
+  /** A session without Logout is closed this long after its last event, in milliseconds (event time). */
+  sessionTimeoutMs: number;
   /** The LDAP directory people are resolved in; undefined (the default) when `ldap_url` is not set, or when loaded with `{ldap: false}`. */
   ldap?: LdapSettings | undefined;
   /** The configuration file that was read, if any. */
@@ -68,6 +71,7 @@ export type SettingKey =
   | 'logFile'
   | 'dealerTimeoutMs'
   | 'maxAttempts'
+  | 'sessionTimeoutMs'
   | 'ldapUrl'
   | 'ldapBindDn'
   | 'ldapPasswordFile'
@@ -99,6 +103,7 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   logFile: {file: 'log_file', env: 'BONNIE_LOG_FILE', kind: 'path', description: 'Log to this file instead of syslog (facility mail).'},
   dealerTimeoutMs: {file: 'dealer_timeout', env: 'BONNIE_DEALER_TIMEOUT', kind: 'duration', description: 'How long the dealer waits for a locked catalog before it spills, e.g. 2s or 500ms (default 2s).'},
   maxAttempts: {file: 'max_attempts', env: 'BONNIE_MAX_ATTEMPTS', kind: 'count', description: 'Attempts before a job is marked dead (default 5).'},
+  sessionTimeoutMs: {file: 'session_timeout', env: 'BONNIE_SESSION_TIMEOUT', kind: 'duration', description: 'bonnie process closes a session that has a Login but no Logout this long after its last event (default 12h).'},
   ldapUrl: {file: 'ldap_url', env: 'BONNIE_LDAP_URL', kind: 'url', description: 'Resolve users in this LDAP directory, ldap://host[:port] or ldaps://host[:port]. Without it (the default) a user is identified by their login.'},
   ldapBindDn: {file: 'ldap_bind_dn', env: 'BONNIE_LDAP_BIND_DN', kind: 'dn', description: 'The DN to bind as (default: anonymous). Requires ldap_password_file.'},
   ldapPasswordFile: {file: 'ldap_password_file', env: 'BONNIE_LDAP_PASSWORD_FILE', kind: 'path', description: 'A file whose first line is the bind password, readable by bonnie only (mode 0640 or 0600).'},
@@ -113,11 +118,11 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
 const DEFAULT_CATALOG = '/var/lib/bonnie/catalog.db';
 const DEFAULT_DEALER_TIMEOUT_MS = 2000;
 const DEFAULT_MAX_ATTEMPTS = 5;
+const DEFAULT_SESSION_TIMEOUT_MS = 12 * 3_600_000;
 const DEFAULT_LDAP_ID_ATTRIBUTE = 'entryUUID';
 const DEFAULT_LDAP_CACHE_TTL_MS = 5 * 60_000;
 const DEFAULT_LDAP_TIMEOUT_MS = 10_000;
 
-const DURATION_UNITS_MS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000};
 
 /** What {@link loadSettings} resolves besides the basics. */
 export interface LoadOptions {
@@ -175,12 +180,14 @@ export function loadSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = 
   const dealerTimeoutMs = timeout === undefined ? DEFAULT_DEALER_TIMEOUT_MS : parseDuration(timeout.raw, 'dealerTimeoutMs', timeout.where);
   const attempts = pick('maxAttempts');
   const maxAttempts = attempts === undefined ? DEFAULT_MAX_ATTEMPTS : parseCount(attempts.raw, 'maxAttempts', attempts.where);
+  const session = pick('sessionTimeoutMs');
+  const sessionTimeoutMs = session === undefined ? DEFAULT_SESSION_TIMEOUT_MS : parseDuration(session.raw, 'sessionTimeoutMs', session.where);
 
   let ldap: LdapSettings | undefined;
   if (options.ldap === false) for (const key of LDAP_KEYS) origin[key] = 'default';
   else ldap = loadLdapSettings(pick);
 
-  return {catalog, archive, spill, logFile, dealerTimeoutMs, maxAttempts, ldap, configFile: fileValues ? configFile : undefined, origin};
+  return {catalog, archive, spill, logFile, dealerTimeoutMs, maxAttempts, sessionTimeoutMs, ldap, configFile: fileValues ? configFile : undefined, origin};
 }
 
 /** A raw value and where it came from. */
@@ -349,15 +356,14 @@ function readConfigFile(file: string, mustExist: boolean): FileValues | undefine
 }
 
 function parseDuration(raw: string, key: SettingKey, where: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(raw.trim());
-  const unit = match ? DURATION_UNITS_MS[match[2] as string] : undefined;
-  if (!match || unit === undefined) {
+  const ms = parseDurationText(raw);
+  if (ms === undefined) {
     throw new BonnieError('ConfigInvalid', `${SETTING_KEYS[key].file} (${where}): "${truncate(raw)}" is not a duration`, {
       exit: EXIT.config,
       hint: 'Write a number with a unit: 500ms, 2s, 5m, 1h or 1d.',
     });
   }
-  return Math.round(Number(match[1]) * unit);
+  return ms;
 }
 
 function parseCount(raw: string, key: SettingKey, where: string): number {
