@@ -1,0 +1,108 @@
+/**
+ * Finding a person by anything they were ever called: every login, uid, address and alias of every
+ * version of them. A renamed user is one person, found by the old name and the new.
+ */
+import type {Db} from '../catalog/catalog.js';
+import {canonicalLogin} from '../directory/types.js';
+import {BonnieError, EXIT} from '../errors.js';
+
+/** Who a history or audit is about. */
+export interface PersonFacts {
+  /** The reference to paste back when a login is ambiguous: `person:<id>`. */
+  ref: string;
+  id: number;
+  /** The persistent key: the directory's id (entryUUID...), or `login:<login>` without a directory. */
+  key: string;
+  /** The login now (of the current version). */
+  login: string;
+  firstSeen: string;
+}
+
+/** One version of a person: what the directory said about them from `validFrom` until `validTo`. */
+export interface PersonVersionEntry {
+  validFrom: string;
+  validTo: string | null;
+  login: string;
+  uid: string | null;
+  mail: string | null;
+  cn: string | null;
+  dn: string | null;
+  aliases: string[];
+  groups: string[];
+}
+
+const PERSON_REF = /^person:([1-9][0-9]{0,15})$/;
+
+/**
+ * The person `text` names: `person:<id>`, their persistent key, or any login, uid, mail or alias they
+ * ever had (case-insensitive). Throws BonnieError UserUnknown (exit 1) or UserAmbiguous (usage), the
+ * latter when the name was held by several people over time (a login given to someone else later).
+ */
+export function resolvePerson(db: Db, text: string): PersonFacts {
+  const wanted = text.trim();
+  const ids = findPeople(db, wanted);
+  if (ids.length === 0) {
+    throw new BonnieError('UserUnknown', `nobody called ${wanted} in the record`, {
+      hint: 'Give a login, address or alias the person had (e.g. alice or alice@example.com), or person:<id>; "bonnie process" must have run.',
+    });
+  }
+  const people = ids.map((id) => personFacts(db, id));
+  if (people.length > 1) {
+    const lines = people.map((p) => `  ${p.ref.padEnd(12)} now ${p.login}, first seen ${p.firstSeen} (${p.key})`);
+    throw new BonnieError('UserAmbiguous', `${wanted} has been the name of ${people.length} people:\n${lines.join('\n')}`, {
+      exit: EXIT.usage,
+      hint: 'Choose one and pass its reference (the first column) to --user.',
+    });
+  }
+  return people[0] as PersonFacts;
+}
+
+function findPeople(db: Db, wanted: string): number[] {
+  const byRef = PERSON_REF.exec(wanted);
+  if (byRef !== null) return db.prepare<[number], {id: number}>('SELECT id FROM person WHERE id = ?').all(Number(byRef[1])).map((row) => row.id);
+  const byKey = db.prepare<[string], {id: number}>('SELECT id FROM person WHERE key = ?').get(wanted);
+  return byKey !== undefined ? [byKey.id] : byName(db, canonicalLogin(wanted));
+}
+
+/** People any version of whom had `canonical` as login, uid, mail or alias. */
+function byName(db: Db, canonical: string): number[] {
+  return db
+    .prepare<{name: string}, {person_id: number}>(
+      `SELECT DISTINCT person_id FROM person_version
+       WHERE login = @name OR lower(uid) = @name OR lower(mail) = @name
+          OR EXISTS (SELECT 1 FROM json_each(aliases) WHERE lower(json_each.value) = @name)
+       ORDER BY person_id`,
+    )
+    .all({name: canonical})
+    .map((row) => row.person_id);
+}
+
+function personFacts(db: Db, id: number): PersonFacts {
+  const row = db
+    .prepare<[number], {key: string; first_seen: string; login: string | null}>(
+      `SELECT p.key, p.first_seen, (SELECT v.login FROM person_version v WHERE v.person_id = p.id ORDER BY v.valid_to IS NULL DESC, v.id DESC LIMIT 1) AS login
+       FROM person p WHERE p.id = ?`,
+    )
+    .get(id) as {key: string; first_seen: string; login: string | null};
+  return {ref: `person:${id}`, id, key: row.key, login: row.login ?? row.key, firstSeen: row.first_seen};
+}
+
+/** The person's versions, oldest first. */
+export function personVersions(db: Db, personId: number): PersonVersionEntry[] {
+  return db
+    .prepare<[number], {valid_from: string; valid_to: string | null; login: string; uid: string | null; mail: string | null; cn: string | null; dn: string | null; aliases: string; groups: string}>(
+      'SELECT valid_from, valid_to, login, uid, mail, cn, dn, aliases, groups FROM person_version WHERE person_id = ? ORDER BY id',
+    )
+    .all(personId)
+    .map((row) => ({
+      validFrom: row.valid_from,
+      validTo: row.valid_to,
+      login: row.login,
+      uid: row.uid,
+      mail: row.mail,
+      cn: row.cn,
+      dn: row.dn,
+      aliases: JSON.parse(row.aliases) as string[],
+      groups: JSON.parse(row.groups) as string[],
+    }));
+}
