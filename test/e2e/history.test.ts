@@ -5,6 +5,7 @@ import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {openCatalog} from '../../src/lib/catalog/catalog.js';
 import type {Audit} from '../../src/lib/discovery/audit.js';
+import type {TimelineEntry} from '../../src/lib/discovery/timeline.js';
 import {Ingester} from '../../src/lib/queue/ingest.js';
 import {SPECIMENS} from '../helpers/paths.js';
 import {bonnie} from '../helpers/run.js';
@@ -56,12 +57,19 @@ describe('bonnie audit and bonnie history', () => {
     expect(human.stdout).toMatch(/^ {2}\S+ +alice +flags-cleared +user\.alice:2 +\S+ +-\\Flagged -\$Custom$/m);
   });
 
-  it('accepts the references audit prints for each kind of action', async () => {
+  it('accepts the references audit and history --folder print for each kind of action', async () => {
     // Every reference is checked in-process (test/lib/discovery/refs.test.ts); here one per action, as a user would.
     const audit = await json<Audit>('audit', '--user', 'alice');
     const byAction = new Map(audit.sessions.flatMap((s) => s.actions).filter((e) => e.placementRef !== null).map((e) => [e.action, e]));
-    expect([...byAction.keys()].sort()).toEqual(['appended', 'copied', 'delivered', 'expunged', 'flags-cleared', 'flags-set', 'moved', 'read', 'trashed']);
-    const checks = [...byAction.values()].map(async (e) => {
+    expect([...byAction.keys()].sort()).toEqual(['appended', 'copied', 'expunged', 'flags-cleared', 'flags-set', 'moved', 'read', 'trashed']);
+    // A delivery to alice is not her action: her INBOX's history shows it, with no actor.
+    const inbox = await json<{timeline: TimelineEntry[]}>('history', '--folder', 'user.alice');
+    const delivered = inbox.timeline.filter((e) => e.action === 'delivered');
+    expect(delivered.map((e) => [e.actor, e.placementRef])).toEqual([
+      [null, 'user.alice:5'],
+      [null, 'user.alice:6'],
+    ]);
+    const checks = [...byAction.values(), ...delivered].map(async (e) => {
       const history = await json<{message: {ref: string}}>('history', '--message', e.placementRef as string);
       expect(history.message.ref, e.placementRef as string).toBe(e.messageRef);
     });
@@ -74,11 +82,20 @@ describe('bonnie audit and bonnie history', () => {
     expect(folder.stdout).toMatch(/^Folder user\.alice\.Job \(mailboxID 8noufdk8233tibe0dudubmdt\)$/m);
     expect(folder.stdout).toMatch(/renamed user\.alice\.Work -> user\.alice\.Job$/m);
     expect(folder.stdout).toMatch(/ +acl-revoked +user\.alice\.Work +- +\S+ +bob: lrs -> lr \(-s\)$/m);
-    const user = await json<{kind: string; sessions: unknown[]}>('history', '--user', 'ALICE');
+    const user = await json<{kind: string; sessions: Array<{service: string}>}>('history', '--user', 'ALICE');
     expect(user.kind).toBe('user');
-    expect(user.sessions).toHaveLength(5);
-    const narrowed = await cli('audit', '--user', 'alice', '--since', '2026-11-22T11:54:16Z', '--until', '2026-11-22T11:54:20Z');
-    expect(narrowed.stdout).toMatch(/^3 session\(s\), 0 action\(s\) outside them$/m);
+    expect(user.sessions.map((s) => s.service)).toEqual(['imap', 'imap']);
+    // Between 11:54:16 and 11:54:20 mail was delivered to alice, bob appended, and the admin raised bob's quota.
+    const range = ['--since', '2026-11-22T11:54:16Z', '--until', '2026-11-22T11:54:20Z'];
+    const alice = await cli('audit', '--user', 'alice', ...range);
+    expect(alice.stdout).toMatch(/^0 session\(s\), 0 action\(s\) outside them$/m);
+    const admin = await cli('audit', '--user', 'cyrus', ...range);
+    expect(admin.stdout).toMatch(/^1 session\(s\), 0 action\(s\) outside them$/m);
+    expect(admin.stdout).toMatch(/^ {4}2026-11-22T11:54:20\.048Z +cyrus +quota-changed +- +- +user\.bob: storage 0 KiB of 20000, 1 messages of no limit$/m);
+    const bob = await cli('audit', '--user', 'bob', ...range);
+    expect(bob.stdout).toMatch(/^1 session\(s\), 0 action\(s\) outside them$/m);
+    expect(bob.stdout).toMatch(/ +bob +appended +user\.bob:1 /);
+    expect(bob.stdout).not.toContain('quota-changed');
   });
 
   it('explains what it cannot find or read, with the documented exit statuses', async () => {

@@ -28,7 +28,7 @@ export interface AuditRequest {
   now?: Date;
 }
 
-/** A session with the actions done in it (by whoever Cyrus named as acting: see `actor`). */
+/** One of the person's sessions with the actions done in it (each with its actor: see `TimelineEntry.actor`). */
 export interface AuditSession extends SessionEntry {
   /** Newest last; Login and Logout are the session itself and not repeated. */
   actions: TimelineEntry[];

@@ -14,7 +14,8 @@ export interface SessionEntry {
   logoutAt: string | null;
   /**
    * `logout`: ended by Logout; `timeout`: no Logout, closed once idle for the session timeout; `open`: no
-   * Logout yet; `no-login`: events without a Login (LMTP delivery, cyr_expire, or a Login never received).
+   * Logout yet; `no-login`: events without a Login (a Login never received). LMTP and cyr_expire sessions
+   * have no actor, so belong to no person and are never listed.
    */
   state: 'logout' | 'timeout' | 'open' | 'no-login';
   /** The Logout's time, otherwise the last event's. */

@@ -12,7 +12,10 @@ export interface TimelineEntry {
   id: number;
   /** When it happened: the event's own timestamp, ISO 8601. */
   at: string;
-  /** Who did it (canonical login), null when Cyrus named nobody (LMTP delivery to a folder, cyr_expire). */
+  /**
+   * Who did it (canonical login). Null when no one acted: an LMTP delivery (a message arrived; the recipient
+   * is the folder's owner, not an actor), cyr_expire, or a quota event whose session's Login was not seen.
+   */
   actor: string | null;
   actorPersonId: number | null;
   /** Cyrus' session id (`vnd.cmu.sessionId`). */

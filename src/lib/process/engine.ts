@@ -196,7 +196,7 @@ function applyOne(
         if (problem !== undefined) throw new Error(problem);
         return {login: canonical, personId: recorder.people.identify(login, people.found.get(canonical), at, nid)};
       };
-      const actor = identify(event.user);
+      const actor = identify(actorLogin(event, recorder));
       const owner_ = identify(event.owner);
       if (event.sessionId !== undefined && event.type !== 'Login' && event.type !== 'Logout') {
         recorder.sessions.touch({sessionId: event.sessionId, at, service: event.service, personId: actor?.personId, login: actor?.login});
@@ -234,6 +234,17 @@ function applyOne(
     recordFailure(queue, owner, job, errorMessage(failure), summary);
     return undefined;
   }
+}
+
+/**
+ * Who did it. Cyrus' `user` is the actor, except that an LMTP delivery names its recipient (the mailbox
+ * owner: no one acted, a message arrived) and a quota event the quota root's owner (the admin who changed
+ * it is the session's login, when the session's Login has been seen).
+ */
+function actorLogin(event: BonnieEvent, recorder: ReturnType<typeof openRecorder>): string | undefined {
+  if (event.type === 'MessageNew') return undefined;
+  if (event.category === 'quota') return event.sessionId === undefined ? undefined : recorder.sessions.loggedIn(event.sessionId);
+  return event.user;
 }
 
 function recordFailure(queue: JobQueue, owner: string, job: ClaimedJob, error: string, summary: ProcessSummary): void {

@@ -18,6 +18,7 @@ export class Sessions {
   private readonly loginStatement;
   private readonly logoutStatement;
   private readonly closeIdleStatement;
+  private readonly loggedInStatement;
 
   constructor(db: Db) {
     this.touchStatement = db.prepare<{id: string; at: string; service: string | null; person: number | null; login: string | null}>(
@@ -41,6 +42,7 @@ export class Sessions {
          client_ip = coalesce(client_ip, @ip), client_port = coalesce(client_port, @port)
        WHERE session_id = @id`,
     );
+    this.loggedInStatement = db.prepare<[string], {login: string}>('SELECT login FROM session WHERE session_id = ? AND login_at IS NOT NULL AND login IS NOT NULL');
     this.closeIdleStatement = db.prepare<{cutoff: string}>(
       `UPDATE session SET closed_by = 'timeout' WHERE closed_by IS NULL AND login_at IS NOT NULL AND last_event_at < @cutoff`,
     );
@@ -60,6 +62,11 @@ export class Sessions {
   logout(event: SessionEvent, clientIp: string | undefined, clientPort: number | undefined, notificationId: number): void {
     this.touch(event);
     this.logoutStatement.run({id: event.sessionId, at: event.at, ip: clientIp ?? null, port: clientPort ?? null, nid: notificationId});
+  }
+
+  /** The login of the session's Login, if it has been seen. */
+  loggedIn(sessionId: string): string | undefined {
+    return this.loggedInStatement.get(sessionId)?.login;
   }
 
   /** Closes sessions idle for `timeoutMs` before `now` (the newest event time processed, not the clock). */

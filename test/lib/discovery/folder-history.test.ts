@@ -42,7 +42,7 @@ describe('history --folder', () => {
       ['acl-revoked', 'alice', 'user.alice.Work', null, 'bob: lr -> none (-lr)'],
       ['renamed', 'cyrus', 'user.alice.Job', null, 'user.alice.Work -> user.alice.Job'],
       ['acl-granted', 'cyrus', 'user.alice.Job', null, 'anyone: none -> p (+p)'],
-      // LMTP to alice+Job: Cyrus names no user for a delivery to a folder by plus-address.
+      // LMTP to alice+Job: a delivery has no actor (a message arrived; alice, the owner, did nothing).
       ['delivered', null, 'user.alice.Job', 'user.alice.Job:2', 'no flags'],
     ]);
   });

@@ -1,9 +1,12 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
 import {canonicalLogin, NoDirectory, type Directory, type DirectoryPerson} from '../../../src/lib/directory/types.js';
-import {renderUserHistory} from '../../../src/lib/discovery/render-history.js';
+import {folderHistory} from '../../../src/lib/discovery/folder-history.js';
+import {messageHistory} from '../../../src/lib/discovery/message-history.js';
+import {parseMessageRef} from '../../../src/lib/discovery/refs.js';
+import {renderFolderHistory, renderUserHistory} from '../../../src/lib/discovery/render-history.js';
 import {userHistory} from '../../../src/lib/discovery/user-history.js';
-import {ALL, feed, specimenRecord} from './record.js';
+import {ALL, ARCHIVE, feed, INBOX, specimenRecord} from './record.js';
 
 /** A directory that knows only the people given (by login). */
 class FixedDirectory implements Directory {
@@ -17,6 +20,7 @@ class FixedDirectory implements Directory {
 }
 
 const ALICE_SESSION = 'cyruslab-1795348439-13829-1-5917269359843833131';
+const ALICE_SESSION_2 = 'cyruslab-1795348462-13829-1-10049235046094910769';
 
 describe('history --user', () => {
   let catalog: Catalog;
@@ -25,16 +29,13 @@ describe('history --user', () => {
   });
   afterAll(() => catalog.close());
 
-  it("shows alice's sessions: two IMAP logins and the LMTP deliveries to her", () => {
+  it("shows alice's sessions: her two IMAP logins, not the LMTP deliveries to her", () => {
     const h = userHistory(catalog.db, 'alice');
     expect(h.person).toMatchObject({ref: 'person:2', login: 'alice', key: 'login:alice'});
     expect(h.versions).toMatchObject([{login: 'alice', validTo: null}]);
-    expect(h.sessions.map((s) => [s.service, s.state, s.clientIp, s.actionCount])).toEqual([
-      ['imap', 'logout', '127.0.0.1', 35],
-      ['lmtp', 'no-login', null, 1],
-      ['lmtp', 'no-login', null, 1],
-      ['lmtpunix', 'no-login', null, 1],
-      ['imap', 'logout', '127.0.0.1', 2],
+    expect(h.sessions.map((s) => [s.sessionId, s.service, s.state, s.clientIp, s.actionCount])).toEqual([
+      [ALICE_SESSION, 'imap', 'logout', '127.0.0.1', 35],
+      [ALICE_SESSION_2, 'imap', 'logout', '127.0.0.1', 2],
     ]);
     expect(h.sessions[0]).toMatchObject({sessionId: ALICE_SESSION, loginAt: '2026-11-22T11:53:59.610Z', logoutAt: '2026-11-22T11:54:15.901Z', clientPort: 41820, durationSeconds: 16.291});
   });
@@ -45,16 +46,35 @@ describe('history --user', () => {
     expect(h.timeline.at(-1)).toMatchObject({action: 'logout'});
     expect(h.timeline.every((e) => e.actor === 'alice')).toBe(true);
     expect(h.timeline.filter((e) => e.action === 'appended').map((e) => e.placementRef)).toEqual(['user.alice:1', 'user.alice:2', 'user.alice:3', 'user.alice:4', 'user.alice.Old:1']);
+    expect(new Set(h.timeline.map((e) => e.sessionId))).toEqual(new Set([ALICE_SESSION, ALICE_SESSION_2]));
     const limited = userHistory(catalog.db, 'alice', {limit: 2});
     expect(limited.timeline.map((e) => e.action)).toEqual(['appended', 'logout']);
-    expect([limited.omitted, limited.omittedSessions, limited.sessions.length]).toEqual([h.timeline.length - 2, 3, 2]);
+    expect([limited.omitted, limited.omittedSessions, limited.sessions.length]).toEqual([h.timeline.length - 2, 0, 2]);
+    const one = userHistory(catalog.db, 'alice', {limit: 1});
+    expect([one.omittedSessions, one.sessions.map((s) => s.sessionId)]).toEqual([1, [ALICE_SESSION_2]]);
+  });
+
+  it("shows a delivery to alice in her folders' and the message's history, with no actor, and not as her action", () => {
+    expect(userHistory(catalog.db, 'alice').timeline.filter((e) => e.action === 'delivered')).toEqual([]);
+    // LMTP to alice and to alice+Work (no 'p' right) land in her INBOX; cyrdeliver -m Archive in user.alice.Archive.
+    const inbox = folderHistory(catalog.db, INBOX).timeline.filter((e) => e.action === 'delivered');
+    expect(inbox.map((e) => [e.actor, e.actorPersonId, e.placementRef, e.at])).toEqual([
+      [null, null, 'user.alice:5', '2026-11-22T11:54:16.437Z'],
+      [null, null, 'user.alice:6', '2026-11-22T11:54:16.945Z'],
+    ]);
+    expect(folderHistory(catalog.db, ARCHIVE).timeline.filter((e) => e.action === 'delivered').map((e) => [e.actor, e.placementRef])).toEqual([[null, 'user.alice.Archive:3']]);
+    expect(renderFolderHistory(folderHistory(catalog.db, INBOX))).toMatch(/^ {2}2026-11-22T11:54:16\.437Z +- +delivered +user\.alice:5 +\S+ +cyruslab-\S+ +no flags$/m);
+    const message = messageHistory(catalog.db, parseMessageRef('user.alice:5'));
+    expect(message.placements.map((p) => [p.ref, p.origin])).toEqual([['user.alice:5', 'delivered']]);
+    expect(message.timeline.map((e) => [e.action, e.actor])).toEqual([['delivered', null]]);
   });
 
   it('renders versions, sessions and timeline', () => {
     const text = renderUserHistory(userHistory(catalog.db, 'alice'));
     expect(text).toMatch(/^Person alice \(person:2, key login:alice\)/);
     expect(text).toMatch(new RegExp(`^ {2}2026-11-22T11:53:59\\.610Z +logout 2026-11-22T11:54:15\\.901Z +16s +imap +127\\.0\\.0\\.1 port 41820 +35 +${ALICE_SESSION}$`, 'm'));
-    expect(text).toMatch(/^ {2}\S+ +no login \(last event \S+\) +0\.0s +lmtp +- +1 +\S+$/m);
+    expect(text).toMatch(new RegExp(`^ {2}2026-11-22T11:54:22\\.608Z +logout 2026-11-22T11:54:24\\.664Z +2\\.1s +imap +127\\.0\\.0\\.1 port 37240 +2 +${ALICE_SESSION_2}$`, 'm'));
+    expect(text).not.toMatch(/lmtp|no login|delivered/);
   });
 });
 
@@ -71,7 +91,7 @@ describe('finding a person by any name they had', () => {
       ['alice@example.org', [], ['staff']],
       ['alice.smith@example.org', ['a.smith@example.org'], ['legal', 'staff']],
     ]);
-    expect(byOld.sessions).toHaveLength(5);
+    expect(byOld.sessions.map((s) => s.service)).toEqual(['imap', 'imap']);
     catalog.close();
   });
 
