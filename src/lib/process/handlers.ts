@@ -114,10 +114,12 @@ function placementOf(c: HandlerContext, index: number): {placement: Placement; f
 function added(c: HandlerContext, action: 'appended' | 'delivered'): void {
   const {mailboxId} = folderOf(c);
   const {event} = c;
-  const message = c.record.messages.message({emailId: event.emailId, messageId: event.messageIds[0] ?? event.envelope?.messageId, envelope: event.envelope, size: event.messageSize}, c.at, c.notificationId);
+  const facts = {emailId: event.emailId, messageId: event.messageIds[0] ?? event.envelope?.messageId, envelope: event.envelope, size: event.messageSize};
   const flags = normalizeFlags(event.flags);
   for (const uid of event.uids) {
-    const placement = c.record.messages.place(mailboxId, validityOf(c), uid, message, action, undefined, flags, c.at, c.notificationId);
+    const earlier = c.record.messages.find(mailboxId, validityOf(c), uid);
+    const message = earlier === undefined ? c.record.messages.message(facts, c.at, c.notificationId) : c.record.messages.arrivedLate(earlier, facts, action, c.at, c.notificationId);
+    const placement = earlier ?? c.record.messages.place(mailboxId, validityOf(c), uid, message, action, undefined, flags, c.at, c.notificationId);
     c.change({kind: 'message', action, mailboxId, placementId: placement.id, message, after: {uid, flags}});
   }
 }

@@ -39,6 +39,12 @@ export class Messages {
   private readonly setFlags;
   private readonly remove;
   private readonly removeFolder;
+  private readonly emailIdOf;
+  private readonly enrich;
+  private readonly repointPlacements;
+  private readonly repointChanges;
+  private readonly dropMessage;
+  private readonly settle;
 
   constructor(db: Db) {
     this.byEmailId = db.prepare<[string], {id: number}>('SELECT id FROM message WHERE email_id = ?');
@@ -57,6 +63,18 @@ export class Messages {
     );
     this.setFlags = db.prepare<[string, number]>('UPDATE placement SET flags = ? WHERE id = ?');
     this.remove = db.prepare<[string, Removal, number]>('UPDATE placement SET removed_at = ?, removal = ? WHERE id = ? AND removed_at IS NULL');
+    this.emailIdOf = db.prepare<[number], {email_id: string | null}>('SELECT email_id FROM message WHERE id = ?');
+    this.enrich = db.prepare<{id: number; emailId: string | null; messageId: string | null; subject: string | null; sender: string | null; date: string | null; envelope: string | null; size: number | null}>(
+      `UPDATE message SET email_id = coalesce(email_id, @emailId), message_id = coalesce(@messageId, message_id), subject = coalesce(@subject, subject),
+         sender = coalesce(@sender, sender), sent_date = coalesce(@date, sent_date), envelope = coalesce(@envelope, envelope), size = coalesce(@size, size)
+       WHERE id = @id`,
+    );
+    this.repointPlacements = db.prepare<[number, number]>('UPDATE placement SET message = ? WHERE message = ?');
+    this.repointChanges = db.prepare<[number, number]>('UPDATE change SET message = ? WHERE message = ?');
+    this.dropMessage = db.prepare<[number]>('DELETE FROM message WHERE id = ?');
+    this.settle = db.prepare<{id: number; origin: Origin; at: string; nid: number}>(
+      "UPDATE placement SET origin = @origin, added_at = @at, added_notification = @nid WHERE id = @id AND origin = 'first-seen'",
+    );
     this.removeFolder = db.prepare<[string, string]>("UPDATE placement SET removed_at = ?, removal = 'folder-deleted' WHERE mailbox_id = ? AND removed_at IS NULL");
   }
 
@@ -87,6 +105,36 @@ export class Messages {
         nid,
       }) as {id: number}
     ).id;
+  }
+
+  /**
+   * An APPEND or delivery whose event arrived after other events had already shown its placement (a
+   * flag change first seen, its message known only by Message-ID): the placement gets its true origin
+   * and the message its facts; if those facts name a message already known (same emailid), the two
+   * become one, with every placement and change of the provisional one.
+   */
+  arrivedLate(placement: Placement, facts: MessageFacts, origin: Origin, at: string, nid: number): number {
+    this.settle.run({id: placement.id, origin, at, nid});
+    const known = facts.emailId === undefined ? undefined : this.byEmailId.get(facts.emailId)?.id;
+    if (known !== undefined && known !== placement.message) {
+      if (this.emailIdOf.get(placement.message)?.email_id != null) return placement.message; // two contents: leave both
+      this.repointPlacements.run(known, placement.message);
+      this.repointChanges.run(known, placement.message);
+      this.dropMessage.run(placement.message);
+      return known;
+    }
+    const envelope = facts.envelope;
+    this.enrich.run({
+      id: placement.message,
+      emailId: facts.emailId ?? null,
+      messageId: facts.messageId ?? envelope?.messageId ?? null,
+      subject: envelope?.subject ?? null,
+      sender: envelope?.from[0]?.address ?? null,
+      date: envelope?.date ?? null,
+      envelope: envelope === undefined ? null : JSON.stringify(envelope),
+      size: facts.size ?? null,
+    });
+    return placement.message;
   }
 
   /** Records a placement (idempotent for the same folder and UID); returns it. */

@@ -66,6 +66,21 @@ describe('bonnie process', () => {
     ]);
   });
 
+  it('settles an APPEND whose event arrived after the events that used its message', async () => {
+    deliver(catalog.db, [...all().filter((n) => n !== 17), 17]); // UID 2's APPEND arrives last
+    await processQueue(catalog, new NoDirectory(), options);
+    const placements = rows<{mailbox_id: string; uid: number; origin: string; email_id: string; subject: string}>(
+      "SELECT p.mailbox_id, p.uid, p.origin, m.email_id, m.subject FROM placement p JOIN message m ON m.id = p.message WHERE m.email_id = 'Mb505991248156e00f911ba8c' ORDER BY p.id",
+    );
+    expect(placements).toEqual([
+      {mailbox_id: '76yzkoa5vpplgcimbgeofaee', uid: 2, origin: 'appended', email_id: 'Mb505991248156e00f911ba8c', subject: 'Second message'},
+      {mailbox_id: '8ebtmyxwubx2tgm3yxhzqbcl', uid: 2, origin: 'copied', email_id: 'Mb505991248156e00f911ba8c', subject: 'Second message'},
+      {mailbox_id: '8noufdk8233tibe0dudubmdt', uid: 1, origin: 'moved', email_id: 'Mb505991248156e00f911ba8c', subject: 'Second message'},
+    ]);
+    // Every change of that message points at the settled message, none at a provisional one.
+    expect(rows("SELECT count(*) AS n FROM change c JOIN message m ON m.id = c.message WHERE m.email_id IS NULL")).toEqual([{n: 0}]);
+  });
+
   it('keeps one person for a user whose address changed, with a version per change', async () => {
     let mail = 'alice@lab.test';
     const directory: Directory = {
