@@ -7,8 +7,8 @@
 #    use (spilled, then drained exactly once);
 # 4. holds back one event, as Cyrus does with events over ~21 KB, and shows `bonnie gaps` noticing the hole
 #    (and closing it when the event turns up late);
-# 5. runs `bonnie process` (the record) and `bonnie verify --events` (the evidence chain), and shows
-#    `bonnie status`;
+# 5. runs `bonnie process` (the record), shows a message's history and a user's audit, checks the
+#    evidence chain with `bonnie verify --events`, and shows `bonnie status`;
 # 6. runs the socket daemon (`bonnie dealer --listen`, what replaces notifyd in production) on a second
 #    catalog and sends it the same events as Cyrus' datagrams.
 set -euo pipefail
@@ -58,6 +58,12 @@ bonnie dealer --drain-spill
 echo
 echo "== bonnie process: the events become the record (sessions, people, folders, messages, changelog)"
 bonnie process
+echo "== bonnie history --message: alice's second message, followed through a copy, a move and two renames"
+bonnie history --message Mb505991248156e00f911ba8c
+echo
+echo "== bonnie audit --user alice --until 2026-11-22T11:54:16Z: her first session and what she did in it"
+bonnie audit --user alice --until 2026-11-22T11:54:16Z --limit 12
+echo
 echo "== bonnie verify --events: the evidence chain over every notification is intact"
 bonnie verify --events
 echo

@@ -120,6 +120,8 @@ function added(c: HandlerContext, action: 'appended' | 'delivered'): void {
     const earlier = c.record.messages.find(mailboxId, validityOf(c), uid);
     const message = earlier === undefined ? c.record.messages.message(facts, c.at, c.notificationId) : c.record.messages.arrivedLate(earlier, facts, action, c.at, c.notificationId);
     const placement = earlier ?? c.record.messages.place(mailboxId, validityOf(c), uid, message, action, undefined, flags, c.at, c.notificationId);
+    // Arrived late: the flags it was stored with still hold, unless a change seen since cleared them.
+    if (earlier !== undefined) c.record.messages.updateFlags(earlier, normalizeFlags([...earlier.flags, ...flags.filter((flag) => !c.record.messages.wasCleared(earlier, flag))]));
     c.change({kind: 'message', action, mailboxId, placementId: placement.id, message, after: {uid, flags}});
   }
 }

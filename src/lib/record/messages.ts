@@ -45,6 +45,7 @@ export class Messages {
   private readonly repointChanges;
   private readonly dropMessage;
   private readonly settle;
+  private readonly flagChanges;
 
   constructor(db: Db) {
     this.byEmailId = db.prepare<[string], {id: number}>('SELECT id FROM message WHERE email_id = ?');
@@ -64,9 +65,10 @@ export class Messages {
     this.setFlags = db.prepare<[string, number]>('UPDATE placement SET flags = ? WHERE id = ?');
     this.remove = db.prepare<[string, Removal, number]>('UPDATE placement SET removed_at = ?, removal = ? WHERE id = ? AND removed_at IS NULL');
     this.emailIdOf = db.prepare<[number], {email_id: string | null}>('SELECT email_id FROM message WHERE id = ?');
-    this.enrich = db.prepare<{id: number; emailId: string | null; messageId: string | null; subject: string | null; sender: string | null; date: string | null; envelope: string | null; size: number | null}>(
+    this.enrich = db.prepare<{id: number; at: string; emailId: string | null; messageId: string | null; subject: string | null; sender: string | null; date: string | null; envelope: string | null; size: number | null}>(
       `UPDATE message SET email_id = coalesce(email_id, @emailId), message_id = coalesce(@messageId, message_id), subject = coalesce(@subject, subject),
-         sender = coalesce(@sender, sender), sent_date = coalesce(@date, sent_date), envelope = coalesce(@envelope, envelope), size = coalesce(@size, size)
+         sender = coalesce(@sender, sender), sent_date = coalesce(@date, sent_date), envelope = coalesce(@envelope, envelope), size = coalesce(@size, size),
+       first_seen_at = min(first_seen_at, @at)
        WHERE id = @id`,
     );
     this.repointPlacements = db.prepare<[number, number]>('UPDATE placement SET message = ? WHERE message = ?');
@@ -75,6 +77,7 @@ export class Messages {
     this.settle = db.prepare<{id: number; origin: Origin; at: string; nid: number}>(
       "UPDATE placement SET origin = @origin, added_at = @at, added_notification = @nid WHERE id = @id AND origin = 'first-seen'",
     );
+    this.flagChanges = db.prepare<[number], {before: string | null; after: string | null}>("SELECT before, after FROM change WHERE placement_id = ? AND action IN ('flags-cleared', 'flags-set', 'read', 'trashed')");
     this.removeFolder = db.prepare<[string, string]>("UPDATE placement SET removed_at = ?, removal = 'folder-deleted' WHERE mailbox_id = ? AND removed_at IS NULL");
   }
 
@@ -126,6 +129,7 @@ export class Messages {
     const envelope = facts.envelope;
     this.enrich.run({
       id: placement.message,
+      at,
       emailId: facts.emailId ?? null,
       messageId: facts.messageId ?? envelope?.messageId ?? null,
       subject: envelope?.subject ?? null,
@@ -135,6 +139,13 @@ export class Messages {
       size: facts.size ?? null,
     });
     return placement.message;
+  }
+
+  /** Whether a change recorded for the placement removed `flag` (compared case-insensitively). */
+  wasCleared(placement: Placement, flag: string): boolean {
+    const lower = flag.toLowerCase();
+    const has = (json: string | null) => Array.isArray(JSON.parse(json ?? 'null')) && (JSON.parse(json as string) as string[]).some((f) => f.toLowerCase() === lower);
+    return this.flagChanges.all(placement.id).some((change) => has(change.before) && !has(change.after));
   }
 
   /** Records a placement (idempotent for the same folder and UID); returns it. */

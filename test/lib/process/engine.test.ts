@@ -77,6 +77,9 @@ describe('bonnie process', () => {
       {mailbox_id: '8ebtmyxwubx2tgm3yxhzqbcl', uid: 2, origin: 'copied', email_id: 'Mb505991248156e00f911ba8c', subject: 'Second message'},
       {mailbox_id: '8noufdk8233tibe0dudubmdt', uid: 1, origin: 'moved', email_id: 'Mb505991248156e00f911ba8c', subject: 'Second message'},
     ]);
+    // Appended with \Flagged $Important; \Flagged was cleared and set again since, $Important never cleared.
+    expect(rows("SELECT flags FROM placement WHERE mailbox_id = '76yzkoa5vpplgcimbgeofaee' AND uid = 2")).toEqual([{flags: JSON.stringify(['\\Answered', '\\Flagged', '\\Seen', '$Important', 'Work'])}]);
+    expect(rows("SELECT first_seen_at FROM message WHERE email_id = 'Mb505991248156e00f911ba8c'")).toEqual([{first_seen_at: '2026-11-22T11:54:03.725Z'}]);
     // Every change of that message points at the settled message, none at a provisional one.
     expect(rows("SELECT count(*) AS n FROM change c JOIN message m ON m.id = c.message WHERE m.email_id IS NULL")).toEqual([{n: 0}]);
   });
