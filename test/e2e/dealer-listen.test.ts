@@ -6,11 +6,11 @@
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process';
 import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
-import Database from 'better-sqlite3';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {createNotifySender} from '../../src/lib/capture/notify-sender.js';
 import {BIN_RUN, SPECIMENS} from '../helpers/paths.js';
 import {bonnie, status} from '../helpers/run.js';
+import {queryCatalog} from '../helpers/catalog.js';
 import {useTempDirs} from '../helpers/tmp.js';
 
 const tempDir = useTempDirs();
@@ -70,14 +70,7 @@ async function startDaemon(args: string[]): Promise<Daemon> {
   return {child, stdout: () => out, stderr: () => err, exited};
 }
 
-const rows = <T>(sql: string): T[] => {
-  const db = new Database(catalog, {readonly: true});
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-};
+const rows = <T>(sql: string): T[] => queryCatalog<T>(catalog, sql);
 
 describe('bonnie dealer --listen', () => {
   it('commits every specimen sent as Cyrus sends it, in order, and on SIGTERM exits 0 and removes the socket', async () => {

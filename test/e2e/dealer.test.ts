@@ -5,10 +5,10 @@
 import {spawn} from 'node:child_process';
 import {readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import Database from 'better-sqlite3';
 import {beforeEach, describe, expect, it} from 'vitest';
 import {SPECIMENS} from '../helpers/paths.js';
 import {bonnie, dealer, NOTIFYD_ARGV, status} from '../helpers/run.js';
+import {queryCatalog} from '../helpers/catalog.js';
 import {useTempDirs} from '../helpers/tmp.js';
 
 const tempDir = useTempDirs();
@@ -27,14 +27,7 @@ beforeEach(async () => {
 
 const specimens = readdirSync(SPECIMENS).filter((f) => f.endsWith('.json')).sort();
 const typeOf = (file: string) => file.replace(/^\d+-/, '').replace(/\.json$/, '');
-const rows = <T>(sql: string): T[] => {
-  const db = new Database(catalog, {readonly: true});
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-};
+const rows = <T>(sql: string): T[] => queryCatalog<T>(catalog, sql);
 
 describe('bin/bonnie-dealer', () => {
   it('queues every specimen, in arrival order, and writes nothing to stdout', async () => {

@@ -4,21 +4,11 @@
  */
 import {spawn} from 'node:child_process';
 import {join} from 'node:path';
+import type {ListenerCounters} from '../../src/lib/capture/listen.js';
 import {REPO, type LabInfo} from './lab.js';
 
-/** The counters `bonnie dealer --listen --json` prints in its last (`stopped`) line. */
-export interface ListenerStopped {
-  type: 'stopped';
-  received: number;
-  committed: number;
-  queued: number;
-  duplicates: number;
-  quarantined: number;
-  spilled: number;
-  lost: number;
-  batches: number;
-  gaps: number;
-}
+/** The last line `bonnie dealer --listen --json` prints: its final counters. */
+export type ListenerStopped = {type: 'stopped'} & ListenerCounters;
 
 export interface RunningListener {
   /** SIGTERM, then the final counters once it exited (rejects if it did not exit 0). */

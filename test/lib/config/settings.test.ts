@@ -1,9 +1,10 @@
 import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {BonnieError, EXIT} from '../../../src/lib/errors.js';
+import {EXIT} from '../../../src/lib/errors.js';
 import {flagName, loadSettings, SETTING_KEYS} from '../../../src/lib/config/settings.js';
 import {useTempDirs} from '../../helpers/tmp.js';
+import {thrownBonnieError} from '../../helpers/catalog.js';
 
 const tempDir = useTempDirs();
 
@@ -13,15 +14,7 @@ function configFile(text: string): string {
   return file;
 }
 
-function thrown(fn: () => unknown): BonnieError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof BonnieError) return error;
-    throw error;
-  }
-  throw new Error('expected a BonnieError');
-}
+const thrown = thrownBonnieError;
 
 describe('loadSettings', () => {
   it('uses the defaults when no file exists', () => {

@@ -2,8 +2,9 @@ import {chmodSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {readLdapPassword} from '../../../src/lib/directory/password.js';
-import {BonnieError, EXIT} from '../../../src/lib/errors.js';
+import {EXIT} from '../../../src/lib/errors.js';
 import {useTempDirs} from '../../helpers/tmp.js';
+import {thrownBonnieError} from '../../helpers/catalog.js';
 
 const tempDir = useTempDirs();
 
@@ -20,15 +21,7 @@ function read(file: string) {
   return {password, warnings};
 }
 
-function thrown(fn: () => unknown): BonnieError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof BonnieError) return error;
-    throw error;
-  }
-  throw new Error('expected a BonnieError');
-}
+const thrown = thrownBonnieError;
 
 describe('readLdapPassword', () => {
   it('reads the first line, without its line break, blanks kept', () => {
