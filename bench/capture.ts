@@ -29,6 +29,7 @@ import {REPO, startLab, type Lab, type NotifyMode} from '../test/harness/lab.js'
 import {startListener, type ListenerStopped, type RunningListener} from '../test/harness/listener.js';
 import {testMessage} from '../test/harness/lmtp.js';
 import {runCommand} from '../test/harness/process.js';
+import {random} from './lib/random.js';
 
 /** The target: c's messages/s at least this fraction of a's. */
 const TARGET_RATIO = 0.9;
@@ -96,15 +97,6 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-/** mulberry32: a small seeded PRNG, so every run (and every mode) APPENDs byte-identical messages. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ('the quarterly report budget meeting agenda invoice attached please review draft contract deadline project ' +
   'customer delivery schedule update minutes notes forecast team office travel expenses approval signed thanks regards ' +

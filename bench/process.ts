@@ -38,6 +38,7 @@ import type {LdapSettings} from '../dist/lib/config/settings.js';
 import type {Directory, DirectoryPerson} from '../dist/lib/directory/types.js';
 import type {ProcessSummary} from '../dist/lib/process/engine.js';
 import {startLdap, type StartedLdap} from '../test/harness/ldap.js';
+import {random} from './lib/random.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = dirname(dirname(SELF));
@@ -133,15 +134,6 @@ function parseArgs(argv: string[]): Options {
 // ---------------------------------------------------------------------------------------------------------
 // The events: a simulated site, written out through the specimens as templates
 
-/** mulberry32: a small seeded PRNG, so that a seed always makes the same events. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Template = Record<string, unknown>;
 
