@@ -57,6 +57,21 @@ describe('bonnie status', () => {
     expect(human.stdout).toMatch(/^spill\.files\s+0 in /m);
   });
 
+  it('shows jobs that failed with the reason, after bonnie process', async () => {
+    const catalog = join(tempDir(), 'catalog.db');
+    await bonnie(['init', '--catalog', catalog], {env: noConfig});
+    await bonnie(['dealer', '--catalog', catalog], {env: noConfig, input: '{"event":"MailboxCreate","timestamp":"2026-11-22T11:53:57.598Z"}\n'});
+    const processed = await bonnie(['process', '--catalog', catalog, '--json'], {env: noConfig});
+    expect(JSON.parse(processed.stdout)).toMatchObject({done: 0, failed: 1});
+    const s = await status(catalog, noConfig);
+    expect(s.queue.failed).toBe(1);
+    expect(s.queue.problems).toEqual([
+      {notificationId: 1, eventType: 'MailboxCreate', state: 'failed', attempts: 1, lastError: 'MailboxCreate without mailboxID or mailbox URI', retryAt: expect.any(String)},
+    ]);
+    const human = await bonnie(['status', '--catalog', catalog], {env: noConfig});
+    expect(human.stdout).toMatch(/notification 1 \(MailboxCreate\): failed, retried after .*, 1 attempt\(s\): MailboxCreate without mailboxID/);
+  });
+
   it('takes the catalog from --catalog over BONNIE_CATALOG over the config file', async () => {
     const dir = tempDir();
     const [fromFlag, fromEnv, fromFile] = ['flag.db', 'env.db', 'file.db'].map((n) => join(dir, n)) as [string, string, string];

@@ -23,7 +23,15 @@ export function renderStatus(status: Status): string {
     ['catalog.schema', `${catalog.schemaVersion} (this bonnie: ${catalog.latestSchemaVersion})`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+  const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
+  if (queue.problems.length > 0) {
+    lines.push('', 'Jobs that failed (most recent first):');
+    for (const p of queue.problems) {
+      const when = p.state === 'dead' ? 'dead' : `failed, retried after ${p.retryAt}`;
+      lines.push(`  notification ${p.notificationId} (${p.eventType}): ${when}, ${p.attempts} attempt(s): ${p.lastError ?? 'no error recorded'}`);
+    }
+  }
+  return lines.join('\n');
 }
 
 export function formatBytes(bytes: number): string {

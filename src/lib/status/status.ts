@@ -9,6 +9,19 @@ import {listSpill} from '../capture/spill.js';
 import {EVENT_TYPES} from '../event/types.js';
 import {JOB_STATES, type JobState} from '../queue/jobs.js';
 
+export interface JobProblem {
+  notificationId: number;
+  eventType: string;
+  state: 'failed' | 'dead';
+  attempts: number;
+  lastError: string | null;
+  /** When a failed job is tried again (ISO), null for dead ones. */
+  retryAt: string | null;
+}
+
+/** How many failed or dead jobs `bonnie status` lists. */
+const PROBLEMS_SHOWN = 10;
+
 export interface Status {
   catalog: {path: string; sizeBytes: number; schemaVersion: number; latestSchemaVersion: number};
   queue: Record<JobState, number> & {
@@ -20,6 +33,8 @@ export interface Status {
     duplicateDeliveries: number;
     /** Events whose type bonnie does not know (kept and queued), by type. */
     unknownTypes: Record<string, number>;
+    /** The most recent jobs that failed (waiting for a retry) or went dead, with the reason. */
+    problems: JobProblem[];
   };
   spill: {path: string; files: number};
   gaps: {
@@ -47,6 +62,14 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now())
       .all(...EVENT_TYPES)
       .map((r) => [r.type, r.n]),
   );
+  const problems = db
+    .prepare<[number], {notification_id: number; event_type: string; state: 'failed' | 'dead'; attempts: number; last_error: string | null; retry_at: number | null}>(
+      `SELECT j.notification_id, n.event_type, j.state, j.attempts, j.last_error, j.retry_at
+         FROM job j JOIN notification n ON n.id = j.notification_id
+        WHERE j.state IN ('failed', 'dead') ORDER BY j.updated_at DESC, j.notification_id DESC LIMIT ?`,
+    )
+    .all(PROBLEMS_SHOWN)
+    .map((r) => ({notificationId: r.notification_id, eventType: r.event_type, state: r.state, attempts: r.attempts, lastError: r.last_error, retryAt: r.state === 'failed' && r.retry_at !== null ? new Date(r.retry_at).toISOString() : null}));
   const duplicates = db.prepare<[], {n: number | null}>('SELECT sum(deliveries - 1) AS n FROM notification').get()?.n ?? 0;
   return {
     catalog: {path: catalog.path, sizeBytes: fileSize(catalog.path) + fileSize(`${catalog.path}-wal`), schemaVersion: catalog.schemaVersion, latestSchemaVersion: LATEST_SCHEMA_VERSION},
@@ -57,6 +80,7 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now())
       oldestPendingReceivedAt: oldest == null ? null : new Date(oldest).toISOString(),
       duplicateDeliveries: duplicates,
       unknownTypes,
+      problems,
     },
     spill: {path: spillDir, files: listSpill(spillDir, now).length},
     gaps: {
