@@ -2,6 +2,7 @@
  * Numbered schema migrations, oldest first. Each domain owns its SQL; this list only orders them.
  * Never edit a released migration: add a new one.
  */
+import {ARCHIVE_SCHEMA_V4} from '../archive/index/schema.js';
 import {GAPS_SCHEMA_V2} from '../capture/gaps-schema.js';
 import {QUEUE_SCHEMA_V1} from '../queue/schema.js';
 import {PROCESS_SCHEMA_V3, RECORD_SCHEMA_V3} from '../record/schema.js';
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {version: 1, name: 'queue: notifications, jobs, quarantine, spill', sql: CATALOG_SCHEMA_V1 + QUEUE_SCHEMA_V1},
   {version: 2, name: 'gaps: mailbox counters, gaps, reconcile jobs', sql: GAPS_SCHEMA_V2},
   {version: 3, name: 'record: people, sessions, folders, messages, changelog; evidence chain', sql: RECORD_SCHEMA_V3 + PROCESS_SCHEMA_V3},
+  {version: 4, name: 'archive: segments, blobs (the archive index), archive lock', sql: ARCHIVE_SCHEMA_V4},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,0 +1,46 @@
+/**
+ * The archive index's tables (migration 4). Times are integers, milliseconds since the epoch (UTC);
+ * offsets and lengths are bytes. The index is the truth: a blob exists when its row exists, and a row is
+ * written only after its bytes were fsynced and read back intact.
+ *
+ * - segment: one tar file under the archive folder. `bytes` is the committed length: for an open segment
+ *   the end of its last indexed member (anything after it is garbage from a crash), for a closed one the
+ *   file's length including the end-of-archive blocks. `format` is the on-disk format version
+ *   (docs/FORMAT.md).
+ * - blob: one message, by SHA-256 of its exact bytes, stored once however many folders hold it.
+ * - archive_lock: the one writer of the archive (like process_lock; a dead holder on this host is
+ *   recognised by its pid, elsewhere by expiry).
+ */
+export const ARCHIVE_SCHEMA_V4 = `
+CREATE TABLE segment (
+  id         TEXT    PRIMARY KEY CHECK (length(id) = 32),
+  path       TEXT    NOT NULL UNIQUE,
+  state      TEXT    NOT NULL CHECK (state IN ('open', 'closed', 'broken')),
+  format     INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  closed_at  INTEGER,
+  bytes      INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE INDEX segment_by_state ON segment (state);
+
+CREATE TABLE blob (
+  sha256          BLOB    PRIMARY KEY CHECK (length(sha256) = 32),
+  segment_id      TEXT    NOT NULL REFERENCES segment (id),
+  header_offset   INTEGER NOT NULL,
+  data_offset     INTEGER NOT NULL,
+  stored_length   INTEGER NOT NULL,
+  original_length INTEGER NOT NULL,
+  stored_at       INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX blob_by_segment ON blob (segment_id, header_offset);
+
+CREATE TABLE archive_lock (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  owner      TEXT    NOT NULL,
+  host       TEXT    NOT NULL,
+  pid        INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT;
+`;
