@@ -2,52 +2,61 @@ import {Flags} from '@oclif/core';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {openCatalog} from '../lib/catalog/catalog.js';
 import {EXIT} from '../lib/errors.js';
-import {verifyChain, type ChainProblem, type ChainReport} from '../lib/process/chain.js';
+import {verifyArchive, type ArchiveVerifyReport} from '../lib/archive/verify.js';
+import {verifyChain, type ChainReport} from '../lib/process/chain.js';
+import {renderArchiveReport, renderChainReport} from '../lib/cli/render-verify.js';
 
 interface Result {
   sound: boolean;
-  events: ChainReport;
+  events: ChainReport | null;
+  archive: ArchiveVerifyReport | null;
 }
 
 export default class VerifyCommand extends BonnieCommand {
-  static override summary = 'Check that the record has not been tampered with.';
+  static override summary = 'Check that the record and the archive are whole and have not been tampered with.';
   static override description = `--events recomputes the evidence chain: every accepted notification, in arrival order, is hashed
 together with the hash before it (SHA-256), when "bonnie process" records it. A notification changed,
 removed or inserted afterwards breaks the chain from that point; the first break is reported with the
-notification it concerns. Notifications received since the last "bonnie process" are not chained yet and
-are only counted. Exit status 0: sound; 5: a problem was found. Opens the catalog read-only.`;
-  static override examples = ['<%= config.bin %> <%= command.id %> --events', '<%= config.bin %> <%= command.id %> --events --json'];
+notification it concerns. Notifications received since the last "bonnie process" are only counted.
+
+--segments checks the archive against its index: every segment file present and long enough, every
+indexed message's tar member where the index says, with its name and length; with --read-data every
+message is also decompressed and re-hashed (--subset reads only that percentage of segments, chosen at
+random). Every problem names the messages it affects.
+
+Without --events or --segments, both are checked (--read-data implies --segments). Exit status 0: sound; 5: a problem was found. Opens the
+catalog read-only and never writes to the archive.`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --events --json',
+    '<%= config.bin %> <%= command.id %> --segments --read-data --subset 10',
+  ];
   static override flags = {
-    events: Flags.boolean({description: 'Recompute the evidence chain of the notifications (the default check).', default: true, allowNo: false}),
+    events: Flags.boolean({description: 'Recompute the evidence chain of the notifications.'}),
+    segments: Flags.boolean({description: 'Check the archive\'s segments against the index.'}),
+    archive: Flags.string({description: 'Archive folder (overrides BONNIE_ARCHIVE and the config file).'}),
+    'read-data': Flags.boolean({description: 'With the archive: decompress and re-hash the messages too.'}),
+    subset: Flags.integer({description: 'With --read-data: read about this percentage of segments (1-100).', min: 1, max: 100, default: 100}),
   };
 
   async run(): Promise<Result> {
     const {flags} = await this.parse(VerifyCommand);
-    const catalog = openCatalog(this.settings(flags).catalog, {readOnly: true});
+    const settings = this.settings({catalog: flags.catalog, config: flags.config, archive: flags.archive}, {ldap: false});
+    const segments = flags.segments || flags['read-data'];
+    const all = !flags.events && !segments;
+    const catalog = openCatalog(settings.catalog, {readOnly: true});
     try {
-      const events = verifyChain(catalog.db);
-      const sound = events.firstProblem === null;
+      const events = all || flags.events ? verifyChain(catalog.db) : null;
+      const archive = all || segments ? verifyArchive(catalog, settings.archive, {readData: flags['read-data'], subsetPercent: flags.subset}) : null;
+      const sound = (events === null || events.firstProblem === null) && (archive === null || archive.sound);
       if (!this.jsonEnabled()) {
-        this.log(`events: ${events.checked} notification(s) checked${events.pending > 0 ? `, ${events.pending} not chained yet (run bonnie process)` : ''}`);
-        this.log(sound ? 'events: the chain is intact' : `events: BROKEN: ${describe(events.firstProblem as ChainProblem)}`);
+        if (events !== null) this.log(renderChainReport(events));
+        if (archive !== null) this.log(renderArchiveReport(archive));
       }
       if (!sound) process.exitCode = EXIT.unsound;
-      return {sound, events};
+      return {sound, events, archive};
     } finally {
       catalog.close();
     }
-  }
-}
-
-function describe(problem: ChainProblem): string {
-  switch (problem.kind) {
-    case 'hash-mismatch':
-      return `notification ${problem.notificationId} (link ${problem.seq}) is not what was recorded: it, or the chain, was changed afterwards`;
-    case 'missing-notification':
-      return `notification ${problem.notificationId} (link ${problem.seq}) was removed`;
-    case 'unchained-notification':
-      return `notification ${problem.notificationId} was inserted after the chain passed it`;
-    case 'out-of-order':
-      return `link ${problem.seq} (notification ${problem.notificationId}) is out of order: the chain itself was edited`;
   }
 }
