@@ -22,6 +22,8 @@ export interface Settings {
   catalog: string;
   /** Folder of the compressed archive. */
   archive: string;
+  /** Cyrus' partition root (imapd.conf `partition-default`) the collector reads message files from. */
+  spool: string;
   /** Folder where the dealer spills notifications it could not commit. */
   spill: string;
   /** Log file; undefined means syslog. */
@@ -68,6 +70,7 @@ export type SettingKey =
   | 'catalog'
   | 'archive'
   | 'spill'
+  | 'spool'
   | 'logFile'
   | 'dealerTimeoutMs'
   | 'maxAttempts'
@@ -100,6 +103,7 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   catalog: {file: 'catalog', env: 'BONNIE_CATALOG', kind: 'path', description: 'The SQLite catalog file (default /var/lib/bonnie/catalog.db).'},
   archive: {file: 'archive', env: 'BONNIE_ARCHIVE', kind: 'path', description: 'The archive folder (default: "archive" beside the catalog).'},
   spill: {file: 'spill', env: 'BONNIE_SPILL', kind: 'path', description: 'Where the dealer spills notifications it cannot commit (default: "spill" beside the catalog).'},
+  spool: {file: 'spool', env: 'BONNIE_SPOOL', kind: 'path', description: "Cyrus' partition root (imapd.conf's partition-default) that bonnie collector reads message files from (default /var/spool/cyrus/mail, Debian's)."},
   logFile: {file: 'log_file', env: 'BONNIE_LOG_FILE', kind: 'path', description: 'Log to this file instead of syslog (facility mail).'},
   dealerTimeoutMs: {file: 'dealer_timeout', env: 'BONNIE_DEALER_TIMEOUT', kind: 'duration', description: 'How long the dealer waits for a locked catalog before it spills, e.g. 2s or 500ms (default 2s).'},
   maxAttempts: {file: 'max_attempts', env: 'BONNIE_MAX_ATTEMPTS', kind: 'count', description: 'Attempts before a job is marked dead (default 5).'},
@@ -116,6 +120,8 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
 };
 
 const DEFAULT_CATALOG = '/var/lib/bonnie/catalog.db';
+/** Debian's `partition-default`. */
+const DEFAULT_SPOOL = '/var/spool/cyrus/mail';
 const DEFAULT_DEALER_TIMEOUT_MS = 2000;
 const DEFAULT_MAX_ATTEMPTS = 5;
 const DEFAULT_SESSION_TIMEOUT_MS = 12 * 3_600_000;
@@ -175,6 +181,7 @@ export function loadSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = 
   const archive = path('archive') ?? resolve(home, 'archive');
   const spill = path('spill') ?? resolve(home, 'spill');
   const logFile = path('logFile');
+  const spool = path('spool') ?? DEFAULT_SPOOL;
 
   const timeout = pick('dealerTimeoutMs');
   const dealerTimeoutMs = timeout === undefined ? DEFAULT_DEALER_TIMEOUT_MS : parseDuration(timeout.raw, 'dealerTimeoutMs', timeout.where);
@@ -187,7 +194,7 @@ export function loadSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = 
   if (options.ldap === false) for (const key of LDAP_KEYS) origin[key] = 'default';
   else ldap = loadLdapSettings(pick);
 
-  return {catalog, archive, spill, logFile, dealerTimeoutMs, maxAttempts, sessionTimeoutMs, ldap, configFile: fileValues ? configFile : undefined, origin};
+  return {catalog, archive, spill, spool, logFile, dealerTimeoutMs, maxAttempts, sessionTimeoutMs, ldap, configFile: fileValues ? configFile : undefined, origin};
 }
 
 /** A raw value and where it came from. */

@@ -1,0 +1,164 @@
+/**
+ * The collector's jobs: which messages need their bytes archived. Read from the notification table in
+ * arrival order with a watermark (collect_scan), like gap detection: every MessageNew, MessageAppend,
+ * vnd.cmu.MessageCopy and vnd.cmu.MessageMove gives one job per destination UID.
+ *
+ * Contracts: incremental, each batch of notifications in one transaction, safe to run again (a message
+ * already known keeps its job: UNIQUE (mailbox_id, uid_validity, uid)).
+ */
+import type {Db} from '../catalog/catalog.js';
+import {parseNotification} from '../event/parse.js';
+
+const BATCH_NOTIFICATIONS = 5000;
+/** Events that give a message UID new bytes to collect (a copy or move is a hard link: stored once). */
+export const ARRIVALS: ReadonlySet<string> = new Set(['MessageNew', 'MessageAppend', 'vnd.cmu.MessageCopy', 'vnd.cmu.MessageMove']);
+
+export type CollectJobState = 'pending' | 'done' | 'unrecoverable';
+
+/** One message the collector must (or did) store. */
+export interface CollectJob {
+  id: number;
+  mailboxId: string;
+  mailboxName: string;
+  /** 0 when the event carried none. */
+  uidValidity: number;
+  uid: number;
+  notificationId: number;
+  state: CollectJobState;
+  attempts: number;
+  lastError: string | null;
+  /** The blob (SHA-256 of the bytes) once `done`. */
+  sha256: Buffer | null;
+}
+
+export interface JobScanSummary {
+  /** Notifications read. */
+  scanned: number;
+  /** Jobs created. */
+  created: number;
+}
+
+/** Reads the notifications received since the last scan and creates their jobs. */
+export function scanForJobs(db: Db, now = Date.now()): JobScanSummary {
+  const s = prepare(db);
+  const total: JobScanSummary = {scanned: 0, created: 0};
+  for (;;) {
+    const batch = db
+      .transaction(() => {
+        const watermark = s.watermark.get()?.last_notification_id ?? 0;
+        const rows = s.after.all(watermark, BATCH_NOTIFICATIONS);
+        let created = 0;
+        for (const row of rows) {
+          if (!ARRIVALS.has(row.event_type)) continue;
+          const parsed = parseNotification(row.raw.toString('utf8'));
+          if (!parsed.ok) continue;
+          const {event} = parsed;
+          const mailboxId = event.mailboxId;
+          if (mailboxId === undefined) continue;
+          for (const uid of event.uids) {
+            created += s.insert.run({mailboxId, name: event.mailbox?.name ?? mailboxId, uidValidity: event.mailbox?.uidValidity ?? 0, uid, notificationId: row.id, now}).changes;
+          }
+        }
+        if (rows.length > 0) s.setWatermark.run((rows.at(-1) as {id: number}).id);
+        return {scanned: rows.length, created};
+      })
+      .immediate();
+    total.scanned += batch.scanned;
+    total.created += batch.created;
+    if (batch.scanned < BATCH_NOTIFICATIONS) return total;
+  }
+}
+
+function prepare(db: Db) {
+  return {
+    watermark: db.prepare<[], {last_notification_id: number}>('SELECT last_notification_id FROM collect_scan WHERE id = 1'),
+    setWatermark: db.prepare<[number]>('INSERT INTO collect_scan (id, last_notification_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET last_notification_id = excluded.last_notification_id'),
+    after: db.prepare<[number, number], {id: number; raw: Buffer; event_type: string}>('SELECT id, raw, event_type FROM notification WHERE id > ? ORDER BY id LIMIT ?'),
+    insert: db.prepare<{mailboxId: string; name: string; uidValidity: number; uid: number; notificationId: number; now: number}>(
+      `INSERT INTO collect_job (mailbox_id, mailbox_name, uid_validity, uid, notification_id, created_at, updated_at)
+       VALUES (@mailboxId, @name, @uidValidity, @uid, @notificationId, @now, @now) ON CONFLICT DO NOTHING`,
+    ),
+  };
+}
+
+interface JobRow {
+  id: number;
+  mailbox_id: string;
+  mailbox_name: string;
+  uid_validity: number;
+  uid: number;
+  notification_id: number;
+  state: CollectJobState;
+  attempts: number;
+  last_error: string | null;
+  sha256: Buffer | null;
+}
+
+function toJob(r: JobRow): CollectJob {
+  return {
+    id: r.id,
+    mailboxId: r.mailbox_id,
+    mailboxName: r.mailbox_name,
+    uidValidity: r.uid_validity,
+    uid: r.uid,
+    notificationId: r.notification_id,
+    state: r.state,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    sha256: r.sha256,
+  };
+}
+
+/** The job table's operations the collector needs; statements prepared once. */
+export class CollectJobs {
+  private readonly s;
+
+  constructor(private readonly db: Db) {
+    this.s = {
+      pending: db.prepare<[number, number], JobRow>("SELECT * FROM collect_job WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?"),
+      countPending: db.prepare<[], {n: number}>("SELECT count(*) AS n FROM collect_job WHERE state = 'pending'"),
+      done: db.prepare<{id: number; sha256: Buffer; now: number}>("UPDATE collect_job SET state = 'done', sha256 = @sha256, attempts = attempts + 1, last_error = NULL, updated_at = @now WHERE id = @id"),
+      unrecoverable: db.prepare<{id: number; reason: string; now: number}>("UPDATE collect_job SET state = 'unrecoverable', attempts = attempts + 1, last_error = @reason, updated_at = @now WHERE id = @id"),
+      failed: db.prepare<{id: number; error: string; now: number}>('UPDATE collect_job SET attempts = attempts + 1, last_error = @error, updated_at = @now WHERE id = @id'),
+      find: db.prepare<[string, number, number], JobRow>('SELECT * FROM collect_job WHERE mailbox_id = ? AND uid_validity = ? AND uid = ?'),
+      list: db.prepare<[], JobRow>('SELECT * FROM collect_job ORDER BY id'),
+    };
+  }
+
+  /** Pending jobs after job `afterId`, oldest first. */
+  pending(afterId: number, limit: number): CollectJob[] {
+    return this.s.pending.all(afterId, limit).map(toJob);
+  }
+
+  countPending(): number {
+    return this.s.countPending.get()?.n ?? 0;
+  }
+
+  /** Records a batch's outcomes in one transaction. */
+  record(outcomes: readonly JobOutcome[], now: number): void {
+    this.db.transaction(() => {
+      for (const o of outcomes) {
+        if (o.kind === 'done') this.s.done.run({id: o.jobId, sha256: o.sha256, now});
+        else if (o.kind === 'unrecoverable') this.s.unrecoverable.run({id: o.jobId, reason: o.reason, now});
+        else this.s.failed.run({id: o.jobId, error: o.error, now});
+      }
+    })();
+  }
+
+  /** The job (and so the link to its blob) of one message. */
+  find(mailboxId: string, uidValidity: number, uid: number): CollectJob | undefined {
+    const row = this.s.find.get(mailboxId, uidValidity, uid);
+    return row === undefined ? undefined : toJob(row);
+  }
+
+  /** Every job, oldest first. */
+  list(): CollectJob[] {
+    return this.s.list.all().map(toJob);
+  }
+}
+
+/** What happened to one job in a batch. */
+export type JobOutcome =
+  | {kind: 'done'; jobId: number; sha256: Buffer}
+  | {kind: 'unrecoverable'; jobId: number; reason: string}
+  | {kind: 'failed'; jobId: number; error: string};

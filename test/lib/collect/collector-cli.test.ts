@@ -1,0 +1,60 @@
+/**
+ * The built `bonnie collector` as a process. As root, the user who may not read Cyrus' files is played by
+ * nobody (setpriv): the run must stop with SpoolUnreadable and the hint to run as cyrus.
+ */
+import {spawnSync} from 'node:child_process';
+import {chmodSync, chownSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
+import {dirname, join} from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {openCatalog} from '../../../src/lib/catalog/catalog.js';
+import {spoolPath} from '../../../src/lib/collect/spool.js';
+import {Ingester} from '../../../src/lib/queue/ingest.js';
+import {BIN_RUN, SPECIMENS} from '../../helpers/paths.js';
+import {bonnie, run} from '../../helpers/run.js';
+import {useTempDirs} from '../../helpers/tmp.js';
+
+const tempDir = useTempDirs();
+const NOBODY = 65534;
+const INBOX = '76yzkoa5vpplgcimbgeofaee';
+const isRoot = process.getuid?.() === 0;
+const hasSetpriv = spawnSync('sh', ['-c', 'command -v setpriv']).status === 0;
+
+/** A catalog holding the specimens' first APPEND (alice's INBOX, UID 1), and a spool holding that file. */
+function prepare(dir: string): {catalogPath: string; spool: string; archive: string} {
+  const catalogPath = join(dir, 'catalog.db');
+  const catalog = openCatalog(catalogPath, {create: true});
+  const append = readdirSync(SPECIMENS).filter((f) => f.endsWith('.json')).sort()[14] as string; // 15-MessageAppend
+  new Ingester(catalog.db).ingest([{raw: readFileSync(join(SPECIMENS, append)), receivedAt: 1000, source: 'stdin'}]);
+  catalog.close();
+  const spool = join(dir, 'spool');
+  const file = spoolPath(spool, INBOX, 1);
+  mkdirSync(dirname(file), {recursive: true});
+  writeFileSync(file, 'Subject: hi\r\n\r\nhello\r\n', {mode: 0o600});
+  return {catalogPath, spool, archive: join(dir, 'archive')};
+}
+
+describe('bonnie collector', () => {
+  it('collects and prints the summary as JSON', async () => {
+    const {catalogPath, spool, archive} = prepare(tempDir());
+    const ran = await bonnie(['collector', '--catalog', catalogPath, '--spool', spool, '--archive', archive, '--json'], {env: {BONNIE_CONFIG: '/dev/null'}});
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(JSON.parse(ran.stdout)).toEqual({scan: {scanned: 1, created: 1}, collected: 1, alreadyStored: 0, unrecoverable: 0, failed: 0, remaining: 0});
+    const human = await bonnie(['collector', '--catalog', catalogPath, '--spool', spool, '--archive', archive], {env: {BONNIE_CONFIG: '/dev/null'}});
+    expect(human.stdout).toContain('Collected 0, already stored 0, unrecoverable 0, failed 0 (retried next run); 0 remaining.');
+  });
+
+  it.skipIf(!isRoot || !hasSetpriv)('stops with SpoolUnreadable and the hint to run as cyrus when the files are not readable', async () => {
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    const {catalogPath, spool, archive} = prepare(dir);
+    chownSync(dir, NOBODY, NOBODY);
+    for (const f of readdirSync(dir).filter((name) => name.startsWith('catalog.db'))) chownSync(join(dir, f), NOBODY, NOBODY);
+    const ran = await run('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, BIN_RUN, 'collector', '--catalog', catalogPath, '--spool', spool, '--archive', archive, '--json'], {
+      env: {BONNIE_CONFIG: '/dev/null', HOME: dir},
+    });
+    expect(ran.code).toBe(1);
+    const {error} = JSON.parse(ran.stdout) as {error: {code: string; hint: string}};
+    expect(error.code).toBe('SpoolUnreadable');
+    expect(error.hint).toMatch(/run bonnie collector as the cyrus user/);
+  });
+});

@@ -1,0 +1,161 @@
+import {chmodSync, linkSync, mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
+import {dirname, join} from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {blobHex} from '../../../src/lib/archive/blob/blob.js';
+import {ArchiveReader} from '../../../src/lib/archive/store.js';
+import {verifyArchive} from '../../../src/lib/archive/verify.js';
+import type {Catalog} from '../../../src/lib/catalog/catalog.js';
+import {collect, SPOOL_GONE_REASON} from '../../../src/lib/collect/collector.js';
+import {CollectJobs} from '../../../src/lib/collect/jobs.js';
+import {spoolPath} from '../../../src/lib/collect/spool.js';
+import {loadSettings} from '../../../src/lib/config/settings.js';
+import {Ingester} from '../../../src/lib/queue/ingest.js';
+import {thrownBonnieError} from '../../helpers/catalog.js';
+import {SPECIMENS} from '../../helpers/paths.js';
+import {useTempDirs} from '../../helpers/tmp.js';
+import {makeArchive} from '../archive/helpers.js';
+import {makeMail} from '../archive/mail.js';
+
+const tempDir = useTempDirs();
+const files = readdirSync(SPECIMENS).filter((f) => f.endsWith('.json')).sort();
+const INBOX = '76yzkoa5vpplgcimbgeofaee';
+const ARCHIVE = '8ebtmyxwubx2tgm3yxhzqbcl';
+const WORK = '8noufdk8233tibe0dudubmdt'; // renamed to Job later: same id
+const BOB = 'cu0g4lc9qdp3vrer52mfw1h9';
+const OLD = 'mznp8pk5el51frirx1qi7ovg';
+
+/** Delivers the specimens numbered from..to (1-based) in order. */
+function deliver(catalog: Catalog, from = 1, to = files.length): void {
+  const raws = files.slice(from - 1, to).map((f, i) => ({raw: readFileSync(join(SPECIMENS, f)), receivedAt: 1000 + from + i, source: 'stdin' as const}));
+  new Ingester(catalog.db).ingest(raws);
+}
+
+function write(spool: string, mailboxId: string, uid: number, bytes: Buffer): void {
+  const path = spoolPath(spool, mailboxId, uid);
+  mkdirSync(dirname(path), {recursive: true});
+  writeFileSync(path, bytes, {mode: 0o600});
+}
+
+function link(spool: string, from: [string, number], to: [string, number]): void {
+  const path = spoolPath(spool, ...to);
+  mkdirSync(dirname(path), {recursive: true});
+  linkSync(spoolPath(spool, ...from), path);
+}
+
+/**
+ * A spool laid out as Cyrus 3.6 leaves it after the specimens' session: alice's INBOX 1-6, Archive 1-2
+ * hard links of INBOX 1-2 (UID COPY), Work 1 of INBOX 2 (UID MOVE), Archive 3, bob's 1, Job (Work) 2.
+ * user.alice.Old 1 is missing (cleaned before collection).
+ */
+function makeSpool(dir: string): {spool: string; mail: Map<string, Buffer>} {
+  const spool = join(dir, 'spool');
+  mkdirSync(join(spool, 'uuid'), {recursive: true});
+  const mail = new Map<string, Buffer>();
+  const put = (id: string, uid: number, bytes: Buffer) => {
+    write(spool, id, uid, bytes);
+    mail.set(`${id}/${uid}`, bytes);
+  };
+  for (let uid = 1; uid <= 6; uid++) put(INBOX, uid, makeMail(`inbox${uid}`, 3000 * uid));
+  for (const uid of [1, 2]) {
+    link(spool, [INBOX, uid], [ARCHIVE, uid]);
+    mail.set(`${ARCHIVE}/${uid}`, mail.get(`${INBOX}/${uid}`) as Buffer);
+  }
+  link(spool, [INBOX, 2], [WORK, 1]);
+  mail.set(`${WORK}/1`, mail.get(`${INBOX}/2`) as Buffer);
+  put(ARCHIVE, 3, makeMail('archive3'));
+  put(BOB, 1, makeMail('bob1', 20_000, 'binary'));
+  put(WORK, 2, makeMail('job2'));
+  return {spool, mail};
+}
+
+describe('collect', () => {
+  it('stores every announced message once, links each (mailbox, UID) to its blob, and reads back the exact bytes', () => {
+    const dir = tempDir();
+    const {catalog, archiveDir} = makeArchive(dir);
+    const {spool, mail} = makeSpool(dir);
+    deliver(catalog);
+
+    const summary = collect(catalog, {archiveDir, spool});
+    // 13 arrivals: 9 distinct messages, 3 hard links (copy 1:2, move 2), 1 gone.
+    expect(summary).toEqual({scan: {scanned: files.length, created: 13}, collected: 9, alreadyStored: 3, unrecoverable: 1, failed: 0, remaining: 0});
+
+    const jobs = new CollectJobs(catalog.db);
+    const reader = new ArchiveReader(catalog, archiveDir);
+    for (const job of jobs.list()) {
+      const key = `${job.mailboxId}/${job.uid}`;
+      if (job.mailboxId === OLD) continue;
+      expect(job.state, key).toBe('done');
+      expect(reader.readBlob(job.sha256 as Buffer).equals(mail.get(key) as Buffer), key).toBe(true);
+    }
+    reader.close();
+    // A copy and its source are one blob.
+    expect(blobHex(jobs.find(ARCHIVE, 1795348441, 2)?.sha256 as Buffer)).toBe(blobHex(jobs.find(INBOX, 1795348438, 2)?.sha256 as Buffer));
+    expect(jobs.find(WORK, 1795348441, 1)?.sha256).toEqual(jobs.find(INBOX, 1795348438, 2)?.sha256);
+    expect(catalog.db.prepare('SELECT count(*) AS n FROM blob').get()).toEqual({n: 9});
+    expect(verifyArchive(catalog, archiveDir, {readData: true}).sound).toBe(true);
+    catalog.close();
+  });
+
+  it('records a message whose file vanished as unrecoverable, with the reason', () => {
+    const dir = tempDir();
+    const {catalog, archiveDir} = makeArchive(dir);
+    const {spool} = makeSpool(dir);
+    deliver(catalog);
+    collect(catalog, {archiveDir, spool});
+    expect(new CollectJobs(catalog.db).find(OLD, 1795348464, 1)).toMatchObject({state: 'unrecoverable', lastError: SPOOL_GONE_REASON, sha256: null, attempts: 1, mailboxName: 'user.alice.Old'});
+    catalog.close();
+  });
+
+  it('collects nothing new on a second run, then only what arrived since', () => {
+    const dir = tempDir();
+    const {catalog, archiveDir} = makeArchive(dir);
+    const {spool} = makeSpool(dir);
+    deliver(catalog, 1, 60);
+    expect(collect(catalog, {archiveDir, spool})).toMatchObject({scan: {scanned: 60, created: 7}, collected: 4, alreadyStored: 3, remaining: 0});
+    expect(collect(catalog, {archiveDir, spool})).toEqual({scan: {scanned: 0, created: 0}, collected: 0, alreadyStored: 0, unrecoverable: 0, failed: 0, remaining: 0});
+    deliver(catalog, 61);
+    expect(collect(catalog, {archiveDir, spool})).toMatchObject({scan: {scanned: files.length - 60, created: 6}, collected: 5, alreadyStored: 0, unrecoverable: 1, remaining: 0});
+    catalog.close();
+  });
+
+  it('stops at --limit and leaves the rest pending', () => {
+    const dir = tempDir();
+    const {catalog, archiveDir} = makeArchive(dir);
+    const {spool} = makeSpool(dir);
+    deliver(catalog);
+    expect(collect(catalog, {archiveDir, spool, limit: 5})).toMatchObject({collected: 4, alreadyStored: 1, remaining: 8});
+    expect(collect(catalog, {archiveDir, spool})).toMatchObject({collected: 5, alreadyStored: 2, unrecoverable: 1, remaining: 0});
+    catalog.close();
+  });
+
+  it('refuses a spool that is not a Cyrus partition rather than marking every message gone', () => {
+    const dir = tempDir();
+    const {catalog, archiveDir} = makeArchive(dir);
+    deliver(catalog);
+    const error = thrownBonnieError(() => collect(catalog, {archiveDir, spool: join(dir, 'nowhere')}));
+    expect(error.code).toBe('SpoolNotFound');
+    expect(new CollectJobs(catalog.db).countPending()).toBe(13);
+    catalog.close();
+  });
+
+  it.skipIf(process.getuid?.() === 0)('stops with a hint to run as cyrus when a message file is not readable, keeping what it stored', () => {
+    const dir = tempDir();
+    const {catalog, archiveDir} = makeArchive(dir);
+    const {spool} = makeSpool(dir);
+    chmodSync(spoolPath(spool, INBOX, 3), 0o000);
+    deliver(catalog);
+    const error = thrownBonnieError(() => collect(catalog, {archiveDir, spool}));
+    expect(error.code).toBe('SpoolUnreadable');
+    expect(error.hint).toMatch(/cyrus user/);
+    const jobs = new CollectJobs(catalog.db);
+    expect(jobs.list().filter((j) => j.state === 'done').map((j) => j.uid)).toEqual([1, 2]);
+    expect(jobs.countPending()).toBe(11);
+    catalog.close();
+  });
+
+  it('reads the spool from the spool setting', () => {
+    expect(loadSettings({}, {BONNIE_CONFIG: '/dev/null'}).spool).toBe('/var/spool/cyrus/mail');
+    expect(loadSettings({}, {BONNIE_CONFIG: '/dev/null', BONNIE_SPOOL: '/srv/cyrus/mail'}).spool).toBe('/srv/cyrus/mail');
+    expect(loadSettings({spool: '/x/mail'}, {BONNIE_CONFIG: '/dev/null', BONNIE_SPOOL: '/srv/cyrus/mail'}).origin.spool).toBe('flag');
+  });
+});
