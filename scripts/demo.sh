@@ -7,8 +7,10 @@
 #    use (spilled, then drained exactly once);
 # 4. holds back one event, as Cyrus does with events over ~21 KB, and shows `bonnie gaps` noticing the hole
 #    (and closing it when the event turns up late);
-# 5. runs `bonnie process` (the record), shows a message's history and a user's audit, checks the
-#    evidence chain with `bonnie verify --events`, and shows `bonnie status`;
+# 5. runs `bonnie process` (the record), shows a message's history and a user's audit, archives the
+#    messages' bytes with `bonnie collector` from a spool laid out like Cyrus' (the samples' messages
+#    rebuilt from their envelopes), checks the evidence chain and the archive with `bonnie verify
+#    --read-data`, and shows `bonnie status`;
 # 6. runs the socket daemon (`bonnie dealer --listen`, what replaces notifyd in production) on a second
 #    catalog and sends it the same events as Cyrus' datagrams.
 set -euo pipefail
@@ -64,8 +66,12 @@ echo
 echo "== bonnie audit --user alice --until 2026-11-22T11:54:16Z: her first session and what she did in it"
 bonnie audit --user alice --until 2026-11-22T11:54:16Z --limit 12
 echo
-echo "== bonnie verify --events: the evidence chain over every notification is intact"
-bonnie verify --events
+echo "== bonnie collector: the messages' bytes, from a Cyrus spool laid out for the samples, into the archive"
+node scripts/demo-spool.js "$demo/spool" samples/events/*.json
+bonnie collector --spool "$demo/spool"
+echo
+echo "== bonnie verify --read-data: the evidence chain is intact, and every archived message re-hashes"
+bonnie verify --read-data
 echo
 echo "== bonnie status"
 bonnie status

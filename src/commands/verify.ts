@@ -24,7 +24,7 @@ indexed message's tar member where the index says, with its name and length; wit
 message is also decompressed and re-hashed (--subset reads only that percentage of segments, chosen at
 random). Every problem names the messages it affects.
 
-Without --events or --segments, both are checked (--read-data implies --segments). Exit status 0: sound; 5: a problem was found. Opens the
+Without --events or --segments, both are checked; --read-data adds the segments to --events. Exit status 0: sound; 5: a problem was found. Opens the
 catalog read-only and never writes to the archive.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -42,12 +42,14 @@ catalog read-only and never writes to the archive.`;
   async run(): Promise<Result> {
     const {flags} = await this.parse(VerifyCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, archive: flags.archive}, {ldap: false});
-    const segments = flags.segments || flags['read-data'];
-    const all = !flags.events && !segments;
+    // --events and --segments choose; without either, both. --read-data also asks for the segments.
+    const chosen = flags.events || flags.segments;
+    const checkEvents = !chosen || flags.events;
+    const checkSegments = !chosen || flags.segments || flags['read-data'];
     const catalog = openCatalog(settings.catalog, {readOnly: true});
     try {
-      const events = all || flags.events ? verifyChain(catalog.db) : null;
-      const archive = all || segments ? verifyArchive(catalog, settings.archive, {readData: flags['read-data'], subsetPercent: flags.subset}) : null;
+      const events = checkEvents ? verifyChain(catalog.db) : null;
+      const archive = checkSegments ? verifyArchive(catalog, settings.archive, {readData: flags['read-data'], subsetPercent: flags.subset}) : null;
       const sound = (events === null || events.firstProblem === null) && (archive === null || archive.sound);
       if (!this.jsonEnabled()) {
         if (events !== null) this.log(renderChainReport(events));

@@ -28,7 +28,7 @@ describe('bonnie verify', () => {
     const {catalog, archive} = archiveOf(tempDir(), 5);
     const ran = await bonnie(['verify', '--read-data', '--catalog', catalog, '--archive', archive, '--json'], {env});
     expect(ran.code, ran.stderr).toBe(0);
-    expect(JSON.parse(ran.stdout)).toMatchObject({sound: true, events: null, archive: {segments: 1, blobs: 5, blobsRead: 5, problems: []}});
+    expect(JSON.parse(ran.stdout)).toMatchObject({sound: true, events: {checked: 0, firstProblem: null}, archive: {segments: 1, blobs: 5, blobsRead: 5, problems: []}});
   });
 
   it('names the damaged message and exits 5 when a byte of the archive was flipped', async () => {
