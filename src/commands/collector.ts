@@ -31,7 +31,7 @@ collected, were already stored, are unrecoverable, and remain.`;
     const settings = this.settings({catalog: flags.catalog, config: flags.config, spool: flags.spool, archive: flags.archive}, {ldap: false});
     const catalog = openCatalog(settings.catalog, {create: true});
     try {
-      const options = {archiveDir: settings.archive, spool: settings.spool, limit: flags.limit};
+      const options = {archiveDir: settings.archive, spool: settings.spool, limit: flags.limit, maxAttempts: settings.maxAttempts};
       const summary = flags.follow ? await followCollect(catalog, options) : collect(catalog, options);
       if (!this.jsonEnabled()) this.log(renderSummary(summary));
       return summary;

@@ -26,6 +26,8 @@ export interface CollectOptions {
   spool: string;
   /** Collect at most this many jobs in this run. */
   limit?: number | undefined;
+  /** Runs a job may fail (other than for a vanished file) before it is recorded unrecoverable (`max_attempts`). */
+  maxAttempts?: number;
   /** Clock, ms since the epoch. */
   now?: () => number;
 }
@@ -84,7 +86,7 @@ export function collect(catalog: Catalog, options: CollectOptions): CollectSumma
         }
         // The links only after the bytes are durable and verified.
         writer.commit();
-        jobs.record(outcomes, now());
+        jobs.record(outcomes, now(), options.maxAttempts);
         budget -= batch.length;
         if (stop !== undefined || budget <= 0) break;
         batch = jobs.pending((batch.at(-1) as {id: number}).id, Math.min(COLLECT_BATCH_JOBS, budget));

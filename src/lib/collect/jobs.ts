@@ -119,7 +119,13 @@ export class CollectJobs {
       countPending: db.prepare<[], {n: number}>("SELECT count(*) AS n FROM collect_job WHERE state = 'pending'"),
       done: db.prepare<{id: number; sha256: Buffer; now: number}>("UPDATE collect_job SET state = 'done', sha256 = @sha256, attempts = attempts + 1, last_error = NULL, updated_at = @now WHERE id = @id"),
       unrecoverable: db.prepare<{id: number; reason: string; now: number}>("UPDATE collect_job SET state = 'unrecoverable', attempts = attempts + 1, last_error = @reason, updated_at = @now WHERE id = @id"),
-      failed: db.prepare<{id: number; error: string; now: number}>('UPDATE collect_job SET attempts = attempts + 1, last_error = @error, updated_at = @now WHERE id = @id'),
+      // Retried at the next run, until the attempts run out: then unrecoverable, with the last error.
+      failed: db.prepare<{id: number; error: string; now: number; max: number}>(
+        `UPDATE collect_job SET attempts = attempts + 1, updated_at = @now,
+           state = CASE WHEN attempts + 1 >= @max THEN 'unrecoverable' ELSE state END,
+           last_error = CASE WHEN attempts + 1 >= @max THEN 'gave up after ' || (attempts + 1) || ' attempts: ' || @error ELSE @error END
+         WHERE id = @id`,
+      ),
       find: db.prepare<[string, number, number], JobRow>('SELECT * FROM collect_job WHERE mailbox_id = ? AND uid_validity = ? AND uid = ?'),
       list: db.prepare<[], JobRow>('SELECT * FROM collect_job ORDER BY id'),
     };
@@ -134,13 +140,13 @@ export class CollectJobs {
     return this.s.countPending.get()?.n ?? 0;
   }
 
-  /** Records a batch's outcomes in one transaction. */
-  record(outcomes: readonly JobOutcome[], now: number): void {
+  /** Records a batch's outcomes in one transaction; a job failing its `maxAttempts`th time becomes unrecoverable. */
+  record(outcomes: readonly JobOutcome[], now: number, maxAttempts = Number.MAX_SAFE_INTEGER): void {
     this.db.transaction(() => {
       for (const o of outcomes) {
         if (o.kind === 'done') this.s.done.run({id: o.jobId, sha256: o.sha256, now});
         else if (o.kind === 'unrecoverable') this.s.unrecoverable.run({id: o.jobId, reason: o.reason, now});
-        else this.s.failed.run({id: o.jobId, error: o.error, now});
+        else this.s.failed.run({id: o.jobId, error: o.error, now, max: maxAttempts});
       }
     })();
   }

@@ -37,6 +37,17 @@ export interface Status {
     problems: JobProblem[];
   };
   spill: {path: string; files: number};
+  archive: {
+    segments: number;
+    /** Messages stored (each content once). */
+    messages: number;
+    /** Bytes of the messages as received, and as stored (compressed). */
+    originalBytes: number;
+    storedBytes: number;
+    /** Messages waiting for the collector, and those it could not get (with the reason, see the catalog). */
+    collectPending: number;
+    collectUnrecoverable: number;
+  };
   gaps: {
     /** Holes in the record: events Cyrus never delivered (see `bonnie gaps`). */
     open: number;
@@ -83,6 +94,14 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now())
       problems,
     },
     spill: {path: spillDir, files: listSpill(spillDir, now).length},
+    archive: {
+      segments: count(db, 'SELECT count(*) AS n FROM segment'),
+      messages: count(db, 'SELECT count(*) AS n FROM blob'),
+      originalBytes: count(db, 'SELECT coalesce(sum(original_length), 0) AS n FROM blob'),
+      storedBytes: count(db, 'SELECT coalesce(sum(stored_length), 0) AS n FROM blob'),
+      collectPending: count(db, "SELECT count(*) AS n FROM collect_job WHERE state = 'pending'"),
+      collectUnrecoverable: count(db, "SELECT count(*) AS n FROM collect_job WHERE state = 'unrecoverable'"),
+    },
     gaps: {
       open: count(db, "SELECT count(*) AS n FROM gap WHERE state = 'open'"),
       unscanned: count(db, 'SELECT count(*) AS n FROM notification WHERE id > coalesce((SELECT last_notification_id FROM gap_scan WHERE id = 1), 0)'),

@@ -41,6 +41,9 @@ describe('bonnie collector', () => {
     expect(JSON.parse(ran.stdout)).toEqual({scan: {scanned: 1, created: 1}, collected: 1, alreadyStored: 0, unrecoverable: 0, failed: 0, remaining: 0});
     const human = await bonnie(['collector', '--catalog', catalogPath, '--spool', spool, '--archive', archive], {env: {BONNIE_CONFIG: '/dev/null'}});
     expect(human.stdout).toContain('Collected 0, already stored 0, unrecoverable 0, failed 0 (retried next run); 0 remaining.');
+    const status = JSON.parse((await bonnie(['status', '--json', '--catalog', catalogPath], {env: {BONNIE_CONFIG: '/dev/null'}})).stdout) as {archive: Record<string, number>};
+    expect(status.archive).toMatchObject({segments: 1, messages: 1, collectPending: 0, collectUnrecoverable: 0});
+    expect(status.archive.storedBytes).toBeGreaterThan(0);
   });
 
   it.skipIf(!isRoot || !hasSetpriv)('stops with SpoolUnreadable and the hint to run as cyrus when the files are not readable', async () => {

@@ -106,6 +106,20 @@ describe('collect', () => {
     catalog.close();
   });
 
+  it('retries a message it cannot read for another reason, then gives up after max_attempts, saying why', () => {
+    const dir = tempDir();
+    const {catalog, archiveDir} = makeArchive(dir);
+    const {spool} = makeSpool(dir);
+    deliver(catalog);
+    // A folder where the file should be: readable neither as gone nor as a message (EISDIR).
+    mkdirSync(join(spool, 'uuid', 'm', 'z', OLD, '1.'), {recursive: true});
+    collect(catalog, {archiveDir, spool, maxAttempts: 2});
+    expect(new CollectJobs(catalog.db).find(OLD, 1795348464, 1)).toMatchObject({state: 'pending', attempts: 1, lastError: expect.stringMatching(/EISDIR/)});
+    collect(catalog, {archiveDir, spool, maxAttempts: 2});
+    expect(new CollectJobs(catalog.db).find(OLD, 1795348464, 1)).toMatchObject({state: 'unrecoverable', attempts: 2, lastError: expect.stringMatching(/^gave up after 2 attempts: .*EISDIR/)});
+    catalog.close();
+  });
+
   it('collects nothing new on a second run, then only what arrived since', () => {
     const dir = tempDir();
     const {catalog, archiveDir} = makeArchive(dir);
