@@ -19,17 +19,17 @@ import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writ
 import {devNull} from 'node:os';
 import {join, relative, sep} from 'node:path';
 import {fileURLToPath, pathToFileURL} from 'node:url';
+import {bold, esc, italic, Page, quoted, r, ref, SECTION} from './man/roff.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const MAN_DIR = join(REPO, 'man');
 const DIST_COMMANDS = join(REPO, 'dist', 'commands');
 const SRC_COMMANDS = join(REPO, 'src', 'commands');
-const SECTION = '1';
 const MANUAL = 'Bonnie Manual';
 /** settings.ts reads this variable but does not export its name. */
 const CONFIG_ENV = 'BONNIE_CONFIG';
 /** Placeholder shown after a flag that takes a value, by the kind of setting it overrides. */
-const KIND_PLACEHOLDER = {path: 'path', duration: 'duration', count: 'n'};
+const KIND_PLACEHOLDER = {path: 'path', duration: 'duration', count: 'n', url: 'url', dn: 'dn', filter: 'filter', name: 'name'};
 
 class GenManError extends Error {}
 
@@ -229,93 +229,6 @@ function releaseDate() {
     return new Date(Number(epoch) * 1000).toISOString().slice(0, 10);
   }
   return '';
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Roff
-
-/** Escapes text for roff: backslashes, hyphens (as \- so they print and paste as ASCII), non-ASCII. */
-function esc(text) {
-  return String(text)
-    .replace(/\\/g, '\\e')
-    .replace(/-/g, '\\-')
-    .replace(/[^\x20-\x7e\n\t]/gu, (c) => `\\[u${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}]`);
-}
-
-/** Tagged template for prose: the literal parts are escaped, the interpolations are roff already. */
-const r = (strings, ...values) => strings.reduce((out, s, i) => out + esc(s) + (i < values.length ? values[i] : ''), '');
-const bold = (text) => `\\fB${esc(text)}\\fR`;
-const italic = (text) => `\\fI${esc(text)}\\fR`;
-/** A man page reference such as bonnie(1). */
-const ref = (name, section = SECTION) => `\\fB${esc(name)}\\fR(${section})`;
-/** A macro argument, quoted. */
-const quoted = (text) => `"${esc(text).replace(/"/g, '\\(dq')}"`;
-
-/**
- * Lines of a page. Text lines are already-escaped roff; a text line starting with . or ' would be read as
- * a request, so it gets a zero-width \& in front. Empty text lines are dropped (a blank line is a
- * paragraph break in roff; .PP says so explicitly).
- */
-class Page {
-  lines = [];
-
-  macro(name, ...args) {
-    this.lines.push(`.${name}${args.map((a) => ` ${a}`).join('')}`);
-    return this;
-  }
-
-  text(...roff) {
-    for (const line of roff.join('\n').split('\n')) {
-      const trimmed = line.trimEnd();
-      if (trimmed === '') continue;
-      this.lines.push(/^[.']/.test(trimmed) ? `\\&${trimmed}` : trimmed);
-    }
-    return this;
-  }
-
-  section(title) {
-    return this.macro('SH', /\s/.test(title) ? quoted(title) : esc(title));
-  }
-
-  /** Preformatted, indented lines (commands, file snippets). */
-  literal(lines) {
-    this.macro('RS', '4').macro('nf');
-    for (const line of lines) this.lines.push(/^[.']/.test(line) || line === '' ? `\\&${esc(line)}` : esc(line));
-    return this.macro('fi').macro('RE');
-  }
-
-  /**
-   * Prose from a command's description: paragraphs separated by blank lines; lines indented more than
-   * the paragraph's first line are shown as written (e.g. a line of imapd.conf).
-   */
-  prose(text) {
-    let first = true;
-    for (const paragraph of text.split(/\n\s*\n/)) {
-      if (paragraph.trim() === '') continue;
-      if (!first) this.macro('PP');
-      first = false;
-      let block = [];
-      const flush = () => {
-        if (block.length === 0) return;
-        const indent = Math.min(...block.map((l) => l.length - l.trimStart().length));
-        this.literal(block.map((l) => l.slice(indent)));
-        block = [];
-      };
-      for (const line of paragraph.split('\n')) {
-        if (/^\s/.test(line)) block.push(line.trimEnd());
-        else {
-          flush();
-          this.text(esc(line));
-        }
-      }
-      flush();
-    }
-    return this;
-  }
-
-  toString() {
-    return `${this.lines.join('\n')}\n`;
-  }
 }
 
 function header(page, name, ctx, description) {
