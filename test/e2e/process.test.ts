@@ -99,6 +99,22 @@ describe('bonnie process', () => {
     expect(JSON.parse(verified.stdout)).toMatchObject({sound: true, events: {checked: ROUNDS * SPECIMEN_FILES.length}});
   });
 
+  it('with --follow, processes events as they arrive and stops cleanly on SIGTERM', async () => {
+    const path = join(tempDir(), 'follow.db');
+    openCatalog(path, {create: true}).close();
+    const child = spawn(process.execPath, [BIN_RUN, 'process', '--follow', '--json', '--catalog', path], {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']});
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const catalog = openCatalog(path);
+    new Ingester(catalog.db).ingest(SPECIMEN_FILES.map((_, i) => ({raw: specimen(i + 1), receivedAt: 1_000 + i, source: 'stdin' as const})));
+    catalog.close();
+    while (doneJobs(path) < SPECIMEN_FILES.length) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({done: SPECIMEN_FILES.length, failed: 0, remaining: 0});
+  });
+
   it('started twice at once, applies each event once', async () => {
     const path = copyOf('twice.db');
     const [a, b] = await Promise.all([bonnie(['process', '--catalog', path, '--json'], {env}), bonnie(['process', '--catalog', path, '--json'], {env})]);

@@ -4,36 +4,17 @@
  * the archive lock is held only while there is work.
  */
 import type {Catalog} from '../catalog/catalog.js';
+import {followUntilSignal} from '../system/follow.js';
 import {collect, type CollectOptions, type CollectSummary} from './collector.js';
 
-/** Pause between rounds when there was nothing to collect. */
-export const FOLLOW_IDLE_MS = 1000;
-
-export async function followCollect(catalog: Catalog, options: CollectOptions, signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): Promise<CollectSummary> {
-  let stopping = false;
-  let wake: () => void = () => undefined;
-  const onSignal = () => {
-    stopping = true;
-    wake();
-  };
-  for (const signal of signals) process.on(signal, onSignal);
-  let total: CollectSummary | undefined;
-  try {
-    while (!stopping) {
-      const round = collect(catalog, options);
-      total = total === undefined ? round : merge(total, round);
-      if (stopping) break;
-      if (round.collected + round.alreadyStored + round.unrecoverable + round.failed === 0 || round.remaining === round.failed) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, FOLLOW_IDLE_MS).unref();
-        });
-      }
-    }
-  } finally {
-    for (const signal of signals) process.removeListener(signal, onSignal);
-  }
-  return total as CollectSummary;
+export function followCollect(catalog: Catalog, options: CollectOptions, signals?: readonly NodeJS.Signals[]): Promise<CollectSummary> {
+  return followUntilSignal({
+    round: () => collect(catalog, options),
+    // Nothing done, or only jobs that keep failing left: wait rather than spin.
+    idle: (r) => r.collected + r.alreadyStored + r.unrecoverable + r.failed === 0 || r.remaining === r.failed,
+    merge,
+    signals,
+  });
 }
 
 function merge(a: CollectSummary, b: CollectSummary): CollectSummary {

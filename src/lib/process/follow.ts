@@ -5,36 +5,17 @@
  */
 import type {Catalog} from '../catalog/catalog.js';
 import type {Directory} from '../directory/types.js';
+import {followUntilSignal} from '../system/follow.js';
 import {processQueue, type ProcessOptions, type ProcessSummary} from './engine.js';
 
-/** Pause between rounds when the queue was empty. */
-export const FOLLOW_IDLE_MS = 1000;
-
-export async function followQueue(catalog: Catalog, directory: Directory, options: ProcessOptions, signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): Promise<ProcessSummary> {
-  let stopping = false;
-  let wake: () => void = () => undefined;
-  const onSignal = () => {
-    stopping = true;
-    wake();
-  };
-  for (const signal of signals) process.on(signal, onSignal);
-  let total: ProcessSummary | undefined;
-  try {
-    while (!stopping) {
-      const round = await processQueue(catalog, directory, options);
-      total = total === undefined ? round : merge(total, round);
-      if (stopping) break;
-      if (round.done + round.failed + round.dead === 0 || round.stoppedBecause !== null) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, FOLLOW_IDLE_MS).unref();
-        });
-      }
-    }
-  } finally {
-    for (const signal of signals) process.removeListener(signal, onSignal);
-  }
-  return total as ProcessSummary;
+export function followQueue(catalog: Catalog, directory: Directory, options: ProcessOptions, signals?: readonly NodeJS.Signals[]): Promise<ProcessSummary> {
+  return followUntilSignal({
+    round: () => processQueue(catalog, directory, options),
+    // Nothing done, or stopped early (the directory is down): wait rather than spin.
+    idle: (r) => r.done + r.failed + r.dead === 0 || r.stoppedBecause !== null,
+    merge,
+    signals,
+  });
 }
 
 function merge(a: ProcessSummary, b: ProcessSummary): ProcessSummary {

@@ -1,59 +1,14 @@
 /**
  * One `bonnie process` at a time per catalog: events must be applied in arrival order, so a second run
- * that overlaps the first (cron) must not take jobs. The lock has an expiry renewed at each batch; a
- * holder that died (kill -9) is recognised at once on the same host (its pid is gone), elsewhere when
- * the lock expires.
+ * that overlaps the first (cron) must not take jobs. Renewed at each batch.
  */
-import {randomBytes} from 'node:crypto';
-import {hostname} from 'node:os';
 import type {Db} from '../catalog/catalog.js';
+import {CatalogLock} from '../catalog/lock.js';
 
-/** How long a lock stays valid without renewal. */
-export const LOCK_TTL_MS = 2 * 60 * 1000;
+export type {LockHolder} from '../catalog/lock.js';
 
-export interface LockHolder {
-  owner: string;
-  host: string;
-  pid: number;
-  expiresAt: number;
-}
-
-export class ProcessLock {
-  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-
-  constructor(private readonly db: Db) {}
-
-  /** Takes the lock; returns the other holder when it is held. */
-  acquire(now = Date.now()): LockHolder | undefined {
-    return this.db
-      .transaction(() => {
-        const held = this.db.prepare<[], {owner: string; host: string; pid: number; expires_at: number}>('SELECT owner, host, pid, expires_at FROM process_lock WHERE id = 1').get();
-        if (held !== undefined && held.owner !== this.owner && held.expires_at > now && !(held.host === hostname() && !isAlive(held.pid))) {
-          return {owner: held.owner, host: held.host, pid: held.pid, expiresAt: held.expires_at};
-        }
-        this.db
-          .prepare('INSERT INTO process_lock (id, owner, host, pid, expires_at) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, host = excluded.host, pid = excluded.pid, expires_at = excluded.expires_at')
-          .run(this.owner, hostname(), process.pid, now + LOCK_TTL_MS);
-        return undefined;
-      })
-      .immediate();
-  }
-
-  /** Extends the lock; false when it was lost (expired and taken by another run). */
-  renew(now = Date.now()): boolean {
-    return this.db.prepare('UPDATE process_lock SET expires_at = ? WHERE id = 1 AND owner = ?').run(now + LOCK_TTL_MS, this.owner).changes === 1;
-  }
-
-  release(): void {
-    this.db.prepare('DELETE FROM process_lock WHERE id = 1 AND owner = ?').run(this.owner);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+export class ProcessLock extends CatalogLock {
+  constructor(db: Db) {
+    super(db, 'process_lock');
   }
 }
