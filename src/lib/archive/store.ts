@@ -10,7 +10,7 @@
  * - A writer that failed refuses every later call with ArchiveWriterFailed naming the first error.
  * - One writer per archive (ArchiveLocked otherwise).
  */
-import {closeSync, existsSync, ftruncateSync, fsyncSync, openSync, statSync, unlinkSync, writeSync} from 'node:fs';
+import {closeSync, existsSync, ftruncateSync, fsyncSync, openSync, statSync, writeSync} from 'node:fs';
 import {join} from 'node:path';
 import type {Catalog} from '../catalog/catalog.js';
 import {BonnieError, errorMessage} from '../errors.js';
@@ -20,6 +20,7 @@ import {ArchiveIndex, type BlobRecord} from './index/repository.js';
 import {memberName, readMember} from './segment/member.js';
 import {DEFAULT_SEGMENT_LIMIT_BYTES, SegmentAppender, newSegmentId, segmentRelativePath} from './segment/segment-file.js';
 import {TAR_END_BYTES, memberSpan} from './segment/tar.js';
+import {removeIfPresent} from '../system/files.js';
 
 export interface ArchiveWriterOptions {
   /** A segment is closed before a member would take it past this size, in bytes (default 64 MiB). */
@@ -132,7 +133,7 @@ export class ArchiveWriter {
       if (segment.state !== 'open') continue;
       const path = join(this.archiveDir, segment.path);
       if (this.index.listBlobs(segment.id).length === 0) {
-        if (existsSync(path)) unlinkSync(path);
+        removeIfPresent(path);
         this.index.dropEmptySegment(segment.id);
         continue;
       }

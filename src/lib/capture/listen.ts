@@ -38,7 +38,8 @@ import {Ingester, judge, splitLines, type Delivery, type IngestSummary} from '..
 import {decodeNotifyDatagram} from './datagram.js';
 import {scanForGaps} from './gaps.js';
 import {describeSocketError, type UnixDgramSocket} from '../system/unix-dgram.js';
-import {bindSocket, maxDgramQueue, removeIfPresent, restrictSocket, SOCKET_MODE} from './notify-socket.js';
+import {removeIfPresent} from '../system/files.js';
+import {bindSocket, maxDgramQueue, restrictSocket, SOCKET_MODE} from './notify-socket.js';
 import {writeSpill} from './spill.js';
 
 /** A batch is committed once it holds this many datagrams. */

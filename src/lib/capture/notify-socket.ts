@@ -2,10 +2,11 @@
  * The notify socket's file: binding it safely (never over a live listener), restricting it to the Cyrus
  * group, and what the kernel will queue on it.
  */
-import {chmodSync, chownSync, lstatSync, readFileSync, statSync, unlinkSync} from 'node:fs';
+import {chmodSync, chownSync, lstatSync, readFileSync, statSync} from 'node:fs';
 import {BonnieError, EXIT, errorMessage} from '../errors.js';
 import type {Logger} from '../log/logger.js';
 import {lookUpGroup} from '../system/accounts.js';
+import {removeIfPresent} from '../system/files.js';
 import {createUnixDgramSocket, describeSocketError, errnoOf, socketCall, type UnixDgramSocket} from '../system/unix-dgram.js';
 
 /** Owner and group (Cyrus) may write; nobody else. */
@@ -117,13 +118,5 @@ export function maxDgramQueue(): number | null {
     return Number.isInteger(value) ? value + 1 : null;
   } catch {
     return null;
-  }
-}
-
-export function removeIfPresent(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }

@@ -14,10 +14,10 @@
  *   drained too (whatever it holds is queued or quarantined), never thrown away.
  */
 import {randomBytes} from 'node:crypto';
-import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs';
+import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, writeSync} from 'node:fs';
 import {join} from 'node:path';
-import type {DeliverySource, Ingester, IngestSummary} from '../queue/ingest.js';
-import type {Delivery} from '../queue/ingest.js';
+import type {Delivery, DeliverySource, Ingester, IngestSummary} from '../queue/ingest.js';
+import {fsyncFolder, removeIfPresent} from '../system/files.js';
 import type {Db} from '../catalog/catalog.js';
 
 const SOURCES: readonly DeliverySource[] = ['notify_external', 'notify_socket', 'stdin'];
@@ -40,7 +40,7 @@ export function writeSpill(dir: string, delivery: Delivery): string {
     closeSync(fd);
   }
   renameSync(temp, final);
-  syncFolder(dir);
+  fsyncFolder(dir);
   return final;
 }
 
@@ -105,20 +105,3 @@ export function drainSpill(db: Db, ingester: Ingester, dir: string, now = Date.n
 }
 
 class AlreadyDrained extends Error {}
-
-function removeIfPresent(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-}
-
-function syncFolder(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}

@@ -7,6 +7,7 @@ import {randomBytes} from 'node:crypto';
 import {closeSync, fsyncSync, mkdirSync, openSync, readSync, writevSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {TAR_BLOCK, TAR_END_BYTES, encodeHeader, paddingAfter, memberSpan} from './tar.js';
+import {fsyncFolder} from '../../system/files.js';
 
 /** The folder, inside the archive folder, that holds the segments. */
 export const SEGMENTS_DIR = 'segments';
@@ -38,15 +39,6 @@ export interface MemberPlacement {
   end: number;
 }
 
-/** fsyncs a folder so that a file created in it survives a crash (POSIX leaves that to the caller). */
-export function fsyncDir(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** An open segment file being appended to by the one writer. */
 export class SegmentAppender {
@@ -71,9 +63,9 @@ export class SegmentAppender {
     const fd = openSync(path, 'wx+', 0o640);
     try {
       fsyncSync(fd);
-      fsyncDir(shard);
-      fsyncDir(segmentsDir);
-      fsyncDir(archiveDir);
+      fsyncFolder(shard);
+      fsyncFolder(segmentsDir);
+      fsyncFolder(archiveDir);
     } catch (error) {
       closeSync(fd);
       throw error;
