@@ -29,7 +29,7 @@ const MANUAL = 'Bonnie Manual';
 /** settings.ts reads this variable but does not export its name. */
 const CONFIG_ENV = 'BONNIE_CONFIG';
 /** Placeholder shown after a flag that takes a value, by the kind of setting it overrides. */
-const KIND_PLACEHOLDER = {path: 'path', duration: 'duration', count: 'n', url: 'url', dn: 'dn', filter: 'filter', name: 'name'};
+const KIND_PLACEHOLDER = {path: 'path', paths: 'paths', names: 'names', duration: 'duration', count: 'n', url: 'url', dn: 'dn', filter: 'filter', name: 'name'};
 
 class GenManError extends Error {}
 

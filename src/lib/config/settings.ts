@@ -24,6 +24,12 @@ export interface Settings {
   archive: string;
   /** Cyrus' partition root (imapd.conf `partition-default`) the collector reads message files from. */
   spool: string;
+  /** More partition roots (imapd.conf's other `partition-<name>` values), searched after `spool`. */
+  partitions: string[];
+  /** The IMAP server for reads the spool cannot serve and for restores; undefined when `imap_url` is not set. */
+  imap: ImapSettings | undefined;
+  /** Folder annotations (RFC 5464 entries) recorded with each folder snapshot, e.g. /shared/vendor/kolab/folder-type. */
+  folderMetadata: string[];
   /** Folder where the dealer spills notifications it could not commit. */
   spill: string;
   /** Log file; undefined means syslog. */
@@ -40,6 +46,22 @@ export interface Settings {
   configFile: string | undefined;
   /** Where each value came from. */
   origin: Record<SettingKey, Origin>;
+}
+
+/** How to reach Cyrus over IMAP as an admin (`imap_*` keys). */
+export interface ImapSettings {
+  /** `imap://host[:port]` (STARTTLS when offered) or `imaps://host[:port]`. */
+  url: string;
+  host: string;
+  port: number;
+  /** Implicit TLS (imaps://). */
+  secure: boolean;
+  /** An admin of the Cyrus server (imapd.conf `admins`); it reads users' folders by proxy (SASL authzid). */
+  user: string;
+  /** File whose first line is the admin's password (read when connecting). */
+  passwordFile: string | undefined;
+  /** Where passwordFile was set, for messages. */
+  passwordFileSource: string | undefined;
 }
 
 /** How to reach and search the LDAP directory (`ldap_*` keys). */
@@ -71,6 +93,11 @@ export type SettingKey =
   | 'archive'
   | 'spill'
   | 'spool'
+  | 'partitions'
+  | 'imapUrl'
+  | 'imapUser'
+  | 'imapPasswordFile'
+  | 'folderMetadata'
   | 'logFile'
   | 'dealerTimeoutMs'
   | 'maxAttempts'
@@ -94,7 +121,7 @@ interface KeySpec {
   file: string;
   /** Environment variable. */
   env: string;
-  kind: 'path' | 'duration' | 'count' | 'url' | 'dn' | 'filter' | 'name';
+  kind: 'path' | 'paths' | 'duration' | 'count' | 'url' | 'dn' | 'filter' | 'name' | 'names';
   description: string;
 }
 
@@ -104,6 +131,11 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   archive: {file: 'archive', env: 'BONNIE_ARCHIVE', kind: 'path', description: 'The archive folder (default: "archive" beside the catalog).'},
   spill: {file: 'spill', env: 'BONNIE_SPILL', kind: 'path', description: 'Where the dealer spills notifications it cannot commit (default: "spill" beside the catalog).'},
   spool: {file: 'spool', env: 'BONNIE_SPOOL', kind: 'path', description: "Cyrus' partition root (imapd.conf's partition-default) that bonnie collector reads message files from (default /var/spool/cyrus/mail, Debian's)."},
+  partitions: {file: 'partitions', env: 'BONNIE_PARTITIONS', kind: 'paths', description: "Cyrus' other partition roots (imapd.conf's partition-<name> values), separated by spaces; searched after spool."},
+  imapUrl: {file: 'imap_url', env: 'BONNIE_IMAP_URL', kind: 'url', description: 'The Cyrus IMAP server, imap://host[:port] or imaps://host[:port]: bonnie archive --from imap, the collector when a message file cannot be read, folder metadata, restores (default: none).'},
+  imapUser: {file: 'imap_user', env: 'BONNIE_IMAP_USER', kind: 'name', description: "An admin of the Cyrus server (imapd.conf's admins) that bonnie logs in as; it reads each user's folders by proxy authorization (default cyrus)."},
+  imapPasswordFile: {file: 'imap_password_file', env: 'BONNIE_IMAP_PASSWORD_FILE', kind: 'path', description: "A file whose first line is imap_user's password, readable by bonnie only (mode 0640 or 0600). Required with imap_url."},
+  folderMetadata: {file: 'folder_metadata', env: 'BONNIE_FOLDER_METADATA', kind: 'names', description: 'Folder annotations read over IMAP GETMETADATA and kept with each folder snapshot, separated by spaces, e.g. /shared/vendor/kolab/folder-type (default: none).'},
   logFile: {file: 'log_file', env: 'BONNIE_LOG_FILE', kind: 'path', description: 'Log to this file instead of syslog (facility mail).'},
   dealerTimeoutMs: {file: 'dealer_timeout', env: 'BONNIE_DEALER_TIMEOUT', kind: 'duration', description: 'How long the dealer waits for a locked catalog before it spills, e.g. 2s or 500ms (default 2s).'},
   maxAttempts: {file: 'max_attempts', env: 'BONNIE_MAX_ATTEMPTS', kind: 'count', description: 'Attempts before a job is marked dead (default 5).'},
@@ -182,6 +214,16 @@ export function loadSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = 
   const spill = path('spill') ?? resolve(home, 'spill');
   const logFile = path('logFile');
   const spool = path('spool') ?? DEFAULT_SPOOL;
+  const partitionsGot = pick('partitions');
+  const partitions = partitionsGot === undefined ? [] : words(partitionsGot.raw).map((raw) => resolvePath({...partitionsGot, raw}));
+  const metadataGot = pick('folderMetadata');
+  const folderMetadata = metadataGot === undefined ? [] : words(metadataGot.raw);
+  for (const entry of folderMetadata) {
+    if (!/^\/(shared|private)\/[\x21-\x7e]+$/.test(entry) || entry.includes('*') || entry.includes('%')) {
+      throw invalid('folderMetadata', metadataGot as Picked, `"${truncate(entry)}" is not a metadata entry`, 'Write entries such as /shared/vendor/kolab/folder-type or /private/comment (RFC 5464), separated by spaces.');
+    }
+  }
+  const imap = loadImapSettings(pick);
 
   const timeout = pick('dealerTimeoutMs');
   const dealerTimeoutMs = timeout === undefined ? DEFAULT_DEALER_TIMEOUT_MS : parseDuration(timeout.raw, 'dealerTimeoutMs', timeout.where);
@@ -194,7 +236,7 @@ export function loadSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = 
   if (options.ldap === false) for (const key of LDAP_KEYS) origin[key] = 'default';
   else ldap = loadLdapSettings(pick);
 
-  return {catalog, archive, spill, spool, logFile, dealerTimeoutMs, maxAttempts, sessionTimeoutMs, ldap, configFile: fileValues ? configFile : undefined, origin};
+  return {catalog, archive, spill, spool, partitions, imap, folderMetadata, logFile, dealerTimeoutMs, maxAttempts, sessionTimeoutMs, ldap, configFile: fileValues ? configFile : undefined, origin};
 }
 
 /** A raw value and where it came from. */
@@ -208,6 +250,57 @@ interface Picked {
 
 function resolvePath(got: Picked): string {
   return isAbsolute(got.raw) ? got.raw : resolve(got.base, got.raw);
+}
+
+function words(raw: string): string[] {
+  return raw.trim().split(/\s+/).filter((w) => w !== '');
+}
+
+const DEFAULT_IMAP_USER = 'cyrus';
+
+/** The `imap_*` keys: undefined without `imap_url`; the other keys without it are an error. */
+function loadImapSettings(pick: (key: SettingKey) => Picked | undefined): ImapSettings | undefined {
+  const url = pick('imapUrl');
+  const user = pick('imapUser');
+  const passwordFile = pick('imapPasswordFile');
+  if (url === undefined) {
+    const stray = user !== undefined ? 'imapUser' : passwordFile !== undefined ? 'imapPasswordFile' : undefined;
+    if (stray === undefined) return undefined;
+    throw invalid(stray, (user ?? passwordFile) as Picked, 'is set but imap_url is not', `Set imap_url (${SETTING_KEYS.imapUrl.env}), e.g. imap://localhost, or remove ${SETTING_KEYS[stray].file}.`);
+  }
+  const text = url.raw.trim();
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(text)?.[1]?.toLowerCase();
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(text);
+  } catch {
+    parsed = undefined;
+  }
+  const problem =
+    scheme !== 'imap' && scheme !== 'imaps' ? 'the scheme must be imap:// or imaps://'
+    : parsed === undefined || parsed.hostname === '' ? 'no host'
+    : parsed.username !== '' || parsed.password !== '' ? 'credentials do not belong in the URL (imap_user, imap_password_file)'
+    : (parsed.pathname !== '' && parsed.pathname !== '/') || parsed.search !== '' ? 'a folder or a query does not belong in the URL'
+    : undefined;
+  if (problem !== undefined || parsed === undefined) {
+    throw invalid('imapUrl', url, `"${truncate(text)}" is not an IMAP URL: ${problem ?? 'it cannot be parsed'}`, 'Write imap://host, imap://host:143 or imaps://host:993.');
+  }
+  if (passwordFile === undefined) {
+    throw new BonnieError('ConfigInvalid', `imap_password_file is required with imap_url (${url.where})`, {
+      exit: EXIT.config,
+      hint: `Set imap_password_file (or ${SETTING_KEYS.imapPasswordFile.env}) to a file whose first line is the admin's password; it is never read from the configuration, the environment or the command line.`,
+    });
+  }
+  const secure = scheme === 'imaps';
+  return {
+    url: text.replace(/\/$/, ''),
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: parsed.port === '' ? (secure ? 993 : 143) : Number(parsed.port),
+    secure,
+    user: user?.raw.trim() ?? DEFAULT_IMAP_USER,
+    passwordFile: resolvePath(passwordFile),
+    passwordFileSource: passwordFile.where,
+  };
 }
 
 const LDAP_KEYS: readonly SettingKey[] = ['ldapUrl', 'ldapBindDn', 'ldapPasswordFile', 'ldapBaseDn', 'ldapFilter', 'ldapGroupFilter', 'ldapIdAttribute', 'ldapCacheTtlMs', 'ldapTimeoutMs'];

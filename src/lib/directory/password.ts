@@ -18,7 +18,23 @@ const OTHERS_READ = 0o004;
 export function readLdapPassword(ldap: Pick<LdapSettings, 'passwordFile' | 'passwordFileSource'>, warn: (message: string) => void): string {
   const file = ldap.passwordFile;
   if (file === undefined) throw new Error('readLdapPassword: no ldap_password_file configured');
-  const where = `ldap_password_file (${ldap.passwordFileSource ?? 'configuration'})`;
+  return readPasswordFile({file, key: 'ldap_password_file', source: ldap.passwordFileSource, what: 'LDAP password'}, warn);
+}
+
+/** A password file named by a setting: its path, the setting's name and where it was set. */
+export interface PasswordFile {
+  file: string;
+  /** The setting's name in the configuration file, e.g. imap_password_file. */
+  key: string;
+  /** Where the setting was made, e.g. `/etc/bonnie/bonnie.conf line 7`. */
+  source: string | undefined;
+  /** What the password is for, in messages: `LDAP password`, `IMAP admin password`. */
+  what: string;
+}
+
+/** Reads the first line of a password file (see {@link readLdapPassword}, which it serves). */
+export function readPasswordFile({file, key, source, what}: PasswordFile, warn: (message: string) => void): string {
+  const where = `${key} (${source ?? 'configuration'})`;
   let text: string;
   try {
     const mode = statSync(file).mode;
@@ -29,20 +45,20 @@ export function readLdapPassword(ldap: Pick<LdapSettings, 'passwordFile' | 'pass
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new BonnieError('ConfigUnreadable', `${where}: cannot read the LDAP password file ${file}: ${(error as Error).message}`, {
+    throw new BonnieError('ConfigUnreadable', `${where}: cannot read the ${what} file ${file}: ${(error as Error).message}`, {
       exit: EXIT.config,
       hint:
         code === 'ENOENT'
-          ? 'Create the file with the bind password on its first line (mode 0640, group of the user bonnie runs as), or correct ldap_password_file.'
+          ? 'Create the file with the password on its first line (mode 0640, group of the user bonnie runs as), or correct ' + key + '.'
           : 'Let the user bonnie runs as read the file (owner or group), e.g. chgrp mail and chmod 0640.',
       cause: error,
     });
   }
   const password = text.split(/\r?\n/, 1)[0] ?? '';
   if (password === '') {
-    throw new BonnieError('ConfigUnreadable', `${where}: the LDAP password file ${file} is empty (the password is its first line)`, {
+    throw new BonnieError('ConfigUnreadable', `${where}: the ${what} file ${file} is empty (the password is its first line)`, {
       exit: EXIT.config,
-      hint: 'Write the bind password on the first line of the file.',
+      hint: 'Write the password on the first line of the file.',
     });
   }
   return password;
