@@ -1,0 +1,111 @@
+import {Flags} from '@oclif/core';
+import {BonnieCommand} from '../lib/cli/base-command.js';
+import {openCatalog} from '../lib/catalog/catalog.js';
+import {BonnieError, EXIT} from '../lib/errors.js';
+import {formatBytes, liveProgress} from '../lib/cli/live-progress.js';
+import {archiveFolders, type ArchiveSummary} from '../lib/snapshot/archiver.js';
+import {ImapSource} from '../lib/snapshot/imap-source.js';
+import {SpoolSource} from '../lib/snapshot/spool-source.js';
+import {parseMessageSelector, type FolderSource, type Selector} from '../lib/snapshot/source.js';
+
+export default class ArchiveCommand extends BonnieCommand {
+  static override summary = 'Archive mail that already exists, and record each folder\'s state as a snapshot.';
+  static override description = `Archives the messages of the folders named (--mailbox, --user, --all) or one message (--message), also
+mail that was there before bonnie was installed, and records each folder's state as a snapshot: its
+UIDVALIDITY and HIGHESTMODSEQ, and for every message its UID, flags, internal date and size, which is what
+"bonnie restore" puts back.
+
+From the spool (the default): run on the IMAP host as the cyrus user. Folders are found in the partitions
+(spool, partitions), their state read from cyrus.index (Cyrus 3.2 to 3.6) and each message from its file,
+checked against Cyrus' own SHA-1 of it. The spool also holds what IMAP no longer shows: messages expunged
+but not yet removed by cyr_expire are archived too, marked expunged in the snapshot.
+
+--from imap: from any host, over IMAP (imap_url), logged in as imap_user (an admin) acting as each folder's
+owner; folders are only EXAMINEd, nothing in them changes. Folder annotations listed in folder_metadata are
+recorded with the snapshot (GETMETADATA).
+
+Incremental: a message already archived (by an earlier run or the collector) is not read again, a folder
+unchanged since its last snapshot gets no new one, and a message is stored once however many folders hold
+it. Folder names are the admin form events use: user.alice, user.alice.Sent (user.alice@example.com with
+virtual domains).`;
+  static override examples = [
+    'sudo -u cyrus <%= config.bin %> <%= command.id %> --all',
+    '<%= config.bin %> <%= command.id %> --user alice --json',
+    '<%= config.bin %> <%= command.id %> --mailbox user.alice.Sent --from imap',
+    '<%= config.bin %> <%= command.id %> --message user.alice:42',
+  ];
+  static override flags = {
+    mailbox: Flags.string({description: 'Archive this folder (admin form: user.alice.Sent).', exactlyOne: ['mailbox', 'user', 'all', 'message']}),
+    user: Flags.string({description: 'Archive every folder of this user (their login).', exactlyOne: ['mailbox', 'user', 'all', 'message']}),
+    all: Flags.boolean({description: 'Archive every folder.', exactlyOne: ['mailbox', 'user', 'all', 'message']}),
+    message: Flags.string({description: 'Archive one message: <mailbox>:<uid>, e.g. user.alice:42.', exactlyOne: ['mailbox', 'user', 'all', 'message']}),
+    from: Flags.string({description: 'Where to read the mail: spool (Cyrus\' files, as the cyrus user) or imap (imap_url).', options: ['spool', 'imap'], default: 'spool'}),
+    spool: Flags.string({description: 'Cyrus\' partition root, imapd.conf\'s partition-default (overrides BONNIE_SPOOL and spool).'}),
+    archive: Flags.string({description: 'The archive folder (overrides BONNIE_ARCHIVE and archive).'}),
+  };
+
+  async run(): Promise<ArchiveSummary> {
+    const {flags} = await this.parse(ArchiveCommand);
+    const selector = toSelector(flags);
+    const settings = this.settings({catalog: flags.catalog, config: flags.config, spool: flags.spool, archive: flags.archive}, {ldap: false});
+    let source: FolderSource;
+    if (flags.from === 'imap') {
+      if (settings.imap === undefined) {
+        throw new BonnieError('ImapNotConfigured', '--from imap needs imap_url', {
+          exit: EXIT.config,
+          hint: 'Set imap_url (e.g. imap://localhost), imap_user and imap_password_file in /etc/bonnie/bonnie.conf, or archive from the spool as the cyrus user.',
+        });
+      }
+      source = new ImapSource(settings.imap, {metadata: settings.folderMetadata, warn: (m) => this.warn(m)});
+    } else source = new SpoolSource([settings.spool, ...settings.partitions]);
+
+    const catalog = openCatalog(settings.catalog, {create: true});
+    const live = !this.jsonEnabled() && process.stderr.isTTY ? liveProgress() : undefined;
+    try {
+      const summary = await archiveFolders(catalog, source, selector, {
+        archiveDir: settings.archive,
+        warn: (m) => this.warn(m),
+        onProgress: (p) => {
+          const seconds = Math.max(p.elapsedMs / 1000, 0.001);
+          live?.update(`Archiving from ${source.kind}: folder ${p.folderIndex}/${p.folders} ${p.folder}`, [
+            ['messages', p.messages.toLocaleString('en')],
+            ['read', formatBytes(p.bytesRead)],
+            ['rate', `${Math.round(p.messages / seconds).toLocaleString('en')} msg/s, ${formatBytes(p.bytesRead / seconds)}/s`],
+          ]);
+        },
+      });
+      live?.done();
+      if (!this.jsonEnabled()) this.log(renderSummary(summary));
+      return summary;
+    } finally {
+      live?.done();
+      await source.close();
+      catalog.close();
+    }
+  }
+}
+
+function toSelector(flags: {mailbox?: string | undefined; user?: string | undefined; all?: boolean; message?: string | undefined}): Selector {
+  if (flags.mailbox !== undefined) return {kind: 'mailbox', name: flags.mailbox};
+  if (flags.user !== undefined) return {kind: 'user', login: flags.user};
+  if (flags.message !== undefined) {
+    const parsed = parseMessageSelector(flags.message);
+    if (parsed === undefined) {
+      throw new BonnieError('UsageInvalid', `--message ${flags.message}: expected <mailbox>:<uid>`, {exit: EXIT.usage, hint: 'For example --message user.alice:42 (the UID as IMAP and "bonnie history" show it).'});
+    }
+    return {kind: 'message', ...parsed};
+  }
+  return {kind: 'all'};
+}
+
+function renderSummary(s: ArchiveSummary): string {
+  const seconds = Math.max(s.elapsedMs / 1000, 0.001);
+  const ratio = s.bytesRead > 0 ? ` (${((s.bytesStored / s.bytesRead) * 100).toFixed(1)}% of what was read)` : '';
+  const lines = [
+    `Archived ${s.folders} folder(s) from the ${s.source}: ${s.snapshots} snapshot(s) recorded, ${s.foldersUnchanged} unchanged since the last one.`,
+    `${s.messages} message(s): ${s.read} read (${s.stored} stored, ${s.alreadyStored} already in the archive), ${s.alreadyArchived} archived before, ${s.unrecoverable} unrecoverable.`,
+    `Read ${formatBytes(s.bytesRead)}, stored ${formatBytes(s.bytesStored)}${ratio}, in ${seconds.toFixed(1)} s (${Math.round(s.read / seconds)} msg/s).`,
+  ];
+  if (s.checksumMismatches > 0) lines.push(`${s.checksumMismatches} file(s) did not match Cyrus' checksum (see the warnings above).`);
+  return lines.join('\n');
+}

@@ -1,0 +1,62 @@
+/**
+ * Live progress on a terminal, drawn with ink on stderr (stdout stays for results and --json): a title
+ * line and label/value rows, redrawn at most ten times a second. Callers use it only when stderr is a TTY.
+ */
+import {Box, Text, render, type Instance} from 'ink';
+import {createElement as h} from 'react';
+
+export interface LiveProgress {
+  /** Replaces the rows shown (label -> value, in order). */
+  update(title: string, rows: ReadonlyArray<readonly [string, string]>): void;
+  /** Draws the last update and leaves it on screen. */
+  done(): void;
+}
+
+const REDRAW_MS = 100;
+
+export function liveProgress(): LiveProgress {
+  let instance: Instance | undefined;
+  let last = 0;
+  let latest: {title: string; rows: ReadonlyArray<readonly [string, string]>} | undefined;
+  const view = () => {
+    if (latest === undefined) return h(Text, null, '');
+    const width = Math.max(...latest.rows.map(([label]) => label.length));
+    return h(
+      Box,
+      {flexDirection: 'column'},
+      h(Text, {bold: true}, latest.title),
+      ...latest.rows.map(([label, value]) => h(Box, {key: label}, h(Text, {dimColor: true}, `  ${label.padEnd(width)}  `), h(Text, null, value))),
+    );
+  };
+  const draw = () => {
+    if (instance === undefined) instance = render(view(), {stdout: process.stderr as unknown as NodeJS.WriteStream, patchConsole: false, exitOnCtrlC: false});
+    else instance.rerender(view());
+  };
+  return {
+    update(title, rows) {
+      latest = {title, rows};
+      const now = Date.now();
+      if (now - last < REDRAW_MS) return;
+      last = now;
+      draw();
+    },
+    done() {
+      if (latest === undefined) return;
+      draw();
+      instance?.unmount();
+      instance = undefined;
+    },
+  };
+}
+
+/** 1234567 -> "1.2 MB". */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}

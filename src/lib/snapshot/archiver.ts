@@ -1,0 +1,167 @@
+/**
+ * `bonnie archive`: archives mail that already exists, folder by folder. For each folder the selector
+ * names: read its state from the source; store the bytes of every message not yet linked to a sound blob
+ * (incremental: a message archived before, by this command or the collector, is not read again, since a
+ * UID's bytes never change in Cyrus); link each message to its blob, or record why its bytes are gone;
+ * then record the folder's snapshot, unless nothing changed since the last one.
+ *
+ * Contracts: links are written only after the archive writer committed (fsynced, read back, indexed)
+ * their blobs; a crash leaves at worst blobs without links, which the next run links without storing
+ * them again. One archive writer at a time (the archive lock).
+ */
+import {createHash} from 'node:crypto';
+import type {Catalog} from '../catalog/catalog.js';
+import {ArchiveWriter} from '../archive/store.js';
+import {ArchiveIndex} from '../archive/index/repository.js';
+import {BonnieError} from '../errors.js';
+import {SnapshotRepository, unchangedSince, type LinkRow} from './repository.js';
+import type {FolderSource, FolderState, MessageState, Selector} from './source.js';
+
+/** Commit the archive and write links after this many messages or bytes read. */
+const COMMIT_MESSAGES = 1000;
+const COMMIT_BYTES = 64 * 1024 * 1024;
+
+export interface ArchiveOptions {
+  archiveDir: string;
+  now?: () => number;
+  /** Called after each commit and at each folder's end. */
+  onProgress?: (progress: ArchiveProgress) => void;
+  /** Called for each warning (a file that does not match Cyrus' checksum). */
+  warn?: (message: string) => void;
+}
+
+export interface ArchiveProgress {
+  folder: string;
+  /** 1-based index of the folder being archived. */
+  folderIndex: number;
+  folders: number;
+  /** Messages handled so far (read, already archived, or gone). */
+  messages: number;
+  /** Bytes read from the source so far. */
+  bytesRead: number;
+  elapsedMs: number;
+}
+
+export interface ArchiveSummary {
+  source: 'spool' | 'imap';
+  folders: number;
+  /** Folders unchanged since their last snapshot (no new snapshot). */
+  foldersUnchanged: number;
+  snapshots: number;
+  /** Messages in the folders (expunged ones still on disk included). */
+  messages: number;
+  /** Messages whose bytes were read now. */
+  read: number;
+  /** Of those, stored as new blobs. */
+  stored: number;
+  /** Of those, already in the archive (the same message in another folder or mailbox). */
+  alreadyStored: number;
+  /** Messages linked to a sound blob by an earlier run or the collector: not read. */
+  alreadyArchived: number;
+  /** Messages whose bytes were gone, recorded with the reason. */
+  unrecoverable: number;
+  /** Files whose SHA-1 differs from Cyrus' GUID for them (stored as found, and reported). */
+  checksumMismatches: number;
+  bytesRead: number;
+  bytesStored: number;
+  elapsedMs: number;
+}
+
+/** Archives the folders `selector` names from `source` into the archive and the catalog. */
+export async function archiveFolders(catalog: Catalog, source: FolderSource, selector: Selector, options: ArchiveOptions): Promise<ArchiveSummary> {
+  const now = options.now ?? Date.now;
+  const started = now();
+  const repo = new SnapshotRepository(catalog.db);
+  const index = new ArchiveIndex(catalog.db);
+  const summary: ArchiveSummary = {source: source.kind, folders: 0, foldersUnchanged: 0, snapshots: 0, messages: 0, read: 0, stored: 0, alreadyStored: 0, alreadyArchived: 0, unrecoverable: 0, checksumMismatches: 0, bytesRead: 0, bytesStored: 0, elapsedMs: 0};
+  const folders = await source.listFolders(selector);
+  if (folders.length === 0) throw nothingSelected(selector, source.kind);
+
+  const writer = ArchiveWriter.open(catalog, options.archiveDir, {now});
+  try {
+    for (const [i, folder] of folders.entries()) {
+      const report = () => options.onProgress?.({folder: folder.name, folderIndex: i + 1, folders: folders.length, messages: summary.messages, bytesRead: summary.bytesRead, elapsedMs: now() - started});
+      const state = await source.readFolder(folder);
+      const messages = selector.kind === 'message' ? onlyMessage(state, selector.uid) : state.messages;
+      summary.folders++;
+      summary.messages += messages.length;
+
+      const links = repo.links(state.mailboxId, state.uidValidity);
+      const pending: LinkRow[] = [];
+      const toRead: MessageState[] = [];
+      for (const m of messages) {
+        const linked = links.get(m.uid);
+        if (linked !== undefined && index.hasLiveBlob(linked)) summary.alreadyArchived++;
+        else if (m.gone !== undefined) {
+          summary.unrecoverable++;
+          pending.push({uid: m.uid, sha256: null, reason: m.gone});
+        } else toRead.push(m);
+      }
+
+      const byUid = new Map(toRead.map((m) => [m.uid, m]));
+      let batchBytes = 0;
+      const flush = () => {
+        writer.commit();
+        repo.link(state.mailboxId, state.uidValidity, source.kind, pending, now());
+        pending.length = 0;
+        batchBytes = 0;
+        report();
+      };
+      for await (const got of source.readMessages(state, toRead.map((m) => m.uid))) {
+        if ('gone' in got) {
+          summary.unrecoverable++;
+          pending.push({uid: got.uid, sha256: null, reason: got.gone});
+        } else {
+          const expected = byUid.get(got.uid)?.guid;
+          if (expected !== undefined && !/^0+$/.test(expected) && createHash('sha1').update(got.bytes).digest('hex') !== expected) {
+            summary.checksumMismatches++;
+            options.warn?.(`${state.name} UID ${got.uid}: the file's SHA-1 differs from Cyrus' GUID ${expected}; archived as found`);
+          }
+          const put = writer.put(got.bytes);
+          summary.read++;
+          summary.bytesRead += got.bytes.length;
+          batchBytes += got.bytes.length;
+          if (put.stored) {
+            summary.stored++;
+            summary.bytesStored += put.storedLength;
+          } else summary.alreadyStored++;
+          pending.push({uid: got.uid, sha256: put.id, reason: null});
+        }
+        if (pending.length >= COMMIT_MESSAGES || batchBytes >= COMMIT_BYTES) flush();
+      }
+      flush();
+
+      if (selector.kind !== 'message') {
+        if (unchangedSince(repo.latest(state.mailboxId), state)) summary.foldersUnchanged++;
+        else {
+          repo.record(state, source.kind, now());
+          summary.snapshots++;
+        }
+      }
+    }
+  } finally {
+    writer.close();
+  }
+  summary.elapsedMs = now() - started;
+  return summary;
+}
+
+function onlyMessage(state: FolderState, uid: number): MessageState[] {
+  const found = state.messages.filter((m) => m.uid === uid);
+  if (found.length === 0) {
+    throw new BonnieError('MessageNotFound', `${state.name} has no message with UID ${uid}`, {
+      hint: `Its UIDs run from ${state.messages[0]?.uid ?? '-'} to ${state.messages.at(-1)?.uid ?? '-'}; "bonnie history --mailbox ${state.name}" shows what happened to it.`,
+    });
+  }
+  return found;
+}
+
+function nothingSelected(selector: Selector, source: 'spool' | 'imap'): BonnieError {
+  const what = selector.kind === 'all' ? 'no folder' : selector.kind === 'user' ? `no folder of user ${selector.login}` : `no folder named ${selector.name}`;
+  return new BonnieError('NothingToArchive', `${what} was found ${source === 'spool' ? 'in the spool' : 'on the IMAP server'}`, {
+    hint:
+      selector.kind === 'all'
+        ? 'Check spool (and partitions), or imap_url with --from imap.'
+        : 'Names are the admin form, as in events and "bonnie history": user.alice, user.alice.Sent, user.alice@example.com with virtual domains.',
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * Reads and writes the snapshot tables (schema.ts). Statements prepared once; every multi-row write in
+ * one transaction.
+ */
+import type {Db} from '../catalog/catalog.js';
+import type {FolderState} from './source.js';
+
+/** The last snapshot of a folder, as much as deciding "unchanged" needs. */
+export interface SnapshotSummary {
+  id: number;
+  uidValidity: number;
+  highestModseq: bigint;
+  messages: number;
+  takenAt: number;
+}
+
+/** One message's link to be written. */
+export interface LinkRow {
+  uid: number;
+  sha256: Buffer | null;
+  reason: string | null;
+}
+
+export class SnapshotRepository {
+  private readonly s;
+
+  constructor(private readonly db: Db) {
+    this.s = {
+      latest: db.prepare<[string], {id: number; uid_validity: number; highest_modseq: bigint; messages: number; taken_at: number}>(
+        'SELECT id, uid_validity, highest_modseq, messages, taken_at FROM snapshot WHERE mailbox_id = ? ORDER BY id DESC LIMIT 1',
+      ),
+      links: db.prepare<[string, number], {uid: number; sha256: Buffer}>('SELECT uid, sha256 FROM archived_message WHERE mailbox_id = ? AND uid_validity = ?'),
+      insertSnapshot: db.prepare<[string, string, number, bigint, string, number, number, number, string | null]>(
+        'INSERT INTO snapshot (mailbox_id, mailbox_name, uid_validity, highest_modseq, source, taken_at, messages, bytes, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertMessage: db.prepare<[number | bigint, number, string, number, number, bigint, number]>(
+        'INSERT INTO snapshot_message (snapshot_id, uid, flags, internal_date, size, modseq, expunged) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      link: db.prepare<[string, number, number, Buffer | null, string | null, string, number]>(
+        `INSERT INTO message_link (mailbox_id, uid_validity, uid, sha256, reason, source, linked_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (mailbox_id, uid_validity, uid) DO UPDATE SET sha256 = excluded.sha256, reason = excluded.reason, source = excluded.source, linked_at = excluded.linked_at
+         WHERE message_link.sha256 IS NULL OR excluded.sha256 IS NOT NULL`,
+      ),
+    };
+    this.s.latest.safeIntegers(true);
+  }
+
+  latest(mailboxId: string): SnapshotSummary | undefined {
+    const row = this.s.latest.get(mailboxId);
+    if (row === undefined) return undefined;
+    return {id: Number(row.id), uidValidity: Number(row.uid_validity), highestModseq: BigInt(row.highest_modseq), messages: Number(row.messages), takenAt: Number(row.taken_at)};
+  }
+
+  /** The blobs already linked to this folder's messages (by the collector or an earlier archive run), by UID. */
+  links(mailboxId: string, uidValidity: number): Map<number, Buffer> {
+    const map = new Map<number, Buffer>();
+    for (const row of this.s.links.iterate(mailboxId, uidValidity)) map.set(row.uid, row.sha256);
+    return map;
+  }
+
+  /** Links messages to their blobs (or records why not); a stored link is never replaced by a failure. */
+  link(mailboxId: string, uidValidity: number, source: 'spool' | 'imap', rows: readonly LinkRow[], now: number): void {
+    this.db.transaction(() => {
+      for (const r of rows) this.s.link.run(mailboxId, uidValidity, r.uid, r.sha256, r.reason, source, now);
+    })();
+  }
+
+  /** Records a folder's state; returns the snapshot id. */
+  record(state: FolderState, source: 'spool' | 'imap', now: number): number {
+    return this.db.transaction(() => {
+      const bytes = state.messages.reduce((sum, m) => sum + (m.expunged ? 0 : m.size), 0);
+      const metadata = state.metadata === undefined ? null : JSON.stringify(state.metadata);
+      const id = this.s.insertSnapshot.run(state.mailboxId, state.name, state.uidValidity, state.highestModseq, source, now, state.messages.length, bytes, metadata).lastInsertRowid;
+      for (const m of state.messages) this.s.insertMessage.run(id, m.uid, m.flags.join(' '), m.internalDate, m.size, m.modseq, m.expunged ? 1 : 0);
+      return Number(id);
+    })();
+  }
+}
+
+/** True when a folder has not changed since its last snapshot (same UIDVALIDITY, HIGHESTMODSEQ and number of messages). */
+export function unchangedSince(last: SnapshotSummary | undefined, state: FolderState): boolean {
+  return last !== undefined && last.uidValidity === state.uidValidity && last.highestModseq === state.highestModseq && last.messages === state.messages.length;
+}
