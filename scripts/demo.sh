@@ -9,7 +9,8 @@
 #    (and closing it when the event turns up late);
 # 5. runs `bonnie process` (the record), shows a message's history and a user's audit, archives the
 #    messages' bytes with `bonnie collector` from a spool laid out like Cyrus' (the samples' messages
-#    rebuilt from their envelopes), checks the evidence chain and the archive with `bonnie verify
+#    rebuilt from their envelopes), records every folder's snapshot with `bonnie archive --all` (twice:
+#    the second run finds nothing new), checks the evidence chain and the archive with `bonnie verify
 #    --read-data`, and shows `bonnie status`;
 # 6. runs the socket daemon (`bonnie dealer --listen`, what replaces notifyd in production) on a second
 #    catalog and sends it the same events as Cyrus' datagrams.
@@ -69,6 +70,12 @@ echo
 echo "== bonnie collector: the messages' bytes, from a Cyrus spool laid out for the samples, into the archive"
 node scripts/demo-spool.js "$demo/spool" samples/events/*.json
 bonnie collector --spool "$demo/spool"
+echo
+echo "== bonnie archive --all: every folder's state as a snapshot (UIDs, flags, dates, sizes); what the collector"
+echo "   archived is not read again, and an expunged message still in the spool is kept, marked expunged"
+bonnie archive --all --spool "$demo/spool"
+echo "== ... run again on unchanged mail: nothing is read, nothing stored, no new snapshot"
+bonnie archive --all --spool "$demo/spool"
 echo
 echo "== bonnie verify --read-data: the evidence chain is intact, and every archived message re-hashes"
 bonnie verify --read-data

@@ -104,7 +104,9 @@ function renderSummary(s: ArchiveSummary): string {
   const lines = [
     `Archived ${s.folders} folder(s) from the ${s.source}: ${s.snapshots} snapshot(s) recorded, ${s.foldersUnchanged} unchanged since the last one.`,
     `${s.messages} message(s): ${s.read} read (${s.stored} stored, ${s.alreadyStored} already in the archive), ${s.alreadyArchived} archived before, ${s.unrecoverable} unrecoverable.`,
-    `Read ${formatBytes(s.bytesRead)}, stored ${formatBytes(s.bytesStored)}${ratio}, in ${seconds.toFixed(1)} s (${Math.round(s.read / seconds)} msg/s).`,
+    s.read === 0
+      ? `Nothing needed reading (${seconds.toFixed(1)} s).`
+      : `Read ${formatBytes(s.bytesRead)}, stored ${formatBytes(s.bytesStored)}${ratio}, in ${seconds.toFixed(1)} s (${Math.round(s.read / seconds)} msg/s, ${formatBytes(s.bytesRead / seconds)}/s).`,
   ];
   if (s.checksumMismatches > 0) lines.push(`${s.checksumMismatches} file(s) did not match Cyrus' checksum (see the warnings above).`);
   return lines.join('\n');
