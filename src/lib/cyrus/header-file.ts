@@ -7,7 +7,8 @@
 import {readFileSync} from 'node:fs';
 import {parseDlist} from './dlist.js';
 
-const MAGIC = '\u00a1\u0002\u008b\rCyrus mailbox header\n"The best thing about this system was that it had lots of goals."\n\t--Jim Morris on Andrew\n';
+/** MAILBOX_HEADER_MAGIC (imap/mailbox.h), as bytes. */
+const MAGIC = Buffer.from('\u00a1\u0002\u008b\rCyrus mailbox header\n"The best thing about this system was that it had lots of goals."\n\t--Jim Morris on Andrew\n', 'latin1');
 
 export interface MailboxHeader {
   /** The internal name (`user.alice.Sent`, `example.com!user.alice`). */
@@ -22,12 +23,11 @@ export interface MailboxHeader {
 
 /** Reads and parses a cyrus.header file. Throws Error naming the file when it is not one. */
 export function readMailboxHeader(path: string): MailboxHeader {
-  const text = readFileSync(path).toString('latin1');
-  if (!text.startsWith(MAGIC)) throw new Error(`${path}: not a Cyrus mailbox header (the magic text is missing)`);
-  const body = Buffer.from(text.slice(MAGIC.length), 'latin1').toString('utf8');
+  const bytes = readFileSync(path);
+  if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error(`${path}: not a Cyrus mailbox header (the magic text is missing)`);
   let parsed;
   try {
-    parsed = parseDlist(body);
+    parsed = parseDlist(bytes.subarray(MAGIC.length), MAGIC.length);
   } catch (error) {
     throw new Error(`${path}: ${(error as Error).message} (a header older than Cyrus 3.0 is not supported)`);
   }
@@ -35,7 +35,8 @@ export function readMailboxHeader(path: string): MailboxHeader {
   const name = parsed.N;
   const uniqueId = parsed.I;
   if (typeof name !== 'string' || typeof uniqueId !== 'string') throw new Error(`${path}: the header has no name (N) or unique id (I)`);
-  const flags = Array.isArray(parsed.U) ? parsed.U.filter((f): f is string => typeof f === 'string') : [];
+  // Positions matter (bit n is the n-th name): a slot that is not a name stays, as '', rather than shift the rest.
+  const flags = Array.isArray(parsed.U) ? parsed.U.map((f) => (typeof f === 'string' ? f : '')) : [];
   const acl: Record<string, string> = {};
   const rawAcl = parsed.A;
   if (rawAcl !== null && typeof rawAcl === 'object' && !Array.isArray(rawAcl)) {
