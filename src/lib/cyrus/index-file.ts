@@ -14,6 +14,7 @@ export const SUPPORTED_INDEX_VERSION = 17;
 
 const H = {minorVersion: 8, startOffset: 12, recordSize: 16, numRecords: 20, lastUid: 28, uidValidity: 44, highestModseq: 68, exists: 84} as const;
 const R = {uid: 0, internalDate: 4, size: 12, systemFlags: 32, userFlags: 36, guid: 60, modseq: 80} as const;
+const HEADER_BYTES_V17 = 160;
 const RECORD_BYTES_V17 = 112;
 const USER_FLAG_WORDS = 4;
 
@@ -26,6 +27,7 @@ const SYSTEM_FLAGS: ReadonlyArray<readonly [number, string]> = [
 ];
 const FLAG_UNLINKED = 1 << 30;
 const FLAG_EXPUNGED = 0x80000000;
+const DAMAGED_HINT = "Repair the folder with Cyrus' reconstruct, or archive it with --from imap.";
 
 export interface IndexHeader {
   minorVersion: number;
@@ -67,14 +69,24 @@ export function readMailboxIndex(path: string, userFlags: readonly string[]): Ma
 
 /** Parses the bytes of a cyrus.index (see {@link readMailboxIndex}). */
 export function parseMailboxIndex(buf: Buffer, userFlags: readonly string[], path = 'cyrus.index'): MailboxIndex {
-  if (buf.length < 160) throw new BonnieError('IndexUnreadable', `${path}: ${buf.length} bytes is too short for a Cyrus index header`);
+  // The version first: another version's header may be shorter (v12's was 128 bytes), and is not damaged.
+  if (buf.length >= H.recordSize + 4) {
+    const minorVersion = buf.readUInt32BE(H.minorVersion);
+    const recordSize = buf.readUInt32BE(H.recordSize);
+    if (minorVersion !== SUPPORTED_INDEX_VERSION || recordSize !== RECORD_BYTES_V17) {
+      throw new BonnieError('IndexVersionUnsupported', `${path}: index version ${minorVersion} (record size ${recordSize}); bonnie reads version ${SUPPORTED_INDEX_VERSION} (Cyrus 3.2 to 3.6)`, {
+        hint: 'Archive this folder over IMAP instead: bonnie archive --from imap.',
+      });
+    }
+  }
+  if (buf.length < HEADER_BYTES_V17) {
+    throw new BonnieError('IndexUnreadable', `${path}: ${buf.length} bytes is too short for a Cyrus index header (${HEADER_BYTES_V17} bytes)`, {hint: DAMAGED_HINT});
+  }
   const minorVersion = buf.readUInt32BE(H.minorVersion);
   const startOffset = buf.readUInt32BE(H.startOffset);
   const recordSize = buf.readUInt32BE(H.recordSize);
-  if (minorVersion !== SUPPORTED_INDEX_VERSION || recordSize !== RECORD_BYTES_V17) {
-    throw new BonnieError('IndexVersionUnsupported', `${path}: index version ${minorVersion} (record size ${recordSize}); bonnie reads version ${SUPPORTED_INDEX_VERSION} (Cyrus 3.2 to 3.6)`, {
-      hint: 'Archive this folder over IMAP instead: bonnie archive --from imap.',
-    });
+  if (startOffset < HEADER_BYTES_V17) {
+    throw new BonnieError('IndexUnreadable', `${path}: the records start at offset ${startOffset}, inside the ${HEADER_BYTES_V17}-byte header`, {hint: DAMAGED_HINT});
   }
   const header: IndexHeader = {
     minorVersion,
