@@ -8,7 +8,7 @@ import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {readMailboxHeader} from '../cyrus/header-file.js';
 import {readMailboxIndex} from '../cyrus/index-file.js';
-import {checkPartitions, listMailboxDirs} from '../cyrus/partition.js';
+import {checkPartitions, listMailboxDirs, mailboxDir} from '../cyrus/partition.js';
 import {BonnieError, errorMessage} from '../errors.js';
 import {adminName, selects, type FolderRef, type FolderSource, type FolderState, type MessageBytes, type Selector} from './source.js';
 
@@ -43,7 +43,7 @@ export class SpoolSource implements FolderSource {
     const dir = folder.mailboxId === undefined ? undefined : this.dirs.get(folder.mailboxId);
     if (dir === undefined || folder.mailboxId === undefined) throw new Error(`readFolder: ${folder.name} was not listed by this source`);
     const header = readHeader(join(dir, 'cyrus.header'));
-    const index = readMailboxIndex(join(dir, 'cyrus.index'), header.userFlags);
+    const index = readSpoolFile(join(dir, 'cyrus.index'), (path) => readMailboxIndex(path, header.userFlags));
     return {
       mailboxId: folder.mailboxId,
       name: folder.name,
@@ -65,38 +65,56 @@ export class SpoolSource implements FolderSource {
   async *readMessages(folder: FolderState, uids: readonly number[]): AsyncIterable<MessageBytes> {
     const dir = this.dirs.get(folder.mailboxId);
     if (dir === undefined) throw new Error(`readMessages: ${folder.name} was not listed by this source`);
+    // The message files may live in another root than cyrus.header: on an archive partition (Cyrus'
+    // archive_enabled moves older files there) or when the metadata has its own metapartition.
+    const others = this.roots.map((root) => mailboxDir(root, folder.mailboxId)).filter((d) => d !== dir);
     for (const uid of uids) {
-      const path = join(dir, `${uid}.`);
-      try {
-        yield {uid, bytes: readFileSync(path)};
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') {
-          yield {uid, gone: FILE_GONE};
-          continue;
-        }
-        throw new BonnieError('SpoolUnreadable', `cannot read ${path}: ${errorMessage(error)}`, {
-          cause: error,
-          hint: "Cyrus' message files are readable by the cyrus user only: run bonnie archive as the cyrus user (e.g. sudo -u cyrus bonnie archive ...), or use --from imap.",
-        });
-      }
+      const bytes = readMessageFile([dir, ...others], `${uid}.`);
+      yield bytes === undefined ? {uid, gone: FILE_GONE} : {uid, bytes};
     }
   }
 
   async close(): Promise<void> {}
 }
 
-function readHeader(path: string) {
-  try {
-    return readMailboxHeader(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM') {
-      throw new BonnieError('SpoolUnreadable', `cannot read ${path}: ${errorMessage(error)}`, {
-        cause: error,
-        hint: 'Run bonnie archive as the cyrus user (e.g. sudo -u cyrus bonnie archive ...), or use --from imap.',
-      });
+/** The file `name` from the first of `dirs` that has it; undefined when none has. */
+function readMessageFile(dirs: readonly string[], name: string): Buffer | undefined {
+  for (const dir of dirs) {
+    const path = join(dir, name);
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') continue;
+      throw unreadable(path, error);
     }
-    throw new BonnieError('SpoolDamaged', errorMessage(error), {cause: error, hint: 'Check the folder with Cyrus\' reconstruct, or archive it with --from imap.'});
   }
+  return undefined;
+}
+
+function readHeader(path: string) {
+  return readSpoolFile(path, readMailboxHeader);
+}
+
+/** Runs `read` on a folder's metadata file, turning its failures into errors that say what to do. */
+function readSpoolFile<T>(path: string, read: (path: string) => T): T {
+  try {
+    return read(path);
+  } catch (error) {
+    if (error instanceof BonnieError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') throw unreadable(path, error);
+    throw new BonnieError('SpoolDamaged', errorMessage(error), {cause: error, hint: "Check the folder with Cyrus' reconstruct, or archive it with --from imap."});
+  }
+}
+
+function unreadable(path: string, error: unknown): BonnieError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new BonnieError('SpoolUnreadable', `cannot read ${path}: ${errorMessage(error)}`, {
+    cause: error,
+    hint:
+      code === 'EACCES' || code === 'EPERM'
+        ? "Cyrus' spool is readable by the cyrus user only: run bonnie archive as the cyrus user (e.g. sudo -u cyrus bonnie archive ...), or use --from imap."
+        : "Check the file and the disk (Cyrus' reconstruct repairs a folder), or archive the folder with --from imap.",
+  });
 }
