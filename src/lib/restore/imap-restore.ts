@@ -1,0 +1,180 @@
+/**
+ * Putting folders back into Cyrus over IMAP (imapflow), acting as each folder's owner: creates the
+ * destination folder when missing, then APPENDs each message with its flags and internal date, in UID
+ * order, its bytes read back (and re-hashed) from the archive. Idempotent: a message already in the
+ * destination (same Message-ID and size, or same bytes) is not appended again, so a restore run twice,
+ * or interrupted and run again, adds nothing twice.
+ */
+import type {ImapFlow} from 'imapflow';
+import type {Catalog} from '../catalog/catalog.js';
+import type {ImapSettings} from '../config/settings.js';
+import {ArchiveReader} from '../archive/reader.js';
+import {connectImap, ownerLogin, userFolderPath} from '../imap/connect.js';
+import {BonnieError, errorMessage} from '../errors.js';
+import {KeyCounts, keyOfBytes, messageIdOf} from './message-key.js';
+import type {FolderAt} from './state-at.js';
+
+export interface RestoreOptions {
+  archiveDir: string;
+  imap: ImapSettings;
+  /** Admin-form destination: the folder itself for one folder; the parent of the restored folders for several. */
+  into?: string | undefined;
+  dryRun?: boolean;
+  onProgress?: (p: RestoreProgress) => void;
+  warn?: (message: string) => void;
+}
+
+export interface RestoreProgress {
+  folder: string;
+  folderIndex: number;
+  folders: number;
+  appended: number;
+  bytes: number;
+  elapsedMs: number;
+}
+
+export interface FolderRestore {
+  /** The folder as it was (admin form) and its mailboxID. */
+  source: string;
+  mailboxId: string;
+  /** Where it was restored (admin form). */
+  destination: string;
+  at: string;
+  created: boolean;
+  messages: number;
+  appended: number;
+  alreadyThere: number;
+  /** UIDs whose bytes the archive does not hold: not restored. */
+  missing: number[];
+  basis: FolderAt['basis'];
+  limits: string[];
+}
+
+export interface RestoreSummary {
+  dryRun: boolean;
+  folders: FolderRestore[];
+  appended: number;
+  alreadyThere: number;
+  missing: number;
+  bytes: number;
+  elapsedMs: number;
+}
+
+const SEPARATOR = '.';
+
+/** Restores the folders' states into IMAP (or, with dryRun, only says what it would do). */
+export async function restoreFolders(catalog: Catalog, targets: readonly FolderAt[], options: RestoreOptions): Promise<RestoreSummary> {
+  const started = Date.now();
+  const reader = new ArchiveReader(catalog, options.archiveDir);
+  const summary: RestoreSummary = {dryRun: options.dryRun === true, folders: [], appended: 0, alreadyThere: 0, missing: 0, bytes: 0, elapsedMs: 0};
+  const clients = new Map<string, ImapFlow>();
+  try {
+    for (const [i, target] of targets.entries()) {
+      const destination = destinationOf(target, targets, options.into);
+      const owner = ownerLogin(destination, SEPARATOR);
+      const path = userFolderPath(destination, SEPARATOR);
+      if (owner === undefined || path === undefined) {
+        throw new BonnieError('RestoreDestinationInvalid', `cannot restore into ${destination}: bonnie restores into users' folders (user.<login>...)`, {
+          hint: 'Give --into a folder of a user, e.g. --into user.alice.Restored.',
+        });
+      }
+      let client = clients.get(owner);
+      if (client === undefined) {
+        client = await connectImap(options.imap, {as: owner, warn: options.warn});
+        clients.set(owner, client);
+      }
+      const result: FolderRestore = {
+        source: target.name,
+        mailboxId: target.mailboxId,
+        destination,
+        at: new Date(target.at).toISOString(),
+        created: false,
+        messages: target.messages.length,
+        appended: 0,
+        alreadyThere: 0,
+        missing: [],
+        basis: target.basis,
+        limits: target.limits,
+      };
+      const exists = (await client.list()).some((entry) => entry.path === path);
+      if (!exists) {
+        result.created = true;
+        if (options.dryRun !== true) await client.mailboxCreate(path);
+      }
+      const present = exists ? await existingKeys(client, path) : new KeyCounts();
+      const report = () => options.onProgress?.({folder: destination, folderIndex: i + 1, folders: targets.length, appended: summary.appended, bytes: summary.bytes, elapsedMs: Date.now() - started});
+      for (const m of target.messages) {
+        if (m.sha256 === undefined) {
+          result.missing.push(m.uid);
+          continue;
+        }
+        const bytes = reader.readBlob(m.sha256);
+        if (present.take(keyOfBytes(bytes))) {
+          result.alreadyThere++;
+          continue;
+        }
+        if (options.dryRun !== true) {
+          const flags = m.flags.filter((f) => f !== '\\Recent');
+          try {
+            await client.append(path, bytes, flags, new Date(m.internalDate));
+          } catch (error) {
+            throw new BonnieError('RestoreAppendFailed', `APPEND of ${target.name} UID ${m.uid} into ${destination} failed: ${errorMessage(error)}`, {
+              cause: error,
+              hint: 'Messages appended before this one stay; run the same restore again to continue (nothing is appended twice). Check the user\'s quota.',
+            });
+          }
+        }
+        result.appended++;
+        summary.appended++;
+        summary.bytes += bytes.length;
+        if (summary.appended % 50 === 0) report();
+      }
+      report();
+      summary.alreadyThere += result.alreadyThere;
+      summary.missing += result.missing.length;
+      summary.folders.push(result);
+    }
+  } finally {
+    reader.close();
+    for (const client of clients.values()) await client.logout().catch(() => client.close());
+  }
+  summary.elapsedMs = Date.now() - started;
+  return summary;
+}
+
+/** Where a folder goes: back where it was, or under/into --into. */
+function destinationOf(target: FolderAt, all: readonly FolderAt[], into: string | undefined): string {
+  // A folder awaiting cleanup after deletion (DELETED.user.alice.Old.5F1234AB) goes back under its own name.
+  const original = target.name.startsWith('DELETED.') ? target.name.slice('DELETED.'.length).replace(/\.[0-9A-F]{8,16}$/i, '') : target.name;
+  if (into === undefined) return original;
+  if (all.length === 1) return into;
+  // Several folders of a user: keep their layout under --into (user.alice.Sent -> <into>.Sent).
+  const owner = ownerLogin(original, SEPARATOR);
+  const path = userFolderPath(original, SEPARATOR);
+  const relative = owner === undefined || path === undefined ? original : path.replace(/^INBOX\.?/, '');
+  return relative === '' ? into : `${into}${SEPARATOR}${relative}`;
+}
+
+/** What the destination folder already holds, as message keys. */
+async function existingKeys(client: ImapFlow, path: string): Promise<KeyCounts> {
+  const keys = new KeyCounts();
+  const lock = await client.getMailboxLock(path, {readOnly: true});
+  try {
+    const box = client.mailbox;
+    if (box === false || box.exists === 0) return keys;
+    const withoutId: number[] = [];
+    for await (const m of client.fetch('1:*', {uid: true, size: true, headers: ['message-id']}, {uid: false})) {
+      const id = m.headers === undefined ? undefined : messageIdOf(Buffer.concat([m.headers, Buffer.from('\r\n')]));
+      if (id === undefined) withoutId.push(m.uid);
+      else keys.add(`id:${id}|${m.size ?? 0}`);
+    }
+    for (let i = 0; i < withoutId.length; i += 50) {
+      for await (const m of client.fetch(withoutId.slice(i, i + 50).join(','), {uid: true, source: true}, {uid: true})) {
+        if (m.source !== undefined) keys.add(keyOfBytes(m.source));
+      }
+    }
+  } finally {
+    lock.release();
+  }
+  return keys;
+}
