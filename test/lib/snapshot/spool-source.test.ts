@@ -3,11 +3,11 @@ import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:f
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {mailboxDir} from '../../../src/lib/cyrus/partition.js';
-import {BonnieError} from '../../../src/lib/errors.js';
-import type {FolderRef, FolderSource, MessageBytes, Selector} from '../../../src/lib/snapshot/source.js';
+import type {FolderRef, FolderSource, Selector} from '../../../src/lib/snapshot/source.js';
 import {FILE_GONE, SpoolSource} from '../../../src/lib/snapshot/spool-source.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 import {writeMailbox} from '../cyrus/cyrus-spool.js';
+import {collectAll, rejectedBonnieError} from './helpers.js';
 import {ALICE, BOB, DAVE, MAIL, OLD, SENT, folder, writeSite} from './spool-fixture.js';
 
 const tempDir = useTempDirs();
@@ -22,22 +22,6 @@ async function listed(source: FolderSource, name: string): Promise<FolderRef> {
   const [found, ...more] = await source.listFolders({kind: 'mailbox', name});
   if (found === undefined || more.length > 0) throw new Error(`expected one folder ${name}`);
   return found;
-}
-
-async function collect(iterable: AsyncIterable<MessageBytes>): Promise<MessageBytes[]> {
-  const out: MessageBytes[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
-}
-
-/** The BonnieError a promise rejects with (any other outcome fails the test). */
-async function rejection(promise: Promise<unknown>): Promise<BonnieError> {
-  const error = await promise.then(
-    () => new Error('expected a BonnieError'),
-    (e: unknown) => e,
-  );
-  if (error instanceof BonnieError) return error;
-  throw error;
 }
 
 describe('SpoolSource', () => {
@@ -88,7 +72,7 @@ describe('SpoolSource', () => {
     const source = new SpoolSource(site.roots);
     const alice = await listed(source, 'user.alice');
     const state = await source.readFolder(alice);
-    expect(await collect(source.readMessages(state, [3, 2, 1]))).toEqual([
+    expect(await collectAll(source.readMessages(state, [3, 2, 1]))).toEqual([
       {uid: 3, bytes: MAIL.a3},
       {uid: 2, gone: FILE_GONE},
       {uid: 1, bytes: MAIL.a1},
@@ -116,13 +100,13 @@ describe('SpoolSource', () => {
     const source = new SpoolSource([...site.roots, archivePartition]);
     const alice = await listed(source, 'user.alice');
     const state = await source.readFolder(alice);
-    expect(await collect(source.readMessages(state, [1]))).toEqual([{uid: 1, bytes: MAIL.a1}]);
+    expect(await collectAll(source.readMessages(state, [1]))).toEqual([{uid: 1, bytes: MAIL.a1}]);
   });
 
   it('refuses a root that is not a partition (SpoolNotFound) rather than listing nothing', async () => {
     const dir = tempDir();
     writeSite(dir);
-    const error = await rejection(new SpoolSource([join(dir, 'spool')]).listFolders({kind: 'all'}));
+    const error = await rejectedBonnieError(new SpoolSource([join(dir, 'spool')]).listFolders({kind: 'all'}));
     expect(error.code).toBe('SpoolNotFound');
   });
 
@@ -130,7 +114,7 @@ describe('SpoolSource', () => {
     const site = writeSite(tempDir());
     const header = join(site.dir(BOB), 'cyrus.header');
     writeFileSync(header, 'garbage');
-    const error = await rejection(new SpoolSource(site.roots).listFolders({kind: 'all'}));
+    const error = await rejectedBonnieError(new SpoolSource(site.roots).listFolders({kind: 'all'}));
     expect(error.code).toBe('SpoolDamaged');
     expect(error.message).toBe(`${header}: not a Cyrus mailbox header (the magic text is missing)`);
     expect(error.hint).toMatch(/reconstruct/);
@@ -139,7 +123,7 @@ describe('SpoolSource', () => {
     const source = new SpoolSource(other.roots);
     const alice = await listed(source, 'user.alice');
     rmSync(join(other.dir(ALICE), 'cyrus.index'));
-    const missing = await rejection(source.readFolder(alice));
+    const missing = await rejectedBonnieError(source.readFolder(alice));
     expect(missing.code).toBe('SpoolDamaged');
     expect(missing.message).toContain(join(other.dir(ALICE), 'cyrus.index'));
   });
@@ -153,7 +137,7 @@ describe('SpoolSource', () => {
     writeFileSync(index, bytes);
     const source = new SpoolSource(site.roots);
     const alice = await listed(source, 'user.alice');
-    const error = await rejection(source.readFolder(alice));
+    const error = await rejectedBonnieError(source.readFolder(alice));
     expect(error.code).toBe('IndexVersionUnsupported');
     expect(error.hint).toContain('--from imap');
   });
