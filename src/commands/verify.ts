@@ -2,14 +2,16 @@ import {Flags} from '@oclif/core';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {openCatalog} from '../lib/catalog/catalog.js';
 import {EXIT} from '../lib/errors.js';
-import {verifyArchive, type ArchiveVerifyReport} from '../lib/archive/verify.js';
+import {markBrokenSegments, verifyArchive, type ArchiveVerifyReport, type MarkBrokenResult} from '../lib/archive/verify.js';
 import {verifyChain, type ChainReport} from '../lib/process/chain.js';
-import {renderArchiveReport, renderChainReport} from '../lib/cli/render-verify.js';
+import {renderArchiveReport, renderChainReport, renderMarkBroken} from '../lib/cli/render-verify.js';
 
 interface Result {
   sound: boolean;
   events: ChainReport | null;
   archive: ArchiveVerifyReport | null;
+  /** With --mark-broken: the segments marked and the messages that now count as not archived. */
+  markedBroken: MarkBrokenResult | null;
 }
 
 export default class VerifyCommand extends BonnieCommand {
@@ -22,14 +24,22 @@ notification it concerns. Notifications received since the last "bonnie process"
 --segments checks the archive against its index: every segment file present and long enough, every
 indexed message's tar member where the index says, with its name and length; with --read-data every
 message is also decompressed and re-hashed (--subset reads only that percentage of segments, chosen at
-random). Every problem names the messages it affects.
+random). Every problem names the blobs it affects and the messages whose bytes they are (folder and UID).
 
-Without --events or --segments, both are checked; --read-data adds the segments to --events. Exit status 0: sound; 5: a problem was found. Opens the
-catalog read-only and never writes to the archive.`;
+--mark-broken marks every segment in which an error was found as broken in the index (one transaction,
+under the archive lock): its messages then count as not archived, and "bonnie archive" stores again
+those Cyrus still holds. A broken segment is still checked: damage to a message not stored again yet
+remains an error, everything else about it is a notice.
+
+Without --events or --segments, both are checked; --read-data and --mark-broken add the segments to
+--events. Exit status 0: sound; 5: a problem was found (also after --mark-broken: what is damaged stays
+lost until stored again). Opens the catalog read-only (read-write with --mark-broken) and never writes to
+the archive.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --events --json',
     '<%= config.bin %> <%= command.id %> --segments --read-data --subset 10',
+    '<%= config.bin %> <%= command.id %> --segments --read-data --mark-broken',
   ];
   static override flags = {
     events: Flags.boolean({description: 'Recompute the evidence chain of the notifications.'}),
@@ -37,26 +47,30 @@ catalog read-only and never writes to the archive.`;
     archive: Flags.string({description: 'Archive folder (overrides BONNIE_ARCHIVE and the config file).'}),
     'read-data': Flags.boolean({description: 'With the archive: decompress and re-hash the messages too.'}),
     subset: Flags.integer({description: 'With --read-data: read about this percentage of segments (1-100).', min: 1, max: 100, default: 100}),
+    'mark-broken': Flags.boolean({description: 'Mark every segment with an error as broken, so that bonnie archive stores its messages again.'}),
   };
 
   async run(): Promise<Result> {
     const {flags} = await this.parse(VerifyCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, archive: flags.archive}, {ldap: false});
-    // --events and --segments choose; without either, both. --read-data also asks for the segments.
+    // --events and --segments choose; without either, both. --read-data and --mark-broken also ask for the segments.
+    const markBroken = flags['mark-broken'];
     const chosen = flags.events || flags.segments;
     const checkEvents = !chosen || flags.events;
-    const checkSegments = !chosen || flags.segments || flags['read-data'];
-    const catalog = openCatalog(settings.catalog, {readOnly: true});
+    const checkSegments = !chosen || flags.segments || flags['read-data'] || markBroken;
+    const catalog = openCatalog(settings.catalog, {readOnly: !markBroken});
     try {
       const events = checkEvents ? verifyChain(catalog.db) : null;
       const archive = checkSegments ? verifyArchive(catalog, settings.archive, {readData: flags['read-data'], subsetPercent: flags.subset}) : null;
       const sound = (events === null || events.firstProblem === null) && (archive === null || archive.sound);
       if (!this.jsonEnabled()) {
         if (events !== null) this.log(renderChainReport(events));
-        if (archive !== null) this.log(renderArchiveReport(archive));
+        if (archive !== null) this.log(renderArchiveReport(archive, {markBroken}));
       }
       if (!sound) process.exitCode = EXIT.unsound;
-      return {sound, events, archive};
+      const markedBroken = markBroken && archive !== null ? markBrokenSegments(catalog, archive) : null;
+      if (markedBroken !== null && !this.jsonEnabled()) this.log(renderMarkBroken(markedBroken));
+      return {sound, events, archive, markedBroken};
     } finally {
       catalog.close();
     }

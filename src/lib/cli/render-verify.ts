@@ -1,5 +1,6 @@
 /** Human rendering of `bonnie verify`; `--json` prints the reports themselves. */
-import type {ArchiveVerifyReport} from '../archive/verify.js';
+import {describeMessage} from '../archive/index/archived-messages.js';
+import type {ArchiveProblem, ArchiveVerifyReport, MarkBrokenResult} from '../archive/verify.js';
 import type {ChainProblem, ChainReport} from '../process/chain.js';
 
 export function renderChainReport(report: ChainReport): string {
@@ -8,14 +9,54 @@ export function renderChainReport(report: ChainReport): string {
   return lines.join('\n');
 }
 
-export function renderArchiveReport(report: ArchiveVerifyReport): string {
-  const lines = [`archive: ${report.segments} segment(s), ${report.blobs} message(s)${report.blobsRead > 0 ? `, ${report.blobsRead} read and re-hashed` : ''}`];
+/** How many messages (or blobs) the text output lists per problem; `--json` lists them all. */
+export const MESSAGES_SHOWN = 10;
+
+/**
+ * The archive report: one line per problem, then the messages it affects (folder and UID, with the blob
+ * holding their bytes), at most {@link MESSAGES_SHOWN} per problem. `markBroken`: the report is followed by
+ * what --mark-broken did, so the hint to run it is left out.
+ */
+export function renderArchiveReport(report: ArchiveVerifyReport, options: {markBroken?: boolean} = {}): string {
+  const broken = report.brokenSegments > 0 ? `, ${report.brokenSegments} marked broken` : '';
+  const lines = [`archive: ${report.segments} segment(s)${broken}, ${report.blobs} blob(s)${report.blobsRead > 0 ? `, ${report.blobsRead} read and re-hashed` : ''}`];
   for (const problem of report.problems) {
-    const affected = problem.blobs.length === 0 ? '' : `; affects ${problem.blobs.length} message(s): ${problem.blobs.slice(0, 5).join(', ')}${problem.blobs.length > 5 ? ', ...' : ''}`;
-    lines.push(`archive: ${problem.severity === 'error' ? 'PROBLEM' : 'notice'} ${problem.kind} in ${problem.path}: ${problem.detail}${affected}`);
+    lines.push(`archive: ${problem.severity === 'error' ? 'PROBLEM' : 'notice'} ${problem.kind} in ${problem.path}: ${problem.detail}`);
+    lines.push(...renderAffected(problem));
   }
   lines.push(report.sound ? 'archive: sound' : 'archive: NOT SOUND');
+  const unmarked = report.problems.some((p) => p.severity === 'error' && p.segmentState !== null && p.segmentState !== 'broken');
+  if (unmarked && options.markBroken !== true) {
+    lines.push('archive: hint: "bonnie verify --mark-broken" marks the damaged segments broken, so that "bonnie archive" stores their messages again');
+  }
   return lines.join('\n');
+}
+
+/** What --mark-broken did: the segments marked, the messages that now count as not archived, the hint. */
+export function renderMarkBroken(result: MarkBrokenResult): string {
+  if (result.segments.length === 0) return 'archive: no segment to mark broken';
+  const lines = [`archive: marked ${result.segments.length} segment(s) broken: ${result.segments.map((s) => s.path).join(', ')}`];
+  lines.push(`archive: ${result.messages.length} message(s) in them count as not archived until stored again:`);
+  lines.push(...listed(result.messages.map((m) => `${describeMessage(m)}  blob ${m.blob}`)));
+  lines.push(`archive: hint: ${result.hint}`);
+  return lines.join('\n');
+}
+
+function renderAffected(problem: ArchiveProblem): string[] {
+  if (problem.blobs.length === 0) return [];
+  const linked = new Set(problem.messages.map((m) => m.blob));
+  const unlinked = problem.blobs.filter((b) => !linked.has(b));
+  const counts = `  affects ${problem.blobs.length} blob(s), ${problem.messages.length} message(s)${unlinked.length > 0 ? ` (${unlinked.length} blob(s) no message links to)` : ''}`;
+  // A notice loses nothing (a broken segment's blobs awaiting storage, whose damage is listed as errors).
+  if (problem.severity === 'notice') return [counts];
+  return [`${counts}:`, ...listed([...problem.messages.map((m) => `${describeMessage(m)}  blob ${m.blob}`), ...unlinked.map((b) => `blob ${b}`)])];
+}
+
+/** The first {@link MESSAGES_SHOWN} items, indented, then how many more there are. */
+function listed(items: string[]): string[] {
+  const shown = items.slice(0, MESSAGES_SHOWN).map((item) => `    ${item}`);
+  if (items.length > MESSAGES_SHOWN) shown.push(`    and ${items.length - MESSAGES_SHOWN} more (--json lists them all)`);
+  return shown;
 }
 
 function describeChainProblem(problem: ChainProblem): string {

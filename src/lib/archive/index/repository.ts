@@ -125,6 +125,12 @@ export class ArchiveIndex {
     this.db.prepare("UPDATE segment SET state = 'broken' WHERE id = ?").run(id);
   }
 
+  /** Marks these segments broken in one transaction. Returns the ids that were not broken before. */
+  markAllBroken(ids: readonly string[]): string[] {
+    const mark = this.db.prepare<[string]>("UPDATE segment SET state = 'broken' WHERE id = ? AND state != 'broken'");
+    return this.db.transaction(() => ids.filter((id) => mark.run(id).changes === 1))();
+  }
+
   /** Forgets a segment that holds no blob (its file never got a committed member). */
   dropEmptySegment(id: string): void {
     this.db.prepare('DELETE FROM segment WHERE id = ? AND NOT EXISTS (SELECT 1 FROM blob WHERE segment_id = ?)').run(id, id);
