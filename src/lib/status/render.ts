@@ -3,6 +3,11 @@ import type {Status} from './status.js';
 
 export function renderStatus(status: Status): string {
   const {queue, spill, catalog} = status;
+  const last = status.snapshots;
+  const snapshots =
+    last.lastTakenAt === null || last.lastAgeSeconds === null
+      ? '0'
+      : `${last.folders} (${last.total} snapshot(s), the last taken ${last.lastTakenAt}, ${formatSeconds(last.lastAgeSeconds)} ago)`;
   const age = queue.oldestPendingAgeSeconds === null ? '-' : `${formatSeconds(queue.oldestPendingAgeSeconds)} (received ${queue.oldestPendingReceivedAt})`;
   const rows: Array<[string, string]> = [
     ['queue.pending', String(queue.pending)],
@@ -16,8 +21,10 @@ export function renderStatus(status: Status): string {
     ['queue.unknown_types', Object.entries(queue.unknownTypes).map(([type, n]) => `${type} (${n})`).join(', ') || '-'],
     ['spill.files', `${spill.files} in ${spill.path}`],
     ['archive.messages', `${status.archive.messages} in ${status.archive.segments} segment(s), ${formatBytes(status.archive.storedBytes)} stored for ${formatBytes(status.archive.originalBytes)}`],
+    ['archive.broken_segments', status.archive.brokenSegments === 0 ? '0' : `${status.archive.brokenSegments} (their messages count as not archived: see "bonnie verify --segments")`],
     ['archive.collect_pending', String(status.archive.collectPending)],
     ['archive.collect_unrecoverable', String(status.archive.collectUnrecoverable)],
+    ['snapshots.folders', snapshots],
     ['gaps.open', String(status.gaps.open)],
     ['gaps.unscanned', String(status.gaps.unscanned)],
     ['gaps.reconcile_pending', String(status.gaps.reconcilePending)],

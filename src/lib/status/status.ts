@@ -1,5 +1,6 @@
 /**
- * `bonnie status`: how full the queue is, what is stuck, what waits in the spill folder.
+ * `bonnie status`: how full the queue is, what is stuck, what waits in the spill folder, what the archive
+ * holds (and which of its segments are broken) and when folders were last snapshotted.
  * JSON field names are a contract: add, never rename.
  */
 import {statSync} from 'node:fs';
@@ -39,6 +40,8 @@ export interface Status {
   spill: {path: string; files: number};
   archive: {
     segments: number;
+    /** Segments marked broken (`bonnie verify --mark-broken`): their messages count as not archived. */
+    brokenSegments: number;
     /** Messages stored (each content once). */
     messages: number;
     /** Bytes of the messages as received, and as stored (compressed). */
@@ -47,6 +50,17 @@ export interface Status {
     /** Messages waiting for the collector, and those it could not get (with the reason, see the catalog). */
     collectPending: number;
     collectUnrecoverable: number;
+  };
+  /** Folder snapshots recorded by `bonnie archive`. */
+  snapshots: {
+    /** Folders (by Cyrus' mailboxID) with at least one snapshot. */
+    folders: number;
+    /** Snapshots recorded in all. */
+    total: number;
+    /** When the latest snapshot was taken (ISO), null when none was. */
+    lastTakenAt: string | null;
+    /** Seconds since then, null when none was taken. */
+    lastAgeSeconds: number | null;
   };
   gaps: {
     /** Holes in the record: events Cyrus never delivered (see `bonnie gaps`). */
@@ -81,6 +95,8 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now())
     )
     .all(PROBLEMS_SHOWN)
     .map((r) => ({notificationId: r.notification_id, eventType: r.event_type, state: r.state, attempts: r.attempts, lastError: r.last_error, retryAt: r.state === 'failed' && r.retry_at !== null ? new Date(r.retry_at).toISOString() : null}));
+  const snapshots = db.prepare<[], {folders: number; total: number; last: number | null}>('SELECT count(DISTINCT mailbox_id) AS folders, count(*) AS total, max(taken_at) AS last FROM snapshot').get();
+  const lastSnapshot = snapshots?.last ?? null;
   const duplicates = db.prepare<[], {n: number | null}>('SELECT sum(deliveries - 1) AS n FROM notification').get()?.n ?? 0;
   return {
     catalog: {path: catalog.path, sizeBytes: fileSize(catalog.path) + fileSize(`${catalog.path}-wal`), schemaVersion: catalog.schemaVersion, latestSchemaVersion: LATEST_SCHEMA_VERSION},
@@ -96,11 +112,18 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now())
     spill: {path: spillDir, files: listSpill(spillDir, now).length},
     archive: {
       segments: count(db, 'SELECT count(*) AS n FROM segment'),
+      brokenSegments: count(db, "SELECT count(*) AS n FROM segment WHERE state = 'broken'"),
       messages: count(db, 'SELECT count(*) AS n FROM blob'),
       originalBytes: count(db, 'SELECT coalesce(sum(original_length), 0) AS n FROM blob'),
       storedBytes: count(db, 'SELECT coalesce(sum(stored_length), 0) AS n FROM blob'),
       collectPending: count(db, "SELECT count(*) AS n FROM collect_job WHERE state = 'pending'"),
       collectUnrecoverable: count(db, "SELECT count(*) AS n FROM collect_job WHERE state = 'unrecoverable'"),
+    },
+    snapshots: {
+      folders: snapshots?.folders ?? 0,
+      total: snapshots?.total ?? 0,
+      lastTakenAt: lastSnapshot === null ? null : new Date(lastSnapshot).toISOString(),
+      lastAgeSeconds: lastSnapshot === null ? null : Math.max(0, Math.round((now - lastSnapshot) / 1000)),
     },
     gaps: {
       open: count(db, "SELECT count(*) AS n FROM gap WHERE state = 'open'"),
