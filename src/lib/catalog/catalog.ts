@@ -49,7 +49,8 @@ const nativeBinding = (() => {
 
 /**
  * Opens the catalog at `path`, applies pending migrations (unless read-only) and returns it.
- * Throws BonnieError with code CatalogMissing, CatalogTooNew or CatalogUnavailable (exit 4).
+ * Throws BonnieError with code CatalogMissing, CatalogTooNew, CatalogTooOld (read-only, not migrated) or
+ * CatalogUnavailable (exit 4).
  */
 export function openCatalog(path: string, options: OpenOptions = {}): Catalog {
   const {create = false, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS, readOnly = false} = options;
@@ -76,6 +77,7 @@ export function openCatalog(path: string, options: OpenOptions = {}): Catalog {
     db.pragma('foreign_keys = ON');
     const version = readOnly ? userVersion(db) : migrate(db);
     if (version > LATEST_SCHEMA_VERSION) throw tooNew(path, version);
+    if (readOnly && version < LATEST_SCHEMA_VERSION) throw tooOld(path, version);
     return {db, path, schemaVersion: version, close: () => db.close()};
   } catch (error) {
     db.close();
@@ -109,6 +111,13 @@ function tooNew(path: string, version: number): BonnieError {
   return new BonnieError('CatalogTooNew', `the catalog ${path} has schema version ${version}; this bonnie knows up to ${LATEST_SCHEMA_VERSION}`, {
     exit: EXIT.catalog,
     hint: 'It was written by a newer bonnie. Upgrade bonnie; the catalog was not changed.',
+  });
+}
+
+function tooOld(path: string, version: number): BonnieError {
+  return new BonnieError('CatalogTooOld', `the catalog ${path} has schema version ${version}; this bonnie needs ${LATEST_SCHEMA_VERSION}`, {
+    exit: EXIT.catalog,
+    hint: 'Upgrade it with "bonnie init" (as the catalog\'s owner); commands that only read never change the catalog.',
   });
 }
 

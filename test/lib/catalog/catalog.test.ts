@@ -63,6 +63,25 @@ describe('openCatalog', () => {
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
+  it('refuses to read an older catalog without upgrading it, and says how to upgrade', () => {
+    const path = join(tempDir(), 'catalog.db');
+    openCatalog(path, {create: true}).close();
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${LATEST_SCHEMA_VERSION - 1}`);
+    raw.close();
+    const before = readFileSync(path);
+    let error: unknown;
+    try {
+      openCatalog(path, {readOnly: true});
+    } catch (e) {
+      error = e;
+    }
+    expect((error as BonnieError).code).toBe('CatalogTooOld');
+    expect((error as BonnieError).exit).toBe(4);
+    expect((error as BonnieError).hint).toContain('bonnie init');
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
   it('does not create a missing catalog unless asked', () => {
     const path = join(tempDir(), 'catalog.db');
     expect(() => openCatalog(path)).toThrow(/no catalog at/);
