@@ -8,6 +8,9 @@ import {existsSync, readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {BonnieError, errorMessage} from '../errors.js';
 
+/** Shared by every command that reads the partitions (archive, collector). */
+const DENIED_HINT = "Cyrus' partitions are readable by the cyrus user only: run bonnie as the cyrus user (sudo -u cyrus bonnie ...), or read the mail over IMAP (imap_url; bonnie archive --from imap).";
+
 /** The folder of mailbox `mailboxId` under the partition root `root`. */
 export function mailboxDir(root: string, mailboxId: string): string {
   return join(root, 'uuid', mailboxId.charAt(0), mailboxId.charAt(1), mailboxId);
@@ -59,7 +62,7 @@ function readDir(path: string): string[] {
     if (code === 'ENOENT' || code === 'ENOTDIR') return [];
     throw new BonnieError('SpoolUnreadable', `cannot read ${path}: ${errorMessage(error)}`, {
       cause: error,
-      hint: "Cyrus' spool is readable by the cyrus user only: run bonnie as the cyrus user (e.g. sudo -u cyrus bonnie archive ...), or use --from imap.",
+      hint: DENIED_HINT,
     });
   }
 }
@@ -78,7 +81,7 @@ export function checkPartitions(roots: readonly string[]): void {
       if (code === 'EACCES' || code === 'EPERM') {
         throw new BonnieError('SpoolUnreadable', `cannot read ${root}: ${errorMessage(error)}`, {
           cause: error,
-          hint: "Cyrus' message files are readable by the cyrus user only: run bonnie as the cyrus user (e.g. sudo -u cyrus bonnie collector).",
+          hint: DENIED_HINT,
         });
       }
       isDir = false;
