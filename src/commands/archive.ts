@@ -100,13 +100,14 @@ function toSelector(flags: {mailbox?: string | undefined; user?: string | undefi
 
 function renderSummary(s: ArchiveSummary): string {
   const seconds = Math.max(s.elapsedMs / 1000, 0.001);
+  const took = s.elapsedMs < 1000 ? `${s.elapsedMs} ms` : `${seconds.toFixed(1)} s`;
   const ratio = s.bytesRead > 0 ? ` (${((s.bytesStored / s.bytesRead) * 100).toFixed(1)}% of what was read)` : '';
   const lines = [
     `Archived ${s.folders} folder(s) from the ${s.source}: ${s.snapshots} snapshot(s) recorded, ${s.foldersUnchanged} unchanged since the last one.`,
     `${s.messages} message(s): ${s.read} read (${s.stored} stored, ${s.alreadyStored} already in the archive), ${s.alreadyArchived} archived before, ${s.unrecoverable} unrecoverable.`,
     s.read === 0
-      ? `Nothing needed reading (${seconds.toFixed(1)} s).`
-      : `Read ${formatBytes(s.bytesRead)}, stored ${formatBytes(s.bytesStored)}${ratio}, in ${seconds.toFixed(1)} s (${Math.round(s.read / seconds)} msg/s, ${formatBytes(s.bytesRead / seconds)}/s).`,
+      ? `Nothing needed reading (${took}).`
+      : `Read ${formatBytes(s.bytesRead)}, stored ${formatBytes(s.bytesStored)}${ratio}, in ${took} (${Math.round(s.read / seconds)} msg/s, ${formatBytes(s.bytesRead / seconds)}/s).`,
   ];
   if (s.checksumMismatches > 0) lines.push(`${s.checksumMismatches} file(s) did not match Cyrus' checksum (see the warnings above).`);
   return lines.join('\n');
