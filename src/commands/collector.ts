@@ -5,22 +5,35 @@ import {collect, type CollectSummary} from '../lib/collect/collector.js';
 import {followCollect} from '../lib/collect/follow.js';
 
 export default class CollectorCommand extends BonnieCommand {
-  static override summary = 'Archive the bytes of new messages, read from Cyrus\' spool.';
+  static override summary = 'Archive the bytes of new messages, read from Cyrus\' spool or over IMAP.';
   static override description = `Runs on the IMAP host as the cyrus user (Cyrus' message files are mode 0600, owner cyrus), from cron
 or with --follow. Reads the notifications received since its last run; every MessageNew, MessageAppend,
 vnd.cmu.MessageCopy and vnd.cmu.MessageMove gives a job per destination UID. For each job it reads
-<spool>/uuid/<id[0]>/<id[1]>/<mailboxID>/<UID>. and stores it in the archive (once per distinct message:
-a copy or move is a hard link to bytes already stored), then links the message (mailboxID, UIDVALIDITY,
-UID) to the blob. An expunged message stays on disk until cyr_expire -X, so it is still collected; a file
-already gone is recorded as unrecoverable with the reason, never skipped. Prints how many messages were
-collected, were already stored, are unrecoverable, and remain.`;
+<partition>/uuid/<id[0]>/<id[1]>/<mailboxID>/<UID>. from the first partition holding the folder (spool,
+then partitions) and stores it in the archive (once per distinct message: a copy or move is a hard link to
+bytes already stored), then links the message (mailboxID, UIDVALIDITY, UID) to the blob. An expunged
+message stays on disk until cyr_expire -X, so it is still collected; a file already gone is recorded as
+unrecoverable with the reason, never skipped. A message that fails for another reason is retried by later
+runs (after a minute per attempt), and recorded as unrecoverable after max_attempts.
+
+With imap_url set (imap_user, imap_password_file), what this host cannot read is fetched over IMAP: when
+the spool is not a Cyrus partition here (the collector runs on another host), the folder is in no
+partition, or reading is denied. bonnie logs in as the admin acting as the folder's owner, EXAMINEs the
+folder (read-only), checks that it is still the event's mailbox (MAILBOXID, UIDVALIDITY; a renamed folder
+is found by its newest name in the catalog) and fetches BODY.PEEK[], which changes no flag. IMAP cannot
+serve expunged messages: one expunged before collection is unrecoverable over IMAP even while the spool
+still holds it, so run the collector on the IMAP host where possible.
+
+Prints how many messages were collected (over IMAP among them), were already stored, are unrecoverable,
+and remain.`;
   static override examples = [
     'sudo -u cyrus <%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --spool /var/spool/cyrus/mail --json',
     '<%= config.bin %> <%= command.id %> --follow',
+    'BONNIE_IMAP_URL=imap://mail.example.com BONNIE_IMAP_PASSWORD_FILE=/etc/bonnie/imap.password <%= config.bin %> <%= command.id %>',
   ];
   static override flags = {
-    spool: Flags.string({description: 'Cyrus\' partition root, imapd.conf\'s partition-default (overrides BONNIE_SPOOL and spool; default /var/spool/cyrus/mail).'}),
+    spool: Flags.string({description: 'Cyrus\' partition root, imapd.conf\'s partition-default (overrides BONNIE_SPOOL and spool; default /var/spool/cyrus/mail). Other partitions: the partitions setting.'}),
     archive: Flags.string({description: 'The archive folder (overrides BONNIE_ARCHIVE and archive).'}),
     limit: Flags.integer({description: 'Collect at most this many messages.', min: 1}),
     follow: Flags.boolean({description: 'Keep running: collect new messages as they arrive (polling every second), until SIGTERM or SIGINT.'}),
@@ -31,8 +44,16 @@ collected, were already stored, are unrecoverable, and remain.`;
     const settings = this.settings({catalog: flags.catalog, config: flags.config, spool: flags.spool, archive: flags.archive}, {ldap: false});
     const catalog = openCatalog(settings.catalog, {create: true});
     try {
-      const options = {archiveDir: settings.archive, spool: settings.spool, limit: flags.limit, maxAttempts: settings.maxAttempts};
-      const summary = flags.follow ? await followCollect(catalog, options) : collect(catalog, options);
+      const options = {
+        archiveDir: settings.archive,
+        spool: settings.spool,
+        partitions: settings.partitions,
+        imap: settings.imap,
+        limit: flags.limit,
+        maxAttempts: settings.maxAttempts,
+        warn: (message: string) => this.warn(message),
+      };
+      const summary = flags.follow ? await followCollect(catalog, options) : await collect(catalog, options);
       if (!this.jsonEnabled()) this.log(renderSummary(summary));
       return summary;
     } finally {
@@ -44,7 +65,8 @@ collected, were already stored, are unrecoverable, and remain.`;
 function renderSummary(s: CollectSummary): string {
   const lines = [
     `Scanned ${s.scan.scanned} notification(s): ${s.scan.created} new message(s) to collect.`,
-    `Collected ${s.collected}, already stored ${s.alreadyStored}, unrecoverable ${s.unrecoverable}, failed ${s.failed} (retried next run); ${s.remaining} remaining.`,
+    `Collected ${s.collected}, already stored ${s.alreadyStored}, unrecoverable ${s.unrecoverable}, failed ${s.failed} (retried by a later run); ${s.remaining} remaining.`,
   ];
+  if (s.overImap > 0) lines.push(`Read ${s.overImap} message(s) over IMAP: their files are not readable on this host.`);
   return lines.join('\n');
 }

@@ -1,35 +1,47 @@
 /**
  * `bonnie collector`: stores the bytes of every message an arrival announced. It turns new notifications
- * into jobs (jobs.ts), reads each pending message's file from Cyrus' spool, puts it into the archive, and
- * once the archive writer has committed (fsynced, read back, indexed) marks the batch's jobs done with their
- * blob id, in one transaction. A crash between the two leaves jobs pending whose bytes are already archived:
- * the next run stores nothing new for them (the archive deduplicates by SHA-256) and marks them done.
+ * into jobs (jobs.ts), reads each pending message's file from Cyrus' partitions (spool.ts), puts it into the
+ * archive, and once the archive writer has committed (fsynced, read back, indexed) marks the batch's jobs
+ * done with their blob id, in one transaction. A crash between the two leaves jobs pending whose bytes are
+ * already archived: the next run stores nothing new for them (the archive deduplicates by SHA-256) and marks
+ * them done.
  *
  * A message whose file is gone (expunged and cleaned by cyr_expire, or its folder deleted) is recorded as
- * unrecoverable with the reason, never skipped. A permission error stops the run (SpoolUnreadable).
+ * unrecoverable with the reason, never skipped. With imap_url set, a message this host cannot reach (no
+ * partition here, its folder in none of them, permission denied) is fetched over IMAP (imap-reader.ts);
+ * without it, a permission error stops the run (SpoolUnreadable).
  */
 import type {Catalog} from '../catalog/catalog.js';
 import {ArchiveWriter} from '../archive/store.js';
+import type {ImapSettings} from '../config/settings.js';
 import {BonnieError} from '../errors.js';
-import {CollectJobs, scanForJobs, type JobOutcome, type JobScanSummary} from './jobs.js';
-import {checkSpool, readSpoolFile, spoolPath, type SpoolRead} from './spool.js';
+import {ImapMessageReader, type FolderRef} from './imap-reader.js';
+import {CollectJobs, scanForJobs, type CollectJob, type JobOutcome, type JobScanSummary} from './jobs.js';
+import {openSpool, routeRead, type SpoolReader} from './spool.js';
+
+export {SPOOL_GONE_REASON} from './spool.js';
+export {NOT_ON_IMAP_REASON} from './imap-reader.js';
 
 /** Jobs per archive commit and catalog transaction. */
 export const COLLECT_BATCH_JOBS = 500;
-/** Why a job is unrecoverable when its file is missing. */
-export const SPOOL_GONE_REASON = 'spool file gone (expunged and cleaned, or folder deleted) before collection';
 
 export interface CollectOptions {
   /** The archive folder. */
   archiveDir: string;
   /** Cyrus' partition root (imapd.conf `partition-default`). */
   spool: string;
-  /** Collect at most this many jobs in this run. */
+  /** Cyrus' other partition roots, searched after `spool`. */
+  partitions?: readonly string[];
+  /** Cyrus over IMAP, for what the spool here cannot give. */
+  imap?: ImapSettings | undefined;
+  /** Collect at most this many message jobs in this run. */
   limit?: number | undefined;
-  /** Runs a job may fail (other than for a vanished file) before it is recorded unrecoverable (`max_attempts`). */
+  /** Runs a job may fail (other than for a vanished file) before it is recorded unrecoverable, or dead (`max_attempts`). */
   maxAttempts?: number;
   /** Clock, ms since the epoch. */
   now?: () => number;
+  /** Warnings (a partition skipped), for stderr. */
+  warn?: (message: string) => void;
 }
 
 export interface CollectSummary {
@@ -39,7 +51,9 @@ export interface CollectSummary {
   collected: number;
   /** Messages whose bytes the archive already held (a copy, a move, the same message to many people). */
   alreadyStored: number;
-  /** Messages whose file was gone. */
+  /** Of the collected and already stored, messages whose bytes came over IMAP. */
+  overImap: number;
+  /** Messages whose bytes are gone. */
   unrecoverable: number;
   /** Jobs that failed for another reason and stay pending for the next run. */
   failed: number;
@@ -48,40 +62,90 @@ export interface CollectSummary {
 }
 
 /** Runs the collector once: scan, then collect every pending job (or `limit` of them). */
-export function collect(catalog: Catalog, options: CollectOptions): CollectSummary {
+export async function collect(catalog: Catalog, options: CollectOptions): Promise<CollectSummary> {
   const now = options.now ?? Date.now;
+  const warn = options.warn ?? (() => undefined);
+  const maxAttempts = options.maxAttempts ?? Number.MAX_SAFE_INTEGER;
   const jobs = new CollectJobs(catalog.db);
   const scan = scanForJobs(catalog.db, now());
-  const summary: CollectSummary = {scan, collected: 0, alreadyStored: 0, unrecoverable: 0, failed: 0, remaining: 0};
+  let spool: SpoolReader | undefined;
+  const spoolReader = () => (spool ??= openSpool([options.spool, ...(options.partitions ?? [])], options.imap !== undefined, warn));
+
+  const messages = await collectMessages(catalog, jobs, spoolReader, {...options, now, warn, maxAttempts});
+  return {scan, ...messages, remaining: jobs.countPending()};
+}
+
+type MessageCounts = Pick<CollectSummary, 'collected' | 'alreadyStored' | 'overImap' | 'unrecoverable' | 'failed'>;
+
+async function collectMessages(
+  catalog: Catalog,
+  jobs: CollectJobs,
+  spoolReader: () => SpoolReader,
+  options: CollectOptions & {now: () => number; warn: (message: string) => void; maxAttempts: number},
+): Promise<MessageCounts> {
+  const {now} = options;
+  const counts: MessageCounts = {collected: 0, alreadyStored: 0, overImap: 0, unrecoverable: 0, failed: 0};
   let budget = options.limit ?? Number.POSITIVE_INFINITY;
-  let batch = jobs.pending(0, Math.min(COLLECT_BATCH_JOBS, budget));
-  if (batch.length > 0) {
-    checkSpool(options.spool);
+  let batch = jobs.pending(0, Math.min(COLLECT_BATCH_JOBS, budget), now());
+  if (batch.length === 0) return counts;
+  const spool = spoolReader();
+  const imap = options.imap === undefined ? undefined : new ImapMessageReader(options.imap, {knownName: (id) => jobs.latestName(id), warn: options.warn});
+  let stop: unknown;
+  try {
     const writer = ArchiveWriter.open(catalog, options.archiveDir, {now});
-    let stop: unknown;
     try {
       while (batch.length > 0) {
         const outcomes: JobOutcome[] = [];
+        const store = (job: CollectJob, bytes: Buffer) => {
+          const put = writer.put(bytes);
+          if (put.stored) counts.collected++;
+          else counts.alreadyStored++;
+          outcomes.push({kind: 'done', jobId: job.id, sha256: put.id});
+        };
+        const unrecoverable = (job: CollectJob, reason: string) => {
+          counts.unrecoverable++;
+          outcomes.push({kind: 'unrecoverable', jobId: job.id, reason});
+        };
+        const failed = (job: CollectJob, error: string) => {
+          counts.failed++;
+          outcomes.push({kind: 'failed', jobId: job.id, error});
+        };
+
+        // The spool first; what it cannot give goes over IMAP afterwards, one folder at a time.
+        const overImap = new Map<string, {folder: FolderRef; jobs: Map<number, CollectJob>}>();
         for (const job of batch) {
-          let read: SpoolRead;
-          try {
-            read = readSpoolFile(spoolPath(options.spool, job.mailboxId, job.uid));
-          } catch (error) {
-            // Permission denied: keep what this batch already read, then stop.
-            stop = error;
+          const route = routeRead(spool.read(job.mailboxId, job.uid), imap !== undefined);
+          if (route.kind === 'store') store(job, route.bytes);
+          else if (route.kind === 'unrecoverable') unrecoverable(job, route.reason);
+          else if (route.kind === 'failed') failed(job, route.error);
+          else if (route.kind === 'imap') {
+            const key = `${job.mailboxId}\0${job.uidValidity}\0${job.mailboxName}`;
+            const group = overImap.get(key) ?? {folder: {mailboxId: job.mailboxId, name: job.mailboxName, uidValidity: job.uidValidity}, jobs: new Map()};
+            group.jobs.set(job.uid, job);
+            overImap.set(key, group);
+          } else {
+            // Permission denied without IMAP: keep what this batch already read, then stop.
+            stop = route.error;
             break;
           }
-          if (read.ok) {
-            const put = writer.put(read.bytes);
-            if (put.stored) summary.collected++;
-            else summary.alreadyStored++;
-            outcomes.push({kind: 'done', jobId: job.id, sha256: put.id});
-          } else if (read.gone) {
-            summary.unrecoverable++;
-            outcomes.push({kind: 'unrecoverable', jobId: job.id, reason: SPOOL_GONE_REASON});
-          } else {
-            summary.failed++;
-            outcomes.push({kind: 'failed', jobId: job.id, error: read.error});
+        }
+        if (stop === undefined && imap !== undefined) {
+          try {
+            for (const group of overImap.values()) {
+              for await (const got of imap.read(group.folder, [...group.jobs.keys()])) {
+                const job = group.jobs.get(got.uid) as CollectJob;
+                if ('bytes' in got) {
+                  store(job, got.bytes);
+                  counts.overImap++;
+                } else if ('gone' in got) unrecoverable(job, got.gone);
+                else failed(job, got.failed);
+              }
+              // Durable folder by folder: the network is slow, and each commit renews the archive lock.
+              writer.commit();
+            }
+          } catch (error) {
+            // The server, not a folder: nothing more over IMAP this run, no job charged for it.
+            stop = error;
           }
         }
         // The links only after the bytes are durable and verified.
@@ -89,13 +153,14 @@ export function collect(catalog: Catalog, options: CollectOptions): CollectSumma
         jobs.record(outcomes, now(), options.maxAttempts);
         budget -= batch.length;
         if (stop !== undefined || budget <= 0) break;
-        batch = jobs.pending((batch.at(-1) as {id: number}).id, Math.min(COLLECT_BATCH_JOBS, budget));
+        batch = jobs.pending((batch.at(-1) as {id: number}).id, Math.min(COLLECT_BATCH_JOBS, budget), now());
       }
     } finally {
       writer.close();
     }
-    if (stop !== undefined) throw stop instanceof BonnieError ? stop : new BonnieError('CollectFailed', String(stop), {cause: stop});
+  } finally {
+    await imap?.close();
   }
-  summary.remaining = jobs.countPending();
-  return summary;
+  if (stop !== undefined) throw stop instanceof BonnieError ? stop : new BonnieError('CollectFailed', String(stop), {cause: stop});
+  return counts;
 }

@@ -10,7 +10,7 @@ import {collect, type CollectOptions, type CollectSummary} from './collector.js'
 export function followCollect(catalog: Catalog, options: CollectOptions, signals?: readonly NodeJS.Signals[]): Promise<CollectSummary> {
   return followUntilSignal({
     round: () => collect(catalog, options),
-    // Nothing done, or only jobs that keep failing left: wait rather than spin.
+    // Nothing done, or only jobs that keep failing (and wait for their retry) left: wait rather than spin.
     idle: (r) => r.collected + r.alreadyStored + r.unrecoverable + r.failed === 0 || r.remaining === r.failed,
     merge,
     signals,
@@ -22,6 +22,7 @@ function merge(a: CollectSummary, b: CollectSummary): CollectSummary {
     scan: {scanned: a.scan.scanned + b.scan.scanned, created: a.scan.created + b.scan.created},
     collected: a.collected + b.collected,
     alreadyStored: a.alreadyStored + b.alreadyStored,
+    overImap: a.overImap + b.overImap,
     unrecoverable: a.unrecoverable + b.unrecoverable,
     failed: a.failed + b.failed,
     remaining: b.remaining,

@@ -3,6 +3,7 @@
  * arrival order with a watermark (collect_scan), like gap detection: every MessageNew, MessageAppend,
  * vnd.cmu.MessageCopy and vnd.cmu.MessageMove gives one job per destination UID.
  *
+ *
  * Contracts: incremental, each batch of notifications in one transaction, safe to run again (a message
  * already known keeps its job: UNIQUE (mailbox_id, uid_validity, uid)).
  */
@@ -14,6 +15,9 @@ const BATCH_NOTIFICATIONS = 5000;
 export const ARRIVALS: ReadonlySet<string> = new Set(['MessageNew', 'MessageAppend', 'vnd.cmu.MessageCopy', 'vnd.cmu.MessageMove']);
 
 export type CollectJobState = 'pending' | 'done' | 'unrecoverable';
+
+/** A job that failed is retried after this many ms per attempt made (1 min, 2 min...). */
+export const RETRY_STEP_MS = 60 * 1000;
 
 /** One message the collector must (or did) store. */
 export interface CollectJob {
@@ -115,7 +119,11 @@ export class CollectJobs {
 
   constructor(private readonly db: Db) {
     this.s = {
-      pending: db.prepare<[number, number], JobRow>("SELECT * FROM collect_job WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?"),
+      // A job that failed waits RETRY_STEP_MS per attempt before the next: --follow must not spend a job's
+      // max_attempts within seconds.
+      pending: db.prepare<{afterId: number; limit: number; now: number; step: number}, JobRow>(
+        "SELECT * FROM collect_job WHERE state = 'pending' AND id > @afterId AND updated_at <= @now - attempts * @step ORDER BY id LIMIT @limit",
+      ),
       countPending: db.prepare<[], {n: number}>("SELECT count(*) AS n FROM collect_job WHERE state = 'pending'"),
       done: db.prepare<{id: number; sha256: Buffer; now: number}>("UPDATE collect_job SET state = 'done', sha256 = @sha256, attempts = attempts + 1, last_error = NULL, updated_at = @now WHERE id = @id"),
       unrecoverable: db.prepare<{id: number; reason: string; now: number}>("UPDATE collect_job SET state = 'unrecoverable', attempts = attempts + 1, last_error = @reason, updated_at = @now WHERE id = @id"),
@@ -128,12 +136,22 @@ export class CollectJobs {
       ),
       find: db.prepare<[string, number, number], JobRow>('SELECT * FROM collect_job WHERE mailbox_id = ? AND uid_validity = ? AND uid = ?'),
       list: db.prepare<[], JobRow>('SELECT * FROM collect_job ORDER BY id'),
+      // The newest notification about a mailbox names it as it is now (newest first: found quickly for a live folder).
+      latestName: db.prepare<[string], {raw: Buffer}>('SELECT raw FROM notification WHERE mailbox_id = ? ORDER BY id DESC LIMIT 1'),
     };
   }
 
-  /** Pending jobs after job `afterId`, oldest first. */
-  pending(afterId: number, limit: number): CollectJob[] {
-    return this.s.pending.all(afterId, limit).map(toJob);
+  /** Pending jobs after job `afterId` that are due at `now` (see {@link RETRY_STEP_MS}), oldest first. */
+  pending(afterId: number, limit: number, now = Number.MAX_SAFE_INTEGER): CollectJob[] {
+    return this.s.pending.all({afterId, limit, now, step: RETRY_STEP_MS}).map(toJob);
+  }
+
+  /** The name of mailbox `mailboxId` in the newest notification about it (it may have been renamed since a job's event). */
+  latestName(mailboxId: string): string | undefined {
+    const row = this.s.latestName.get(mailboxId);
+    if (row === undefined) return undefined;
+    const parsed = parseNotification(row.raw.toString('utf8'));
+    return parsed.ok ? parsed.event.mailbox?.name : undefined;
   }
 
   countPending(): number {
