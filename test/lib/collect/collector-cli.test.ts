@@ -7,7 +7,7 @@ import {chmodSync, chownSync, mkdirSync, readFileSync, readdirSync, writeFileSyn
 import {dirname, join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {openCatalog} from '../../../src/lib/catalog/catalog.js';
-import {spoolPath} from '../../../src/lib/collect/spool.js';
+import {messagePath} from '../../../src/lib/cyrus/partition.js';
 import {Ingester} from '../../../src/lib/queue/ingest.js';
 import {BIN_RUN, SPECIMENS} from '../../helpers/paths.js';
 import {bonnie, run} from '../../helpers/run.js';
@@ -27,7 +27,7 @@ function prepare(dir: string): {catalogPath: string; spool: string; archive: str
   new Ingester(catalog.db).ingest([{raw: readFileSync(join(SPECIMENS, append)), receivedAt: 1000, source: 'stdin'}]);
   catalog.close();
   const spool = join(dir, 'spool');
-  const file = spoolPath(spool, INBOX, 1);
+  const file = messagePath(spool, INBOX, 1);
   mkdirSync(dirname(file), {recursive: true});
   writeFileSync(file, 'Subject: hi\r\n\r\nhello\r\n', {mode: 0o600});
   return {catalogPath, spool, archive: join(dir, 'archive')};
@@ -38,18 +38,31 @@ describe('bonnie collector', () => {
     const {catalogPath, spool, archive} = prepare(tempDir());
     const ran = await bonnie(['collector', '--catalog', catalogPath, '--spool', spool, '--archive', archive, '--json'], {env: {BONNIE_CONFIG: '/dev/null'}});
     expect(ran.code, ran.stderr).toBe(0);
-    expect(JSON.parse(ran.stdout)).toEqual({scan: {scanned: 1, created: 1}, collected: 1, alreadyStored: 0, unrecoverable: 0, failed: 0, remaining: 0});
+    expect(JSON.parse(ran.stdout)).toEqual({
+      scan: {scanned: 1, created: 1},
+      collected: 1,
+      alreadyStored: 0,
+      overImap: 0,
+      unrecoverable: 0,
+      failed: 0,
+      remaining: 0,
+    });
     const human = await bonnie(['collector', '--catalog', catalogPath, '--spool', spool, '--archive', archive], {env: {BONNIE_CONFIG: '/dev/null'}});
-    expect(human.stdout).toContain('Collected 0, already stored 0, unrecoverable 0, failed 0 (retried next run); 0 remaining.');
+    expect(human.stdout).toContain('Collected 0, already stored 0, unrecoverable 0, failed 0 (retried by a later run); 0 remaining.');
     const status = JSON.parse((await bonnie(['status', '--json', '--catalog', catalogPath], {env: {BONNIE_CONFIG: '/dev/null'}})).stdout) as {archive: Record<string, number>};
     expect(status.archive).toMatchObject({segments: 1, messages: 1, collectPending: 0, collectUnrecoverable: 0});
     expect(status.archive.storedBytes).toBeGreaterThan(0);
   });
 
-  it.skipIf(!isRoot || !hasSetpriv)('stops with SpoolUnreadable and the hint to run as cyrus when the files are not readable', async () => {
+  it.skipIf(!isRoot || !hasSetpriv).each([
+    ['the files', (_spool: string) => undefined],
+    // The folder's parent mode 0700, as Cyrus' umask 077 leaves it: the folder is not "absent", and its message not gone.
+    ['the folders', (spool: string) => chmodSync(join(spool, 'uuid', '7'), 0o700)],
+  ])('stops with SpoolUnreadable and the hint to run as cyrus when %s are not readable', async (_what, restrict) => {
     const dir = tempDir();
     chmodSync(dir, 0o755);
     const {catalogPath, spool, archive} = prepare(dir);
+    restrict(spool);
     chownSync(dir, NOBODY, NOBODY);
     for (const f of readdirSync(dir).filter((name) => name.startsWith('catalog.db'))) chownSync(join(dir, f), NOBODY, NOBODY);
     const ran = await run('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, BIN_RUN, 'collector', '--catalog', catalogPath, '--spool', spool, '--archive', archive, '--json'], {
@@ -58,6 +71,6 @@ describe('bonnie collector', () => {
     expect(ran.code).toBe(1);
     const {error} = JSON.parse(ran.stdout) as {error: {code: string; hint: string}};
     expect(error.code).toBe('SpoolUnreadable');
-    expect(error.hint).toMatch(/run bonnie collector as the cyrus user/);
+    expect(error.hint).toMatch(/run bonnie collector as the cyrus user.*imap_url/);
   });
 });
