@@ -24,8 +24,20 @@ is found by its newest name in the catalog) and fetches BODY.PEEK[], which chang
 serve expunged messages: one expunged before collection is unrecoverable over IMAP even while the spool
 still holds it, so run the collector on the IMAP host where possible.
 
+Then it runs the reconcile jobs that gap detection (bonnie process, bonnie gaps) queued when events went
+missing: each folder is re-read whole, from the spool when it is here, else over IMAP; every message not
+yet archived is stored and the folder's state recorded as a snapshot. A job that fails is retried by later
+runs (after a minute per attempt) and dead after max_attempts, with the error.
+
+With imap_url and folder_metadata set, each folder created or renamed (MailboxCreate, MailboxRename) gets
+a snapshot over IMAP that records those annotations (GETMETADATA). Limits: the annotations are read when
+the collector gets to the folder, not when the event happened; later changes to them are recorded only by
+bonnie archive --from imap; and a folder whose gap already has a
+reconcile job waiting gets no second one: that job runs, from the spool when the folder is here, without
+the annotations.
+
 Prints how many messages were collected (over IMAP among them), were already stored, are unrecoverable,
-and remain.`;
+and remain, and how many reconcile jobs were done, failed or died.`;
   static override examples = [
     'sudo -u cyrus <%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --spool /var/spool/cyrus/mail --json',
@@ -35,7 +47,7 @@ and remain.`;
   static override flags = {
     spool: Flags.string({description: 'Cyrus\' partition root, imapd.conf\'s partition-default (overrides BONNIE_SPOOL and spool; default /var/spool/cyrus/mail). Other partitions: the partitions setting.'}),
     archive: Flags.string({description: 'The archive folder (overrides BONNIE_ARCHIVE and archive).'}),
-    limit: Flags.integer({description: 'Collect at most this many messages.', min: 1}),
+    limit: Flags.integer({description: 'Collect at most this many messages (reconcile jobs are not counted).', min: 1}),
     follow: Flags.boolean({description: 'Keep running: collect new messages as they arrive (polling every second), until SIGTERM or SIGINT.'}),
   };
 
@@ -49,6 +61,7 @@ and remain.`;
         spool: settings.spool,
         partitions: settings.partitions,
         imap: settings.imap,
+        folderMetadata: settings.folderMetadata,
         limit: flags.limit,
         maxAttempts: settings.maxAttempts,
         warn: (message: string) => this.warn(message),
@@ -63,10 +76,15 @@ and remain.`;
 }
 
 function renderSummary(s: CollectSummary): string {
+  const r = s.reconcile;
+  const folders = s.scan.folders > 0 ? `, ${s.scan.folders} folder(s) to snapshot` : '';
   const lines = [
-    `Scanned ${s.scan.scanned} notification(s): ${s.scan.created} new message(s) to collect.`,
+    `Scanned ${s.scan.scanned} notification(s): ${s.scan.created} new message(s) to collect${folders}.`,
     `Collected ${s.collected}, already stored ${s.alreadyStored}, unrecoverable ${s.unrecoverable}, failed ${s.failed} (retried by a later run); ${s.remaining} remaining.`,
   ];
   if (s.overImap > 0) lines.push(`Read ${s.overImap} message(s) over IMAP: their files are not readable on this host.`);
+  lines.push(
+    `Reconcile jobs: ${r.done} done (${r.snapshots} snapshot(s), ${r.collected} message(s) collected, ${r.alreadyStored} already stored, ${r.unrecoverable} unrecoverable), ${r.failed} failed (retried by a later run), ${r.dead} dead; ${r.remaining} remaining.`,
+  );
   return lines.join('\n');
 }

@@ -10,6 +10,9 @@
  * unrecoverable with the reason, never skipped. With imap_url set, a message this host cannot reach (no
  * partition here, its folder in none of them, permission denied) is fetched over IMAP (imap-reader.ts);
  * without it, a permission error stops the run (SpoolUnreadable).
+ *
+ * Then, with the message jobs' writer closed, the reconcile jobs (reconcile.ts): folders re-read whole
+ * after a gap in the events, or for their metadata when they were created or renamed.
  */
 import type {Catalog} from '../catalog/catalog.js';
 import {ArchiveWriter} from '../archive/store.js';
@@ -17,6 +20,7 @@ import type {ImapSettings} from '../config/settings.js';
 import {BonnieError} from '../errors.js';
 import {ImapMessageReader, type FolderRef} from './imap-reader.js';
 import {CollectJobs, scanForJobs, type CollectJob, type JobOutcome, type JobScanSummary} from './jobs.js';
+import {reconcileFolders, type ReconcileSummary} from './reconcile.js';
 import {openSpool, routeRead, type SpoolReader} from './spool.js';
 
 export {SPOOL_GONE_REASON} from './spool.js';
@@ -32,15 +36,17 @@ export interface CollectOptions {
   spool: string;
   /** Cyrus' other partition roots, searched after `spool`. */
   partitions?: readonly string[];
-  /** Cyrus over IMAP, for what the spool here cannot give. */
+  /** Cyrus over IMAP, for what the spool here cannot give, and for folder metadata. */
   imap?: ImapSettings | undefined;
+  /** Folder annotations to record in the snapshot of each new or renamed folder (needs `imap`). */
+  folderMetadata?: readonly string[];
   /** Collect at most this many message jobs in this run. */
   limit?: number | undefined;
   /** Runs a job may fail (other than for a vanished file) before it is recorded unrecoverable, or dead (`max_attempts`). */
   maxAttempts?: number;
   /** Clock, ms since the epoch. */
   now?: () => number;
-  /** Warnings (a partition skipped), for stderr. */
+  /** Warnings (a partition skipped, a checksum mismatch), for stderr. */
   warn?: (message: string) => void;
 }
 
@@ -59,20 +65,33 @@ export interface CollectSummary {
   failed: number;
   /** Jobs still pending after this run. */
   remaining: number;
+  /** Folders re-read whole: after a gap in the events, or for their metadata. */
+  reconcile: ReconcileSummary;
 }
 
-/** Runs the collector once: scan, then collect every pending job (or `limit` of them). */
+/** Runs the collector once: scan, collect every pending job (or `limit` of them), then the reconcile jobs. */
 export async function collect(catalog: Catalog, options: CollectOptions): Promise<CollectSummary> {
   const now = options.now ?? Date.now;
   const warn = options.warn ?? (() => undefined);
   const maxAttempts = options.maxAttempts ?? Number.MAX_SAFE_INTEGER;
   const jobs = new CollectJobs(catalog.db);
-  const scan = scanForJobs(catalog.db, now());
+  const folderSnapshots = options.imap !== undefined && (options.folderMetadata?.length ?? 0) > 0;
+  const scan = scanForJobs(catalog.db, now(), {folderSnapshots});
   let spool: SpoolReader | undefined;
   const spoolReader = () => (spool ??= openSpool([options.spool, ...(options.partitions ?? [])], options.imap !== undefined, warn));
 
   const messages = await collectMessages(catalog, jobs, spoolReader, {...options, now, warn, maxAttempts});
-  return {scan, ...messages, remaining: jobs.countPending()};
+  const reconcile = await reconcileFolders(catalog, {
+    archiveDir: options.archiveDir,
+    spool: spoolReader,
+    imap: options.imap,
+    metadata: options.folderMetadata ?? [],
+    knownName: (id) => jobs.latestName(id),
+    maxAttempts,
+    now,
+    warn,
+  });
+  return {scan, ...messages, remaining: jobs.countPending(), reconcile};
 }
 
 type MessageCounts = Pick<CollectSummary, 'collected' | 'alreadyStored' | 'overImap' | 'unrecoverable' | 'failed'>;

@@ -6,12 +6,13 @@
 import type {Catalog} from '../catalog/catalog.js';
 import {followUntilSignal} from '../system/follow.js';
 import {collect, type CollectOptions, type CollectSummary} from './collector.js';
+import type {ReconcileSummary} from './reconcile.js';
 
 export function followCollect(catalog: Catalog, options: CollectOptions, signals?: readonly NodeJS.Signals[]): Promise<CollectSummary> {
   return followUntilSignal({
     round: () => collect(catalog, options),
     // Nothing done, or only jobs that keep failing (and wait for their retry) left: wait rather than spin.
-    idle: (r) => r.collected + r.alreadyStored + r.unrecoverable + r.failed === 0 || r.remaining === r.failed,
+    idle: (r) => (r.collected + r.alreadyStored + r.unrecoverable + r.failed === 0 || r.remaining === r.failed) && r.reconcile.done + r.reconcile.failed + r.reconcile.dead === 0,
     merge,
     signals,
   });
@@ -19,12 +20,26 @@ export function followCollect(catalog: Catalog, options: CollectOptions, signals
 
 function merge(a: CollectSummary, b: CollectSummary): CollectSummary {
   return {
-    scan: {scanned: a.scan.scanned + b.scan.scanned, created: a.scan.created + b.scan.created},
+    scan: {scanned: a.scan.scanned + b.scan.scanned, created: a.scan.created + b.scan.created, folders: a.scan.folders + b.scan.folders},
     collected: a.collected + b.collected,
     alreadyStored: a.alreadyStored + b.alreadyStored,
     overImap: a.overImap + b.overImap,
     unrecoverable: a.unrecoverable + b.unrecoverable,
     failed: a.failed + b.failed,
     remaining: b.remaining,
+    reconcile: mergeReconcile(a.reconcile, b.reconcile),
+  };
+}
+
+function mergeReconcile(a: ReconcileSummary, b: ReconcileSummary): ReconcileSummary {
+  return {
+    done: a.done + b.done,
+    failed: a.failed + b.failed,
+    dead: a.dead + b.dead,
+    remaining: b.remaining,
+    snapshots: a.snapshots + b.snapshots,
+    collected: a.collected + b.collected,
+    alreadyStored: a.alreadyStored + b.alreadyStored,
+    unrecoverable: a.unrecoverable + b.unrecoverable,
   };
 }

@@ -3,12 +3,15 @@
  * arrival order with a watermark (collect_scan), like gap detection: every MessageNew, MessageAppend,
  * vnd.cmu.MessageCopy and vnd.cmu.MessageMove gives one job per destination UID.
  *
+ * With `folderSnapshots` (imap_url and folder_metadata set), every MailboxCreate and MailboxRename also
+ * queues a reconcile job for that folder, whose snapshot then records its metadata (reconcile.ts).
  *
  * Contracts: incremental, each batch of notifications in one transaction, safe to run again (a message
  * already known keeps its job: UNIQUE (mailbox_id, uid_validity, uid)).
  */
 import type {Db} from '../catalog/catalog.js';
 import {parseNotification} from '../event/parse.js';
+import {ReconcileJobs} from './reconcile-jobs.js';
 
 const BATCH_NOTIFICATIONS = 5000;
 /** Events that give a message UID new bytes to collect (a copy or move is a hard link: stored once). */
@@ -35,40 +38,61 @@ export interface CollectJob {
   sha256: Buffer | null;
 }
 
+/** Events after which a folder's snapshot (with its metadata) is taken over IMAP. */
+export const FOLDER_EVENTS: ReadonlySet<string> = new Set(['MailboxCreate', 'MailboxRename']);
+
 export interface JobScanSummary {
   /** Notifications read. */
   scanned: number;
   /** Jobs created. */
   created: number;
+  /** Reconcile jobs queued for new or renamed folders (folder metadata). */
+  folders: number;
+}
+
+export interface ScanOptions {
+  /** Queue a reconcile job for each MailboxCreate and MailboxRename. */
+  folderSnapshots?: boolean;
 }
 
 /** Reads the notifications received since the last scan and creates their jobs. */
-export function scanForJobs(db: Db, now = Date.now()): JobScanSummary {
+export function scanForJobs(db: Db, now = Date.now(), options: ScanOptions = {}): JobScanSummary {
   const s = prepare(db);
-  const total: JobScanSummary = {scanned: 0, created: 0};
+  const reconcile = options.folderSnapshots === true ? new ReconcileJobs(db) : undefined;
+  const total: JobScanSummary = {scanned: 0, created: 0, folders: 0};
   for (;;) {
     const batch = db
       .transaction(() => {
         const watermark = s.watermark.get()?.last_notification_id ?? 0;
         const rows = s.after.all(watermark, BATCH_NOTIFICATIONS);
         let created = 0;
+        let folders = 0;
         for (const row of rows) {
-          if (!ARRIVALS.has(row.event_type)) continue;
+          const arrival = ARRIVALS.has(row.event_type);
+          if (!arrival && !(reconcile !== undefined && FOLDER_EVENTS.has(row.event_type))) continue;
           const parsed = parseNotification(row.raw.toString('utf8'));
           if (!parsed.ok) continue;
           const {event} = parsed;
           const mailboxId = event.mailboxId;
           if (mailboxId === undefined) continue;
+          if (!arrival) {
+            // A folder moved into DELETED (delayed delete) has nothing left to snapshot over IMAP.
+            if (event.mailbox !== undefined && event.mailbox.deletedAt === undefined) {
+              folders += reconcile?.queueFolder(mailboxId, event.mailbox.name, `${row.event_type}: snapshot with folder metadata`, now) ?? 0;
+            }
+            continue;
+          }
           for (const uid of event.uids) {
             created += s.insert.run({mailboxId, name: event.mailbox?.name ?? mailboxId, uidValidity: event.mailbox?.uidValidity ?? 0, uid, notificationId: row.id, now}).changes;
           }
         }
         if (rows.length > 0) s.setWatermark.run((rows.at(-1) as {id: number}).id);
-        return {scanned: rows.length, created};
+        return {scanned: rows.length, created, folders};
       })
       .immediate();
     total.scanned += batch.scanned;
     total.created += batch.created;
+    total.folders += batch.folders;
     if (batch.scanned < BATCH_NOTIFICATIONS) return total;
   }
 }

@@ -1,0 +1,106 @@
+/**
+ * The reconcile_job table (lib/capture/gaps-schema.ts) as the collector uses it: requests to re-read a
+ * folder's whole state. Gap detection queues one when events went missing (`gap_id` set); the collector's
+ * scan queues one for a new or renamed folder when folder metadata is configured (`gap_id` NULL).
+ *
+ * States: `pending` -> `done`, or `failed` (retried after {@link RECONCILE_RETRY_STEP_MS} per attempt)
+ * -> ... -> `dead` once `max_attempts` ran out, with `last_error`. `cancelled` is gap detection's (late
+ * events closed the gap). The collector does not use `claimed`: one archive writer runs at a time (the
+ * archive lock), and a job left claimed by a crash would block its folder's next one.
+ */
+import type {Db} from '../catalog/catalog.js';
+
+/** A failed reconcile job is retried after this many ms per attempt made. */
+export const RECONCILE_RETRY_STEP_MS = 60 * 1000;
+
+export type ReconcileState = 'pending' | 'claimed' | 'done' | 'failed' | 'dead' | 'cancelled';
+
+export interface ReconcileJob {
+  id: number;
+  mailboxId: string;
+  /** The folder's name when the job was queued (it may have been renamed since). */
+  mailboxName: string;
+  /** The gap that asked for it; null for a folder snapshot (MailboxCreate, MailboxRename). */
+  gapId: number | null;
+  reason: string;
+  state: ReconcileState;
+  attempts: number;
+  lastError: string | null;
+}
+
+interface Row {
+  id: number;
+  mailbox_id: string;
+  mailbox_name: string;
+  gap_id: number | null;
+  reason: string;
+  state: ReconcileState;
+  attempts: number;
+  last_error: string | null;
+}
+
+const toJob = (r: Row): ReconcileJob => ({id: r.id, mailboxId: r.mailbox_id, mailboxName: r.mailbox_name, gapId: r.gap_id, reason: r.reason, state: r.state, attempts: r.attempts, lastError: r.last_error});
+
+/** Statements prepared once. */
+export class ReconcileJobs {
+  private readonly s;
+
+  constructor(private readonly db: Db) {
+    this.s = {
+      due: db.prepare<{now: number; step: number}, Row>(
+        `SELECT * FROM reconcile_job
+          WHERE state = 'pending' OR (state = 'failed' AND updated_at <= @now - attempts * @step)
+          ORDER BY id`,
+      ),
+      countOpen: db.prepare<[], {n: number}>("SELECT count(*) AS n FROM reconcile_job WHERE state IN ('pending', 'claimed', 'failed')"),
+      // One pending job per folder (reconcile_one_pending_per_mailbox): a folder already waiting gets no second.
+      queue: db.prepare<{mailboxId: string; name: string; reason: string; now: number}>(
+        `INSERT INTO reconcile_job (mailbox_id, mailbox_name, gap_id, reason, created_at, updated_at)
+         VALUES (@mailboxId, @name, NULL, @reason, @now, @now) ON CONFLICT DO NOTHING`,
+      ),
+      done: db.prepare<{id: number; now: number}>("UPDATE reconcile_job SET state = 'done', attempts = attempts + 1, last_error = NULL, updated_at = @now WHERE id = @id"),
+      failed: db.prepare<{id: number; error: string; now: number; max: number}, {state: ReconcileState}>(
+        `UPDATE reconcile_job SET attempts = attempts + 1, updated_at = @now,
+           state = CASE WHEN attempts + 1 >= @max THEN 'dead' ELSE 'failed' END,
+           last_error = CASE WHEN attempts + 1 >= @max THEN 'gave up after ' || (attempts + 1) || ' attempts: ' || @error ELSE @error END
+         WHERE id = @id RETURNING state`,
+      ),
+      list: db.prepare<[], Row>('SELECT * FROM reconcile_job ORDER BY id'),
+    };
+  }
+
+  /** Jobs to run now: pending ones, and failed ones whose wait is over; oldest first. */
+  due(now: number): ReconcileJob[] {
+    return this.s.due.all({now, step: RECONCILE_RETRY_STEP_MS}).map(toJob);
+  }
+
+  /** Jobs not settled yet (pending, claimed, or failed and to be retried). */
+  countOpen(): number {
+    return this.s.countOpen.get()?.n ?? 0;
+  }
+
+  /** Queues a folder snapshot request; returns 1, or 0 when the folder already has a job waiting. */
+  queueFolder(mailboxId: string, name: string, reason: string, now: number): number {
+    return this.s.queue.run({mailboxId, name, reason, now}).changes;
+  }
+
+  markDone(ids: readonly number[], now: number): void {
+    this.db.transaction(() => {
+      for (const id of ids) this.s.done.run({id, now});
+    })();
+  }
+
+  /** Records a failure; a job failing its `maxAttempts`th time becomes dead. Returns how many died. */
+  markFailed(ids: readonly number[], error: string, now: number, maxAttempts: number): number {
+    return this.db.transaction(() => {
+      let dead = 0;
+      for (const id of ids) if (this.s.failed.get({id, error, now, max: maxAttempts})?.state === 'dead') dead++;
+      return dead;
+    })();
+  }
+
+  /** Every job, oldest first. */
+  list(): ReconcileJob[] {
+    return this.s.list.all().map(toJob);
+  }
+}
