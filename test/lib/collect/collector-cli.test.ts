@@ -39,16 +39,18 @@ describe('bonnie collector', () => {
     const ran = await bonnie(['collector', '--catalog', catalogPath, '--spool', spool, '--archive', archive, '--json'], {env: {BONNIE_CONFIG: '/dev/null'}});
     expect(ran.code, ran.stderr).toBe(0);
     expect(JSON.parse(ran.stdout)).toEqual({
-      scan: {scanned: 1, created: 1},
+      scan: {scanned: 1, created: 1, folders: 0},
       collected: 1,
       alreadyStored: 0,
       overImap: 0,
       unrecoverable: 0,
       failed: 0,
       remaining: 0,
+      reconcile: {done: 0, failed: 0, dead: 0, remaining: 0, snapshots: 0, collected: 0, alreadyStored: 0, unrecoverable: 0},
     });
     const human = await bonnie(['collector', '--catalog', catalogPath, '--spool', spool, '--archive', archive], {env: {BONNIE_CONFIG: '/dev/null'}});
     expect(human.stdout).toContain('Collected 0, already stored 0, unrecoverable 0, failed 0 (retried by a later run); 0 remaining.');
+    expect(human.stdout).toContain('Reconcile jobs: 0 done (0 snapshot(s), 0 message(s) collected, 0 already stored, 0 unrecoverable), 0 failed (retried by a later run), 0 dead; 0 remaining.');
     const status = JSON.parse((await bonnie(['status', '--json', '--catalog', catalogPath], {env: {BONNIE_CONFIG: '/dev/null'}})).stdout) as {archive: Record<string, number>};
     expect(status.archive).toMatchObject({segments: 1, messages: 1, collectPending: 0, collectUnrecoverable: 0});
     expect(status.archive.storedBytes).toBeGreaterThan(0);

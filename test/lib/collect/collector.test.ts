@@ -28,6 +28,9 @@ async function rejectedBonnieError(promise: Promise<unknown>): Promise<BonnieErr
   }
   throw new Error('expected a BonnieError');
 }
+
+/** A run that found no reconcile job. */
+const NO_RECONCILE = {done: 0, failed: 0, dead: 0, remaining: 0, snapshots: 0, collected: 0, alreadyStored: 0, unrecoverable: 0};
 const files = readdirSync(SPECIMENS).filter((f) => f.endsWith('.json')).sort();
 const INBOX = '76yzkoa5vpplgcimbgeofaee';
 const ARCHIVE = '8ebtmyxwubx2tgm3yxhzqbcl';
@@ -88,7 +91,7 @@ describe('collect', () => {
 
     const summary = await collect(catalog, {archiveDir, spool});
     // 13 arrivals: 9 distinct messages, 3 hard links (copy 1:2, move 2), 1 gone.
-    expect(summary).toEqual({scan: {scanned: files.length, created: 13}, collected: 9, alreadyStored: 3, overImap: 0, unrecoverable: 1, failed: 0, remaining: 0});
+    expect(summary).toEqual({scan: {scanned: files.length, created: 13, folders: 0}, collected: 9, alreadyStored: 3, overImap: 0, unrecoverable: 1, failed: 0, remaining: 0, reconcile: NO_RECONCILE});
 
     const jobs = new CollectJobs(catalog.db);
     const reader = new ArchiveReader(catalog, archiveDir);
@@ -140,7 +143,7 @@ describe('collect', () => {
     const {spool} = makeSpool(dir);
     deliver(catalog, 1, 60);
     expect(await collect(catalog, {archiveDir, spool})).toMatchObject({scan: {scanned: 60, created: 7}, collected: 4, alreadyStored: 3, remaining: 0});
-    expect(await collect(catalog, {archiveDir, spool})).toEqual({scan: {scanned: 0, created: 0}, collected: 0, alreadyStored: 0, overImap: 0, unrecoverable: 0, failed: 0, remaining: 0});
+    expect(await collect(catalog, {archiveDir, spool})).toEqual({scan: {scanned: 0, created: 0, folders: 0}, collected: 0, alreadyStored: 0, overImap: 0, unrecoverable: 0, failed: 0, remaining: 0, reconcile: NO_RECONCILE});
     deliver(catalog, 61);
     expect(await collect(catalog, {archiveDir, spool})).toMatchObject({scan: {scanned: files.length - 60, created: 6}, collected: 5, alreadyStored: 0, unrecoverable: 1, remaining: 0});
     catalog.close();
