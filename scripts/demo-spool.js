@@ -67,7 +67,10 @@ for (const file of files) {
       const m = folder.messages.get(uid);
       if (m === undefined) continue;
       const flags = event.type === 'MessageRead' ? ['\\Seen'] : event.flags;
-      for (const f of flags) event.type === 'FlagsClear' ? m.flags.delete(f) : m.flags.add(f);
+      for (const f of flags) {
+        if (event.type === 'FlagsClear') m.flags.delete(f);
+        else m.flags.add(f);
+      }
       m.modseq = touch(folder, event);
     }
   } else if (event.type === 'MessageExpunge' || event.type === 'MessageExpire') {

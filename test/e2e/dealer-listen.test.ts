@@ -97,7 +97,7 @@ describe('bonnie dealer --listen', () => {
     expect(lines[0]).toMatchObject({type: 'listening', socket, catalog, socketMode: '0660'});
     expect(lines.at(-1)).toEqual({type: 'stopped', received: specimens.length, committed: specimens.length, queued: specimens.length, duplicates: 0, quarantined: 0, spilled: 0, lost: 0, batches: expect.any(Number), gaps: 0});
     expect(readFileSync(join(home, 'dealer.log'), 'utf8')).toMatch(/stopped: received 96; committed 96/);
-    expect((await status(catalog, env)).gaps).toEqual({open: 0, unscanned: 0, reconcilePending: 0});
+    expect((await status(catalog, env)).gaps).toEqual({open: 0, unscanned: 0, reconcilePending: 0, reconcileFailed: 0, reconcileDead: 0});
   });
 
   it('notices an event Cyrus did not deliver, and says so in status', async () => {
@@ -113,7 +113,7 @@ describe('bonnie dealer --listen', () => {
     expect((await daemon.exited).code, daemon.stderr()).toBe(0);
     const lines = daemon.stdout().trimEnd().split('\n').map((line) => JSON.parse(line) as {type: string});
     expect(lines.at(-1)).toMatchObject({type: 'stopped', received: specimens.length - 1, gaps: 1});
-    expect((await status(catalog, env)).gaps).toEqual({open: 1, unscanned: 0, reconcilePending: 1});
+    expect((await status(catalog, env)).gaps).toEqual({open: 1, unscanned: 0, reconcilePending: 1, reconcileFailed: 0, reconcileDead: 0});
     const gaps = JSON.parse((await bonnie(['gaps', '--no-scan', '--json', '--catalog', catalog], {env})).stdout) as {gaps: unknown[]};
     expect(gaps.gaps).toMatchObject([{mailboxName: 'user.alice', kind: 'uid', from: 2, to: 2, state: 'open'}]);
   });

@@ -146,8 +146,9 @@ async function getMetadata(client: ImapFlow, path: string, entries: readonly str
   return result;
 }
 
-function textOf(attribute: {type?: string; value?: unknown} | unknown[]): string | undefined {
-  if (Array.isArray(attribute) || attribute.value === undefined || attribute.value === null) return undefined;
+function textOf(attribute: {type?: string; value?: unknown} | unknown[] | null | undefined): string | undefined {
+  // NIL (an entry that is not set) arrives as null.
+  if (attribute === null || attribute === undefined || Array.isArray(attribute) || attribute.value === undefined || attribute.value === null) return undefined;
   const v = attribute.value;
   if (Buffer.isBuffer(v)) return v.toString('utf8');
   if (typeof v === 'string') return v === 'NIL' && attribute.type === 'ATOM' ? undefined : v;

@@ -28,6 +28,7 @@ export function renderStatus(status: Status): string {
     ['gaps.open', String(status.gaps.open)],
     ['gaps.unscanned', String(status.gaps.unscanned)],
     ['gaps.reconcile_pending', String(status.gaps.reconcilePending)],
+    ['gaps.reconcile_failed', `${status.gaps.reconcileFailed} (retried), ${status.gaps.reconcileDead} dead`],
     ['catalog.path', catalog.path],
     ['catalog.size', formatBytes(catalog.sizeBytes)],
     ['catalog.schema', `${catalog.schemaVersion} (this bonnie: ${catalog.latestSchemaVersion})`],

@@ -69,6 +69,10 @@ export interface Status {
     unscanned: number;
     /** Folders waiting for the collector to re-read their state. */
     reconcilePending: number;
+    /** Reconcile jobs that failed and wait for a retry. */
+    reconcileFailed: number;
+    /** Reconcile jobs given up after max_attempts (their last error in the reconcile_job table). */
+    reconcileDead: number;
   };
 }
 
@@ -129,6 +133,8 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now())
       open: count(db, "SELECT count(*) AS n FROM gap WHERE state = 'open'"),
       unscanned: count(db, 'SELECT count(*) AS n FROM notification WHERE id > coalesce((SELECT last_notification_id FROM gap_scan WHERE id = 1), 0)'),
       reconcilePending: count(db, "SELECT count(*) AS n FROM reconcile_job WHERE state IN ('pending', 'claimed')"),
+      reconcileFailed: count(db, "SELECT count(*) AS n FROM reconcile_job WHERE state = 'failed'"),
+      reconcileDead: count(db, "SELECT count(*) AS n FROM reconcile_job WHERE state = 'dead'"),
     },
   };
 }
