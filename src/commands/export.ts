@@ -38,8 +38,8 @@ and keywords, internal date, size, SHA-256 and file) and SHA256SUMS: "sha256sum 
 export's folder checks every file. For tar.zst both are the last members of the tar. Messages the folder
 held whose bytes the archive lacks are listed in the manifest ("missing") and the summary.
 
---out must not exist, or be an empty folder (for tar.zst: a new file): an export never overwrites
-anything. Files are created 0640, folders 0750. The manifest is written last: a folder without one holds
+--out must be a new name in an existing folder, or an empty folder (for tar.zst: a new file): an
+export never overwrites anything. Files are created 0640, folders 0750. The manifest is written last: a folder without one holds
 an export that did not finish (a tar.zst that did not finish is removed).`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> --mailbox user.alice.Sent --format mbox --out /srv/exports/alice-sent',
@@ -65,7 +65,7 @@ an export that did not finish (a tar.zst that did not finish is removed).`;
     const selector: RestoreSelector =
       flags.mailbox !== undefined ? {kind: 'mailbox', name: flags.mailbox} : flags.user !== undefined ? {kind: 'user', login: flags.user} : {kind: 'message', ref: flags.message as string};
     const catalog = openCatalog(settings.catalog, {readOnly: true});
-    const live = !this.jsonEnabled() && process.stderr.isTTY ? liveProgress() : undefined;
+    let live = !this.jsonEnabled() && process.stderr.isTTY ? liveProgress() : undefined;
     try {
       const targets = selectTargets(catalog.db, selector, at);
       const summary = await exportFolders(catalog, targets, {
@@ -84,7 +84,9 @@ an export that did not finish (a tar.zst that did not finish is removed).`;
           ]);
         },
       });
+      // done() draws the last state again: once, before the report (the finally is for failures).
       live?.done();
+      live = undefined;
       if (!this.jsonEnabled()) this.log(renderExport(summary));
       return summary;
     } finally {

@@ -8,12 +8,12 @@
  *
  * After a failure the files already written stay: an export without manifest.json is incomplete.
  */
-import {closeSync, writeFileSync} from 'node:fs';
+import {closeSync} from 'node:fs';
 import {createHash, type Hash} from 'node:crypto';
 import type {MessageAt} from '../restore/state-at.js';
 import {maildirFileName, maildirHost} from './maildir.js';
 import {mboxrdEntry} from './mboxrd.js';
-import {mkdirFolder, openFile, under, writeNewFile} from './out-path.js';
+import {mkdirUnder, openFile, under, writeChunk, writeNewFile} from './out-path.js';
 import {sha256Hex, type ExportWriter} from './writer.js';
 
 abstract class FolderTreeWriter implements ExportWriter {
@@ -47,7 +47,7 @@ abstract class FolderTreeWriter implements ExportWriter {
 
 export class EmlWriter extends FolderTreeWriter {
   async beginFolder(path: string): Promise<void> {
-    mkdirFolder(under(this.root, path));
+    mkdirUnder(this.root, path);
   }
 
   async addMessage(path: string, message: MessageAt, bytes: Buffer): Promise<string> {
@@ -59,7 +59,7 @@ export class MaildirWriter extends FolderTreeWriter {
   private readonly host = maildirHost();
 
   async beginFolder(path: string): Promise<void> {
-    for (const sub of ['cur', 'new', 'tmp']) mkdirFolder(under(this.root, `${path}/${sub}`));
+    for (const sub of ['cur', 'new', 'tmp']) mkdirUnder(this.root, `${path}/${sub}`);
   }
 
   async addMessage(path: string, message: MessageAt, bytes: Buffer): Promise<string> {
@@ -68,19 +68,20 @@ export class MaildirWriter extends FolderTreeWriter {
 }
 
 export class MboxWriter extends FolderTreeWriter {
-  private open: {path: string; file: string; fd: number; hash: Hash} | undefined;
+  private open: {path: string; file: string; absolute: string; fd: number; hash: Hash} | undefined;
 
   async beginFolder(path: string): Promise<void> {
     const file = `${path}.mbox`;
     const slash = path.lastIndexOf('/');
-    if (slash > 0) mkdirFolder(under(this.root, path.slice(0, slash)));
-    this.open = {path, file, fd: openFile(under(this.root, file)), hash: createHash('sha256')};
+    if (slash > 0) mkdirUnder(this.root, path.slice(0, slash));
+    const absolute = under(this.root, file);
+    this.open = {path, file, absolute, fd: openFile(absolute), hash: createHash('sha256')};
   }
 
   async addMessage(path: string, message: MessageAt, bytes: Buffer): Promise<string> {
     const open = this.current(path);
     for (const chunk of mboxrdEntry(bytes, message.internalDate)) {
-      writeFileSync(open.fd, chunk);
+      writeChunk(open.fd, chunk, open.absolute);
       open.hash.update(chunk);
     }
     return open.file;

@@ -12,14 +12,19 @@ export const EXPORT_FILE_MODE = 0o640;
 /** Permissions of the folders an export creates. */
 export const EXPORT_FOLDER_MODE = 0o750;
 
-/** Creates `out` (and its parents) or checks it is an empty folder. Throws ExportOutExists otherwise. */
+/** Creates the folder `out` (its parent must exist) or checks it is empty. Throws ExportOutExists otherwise. */
 export function prepareOutFolder(out: string): void {
   let isFolder: boolean;
   try {
     isFolder = statSync(out).isDirectory();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw outUnusable(out, error);
-    mkdirFolder(out);
+    checkParent(out);
+    try {
+      mkdirSync(out, {mode: EXPORT_FOLDER_MODE});
+    } catch (cause) {
+      throw outUnusable(out, cause);
+    }
     return;
   }
   if (!isFolder) throw outExists(out, 'exists and is not a folder', 'Give --out a new path, or an empty folder.');
@@ -35,6 +40,10 @@ export function checkOutFile(out: string): void {
     if (error instanceof BonnieError) throw error;
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw outUnusable(out, error);
   }
+  checkParent(out);
+}
+
+function checkParent(out: string): void {
   let parentIsFolder = false;
   try {
     parentIsFolder = statSync(dirname(out)).isDirectory();
@@ -46,19 +55,41 @@ export function checkOutFile(out: string): void {
   }
 }
 
-/** Creates a folder (and its missing parents) 0750. */
-export function mkdirFolder(path: string): void {
-  mkdirSync(path, {recursive: true, mode: EXPORT_FOLDER_MODE});
+/**
+ * Creates the folder `relative` (`/`-separated) under `root` and its missing parents, 0750, one level at a
+ * time: Node's recursive mkdir loops forever where mkdir answers ENOENT under an existing parent (/proc).
+ */
+export function mkdirUnder(root: string, relative: string): void {
+  let path = root;
+  for (const part of relative.split('/')) {
+    path = join(path, part);
+    try {
+      mkdirSync(path, {mode: EXPORT_FOLDER_MODE});
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new BonnieError('ExportWriteFailed', `cannot create ${path}: ${errorMessage(error)}`, {cause: error, hint: 'Check the free space and the permissions of --out.'});
+      }
+    }
+  }
 }
 
 /** Writes a new file (never replacing one) 0640, with `mtime` (ms) as its modification time when given. */
 export function writeNewFile(path: string, chunks: readonly Uint8Array[], mtime?: number): void {
   const fd = openFile(path);
   try {
-    for (const chunk of chunks) writeFileSync(fd, chunk);
+    for (const chunk of chunks) writeChunk(fd, chunk, path);
     if (mtime !== undefined) futimesSync(fd, mtime / 1000, mtime / 1000);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Appends `chunk` to the open file `fd` (at `path`); a failure (disk full) is ExportWriteFailed. */
+export function writeChunk(fd: number, chunk: Uint8Array, path: string): void {
+  try {
+    writeFileSync(fd, chunk);
+  } catch (error) {
+    throw new BonnieError('ExportWriteFailed', `cannot write ${path}: ${errorMessage(error)}`, {cause: error, hint: 'Check the free space and the permissions of --out.'});
   }
 }
 

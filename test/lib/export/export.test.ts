@@ -241,6 +241,9 @@ describe('--at, missing bytes and refusals', () => {
     await expect(exportFolders(catalog, targets, {...options, format: 'eml', out: join(dir, 'evidence.txt')})).rejects.toMatchObject({code: 'ExportOutExists'});
     await expect(exportFolders(catalog, targets, {...options, format: 'tar.zst', out: join(dir, 'evidence.txt')})).rejects.toMatchObject({code: 'ExportOutExists'});
     await expect(exportFolders(catalog, targets, {...options, format: 'tar.zst', out: join(dir, 'nowhere', 'x.tar.zst')})).rejects.toMatchObject({code: 'ExportOutInvalid'});
+    await expect(exportFolders(catalog, targets, {...options, format: 'eml', out: join(dir, 'nowhere', 'x')})).rejects.toMatchObject({code: 'ExportOutInvalid', exit: 2});
+    // Where mkdir answers ENOENT under an existing folder (Node's recursive mkdir loops forever there).
+    await expect(exportFolders(catalog, targets, {...options, format: 'maildir', out: '/proc/bonnie-export-test'})).rejects.toMatchObject({code: 'ExportOutInvalid'});
     expect(readdirSync(dir)).toEqual(['evidence.txt']);
     expect(readFileSync(join(dir, 'evidence.txt'), 'utf8')).toBe('keep me');
     expect(thrownBonnieError(() => selectTargets(catalog.db, {kind: 'mailbox', name: 'user.alice.Nope'}, Date.now())).code).toBe('FolderUnknown');
