@@ -45,6 +45,8 @@ export function liveProgress(): LiveProgress {
       draw();
       instance?.unmount();
       instance = undefined;
+      // Drawn once: a second call (e.g. from a finally block) leaves the screen as it is.
+      latest = undefined;
     },
   };
 }

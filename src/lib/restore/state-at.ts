@@ -109,6 +109,7 @@ export function folderStateAt(db: Db, mailboxId: string, at: number): FolderAt {
     );
   }
   const since = snapshot === undefined ? '' : new Date(snapshot.taken_at).toISOString();
+  const fromSnapshot = new Set(present.keys());
 
   // Placements that changed after the snapshot (or ever, without one), up to the instant.
   const placements = db
@@ -153,8 +154,12 @@ export function folderStateAt(db: Db, mailboxId: string, at: number): FolderAt {
     const all = changes.all(placement.id);
     const last = all.filter((c) => c.at <= iso).at(-1);
     const next = all.find((c) => c.at > iso);
-    if (last !== undefined && last.after !== null && (m.dateFrom === 'event' || last.at > since)) m.flags = JSON.parse(last.after) as string[];
-    else if (m.dateFrom === 'event' && next?.before != null) m.flags = JSON.parse(next.before) as string[];
+    if (fromSnapshot.has(m.uid)) {
+      // The snapshot's flags, unless a flag change after it (and up to the instant) is later.
+      if (last !== undefined && last.after !== null && last.at > since) m.flags = JSON.parse(last.after) as string[];
+    } else if (last !== undefined && last.after !== null) m.flags = JSON.parse(last.after) as string[];
+    // Before its first flag change, a message had the flags that change started from.
+    else if (next !== undefined && next.before !== null) m.flags = JSON.parse(next.before) as string[];
     m.sha256 ??= sameMessage.get(placement.message)?.sha256;
   }
 

@@ -125,5 +125,7 @@ describe('folderStateAt with a snapshot', () => {
     expect(before.basis.snapshotId).toBeUndefined();
     expect(before.limits.join('\n')).toContain("before the folder's first snapshot");
     expect(before.messages.map((m) => m.dateFrom)).toEqual(['snapshot', 'snapshot', 'snapshot', 'snapshot']);
+    // ... but flags as the record had them then, not the ones of today nor of the later snapshot.
+    expect(flagsByUid(before)).toEqual({1: [], 2: ['$Important', '\\Flagged'], 3: ['\\Seen'], 4: []});
   });
 });
