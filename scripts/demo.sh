@@ -10,7 +10,8 @@
 # 5. runs `bonnie process` (the record), shows a message's history and a user's audit, archives the
 #    messages' bytes with `bonnie collector` from a spool laid out like Cyrus' (the samples' messages
 #    rebuilt from their envelopes), records every folder's snapshot with `bonnie archive --all` (twice:
-#    the second run finds nothing new), checks the evidence chain and the archive with `bonnie verify
+#    the second run finds nothing new), exports alice's Inbox as it was at 11:54:11 and as it is now with
+#    `bonnie export`, checks the evidence chain and the archive with `bonnie verify
 #    --read-data`, and shows `bonnie status`;
 # 6. runs the socket daemon (`bonnie dealer --listen`, what replaces notifyd in production) on a second
 #    catalog and sends it the same events as Cyrus' datagrams.
@@ -76,6 +77,14 @@ echo "   archived is not read again, and an expunged message still in the spool 
 bonnie archive --all --spool "$demo/spool"
 echo "== ... run again on unchanged mail: nothing is read, nothing stored, no new snapshot"
 bonnie archive --all --spool "$demo/spool"
+echo
+echo "== bonnie export --at: alice's Inbox as it was at 11:54:11 (before the move and the expunge), as a Maildir:"
+echo "   the flags are in the file names (F flagged, R answered, S seen, T deleted, D draft)"
+bonnie export --mailbox user.alice --at 2026-11-22T11:54:11Z --format maildir --out "$demo/export-at-115411"
+ls "$demo/export-at-115411/INBOX/cur"
+echo "== ... and as it is now, as an mbox file, checked with sha256sum"
+bonnie export --mailbox user.alice --format mbox --out "$demo/export-now"
+(cd "$demo/export-now" && sha256sum -c SHA256SUMS)
 echo
 echo "== bonnie verify --read-data: the evidence chain is intact, and every archived message re-hashes"
 bonnie verify --read-data
