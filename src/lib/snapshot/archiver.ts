@@ -6,8 +6,10 @@
  * then record the folder's snapshot, unless nothing changed since the last one.
  *
  * Contracts: links are written only after the archive writer committed (fsynced, read back, indexed)
- * their blobs; a crash leaves at worst blobs without links, which the next run links without storing
- * them again. One archive writer at a time (the archive lock).
+ * their blobs, and a folder's snapshot after its links; a crash leaves at worst blobs without links, which
+ * the next run links without storing them again. One archive writer at a time (the archive lock).
+ *
+ * Throughput: one commit (fsync, read back, catalog transaction) serves many small folders.
  */
 import {createHash} from 'node:crypto';
 import type {Catalog} from '../catalog/catalog.js';
@@ -20,6 +22,9 @@ import type {FolderSource, FolderState, MessageState, Selector} from './source.j
 /** Commit the archive and write links after this many messages or bytes read. */
 const COMMIT_MESSAGES = 1000;
 const COMMIT_BYTES = 64 * 1024 * 1024;
+/** Also commit once the folders waiting for their snapshot hold this many messages, or are this many. */
+const COMMIT_FOLDER_MESSAGES = 100_000;
+const COMMIT_FOLDERS = 1000;
 
 export interface ArchiveOptions {
   archiveDir: string;
@@ -77,7 +82,33 @@ export async function archiveFolders(catalog: Catalog, source: FolderSource, sel
   const folders = await source.listFolders(selector);
   if (folders.length === 0) throw nothingSelected(selector, source.kind);
 
+  // Links and snapshots wait for the commit that makes their blobs durable; one commit (fsync, read back,
+  // one catalog transaction) serves as many folders as fit in a batch, since most folders are small.
+  const waiting: Array<{state: FolderState; links: LinkRow[]; snapshot: boolean}> = [];
+  let batchMessages = 0;
+  let batchBytes = 0;
+  let waitingMessages = 0;
   const writer = ArchiveWriter.open(catalog, options.archiveDir, {now});
+  const commit = () => {
+    writer.commit();
+    writeLinks(waiting.splice(0));
+    batchMessages = 0;
+    batchBytes = 0;
+    waitingMessages = 0;
+  };
+  const writeLinks = (entries: typeof waiting) => {
+    catalog.db.transaction(() => {
+      for (const w of entries) {
+        if (w.links.length > 0) repo.link(w.state.mailboxId, w.state.uidValidity, source.kind, w.links, now());
+        if (!w.snapshot) continue;
+        if (unchangedSince(repo.latest(w.state.mailboxId), w.state)) summary.foldersUnchanged++;
+        else {
+          repo.record(w.state, source.kind, now());
+          summary.snapshots++;
+        }
+      }
+    })();
+  };
   try {
     for (const [i, folder] of folders.entries()) {
       const report = () => options.onProgress?.({folder: folder.name, folderIndex: i + 1, folders: folders.length, messages: summary.messages, bytesRead: summary.bytesRead, elapsedMs: now() - started});
@@ -87,30 +118,24 @@ export async function archiveFolders(catalog: Catalog, source: FolderSource, sel
       summary.messages += messages.length;
 
       const links = repo.links(state.mailboxId, state.uidValidity);
-      const pending: LinkRow[] = [];
+      let entry = {state, links: [] as LinkRow[], snapshot: false};
+      waiting.push(entry);
+      waitingMessages += state.messages.length;
       const toRead: MessageState[] = [];
       for (const m of messages) {
         const linked = links.get(m.uid);
         if (linked !== undefined && index.hasLiveBlob(linked)) summary.alreadyArchived++;
         else if (m.gone !== undefined) {
           summary.unrecoverable++;
-          pending.push({uid: m.uid, sha256: null, reason: m.gone});
+          entry.links.push({uid: m.uid, sha256: null, reason: m.gone});
         } else toRead.push(m);
       }
 
       const byUid = new Map(toRead.map((m) => [m.uid, m]));
-      let batchBytes = 0;
-      const flush = () => {
-        writer.commit();
-        repo.link(state.mailboxId, state.uidValidity, source.kind, pending, now());
-        pending.length = 0;
-        batchBytes = 0;
-        report();
-      };
       for await (const got of source.readMessages(state, toRead.map((m) => m.uid))) {
         if ('gone' in got) {
           summary.unrecoverable++;
-          pending.push({uid: got.uid, sha256: null, reason: got.gone});
+          entry.links.push({uid: got.uid, sha256: null, reason: got.gone});
         } else {
           const expected = byUid.get(got.uid)?.guid;
           if (expected !== undefined && !/^0+$/.test(expected) && createHash('sha1').update(got.bytes).digest('hex') !== expected) {
@@ -125,20 +150,21 @@ export async function archiveFolders(catalog: Catalog, source: FolderSource, sel
             summary.stored++;
             summary.bytesStored += put.storedLength;
           } else summary.alreadyStored++;
-          pending.push({uid: got.uid, sha256: put.id, reason: null});
+          entry.links.push({uid: got.uid, sha256: put.id, reason: null});
         }
-        if (pending.length >= COMMIT_MESSAGES || batchBytes >= COMMIT_BYTES) flush();
-      }
-      flush();
-
-      if (selector.kind !== 'message') {
-        if (unchangedSince(repo.latest(state.mailboxId), state)) summary.foldersUnchanged++;
-        else {
-          repo.record(state, source.kind, now());
-          summary.snapshots++;
+        if (++batchMessages >= COMMIT_MESSAGES || batchBytes >= COMMIT_BYTES) {
+          commit();
+          report();
+          entry = {state, links: [], snapshot: false};
+          waiting.push(entry);
         }
       }
+      entry.snapshot = selector.kind !== 'message';
+      // Folder states wait in memory too: bound them, for runs that read little (incremental ones).
+      if (waitingMessages >= COMMIT_FOLDER_MESSAGES || waiting.length >= COMMIT_FOLDERS) commit();
+      report();
     }
+    commit();
   } finally {
     writer.close();
   }
