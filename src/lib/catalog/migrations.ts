@@ -7,6 +7,7 @@ import {GAPS_SCHEMA_V2} from '../capture/gaps-schema.js';
 import {COLLECT_SCHEMA_V5} from '../collect/schema.js';
 import {QUEUE_SCHEMA_V1} from '../queue/schema.js';
 import {PROCESS_SCHEMA_V3, RECORD_SCHEMA_V3} from '../record/schema.js';
+import {SEARCH_SCHEMA_V7} from '../search/schema.js';
 import {SNAPSHOT_SCHEMA_V6} from '../snapshot/schema.js';
 
 export interface Migration {
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {version: 4, name: 'archive: segments, blobs (the archive index), archive lock', sql: ARCHIVE_SCHEMA_V4},
   {version: 5, name: 'collect: message jobs (and their links to blobs), scan watermark', sql: COLLECT_SCHEMA_V5},
   {version: 6, name: 'snapshot: folder snapshots, their messages, links of archived messages to blobs', sql: SNAPSHOT_SCHEMA_V6},
+  {version: 7, name: 'search: full-text index of archived messages, their places and flags', sql: SEARCH_SCHEMA_V7},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
