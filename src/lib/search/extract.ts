@@ -1,0 +1,104 @@
+/**
+ * What the search index keeps of a message: its addresses, subject, Message-ID, decoded body text (text/plain,
+ * and the text of text/html) and attachment file names, from the exact bytes, decoded by postal-mime (every
+ * charset Node's TextDecoder knows, encoded words, quoted-printable, base64). Text is folded for the index
+ * (see {@link indexText}): Chinese, Japanese and Korean characters become one token each, so that a word
+ * inside a run of them is found as a phrase of its characters. Attachments' content is not indexed and not
+ * decoded (binary-parts.ts).
+ */
+import PostalMime from 'postal-mime';
+import {withoutBinaryContent} from './binary-parts.js';
+
+export interface MessageDoc {
+  from: string;
+  to: string;
+  cc: string;
+  subject: string;
+  messageId: string;
+  body: string;
+  attachments: string;
+  /** The Date header, ms since the epoch, when it parses. */
+  date: number | undefined;
+  /** First From address, for display. */
+  fromDisplay: string;
+  hasAttachment: boolean;
+}
+
+/** Index text of at most this many characters per message body (a huge text/plain part is cut, not dropped). */
+const MAX_BODY_CHARS = 1_000_000;
+
+/** Parses a message into the fields the index keeps. Never throws: a message it cannot parse gives what it could. */
+export async function extractDoc(bytes: Uint8Array): Promise<MessageDoc> {
+  let email;
+  try {
+    email = await PostalMime.parse(withoutBinaryContent(bytes), {attachmentEncoding: 'arraybuffer'});
+  } catch {
+    const text = Buffer.from(bytes).toString('latin1');
+    return {from: '', to: '', cc: '', subject: '', messageId: '', body: text.slice(0, MAX_BODY_CHARS), attachments: '', date: undefined, fromDisplay: '', hasAttachment: false};
+  }
+  const addresses = (list: ReadonlyArray<{address?: string; name?: string; group?: ReadonlyArray<{address?: string; name?: string}>}> | undefined) =>
+    (list ?? []).flatMap((a) => (a.group !== undefined ? a.group : [a])).map((a) => [a.name ?? '', a.address ?? ''].filter(Boolean).join(' ')).join(', ');
+  const from = email.from === undefined ? '' : addresses([email.from]);
+  // The text of the HTML only when there is no plain text: alternatives say the same thing twice.
+  const plain = email.text ?? '';
+  const body = (plain.trim() !== '' || email.html === undefined ? plain : htmlToText(email.html)).slice(0, MAX_BODY_CHARS);
+  // An attachment: a part sent as one, or a named part that is not an image the HTML shows (multipart/related).
+  const attachments = email.attachments.filter((a) => a.disposition === 'attachment' || ((a.filename ?? '') !== '' && a.related !== true));
+  const names = attachments.map((a) => a.filename ?? '').filter((n) => n !== '');
+  const parsedDate = email.date === undefined ? Number.NaN : Date.parse(email.date);
+  return {
+    from,
+    to: addresses(email.to),
+    cc: addresses(email.cc),
+    subject: email.subject ?? '',
+    messageId: email.messageId ?? '',
+    body,
+    attachments: names.join(' '),
+    date: Number.isNaN(parsedDate) ? undefined : parsedDate,
+    fromDisplay: email.from?.address || email.from?.name || '',
+    hasAttachment: attachments.length > 0,
+  };
+}
+
+/** HTML's named character references that mail uses: the Latin-1 block (U+00A0..U+00FF, in order) and a few more. */
+const LATIN1_NAMES =
+  'nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr deg plusmn sup2 sup3 acute micro para middot cedil sup1 ordm raquo ' +
+  'frac14 frac12 frac34 iquest Agrave Aacute Acirc Atilde Auml Aring AElig Ccedil Egrave Eacute Ecirc Euml Igrave Iacute Icirc Iuml ETH Ntilde Ograve Oacute ' +
+  'Ocirc Otilde Ouml times Oslash Ugrave Uacute Ucirc Uuml Yacute THORN szlig agrave aacute acirc atilde auml aring aelig ccedil egrave eacute ecirc euml ' +
+  'igrave iacute icirc iuml eth ntilde ograve oacute ocirc otilde ouml divide oslash ugrave uacute ucirc uuml yacute thorn yuml';
+const ENTITIES: Record<string, string> = {
+  ...Object.fromEntries(LATIN1_NAMES.split(' ').map((name, i) => [name, String.fromCharCode(0xa0 + i)])),
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", OElig: '\u0152', oelig: '\u0153', Scaron: '\u0160', scaron: '\u0161', Yuml: '\u0178', ndash: '\u2013', mdash: '\u2014',
+  lsquo: '\u2018', rsquo: '\u2019', sbquo: '\u201a', ldquo: '\u201c', rdquo: '\u201d', bdquo: '\u201e', bull: '\u2022', hellip: '\u2026', euro: '\u20ac', trade: '\u2122',
+  zwnj: '', zwj: '', lrm: '', rlm: '',
+};
+
+/** The text of an HTML body: scripts and styles dropped, tags removed, block ends as line breaks, entities decoded. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<(br|\/p|\/div|\/li|\/tr|\/h[1-6])\b[^>]*>/gi, '\n')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
+      if (name.startsWith('#x') || name.startsWith('#X')) return safeChar(Number.parseInt(name.slice(2), 16), whole);
+      if (name.startsWith('#')) return safeChar(Number.parseInt(name.slice(1), 10), whole);
+      return ENTITIES[name] ?? ENTITIES[name.toLowerCase()] ?? whole;
+    })
+    .replace(/[ \t\f\v\r]+/g, ' ')
+    .replace(/ ?\n ?/g, '\n')
+    .replace(/\n\s*\n+/g, '\n')
+    .trim();
+}
+
+function safeChar(code: number, fallback: string): string {
+  return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : fallback;
+}
+
+/** Han, Hiragana, Katakana, Hangul (and their compatibility blocks): written without spaces between words. */
+const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\uff66-\uff9f]/g;
+
+/** Text as the index tokenizes it: each CJK character stands alone (see the module comment). */
+export function indexText(text: string): string {
+  return text.replace(CJK, ' $& ');
+}
