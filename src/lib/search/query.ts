@@ -79,11 +79,17 @@ function tokenize(query: string): Token[] {
       i = end;
       continue;
     }
+    // `-from:bob`: NOT before a field term.
+    if (c === '-' && /^[a-z][a-z-]*:/i.test(query.slice(i + 1))) {
+      tokens.push({type: 'word', text: '-', pos: i});
+      i++;
+      continue;
+    }
     const start = i;
     while (i < query.length && !/[\s()"]/.test(query.charAt(i)) && query.charAt(i) !== ':') i++;
     const head = query.slice(start, i);
     const field = head.toLowerCase();
-    if (query.charAt(i) === ':' && head !== '' && (field in TEXT_FIELDS || OTHER_FIELDS.has(field))) {
+    if (query.charAt(i) === ':' && head !== '' && isField(field)) {
       i++;
       if (query.charAt(i) === '"') {
         const {text, end} = readPhrase(query, i);
@@ -96,7 +102,7 @@ function tokenize(query: string): Token[] {
       }
       continue;
     }
-    if (query.charAt(i) === ':' && head !== '' && /^[a-z-]+$/i.test(head) && query.charAt(i + 1) !== '/') {
+    if (query.charAt(i) === ':' && /^[a-z][a-z-]*$/i.test(head) && query.charAt(i + 1) !== '/') {
       throw queryError(query, start, `unknown field "${head}:"`, `Fields: ${[...Object.keys(TEXT_FIELDS).filter((f) => f !== 'message-id'), ...OTHER_FIELDS].join(': ')}:. Put a word with a colon in quotes.`);
     }
     // A word (a colon inside a word, e.g. a time or a URL, is part of it).
@@ -104,6 +110,10 @@ function tokenize(query: string): Token[] {
     tokens.push({type: 'word', text: query.slice(start, i), pos: start});
   }
   return tokens;
+}
+
+function isField(name: string): boolean {
+  return name in TEXT_FIELDS || OTHER_FIELDS.has(name);
 }
 
 function readPhrase(query: string, start: number): {text: string; end: number} {
@@ -165,7 +175,7 @@ class Parser {
     }
     if (t.type === 'word' && t.text.startsWith('-') && t.text.length > 1) {
       this.i++;
-      return {kind: 'not', child: {kind: 'text', field: 'any', value: t.text.slice(1), phrase: false}};
+      return {kind: 'not', child: this.text('any', t.text.slice(1), false, t.pos + 1)};
     }
     return this.primary();
   }
@@ -183,13 +193,19 @@ class Parser {
       case 'rparen':
         throw queryError(this.query, t.pos, 'a ")" without its "("');
       case 'phrase':
-        return {kind: 'text', field: 'any', value: t.text, phrase: true};
+        return this.text('any', t.text, true, t.pos);
       case 'word':
         if (t.text === 'AND' || t.text === 'OR') throw queryError(this.query, t.pos, `"${t.text}" needs something before it`);
-        return {kind: 'text', field: 'any', value: t.text, phrase: false};
+        return this.text('any', t.text, false, t.pos);
       case 'field':
         return this.field(t);
     }
+  }
+
+  /** A text term; the index keeps only letters and digits, so a term without any could match nothing. */
+  private text(field: TextField, value: string, phrase: boolean, pos: number): QueryNode {
+    if (!/[\p{L}\p{N}]/u.test(value)) throw queryError(this.query, pos, `"${value}" has no letter or digit to search for`, 'Words are matched on their letters and digits; punctuation alone is not indexed.');
+    return {kind: 'text', field, value, phrase};
   }
 
   private field(t: Token): QueryNode {
@@ -198,7 +214,7 @@ class Parser {
     const at = t.valuePos ?? t.pos;
     if (value === '') throw queryError(this.query, at, `"${field}:" needs a value`);
     const text = TEXT_FIELDS[field];
-    if (text !== undefined) return {kind: 'text', field: text, value, phrase: t.valuePhrase === true};
+    if (text !== undefined) return this.text(text, value, t.valuePhrase === true, at);
     switch (field) {
       case 'has':
         if (value.toLowerCase() !== 'attachment') throw queryError(this.query, at, `has:${value} is not known`, 'Write has:attachment.');

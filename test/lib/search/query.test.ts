@@ -49,6 +49,11 @@ describe('the search query language', () => {
     expect(q('a b OR c')).toEqual({kind: 'or', children: [{kind: 'and', children: [word('a'), word('b')]}, word('c')]});
     expect(q('a AND (b OR c)')).toEqual({kind: 'and', children: [word('a'), {kind: 'or', children: [word('b'), word('c')]}]});
     expect(q('NOT from:bob -spam')).toEqual({kind: 'and', children: [{kind: 'not', child: word('bob', 'from')}, {kind: 'not', child: word('spam')}]});
+    expect(q('-folder:Sent -"a b" -(c)')).toEqual({
+      kind: 'and',
+      children: [{kind: 'not', child: {kind: 'folder', name: 'Sent'}}, {kind: 'not', child: {kind: 'text', field: 'any', value: 'a b', phrase: true}}, {kind: 'not', child: word('c')}],
+    });
+    expect(q('x-ray -10:30')).toEqual({kind: 'and', children: [word('x-ray'), {kind: 'not', child: word('10:30')}]});
     expect(q('or and not')).toEqual({kind: 'and', children: [word('or'), word('and'), word('not')]});
     expect(q('10:30 https://x.test/a')).toEqual({kind: 'and', children: [word('10:30'), word('https://x.test/a')]});
   });
@@ -69,6 +74,9 @@ describe('the search query language', () => {
       ['()', 'empty parentheses', 1],
       ['   ', 'the query is empty', 1],
       ['from:', '"from:" needs a value', 6],
+      ['a "..."', '"..." has no letter or digit to search for', 3],
+      ['-:)', '":" has no letter or digit to search for', 2],
+      ['a -colour:red', 'unknown field "colour:"', 4],
     ];
     for (const [query, problem, position] of cases) {
       const error = thrownBonnieError(() => q(query));
