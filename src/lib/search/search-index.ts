@@ -75,7 +75,8 @@ export class SearchIndex {
       itemFlags: db.prepare<[number], {doc_id: number; flags: string}>('SELECT doc_id, flags FROM search_item WHERE id = ?'),
       addFlag: db.prepare<[string, number, number]>('INSERT OR IGNORE INTO search_flag (flag, doc_id, item_id) VALUES (?, ?, ?)'),
       dropFlag: db.prepare<[string, number, number]>('DELETE FROM search_flag WHERE flag = ? AND doc_id = ? AND item_id = ?'),
-      itemsOfFolder: db.prepare<[number], {id: number; uid_validity: number; uid: number}>('SELECT id, uid_validity, uid FROM search_item WHERE folder_id = ? ORDER BY id'),
+      itemsOfFolder: db.prepare<[number, number], {id: number; uid_validity: number; uid: number}>('SELECT id, uid_validity, uid FROM search_item WHERE folder_id = ? AND id <= ? ORDER BY id'),
+      lastItem: db.prepare<[], {id: number | null}>('SELECT max(id) AS id FROM search_item'),
       state: db.prepare<[], {change_id: number; snapshot_id: number; job_id: number; built_at: number | null}>('SELECT change_id, snapshot_id, job_id, built_at FROM search_state WHERE id = 1'),
       saveState: db.prepare<[number, number, number]>('UPDATE search_state SET change_id = max(change_id, ?), snapshot_id = max(snapshot_id, ?), job_id = max(job_id, ?) WHERE id = 1'),
       resetState: db.prepare<[number, number, number, number | null]>('UPDATE search_state SET change_id = ?, snapshot_id = ?, job_id = ?, built_at = ?, docs = 0, items = 0 WHERE id = 1'),
@@ -179,8 +180,14 @@ export class SearchIndex {
     for (const flag of next) if (!previous.has(flag)) this.s.addFlag.run(flag, docId, itemId);
   }
 
-  itemsOfFolder(folderId: number): Array<{id: number; uidValidity: number; uid: number}> {
-    return this.s.itemsOfFolder.all(folderId).map((r) => ({id: r.id, uidValidity: r.uid_validity, uid: r.uid}));
+  /** The folder's places, those up to row `upTo` (places added later were computed when added). */
+  itemsOfFolder(folderId: number, upTo: number): Array<{id: number; uidValidity: number; uid: number}> {
+    return this.s.itemsOfFolder.all(folderId, upTo).map((r) => ({id: r.id, uidValidity: r.uid_validity, uid: r.uid}));
+  }
+
+  /** The last place's row id (0: none). */
+  lastItemId(): number {
+    return this.s.lastItem.get()?.id ?? 0;
   }
 
   state(): SearchState {

@@ -86,9 +86,11 @@ export async function updateSearch(catalog: Catalog, archiveDir: string, options
       db.transaction(() => index.reset(marks)).immediate();
       await indexAllBlobs(db, reader, summary, now, progress);
     } else {
+      // Places added from here on are computed from the catalog as it is: refreshing them again would be waste.
+      const known = index.lastItemId();
       const pending = newLocations(db, index, state, marks, segments);
       await indexGroups(db, reader, groupByBlob(pending), summary, now, progress);
-      refresh(db, index, state, marks, summary, progress);
+      refresh(db, index, state, marks, known, summary, progress);
     }
   } finally {
     reader.close();
@@ -209,7 +211,7 @@ async function indexAllBlobs(db: Db, reader: ArchiveReader, summary: UpdateSumma
 }
 
 /** Brings flags, deletion and folders of places already indexed up to date with changes and snapshots since the watermarks. */
-function refresh(db: Db, index: SearchIndex, state: SearchState, marks: Marks, summary: UpdateSummary, progress: (phase: 'refresh', done: number, total: number) => void): void {
+function refresh(db: Db, index: SearchIndex, state: SearchState, marks: Marks, known: number, summary: UpdateSummary, progress: (phase: 'refresh', done: number, total: number) => void): void {
   const wholeFolders = new Set(db.prepare<[number, number], {mailbox_id: string}>('SELECT DISTINCT mailbox_id FROM snapshot WHERE id > ? AND id <= ?').all(state.snapshotId, marks.snapshotId).map((r) => r.mailbox_id));
   const folders = new Set<string>();
   const places = new Map<string, {mailboxId: string; uidValidity: number | null; uid: number}>();
@@ -247,7 +249,7 @@ function refresh(db: Db, index: SearchIndex, state: SearchState, marks: Marks, s
         if (changed) wholeFolders.add(p.mailboxId);
         const items = p.uidValidity === null ? byPlace.all(folderId, p.uid) : [{id: index.itemId(folderId, p.uidValidity, p.uid), uid_validity: p.uidValidity}];
         for (const item of items) {
-          if (item.id === undefined) continue;
+          if (item.id === undefined || item.id > known) continue;
           index.updateItem(item.id, folder.owner, facts.item(folder, item.uid_validity, p.uid));
           summary.refreshed++;
         }
@@ -265,7 +267,7 @@ function refresh(db: Db, index: SearchIndex, state: SearchState, marks: Marks, s
   for (const mailboxId of wholeFolders) {
     const folderId = index.folderId(mailboxId);
     if (folderId === undefined) continue;
-    const items = index.itemsOfFolder(folderId);
+    const items = index.itemsOfFolder(folderId, known);
     for (let at = 0; at < items.length; at += REFRESH_PER_BATCH) {
       run(() => {
         const facts = new LocationFacts(db);
