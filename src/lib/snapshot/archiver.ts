@@ -9,9 +9,10 @@
  * their blobs, and a folder's snapshot after its links; a crash leaves at worst blobs without links, which
  * the next run links without storing them again. One archive writer at a time (the archive lock).
  *
- * Throughput: one commit (fsync, read back, catalog transaction) serves many small folders.
+ * Throughput: hashing, zstd and the read-back check run on worker threads while this thread reads and
+ * writes; a commit serves many small folders and runs while the next batch is read.
  */
-import {createHash} from 'node:crypto';
+import {availableParallelism} from 'node:os';
 import type {Catalog} from '../catalog/catalog.js';
 import {ArchiveWriter} from '../archive/store.js';
 import {ArchiveIndex} from '../archive/index/repository.js';
@@ -25,6 +26,14 @@ const COMMIT_BYTES = 64 * 1024 * 1024;
 /** Also commit once the folders waiting for their snapshot hold this many messages, or are this many. */
 const COMMIT_FOLDER_MESSAGES = 100_000;
 const COMMIT_FOLDERS = 1000;
+/** Hashing and zstd run on this many worker threads (at most), while this thread reads and writes. */
+const MAX_WORKERS = 4;
+/**
+ * Puts in progress at once, at most, and their bytes: what they hold in memory. Appends keep the order of
+ * the puts, so a large message holds back the ones after it: room for many.
+ */
+const IN_FLIGHT_MESSAGES = 48;
+const IN_FLIGHT_BYTES = 64 * 1024 * 1024;
 
 export interface ArchiveOptions {
   archiveDir: string;
@@ -88,13 +97,34 @@ export async function archiveFolders(catalog: Catalog, source: FolderSource, sel
   let batchMessages = 0;
   let batchBytes = 0;
   let waitingMessages = 0;
-  const writer = ArchiveWriter.open(catalog, options.archiveDir, {now});
-  const commit = () => {
-    writer.commit();
-    writeLinks(waiting.splice(0));
+  const writer = ArchiveWriter.open(catalog, options.archiveDir, {now, workers: Math.min(MAX_WORKERS, availableParallelism())});
+  // Puts in flight, oldest first: each records its outcome (summary, link) when it resolves.
+  const inFlight: Array<{done: Promise<void>; bytes: number}> = [];
+  let inFlightBytes = 0;
+  const awaitOldest = async () => {
+    const oldest = inFlight.shift();
+    if (oldest === undefined) return;
+    inFlightBytes -= oldest.bytes;
+    await oldest.done;
+  };
+  // The last commit: its links and snapshots are written once the writer committed its blobs. It runs
+  // while the next batch is read; a commit waits for the one before it, so one is outstanding at most.
+  let committed: Promise<void> = Promise.resolve();
+  const commit = async () => {
+    while (inFlight.length > 0) await awaitOldest();
+    const entries = waiting.splice(0);
     batchMessages = 0;
     batchBytes = 0;
     waitingMessages = 0;
+    const previous = committed;
+    const blobs = writer.commitAsync();
+    committed = (async () => {
+      await previous;
+      await blobs;
+      writeLinks(entries);
+    })();
+    committed.catch(() => undefined); // awaited by the next commit or at the end
+    await previous;
   };
   const writeLinks = (entries: typeof waiting) => {
     catalog.db.transaction(() => {
@@ -124,7 +154,10 @@ export async function archiveFolders(catalog: Catalog, source: FolderSource, sel
       const toRead: MessageState[] = [];
       for (const m of messages) {
         const linked = links.get(m.uid);
-        if (linked !== undefined && index.hasLiveBlob(linked)) summary.alreadyArchived++;
+        // A blob not live (its segment broken) may be on its way back: stored again, from another folder,
+        // since the last commit. Rare: then the puts in flight are awaited to know.
+        if (linked !== undefined && !index.hasLiveBlob(linked)) while (inFlight.length > 0) await awaitOldest();
+        if (linked !== undefined && writer.holdsBlob(linked)) summary.alreadyArchived++;
         else if (m.gone !== undefined) {
           summary.unrecoverable++;
           entry.links.push({uid: m.uid, sha256: null, reason: m.gone});
@@ -138,22 +171,33 @@ export async function archiveFolders(catalog: Catalog, source: FolderSource, sel
           entry.links.push({uid: got.uid, sha256: null, reason: got.gone});
         } else {
           const expected = byUid.get(got.uid)?.guid;
-          if (expected !== undefined && !/^0+$/.test(expected) && createHash('sha1').update(got.bytes).digest('hex') !== expected) {
-            summary.checksumMismatches++;
-            options.warn?.(`${state.name} UID ${got.uid}: the file's SHA-1 differs from Cyrus' GUID ${expected}; archived as found`);
-          }
-          const put = writer.put(got.bytes);
+          const guid = expected !== undefined && !/^0+$/.test(expected) ? expected : undefined;
           summary.read++;
           summary.bytesRead += got.bytes.length;
           batchBytes += got.bytes.length;
-          if (put.stored) {
-            summary.stored++;
-            summary.bytesStored += put.storedLength;
-          } else summary.alreadyStored++;
-          entry.links.push({uid: got.uid, sha256: put.id, reason: null});
+          const links = entry.links;
+          const uid = got.uid;
+          const length = got.bytes.length;
+          // putAsync takes the bytes (they move to a worker thread): nothing below reads them.
+          const done = writer.putAsync(got.bytes, guid === undefined ? {} : {digest: 'sha1'}).then((put) => {
+            if (guid !== undefined && put.digest?.toString('hex') !== guid) {
+              summary.checksumMismatches++;
+              options.warn?.(`${state.name} UID ${uid}: the file's SHA-1 differs from Cyrus' GUID ${guid}; archived as found`);
+            }
+            if (put.stored) {
+              summary.stored++;
+              summary.bytesStored += put.storedLength;
+            } else summary.alreadyStored++;
+            links.push({uid, sha256: put.id, reason: null});
+          });
+          // Awaited in order below; until then, a rejection must not count as unhandled.
+          done.catch(() => undefined);
+          inFlight.push({done, bytes: length});
+          inFlightBytes += length;
+          while (inFlight.length > IN_FLIGHT_MESSAGES || inFlightBytes > IN_FLIGHT_BYTES) await awaitOldest();
         }
         if (++batchMessages >= COMMIT_MESSAGES || batchBytes >= COMMIT_BYTES) {
-          commit();
+          await commit();
           report();
           entry = {state, links: [], snapshot: false};
           waiting.push(entry);
@@ -161,11 +205,13 @@ export async function archiveFolders(catalog: Catalog, source: FolderSource, sel
       }
       entry.snapshot = selector.kind !== 'message';
       // Folder states wait in memory too: bound them, for runs that read little (incremental ones).
-      if (waitingMessages >= COMMIT_FOLDER_MESSAGES || waiting.length >= COMMIT_FOLDERS) commit();
+      if (waitingMessages >= COMMIT_FOLDER_MESSAGES || waiting.length >= COMMIT_FOLDERS) await commit();
       report();
     }
-    commit();
+    await commit();
+    await committed;
   } finally {
+    await writer.settle();
     writer.close();
   }
   summary.elapsedMs = now() - started;

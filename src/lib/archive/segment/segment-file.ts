@@ -4,7 +4,7 @@
  * garbage tail left by a crash is overwritten, never built upon.
  */
 import {randomBytes} from 'node:crypto';
-import {closeSync, fsyncSync, mkdirSync, openSync, readSync, writevSync} from 'node:fs';
+import {closeSync, fsync, fsyncSync, mkdirSync, openSync, readSync, writevSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {TAR_BLOCK, TAR_END_BYTES, encodeHeader, paddingAfter, memberSpan} from './tar.js';
 import {fsyncFolder} from '../../system/files.js';
@@ -94,6 +94,11 @@ export class SegmentAppender {
     fsyncSync(this.fd);
   }
 
+  /** {@link sync} on libuv's thread pool: what was appended before the call is on disk once it resolves. */
+  syncAsync(): Promise<void> {
+    return new Promise((resolve, reject) => fsync(this.fd, (error) => (error === null ? resolve() : reject(error))));
+  }
+
   /** Writes the end-of-archive blocks at {@link end}, fsyncs and closes. Returns the file's final length. */
   seal(): number {
     writeFully(this.fd, [ZEROS], this.end, TAR_END_BYTES);
@@ -124,9 +129,12 @@ function writeFully(fd: number, buffers: Uint8Array[], position: number, total: 
   }
 }
 
-/** Reads exactly `length` bytes at `offset`, or fewer when the file ends first. */
+/**
+ * Reads exactly `length` bytes at `offset`, or fewer when the file ends first. The buffer has an
+ * ArrayBuffer of its own (never Node's shared pool), so that it can move to another thread.
+ */
 export function preadFully(fd: number, offset: number, length: number): Buffer {
-  const buf = Buffer.allocUnsafe(length);
+  const buf = Buffer.allocUnsafeSlow(length);
   let got = 0;
   while (got < length) {
     const n = readSync(fd, buf, got, length - got, offset + got);
