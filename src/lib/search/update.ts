@@ -17,6 +17,7 @@
  * the writers' hook (indexer.ts) or by --reindex.
  *
  * A full build (the first update, or --reindex) walks every blob of the archive index with its places.
+ * After it (or after a large catch-up) FTS5's segments are merged into one, in short steps.
  * Watermarks are taken before the work starts and saved after it: what happens meanwhile is seen next time.
  */
 import type {Catalog, Db} from '../catalog/catalog.js';
@@ -31,6 +32,9 @@ const DOCS_PER_BATCH = 200;
 const BYTES_PER_BATCH = 32 * 1024 * 1024;
 /** Places whose metadata is refreshed per write transaction. */
 const REFRESH_PER_BATCH = 2000;
+/** After a rebuild, or an update that added this many contents, FTS5's segments are merged, MERGE_PAGES pages per transaction. */
+const MERGE_AFTER_DOCS = 10_000;
+const MERGE_PAGES = 500;
 /** Rows deleted per transaction by --reindex. */
 const DELETE_PER_BATCH = 20_000;
 
@@ -94,6 +98,10 @@ export async function updateSearch(catalog: Catalog, archiveDir: string, options
     }
   } finally {
     reader.close();
+  }
+  if (summary.rebuilt || summary.docs >= MERGE_AFTER_DOCS) {
+    // Short steps: the dealer and `bonnie process` wait at most one of them.
+    while (db.transaction(() => index.mergeText(MERGE_PAGES)).immediate());
   }
   const marked = index.segmentMarks();
   const moved = marks.changeId !== state.changeId || marks.snapshotId !== state.snapshotId || marks.jobId !== state.jobId || [...segments].some(([id, top]) => marked.get(id) !== top);
