@@ -204,7 +204,7 @@ print(json.dumps([read(path) for path in sys.argv[1:]]))
 
 describe('--at, missing bytes and refusals', () => {
   it('exports the folder as it was before alice moved and expunged her messages', async () => {
-    const {out, summary} = await exportTo('maildir', {kind: 'mailbox', name: 'user.alice'}, Date.parse('2026-11-22T11:54:10Z'));
+    const {out, summary} = await exportTo('maildir', {kind: 'mailbox', name: 'user.alice'}, Date.parse('2026-11-22T11:54:11Z'));
     const manifest = readManifest(out);
     expect(manifest.messages.map((m) => [m.uid, letters(m.flags)])).toEqual([
       [1, 'FS'],
