@@ -64,7 +64,15 @@ function userMailboxIds(db: Db, login: string): string[] {
 /** One message: its folder at `at` (or at its last moment there, if it was removed before), holding only it. */
 function messageTarget(db: Db, refText: string, at: number): FolderAt {
   const ref = parseMessageRef(refText);
-  const message = resolveMessage(db, ref);
+  let message: number;
+  try {
+    message = resolveMessage(db, ref);
+  } catch (error) {
+    // Mail the record never saw (from before bonnie, or without events) is known from snapshots only.
+    const fromSnapshot = ref.kind === 'placement' && error instanceof BonnieError && error.code === 'MessageUnknown' ? snapshotTarget(db, ref.folder, ref.uid, at) : undefined;
+    if (fromSnapshot !== undefined) return fromSnapshot;
+    throw error;
+  }
   const placements = db
     .prepare<[number], {mailbox_id: string; uid: number; added_at: string; removed_at: string | null}>('SELECT mailbox_id, uid, added_at, removed_at FROM placement WHERE message = ? ORDER BY added_at')
     .all(message);
@@ -86,4 +94,27 @@ function messageTarget(db: Db, refText: string, at: number): FolderAt {
   // Undoing a removal: the message comes back visible, not marked for the next EXPUNGE.
   const revived = found.map((m) => ({...m, flags: m.flags.filter((f) => f.toLowerCase() !== '\\deleted')}));
   return {...folder, existed: true, messages: revived, limits: [...folder.limits, `the message was removed at ${chosen.removed_at}: restored as it was just before, without \\Deleted`]};
+}
+
+/** A message at `<folder or mailboxID>:<uid>` that only snapshots know: as at `at`, or as the last snapshot holding it saw it. */
+function snapshotTarget(db: Db, folder: string, uid: number, at: number): FolderAt | undefined {
+  const byId = db.prepare<[string], {n: number}>('SELECT 1 AS n FROM snapshot WHERE mailbox_id = ? LIMIT 1').get(folder) !== undefined;
+  let mailboxId: string;
+  try {
+    mailboxId = byId ? folder : mailboxIdFor(db, folder, at);
+  } catch {
+    return undefined;
+  }
+  const now = folderStateAt(db, mailboxId, at);
+  const found = now.messages.filter((m) => m.uid === uid);
+  if (found.length > 0) return {...now, messages: found};
+  const last = db
+    .prepare<[string, number], {taken_at: number}>(
+      'SELECT s.taken_at FROM snapshot s JOIN snapshot_message m ON m.snapshot_id = s.id WHERE s.mailbox_id = ? AND m.uid = ? AND m.expunged = 0 ORDER BY s.taken_at DESC LIMIT 1',
+    )
+    .get(mailboxId, uid);
+  if (last === undefined) return undefined;
+  const then = folderStateAt(db, mailboxId, last.taken_at);
+  const messages = then.messages.filter((m) => m.uid === uid).map((m) => ({...m, flags: m.flags.filter((f) => f.toLowerCase() !== '\\deleted')}));
+  return {...then, existed: true, messages, limits: [...then.limits, `the message is known from the snapshot of ${new Date(last.taken_at).toISOString()} only (the record never saw it): restored as it was then, without \\Deleted`]};
 }

@@ -12,6 +12,8 @@ export interface SnapshotSummary {
   highestModseq: bigint;
   messages: number;
   takenAt: number;
+  /** The folder's name then: a rename alone changes no modseq, but is a new state. */
+  name: string;
 }
 
 /** One message's link to be written. */
@@ -26,8 +28,8 @@ export class SnapshotRepository {
 
   constructor(private readonly db: Db) {
     this.s = {
-      latest: db.prepare<[string], {id: number; uid_validity: number; highest_modseq: bigint; messages: number; taken_at: number}>(
-        'SELECT id, uid_validity, highest_modseq, messages, taken_at FROM snapshot WHERE mailbox_id = ? ORDER BY id DESC LIMIT 1',
+      latest: db.prepare<[string], {id: number; uid_validity: number; highest_modseq: bigint; messages: number; taken_at: number; mailbox_name: string}>(
+        'SELECT id, uid_validity, highest_modseq, messages, taken_at, mailbox_name FROM snapshot WHERE mailbox_id = ? ORDER BY id DESC LIMIT 1',
       ),
       links: db.prepare<[string, number], {uid: number; sha256: Buffer}>('SELECT uid, sha256 FROM archived_message WHERE mailbox_id = ? AND uid_validity = ?'),
       insertSnapshot: db.prepare<[string, string, number, bigint, string, number, number, number, string | null]>(
@@ -48,7 +50,7 @@ export class SnapshotRepository {
   latest(mailboxId: string): SnapshotSummary | undefined {
     const row = this.s.latest.get(mailboxId);
     if (row === undefined) return undefined;
-    return {id: Number(row.id), uidValidity: Number(row.uid_validity), highestModseq: BigInt(row.highest_modseq), messages: Number(row.messages), takenAt: Number(row.taken_at)};
+    return {id: Number(row.id), uidValidity: Number(row.uid_validity), highestModseq: BigInt(row.highest_modseq), messages: Number(row.messages), takenAt: Number(row.taken_at), name: row.mailbox_name};
   }
 
   /** The blobs already linked to this folder's messages (by the collector or an earlier archive run), by UID. */
@@ -77,7 +79,7 @@ export class SnapshotRepository {
   }
 }
 
-/** True when a folder has not changed since its last snapshot (same UIDVALIDITY, HIGHESTMODSEQ and number of messages). */
+/** True when a folder has not changed since its last snapshot (same name, UIDVALIDITY, HIGHESTMODSEQ and number of messages). */
 export function unchangedSince(last: SnapshotSummary | undefined, state: FolderState): boolean {
-  return last !== undefined && last.uidValidity === state.uidValidity && last.highestModseq === state.highestModseq && last.messages === state.messages.length;
+  return last !== undefined && last.name === state.name && last.uidValidity === state.uidValidity && last.highestModseq === state.highestModseq && last.messages === state.messages.length;
 }

@@ -129,3 +129,21 @@ describe('folderStateAt with a snapshot', () => {
     expect(flagsByUid(before)).toEqual({1: [], 2: ['$Important', '\\Flagged'], 3: ['\\Seen'], 4: []});
   });
 });
+
+describe('a message only a snapshot knows (mail from before bonnie)', () => {
+  it('is selected by folder name or mailboxID and UID, as the snapshot saw it', () => {
+    const repo = new SnapshotRepository(catalog.db);
+    const date = Date.parse('2019-06-01T08:00:00Z');
+    repo.record(
+      {mailboxId: 'preexisting0000000000000a', name: 'user.carol', uidValidity: 42, highestModseq: 3n, messages: [{uid: 7, flags: ['\\Seen', '\\Deleted'], internalDate: date, size: 1234, modseq: 3n, expunged: false}]},
+      'spool',
+      at('11:50:00'),
+    );
+    for (const ref of ['user.carol:7', 'preexisting0000000000000a:7']) {
+      const [target] = selectTargets(catalog.db, {kind: 'message', ref}, at('12:00:00'));
+      expect(target?.mailboxId, ref).toBe('preexisting0000000000000a');
+      expect(target?.messages.map((m) => [m.uid, m.flags, m.internalDate, m.size])).toEqual([[7, ['\\Seen', '\\Deleted'], date, 1234]]);
+    }
+    expect(() => selectTargets(catalog.db, {kind: 'message', ref: 'user.carol:8'}, at('12:00:00'))).toThrow(/no message at user.carol:8/);
+  });
+});

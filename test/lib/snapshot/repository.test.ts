@@ -48,7 +48,7 @@ describe('SnapshotRepository', () => {
       {uid: 2, flags: '\\Flagged custom1', size: 250, modseq: 4, expunged: 0},
       {uid: 3, flags: '\\Deleted', size: 4000, modseq: 6, expunged: 1},
     ]);
-    expect(repo.latest(MAILBOX)).toEqual({id, uidValidity: 1795348438, highestModseq: 6n, messages: 3, takenAt: 5000});
+    expect(repo.latest(MAILBOX)).toEqual({id, uidValidity: 1795348438, highestModseq: 6n, messages: 3, takenAt: 5000, name: state().name});
   });
 
   it('keeps modseqs beyond 2^53 exact', () => {
@@ -90,7 +90,7 @@ describe('SnapshotRepository', () => {
     expect(repo.links(MAILBOX, 7)).toEqual(new Map([[5, blob('five')]]));
   });
 
-  it('calls a folder unchanged only with the same UIDVALIDITY, HIGHESTMODSEQ and number of messages', () => {
+  it('calls a folder unchanged only with the same name, UIDVALIDITY, HIGHESTMODSEQ and number of messages', () => {
     const id = repo.record(state(), 'spool', 1);
     const last = repo.latest(MAILBOX);
     expect(last?.id).toBe(id);
@@ -98,6 +98,8 @@ describe('SnapshotRepository', () => {
     expect(unchangedSince(undefined, state())).toBe(false);
     expect(unchangedSince(last, state({highestModseq: 7n}))).toBe(false);
     expect(unchangedSince(last, state({uidValidity: 1}))).toBe(false);
+    // A rename moves no modseq, but the folder's state (its name) changed: DELETED.user... after a delete.
+    expect(unchangedSince(last, state({name: `DELETED.${state().name}.5F1234AB`}))).toBe(false);
     // cyr_expire removed the expunged record: HIGHESTMODSEQ does not move, the count does.
     expect(unchangedSince(last, state({messages: state().messages.slice(0, 2)}))).toBe(false);
   });
