@@ -4,8 +4,13 @@
  * order, its bytes read back (and re-hashed) from the archive. Idempotent: a message already in the
  * destination (same Message-ID and size, or same bytes) is not appended again, so a restore run twice,
  * or interrupted and run again, adds nothing twice.
+ *
+ * Messages go in batches, one MULTIAPPEND command each (RFC 3502) when the server has it: Cyrus then
+ * commits a batch once instead of once per message, which more than halves its work and the restore's
+ * time (bench/restore measures it).
  */
 import type {ImapFlow} from 'imapflow';
+import {encodePath, formatDateTime, formatFlag, normalizePath} from 'imapflow/lib/tools.js';
 import type {Catalog} from '../catalog/catalog.js';
 import type {ImapSettings} from '../config/settings.js';
 import {ArchiveReader} from '../archive/reader.js';
@@ -62,6 +67,29 @@ export interface RestoreSummary {
 
 const SEPARATOR = '.';
 
+/**
+ * At most this many messages, or this many bytes (a single bigger message goes alone), per MULTIAPPEND.
+ * The server appends all of a batch or none of it (RFC 3502); a failed batch is sent again one by one.
+ */
+export const APPEND_BATCH_MESSAGES = 100;
+export const APPEND_BATCH_BYTES = 16 * 1024 * 1024;
+
+/** One message ready to be appended. */
+interface Outgoing {
+  uid: number;
+  bytes: Buffer;
+  flags: string[];
+  internalDate: Date;
+}
+
+/**
+ * imapflow's command runner. It is not in imapflow's typings, but every imapflow command is built on it;
+ * MULTIAPPEND has no method of its own. Absent (another imapflow), messages go one APPEND each.
+ */
+interface CommandRunner {
+  exec(command: string, attributes: unknown[]): Promise<{next(): void}>;
+}
+
 /** Restores the folders' states into IMAP (or, with dryRun, only says what it would do). */
 export async function restoreFolders(catalog: Catalog, targets: readonly FolderAt[], options: RestoreOptions): Promise<RestoreSummary> {
   const started = Date.now();
@@ -103,32 +131,62 @@ export async function restoreFolders(catalog: Catalog, targets: readonly FolderA
       }
       const present = exists ? await existingKeys(client, path) : new KeyCounts();
       const report = () => options.onProgress?.({folder: destination, folderIndex: i + 1, folders: targets.length, appended: summary.appended, bytes: summary.bytes, elapsedMs: Date.now() - started});
+      const counted = (messages: number, bytes: number) => {
+        result.appended += messages;
+        summary.appended += messages;
+        summary.bytes += bytes;
+      };
+      const appendOne = async (m: Outgoing) => {
+        try {
+          await appendBatch(client, path, [m]);
+        } catch (error) {
+          throw new BonnieError('RestoreAppendFailed', `APPEND of ${target.name} UID ${m.uid} into ${destination} failed: ${imapErrorText(error)}`, {
+            cause: error,
+            hint: 'Messages appended before this one stay; run the same restore again to continue (nothing is appended twice). Check the user\'s quota.',
+          });
+        }
+        counted(1, m.bytes.length);
+      };
+      const send = async (batch: Outgoing[], bytes: number) => {
+        if (batch.length === 1) await appendOne(batch[0] as Outgoing);
+        else {
+          try {
+            await appendBatch(client, path, batch);
+            counted(batch.length, bytes);
+          } catch {
+            // The server appended none of them (RFC 3502). Again one by one: those before the culprit are
+            // kept, and the error names it, as without MULTIAPPEND.
+            for (const m of batch) await appendOne(m);
+          }
+        }
+        report();
+      };
+      const batchLimit = canMultiAppend(client) ? APPEND_BATCH_MESSAGES : 1;
+      let batch: Outgoing[] = [];
+      let batchBytes = 0;
       for (const m of target.messages) {
         if (m.sha256 === undefined) {
           result.missing.push(m.uid);
           continue;
         }
         const bytes = reader.readBlob(m.sha256);
-        if (present.take(keyOfBytes(bytes))) {
+        if (exists && present.take(keyOfBytes(bytes))) {
           result.alreadyThere++;
           continue;
         }
-        if (options.dryRun !== true) {
-          const flags = m.flags.filter((f) => f !== '\\Recent');
-          try {
-            await client.append(path, bytes, flags, new Date(m.internalDate));
-          } catch (error) {
-            throw new BonnieError('RestoreAppendFailed', `APPEND of ${target.name} UID ${m.uid} into ${destination} failed: ${errorMessage(error)}`, {
-              cause: error,
-              hint: 'Messages appended before this one stay; run the same restore again to continue (nothing is appended twice). Check the user\'s quota.',
-            });
-          }
+        if (options.dryRun === true) {
+          counted(1, bytes.length);
+          continue;
         }
-        result.appended++;
-        summary.appended++;
-        summary.bytes += bytes.length;
-        if (summary.appended % 50 === 0) report();
+        batch.push({uid: m.uid, bytes, flags: m.flags, internalDate: new Date(m.internalDate)});
+        batchBytes += bytes.length;
+        if (batch.length >= batchLimit || batchBytes >= APPEND_BATCH_BYTES) {
+          await send(batch, batchBytes);
+          batch = [];
+          batchBytes = 0;
+        }
       }
+      if (batch.length > 0) await send(batch, batchBytes);
       report();
       summary.alreadyThere += result.alreadyThere;
       summary.missing += result.missing.length;
@@ -140,6 +198,42 @@ export async function restoreFolders(catalog: Catalog, targets: readonly FolderA
   }
   summary.elapsedMs = Date.now() - started;
   return summary;
+}
+
+function canMultiAppend(client: ImapFlow): boolean {
+  return client.capabilities.has('MULTIAPPEND') && typeof (client as unknown as Partial<CommandRunner>).exec === 'function';
+}
+
+/**
+ * APPENDs a batch into `path`, in order: one message through imapflow's own append(); several as one
+ * MULTIAPPEND command (RFC 3502: `APPEND box (flags) "date" {n}<bytes> (flags) "date" {n}<bytes> ...`),
+ * built as imapflow builds an APPEND: the same path encoding, flags and date format, and literal8 (RFC 3516)
+ * for bytes holding a NUL when the server has BINARY.
+ */
+async function appendBatch(client: ImapFlow, path: string, batch: readonly Outgoing[]): Promise<void> {
+  const flagsOf = (m: Outgoing) => m.flags.map((f) => formatFlag(f)).filter((f): f is string => f !== false);
+  if (batch.length === 1) {
+    const m = batch[0] as Outgoing;
+    await client.append(path, m.bytes, flagsOf(m), m.internalDate);
+    return;
+  }
+  const binary = client.capabilities.has('BINARY');
+  const attributes: unknown[] = [{type: 'ATOM', value: encodePath(client, normalizePath(client, path))}];
+  for (const m of batch) {
+    attributes.push(
+      flagsOf(m).map((flag) => ({type: 'ATOM', value: flag})),
+      {type: 'STRING', value: formatDateTime(m.internalDate)},
+      {type: 'LITERAL', value: m.bytes, isLiteral8: binary && m.bytes.includes(0)},
+    );
+  }
+  const response = await (client as unknown as CommandRunner).exec('APPEND', attributes);
+  response.next();
+}
+
+/** What the server said (imapflow puts it in responseText), or the error's message. */
+function imapErrorText(error: unknown): string {
+  const text = (error as {responseText?: unknown} | undefined)?.responseText;
+  return typeof text === 'string' && text !== '' ? text : errorMessage(error);
 }
 
 /** Where a folder goes: back where it was, or under/into --into. */
