@@ -3,6 +3,8 @@ import {BonnieCommand} from '../lib/cli/base-command.js';
 import {openCatalog} from '../lib/catalog/catalog.js';
 import {BonnieError, EXIT} from '../lib/errors.js';
 import {formatBytes, liveProgress} from '../lib/cli/live-progress.js';
+import {indexAfterWrite} from '../lib/search/after-write.js';
+import type {UpdateSummary} from '../lib/search/update.js';
 import {archiveFolders, type ArchiveSummary} from '../lib/snapshot/archiver.js';
 import {ImapSource} from '../lib/snapshot/imap-source.js';
 import {SpoolSource} from '../lib/snapshot/spool-source.js';
@@ -42,9 +44,10 @@ virtual domains).`;
     from: Flags.string({description: 'Where to read the mail: spool (Cyrus\' files, as the cyrus user) or imap (imap_url).', options: ['spool', 'imap'], default: 'spool'}),
     spool: Flags.string({description: 'Cyrus\' partition root, imapd.conf\'s partition-default (overrides BONNIE_SPOOL and spool).'}),
     archive: Flags.string({description: 'The archive folder (overrides BONNIE_ARCHIVE and archive).'}),
+    index: Flags.boolean({description: 'Bring the search index up to date afterwards (--no-index: leave it to the next "bonnie search").', default: true, allowNo: true}),
   };
 
-  async run(): Promise<ArchiveSummary> {
+  async run(): Promise<ArchiveSummary & {search: UpdateSummary | null}> {
     const {flags} = await this.parse(ArchiveCommand);
     const selector = toSelector(flags);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, spool: flags.spool, archive: flags.archive}, {ldap: false});
@@ -75,8 +78,12 @@ virtual domains).`;
         },
       });
       live?.done();
-      if (!this.jsonEnabled()) this.log(renderSummary(summary));
-      return summary;
+      const search = flags.index ? await indexAfterWrite(catalog, settings.archive, (m) => this.warn(m)) : undefined;
+      if (!this.jsonEnabled()) {
+        this.log(renderSummary(summary));
+        if (search !== undefined && search.locations > 0) this.log(`Indexed ${search.locations} message(s) for search in ${(search.elapsedMs / 1000).toFixed(1)} s.`);
+      }
+      return {...summary, search: search ?? null};
     } finally {
       live?.done();
       await source.close();

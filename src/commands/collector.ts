@@ -3,6 +3,8 @@ import {BonnieCommand} from '../lib/cli/base-command.js';
 import {openCatalog} from '../lib/catalog/catalog.js';
 import {collect, type CollectSummary} from '../lib/collect/collector.js';
 import {followCollect} from '../lib/collect/follow.js';
+import {indexAfterWrite} from '../lib/search/after-write.js';
+import type {UpdateSummary} from '../lib/search/update.js';
 
 export default class CollectorCommand extends BonnieCommand {
   static override summary = 'Archive the bytes of new messages, read from Cyrus\' spool or over IMAP.';
@@ -48,10 +50,11 @@ and remain, and how many reconcile jobs were done, failed or died.`;
     spool: Flags.string({description: 'Cyrus\' partition root, imapd.conf\'s partition-default (overrides BONNIE_SPOOL and spool; default /var/spool/cyrus/mail). Other partitions: the partitions setting.'}),
     archive: Flags.string({description: 'The archive folder (overrides BONNIE_ARCHIVE and archive).'}),
     limit: Flags.integer({description: 'Collect at most this many messages (reconcile jobs are not counted).', min: 1}),
+    index: Flags.boolean({description: 'Bring the search index up to date after collecting (--no-index: leave it to the next "bonnie search").', default: true, allowNo: true}),
     follow: Flags.boolean({description: 'Keep running: collect new messages as they arrive (polling every second), until SIGTERM or SIGINT.'}),
   };
 
-  async run(): Promise<CollectSummary> {
+  async run(): Promise<CollectSummary & {search: UpdateSummary | null}> {
     const {flags} = await this.parse(CollectorCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, spool: flags.spool, archive: flags.archive}, {ldap: false});
     const catalog = openCatalog(settings.catalog, {create: true});
@@ -66,9 +69,14 @@ and remain, and how many reconcile jobs were done, failed or died.`;
         maxAttempts: settings.maxAttempts,
         warn: (message: string) => this.warn(message),
       };
-      const summary = flags.follow ? await followCollect(catalog, options) : await collect(catalog, options);
-      if (!this.jsonEnabled()) this.log(renderSummary(summary));
-      return summary;
+      const index = async () => (flags.index ? indexAfterWrite(catalog, settings.archive, (m) => this.warn(m)) : undefined);
+      const summary = flags.follow ? await followCollect(catalog, options, undefined, index) : await collect(catalog, options);
+      const search = flags.follow ? undefined : await index();
+      if (!this.jsonEnabled()) {
+        this.log(renderSummary(summary));
+        if (search !== undefined && search.locations > 0) this.log(`Indexed ${search.locations} message(s) for search.`);
+      }
+      return {...summary, search: search ?? null};
     } finally {
       catalog.close();
     }

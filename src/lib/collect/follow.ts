@@ -8,9 +8,14 @@ import {followUntilSignal} from '../system/follow.js';
 import {collect, type CollectOptions, type CollectSummary} from './collector.js';
 import type {ReconcileSummary} from './reconcile.js';
 
-export function followCollect(catalog: Catalog, options: CollectOptions, signals?: readonly NodeJS.Signals[]): Promise<CollectSummary> {
+/** `afterRound` runs after each round that did something (the search index's update). */
+export function followCollect(catalog: Catalog, options: CollectOptions, signals?: readonly NodeJS.Signals[], afterRound?: () => Promise<unknown>): Promise<CollectSummary> {
   return followUntilSignal({
-    round: () => collect(catalog, options),
+    round: async () => {
+      const r = await collect(catalog, options);
+      if (afterRound !== undefined && r.collected + r.alreadyStored + r.reconcile.done > 0) await afterRound();
+      return r;
+    },
     // Nothing done, or only jobs that keep failing (and wait for their retry) left: wait rather than spin.
     idle: (r) => (r.collected + r.alreadyStored + r.unrecoverable + r.failed === 0 || r.remaining === r.failed) && r.reconcile.done + r.reconcile.failed + r.reconcile.dead === 0,
     merge,

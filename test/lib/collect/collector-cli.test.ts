@@ -47,6 +47,8 @@ describe('bonnie collector', () => {
       failed: 0,
       remaining: 0,
       reconcile: {done: 0, failed: 0, dead: 0, remaining: 0, snapshots: 0, collected: 0, alreadyStored: 0, unrecoverable: 0},
+      // New mail is searchable at once.
+      search: expect.objectContaining({locations: 1, docs: 1, problems: 0}) as unknown,
     });
     const human = await bonnie(['collector', '--catalog', catalogPath, '--spool', spool, '--archive', archive], {env: {BONNIE_CONFIG: '/dev/null'}});
     expect(human.stdout).toContain('Collected 0, already stored 0, unrecoverable 0, failed 0 (retried by a later run); 0 remaining.');

@@ -34,6 +34,8 @@ describe('bonnie archive', () => {
       bytesRead: MAIL.a1.length * 2 + MAIL.a2.length + MAIL.a3.length + MAIL.o1.length,
       bytesStored: expect.any(Number) as number,
       elapsedMs: expect.any(Number) as number,
+      // The search index is brought up to date: alice's 5 places, 4 distinct messages.
+      search: expect.objectContaining({locations: 5, docs: 4, problems: 0}) as unknown,
     });
 
     // bob's 2 no longer matches what Cyrus recorded for it.
@@ -45,7 +47,8 @@ describe('bonnie archive', () => {
     expect(lines[1]).toBe('8 message(s): 3 read (2 stored, 1 already in the archive), 5 archived before, 0 unrecoverable.');
     expect(lines[2]).toMatch(/^Read \d+\.\d kB, stored \d+(\.\d)? k?B \(\d+\.\d% of what was read\), in (\d+ ms|\d+\.\d s) \(\d+ msg\/s.*\)\.$/);
     expect(lines[3]).toBe("1 file(s) did not match Cyrus' checksum (see the warnings above).");
-    expect(lines).toHaveLength(4);
+    expect(lines[4]).toMatch(/^Indexed 3 message\(s\) for search in \d+\.\d s\.$/);
+    expect(lines).toHaveLength(5);
     expect(human.stderr.replace(/\s+/g, ' ')).toContain("user.bob UID 2: the file's SHA-1 differs from Cyrus' GUID");
   });
 
