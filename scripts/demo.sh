@@ -11,7 +11,8 @@
 #    messages' bytes with `bonnie collector` from a spool laid out like Cyrus' (the samples' messages
 #    rebuilt from their envelopes), records every folder's snapshot with `bonnie archive --all` (twice:
 #    the second run finds nothing new), exports alice's Inbox as it was at 11:54:11 and as it is now with
-#    `bonnie export`, checks the evidence chain and the archive with `bonnie verify
+#    `bonnie export`, plans a restore of it (`bonnie restore --dry-run`), searches the archive
+#    (`bonnie search`), checks the evidence chain and the archive with `bonnie verify
 #    --read-data`, and shows `bonnie status`;
 # 6. runs the socket daemon (`bonnie dealer --listen`, what replaces notifyd in production) on a second
 #    catalog and sends it the same events as Cyrus' datagrams.
@@ -85,6 +86,15 @@ ls "$demo/export-at-115411/INBOX/cur"
 echo "== ... and as it is now, as an mbox file, checked with sha256sum"
 bonnie export --mailbox user.alice --format mbox --out "$demo/export-now"
 (cd "$demo/export-now" && sha256sum -c SHA256SUMS)
+echo
+echo "== bonnie restore --dry-run: the plan to put that Inbox back, next to the current one (no server here:"
+echo "   planned offline; with imap_url set, the same command without --dry-run does it)"
+bonnie restore --mailbox user.alice --at 2026-11-22T11:54:11Z --into user.alice.Restored --dry-run
+echo
+echo "== bonnie search: the archive's full text, newest first, with refs that history and restore accept"
+bonnie search 'from:carol subject:"second message"'
+echo "== ... mail that is gone (expunged, moved away, deleted folders) only when asked for"
+bonnie search 'message NOT subject:second' --include-deleted
 echo
 echo "== bonnie verify --read-data: the evidence chain is intact, and every archived message re-hashes"
 bonnie verify --read-data

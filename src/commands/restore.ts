@@ -21,7 +21,8 @@ Idempotent: a message already in the destination (same Message-ID and size, or t
 appended again, so running a restore twice, or again after an interruption, creates no duplicate.
 
 --into restores somewhere else (e.g. user.alice.Restored) instead of the original place; with --user the
-folders keep their layout under it. --dry-run prints the plan and changes nothing.
+folders keep their layout under it. --dry-run prints the plan and changes nothing (without imap_url it
+is planned offline, without looking for what the destination already holds).
 
 Limits: mail that was in a folder before bonnie was installed is known only from a snapshot; moments
 before a folder's first snapshot show only what the record saw arrive. Events not yet processed are not
@@ -46,7 +47,7 @@ taken into account (the plan says so). Each folder's plan states what it is base
   async run(): Promise<RestoreSummary> {
     const {flags} = await this.parse(RestoreCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, archive: flags.archive}, {ldap: false});
-    const imap = restoreServer(settings, flags.server);
+    const imap = restoreServer(settings, flags.server, {dryRun: flags['dry-run']});
     const now = new Date();
     const at = flags.at === undefined ? now.getTime() : Date.parse(parseTimeBound(flags.at, '--at', now));
     const selector: RestoreSelector =
@@ -89,6 +90,7 @@ function renderRestore(s: RestoreSummary): string {
     lines.push(`  based on ${basis}`);
     for (const limit of f.limits) lines.push(`  note: ${limit}`);
   }
+  if (s.offline) lines.push('Planned without the server (imap_url is not set): messages already in a destination were not looked for.');
   lines.push(`${s.dryRun ? 'Dry run: nothing was changed. Would append' : 'Appended'} ${s.appended} message(s) (${formatBytes(s.bytes)}), ${s.alreadyThere} already there, ${s.missing} missing, in ${(s.elapsedMs / 1000).toFixed(1)} s.`);
   return lines.join('\n');
 }

@@ -21,7 +21,8 @@ import type {FolderAt} from './state-at.js';
 
 export interface RestoreOptions {
   archiveDir: string;
-  imap: ImapSettings;
+  /** Undefined only with dryRun: the plan is then made without the server (nothing is found already there). */
+  imap: ImapSettings | undefined;
   /** Admin-form destination: the folder itself for one folder; the parent of the restored folders for several. */
   into?: string | undefined;
   dryRun?: boolean;
@@ -57,6 +58,8 @@ export interface FolderRestore {
 
 export interface RestoreSummary {
   dryRun: boolean;
+  /** A dry run planned without the server (no imap_url): what is already there was not checked. */
+  offline: boolean;
   folders: FolderRestore[];
   appended: number;
   alreadyThere: number;
@@ -94,7 +97,9 @@ interface CommandRunner {
 export async function restoreFolders(catalog: Catalog, targets: readonly FolderAt[], options: RestoreOptions): Promise<RestoreSummary> {
   const started = Date.now();
   const reader = new ArchiveReader(catalog, options.archiveDir);
-  const summary: RestoreSummary = {dryRun: options.dryRun === true, folders: [], appended: 0, alreadyThere: 0, missing: 0, bytes: 0, elapsedMs: 0};
+  const offline = options.imap === undefined;
+  if (offline && options.dryRun !== true) throw new Error('restoreFolders: an IMAP server is needed outside a dry run');
+  const summary: RestoreSummary = {dryRun: options.dryRun === true, offline, folders: [], appended: 0, alreadyThere: 0, missing: 0, bytes: 0, elapsedMs: 0};
   const clients = new Map<string, ImapFlow>();
   try {
     for (const [i, target] of targets.entries()) {
@@ -106,11 +111,13 @@ export async function restoreFolders(catalog: Catalog, targets: readonly FolderA
           hint: 'Give --into a folder of a user, e.g. --into user.alice.Restored.',
         });
       }
-      let client = clients.get(owner);
-      if (client === undefined) {
-        client = await connectImap(options.imap, {as: owner, warn: options.warn});
-        clients.set(owner, client);
+      let found = clients.get(owner);
+      if (found === undefined && options.imap !== undefined) {
+        found = await connectImap(options.imap, {as: owner, warn: options.warn});
+        clients.set(owner, found);
       }
+      // Undefined only in an offline dry run, which never appends.
+      const client = found as ImapFlow;
       const result: FolderRestore = {
         source: target.name,
         mailboxId: target.mailboxId,
@@ -124,8 +131,8 @@ export async function restoreFolders(catalog: Catalog, targets: readonly FolderA
         basis: target.basis,
         limits: target.limits,
       };
-      const exists = (await client.list()).some((entry) => entry.path === path);
-      if (!exists) {
+      const exists = offline ? false : (await client.list()).some((entry) => entry.path === path);
+      if (!exists && !offline) {
         result.created = true;
         if (options.dryRun !== true) await client.mailboxCreate(path);
       }
@@ -161,7 +168,7 @@ export async function restoreFolders(catalog: Catalog, targets: readonly FolderA
         }
         report();
       };
-      const batchLimit = canMultiAppend(client) ? APPEND_BATCH_MESSAGES : 1;
+      const batchLimit = offline ? 1 : canMultiAppend(client) ? APPEND_BATCH_MESSAGES : 1;
       let batch: Outgoing[] = [];
       let batchBytes = 0;
       for (const m of target.messages) {

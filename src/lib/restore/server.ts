@@ -2,8 +2,12 @@
 import type {ImapSettings, Settings} from '../config/settings.js';
 import {BonnieError, EXIT} from '../errors.js';
 
-export function restoreServer(settings: Settings, server: string | undefined): ImapSettings {
+export function restoreServer(settings: Settings, server: string | undefined): ImapSettings;
+export function restoreServer(settings: Settings, server: string | undefined, options: {dryRun: boolean}): ImapSettings | undefined;
+/** With dryRun and nothing configured: undefined (the plan is made offline). */
+export function restoreServer(settings: Settings, server: string | undefined, options: {dryRun: boolean} = {dryRun: false}): ImapSettings | undefined {
   const base = settings.imap;
+  if (base === undefined && server === undefined && options.dryRun) return undefined;
   if (base === undefined) {
     throw new BonnieError('ImapNotConfigured', 'restoring into IMAP needs imap_url, imap_user and imap_password_file', {
       exit: EXIT.config,
