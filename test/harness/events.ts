@@ -103,7 +103,8 @@ const POLL_MS = 50;
 export async function waitForEvents(lab: LabInfo, until: WaitCondition, optionsOrTimeoutMs: WaitOptions | number = {}): Promise<CapturedEvent[]> {
   const options = typeof optionsOrTimeoutMs === 'number' ? {timeoutMs: optionsOrTimeoutMs} : optionsOrTimeoutMs;
   const holds = typeof until === 'number' ? (events: CapturedEvent[]) => events.length >= until : until;
-  const timeoutMs = options.timeoutMs ?? 20_000;
+  // notifyd runs one dealer per event: on a loaded 2-core machine a burst of events can take a while.
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
   let events = readEvents(lab, options);
   while (!holds(events)) {
