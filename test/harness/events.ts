@@ -82,7 +82,7 @@ function toCaptured(row: NotificationRow): CapturedEvent {
 }
 
 export interface WaitOptions extends ReadOptions {
-  /** Give up (throw, listing what did arrive) after this long. Default 20 s. */
+  /** Give up (throw, listing what did arrive) after this long. Default 60 s. */
   timeoutMs?: number;
   /**
    * Once the condition holds, keep watching this long and fail if anything else arrives: for tests that
