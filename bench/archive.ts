@@ -238,11 +238,26 @@ const CLOCK_TICKS_PER_SECOND = 100;
 const children = new Set<number>();
 
 /** Runs `bonnie archive --all --json` on the spool into `work`, sampling RSS and progress. */
+/**
+ * `--no-index` when the CLI has it: bonnie archive then leaves the search index alone (it has a benchmark
+ * of its own); older builds do not index and do not know the flag.
+ */
+function archiveFlags(cli: string): string[] {
+  let flags = flagsOf.get(cli);
+  if (flags === undefined) {
+    const help = spawnSync(process.execPath, [cli, 'archive', '--help'], {encoding: 'utf8', env: {...process.env, BONNIE_CONFIG: '/dev/null'}});
+    flags = help.stdout.includes('--[no-]index') ? ['--no-index'] : [];
+    flagsOf.set(cli, flags);
+  }
+  return flags;
+}
+const flagsOf = new Map<string, string[]>();
+
 async function runArchive(cli: string, spool: string, work: string, expected: number, nodeFlags: string[] = []): Promise<Run> {
   const catalog = join(work, 'catalog.db');
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('BONNIE_')));
   env.BONNIE_CONFIG = '/dev/null';
-  const argv = [...nodeFlags, cli, 'archive', '--all', '--spool', spool, '--catalog', catalog, '--archive', join(work, 'archive'), '--json'];
+  const argv = [...nodeFlags, cli, 'archive', '--all', ...archiveFlags(cli), '--spool', spool, '--catalog', catalog, '--archive', join(work, 'archive'), '--json'];
   const start = performance.now();
   const child = spawn(process.execPath, argv, {cwd: work, env, stdio: ['ignore', 'pipe', 'pipe']});
   const pid = child.pid as number;
@@ -420,7 +435,7 @@ function render(r: Result): string {
         `  read + zstd-napi level ${z.level}, per file   ${z.seconds.toFixed(2).padStart(6)} s  ${mbps(z.bytes, z.seconds)}, ${thousands(c.files / z.seconds)} files/s, CPU ${z.cpuSeconds.toFixed(1)} s, stored ${pct(z.stored / z.bytes)} (files with attachments ${pct(z.withAttachments.stored / z.withAttachments.bytes)}, without ${pct(z.withoutAttachments.stored / z.withoutAttachments.bytes)})`,
     ),
     '',
-    `run 1, empty archive: ${relative(ROOT, r.cli) || r.cli} archive --all --json (wall ${run1.wallSeconds.toFixed(2)} s, of which archiving ${(s.elapsedMs / 1000).toFixed(2)} s; CPU ${run1.cpuSeconds.toFixed(1)} s = ${(run1.cpuSeconds / (s.elapsedMs / 1000)).toFixed(2)} cores)`,
+    `run 1, empty archive: ${relative(ROOT, r.cli) || r.cli} ${['archive', '--all', ...archiveFlags(r.cli), '--json'].join(' ')} (wall ${run1.wallSeconds.toFixed(2)} s, of which archiving ${(s.elapsedMs / 1000).toFixed(2)} s; CPU ${run1.cpuSeconds.toFixed(1)} s = ${(run1.cpuSeconds / (s.elapsedMs / 1000)).toFixed(2)} cores)`,
     `  ${thousands(s.read)} messages read (${thousands(s.stored)} stored, ${thousands(s.alreadyStored)} already in the archive), ${(s.bytesRead / 1e6).toFixed(0)} MB: ${thousands(run1.messagesPerSecond)} msg/s, ${mbps(s.bytesRead, s.elapsedMs / 1000)}`,
     `  stored: segments ${(run1.segmentsBytes / 1e6).toFixed(0)} MB = ${pct(run1.storedOverSource)} of the source, ${pct(run1.storedOverUnique)} of the distinct messages' bytes (frames ${(s.bytesStored / 1e6).toFixed(0)} MB; catalog ${(run1.catalogBytes / 1e6).toFixed(1)} MB)`,
     ...(r.rounds.length > 1 ? [`  rounds (the median one is shown): ${r.rounds.map((x) => `${thousands(x.messagesPerSecond)} msg/s (${x.seconds.toFixed(2)} s, CPU ${x.cpuSeconds.toFixed(1)} s)`).join(', ')}`] : []),
@@ -435,7 +450,9 @@ function render(r: Result): string {
   if (r.profile !== null) {
     lines.push('', 'profile (a third run with node --cpu-prof; self time, native frames named with their JavaScript caller):');
     for (const thread of r.profile) {
-      lines.push(`  ${relative(ROOT, thread.file)}: ${(thread.totalMs / 1000).toFixed(2)} s`);
+      // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread.
+      const threadId = Number(/\.(\d+)\.\d+\.cpuprofile$/.exec(thread.file)?.[1] ?? -1);
+      lines.push(`  ${threadId === 0 ? 'main thread' : `worker thread ${threadId}`}: ${(thread.totalMs / 1000).toFixed(2)} s sampled`);
       for (const f of thread.byFunction.slice(0, 15)) lines.push(`    ${f.ms.toFixed(0).padStart(7)} ms ${((f.ms / thread.totalMs) * 100).toFixed(1).padStart(5)}%  ${f.fn}`);
     }
   }
