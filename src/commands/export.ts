@@ -3,11 +3,11 @@ import {resolve} from 'node:path';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {formatBytes, liveProgress} from '../lib/cli/live-progress.js';
 import {openCatalog} from '../lib/catalog/catalog.js';
-import {parseTimeBound} from '../lib/discovery/range.js';
+import {selectionFrom} from '../lib/cli/selection.js';
 import {exportFolders, type ExportSummary} from '../lib/export/export.js';
 import {EXPORT_FORMATS, type ExportFormat} from '../lib/export/layout.js';
 import {renderExport} from '../lib/export/render.js';
-import {selectTargets, type RestoreSelector} from '../lib/restore/targets.js';
+import {selectTargets} from '../lib/restore/targets.js';
 
 const ONE_OF = ['mailbox', 'user', 'message'];
 
@@ -60,10 +60,7 @@ an export that did not finish (a tar.zst that did not finish is removed).`;
   async run(): Promise<ExportSummary> {
     const {flags} = await this.parse(ExportCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, archive: flags.archive}, {ldap: false});
-    const now = new Date();
-    const at = flags.at === undefined ? now.getTime() : Date.parse(parseTimeBound(flags.at, '--at', now));
-    const selector: RestoreSelector =
-      flags.mailbox !== undefined ? {kind: 'mailbox', name: flags.mailbox} : flags.user !== undefined ? {kind: 'user', login: flags.user} : {kind: 'message', ref: flags.message as string};
+    const {selector, at} = selectionFrom(flags);
     const catalog = openCatalog(settings.catalog, {readOnly: true});
     let live = !this.jsonEnabled() && process.stderr.isTTY ? liveProgress() : undefined;
     try {

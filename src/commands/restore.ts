@@ -2,10 +2,10 @@ import {Flags} from '@oclif/core';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {formatBytes, liveProgress} from '../lib/cli/live-progress.js';
 import {openCatalog} from '../lib/catalog/catalog.js';
-import {parseTimeBound} from '../lib/discovery/range.js';
+import {selectionFrom} from '../lib/cli/selection.js';
 import {restoreFolders, type RestoreSummary} from '../lib/restore/imap-restore.js';
 import {restoreServer} from '../lib/restore/server.js';
-import {selectTargets, type RestoreSelector} from '../lib/restore/targets.js';
+import {selectTargets} from '../lib/restore/targets.js';
 
 const ONE_OF = ['mailbox', 'user', 'message'];
 
@@ -48,10 +48,7 @@ taken into account (the plan says so). Each folder's plan states what it is base
     const {flags} = await this.parse(RestoreCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, archive: flags.archive}, {ldap: false});
     const imap = restoreServer(settings, flags.server, {dryRun: flags['dry-run']});
-    const now = new Date();
-    const at = flags.at === undefined ? now.getTime() : Date.parse(parseTimeBound(flags.at, '--at', now));
-    const selector: RestoreSelector =
-      flags.mailbox !== undefined ? {kind: 'mailbox', name: flags.mailbox} : flags.user !== undefined ? {kind: 'user', login: flags.user} : {kind: 'message', ref: flags.message as string};
+    const {selector, at} = selectionFrom(flags);
     const catalog = openCatalog(settings.catalog, {readOnly: true});
     const live = !this.jsonEnabled() && process.stderr.isTTY && !flags['dry-run'] ? liveProgress() : undefined;
     try {

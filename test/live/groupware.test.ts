@@ -6,20 +6,19 @@
  * --mailbox`, the object has four revisions, each with the actor of its APPEND; --raw gives a revision's
  * exact bytes and --diff the changed summary.
  */
-import {chmodSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {spawn} from 'node:child_process';
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest';
 import {lastEventId, waitForEvents} from '../harness/events.js';
 import {rawImap, RawImap} from '../harness/imap.js';
-import type {LdapInfo} from '../harness/ldap.js';
+import {labBonnieEnv} from '../harness/bonnie-env.js';
 import {BIN_RUN} from '../helpers/paths.js';
 import {bonnie} from '../helpers/run.js';
 import {kolabEvent, type EventFields} from '../lib/groupware/kolab-fixture.js';
 
 const lab = inject('lab');
-const ldap = lab.ldap as LdapInfo;
 const stamp = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'bonnie-groupware-live-'));
 const folder = `Calendar${stamp}`;
@@ -28,20 +27,7 @@ const uid = `${stamp.toString(16)}-5c1b-4a2f-a9a3-0e9d5e7b5f21`;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(() => {
-  const ldapPassword = join(dir, 'ldap.secret');
-  writeFileSync(ldapPassword, `${ldap.password}\n`);
-  chmodSync(ldapPassword, 0o600);
-  env = {
-    BONNIE_CONFIG: '/dev/null',
-    BONNIE_CATALOG: lab.catalog,
-    BONNIE_ARCHIVE: join(dir, 'archive'),
-    BONNIE_SPOOL: join(lab.dir, 'var/spool/mail'),
-    // As process-ldap.test.ts: the shared catalog is always processed with the same settings.
-    BONNIE_LDAP_URL: ldap.url,
-    BONNIE_LDAP_BIND_DN: ldap.bindDn,
-    BONNIE_LDAP_PASSWORD_FILE: ldapPassword,
-    BONNIE_LDAP_BASE_DN: ldap.baseDn,
-  };
+  env = labBonnieEnv(lab, dir);
 });
 afterAll(() => rmSync(dir, {recursive: true, force: true}));
 

@@ -8,43 +8,23 @@
  *    equal to what IMAP showed at T;
  * 4. one expunged message restored with --message.
  */
-import {chmodSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import type {ImapFlow} from 'imapflow';
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest';
 import {lastEventId, waitForEvents, type CapturedEvent} from '../harness/events.js';
 import {imapClient} from '../harness/imap.js';
-import type {LdapInfo} from '../harness/ldap.js';
+import {labBonnieEnv} from '../harness/bonnie-env.js';
 import {bonnie} from '../helpers/run.js';
 
 const lab = inject('lab');
-const ldap = lab.ldap as LdapInfo;
 const stamp = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'bonnie-restore-live-'));
-const archiveDir = join(dir, 'archive');
 let env: NodeJS.ProcessEnv;
 
 beforeAll(() => {
-  const imapPassword = join(dir, 'imap.password');
-  writeFileSync(imapPassword, `${lab.admin.password}\n`, {mode: 0o600});
-  const ldapPassword = join(dir, 'ldap.secret');
-  writeFileSync(ldapPassword, `${ldap.password}\n`);
-  chmodSync(ldapPassword, 0o600);
-  env = {
-    BONNIE_CONFIG: '/dev/null',
-    BONNIE_CATALOG: lab.catalog,
-    BONNIE_ARCHIVE: archiveDir,
-    BONNIE_SPOOL: join(lab.dir, 'var/spool/mail'),
-    BONNIE_IMAP_URL: `imap://${lab.imap.host}:${lab.imap.port}`,
-    BONNIE_IMAP_USER: lab.admin.user,
-    BONNIE_IMAP_PASSWORD_FILE: imapPassword,
-    // As process-ldap.test.ts: the shared catalog is always processed with the same settings.
-    BONNIE_LDAP_URL: ldap.url,
-    BONNIE_LDAP_BIND_DN: ldap.bindDn,
-    BONNIE_LDAP_PASSWORD_FILE: ldapPassword,
-    BONNIE_LDAP_BASE_DN: ldap.baseDn,
-  };
+  env = labBonnieEnv(lab, dir);
 });
 afterAll(() => rmSync(dir, {recursive: true, force: true}));
 
