@@ -1,10 +1,12 @@
 // Shared by the specimen tests: where the specimens are, and the values they have in common.
 import {readFileSync} from 'node:fs';
+import {pathToFileURL} from 'node:url';
 import {parseNotification} from '../../../src/lib/event/index.js';
+import {SPECIMENS as SPECIMEN_DIR} from '../../helpers/paths.js';
 import type {BonnieEvent, Envelope, EventCategory, MailboxRef} from '../../../src/lib/event/index.js';
 
-/** The repository's sibling `shared` folder, found from this file rather than an absolute path. */
-export const SPECIMENS = new URL('../../../../shared/cyrus/specimens/', import.meta.url);
+/** ../shared/cyrus/specimens beside the repository, or its copy samples/events (test/helpers/paths.ts). */
+export const SPECIMENS = pathToFileURL(SPECIMEN_DIR);
 
 /** Parses one specimen file; a fatal result fails the test. */
 export function load(file: string): BonnieEvent {
