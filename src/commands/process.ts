@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core';
 import {BonnieCommand} from '../lib/cli/base-command.js';
+import {EXIT} from '../lib/errors.js';
 import {openCatalog} from '../lib/catalog/catalog.js';
 import {createDirectory} from '../lib/directory/create-directory.js';
 import {processQueue, type ProcessSummary} from '../lib/process/engine.js';
@@ -16,7 +17,10 @@ the per-item changelog. Extends the evidence chain ("bonnie verify --events") an
 
 One run at a time per catalog: a run that finds another one working exits at once (status 0), so cron may
 start it as often as it likes. A run killed at any point is completed by the next one, with the same
-result. Jobs that fail are retried later and are marked dead after max_attempts (see "bonnie status").
+result, and the crash costs no job an attempt: a batch that keeps killing its run is halved at each crash
+until the one event that kills it is found; after max_attempts runs killed with it alone, that event is
+marked dead with the reason, and every other event is applied. Jobs that fail are retried later and are
+marked dead after max_attempts. A run that marked jobs dead exits 1; "bonnie status" lists them.
 
 From cron (every minute):
   * * * * *  cyrus  bonnie process --quiet
@@ -44,6 +48,8 @@ Or as a service: bonnie process --follow (see docs/systemd/bonnie-process.servic
       };
       const summary = flags.follow ? await followQueue(catalog, directory, options) : await processQueue(catalog, directory, options);
       if (!this.jsonEnabled() && (!flags.quiet || summary.failed + summary.dead > 0)) this.log(renderProcessSummary(summary));
+      // The record now lacks what those events carried: cron and systemd must see it, not only a log line.
+      if (summary.dead > 0) process.exitCode = EXIT.failure;
       return summary;
     } finally {
       await directory.close();

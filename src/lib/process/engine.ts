@@ -8,6 +8,10 @@
  *   and is marked done with what it wrote, or rolled back and marked failed. A crash (kill -9) anywhere
  *   leaves either the whole batch or none of it; the next run releases the dead run's claims and does
  *   the batch again: the record equals that of an uninterrupted run.
+ * - A crash is not a job's failure: it costs no attempt. A batch that keeps killing its run is halved at
+ *   each crash (JobQueue.claim) until the job that kills it runs alone; after `max_attempts` such runs
+ *   that job alone is dead, with the reason, and every other job is applied, in arrival order.
+ * - A run that hung past its lock and lease (another run took its claims) applies nothing when it wakes.
  * - A directory that cannot answer stops the run: the batch's jobs are marked failed (retried later,
  *   dead after `max_attempts`), nothing is recorded with a guessed identity.
  * - Times in the record are the events' own, so the result does not depend on when processing runs.
@@ -54,14 +58,15 @@ export interface ProcessSummary {
   spill: Omit<DrainSummary, 'alreadyDrained'>;
   /** Jobs applied to the record. */
   done: number;
-  /** Jobs that failed this time (retried later) and jobs that went dead. */
+  /** Jobs that failed this time (retried later). */
   failed: number;
+  /** Jobs that went dead in this run: failed `max_attempts` times, or killed `max_attempts` runs alone. */
   dead: number;
   /** Jobs of event types bonnie has no handler for (done, nothing recorded), by type. */
   unhandled: Record<string, number>;
   /** Applied jobs by event type. */
   byType: Record<string, number>;
-  /** Claims of a run that died, returned to the queue. */
+  /** Claims of a run that died, returned to the queue (those gone dead are counted in `dead`). */
   orphansReleased: number;
   sessionsClosed: number;
   gaps: ScanSummary;
@@ -101,13 +106,15 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
     const queue = new JobQueue(db, {maxAttempts: options.maxAttempts});
     const drained = drainSpill(db, new Ingester(db), options.spillDir);
     summary.spill = {files: drained.files, queued: drained.queued, duplicates: drained.duplicates, quarantined: drained.quarantined};
-    summary.orphansReleased = queue.releaseOrphans();
+    const orphans = queue.releaseOrphans();
+    summary.orphansReleased = orphans.released;
+    summary.dead += orphans.dead;
     const total = Math.min(queue.due(), options.limit ?? Number.MAX_SAFE_INTEGER);
     const recorder = openRecorder(db);
     let latest = '';
     let processed = 0;
     while (processed < (options.limit ?? Number.MAX_SAFE_INTEGER)) {
-      if (!lock.renew()) throw new BonnieError('ProcessLockLost', 'another bonnie process took over the catalog (this run was too slow to renew its lock)', {hint: 'Run bonnie process again; nothing was lost.'});
+      if (!lock.renew()) throw lockLost();
       const jobs = queue.claim(lock.owner, Math.min(options.batchJobs ?? DEFAULT_BATCH_JOBS, (options.limit ?? Number.MAX_SAFE_INTEGER) - processed));
       if (jobs.length === 0) break;
       const parsed = jobs.map(parse);
@@ -120,6 +127,9 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
         break;
       }
       db.transaction(() => {
+        // The directory lookup awaited: a run that hung there may have lost its lock, and its claims to
+        // another run. Checked inside the write transaction, so no other run can take over meanwhile.
+        if (!lock.renew()) throw lockLost();
         extendChain(db, jobs.at(-1)?.notificationId);
         for (const item of parsed) {
           const at = applyOne(db, recorder, queue, lock.owner, item, people, summary);
@@ -136,6 +146,10 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
   } finally {
     lock.release();
   }
+}
+
+function lockLost(): BonnieError {
+  return new BonnieError('ProcessLockLost', 'another bonnie process took over the catalog (this run was too slow to renew its lock)', {hint: 'Run bonnie process again; nothing was lost.'});
 }
 
 function parse(job: ClaimedJob): Parsed {

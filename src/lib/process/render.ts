@@ -12,6 +12,7 @@ export function renderProcessSummary(s: ProcessSummary): string {
   if (s.orphansReleased > 0) lines.push(`  ${s.orphansReleased} job(s) claimed by a run that died were done again`);
   if (s.sessionsClosed > 0) lines.push(`  ${s.sessionsClosed} session(s) without Logout closed by timeout`);
   if (s.gaps.opened > 0) lines.push(`  ${s.gaps.opened} new gap(s): events Cyrus did not deliver (see "bonnie gaps")`);
+  if (s.dead > 0) lines.push(`  ${s.dead} job(s) went dead: the record lacks what they carried; "bonnie status" lists them with the reason`);
   if (s.stoppedBecause !== null) lines.push(`  stopped early: ${s.stoppedBecause}`);
   return lines.join('\n');
 }

@@ -62,3 +62,14 @@ CREATE TABLE spill_drained (
   drained_at INTEGER NOT NULL
 ) STRICT;
 `;
+
+/**
+ * Crash accounting (migration 8). `attempts` now counts only a job's own failures; a run that dies (kill -9,
+ * out of memory, a bug the job triggers) or hangs past its lease while jobs are claimed counts against
+ * `crashes` of every job it held, and `crashes_alone` of the job it held alone. Claims shrink as `crashes`
+ * grow, so a batch that keeps dying is bisected down to the job that kills it.
+ */
+export const QUEUE_SCHEMA_V8 = `
+ALTER TABLE job ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE job ADD COLUMN crashes_alone INTEGER NOT NULL DEFAULT 0;
+`;

@@ -5,6 +5,8 @@ import {NoDirectory, type Directory} from '../../../src/lib/directory/types.js';
 import {verifyChain} from '../../../src/lib/process/chain.js';
 import {processQueue} from '../../../src/lib/process/engine.js';
 import {ProcessLock} from '../../../src/lib/process/lock.js';
+import {renderProcessSummary} from '../../../src/lib/process/render.js';
+import {JobQueue} from '../../../src/lib/queue/jobs.js';
 import {canonicalDump, deliver, SPECIMEN_FILES, variant} from '../../helpers/record.js';
 
 let catalog: Catalog;
@@ -143,6 +145,61 @@ describe('bonnie process', () => {
     deliver(other.db, all());
     for (let i = 0; i < 20; i++) await processQueue(other, new NoDirectory(), {...options, limit: 7, batchJobs: 3});
     expect(canonicalDump(other.db)).toEqual(canonicalDump(catalog.db));
+  });
+});
+
+describe('bonnie process after runs that died', () => {
+  /** What a run killed with SIGKILL leaves: its claims, taken in its own batches (sizes as the queue chose). */
+  function killedRun(owner: string, jobs: number): number[] {
+    return new JobQueue(catalog.db, {maxAttempts: options.maxAttempts}).claim(owner, jobs).map((j) => j.notificationId);
+  }
+
+  it('applies a batch whose runs died, counting no attempt, with the record of an uninterrupted run', async () => {
+    deliver(catalog.db, all());
+    for (let kill = 0; kill < options.maxAttempts + 2; kill++) {
+      new JobQueue(catalog.db, {maxAttempts: options.maxAttempts}).releaseOrphans();
+      expect(killedRun(`killed-${kill}`, 1000).length).toBeGreaterThan(1);
+    }
+    const summary = await processQueue(catalog, new NoDirectory(), options);
+    expect(summary).toMatchObject({done: SPECIMEN_FILES.length, failed: 0, dead: 0, remaining: 0});
+    expect(rows('SELECT state, max(attempts) AS attempts FROM job GROUP BY state')).toEqual([{state: 'done', attempts: 0}]);
+    const reference = openCatalog(':memory:', {create: true});
+    deliver(reference.db, all());
+    await processQueue(reference, new NoDirectory(), options);
+    expect(canonicalDump(catalog.db)).toEqual(canonicalDump(reference.db));
+    expect(verifyChain(catalog.db)).toEqual({checked: SPECIMEN_FILES.length, pending: 0, firstProblem: null});
+  });
+
+  it('marks dead the job that runs killed alone max_attempts times, says so, and applies the rest', async () => {
+    deliver(catalog.db, all());
+    const queue = new JobQueue(catalog.db, {maxAttempts: options.maxAttempts});
+    for (let kill = 0; kill < options.maxAttempts; kill++) {
+      queue.releaseOrphans();
+      expect(killedRun(`killed-${kill}`, 1)).toEqual([1]);
+    }
+    const summary = await processQueue(catalog, new NoDirectory(), options);
+    expect(summary).toMatchObject({done: SPECIMEN_FILES.length - 1, failed: 0, dead: 1, orphansReleased: 1, remaining: 0});
+    expect(rows("SELECT notification_id, attempts, last_error FROM job WHERE state <> 'done'")).toEqual([
+      {notification_id: 1, attempts: 0, last_error: `the run died ${options.maxAttempts} times while applying this job alone (last: killed-${options.maxAttempts - 1})`},
+    ]);
+    expect(renderProcessSummary(summary)).toContain('1 job(s) went dead');
+  });
+
+  it('applies nothing when it wakes from a hang to find another run took the catalog over', async () => {
+    deliver(catalog.db, [6, 63]);
+    const hanging: Directory = {
+      description: 'slow',
+      lookUp: async (login) => {
+        // Meanwhile its lock expired and another run took the catalog and the claims.
+        catalog.db.prepare('UPDATE process_lock SET expires_at = 0').run();
+        expect(new ProcessLock(catalog.db).acquire()).toBeUndefined();
+        return new NoDirectory().lookUp(login);
+      },
+      close: async () => undefined,
+    };
+    await expect(processQueue(catalog, hanging, options)).rejects.toMatchObject({code: 'ProcessLockLost'});
+    expect(rows('SELECT state, count(*) AS n FROM job GROUP BY state')).toEqual([{state: 'claimed', n: 2}]);
+    expect(rows('SELECT count(*) AS n FROM session')).toEqual([{n: 0}]);
   });
 });
 
