@@ -2,12 +2,15 @@ import {Flags} from '@oclif/core';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {openCatalog} from '../lib/catalog/catalog.js';
 import {EXIT} from '../lib/errors.js';
+import {afterCatalogCheck, checkCatalog, type CatalogCheckReport} from '../lib/catalog/integrity.js';
 import {markBrokenSegments, verifyArchive, type ArchiveVerifyReport, type MarkBrokenResult} from '../lib/archive/verify.js';
 import {verifyChain, type ChainReport} from '../lib/process/chain.js';
-import {renderArchiveReport, renderChainReport, renderMarkBroken} from '../lib/cli/render-verify.js';
+import {renderArchiveReport, renderCatalogReport, renderChainReport, renderMarkBroken} from '../lib/cli/render-verify.js';
 
 interface Result {
   sound: boolean;
+  /** With --integrity (or no choice): the catalog file itself. */
+  catalog: CatalogCheckReport | null;
   events: ChainReport | null;
   archive: ArchiveVerifyReport | null;
   /** With --mark-broken: the segments marked and the messages that now count as not archived. */
@@ -16,7 +19,13 @@ interface Result {
 
 export default class VerifyCommand extends BonnieCommand {
   static override summary = 'Check that the record and the archive are whole and have not been tampered with.';
-  static override description = `--events recomputes the evidence chain: every accepted notification, in arrival order, is hashed
+  static override description = `--integrity checks the catalog file itself: SQLite's integrity_check (every page, every index
+entry, every constraint), its foreign keys, and that every archived message links to a blob the archive
+index knows. Every problem names its table (and index); the hint says how to repair it (REINDEX for an
+index alone, otherwise the catalog's backup or sqlite3's .recover). When the catalog is damaged, the
+other checks run as far as they can: one that meets a damaged page stops and is reported.
+
+--events recomputes the evidence chain: every accepted notification, in arrival order, is hashed
 together with the hash before it (SHA-256), when "bonnie process" records it. A notification changed,
 removed or inserted afterwards breaks the chain from that point; the first break is reported with the
 notification it concerns. Notifications received since the last "bonnie process" are only counted.
@@ -31,17 +40,19 @@ under the archive lock): its messages then count as not archived, and "bonnie ar
 those Cyrus still holds. A broken segment is still checked: damage to a message not stored again yet
 remains an error, everything else about it is a notice.
 
-Without --events or --segments, both are checked; --read-data and --mark-broken add the segments to
---events. Exit status 0: sound; 5: a problem was found (also after --mark-broken: what is damaged stays
-lost until stored again). Opens the catalog read-only (read-write with --mark-broken) and never writes to
-the archive.`;
+Without --integrity, --events or --segments, all three are checked; --read-data and --mark-broken add
+the segments to the others. Exit status 0: sound; 5: a problem was found (also after --mark-broken: what
+is damaged stays lost until stored again); 4: the catalog cannot be opened or read at all. Opens the
+catalog read-only (read-write with --mark-broken) and never writes to the archive.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --integrity',
     '<%= config.bin %> <%= command.id %> --events --json',
     '<%= config.bin %> <%= command.id %> --segments --read-data --subset 10',
     '<%= config.bin %> <%= command.id %> --segments --read-data --mark-broken',
   ];
   static override flags = {
+    integrity: Flags.boolean({description: 'Check the catalog file itself: SQLite\'s integrity_check, foreign keys, links to blobs.'}),
     events: Flags.boolean({description: 'Recompute the evidence chain of the notifications.'}),
     segments: Flags.boolean({description: 'Check the archive\'s segments against the index.'}),
     archive: Flags.string({description: 'Archive folder (overrides BONNIE_ARCHIVE and the config file).'}),
@@ -53,24 +64,30 @@ the archive.`;
   async run(): Promise<Result> {
     const {flags} = await this.parse(VerifyCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, archive: flags.archive}, {ldap: false});
-    // --events and --segments choose; without either, both. --read-data and --mark-broken also ask for the segments.
+    // --integrity, --events and --segments choose; without any, all three. --read-data and --mark-broken
+    // also ask for the segments.
     const markBroken = flags['mark-broken'];
-    const chosen = flags.events || flags.segments;
+    const chosen = flags.integrity || flags.events || flags.segments;
+    const checkIntegrity = !chosen || flags.integrity;
     const checkEvents = !chosen || flags.events;
     const checkSegments = !chosen || flags.segments || flags['read-data'] || markBroken;
     const catalog = openCatalog(settings.catalog, {readOnly: !markBroken});
     try {
-      const events = checkEvents ? verifyChain(catalog.db) : null;
-      const archive = checkSegments ? verifyArchive(catalog, settings.archive, {readData: flags['read-data'], subsetPercent: flags.subset}) : null;
-      const sound = (events === null || events.firstProblem === null) && (archive === null || archive.sound);
+      // The catalog first: the other checks read it, and on a damaged one they stop where it is damaged.
+      const integrity = checkIntegrity ? checkCatalog(catalog) : null;
+      const guarded = <T>(what: string, check: () => T): T | null => (integrity === null ? check() : afterCatalogCheck(integrity, catalog, what, check));
+      const events = checkEvents ? guarded('the evidence chain check', () => verifyChain(catalog.db)) : null;
+      const archive = checkSegments ? guarded('the archive check', () => verifyArchive(catalog, settings.archive, {readData: flags['read-data'], subsetPercent: flags.subset})) : null;
+      const sound = (integrity === null || integrity.sound) && (events === null || events.firstProblem === null) && (archive === null || archive.sound);
       if (!this.jsonEnabled()) {
+        if (integrity !== null) this.log(renderCatalogReport(integrity));
         if (events !== null) this.log(renderChainReport(events));
         if (archive !== null) this.log(renderArchiveReport(archive, {markBroken}));
       }
       if (!sound) process.exitCode = EXIT.unsound;
       const markedBroken = markBroken && archive !== null ? markBrokenSegments(catalog, archive) : null;
       if (markedBroken !== null && !this.jsonEnabled()) this.log(renderMarkBroken(markedBroken));
-      return {sound, events, archive, markedBroken};
+      return {sound, catalog: integrity, events, archive, markedBroken};
     } finally {
       catalog.close();
     }

@@ -15,6 +15,7 @@ import {dirname} from 'node:path';
 import Database from 'better-sqlite3';
 import {BonnieError, EXIT, errorMessage} from '../errors.js';
 import {LATEST_SCHEMA_VERSION, MIGRATIONS} from './migrations.js';
+import {CORRUPT_CATALOG_HINT} from './sqlite-errors.js';
 
 /** The connection type handed to repositories. */
 export type Db = Database.Database;
@@ -130,6 +131,8 @@ function unavailable(path: string, error: unknown): BonnieError {
         ? 'Check that this user can write the catalog and its folder (see README, "Setting up the catalog").'
         : code === 'SQLITE_FULL'
           ? 'The disk is full: free space, then run "bonnie dealer --drain-spill".'
-          : 'Check the path and that the file is a bonnie catalog.';
+          : code.startsWith('SQLITE_CORRUPT')
+            ? CORRUPT_CATALOG_HINT
+            : 'Check the path and that the file is a bonnie catalog.';
   return new BonnieError('CatalogUnavailable', `cannot use the catalog ${path}: ${errorMessage(error)}`, {exit: EXIT.catalog, hint, cause: error});
 }

@@ -4,7 +4,8 @@
  * documented exit status; never a stack trace).
  */
 import {Command, Flags} from '@oclif/core';
-import {BonnieError} from '../errors.js';
+import {BonnieError, EXIT} from '../errors.js';
+import {catalogFailure} from '../catalog/sqlite-errors.js';
 import {loadSettings, type LoadOptions, type SettingFlags, type Settings} from '../config/settings.js';
 
 export abstract class BonnieCommand extends Command {
@@ -30,7 +31,11 @@ export abstract class BonnieCommand extends Command {
     await super.init();
   }
 
-  override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+  override async catch(thrown: Error & {exitCode?: number}): Promise<unknown> {
+    // A damaged, full or locked catalog fails whatever statement meets it first, in any command: it is
+    // an expected failure with its documented status (4), not a crash. A BonnieError wrapping one too.
+    const sqlite = thrown instanceof BonnieError && thrown.exit !== EXIT.failure ? undefined : catalogFailure(thrown);
+    const error = sqlite ?? thrown;
     if (!(error instanceof BonnieError)) return super.catch(error);
     process.exitCode = error.exit;
     if (this.jsonEnabled()) {

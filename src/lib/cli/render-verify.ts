@@ -1,7 +1,20 @@
 /** Human rendering of `bonnie verify`; `--json` prints the reports themselves. */
 import {describeMessage} from '../archive/index/archived-messages.js';
 import type {ArchiveProblem, ArchiveVerifyReport, MarkBrokenResult} from '../archive/verify.js';
+import type {CatalogCheckReport} from '../catalog/integrity.js';
 import type {ChainProblem, ChainReport} from '../process/chain.js';
+
+/** The catalog check: its size, one line per problem with the table (and index) it is in, the hint. */
+export function renderCatalogReport(report: CatalogCheckReport): string {
+  const lines = [`catalog: ${report.tables} table(s), ${report.pages} page(s) of ${report.pageSize} bytes`];
+  for (const problem of report.problems) {
+    const where = problem.table === null ? 'the catalog' : `table ${problem.table}${problem.index === null ? '' : ` (index ${problem.index})`}`;
+    lines.push(`catalog: PROBLEM ${problem.kind} in ${where}: ${problem.detail}`);
+  }
+  lines.push(report.sound ? 'catalog: sound' : 'catalog: NOT SOUND');
+  if (report.hint !== null) lines.push(`catalog: hint: ${report.hint}`);
+  return lines.join('\n');
+}
 
 export function renderChainReport(report: ChainReport): string {
   const lines = [`events: ${report.checked} notification(s) checked${report.pending > 0 ? `, ${report.pending} not chained yet (run bonnie process)` : ''}`];
