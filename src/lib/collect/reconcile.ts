@@ -17,6 +17,7 @@
 import {join} from 'node:path';
 import type {Catalog} from '../catalog/catalog.js';
 import type {ImapSettings} from '../config/settings.js';
+import {TLS_ERROR_CODES} from '../config/tls.js';
 import {readMailboxHeader} from '../cyrus/header-file.js';
 import {BonnieError, errorMessage} from '../errors.js';
 import {archiveFolders, type ArchiveSummary} from '../snapshot/archiver.js';
@@ -211,7 +212,7 @@ class OneMailbox implements FolderSource {
   private sort(error: unknown, asOwner: boolean): unknown {
     if (error instanceof FolderProblem) return error;
     if (error instanceof BonnieError) {
-      if (error.code === 'ImapUnreachable' || error.code === 'SpoolUnreadable') return error;
+      if (error.code === 'ImapUnreachable' || error.code === 'SpoolUnreadable' || TLS_ERROR_CODES.has(error.code)) return error;
       if (error.code === 'ImapLoginFailed' && !asOwner) return error;
       return new FolderProblem(error.message);
     }

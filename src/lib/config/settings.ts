@@ -13,6 +13,7 @@ import {dirname, isAbsolute, resolve} from 'node:path';
 import {checkFilterTemplate, DEFAULT_LOGIN_FILTER, GROUP_PLACEHOLDERS, LOGIN_PLACEHOLDERS} from '../directory/filter.js';
 import {BonnieError, EXIT} from '../errors.js';
 import {parseDuration as parseDurationText} from './duration.js';
+import {parseTlsMode, TLS_MODES, type TlsMode} from './tls.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/bonnie/bonnie.conf';
 
@@ -50,12 +51,16 @@ export interface Settings {
 
 /** How to reach Cyrus over IMAP as an admin (`imap_*` keys). */
 export interface ImapSettings {
-  /** `imap://host[:port]` (STARTTLS when offered) or `imaps://host[:port]`. */
+  /** `imap://host[:port]` (STARTTLS, required but to loopback) or `imaps://host[:port]`. */
   url: string;
   host: string;
   port: number;
   /** Implicit TLS (imaps://). */
   secure: boolean;
+  /** `imap_tls`: `verify` (the default when absent) or `off` (config/tls.ts). */
+  tls?: TlsMode | undefined;
+  /** `imap_ca_file`: the CAs trusted instead of Node's; undefined: Node's. */
+  caFile?: string | undefined;
   /** An admin of the Cyrus server (imapd.conf `admins`); it reads users' folders by proxy (SASL authzid). */
   user: string;
   /** File whose first line is the admin's password (read when connecting). */
@@ -66,8 +71,12 @@ export interface ImapSettings {
 
 /** How to reach and search the LDAP directory (`ldap_*` keys). */
 export interface LdapSettings {
-  /** `ldap://host[:port]` or `ldaps://host[:port]`. */
+  /** `ldap://host[:port]` (STARTTLS, required but to loopback) or `ldaps://host[:port]`. */
   url: string;
+  /** `ldap_tls`: `verify` (the default when absent) or `off` (config/tls.ts). */
+  tls?: TlsMode | undefined;
+  /** `ldap_ca_file`: the CAs trusted instead of Node's; undefined: Node's. */
+  caFile?: string | undefined;
   /** DN to bind as; undefined: anonymous. */
   bindDn: string | undefined;
   /** File whose first line is the bind password (read when connecting, never here); set with bindDn. */
@@ -97,6 +106,8 @@ export type SettingKey =
   | 'imapUrl'
   | 'imapUser'
   | 'imapPasswordFile'
+  | 'imapTls'
+  | 'imapCaFile'
   | 'folderMetadata'
   | 'logFile'
   | 'dealerTimeoutMs'
@@ -110,7 +121,9 @@ export type SettingKey =
   | 'ldapGroupFilter'
   | 'ldapIdAttribute'
   | 'ldapCacheTtlMs'
-  | 'ldapTimeoutMs';
+  | 'ldapTimeoutMs'
+  | 'ldapTls'
+  | 'ldapCaFile';
 export type Origin = 'flag' | 'environment' | 'file' | 'default';
 
 /** Values given on the command line (undefined: not given). */
@@ -121,7 +134,7 @@ interface KeySpec {
   file: string;
   /** Environment variable. */
   env: string;
-  kind: 'path' | 'paths' | 'duration' | 'count' | 'url' | 'dn' | 'filter' | 'name' | 'names';
+  kind: 'path' | 'paths' | 'duration' | 'count' | 'url' | 'dn' | 'filter' | 'name' | 'names' | 'tls';
   description: string;
 }
 
@@ -132,9 +145,11 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   spill: {file: 'spill', env: 'BONNIE_SPILL', kind: 'path', description: 'Where the dealer spills notifications it cannot commit (default: "spill" beside the catalog).'},
   spool: {file: 'spool', env: 'BONNIE_SPOOL', kind: 'path', description: "Cyrus' partition root (imapd.conf's partition-default) that bonnie collector reads message files from (default /var/spool/cyrus/mail, Debian's)."},
   partitions: {file: 'partitions', env: 'BONNIE_PARTITIONS', kind: 'paths', description: "Cyrus' other partition roots, separated by spaces: imapd.conf's other partition-<name> values, and its archivepartition-<name> and metapartition-<name> values if set; searched after spool."},
-  imapUrl: {file: 'imap_url', env: 'BONNIE_IMAP_URL', kind: 'url', description: 'The Cyrus IMAP server, imap://host[:port] or imaps://host[:port]: bonnie archive --from imap, the collector when a message file cannot be read, folder metadata, restores (default: none).'},
+  imapUrl: {file: 'imap_url', env: 'BONNIE_IMAP_URL', kind: 'url', description: 'The Cyrus IMAP server, imaps://host[:port] or imap://host[:port] (STARTTLS, required unless the host is localhost, 127.0.0.0/8 or ::1): bonnie archive --from imap, the collector when a message file cannot be read, folder metadata, restores (default: none).'},
   imapUser: {file: 'imap_user', env: 'BONNIE_IMAP_USER', kind: 'name', description: "An admin of the Cyrus server (imapd.conf's admins) that bonnie logs in as; it reads each user's folders by proxy authorization (default cyrus)."},
   imapPasswordFile: {file: 'imap_password_file', env: 'BONNIE_IMAP_PASSWORD_FILE', kind: 'path', description: "A file whose first line is imap_user's password, readable by bonnie only (mode 0640 or 0600). Required with imap_url."},
+  imapTls: {file: 'imap_tls', env: 'BONNIE_IMAP_TLS', kind: 'tls', description: "verify (the default): the IMAP server's certificate and name are checked, against imap_ca_file if set, else the CAs Node.js trusts; imap:// to a host other than loopback must offer STARTTLS; bonnie refuses (TlsCertificateRejected, StartTlsUnavailable) before sending the password. off: no check, imap:// uses STARTTLS only when offered; anyone between bonnie and the server can then take the password."},
+  imapCaFile: {file: 'imap_ca_file', env: 'BONNIE_IMAP_CA_FILE', kind: 'path', description: "A PEM file of the CA certificate(s) that signed the IMAP server's certificate, trusted instead of the CAs Node.js trusts (default: none). Not with imap_tls: off."},
   folderMetadata: {file: 'folder_metadata', env: 'BONNIE_FOLDER_METADATA', kind: 'names', description: 'Folder annotations read over IMAP GETMETADATA and kept with each folder snapshot, separated by spaces, e.g. /shared/vendor/kolab/folder-type (default: none).'},
   logFile: {file: 'log_file', env: 'BONNIE_LOG_FILE', kind: 'path', description: 'Log to this file instead of syslog (facility mail).'},
   dealerTimeoutMs: {file: 'dealer_timeout', env: 'BONNIE_DEALER_TIMEOUT', kind: 'duration', description: 'How long the dealer waits for a locked catalog before it spills, e.g. 2s or 500ms (default 2s).'},
@@ -149,6 +164,8 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   ldapIdAttribute: {file: 'ldap_id_attribute', env: 'BONNIE_LDAP_ID_ATTRIBUTE', kind: 'name', description: "The attribute that identifies a person for good, whatever their name or address becomes: entryUUID (OpenLDAP, the default), nsuniqueid (389 DS, Kolab)."},
   ldapCacheTtlMs: {file: 'ldap_cache_ttl', env: 'BONNIE_LDAP_CACHE_TTL', kind: 'duration', description: 'How long an answer from the directory, found or not found, is reused (default 5m; 0s: always ask).'},
   ldapTimeoutMs: {file: 'ldap_timeout', env: 'BONNIE_LDAP_TIMEOUT', kind: 'duration', description: 'How long to wait for the directory to connect or answer before giving up and retrying later (default 10s).'},
+  ldapTls: {file: 'ldap_tls', env: 'BONNIE_LDAP_TLS', kind: 'tls', description: "verify (the default): the LDAP server's certificate and name are checked, against ldap_ca_file if set, else the CAs Node.js trusts; ldap:// to a host other than loopback must accept StartTLS before the bind; bonnie refuses (TlsCertificateRejected, StartTlsUnavailable) otherwise. off: no check, and ldap:// stays unencrypted; anyone between bonnie and the server can then take the bind password."},
+  ldapCaFile: {file: 'ldap_ca_file', env: 'BONNIE_LDAP_CA_FILE', kind: 'path', description: "A PEM file of the CA certificate(s) that signed the LDAP server's certificate, trusted instead of the CAs Node.js trusts (default: none). Not with ldap_tls: off."},
 };
 
 const DEFAULT_CATALOG = '/var/lib/bonnie/catalog.db';
@@ -263,10 +280,13 @@ function loadImapSettings(pick: (key: SettingKey) => Picked | undefined): ImapSe
   const url = pick('imapUrl');
   const user = pick('imapUser');
   const passwordFile = pick('imapPasswordFile');
+  const tls = pick('imapTls');
+  const caFile = pick('imapCaFile');
   if (url === undefined) {
-    const stray = user !== undefined ? 'imapUser' : passwordFile !== undefined ? 'imapPasswordFile' : undefined;
+    const others = {imapUser: user, imapPasswordFile: passwordFile, imapTls: tls, imapCaFile: caFile};
+    const stray = (Object.keys(others) as Array<keyof typeof others>).find((key) => others[key] !== undefined);
     if (stray === undefined) return undefined;
-    throw invalid(stray, (user ?? passwordFile) as Picked, 'is set but imap_url is not', `Set imap_url (${SETTING_KEYS.imapUrl.env}), e.g. imap://localhost, or remove ${SETTING_KEYS[stray].file}.`);
+    throw invalid(stray, others[stray] as Picked, 'is set but imap_url is not', `Set imap_url (${SETTING_KEYS.imapUrl.env}), e.g. imaps://imap.example.com, or remove ${SETTING_KEYS[stray].file}.`);
   }
   const text = url.raw.trim();
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(text)?.[1]?.toLowerCase();
@@ -300,10 +320,11 @@ function loadImapSettings(pick: (key: SettingKey) => Picked | undefined): ImapSe
     user: user?.raw.trim() ?? DEFAULT_IMAP_USER,
     passwordFile: resolvePath(passwordFile),
     passwordFileSource: passwordFile.where,
+    ...loadTls(tls, caFile, 'imapTls', 'imapCaFile'),
   };
 }
 
-const LDAP_KEYS: readonly SettingKey[] = ['ldapUrl', 'ldapBindDn', 'ldapPasswordFile', 'ldapBaseDn', 'ldapFilter', 'ldapGroupFilter', 'ldapIdAttribute', 'ldapCacheTtlMs', 'ldapTimeoutMs'];
+const LDAP_KEYS: readonly SettingKey[] = ['ldapUrl', 'ldapBindDn', 'ldapPasswordFile', 'ldapBaseDn', 'ldapFilter', 'ldapGroupFilter', 'ldapIdAttribute', 'ldapCacheTtlMs', 'ldapTimeoutMs', 'ldapTls', 'ldapCaFile'];
 
 /** The `ldap_*` keys: undefined without `ldap_url`; any other `ldap_*` key without it is an error (not silently ignored). */
 function loadLdapSettings(pick: (key: SettingKey) => Picked | undefined): LdapSettings | undefined {
@@ -378,7 +399,20 @@ function loadLdapSettings(pick: (key: SettingKey) => Picked | undefined): LdapSe
     idAttribute: idAttribute?.raw.trim() ?? DEFAULT_LDAP_ID_ATTRIBUTE,
     cacheTtlMs: ttl === undefined ? DEFAULT_LDAP_CACHE_TTL_MS : parseDuration(ttl.raw, 'ldapCacheTtlMs', ttl.where),
     timeoutMs,
+    ...loadTls(got.ldapTls, got.ldapCaFile, 'ldapTls', 'ldapCaFile'),
   };
+}
+
+/** `*_tls` (exactly verify or off) and `*_ca_file`; a CA file with `off` is a contradiction, not a choice. */
+function loadTls(tls: Picked | undefined, caFile: Picked | undefined, tlsKey: 'imapTls' | 'ldapTls', caKey: 'imapCaFile' | 'ldapCaFile'): {tls: TlsMode; caFile: string | undefined} {
+  const mode = tls === undefined ? 'verify' : parseTlsMode(tls.raw);
+  if (tls !== undefined && mode === undefined) {
+    throw invalid(tlsKey, tls, `"${truncate(tls.raw)}" is not ${TLS_MODES.join(' or ')}`, `Write ${SETTING_KEYS[tlsKey].file}: verify (check the server's certificate; the default) or off (send the password without checking who receives it).`);
+  }
+  if (caFile !== undefined && mode === 'off') {
+    throw invalid(caKey, caFile, `is set but ${SETTING_KEYS[tlsKey].file} is off (${(tls as Picked).where})`, `Remove ${SETTING_KEYS[tlsKey].file}: off to have the certificate checked against ${SETTING_KEYS[caKey].file}, or remove ${SETTING_KEYS[caKey].file}.`);
+  }
+  return {tls: mode ?? 'verify', caFile: caFile === undefined ? undefined : resolvePath(caFile)};
 }
 
 /** What is wrong with an LDAP URL, or undefined. One server; ldapts takes protocol, host and port only. */

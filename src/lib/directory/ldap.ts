@@ -5,10 +5,14 @@
  * One connection per directory object, bound once and reused; a connection the server or the network
  * dropped is replaced. Whatever keeps the directory from answering (unreachable, bind refused, timeout,
  * an error result) is a BonnieError `DirectoryUnavailable`: the caller retries later and never records a
- * guess.
+ * guess. A server `ldap_tls` forbids (config/tls.ts: a certificate that fails the check, no StartTLS on
+ * ldap:// to a host other than loopback) is refused before the bind: TlsCertificateRejected or
+ * StartTlsUnavailable.
  */
+import type {ConnectionOptions} from 'node:tls';
 import {Client, FilterParser, ResultCodeError, type Entry} from 'ldapts';
 import type {LdapSettings} from '../config/settings.js';
+import {certificateProblem, certificateRejected, planTls, startTlsUnavailable, TLS_ERROR_CODES, tlsConnectionOptions, type TlsTarget} from '../config/tls.js';
 import {BonnieError, EXIT, errorMessage} from '../errors.js';
 import {firstRdnValue} from './dn.js';
 import {DEFAULT_GROUP_FILTER, expandGroupFilter, expandLoginFilter} from './filter.js';
@@ -120,13 +124,20 @@ export class LdapDirectory implements Directory {
 
   private async connect(): Promise<Client> {
     const password = this.ldap.bindDn === undefined ? '' : readLdapPassword(this.ldap, (message) => this.warnOnce(message));
-    const client = new Client({url: this.ldap.url, timeout: this.ldap.timeoutMs, connectTimeout: this.ldap.timeoutMs});
+    const url = new URL(this.ldap.url);
+    const target: TlsTarget = {protocol: 'LDAP', url: this.ldap.url, host: url.hostname.replace(/^\[|\]$/g, ''), key: 'ldap', mode: this.ldap.tls ?? 'verify', caFile: this.ldap.caFile};
+    const plan = planTls(url.protocol === 'ldaps:', target.host, target.mode);
+    // 'if-offered' (ldap_tls: off on ldap://) has no LDAP counterpart: it stays plain, as before ldap_tls.
+    const tlsOptions = plan.implicit || plan.startTls === 'required' ? tlsConnectionOptions(target) : undefined;
+    const client = new Client({url: this.ldap.url, timeout: this.ldap.timeoutMs, connectTimeout: this.ldap.timeoutMs, tlsOptions: plan.implicit ? tlsOptions : undefined});
     try {
+      if (plan.startTls === 'required') await startTls(client, target, tlsOptions ?? {});
       // An anonymous bind (empty DN and password) when no bind DN is configured: isBound then tells a
       // live connection from one the server dropped, the same way for both.
       await client.bind(this.ldap.bindDn ?? '', password);
     } catch (error) {
       await client.unbind().catch(() => undefined); // the bind's error is the one to report
+      if (certificateProblem(error) !== undefined) throw certificateRejected(target, error);
       throw error;
     }
     this.client = client;
@@ -209,6 +220,8 @@ export class LdapDirectory implements Directory {
 
   private unavailable(error: unknown): BonnieError {
     const url = this.ldap.url;
+    // Not "retry later": the same server will be refused again until the configuration or the server changes.
+    if (error instanceof BonnieError && TLS_ERROR_CODES.has(error.code)) return error;
     if (error instanceof BonnieError) {
       // The password file: a configuration problem, but still "the directory cannot answer" to the caller.
       return new BonnieError('DirectoryUnavailable', error.message, {exit: error.exit, hint: error.hint, cause: error});
@@ -237,6 +250,20 @@ export class LdapDirectory implements Directory {
       hint: `Check that the LDAP server runs and answers at ${url} (ldap_url, ldap_timeout); bonnie retries later.`,
       cause: error,
     });
+  }
+}
+
+/**
+ * StartTLS (RFC 4511 section 4.14) before the bind: a server that refuses the extended operation, or whose
+ * certificate fails the check, gets no password. A network failure is thrown as it is (DirectoryUnavailable).
+ */
+async function startTls(client: Client, target: TlsTarget, options: ConnectionOptions): Promise<void> {
+  try {
+    await client.startTLS(options);
+  } catch (error) {
+    if (certificateProblem(error) !== undefined) throw certificateRejected(target, error);
+    if (error instanceof ResultCodeError) throw startTlsUnavailable(target, `the server refused StartTLS: ${error.message}`, error);
+    throw error;
   }
 }
 

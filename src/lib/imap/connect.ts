@@ -2,11 +2,13 @@
  * bonnie's IMAP connections to Cyrus (imapflow): as the admin of `imap_user`, reading a user's folders by
  * proxy authorization (SASL PLAIN with the user as authzid; Cyrus lets its `admins` do this), because a
  * Cyrus admin has no read right on other people's folders. The password comes from `imap_password_file`,
- * read at each connection, never from argv, the environment or a log. TCP_NODELAY is set: without it
- * small commands wait ~40 ms on Nagle's algorithm (measured in bench/capture).
+ * read at each connection, never from argv, the environment or a log, and sent only over TLS whose
+ * certificate passed the check, or in the clear to loopback (`imap_tls`, config/tls.ts). TCP_NODELAY is
+ * set: without it small commands wait ~40 ms on Nagle's algorithm (measured in bench/capture).
  */
 import {ImapFlow} from 'imapflow';
 import type {ImapSettings} from '../config/settings.js';
+import {certificateProblem, certificateRejected, isLoopbackHost, planTls, startTlsUnavailable, tlsConnectionOptions, type TlsTarget} from '../config/tls.js';
 import {readPasswordFile} from '../directory/password.js';
 import {BonnieError, errorMessage} from '../errors.js';
 
@@ -17,8 +19,14 @@ export interface ImapConnectOptions {
   warn?: (message: string) => void;
 }
 
-/** A connected, logged-in client. Throws ImapUnreachable or ImapLoginFailed with a hint. */
+/**
+ * A connected, logged-in client. Throws ImapUnreachable or ImapLoginFailed with a hint; TlsCertificateRejected
+ * or StartTlsUnavailable (before any LOGIN or AUTHENTICATE was sent) when `imap_tls` forbids the connection;
+ * TlsCaFileUnreadable.
+ */
 export async function connectImap(settings: ImapSettings, options: ImapConnectOptions = {}): Promise<ImapFlow> {
+  const target: TlsTarget = {protocol: 'IMAP', url: settings.url, host: settings.host, key: 'imap', mode: settings.tls ?? 'verify', caFile: settings.caFile};
+  const plan = planTls(settings.secure, settings.host, target.mode);
   const pass = readPasswordFile({file: settings.passwordFile ?? '', key: 'imap_password_file', source: settings.passwordFileSource, what: 'IMAP admin password'}, options.warn ?? (() => {}));
   const auth: {user: string; pass: string; authzid?: string} = {user: settings.user, pass};
   if (options.as !== undefined && options.as !== settings.user) auth.authzid = options.as;
@@ -30,9 +38,11 @@ export async function connectImap(settings: ImapSettings, options: ImapConnectOp
     logger: false,
     disableAutoIdle: true,
     // DEFLATE buys nothing on loopback and was the largest CPU cost of a restore (bench/restore).
-    disableCompression: isLoopback(settings.host),
-    // Cyrus on loopback usually has no certificate for "localhost"; STARTTLS is used when offered.
-    tls: {rejectUnauthorized: false},
+    disableCompression: isLoopbackHost(settings.host),
+    // imapflow checks capabilities, then upgrades (or fails with tlsFailed) before ID and authentication.
+    // Undefined: STARTTLS when offered; imapflow refuses doSTARTTLS together with secure.
+    doSTARTTLS: plan.startTls === 'required' ? true : plan.startTls === 'never' && !plan.implicit ? false : undefined,
+    tls: plan.implicit || plan.startTls !== 'never' ? tlsConnectionOptions(target) : undefined,
   });
   client.on('error', () => {
     // A dropped connection surfaces as the failing command's error.
@@ -40,7 +50,9 @@ export async function connectImap(settings: ImapSettings, options: ImapConnectOp
   try {
     await client.connect();
   } catch (error) {
-    const e = error as {authenticationFailed?: boolean; code?: string; responseText?: string};
+    const e = error as {authenticationFailed?: boolean; code?: string; responseText?: string; tlsFailed?: boolean};
+    if (certificateProblem(error) !== undefined) throw certificateRejected(target, error);
+    if (e.tlsFailed === true && plan.startTls === 'required') throw startTlsUnavailable(target, `the server answered: ${errorMessage(error)}`, error);
     if (e.authenticationFailed === true || e.code === 'AUTHENTICATIONFAILED') {
       const who = auth.authzid === undefined ? settings.user : `${settings.user} acting as ${auth.authzid}`;
       throw new BonnieError('ImapLoginFailed', `IMAP login to ${settings.url} as ${who} failed${e.responseText ? `: ${e.responseText}` : ''}`, {
@@ -89,8 +101,4 @@ export function ownerLogin(adminName: string, separator: string): string | undef
   if (parts[0] !== 'user' || parts.length < 2 || parts[1] === undefined) return undefined;
   const local = separator === '.' ? parts[1].replaceAll('^', '.') : parts[1];
   return domain === undefined ? local : `${local}@${domain}`;
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

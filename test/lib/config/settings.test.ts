@@ -113,6 +113,8 @@ describe('loadSettings: LDAP', () => {
       idAttribute: 'entryUUID',
       cacheTtlMs: 300_000,
       timeoutMs: 10_000,
+      tls: 'verify',
+      caFile: undefined,
     });
     expect(s.origin.ldapUrl).toBe('file');
   });
@@ -129,6 +131,7 @@ describe('loadSettings: LDAP', () => {
         'ldap_id_attribute: nsuniqueid',
         'ldap_cache_ttl: 30s',
         'ldap_timeout: 1500ms',
+        'ldap_ca_file: ca/ldap.pem',
         '',
       ].join('\n'),
     );
@@ -144,6 +147,8 @@ describe('loadSettings: LDAP', () => {
       idAttribute: 'nsuniqueid',
       cacheTtlMs: 30_000,
       timeoutMs: 1500,
+      tls: 'verify',
+      caFile: join(file, '..', 'ca', 'ldap.pem'),
     });
   });
 
@@ -232,6 +237,7 @@ describe('loadSettings: LDAP', () => {
   });
 
   it('has a flag name, a variable and a description for every key', () => {
+    expect(flagName('imapCaFile')).toBe('imap-ca-file');
     expect(flagName('dealerTimeoutMs')).toBe('dealer-timeout');
     expect(flagName('ldapCacheTtlMs')).toBe('ldap-cache-ttl');
     expect(flagName('logFile')).toBe('log-file');
@@ -239,5 +245,52 @@ describe('loadSettings: LDAP', () => {
       expect(spec.env).toBe(`BONNIE_${spec.file.toUpperCase()}`);
       expect(spec.description.length).toBeGreaterThan(10);
     }
+  });
+});
+
+describe('TLS settings (imap_tls, imap_ca_file, ldap_tls, ldap_ca_file)', () => {
+  const imap = (extra: string) => configFile(`imap_url: imap://imap.example.com\nimap_password_file: /etc/bonnie/imap.secret\n${extra}`);
+  const ldap = (extra: string) => configFile(`ldap_url: ldap://ldap.example.com\nldap_base_dn: dc=example,dc=com\n${extra}`);
+
+  it('checks certificates by default, against the CAs Node.js trusts', () => {
+    const s = loadSettings({}, {BONNIE_CONFIG: imap('ldap_url: ldaps://ldap.example.com\nldap_base_dn: dc=example,dc=com\n')});
+    expect(s.imap).toMatchObject({secure: false, tls: 'verify', caFile: undefined});
+    expect(s.ldap).toMatchObject({tls: 'verify', caFile: undefined});
+    expect(s.origin.imapTls).toBe('default');
+  });
+
+  it('reads the CA files relative to the configuration file, and off from the environment', () => {
+    const file = imap('imap_ca_file: certs/ca.pem\nldap_url: ldap://ldap.example.com\nldap_base_dn: dc=example,dc=com\n');
+    const s = loadSettings({}, {BONNIE_CONFIG: file, BONNIE_LDAP_TLS: 'off'});
+    expect(s.imap?.caFile).toBe(join(file, '..', 'certs', 'ca.pem'));
+    expect(s.ldap?.tls).toBe('off');
+    expect(s.origin.ldapTls).toBe('environment');
+  });
+
+  it.each(['no', 'false', 'Verify', 'on', 'starttls', 'verify-full'])('accepts only verify or off: rejects imap_tls: %s', (value) => {
+    const file = imap(`imap_tls: ${value}\n`);
+    const error = thrown(() => loadSettings({}, {BONNIE_CONFIG: file}));
+    expect(error.code).toBe('ConfigInvalid');
+    expect(error.exit).toBe(EXIT.config);
+    expect(error.message).toBe(`imap_tls (${file} line 3): "${value}" is not verify or off`);
+    expect(error.hint).toContain('imap_tls: verify');
+  });
+
+  it('rejects ldap_tls: yes from the environment, naming the variable', () => {
+    const error = thrown(() => loadSettings({}, {BONNIE_CONFIG: ldap(''), BONNIE_LDAP_TLS: 'yes'}));
+    expect(error.message).toContain('ldap_tls (environment variable BONNIE_LDAP_TLS)');
+  });
+
+  it('refuses a CA file together with off: the file would be silently ignored', () => {
+    const file = ldap('ldap_tls: off\nldap_ca_file: /etc/ssl/ca.pem\n');
+    const error = thrown(() => loadSettings({}, {BONNIE_CONFIG: file}));
+    expect(error.message).toBe(`ldap_ca_file (${file} line 4): is set but ldap_tls is off (${file} line 3)`);
+  });
+
+  it('refuses imap_tls or imap_ca_file without imap_url rather than ignoring it', () => {
+    const file = configFile('imap_ca_file: /etc/ssl/ca.pem\n');
+    expect(thrown(() => loadSettings({}, {BONNIE_CONFIG: file})).message).toBe(`imap_ca_file (${file} line 1): is set but imap_url is not`);
+    expect(thrown(() => loadSettings({}, {BONNIE_CONFIG: configFile(''), BONNIE_IMAP_TLS: 'off'})).message).toContain('imap_tls (environment variable BONNIE_IMAP_TLS): is set but imap_url is not');
+    expect(thrown(() => loadSettings({}, {BONNIE_CONFIG: configFile('ldap_tls: off\n')})).message).toContain('is set but ldap_url is not');
   });
 });
