@@ -6,7 +6,7 @@
  */
 import {readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
-import {checkPartitions, findMailboxDir, mailboxDir} from '../cyrus/partition.js';
+import {checkPartitions, findMailboxDir, invalidMailboxIdReason, isMailboxId, mailboxDir} from '../cyrus/partition.js';
 import {BonnieError, errorMessage} from '../errors.js';
 
 /** Why a job is unrecoverable when its file is missing from a folder that is on this host. */
@@ -19,7 +19,9 @@ export type Unreachable =
   /** No partition here holds the folder. */
   | 'no-folder'
   /** Permission denied on the folder or the file. */
-  | 'denied';
+  | 'denied'
+  /** The mailbox ID from the event is not one: it is never turned into a path (nor read over IMAP). */
+  | 'invalid-id';
 
 /** What reading one message file gave. */
 export type SpoolRead =
@@ -53,6 +55,7 @@ export function routeRead(read: SpoolRead, imap: boolean): Route {
     case 'error':
       return {kind: 'failed', error: read.error};
     case 'unreachable':
+      if (read.why === 'invalid-id') return {kind: 'unrecoverable', reason: read.detail};
       if (imap) return {kind: 'imap'};
       if (read.why === 'no-folder') return {kind: 'unrecoverable', reason: SPOOL_GONE_REASON};
       if (read.why === 'denied') return {kind: 'stop', error: unreadable(read.detail)};
@@ -100,6 +103,7 @@ export class SpoolReader {
   }
 
   private find(mailboxId: string): FolderLocation {
+    if (!isMailboxId(mailboxId)) return {kind: 'unreachable', why: 'invalid-id', detail: invalidMailboxIdReason(mailboxId)};
     if (this.roots.length === 0) return {kind: 'unreachable', why: 'no-partition', detail: 'no Cyrus partition on this host'};
     const dir = findMailboxDir(this.roots, mailboxId);
     if (dir !== undefined) return {kind: 'here', dir};

@@ -11,8 +11,33 @@ import {BonnieError, errorMessage} from '../errors.js';
 /** Shared by every command that reads the partitions (archive, collector). */
 const DENIED_HINT = "Cyrus' partitions are readable by the cyrus user only: run bonnie as the cyrus user (sudo -u cyrus bonnie ...), or read the mail over IMAP (imap_url; bonnie archive --from imap).";
 
-/** The folder of mailbox `mailboxId` under the partition root `root`. */
+/**
+ * What a mailbox ID may be before it becomes a path: Cyrus 3.6 makes 24 lower-case letters and digits
+ * (`76yzkoa5vpplgcimbgeofaee`); older ids are hex or a UUID with dashes. Letters, digits, `-` and `_`,
+ * up to 64: never `/`, `.` or NUL, so an id from an event (which anyone who can write to notifyd's socket
+ * can send) cannot name a file outside its partition (`../../etc`).
+ */
+export const MAILBOX_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** True when `mailboxId` can be a Cyrus mailbox ID (and so a folder name under `uuid/`). */
+export function isMailboxId(mailboxId: string): boolean {
+  return MAILBOX_ID_PATTERN.test(mailboxId);
+}
+
+/** Why `mailboxId` is refused, for a job's unrecoverable reason or an error. */
+export function invalidMailboxIdReason(mailboxId: string): string {
+  return `${JSON.stringify(mailboxId.length > 80 ? `${mailboxId.slice(0, 80)}...` : mailboxId)} is not a Cyrus mailbox ID (letters, digits, "-" and "_", up to 64): no file is read for it`;
+}
+
+/**
+ * The folder of mailbox `mailboxId` under the partition root `root`: the one place an id becomes a path.
+ * Throws MailboxIdInvalid for an id that is not one (callers check {@link isMailboxId} first to refuse
+ * just the job that carries it).
+ */
 export function mailboxDir(root: string, mailboxId: string): string {
+  if (!isMailboxId(mailboxId)) {
+    throw new BonnieError('MailboxIdInvalid', invalidMailboxIdReason(mailboxId), {hint: 'The notification that named it was not written by Cyrus, or was damaged; see "bonnie status" for the jobs refused.'});
+  }
   return join(root, 'uuid', mailboxId.charAt(0), mailboxId.charAt(1), mailboxId);
 }
 
@@ -45,6 +70,8 @@ export function listMailboxDirs(roots: readonly string[]): MailboxOnDisk[] {
     for (const a of readDir(uuid)) {
       for (const b of readDir(join(uuid, a))) {
         for (const id of readDir(join(uuid, a, b))) {
+          // Something else put there (an editor's backup, a stray file): not a folder Cyrus made.
+          if (!isMailboxId(id)) continue;
           const dir = join(uuid, a, b, id);
           if (existsSync(join(dir, 'cyrus.header'))) found.push({mailboxId: id, dir, root});
         }

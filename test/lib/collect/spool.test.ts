@@ -136,3 +136,20 @@ describe('opening the partitions for a run', () => {
     }
   });
 });
+
+describe('mailbox IDs that are not', () => {
+  it('never turns them into paths: unrecoverable with the reason, with or without IMAP', () => {
+    const {main} = twoPartitions();
+    const reader = new SpoolReader([main]);
+    for (const id of ['../../outside', '..', 'a/b', '.hidden', '', 'x'.repeat(65), 'abc\0def']) {
+      const read = reader.read(id, 1);
+      expect(read).toMatchObject({kind: 'unreachable', why: 'invalid-id'});
+      for (const imap of [false, true]) {
+        expect(routeRead(read, imap)).toEqual({kind: 'unrecoverable', reason: expect.stringContaining('is not a Cyrus mailbox ID')});
+      }
+    }
+    expect(thrownBonnieError(() => mailboxDir(main, '../../outside')).code).toBe('MailboxIdInvalid');
+    // Cyrus 3.6 ids, older hex and UUID ids still pass.
+    for (const id of [INBOX, '5f1234ab9c0d1e2f', '3f2504e0-4f89-11d3-9a0c-0305e82c3301']) expect(() => mailboxDir(main, id)).not.toThrow();
+  });
+});
