@@ -1,9 +1,11 @@
 import {configDefaults, defineConfig} from 'vitest/config';
 
-// Two projects. `unit`: everything under test/ but test/live/ (in-memory catalogs, the built CLI and dealer
-// as processes). `live`: end-to-end against a real Cyrus IMAP 3.6 and OpenLDAP on loopback, started once
-// by test/live/global-setup.ts (as root; it installs them if missing). `npx vitest run --project unit`
-// or `--project live` runs one; `vitest run` runs unit first, then live (groupOrder).
+// Three projects. `unit`: everything under test/ but test/live/ and test/chaos/ (in-memory catalogs, the
+// built CLI and dealer as processes). `live`: end-to-end against a real Cyrus IMAP 3.6 and OpenLDAP on
+// loopback, started once by test/live/global-setup.ts (as root; it installs them if missing). `chaos`: the
+// failure experiments (kill -9 under load, a full disk, fuzzed input, a corrupted catalog, a hostile
+// server), each bounded in count and time; some need root (tmpfs mounts). `npx vitest run --project unit`
+// (or live, chaos) runs one; `vitest run` runs unit, then live, then chaos (groupOrder).
 export default defineConfig({
   test: {
     // End-to-end tests start real processes (the built CLI); give them room on a noisy 2-core machine.
@@ -16,7 +18,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/live/**'],
+          exclude: [...configDefaults.exclude, 'test/live/**', 'test/chaos/**'],
           sequence: {groupOrder: 0},
         },
       },
@@ -32,6 +34,17 @@ export default defineConfig({
           sequence: {groupOrder: 1},
           testTimeout: 120_000,
           hookTimeout: 600_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          // Each experiment loads the machine on purpose: one file at a time.
+          fileParallelism: false,
+          sequence: {groupOrder: 2},
+          testTimeout: 300_000,
         },
       },
     ],

@@ -62,8 +62,8 @@ async function startDaemon(args: string[]): Promise<Daemon> {
   let ended = false;
   void exited.then(() => (ended = true));
   const deadline = Date.now() + 30_000;
-  // Ready once it says so (stderr, or the `listening` JSON line): the file alone appears before chmod/chown.
-  while (!ended && !/listening on|"type":"listening"/.test(err + out)) {
+  // Ready once the daemon says so (stderr, or the `listening` JSON line).
+  while (!ended && !/bonnie: reading |"type":"listening"/.test(err + out)) {
     if (Date.now() > deadline) throw new Error(`the daemon did not bind ${socket}: ${err}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -94,9 +94,25 @@ describe('bonnie dealer --listen', () => {
 
     // JSON Lines: one object per line, `listening` first and `stopped` with the final counters last.
     const lines = daemon.stdout().trimEnd().split('\n').map((line) => JSON.parse(line) as {type: string});
-    expect(lines[0]).toMatchObject({type: 'listening', socket, catalog, socketMode: '0660'});
-    expect(lines.at(-1)).toEqual({type: 'stopped', received: specimens.length, committed: specimens.length, queued: specimens.length, duplicates: 0, quarantined: 0, spilled: 0, lost: 0, batches: expect.any(Number), gaps: 0});
-    expect(readFileSync(join(home, 'dealer.log'), 'utf8')).toMatch(/stopped: received 96; committed 96/);
+    expect(lines[0]).toMatchObject({type: 'listening', socket, catalog, journal: join(home, 'spill', 'journal')});
+    expect(lines.at(-1)).toEqual({
+      type: 'stopped',
+      received: specimens.length,
+      journaled: specimens.length,
+      committed: specimens.length,
+      queued: specimens.length,
+      duplicates: 0,
+      quarantined: 0,
+      spilled: 0,
+      lost: 0,
+      batches: expect.any(Number),
+      gaps: 0,
+      reserveReleases: 0,
+      left: 0,
+    });
+    expect(readFileSync(join(home, 'dealer.log'), 'utf8')).toMatch(/stopped: received 96; journaled 96; committed 96/);
+    // The journal a clean stop leaves holds nothing: its files were moved into the queue and removed.
+    expect(readdirSync(join(home, 'spill', 'journal'))).toEqual([]);
     expect((await status(catalog, env)).gaps).toEqual({open: 0, unscanned: 0, reconcilePending: 0, reconcileFailed: 0, reconcileDead: 0});
   });
 
@@ -141,7 +157,7 @@ describe('bonnie dealer --listen', () => {
     first.child.kill('SIGINT');
     expect((await first.exited).code).toBe(0);
     expect(first.stdout()).toBe('');
-    expect(first.stderr()).toMatch(/listening on .*notify[\s\S]*stopped: received 0/);
+    expect(first.stderr()).toMatch(/reading .*notify[\s\S]*stopped: received 0/);
     expect(existsSync(socket)).toBe(false);
   });
 });

@@ -103,11 +103,16 @@ describe('bin/bonnie-dealer', () => {
     expect(rows<{raw: Buffer; source: string}>('SELECT raw, source FROM notification')).toEqual([{raw: event.subarray(0, event.length - 1), source: 'notify_external'}]);
   });
 
-  it('spills when there is no catalog at all, and drains it later', async () => {
+  it('spills when there is no catalog at all; the drain refuses to make one, and queues once it exists', async () => {
     const missing = join(home, 'elsewhere', 'catalog.db');
     const ran = await dealer(readFileSync(join(SPECIMENS, '01-Login.json')), NOTIFYD_ARGV('Login'), {...env, BONNIE_CATALOG: missing});
     expect(ran.code).toBe(0);
     expect(readdirSync(join(home, 'elsewhere', 'spill'))).toHaveLength(1);
+    const refused = await bonnie(['dealer', '--drain-spill', '--json', '--catalog', missing], {env});
+    expect(refused.code).toBe(4);
+    expect(JSON.parse(refused.stdout)).toMatchObject({error: {code: 'CatalogMissing'}});
+    expect(readdirSync(join(home, 'elsewhere', 'spill'))).toHaveLength(1);
+    expect((await bonnie(['init', '--catalog', missing], {env})).code).toBe(0);
     const drain = await bonnie(['dealer', '--drain-spill', '--json', '--catalog', missing], {env});
     expect(JSON.parse(drain.stdout)).toMatchObject({files: 1, queued: 1});
   });

@@ -15,7 +15,7 @@ import {errorMessage} from '../errors.js';
 import {loadSettings, type Settings} from '../config/settings.js';
 import {createLogger, type Logger} from '../log/logger.js';
 import {Ingester, type Delivery, type DeliverySource, type IngestSummary} from '../queue/ingest.js';
-import {drainSpill, writeSpill, type DrainSummary} from './spill.js';
+import {writeSpill} from './spill.js';
 
 export interface DealerOptions {
   catalog?: string | undefined;
@@ -135,7 +135,7 @@ function spill(settings: Settings, delivery: Delivery, reason: string, logger: L
   } catch (error) {
     // Last resort: the log is the only place left. Keep the bytes there so an administrator can recover them.
     const payload = Buffer.from(delivery.raw).toString('base64');
-    logger.log('error', `LOST unless recovered from this line: catalog unavailable (${reason}) and spill failed (${errorMessage(error)}); received ${new Date(delivery.receivedAt).toISOString()}; base64 payload: ${payload}`);
+    logger.log('error', `LOST unless recovered from this line: catalog unavailable (${reason}) and spill failed (${errorMessage(error)}); source ${delivery.source}; received ${new Date(delivery.receivedAt).toISOString()}; base64 payload: ${payload}`);
     return {stored: 'nowhere', reason: `${reason}; spill failed: ${errorMessage(error)}`};
   }
 }
@@ -177,13 +177,3 @@ const USAGE = `usage: bonnie-dealer [--catalog FILE] [--log-file FILE] [--config
 Reads Cyrus event notifications (JSON lines) on stdin and commits them to bonnie's queue.
 Set it as notify_external in imapd.conf; it ignores notifyd's -c -p -u -m -f. Writes nothing to stdout.
 `;
-
-/** `bonnie dealer --drain-spill`: moves spilled notifications into the queue, each exactly once. */
-export function drainSpillFolder(settings: Settings): DrainSummary & {spill: string} {
-  const catalog = openCatalog(settings.catalog, {create: true});
-  try {
-    return {spill: settings.spill, ...drainSpill(catalog.db, new Ingester(catalog.db), settings.spill)};
-  } finally {
-    catalog.close();
-  }
-}

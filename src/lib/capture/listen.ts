@@ -1,283 +1,277 @@
 /**
- * The socket dealer: `bonnie dealer --listen <socket>`. A long-running process that binds Cyrus'
- * `notifysocket` in place of notifyd, so Cyrus needs no process per event (notifyd runs
- * `notify_external` once per event and waits for it: about ten events per second with a Node program).
+ * The socket daemon: `bonnie dealer --listen <socket>`. A long-running process reading Cyrus' `notifysocket`
+ * in place of notifyd, so Cyrus needs no process per event (notifyd runs `notify_external` once per event and
+ * waits for it: about ten events per second with a Node program).
  *
- * Contracts:
- * - Each datagram is one delivery with source `notify_socket`; its bytes in the catalog are the event's
- *   JSON, exactly what notify_external would have stored (so the two paths deduplicate each other). A
- *   datagram that is not a valid event notification is quarantined whole, byte for byte, with the
- *   reason (see datagram.ts); it is never dropped.
- * - Datagrams are committed in batches, in arrival order: one IMMEDIATE transaction per batch, closed at
- *   {@link BATCH_MAX_DATAGRAMS} or {@link BATCH_MAX_DELAY_MS} after its first datagram, whichever comes
- *   first. One catalog connection serves the whole run; it is reopened after a failure.
- * - A batch the catalog cannot take (locked past `dealer_timeout`, read-only, missing, disk full) goes to
- *   the spill folder, one file per datagram, and the daemon keeps running; for
- *   {@link CATALOG_RETRY_MS} after a failure, batches are spilled without trying the catalog, so that a
- *   long lock does not make every batch wait the full timeout. `bonnie dealer --drain-spill` queues them.
- * - The socket file is mode 0660, group `--socket-group` (default `mail`): Cyrus can write, nobody
- *   else. A socket file is removed before binding only when nothing answers on it.
- * - stop() (SIGTERM, SIGINT) removes the socket file first (new sends fail at once instead of queueing),
- *   reads what the kernel still holds until the socket has been quiet for {@link SHUTDOWN_QUIET_MS},
- *   then closes the socket and commits (or spills) everything received. Closing first would discard
- *   the queued datagrams and fail the senders blocked on the full queue.
+ * Two threads, so that nothing the catalog does can make Cyrus wait:
+ * - the reading thread (socket-reader.ts) reads each datagram and appends it to the capture journal
+ *   (journal.ts) before reading the next: from then on a kill -9 of the daemon cannot lose it;
+ * - this (main) thread moves the journal into the queue (journal-drain.ts) every {@link DRAIN_INTERVAL_MS},
+ *   in transactions of up to 2,000 records, decoding and judging each datagram on the way; a datagram that
+ *   is not a valid event is quarantined whole. A locked, missing or full catalog only delays this: the
+ *   journal keeps everything, and the catalog is tried again every {@link CATALOG_RETRY_MS}.
  *
- * Backpressure (Linux): a unix datagram socket queues at most `net.unix.max_dgram_qlen` + 1 datagrams
- * (sysctl, default 10, read when the socket is created). Cyrus' notify() uses a blocking socket, so when
- * the queue is full its sendto() waits (the IMAP or LMTP command stalls; nothing is lost) until we read.
- * We do not read while a batch commits (SQLite is synchronous), so raise the sysctl to absorb bursts.
- * When the socket file is missing or nobody is bound to it, sendto() fails (ENOENT, ECONNREFUSED):
- * Cyrus logs `NOTIFY(EVENT): unable to sendto() socket` and the event is lost; it never retries.
+ * The socket itself is not ours: it comes from the service manager (systemd socket activation, LISTEN_FDS)
+ * or from bonnie's socket holder (holder.ts), which keeps it open while the daemon restarts, so the datagrams
+ * the kernel queued, and those Cyrus sends meanwhile, wait for the next daemon instead of being lost.
+ *
+ * Stop (SIGTERM, SIGINT): the reading thread reads until the socket is empty and exits; what the journal holds
+ * is moved into the queue; exit 0. What the catalog cannot take stays in the journal for the next start or
+ * `bonnie dealer --drain-spill`.
  */
-import {lstatSync, statSync, unlinkSync} from 'node:fs';
-import {resolve} from 'node:path';
+import {fstatSync} from 'node:fs';
+import {join, resolve} from 'node:path';
+import {Worker} from 'node:worker_threads';
 import {openCatalog, type Catalog} from '../catalog/catalog.js';
-import {errorMessage} from '../errors.js';
+import {BonnieError, errorMessage} from '../errors.js';
 import {createLogger, type Logger} from '../log/logger.js';
-import {Ingester, judge, splitLines, type Delivery, type IngestSummary} from '../queue/ingest.js';
-import {decodeNotifyDatagram} from './datagram.js';
 import {scanForGaps} from './gaps.js';
-import {describeSocketError, type UnixDgramSocket} from '../system/unix-dgram.js';
-import {removeIfPresent} from '../system/files.js';
-import {bindSocket, maxDgramQueue, restrictSocket, SOCKET_MODE} from './notify-socket.js';
-import {writeSpill} from './spill.js';
+import {JournalDrain, type JournalDrainSummary} from './journal-drain.js';
+import {maxDgramQueue} from './notify-socket.js';
+import {ensureReserve} from './reserve.js';
+import {COUNTER, COUNTER_SLOTS, type SocketReaderData, type SocketReaderMessage} from './socket-reader.js';
 
-/** A batch is committed once it holds this many datagrams. */
-export const BATCH_MAX_DATAGRAMS = 500;
-/** ...or this long after its first datagram arrived, whichever comes first. */
-export const BATCH_MAX_DELAY_MS = 50;
+export {deliveryFromDatagram} from './journal-drain.js';
+
+/** The main thread moves the journal into the queue this often. */
+export const DRAIN_INTERVAL_MS = 50;
+/** Records moved per drain step; the next step follows at once while more are waiting. */
+export const DRAIN_STEP_RECORDS = 10_000;
 /** The gap detector reads what was committed at most this often (and once more at stop). */
 export const GAP_SCAN_INTERVAL_MS = 1000;
 /** Counters are logged (and emitted as `progress`) this often, when they changed. */
 export const STATS_INTERVAL_MS = 60 * 1000;
-/** After a failed commit, batches go straight to the spill folder for this long before the catalog is tried again. */
-export const CATALOG_RETRY_MS = 5 * 1000;
-/** On stop, reading ends once no datagram arrived for this long... */
-export const SHUTDOWN_QUIET_MS = 50;
-/** ...or after this long in all. */
-export const SHUTDOWN_DRAIN_MAX_MS = 2 * 1000;
-const EVENT_CLASS = 'EVENT';
-const MAX_PROBLEMS_SHOWN = 5;
+/** After a failed commit, the catalog is tried again after this long. */
+export const CATALOG_RETRY_MS = 1000;
+/** On a full disk, the reading thread holds at most this much in memory before Cyrus is made to wait. */
+export const MAX_HELD_BYTES = 64 * 1024 * 1024;
+/** On stop, how long to wait for a reading thread that does not return (a blocking socket) once nothing is held. */
+export const SHUTDOWN_READER_MAX_MS = 2 * 1000;
+/** The file descriptor of the first socket handed over by LISTEN_FDS (sd_listen_fds(3)). */
+export const LISTEN_FDS_START = 3;
 
 export interface ListenerOptions {
-  /** Path of the socket to bind: Cyrus' `notifysocket`. */
+  /** Path of Cyrus' `notifysocket` (for messages: the socket is handed over as `fd`). */
   socket: string;
+  /** The bound, non-blocking socket to read. */
+  fd: number;
   catalog: string;
+  /** Spill folder: the journal lives in its `journal` folder, the reserve beside it. */
   spill: string;
-  /** How long a commit waits for a locked catalog before its batch is spilled (`dealer_timeout`), ms. */
+  /** How long a commit waits for a locked catalog (`dealer_timeout`), ms. */
   busyTimeoutMs: number;
   /** Log file; undefined logs to syslog. */
   logFile?: string | undefined;
-  /** Group that may write the socket, a name or a number. Undefined means {@link DEFAULT_SOCKET_GROUP}, leniently. */
-  socketGroup?: string | undefined;
-  batchMaxDatagrams?: number;
-  batchMaxDelayMs?: number;
   statsIntervalMs?: number;
-  catalogRetryMs?: number;
   /** Receives what a long-running command reports (JSON Lines with `--json`). */
   onProgress?: (progress: ListenerProgress) => void;
 }
 
-/** What the listener has done so far. Every datagram received ends up committed, spilled or lost. */
+/** What the listener has done so far. Every datagram received is in the journal, the queue, or both. */
 export interface ListenerCounters {
-  /** Datagrams received. */
+  /** Datagrams read from the socket. */
   received: number;
-  /** Datagrams committed to the catalog (queued, duplicate or quarantined). */
+  /** Datagrams written to the journal. */
+  journaled: number;
+  /** Datagrams moved from the journal into the catalog (queued, duplicate or quarantined), by this daemon. */
   committed: number;
   /** New notifications queued. */
   queued: number;
   /** Byte-identical repeats of a notification already held. */
   duplicates: number;
-  /** Datagrams (or messages) quarantined because they are not valid events. */
+  /** Datagrams quarantined because they are not valid events. */
   quarantined: number;
-  /** Datagrams written to the spill folder because the catalog could not take them. */
+  /** Always 0: the journal replaced the spill folder for the daemon (kept for scripts reading the JSON). */
   spilled: number;
-  /** Datagrams neither committed nor spilled; their bytes are in the log (base64). */
+  /** Always 0: a datagram read is in the journal before the next one is read. */
   lost: number;
   /** Transactions committed. */
   batches: number;
   /** Gaps (events Cyrus never delivered) the detector found in what was committed. */
   gaps: number;
+  /** Times the disk was full and the reserve was given to the journal. */
+  reserveReleases: number;
 }
 
 /** JSON Lines of `bonnie dealer --listen --json`, one object per line, told apart by `type`. */
 export type ListenerProgress =
-  | {type: 'listening'; socket: string; catalog: string; spill: string; socketMode: string; socketGroup: string | null; queueDatagrams: number | null}
+  | {type: 'listening'; socket: string; catalog: string; spill: string; journal: string; queueDatagrams: number | null}
   | ({type: 'progress'} & ListenerCounters)
-  | {type: 'catalog-unavailable'; reason: string; spill: string}
+  | {type: 'catalog-unavailable'; reason: string; spill: string; journal: string}
   | {type: 'catalog-available'; spilled: number}
-  | ({type: 'stopped'} & ListenerCounters);
+  | {type: 'disk-full'; reason: string}
+  | ({type: 'stopped'} & ListenerCounters & {left: number});
 
-/**
- * Turns one datagram into a delivery: the event's JSON when the datagram is a valid event notification,
- * otherwise the whole datagram marked `rejected` with the reason, for the quarantine.
- */
-export function deliveryFromDatagram(bytes: Uint8Array, receivedAt: number): Delivery {
-  const reject = (reason: string): Delivery => ({raw: bytes, receivedAt, source: 'notify_socket', rejected: reason});
-  const decoded = decodeNotifyDatagram(bytes);
-  if (!decoded.ok) return reject(decoded.error);
-  const {datagram} = decoded;
-  if (datagram.class !== EVENT_CLASS) {
-    return reject(`class "${datagram.class}" (method "${datagram.method}") is not an event notification; bonnie does not deliver notifyd's other notifications`);
-  }
-  const lines = splitLines(datagram.message);
-  if (lines.length === 0) return reject(datagram.message.length === 0 ? 'empty message' : 'message holds only blank lines');
-  const problems: string[] = [];
-  for (const {line, number} of lines) {
-    const verdict = judge(line);
-    if (!verdict.ok) problems.push(lines.length === 1 ? verdict.error : `line ${number}: ${verdict.error}`);
-  }
-  if (problems.length > 0) {
-    const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).join('; ');
-    return reject(`message ${problems.length > MAX_PROBLEMS_SHOWN ? `${shown}; and ${problems.length - MAX_PROBLEMS_SHOWN} more lines` : shown}`);
-  }
-  return {raw: datagram.message, receivedAt, source: 'notify_socket'};
-}
-
-/** A bound notify socket committing what it receives. Create with {@link NotifyListener.open}. */
+/** The socket daemon. Create with {@link NotifyListener.open}. */
 export class NotifyListener {
-  private readonly counts: ListenerCounters = {received: 0, committed: 0, queued: 0, duplicates: 0, quarantined: 0, spilled: 0, lost: 0, batches: 0, gaps: 0};
-  private lastGapScan = 0;
-  private pending: Delivery[] = [];
-  private batchTimer: NodeJS.Timeout | undefined;
+  private readonly counts = {committed: 0, queued: 0, duplicates: 0, quarantined: 0, batches: 0, gaps: 0};
+  private readonly control = new SharedArrayBuffer(8);
+  private readonly shared = new SharedArrayBuffer(8 * COUNTER_SLOTS);
+  private readonly journalDir: string;
+  private readonly logger: Logger;
+  private readonly unknownTypes = new Set<string>();
+  private worker: Worker | undefined;
+  private readerExited: Promise<void> = Promise.resolve();
+  private readerError: string | undefined;
+  private activeJournal: string | undefined;
+  private catalog: Catalog | undefined;
+  private drainer: JournalDrain | undefined;
+  private outage: {reason: string; retryAt: number; committedBefore: number} | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
   private statsLogged = '';
-  /** Whether a quarantine was logged in this stats interval: a flood of bad datagrams must not flood the log. */
   private quarantineLogged = false;
-  private readonly unknownTypes = new Set<string>();
-  private catalog: Catalog | undefined;
-  private ingester: Ingester | undefined;
-  /** Set while the catalog is failing: batches are spilled without trying it before `retryAt`. */
-  private outage: {reason: string; retryAt: number; spilledBefore: number} | undefined;
-  private socket: {handle: UnixDgramSocket; dev: number; ino: number} | undefined;
-  private stopping: Promise<ListenerCounters> | undefined;
-  private readonly socketPath: string;
-  private readonly logger: Logger;
-  private readonly batchMaxDatagrams: number;
-  private readonly batchMaxDelayMs: number;
-  private readonly catalogRetryMs: number;
+  private lastGapScan = 0;
+  private stopping: Promise<ListenerCounters & {left: number}> | undefined;
+  private failed: ((error: Error) => void) | undefined;
 
   private constructor(private readonly options: ListenerOptions) {
-    this.socketPath = resolve(options.socket);
+    this.journalDir = join(resolve(options.spill), 'journal');
     this.logger = createLogger({ident: 'bonnie-dealer', file: options.logFile});
-    this.batchMaxDatagrams = options.batchMaxDatagrams ?? BATCH_MAX_DATAGRAMS;
-    this.batchMaxDelayMs = options.batchMaxDelayMs ?? BATCH_MAX_DELAY_MS;
-    this.catalogRetryMs = options.catalogRetryMs ?? CATALOG_RETRY_MS;
   }
 
-  /**
-   * Binds the socket and starts receiving. Throws BonnieError when the path is taken (SocketInUse: a
-   * live listener; SocketPathTaken: not a socket) or cannot be bound or given to the group
-   * (SocketUnavailable, SocketGroupUnknown). An unavailable catalog does not stop it: it spills.
-   */
+  /** Starts reading `options.fd`. Throws BonnieError when it is not a socket. */
   static open(options: ListenerOptions): NotifyListener {
+    let isSocket = false;
+    try {
+      isSocket = fstatSync(options.fd).isSocket();
+    } catch {
+      isSocket = false;
+    }
+    if (!isSocket) {
+      throw new BonnieError('SocketUnavailable', `file descriptor ${options.fd} is not a socket`, {
+        hint: 'LISTEN_FDS says a socket was handed over, but it is not there: start bonnie dealer --listen without LISTEN_FDS, or check the .socket unit.',
+      });
+    }
     const listener = new NotifyListener(options);
-    listener.bind();
+    listener.start();
     return listener;
-  }
-
-  /** Absolute path of the bound socket. */
-  get path(): string {
-    return this.socketPath;
   }
 
   /** A snapshot of the counters. */
   get counters(): ListenerCounters {
-    return {...this.counts};
+    const shared = new BigInt64Array(this.shared);
+    return {
+      received: Number(Atomics.load(shared, COUNTER.received)),
+      journaled: Number(Atomics.load(shared, COUNTER.journaled)),
+      ...this.counts,
+      spilled: 0,
+      lost: 0,
+      reserveReleases: Number(Atomics.load(shared, COUNTER.reserveReleases)),
+    };
   }
 
-  /** Commits (or spills) the datagrams received so far now, without waiting for the batch to close. */
-  flush(): void {
-    this.commitPending();
-  }
+  /** Resolves when the daemon must stop on its own (the reading thread failed); rejects with why. */
+  readonly failure = new Promise<never>((_resolve, reject) => (this.failed = reject));
 
-  /**
-   * Stops: removes the socket file, reads what is still queued, closes the socket, commits or spills
-   * everything received, closes the catalog. Resolves with the final counters; calling it again returns
-   * the same promise.
-   */
-  stop(): Promise<ListenerCounters> {
+  /** Stops (see the module comment). Calling it again returns the same promise. */
+  stop(): Promise<ListenerCounters & {left: number}> {
     this.stopping ??= this.shutDown();
     return this.stopping;
   }
 
-  private bind(): void {
-    const {options, socketPath, logger} = this;
-    // Datagrams arrive through the event loop, so never before open() has returned.
-    const handle = bindSocket(socketPath, (bytes) => this.receive(bytes));
-    let group: string | null;
-    try {
-      group = restrictSocket(socketPath, options.socketGroup, logger);
-      const {dev, ino} = statSync(socketPath);
-      this.socket = {handle, dev, ino};
-    } catch (error) {
-      handle.close();
-      removeIfPresent(socketPath);
-      throw error;
-    }
-    handle.on('error', (error) => logger.log('error', `notify socket ${socketPath}: ${describeSocketError(error)}`));
+  private start(): void {
+    const {options, logger} = this;
+    this.failure.catch(() => undefined);
+    if (!ensureReserve(options.spill)) logger.log('warning', `no room for the capture reserve in ${options.spill}: a full disk will make Cyrus wait sooner`);
+    const data: SocketReaderData = {fd: options.fd, journalDir: this.journalDir, spill: options.spill, maxHeldBytes: MAX_HELD_BYTES, control: this.control, counters: this.shared};
+    const worker = new Worker(new URL('./socket-reader.js', import.meta.url), {workerData: data});
+    this.worker = worker;
+    this.readerExited = new Promise((resolvePromise) => worker.once('exit', () => resolvePromise()));
+    worker.on('message', (message: SocketReaderMessage) => this.onReaderMessage(message));
+    worker.on('error', (error) => this.onReaderMessage({type: 'fatal', error: errorMessage(error)}));
     const queue = maxDgramQueue();
-    const mode = `0${SOCKET_MODE.toString(8)}`;
-    logger.log('info', `listening on ${socketPath} (mode ${mode}, group ${group ?? 'unchanged'}); catalog ${options.catalog}; the kernel queues ${queue ?? 'an unknown number of'} datagrams (net.unix.max_dgram_qlen) before Cyrus waits`);
-    options.onProgress?.({type: 'listening', socket: socketPath, catalog: options.catalog, spill: options.spill, socketMode: mode, socketGroup: group, queueDatagrams: queue});
+    logger.log('info', `reading ${options.socket} (fd ${options.fd}); journal ${this.journalDir}; catalog ${options.catalog}; the kernel queues ${queue ?? 'an unknown number of'} datagrams (net.unix.max_dgram_qlen) before Cyrus waits`);
+    options.onProgress?.({type: 'listening', socket: options.socket, catalog: options.catalog, spill: options.spill, journal: this.journalDir, queueDatagrams: queue});
     this.statsTimer = setInterval(() => this.reportStats(), options.statsIntervalMs ?? STATS_INTERVAL_MS);
     this.statsTimer.unref();
-    this.connect(Date.now());
+    this.scheduleDrain(0);
   }
 
-  private async shutDown(): Promise<ListenerCounters> {
-    this.removeSocketFile();
-    // Whatever the kernel still holds is read by the event loop while we wait: wait for one quiet period.
-    const deadline = Date.now() + SHUTDOWN_DRAIN_MAX_MS;
-    let seen = -1;
-    while (seen !== this.counts.received && Date.now() < deadline) {
-      seen = this.counts.received;
-      await new Promise((resolvePromise) => setTimeout(resolvePromise, SHUTDOWN_QUIET_MS));
+  private onReaderMessage(message: SocketReaderMessage): void {
+    switch (message.type) {
+      case 'journal':
+        this.activeJournal = message.path;
+        return;
+      case 'reserve-released':
+        this.logger.log('error', `the disk is full (${message.reason}): the capture reserve was released to keep events; free space on the filesystem of ${this.options.spill}`);
+        return;
+      case 'disk-full':
+        this.logger.log('error', `the disk is full (${message.reason}): events are held in memory, then Cyrus is made to wait; free space on the filesystem of ${this.options.spill}`);
+        this.options.onProgress?.({type: 'disk-full', reason: message.reason});
+        return;
+      case 'disk-writable':
+        this.logger.log('info', 'the journal can be written again; events held in memory were written');
+        return;
+      case 'fatal':
+        this.readerError = message.error;
+        this.logger.log('error', `the socket reading thread failed: ${message.error}`);
+        this.failed?.(new BonnieError('SocketReadFailed', `reading ${this.options.socket} failed: ${message.error}`, {hint: 'The daemon exits so that it is restarted; see the log.'}));
+        return;
     }
-    this.socket?.handle.close();
-    this.commitPending();
-    this.scanGaps(Date.now());
+  }
+
+  private scheduleDrain(delay: number): void {
+    if (this.stopping !== undefined) return;
+    this.drainTimer = setTimeout(() => {
+      const moved = this.drainStep(Date.now());
+      this.scheduleDrain(moved >= DRAIN_STEP_RECORDS ? 0 : DRAIN_INTERVAL_MS);
+    }, delay);
+  }
+
+  /** Moves journaled records into the queue; returns how many. A catalog failure is logged, not thrown. */
+  private drainStep(now: number, writerStopped = false): number {
+    const drainer = this.connect(now);
+    if (drainer === undefined) return 0;
+    let summary: JournalDrainSummary;
+    try {
+      summary = drainer.drain(this.journalDir, {active: this.activeJournal, ownWriterStopped: writerStopped, maxRecords: DRAIN_STEP_RECORDS, now});
+    } catch (error) {
+      this.disconnect();
+      this.catalogFailed(errorMessage(error), now);
+      return 0;
+    }
+    if (summary.records > 0) {
+      this.counts.batches += Math.ceil(summary.records / 2000);
+      this.counts.committed += summary.records;
+      this.counts.queued += summary.queued;
+      this.counts.duplicates += summary.duplicates;
+      this.counts.quarantined += summary.quarantined;
+      this.reportCommitted(summary);
+    }
+    if (now - this.lastGapScan >= GAP_SCAN_INTERVAL_MS) this.scanGaps(now);
+    return summary.records;
+  }
+
+  private async shutDown(): Promise<ListenerCounters & {left: number}> {
+    clearTimeout(this.drainTimer);
+    const control = new Int32Array(this.control);
+    Atomics.store(control, 0, 1);
+    Atomics.add(control, 1, 1);
+    Atomics.notify(control, 1);
+    // The reading thread empties the socket and exits. One blocked in read() (a socket handed over without
+    // O_NONBLOCK) holds nothing: it may be left behind once nothing is held in memory.
+    const shared = new BigInt64Array(this.shared);
+    for (;;) {
+      const exited = await Promise.race([this.readerExited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), SHUTDOWN_READER_MAX_MS))]);
+      if (exited || this.readerError !== undefined) break;
+      if (Atomics.load(shared, COUNTER.heldBytes) === 0n) break;
+      this.logger.log('warning', 'stopping: waiting for room on the disk to write the events held in memory');
+    }
+    await this.worker?.terminate();
+    this.activeJournal = undefined;
+    let now = Date.now();
+    while (this.drainStep(now, true) > 0) now = Date.now();
+    this.scanGaps(now);
     clearInterval(this.statsTimer);
+    const left = this.drainer?.pendingBytes(this.journalDir) ?? -1;
     this.disconnect();
-    const counters = this.counters;
+    const counters = {...this.counters, left};
+    if (left !== 0) this.logger.log('warning', `stopped with ${left < 0 ? 'an unknown number of' : left} journal byte(s) not yet in the catalog: they are queued at the next start or by "bonnie dealer --drain-spill"`);
     this.logger.log('info', `stopped: ${describeCounters(counters)}`);
     this.options.onProgress?.({type: 'stopped', ...counters});
     await this.logger.flush();
     return counters;
-  }
-
-  private receive(bytes: Buffer): void {
-    this.counts.received++;
-    this.pending.push(deliveryFromDatagram(bytes, Date.now()));
-    if (this.pending.length >= this.batchMaxDatagrams) this.commitPending();
-    else this.batchTimer ??= setTimeout(() => this.commitPending(), this.batchMaxDelayMs);
-  }
-
-  private commitPending(): void {
-    if (this.batchTimer !== undefined) clearTimeout(this.batchTimer);
-    this.batchTimer = undefined;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    const now = Date.now();
-    const ingester = this.connect(now);
-    if (ingester !== undefined) {
-      try {
-        const summary = ingester.ingest(batch);
-        this.counts.batches++;
-        this.counts.committed += batch.length;
-        this.counts.queued += summary.queued;
-        this.counts.duplicates += summary.duplicates;
-        this.counts.quarantined += summary.quarantined;
-        this.reportCommitted(summary, batch);
-        if (now - this.lastGapScan >= GAP_SCAN_INTERVAL_MS) this.scanGaps(now);
-        return;
-      } catch (error) {
-        this.disconnect();
-        this.catalogFailed(errorMessage(error), now);
-      }
-    }
-    this.spillBatch(batch);
   }
 
   /** Runs the gap detector over what was committed; a failure is logged, never fatal to capture. */
@@ -293,31 +287,31 @@ export class NotifyListener {
     }
   }
 
-  /** The open connection's ingester; opens the catalog unless it failed less than catalogRetryMs ago. */
-  private connect(now: number): Ingester | undefined {
-    if (this.ingester !== undefined) return this.ingester;
+  /** The open connection's drainer; opens the catalog unless it failed less than CATALOG_RETRY_MS ago. */
+  private connect(now: number): JournalDrain | undefined {
+    if (this.drainer !== undefined) return this.drainer;
     if (this.outage !== undefined && now < this.outage.retryAt) return undefined;
     try {
       this.catalog = openCatalog(this.options.catalog, {busyTimeoutMs: this.options.busyTimeoutMs});
-      this.ingester = new Ingester(this.catalog.db);
+      this.drainer = new JournalDrain(this.catalog.db);
     } catch (error) {
       this.disconnect();
       this.catalogFailed(errorMessage(error), now);
       return undefined;
     }
     if (this.outage !== undefined) {
-      const spilled = this.counts.spilled - this.outage.spilledBefore;
       this.outage = undefined;
-      this.logger.log('info', `catalog available again; ${spilled} notification(s) were spilled to ${this.options.spill} meanwhile: run "bonnie dealer --drain-spill"`);
-      this.options.onProgress?.({type: 'catalog-available', spilled});
+      this.logger.log('info', 'catalog available again; the journal is being moved into the queue');
+      this.options.onProgress?.({type: 'catalog-available', spilled: 0});
+      if (!ensureReserve(this.options.spill)) this.logger.log('warning', `still no room for the capture reserve in ${this.options.spill}`);
     }
-    return this.ingester;
+    return this.drainer;
   }
 
   private disconnect(): void {
     const catalog = this.catalog;
     this.catalog = undefined;
-    this.ingester = undefined;
+    this.drainer = undefined;
     try {
       catalog?.close();
     } catch (error) {
@@ -327,32 +321,13 @@ export class NotifyListener {
 
   private catalogFailed(reason: string, now: number): void {
     const first = this.outage === undefined;
-    this.outage = {reason, retryAt: now + this.catalogRetryMs, spilledBefore: this.outage?.spilledBefore ?? this.counts.spilled};
+    this.outage = {reason, retryAt: now + CATALOG_RETRY_MS, committedBefore: this.outage?.committedBefore ?? this.counts.committed};
     if (!first) return;
-    this.logger.log('warning', `catalog unavailable (${reason}); spilling notifications to ${this.options.spill}, trying the catalog again every ${this.catalogRetryMs} ms; run "bonnie dealer --drain-spill" once it is fixed`);
-    this.options.onProgress?.({type: 'catalog-unavailable', reason, spill: this.options.spill});
+    this.logger.log('warning', `catalog unavailable (${reason}); events stay in the journal ${this.journalDir}, trying the catalog again every ${CATALOG_RETRY_MS} ms`);
+    this.options.onProgress?.({type: 'catalog-unavailable', reason, spill: this.options.spill, journal: this.journalDir});
   }
 
-  /**
-   * One spill file per datagram, as the per-event dealer writes them. A rejected datagram is spilled as
-   * it came; the drain quarantines it again, under the reason its content gives (not JSON).
-   */
-  private spillBatch(batch: readonly Delivery[]): void {
-    const reason = this.outage?.reason ?? 'catalog unavailable';
-    for (const delivery of batch) {
-      try {
-        writeSpill(this.options.spill, delivery);
-        this.counts.spilled++;
-      } catch (error) {
-        // Last resort, as in the per-event dealer: the log keeps the bytes so that they can be recovered.
-        this.counts.lost++;
-        const payload = Buffer.from(delivery.raw).toString('base64');
-        this.logger.log('error', `LOST unless recovered from this line: catalog unavailable (${reason}) and spill failed (${errorMessage(error)}); source notify_socket; received ${new Date(delivery.receivedAt).toISOString()}; base64 payload: ${payload}`);
-      }
-    }
-  }
-
-  private reportCommitted(summary: IngestSummary, batch: readonly Delivery[]): void {
+  private reportCommitted(summary: JournalDrainSummary): void {
     for (const type of summary.unknownTypes) {
       if (this.unknownTypes.has(type)) continue;
       this.unknownTypes.add(type);
@@ -360,8 +335,7 @@ export class NotifyListener {
     }
     if (summary.quarantined > 0 && !this.quarantineLogged) {
       this.quarantineLogged = true;
-      const example = batch.find((delivery) => delivery.rejected !== undefined)?.rejected;
-      this.logger.log('warning', `quarantined ${summary.quarantined} datagram(s) that are not valid events${example === undefined ? '' : ` (${example})`}; see "bonnie status"; counts follow in the periodic summary`);
+      this.logger.log('warning', `quarantined ${summary.quarantined} datagram(s) that are not valid events${summary.rejected === undefined ? '' : ` (${summary.rejected})`}; see "bonnie status"; counts follow in the periodic summary`);
     }
   }
 
@@ -374,40 +348,31 @@ export class NotifyListener {
     this.logger.log('info', line);
     this.options.onProgress?.({type: 'progress', ...counters});
   }
-
-  /** Removes the socket file if it is still the one we bound. */
-  private removeSocketFile(): void {
-    if (this.socket === undefined) return;
-    try {
-      const {dev, ino} = lstatSync(this.socketPath);
-      if (dev === this.socket.dev && ino === this.socket.ino) unlinkSync(this.socketPath);
-      else this.logger.log('warning', `${this.socketPath} was replaced by another file; left in place`);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.log('warning', `cannot remove ${this.socketPath}: ${errorMessage(error)}`);
-    }
-  }
 }
 
 /**
- * Runs the listener until one of `signals` arrives, then stops it and resolves with the final counters.
- * What `bonnie dealer --listen` calls.
+ * Runs the daemon on the socket handed over as fd 3 until one of `signals` arrives (or reading fails), then
+ * stops it and resolves with the final counters. What `bonnie dealer --listen` calls under a socket holder.
  */
-export async function runNotifyListener(options: ListenerOptions, signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): Promise<ListenerCounters> {
+export async function runNotifyListener(options: ListenerOptions, signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): Promise<ListenerCounters & {left: number}> {
   let stopRequested: () => void = () => undefined;
   const requested = new Promise<void>((resolvePromise) => (stopRequested = resolvePromise));
   const onSignal = () => stopRequested();
-  // Handlers first: a signal that arrives while the socket is being set up must stop us cleanly, not
-  // kill us with the socket file left behind (signals reach JavaScript only once open() has returned).
   for (const signal of signals) process.on(signal, onSignal);
   try {
     const listener = NotifyListener.open(options);
-    await requested;
-    return await listener.stop();
+    // The holder's last run after a stop that came too early: empty the socket, then stop.
+    if (process.env.BONNIE_LISTEN_STOP === '1') stopRequested();
+    let failure: unknown;
+    await Promise.race([requested, listener.failure.catch((error: unknown) => (failure = error))]);
+    const counters = await listener.stop();
+    if (failure !== undefined) throw failure;
+    return counters;
   } finally {
     for (const signal of signals) process.removeListener(signal, onSignal);
   }
 }
 
-function describeCounters(c: ListenerCounters): string {
-  return `received ${c.received}; committed ${c.committed} in ${c.batches} transaction(s): ${c.queued} queued, ${c.duplicates} duplicate(s), ${c.quarantined} quarantined; spilled ${c.spilled}; lost ${c.lost}; gaps found ${c.gaps}`;
+function describeCounters(c: ListenerCounters & {left?: number}): string {
+  return `received ${c.received}; journaled ${c.journaled}; committed ${c.committed} in ${c.batches} transaction(s): ${c.queued} queued, ${c.duplicates} duplicate(s), ${c.quarantined} quarantined; gaps found ${c.gaps}; reserve released ${c.reserveReleases} time(s)`;
 }

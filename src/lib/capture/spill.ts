@@ -18,6 +18,7 @@ import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, re
 import {join} from 'node:path';
 import type {Delivery, DeliverySource, Ingester, IngestSummary} from '../queue/ingest.js';
 import {fsyncFolder, removeIfPresent} from '../system/files.js';
+import {isNoSpace, releaseReserve} from './reserve.js';
 import type {Db} from '../catalog/catalog.js';
 
 const SOURCES: readonly DeliverySource[] = ['notify_external', 'notify_socket', 'stdin'];
@@ -25,8 +26,21 @@ const NAME = /^\.?(\d{13})-(\d+)-([0-9a-f]{8})\.([a-z_]+)\.spill(\.tmp)?$/;
 /** A temporary spill file this old has no living writer. */
 export const STALE_TEMP_MS = 10 * 60 * 1000;
 
-/** Writes one delivery to the spill folder durably and returns the file's path. */
+/**
+ * Writes one delivery to the spill folder durably and returns the file's path. A full disk releases the
+ * capture reserve and tries once more; a failed write leaves no file behind (an empty spill file would be
+ * quarantined later as "empty input").
+ */
 export function writeSpill(dir: string, delivery: Delivery): string {
+  try {
+    return writeSpillOnce(dir, delivery);
+  } catch (error) {
+    if (!isNoSpace(error) || !releaseReserve(dir)) throw error;
+    return writeSpillOnce(dir, delivery);
+  }
+}
+
+function writeSpillOnce(dir: string, delivery: Delivery): string {
   mkdirSync(dir, {recursive: true, mode: 0o750});
   const name = `${String(delivery.receivedAt).padStart(13, '0')}-${process.pid}-${randomBytes(4).toString('hex')}.${delivery.source}.spill`;
   const temp = join(dir, `.${name}.tmp`);
@@ -36,10 +50,17 @@ export function writeSpill(dir: string, delivery: Delivery): string {
     let offset = 0;
     while (offset < delivery.raw.length) offset += writeSync(fd, delivery.raw, offset);
     fsyncSync(fd);
-  } finally {
     closeSync(fd);
+    renameSync(temp, final);
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    removeIfPresent(temp);
+    throw error;
   }
-  renameSync(temp, final);
   fsyncFolder(dir);
   return final;
 }

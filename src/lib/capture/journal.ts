@@ -1,0 +1,215 @@
+/**
+ * The capture journal: where the socket daemon writes every datagram it reads, before anything else is
+ * done with it. An append-only file in the page cache survives a kill -9 of the daemon without an fsync;
+ * the catalog is filled from it afterwards, at its own pace (journal-drain.ts), so capture never waits on
+ * the catalog's lock and a datagram read from the socket is never only in memory for longer than one write.
+ *
+ * File: `<spill>/journal/<13-digit ms>-<pid>.journal`, one writer (the daemon that created it), never
+ * appended to by another process. Layout (all integers little-endian):
+ *   header  8 bytes  "BNJRNL1\n"
+ *   record  u32 payload length | u32 CRC-32 of the payload (zlib's) | f64 received at (ms since the epoch) | payload
+ * A record is written with one write(2). A file whose writer died may end in a torn record (a short write on
+ * a full disk): the reader stops before it, and once the file is finished the drain quarantines those bytes.
+ *
+ * Hand-written on purpose: the format is 16 bytes of header per record and must be readable byte by byte
+ * after a crash; no library offers a crash-tolerant append log for Node.
+ */
+import {closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, statSync, writeSync} from 'node:fs';
+import {join} from 'node:path';
+import {crc32} from 'node:zlib';
+
+export const JOURNAL_MAGIC = Buffer.from('BNJRNL1\n', 'latin1');
+export const RECORD_HEADER_BYTES = 16;
+/** Largest payload accepted: Cyrus' notify() sends at most 64 KiB; anything bigger is not from Cyrus. */
+export const MAX_RECORD_BYTES = 1024 * 1024;
+/** A journal file is closed and a new one started past this size. */
+export const ROTATE_BYTES = 64 * 1024 * 1024;
+const NAME = /^(\d{13})-(\d+)\.journal$/;
+
+/** One datagram as the journal holds it. */
+export interface JournalRecord {
+  /** Offset of the record's header in the file. */
+  offset: number;
+  /** Offset just past the record: where the next one starts. */
+  end: number;
+  receivedAt: number;
+  bytes: Buffer;
+}
+
+/** A journal file of a folder, oldest first. */
+export interface JournalFile {
+  name: string;
+  path: string;
+  /** The pid of the daemon that wrote it. */
+  pid: number;
+  size: number;
+}
+
+/** The journal files in `dir`, oldest first (an absent folder holds none). */
+export function listJournals(dir: string): JournalFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const files: JournalFile[] = [];
+  for (const name of names.sort()) {
+    const match = NAME.exec(name);
+    if (match === null) continue;
+    const path = join(dir, name);
+    try {
+      files.push({name, path, pid: Number(match[2]), size: statSync(path).size});
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return files;
+}
+
+/** Encodes one record (header and payload) into one buffer, for one write(2). */
+export function encodeRecord(payload: Uint8Array, receivedAt: number): Buffer {
+  const record = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.length);
+  record.writeUInt32LE(payload.length, 0);
+  record.writeUInt32LE(crc32(payload), 4);
+  record.writeDoubleLE(receivedAt, 8);
+  record.set(payload, RECORD_HEADER_BYTES);
+  return record;
+}
+
+/**
+ * Appends records to the newest journal file of a folder. Not thread-safe: one writer per process. A write
+ * the disk cannot take (ENOSPC, EDQUOT) is cut back to the last whole record and thrown: the caller frees
+ * room (the reserve) and tries again, or keeps the record in memory and makes the sender wait.
+ */
+export class JournalWriter {
+  private fd: number;
+  private size: number;
+  private current: string;
+
+  constructor(
+    private readonly dir: string,
+    private readonly rotateBytes = ROTATE_BYTES,
+  ) {
+    mkdirSync(dir, {recursive: true, mode: 0o750});
+    ({fd: this.fd, path: this.current} = this.create());
+    this.size = JOURNAL_MAGIC.length;
+  }
+
+  /** Path of the file being written. */
+  get path(): string {
+    return this.current;
+  }
+
+  /** Appends one record. Throws (with nothing half-written left behind) when the disk is full. */
+  append(record: Buffer): void {
+    if (this.size >= this.rotateBytes) this.rotate();
+    try {
+      let written = 0;
+      while (written < record.length) written += writeSync(this.fd, record, written, record.length - written, this.size + written);
+    } catch (error) {
+      // A short write leaves a torn record: cut the file back so that the next append starts cleanly.
+      ftruncateSync(this.fd, this.size);
+      throw error;
+    }
+    this.size += record.length;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  private rotate(): void {
+    const next = this.create();
+    closeSync(this.fd);
+    this.fd = next.fd;
+    this.current = next.path;
+    this.size = JOURNAL_MAGIC.length;
+  }
+
+  /** A new file named after now and this pid; a later name than any this process made before. */
+  private create(): {fd: number; path: string} {
+    let at = Date.now();
+    let path = join(this.dir, `${String(at).padStart(13, '0')}-${process.pid}.journal`);
+    while (existsSync(path)) path = join(this.dir, `${String(++at).padStart(13, '0')}-${process.pid}.journal`);
+    const fd = openSync(path, 'wx', 0o640);
+    try {
+      writeSync(fd, JOURNAL_MAGIC, 0, JOURNAL_MAGIC.length, 0);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    return {fd, path};
+  }
+}
+
+/** What {@link readJournal} found from an offset. */
+export interface JournalRead {
+  records: JournalRecord[];
+  /** Offset after the last whole record read. */
+  end: number;
+  /**
+   * Set when the bytes after `end` cannot be a record (bad length or CRC) or are an incomplete record:
+   * a torn tail while the file is still written, garbage once its writer is gone.
+   */
+  incomplete: boolean;
+  /** Set when the file does not start with the journal header. */
+  notAJournal: boolean;
+}
+
+const READ_CHUNK = 1024 * 1024;
+
+/**
+ * Reads whole records from `offset` (0 means: from the start, after the header), at most `maxRecords` and
+ * about `maxBytes`. Never throws for bad content: it stops and says so.
+ */
+export function readJournal(path: string, offset: number, maxRecords: number, maxBytes = 8 * 1024 * 1024): JournalRead {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (offset < JOURNAL_MAGIC.length) {
+      const head = Buffer.alloc(JOURNAL_MAGIC.length);
+      const n = readSync(fd, head, 0, head.length, 0);
+      if (n < head.length) return {records: [], end: 0, incomplete: n > 0, notAJournal: false};
+      if (!head.equals(JOURNAL_MAGIC)) return {records: [], end: 0, incomplete: true, notAJournal: true};
+      offset = JOURNAL_MAGIC.length;
+    }
+    const records: JournalRecord[] = [];
+    let position = offset;
+    let bytes = 0;
+    const header = Buffer.alloc(RECORD_HEADER_BYTES);
+    while (records.length < maxRecords && bytes < maxBytes && position < size) {
+      if (size - position < RECORD_HEADER_BYTES) return {records, end: position, incomplete: true, notAJournal: false};
+      readSync(fd, header, 0, RECORD_HEADER_BYTES, position);
+      const length = header.readUInt32LE(0);
+      if (length > MAX_RECORD_BYTES) return {records, end: position, incomplete: true, notAJournal: false};
+      if (size - position - RECORD_HEADER_BYTES < length) return {records, end: position, incomplete: true, notAJournal: false};
+      const payload = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) got += readSync(fd, payload, got, Math.min(READ_CHUNK, length - got), position + RECORD_HEADER_BYTES + got);
+      if (crc32(payload) !== header.readUInt32LE(4)) return {records, end: position, incomplete: true, notAJournal: false};
+      const end = position + RECORD_HEADER_BYTES + length;
+      records.push({offset: position, end, receivedAt: header.readDoubleLE(8), bytes: payload});
+      bytes += length;
+      position = end;
+    }
+    return {records, end: position, incomplete: false, notAJournal: false};
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The bytes of a file from `offset` to its end (a torn tail, for the quarantine). */
+export function readTail(path: string, offset: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const tail = Buffer.alloc(Math.max(0, size - offset));
+    let got = 0;
+    while (got < tail.length) got += readSync(fd, tail, got, tail.length - got, offset + got);
+    return tail;
+  } finally {
+    closeSync(fd);
+  }
+}
