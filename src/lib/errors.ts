@@ -32,6 +32,10 @@ export const EXIT = {
   catalog: 4,
   /** The check ran and found problems (e.g. a broken evidence chain). */
   unsound: 5,
+  /** `bonnie status`: something needs an operator's attention (its health reasons say what). */
+  warning: 6,
+  /** `bonnie status`: something is broken or was given up (dead jobs, broken segments...). */
+  critical: 7,
 } as const;
 
 /** What each exit status means, for the man page and `--help`. */
@@ -42,6 +46,8 @@ export const EXIT_DESCRIPTIONS: ReadonlyArray<readonly [number, string]> = [
   [EXIT.config, 'The configuration (file, environment or flags) is invalid; the message names the key and the file.'],
   [EXIT.catalog, 'The catalog cannot be opened or written: missing, locked, read-only, or written by a newer bonnie.'],
   [EXIT.unsound, 'A check ran and found problems (reported one by one).'],
+  [EXIT.warning, 'bonnie status: a warning, something needs attention (open gaps, quarantined input not reviewed, jobs waiting for a retry, files waiting to be drained, a backlog).'],
+  [EXIT.critical, 'bonnie status: critical, something is broken or was given up (dead jobs, broken segments, failed reconcile or collector jobs). With --nagios, bonnie status exits 0, 1, 2 or 3 as Nagios plugins do instead.'],
 ];
 
 /** Message of any thrown value, for logs. */

@@ -6,7 +6,7 @@ import {ARCHIVE_SCHEMA_V4} from '../archive/index/schema.js';
 import {GAPS_SCHEMA_V2} from '../capture/gaps-schema.js';
 import {CAPTURE_SCHEMA_V9} from '../capture/journal-schema.js';
 import {COLLECT_SCHEMA_V5} from '../collect/schema.js';
-import {QUEUE_SCHEMA_V1, QUEUE_SCHEMA_V8} from '../queue/schema.js';
+import {QUEUE_SCHEMA_V1, QUEUE_SCHEMA_V8, QUEUE_SCHEMA_V10} from '../queue/schema.js';
 import {PROCESS_SCHEMA_V3, RECORD_SCHEMA_V3} from '../record/schema.js';
 import {SEARCH_SCHEMA_V7} from '../search/schema.js';
 import {SNAPSHOT_SCHEMA_V6} from '../snapshot/schema.js';
@@ -35,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {version: 7, name: 'search: full-text index of archived messages, their places and flags', sql: SEARCH_SCHEMA_V7},
   {version: 8, name: 'queue: crashes of the run counted apart from a job\'s own failures', sql: QUEUE_SCHEMA_V8},
   {version: 9, name: 'capture: how far each capture journal file was moved into the queue', sql: CAPTURE_SCHEMA_V9},
+  {version: 10, name: 'queue: quarantine resolutions and an immutable log of what operators re-queued', sql: QUEUE_SCHEMA_V10},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -73,3 +73,45 @@ export const QUEUE_SCHEMA_V8 = `
 ALTER TABLE job ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE job ADD COLUMN crashes_alone INTEGER NOT NULL DEFAULT 0;
 `;
+
+/**
+ * What operators did to the queue (migration 10). Job state is mutable; what an operator changed is not:
+ *
+ * - quarantine gains its resolution: `requeued` (its bytes were judged again and what is now a valid event
+ *   was queued) or `acknowledged` (an operator has seen it and nothing can be done), when and by whom. The
+ *   row itself stays, and its evidence columns can no longer be changed either. A delivery of the same bytes
+ *   after the resolution (`last_delivered_at > resolved_at`) makes it need review again.
+ * - queue_action: one immutable, undeletable row per operator action (a job re-queued, a quarantined
+ *   delivery requeued or acknowledged): when, who (login, and the sudo user behind it), the job's state
+ *   before, what was done, and the operator's reason.
+ */
+export const QUEUE_SCHEMA_V10 = `
+ALTER TABLE quarantine ADD COLUMN resolution TEXT CHECK (resolution IN ('requeued', 'acknowledged'));
+ALTER TABLE quarantine ADD COLUMN resolved_at INTEGER;
+ALTER TABLE quarantine ADD COLUMN resolved_by TEXT;
+
+CREATE TRIGGER quarantine_immutable
+BEFORE UPDATE OF id, sha256, raw, received_at, source, spill_file, error ON quarantine
+BEGIN SELECT RAISE(ABORT, 'quarantined input is evidence: it cannot be changed'); END;
+
+CREATE TABLE queue_action (
+  id              INTEGER PRIMARY KEY,
+  at              INTEGER NOT NULL,
+  actor           TEXT    NOT NULL,
+  action          TEXT    NOT NULL CHECK (action IN ('job-retry', 'quarantine-requeue', 'quarantine-acknowledge')),
+  notification_id INTEGER REFERENCES notification (id),
+  quarantine_id   INTEGER REFERENCES quarantine (id),
+  from_state      TEXT,
+  detail          TEXT    NOT NULL,
+  reason          TEXT
+) STRICT;
+
+CREATE INDEX queue_action_by_notification ON queue_action (notification_id) WHERE notification_id IS NOT NULL;
+CREATE INDEX queue_action_by_quarantine ON queue_action (quarantine_id) WHERE quarantine_id IS NOT NULL;
+
+CREATE TRIGGER queue_action_immutable BEFORE UPDATE ON queue_action
+BEGIN SELECT RAISE(ABORT, 'what operators did is evidence: it cannot be changed'); END;
+
+CREATE TRIGGER queue_action_undeletable BEFORE DELETE ON queue_action
+BEGIN SELECT RAISE(ABORT, 'what operators did is evidence: it cannot be deleted'); END;
+`;
