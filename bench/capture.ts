@@ -220,7 +220,7 @@ async function verify(lab: Lab, events: CapturedEvent[], messages: number, stopp
   const problems: string[] = [];
   const folder = `user.alice.${FOLDER}`;
   const inFolder = (type: string) => events.filter((e) => e.type === type && e.event.mailbox?.name === folder);
-  const uids = inFolder('MessageAppend').flatMap((e) => e.event.uids);
+  const uids = inFolder('MessageAppend').flatMap((e) => [...e.event.uids]);
   const missing = Array.from({length: messages}, (_, i) => i + 1).filter((uid) => !uids.includes(uid));
   if (uids.length !== messages || missing.length > 0) problems.push(`${uids.length} MessageAppend UIDs for ${folder}, expected 1..${messages}; missing: ${missing.slice(0, 20).join(' ') || 'none'}${missing.length > 20 ? ' ...' : ''}`);
   // MailboxModseq carries no counter of its own (FACTS.md specimens): count them.

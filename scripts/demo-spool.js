@@ -56,12 +56,12 @@ for (const file of files) {
   } else if ((event.type === 'vnd.cmu.MessageCopy' || event.type === 'vnd.cmu.MessageMove') && event.sourceMailbox !== undefined) {
     const source = folders.get(byName.get(event.sourceMailbox.name));
     if (source === undefined) continue;
-    event.uids.forEach((uid, i) => {
-      const original = source.messages.get(event.sourceUids[i]);
-      if (original === undefined) return;
+    for (const [uid, sourceUid] of event.uids.pairs(event.sourceUids)) {
+      const original = source.messages.get(sourceUid);
+      if (original === undefined) continue;
       folder.messages.set(uid, {...original, flags: new Set(original.flags), modseq: touch(folder, event), expunged: false});
       if (event.type === 'vnd.cmu.MessageMove') Object.assign(original, {expunged: true, modseq: touch(source, event)});
-    });
+    }
   } else if (event.type === 'FlagsSet' || event.type === 'FlagsClear' || event.type === 'MessageRead') {
     for (const uid of event.uids) {
       const m = folder.messages.get(uid);

@@ -58,7 +58,7 @@ describe('capture from a live Cyrus', () => {
     expect(appends).toHaveLength(1);
     const append = appends[0] as CapturedEvent;
     expect(append.event.mailbox?.name).toBe(`user.alice.${folder}`);
-    expect(append.event.uids).toEqual([1]);
+    expect([...append.event.uids]).toEqual([1]);
     expect(lower(append.event.flags)).toEqual(lower(['\\Flagged', '$Important']));
     expect(append.event.envelope?.subject).toBe('smoke');
     // The folder's id is the same on its creation and on the message.
@@ -72,7 +72,7 @@ describe('capture from a live Cyrus', () => {
     const news = of('MessageNew');
     expect(news).toHaveLength(1);
     expect(news[0]?.event.mailbox?.name).toBe('user.bob');
-    expect(news[0]?.event.uids).toEqual([1]);
+    expect([...(news[0]?.event.uids ?? [])]).toEqual([1]);
     expect(news[0]?.event.envelope?.subject).toBe('for bob');
 
     // Every notification came through notifyd's external program and was stored, none quarantined.

@@ -468,10 +468,10 @@ function actualAs(event: CapturedEvent, expected: Expected | undefined): Expecte
   if ('user' in want) details.user = e.user;
   if ('flags' in want) details.flags = canonicalFlags(e.flags);
   if ('sourceMailbox' in want && e.sourceMailbox !== undefined) details.sourceMailbox = e.sourceMailbox.name;
-  if ('sourceUids' in want) details.sourceUids = e.sourceUids;
+  if ('sourceUids' in want) details.sourceUids = [...e.sourceUids];
   if ('aclSubject' in want && e.aclSubject !== undefined) details.aclSubject = e.aclSubject;
   if ('aclRights' in want) details.aclRights = e.aclRights;
-  const [type, mailbox, uids] = [event.type, e.mailbox?.name ?? null, e.uids];
+  const [type, mailbox, uids] = [event.type, e.mailbox?.name ?? null, [...e.uids]];
   return expected?.[3] === undefined ? [type, mailbox, uids] : [type, mailbox, uids, details];
 }
 

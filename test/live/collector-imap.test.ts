@@ -223,8 +223,8 @@ describe('reconcile jobs and folder metadata on a live Cyrus', () => {
     const small = await alice.append(`INBOX.${folder}`, testMessage({from: 'x@lab.test', to: 'alice@lab.test', subject: 'small', messageId: `cgap-small-${stamp}@lab.test`}));
     await alice.logout();
     expect([big && big.uid, small && small.uid]).toEqual([1, 2]);
-    const events = await waitForEvents(lab, (es) => es.some((e) => arrivalsIn(name)(e) && e.event.uids[0] === 2), {after});
-    expect(events.filter(arrivalsIn(name)).map((e) => e.event.uids)).toEqual([[2]]);
+    const events = await waitForEvents(lab, (es) => es.some((e) => arrivalsIn(name)(e) && e.event.uids.first === 2), {after});
+    expect(events.filter(arrivalsIn(name)).map((e) => [...e.event.uids])).toEqual([[2]]);
     const mailboxId = events.find(arrivalsIn(name))?.mailboxId as string;
     const served = await imapBytes(`INBOX.${folder}`, [1, 2]);
 

@@ -30,7 +30,7 @@ describe('gap detection on a live Cyrus', () => {
     expect(next && next.uid).toBe(2);
 
     const inFranksInbox = (e: {type: string; event: {mailbox?: {name: string} | undefined}}) => e.event.mailbox?.name === 'user.frank';
-    const events = await waitForEvents(lab, (es) => es.some((e) => e.type === 'MessageAppend' && inFranksInbox(e) && e.event.uids[0] === 2), {after});
+    const events = await waitForEvents(lab, (es) => es.some((e) => e.type === 'MessageAppend' && inFranksInbox(e) && e.event.uids.first === 2), {after});
     // What Cyrus delivered: the second APPEND only; the first one's event never came.
     expect(events.filter((e) => e.type === 'MessageAppend' && inFranksInbox(e)).map((e) => e.event.uids)).toEqual([[2]]);
 

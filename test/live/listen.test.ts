@@ -41,7 +41,7 @@ describe('bonnie dealer --listen on a live Cyrus', () => {
     expect(stopped).toMatchObject({received: events.length, quarantined: 0, spilled: 0, lost: 0, gaps: 0});
     expect(new Set(events.map((e) => e.source))).toEqual(new Set(['notify_socket']));
     const appends = events.filter((e) => e.type === 'MessageAppend');
-    expect(appends.map((e) => [e.event.mailbox?.name, e.event.uids[0]])).toEqual(Array.from({length: 20}, (_, i) => ['user.alice.Listen', i + 1]));
+    expect(appends.map((e) => [e.event.mailbox?.name, e.event.uids.first])).toEqual(Array.from({length: 20}, (_, i) => ['user.alice.Listen', i + 1]));
     expect(events.filter((e) => e.type === 'MessageRead').flatMap((e) => e.event.uids)).toEqual(Array.from({length: 20}, (_, i) => i + 1));
     expect(events.find((e) => e.type === 'vnd.cmu.MessageCopy')?.event).toMatchObject({mailbox: {name: 'user.alice'}, uids: [1, 2, 3, 4, 5], sourceUids: [1, 2, 3, 4, 5], sourceMailbox: {name: 'user.alice.Listen'}});
     expect(events.filter((e) => e.type === 'MessageNew').map((e) => e.event.mailbox?.name)).toEqual(['user.bob']);

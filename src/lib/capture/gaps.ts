@@ -21,6 +21,7 @@
 import type {Db} from '../catalog/catalog.js';
 import {parseNotification} from '../event/parse.js';
 import type {BonnieEvent} from '../event/types.js';
+import {UidSet} from '../event/uidset.js';
 
 const BATCH_NOTIFICATIONS = 5000;
 const ARRIVALS: ReadonlySet<string> = new Set(['MessageAppend', 'MessageNew', 'vnd.cmu.MessageCopy', 'vnd.cmu.MessageMove']);
@@ -118,17 +119,18 @@ function observe(s: Statements, notificationId: number, event: BonnieEvent, now:
     summary.opened++;
   };
 
-  // UIDs: announced by arrivals; implied by uidnext.
-  const arrived = ARRIVALS.has(event.type) ? event.uids : [];
-  if (arrived.length > 0) summary.closed += closeUidGaps(s, mailboxId, arrived, now);
+  // UIDs: announced by arrivals; implied by uidnext. Range arithmetic only: a set may be 1:4294967295.
+  const arrived = ARRIVALS.has(event.type) ? event.uids : UidSet.EMPTY;
+  if (arrived.size > 0) summary.closed += closeUidGaps(s, mailboxId, arrived, now);
+  const implied = (event.uidNext ?? 1) - 1;
   if (c.highest_uid !== null) {
-    const lowest = arrived.length > 0 ? Math.min(...arrived) : undefined;
+    const lowest = arrived.first;
     if (lowest !== undefined && lowest > c.highest_uid + 1) open('uid', c.highest_uid + 1, lowest - 1);
-    const highest = Math.max(c.highest_uid, ...arrived);
-    if (event.uidNext !== undefined && event.uidNext - 1 > highest) open('uid', highest + 1, event.uidNext - 1);
-    c.highest_uid = Math.max(highest, (event.uidNext ?? 1) - 1);
-  } else if (arrived.length > 0 || event.uidNext !== undefined) {
-    c.highest_uid = Math.max(0, ...arrived, (event.uidNext ?? 1) - 1);
+    const highest = Math.max(c.highest_uid, arrived.last ?? 0);
+    if (event.uidNext !== undefined && implied > highest) open('uid', highest + 1, implied);
+    c.highest_uid = Math.max(highest, implied);
+  } else if (arrived.size > 0 || event.uidNext !== undefined) {
+    c.highest_uid = Math.max(0, arrived.last ?? 0, implied);
   }
 
   // modseq: MailboxModseq and modseq-less message events account for increments until the next known value.
@@ -136,7 +138,7 @@ function observe(s: Statements, notificationId: number, event: BonnieEvent, now:
     c.modseq_events_since++;
   } else if (event.modseq !== undefined) {
     if (c.last_modseq !== null && event.modseq > c.last_modseq) {
-      const explained = c.modseq_events_since + c.uids_touched_since + Math.max(1, event.uids.length);
+      const explained = c.modseq_events_since + c.uids_touched_since + Math.max(1, event.uids.size);
       if (event.modseq - c.last_modseq > explained) open('modseq', c.last_modseq + 1, event.modseq - 1);
     }
     if (c.last_modseq === null || event.modseq >= c.last_modseq) {
@@ -147,19 +149,23 @@ function observe(s: Statements, notificationId: number, event: BonnieEvent, now:
       c.last_modseq = event.modseq;
     }
   } else if (event.category === 'message') {
-    c.uids_touched_since += event.uids.length;
+    c.uids_touched_since += event.uids.size;
   }
   s.upsertCounter.run(c);
 }
 
-/** Removes late-announced UIDs from open UID gaps; returns how many gaps that closed. */
-function closeUidGaps(s: Statements, mailboxId: string, uids: number[], now: number): number {
+/**
+ * Removes late-announced UIDs from the ends of open UID gaps; returns how many gaps that closed. The
+ * set's ranges are merged and never adjacent, so one range at most covers each end: O(log ranges) a gap.
+ */
+function closeUidGaps(s: Statements, mailboxId: string, announced: UidSet, now: number): number {
   let closed = 0;
-  const announced = new Set(uids);
   for (const gap of s.openUidGaps.all(mailboxId)) {
     let {range_from: from, range_to: to} = gap;
-    while (from <= to && announced.has(from)) from++;
-    while (to >= from && announced.has(to)) to--;
+    const low = announced.rangeAround(from);
+    if (low !== undefined) from = low.last + 1;
+    const high = from <= to ? announced.rangeAround(to) : undefined;
+    if (high !== undefined) to = high.first - 1;
     if (from > to) {
       s.closeGap.run({id: gap.id, now, reason: 'the missing events arrived late'});
       s.cancelReconcile.run({mailboxId, now});

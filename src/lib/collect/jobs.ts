@@ -5,12 +5,15 @@
  *
  * With `folderSnapshots` (imap_url and folder_metadata set), every MailboxCreate and MailboxRename also
  * queues a reconcile job for that folder, whose snapshot then records its metadata (reconcile.ts).
+ * An arrival naming more UIDs than MAX_UIDSET_UIDS (valid IMAP, impossible in a folder) gets no per-UID
+ * jobs but a reconcile job of its folder, whose reason names the event and the set.
  *
  * Contracts: incremental, each batch of notifications in one transaction, safe to run again (a message
  * already known keeps its job: UNIQUE (mailbox_id, uid_validity, uid)).
  */
 import type {Db} from '../catalog/catalog.js';
 import {parseNotification} from '../event/parse.js';
+import {perUidProblem} from '../event/uidset.js';
 import {ReconcileJobs} from './reconcile-jobs.js';
 
 const BATCH_NOTIFICATIONS = 5000;
@@ -46,7 +49,7 @@ export interface JobScanSummary {
   scanned: number;
   /** Jobs created. */
   created: number;
-  /** Reconcile jobs queued for new or renamed folders (folder metadata). */
+  /** Reconcile jobs queued: new or renamed folders (folder metadata), arrivals naming too many UIDs. */
   folders: number;
 }
 
@@ -58,7 +61,8 @@ export interface ScanOptions {
 /** Reads the notifications received since the last scan and creates their jobs. */
 export function scanForJobs(db: Db, now = Date.now(), options: ScanOptions = {}): JobScanSummary {
   const s = prepare(db);
-  const reconcile = options.folderSnapshots === true ? new ReconcileJobs(db) : undefined;
+  const reconcile = new ReconcileJobs(db);
+  const folderSnapshots = options.folderSnapshots === true;
   const total: JobScanSummary = {scanned: 0, created: 0, folders: 0};
   for (;;) {
     const batch = db
@@ -69,7 +73,7 @@ export function scanForJobs(db: Db, now = Date.now(), options: ScanOptions = {})
         let folders = 0;
         for (const row of rows) {
           const arrival = ARRIVALS.has(row.event_type);
-          if (!arrival && !(reconcile !== undefined && FOLDER_EVENTS.has(row.event_type))) continue;
+          if (!arrival && !(folderSnapshots && FOLDER_EVENTS.has(row.event_type))) continue;
           const parsed = parseNotification(row.raw.toString('utf8'));
           if (!parsed.ok) continue;
           const {event} = parsed;
@@ -78,8 +82,14 @@ export function scanForJobs(db: Db, now = Date.now(), options: ScanOptions = {})
           if (!arrival) {
             // A folder moved into DELETED (delayed delete) has nothing left to snapshot over IMAP.
             if (event.mailbox !== undefined && event.mailbox.deletedAt === undefined) {
-              folders += reconcile?.queueFolder(mailboxId, event.mailbox.name, `${row.event_type}: snapshot with folder metadata`, now) ?? 0;
+              folders += reconcile.queueFolder(mailboxId, event.mailbox.name, `${row.event_type}: snapshot with folder metadata`, now);
             }
+            continue;
+          }
+          const tooMany = perUidProblem(event.uids);
+          if (tooMany !== undefined) {
+            // One job per UID would never end: the folder is re-read whole instead, and the reason kept.
+            folders += reconcile.queueFolder(mailboxId, event.mailbox?.name ?? mailboxId, `${row.event_type} (notification ${row.id}): ${tooMany}; the folder is re-read instead`, now);
             continue;
           }
           for (const uid of event.uids) {

@@ -33,6 +33,18 @@ export class FieldReader {
     return undefined;
   }
 
+  /**
+   * An RFC 3339 date-time (`2026-11-22T11:53:57.094Z`, as Cyrus writes `timestamp`), kept as sent.
+   * Anything else (`yesterday`, a 13th month, February 30) is warned about and reads as absent, so that
+   * every consumer falls back to the time the event was received instead of failing on an invalid date.
+   */
+  dateTime(key: string): string | undefined {
+    const text = this.string(key);
+    if (text === undefined || isDateTime(text)) return text;
+    this.warn(key, `"${text.length > 40 ? `${text.slice(0, 37)}...` : text}" is not an RFC 3339 date-time; the time it was received is used`);
+    return undefined;
+  }
+
   /** An array of strings; empty when absent or malformed (warned). */
   stringArray(key: string): string[] {
     const value = this.json[key];
@@ -46,6 +58,21 @@ export class FieldReader {
   warn(key: string, message: string): void {
     this.warnings.push(`${key}: ${message}`);
   }
+}
+
+// RFC 3339 section 5.6 date-time; "T" and "Z" may be lower case (section 5.6, NOTE).
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/** True for a valid RFC 3339 date-time: the grammar, and every field in range (no February 30). */
+function isDateTime(text: string): boolean {
+  const match = DATE_TIME.exec(text);
+  if (match === null) return false;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const daysInMonth = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  const offsetOk = match[9] === undefined || (Number(match[9]) <= 23 && Number(match[10]) <= 59);
+  // Second 60 (a leap second) is RFC 3339's, but Date cannot represent it: consumers would fail on it.
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetOk && !Number.isNaN(Date.parse(text));
 }
 
 function describe(value: unknown): string {

@@ -16,8 +16,8 @@ export type {
 export {normalizeEvent, parseNotification} from './parse.js';
 export type {ParseOptions} from './parse.js';
 export {eventCategory, isKnownEventType} from './categories.js';
-export {MAX_UIDSET_UIDS, expandUidSet} from './uidset.js';
-export type {UidSetOptions, UidSetResult} from './uidset.js';
+export {MAX_UID, MAX_UIDSET_UIDS, UidSet, expandUidSet, perUidProblem} from './uidset.js';
+export type {UidRange, UidSetOptions, UidSetParse, UidSetResult} from './uidset.js';
 export {parseMailboxUri} from './uri.js';
 export type {MailboxUriOptions, MailboxUriResult} from './uri.js';
 export {parseMailboxName} from './mailbox-name.js';

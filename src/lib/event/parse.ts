@@ -11,7 +11,7 @@ import {parseEnvelope} from './envelope.js';
 import {FieldReader} from './fields.js';
 import {splitFlags} from './flags.js';
 import type {BonnieEvent, MailboxRef, ParseResult} from './types.js';
-import {expandUidSet} from './uidset.js';
+import {UidSet} from './uidset.js';
 import {parseMailboxUri} from './uri.js';
 import type {MailboxUriOptions} from './uri.js';
 
@@ -69,7 +69,7 @@ export function normalizeEvent(json: unknown, options: ParseOptions = {}): Parse
   }
 
   // MessageAppend/MessageNew name their one UID in the URI; the others send `uidset` (FACTS.md).
-  const uids = fields.has('uidset') ? uidList(fields, 'uidset') : uriUid === undefined ? [] : [uriUid];
+  const uids = fields.has('uidset') ? uidSet(fields, 'uidset') : uriUid === undefined ? UidSet.EMPTY : UidSet.of([uriUid]);
 
   let sourceMailbox: MailboxRef | undefined;
   const oldMailboxId = fields.string('oldMailboxID');
@@ -78,9 +78,9 @@ export function normalizeEvent(json: unknown, options: ParseOptions = {}): Parse
     if (parsed.ok) sourceMailbox = parsed.mailbox;
     else fields.warn('oldMailboxID', parsed.error);
   }
-  const sourceUids = uidList(fields, 'vnd.cmu.oldUidset');
-  if (sourceUids.length > 0 && sourceUids.length !== uids.length) {
-    fields.warn('vnd.cmu.oldUidset', `${sourceUids.length} source UIDs for ${uids.length} UIDs in uidset`);
+  const sourceUids = uidSet(fields, 'vnd.cmu.oldUidset');
+  if (sourceUids.size > 0 && sourceUids.size !== uids.size) {
+    fields.warn('vnd.cmu.oldUidset', `${sourceUids.size} source UIDs for ${uids.size} UIDs in uidset`);
   }
 
   const user = fields.string('user');
@@ -104,7 +104,7 @@ export function normalizeEvent(json: unknown, options: ParseOptions = {}): Parse
     type,
     known: isKnownEventType(type),
     category: eventCategory(type),
-    timestamp: fields.string('timestamp'),
+    timestamp: fields.dateTime('timestamp'),
     user: user === '' ? undefined : user,
     service: fields.string('service'),
     mailbox,
@@ -135,12 +135,12 @@ export function normalizeEvent(json: unknown, options: ParseOptions = {}): Parse
   return {ok: true, event};
 }
 
-/** A sequence-set member expanded, or empty with a warning. */
-function uidList(fields: FieldReader, key: string): number[] {
+/** A sequence-set member as ranges (never expanded: `1:4294967295` is valid), or empty with a warning. */
+function uidSet(fields: FieldReader, key: string): UidSet {
   const text = fields.string(key);
-  if (text === undefined) return [];
-  const expanded = expandUidSet(text);
-  if (expanded.ok) return expanded.uids;
-  fields.warn(key, expanded.error);
-  return [];
+  if (text === undefined) return UidSet.EMPTY;
+  const parsed = UidSet.parse(text);
+  if (parsed.ok) return parsed.set;
+  fields.warn(key, parsed.error);
+  return UidSet.EMPTY;
 }

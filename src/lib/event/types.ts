@@ -2,6 +2,7 @@
  * The event model: a Cyrus 3.6 notification (RFC 5423 plus Cyrus' vnd.cmu extensions) as one typed,
  * normalized value. Every other part of bonnie reads events through these types only.
  */
+import type {UidSet} from './uidset.js';
 
 /** Event types exactly as Cyrus 3.6 spells them (note MailboxUnSubscribe and the vnd.cmu. prefixes). */
 export const EVENT_TYPES = [
@@ -103,7 +104,10 @@ export interface BonnieEvent {
   /** False when the type is not one of {@link EVENT_TYPES}: kept and reported, never dropped. */
   known: boolean;
   category: EventCategory;
-  /** ISO 8601 timestamp from the event; undefined when Cyrus did not send one. */
+  /**
+   * RFC 3339 timestamp from the event, as sent; undefined when Cyrus did not send one or it is not a valid
+   * date-time (then with a warning): consumers use the time the event was received instead.
+   */
   timestamp: string | undefined;
   /** Who acted (`cyrus` for admin actions); undefined when empty (cyr_expire, MailboxModseq, some LMTP). */
   user: string | undefined;
@@ -115,12 +119,12 @@ export interface BonnieEvent {
   owner: string | undefined;
   /** Cyrus' stable folder id (`mailboxID`), unchanged across renames. */
   mailboxId: string | undefined;
-  /** UIDs concerned, ascending, from `uidset` or the URI's `;UID=`. */
-  uids: number[];
+  /** UIDs concerned, from `uidset` or the URI's `;UID=`: ranges, never expanded (`1:4294967295` is valid). */
+  uids: UidSet;
   /** For copy/move/rename: the source mailbox (from `oldMailboxID`, which is a URL). */
   sourceMailbox: MailboxRef | undefined;
-  /** For copy/move: source UIDs, pairwise with `uids` (from `vnd.cmu.oldUidset`). */
-  sourceUids: number[];
+  /** For copy/move: source UIDs, paired with `uids` by position (from `vnd.cmu.oldUidset`; {@link UidSet.pairs}). */
+  sourceUids: UidSet;
   /** `vnd.cmu.sessionId`. */
   sessionId: string | undefined;
   /** Client address (Login/Logout only). */

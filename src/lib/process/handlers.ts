@@ -3,7 +3,9 @@
  * event model's list of exact Cyrus spellings (`MailboxUnSubscribe`, `vnd.cmu.MessageCopy`...), so a
  * misspelled or forgotten type does not compile: Bonnie's three handlers that never fired cannot happen.
  */
+import {BonnieError} from '../errors.js';
 import type {AclEntry, BonnieEvent, KnownEventType} from '../event/types.js';
+import {perUidProblem} from '../event/uidset.js';
 import type {Change} from '../record/changes.js';
 import type {FolderVersion} from '../record/folders.js';
 import {normalizeFlags, type Placement} from '../record/messages.js';
@@ -101,10 +103,22 @@ function validityOf(c: HandlerContext): number | null {
   return c.event.mailbox?.uidValidity ?? c.folderBefore?.uidValidity ?? null;
 }
 
-/** The placement of the event's `index`th UID; one first seen now (mail from before bonnie) if unknown. */
-function placementOf(c: HandlerContext, index: number): {placement: Placement; firstSeen: boolean} {
+/**
+ * The event's UIDs with their position and, for COPY/MOVE, their source UID (paired by position in
+ * ascending order, as Cyrus writes `uidset` and `vnd.cmu.oldUidset`: RFC 4315 COPYUID), for per-message work. A set larger than MAX_UIDSET_UIDS (valid
+ * IMAP, impossible in a real folder; {@link perUidProblem}) fails this job with a message naming it, before
+ * anything is written, instead of looping for hours: the rest of the run goes on.
+ */
+function* eachUid(c: HandlerContext): Generator<[uid: number, index: number, sourceUid: number | undefined]> {
+  const problem = perUidProblem(c.event.uids);
+  if (problem !== undefined) throw new BonnieError('UidSetTooLarge', `${c.event.type}: ${problem}; not recorded`);
+  let index = 0;
+  for (const [uid, sourceUid] of c.event.uids.pairs(c.event.sourceUids)) yield [uid, index++, sourceUid];
+}
+
+/** The placement of UID `uid` (the event's `index`th); one first seen now (mail from before bonnie) if unknown. */
+function placementOf(c: HandlerContext, uid: number, index: number): {placement: Placement; firstSeen: boolean} {
   const {mailboxId} = folderOf(c);
-  const uid = c.event.uids[index] as number;
   const known = c.record.messages.find(mailboxId, validityOf(c), uid);
   if (known !== undefined) return {placement: known, firstSeen: false};
   const message = c.record.messages.message({emailId: undefined, messageId: c.event.messageIds[index], envelope: undefined, size: undefined}, c.at, c.notificationId);
@@ -116,7 +130,7 @@ function added(c: HandlerContext, action: 'appended' | 'delivered'): void {
   const {event} = c;
   const facts = {emailId: event.emailId, messageId: event.messageIds[0] ?? event.envelope?.messageId, envelope: event.envelope, size: event.messageSize};
   const flags = normalizeFlags(event.flags);
-  for (const uid of event.uids) {
+  for (const [uid] of eachUid(c)) {
     const earlier = c.record.messages.find(mailboxId, validityOf(c), uid);
     const message = earlier === undefined ? c.record.messages.message(facts, c.at, c.notificationId) : c.record.messages.arrivedLate(earlier, facts, action, c.at, c.notificationId);
     const placement = earlier ?? c.record.messages.place(mailboxId, validityOf(c), uid, message, action, undefined, flags, c.at, c.notificationId);
@@ -131,8 +145,7 @@ function transferred(c: HandlerContext, action: 'copied' | 'moved'): void {
   const {event} = c;
   const source = event.sourceMailbox === undefined ? undefined : c.record.folders.findByName(event.sourceMailbox.name);
   const sourceValidity = event.sourceMailbox?.uidValidity ?? source?.uidValidity ?? null;
-  event.uids.forEach((uid, index) => {
-    const sourceUid = event.sourceUids[index];
+  for (const [uid, index, sourceUid] of eachUid(c)) {
     const from = source === undefined || sourceUid === undefined ? undefined : c.record.messages.find(source.mailboxId, sourceValidity, sourceUid);
     const message = from?.message ?? c.record.messages.message({emailId: undefined, messageId: event.messageIds[index], envelope: undefined, size: undefined}, c.at, c.notificationId);
     const placement = c.record.messages.place(mailboxId, validityOf(c), uid, message, action, from?.id, from?.flags ?? [], c.at, c.notificationId);
@@ -146,28 +159,28 @@ function transferred(c: HandlerContext, action: 'copied' | 'moved'): void {
       before: {folder: event.sourceMailbox?.name, mailboxId: source?.mailboxId, uid: sourceUid},
       after: {folder: mailbox.name, uid},
     });
-  });
+  }
 }
 
 function flagged(c: HandlerContext, action: 'read' | 'trashed' | 'flags-set' | 'flags-cleared', add: string[], remove: string[]): void {
   const {mailboxId} = folderOf(c);
   const removing = new Set(remove.map((flag) => flag.toLowerCase()));
-  c.event.uids.forEach((_uid, index) => {
-    const {placement, firstSeen} = placementOf(c, index);
+  for (const [uid, index] of eachUid(c)) {
+    const {placement, firstSeen} = placementOf(c, uid, index);
     const flags = normalizeFlags([...placement.flags.filter((flag) => !removing.has(flag.toLowerCase())), ...add]);
     const changed = c.record.messages.updateFlags(placement, flags);
     // A STORE names every UID it was given, changed or not: only real changes are recorded.
     if (changed || firstSeen) c.change({kind: 'message', action, mailboxId, placementId: placement.id, message: placement.message, before: firstSeen ? null : placement.flags, after: flags});
-  });
+  }
 }
 
 function removed(c: HandlerContext, action: 'expunged' | 'expired'): void {
   const {mailboxId} = folderOf(c);
-  c.event.uids.forEach((uid, index) => {
-    const {placement} = placementOf(c, index);
+  for (const [uid, index] of eachUid(c)) {
+    const {placement} = placementOf(c, uid, index);
     // The expunge that completes a MOVE finds the placement already gone: the move is the record.
     if (c.record.messages.removed(placement, action, c.at)) c.change({kind: 'message', action, mailboxId, placementId: placement.id, message: placement.message, before: {uid}});
-  });
+  }
 }
 
 function quota(c: HandlerContext): void {

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {EVENT_TYPES, normalizeEvent, parseNotification} from '../../../src/lib/event/index.js';
+import {EVENT_TYPES, UidSet, normalizeEvent, parseNotification} from '../../../src/lib/event/index.js';
 import type {BonnieEvent} from '../../../src/lib/event/index.js';
 
 function parse(json: Record<string, unknown>): BonnieEvent {
@@ -38,7 +38,7 @@ describe('parseNotification: fatal cases', () => {
 describe('parseNotification: types and categories', () => {
   it('keeps an unknown type with known:false and category other, without a warning', () => {
     const event = parse({event: 'vnd.example.Thing', uri: 'imap://h/user.alice;UIDVALIDITY=1', uidset: '2'});
-    expect(event).toMatchObject({type: 'vnd.example.Thing', known: false, category: 'other', owner: 'alice', uids: [2]});
+    expect(event).toMatchObject({type: 'vnd.example.Thing', known: false, category: 'other', owner: 'alice', uids: UidSet.of([2])});
     expect(event.warnings).toEqual([]);
   });
 
@@ -71,20 +71,41 @@ describe('parseNotification: odd fields become warnings, the event is kept', () 
     const event = parse({event: 'MessageRead', uri: 'imap://h/user.alice.%E2%28', uidset: '1'});
     expect(event.mailbox).toBeUndefined();
     expect(event.owner).toBeUndefined();
-    expect(event.uids).toEqual([1]);
+    expect([...event.uids]).toEqual([1]);
     expect(event.warnings).toEqual([expect.stringMatching(/^uri: invalid URI .*percent-encoding/)]);
   });
 
   it('bad uidset', () => {
     const event = parse({event: 'FlagsSet', uri: 'imap://h/user.alice;UIDVALIDITY=1', uidset: '1:*', flagNames: '\\Seen'});
-    expect(event).toMatchObject({uids: [], flags: ['\\Seen'], owner: 'alice'});
+    expect(event).toMatchObject({uids: UidSet.EMPTY, flags: ['\\Seen'], owner: 'alice'});
     expect(event.warnings).toEqual([expect.stringMatching(/^uidset: invalid sequence set "1:\*"/)]);
   });
 
-  it('absurd uidset', () => {
-    const event = parse({event: 'MessageExpunge', uidset: '1:4000000000'});
-    expect(event.uids).toEqual([]);
-    expect(event.warnings).toEqual([expect.stringContaining('more than 1000000 UIDs')]);
+  it('huge but valid uidset: kept as one range, never expanded, no warning', () => {
+    const event = parse({event: 'vnd.cmu.MessageCopy', uidset: '1:4294967295', 'vnd.cmu.oldUidset': '4294967295:1'});
+    expect({size: event.uids.size, first: event.uids.first, last: event.uids.last, text: String(event.uids)}).toEqual({size: 4294967295, first: 1, last: 4294967295, text: '1:4294967295'});
+    expect(String(event.sourceUids)).toBe(String(event.uids)); // not toEqual: it would iterate both sets
+    expect(event.warnings).toEqual([]);
+  });
+
+  it.each([
+    ['yesterday', 'yesterday'],
+    ['a 13th month', '2026-13-01T10:00:00Z'],
+    ['February 30', '2026-02-30T10:00:00Z'],
+    ['no time zone', '2026-11-22T11:53:57'],
+    ['a date only', '2026-11-22'],
+    ['hour 24', '2026-11-22T24:00:00Z'],
+  ])('timestamp that is not an RFC 3339 date-time (%s): warned, undefined', (_name, timestamp) => {
+    const event = parse({event: 'MessageRead', timestamp, uri: 'imap://h/user.alice;UIDVALIDITY=1', uidset: '1'});
+    expect(event.timestamp).toBeUndefined();
+    expect(event.warnings).toEqual([`timestamp: "${timestamp}" is not an RFC 3339 date-time; the time it was received is used`]);
+    expect([...event.uids]).toEqual([1]);
+  });
+
+  it.each(['2026-11-22T11:53:57.094Z', '2026-11-22T11:53:57+01:00', '2024-02-29t23:59:59.5z'])('keeps the valid timestamp %s as sent', (timestamp) => {
+    const event = parse({event: 'Login', timestamp});
+    expect(event.timestamp).toBe(timestamp);
+    expect(event.warnings).toEqual([]);
   });
 
   it('bad envelope and ACL', () => {
@@ -130,7 +151,7 @@ describe('parseNotification: odd fields become warnings, the event is kept', () 
       uri: 'imap://h/user.alice.Archive;UIDVALIDITY=2',
       uidset: '1:2',
     });
-    expect(event).toMatchObject({uids: [1, 2], sourceUids: [1, 2, 3], sourceMailbox: {name: 'user.alice'}});
+    expect(event).toMatchObject({uids: UidSet.of([1, 2]), sourceUids: UidSet.of([1, 2, 3]), sourceMailbox: {name: 'user.alice'}});
     expect(event.warnings).toEqual(['vnd.cmu.oldUidset: 3 source UIDs for 2 UIDs in uidset']);
   });
 
@@ -143,13 +164,13 @@ describe('parseNotification: odd fields become warnings, the event is kept', () 
 
 describe('parseNotification: mapping details', () => {
   it('prefers uidset over the URI UID', () => {
-    expect(parse({event: 'MessageAppend', uri: 'imap://h/user.a;UIDVALIDITY=1/;UID=9', uidset: '3'}).uids).toEqual([3]);
-    expect(parse({event: 'MessageAppend', uri: 'imap://h/user.a;UIDVALIDITY=1/;UID=9'}).uids).toEqual([9]);
+    expect(parse({event: 'MessageAppend', uri: 'imap://h/user.a;UIDVALIDITY=1/;UID=9', uidset: '3'}).uids).toEqual(UidSet.of([3]));
+    expect(parse({event: 'MessageAppend', uri: 'imap://h/user.a;UIDVALIDITY=1/;UID=9'}).uids).toEqual(UidSet.of([9]));
   });
 
   it('takes the owner from a domain mailbox, not from user', () => {
     const event = parse({event: 'MessageNew', user: '', uri: 'imap://h/user.alice.Sent%40example.com;UIDVALIDITY=4/;UID=2'});
-    expect(event).toMatchObject({user: undefined, owner: 'alice@example.com', uids: [2]});
+    expect(event).toMatchObject({user: undefined, owner: 'alice@example.com', uids: UidSet.of([2])});
     expect(event.mailbox).toMatchObject({domain: 'example.com', path: ['Sent']});
   });
 

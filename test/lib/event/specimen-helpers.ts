@@ -1,7 +1,7 @@
 // Shared by the specimen tests: where the specimens are, and the values they have in common.
 import {readFileSync} from 'node:fs';
 import {pathToFileURL} from 'node:url';
-import {parseNotification} from '../../../src/lib/event/index.js';
+import {UidSet, parseNotification} from '../../../src/lib/event/index.js';
 import {SPECIMENS as SPECIMEN_DIR} from '../../helpers/paths.js';
 import type {BonnieEvent, Envelope, EventCategory, MailboxRef} from '../../../src/lib/event/index.js';
 
@@ -34,9 +34,9 @@ export function blank(type: string, category: EventCategory): BonnieEvent {
     mailbox: undefined,
     owner: undefined,
     mailboxId: undefined,
-    uids: [],
+    uids: UidSet.EMPTY,
     sourceMailbox: undefined,
-    sourceUids: [],
+    sourceUids: UidSet.EMPTY,
     sessionId: undefined,
     clientIp: undefined,
     clientPort: undefined,
