@@ -60,6 +60,13 @@ export function parseQuery(query: string, now: Date = new Date()): QueryNode {
 }
 
 function tokenize(query: string): Token[] {
+  // NUL ends a string for FTS5's query parser; no control character is in the index anyway. Tabs and
+  // line ends separate words like spaces.
+  const control = /[^\P{Cc}\t\n\r\v\f]/u.exec(query);
+  if (control !== null) {
+    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw queryError(query.replace(/\p{Cc}/gu, ' '), control.index, `a control character (${code})`, 'Remove it: a query is words, "phrases" and field:value terms.');
+  }
   const tokens: Token[] = [];
   let i = 0;
   while (i < query.length) {
@@ -124,8 +131,18 @@ function readPhrase(query: string, start: number): {text: string; end: number} {
   return {text, end: close + 1};
 }
 
+/**
+ * How deep parentheses and NOT may nest: far more than a person writes, and little enough that the
+ * parser, the compiler (both recursive) and SQLite's expression depth (1000) never run out.
+ */
+export const MAX_QUERY_DEPTH = 64;
+/** How many terms a query may have: each is a condition in one SQL statement, whose size SQLite bounds. */
+export const MAX_QUERY_TERMS = 256;
+
 class Parser {
   private i = 0;
+  private depth = 0;
+  private terms = 0;
 
   constructor(private readonly query: string, private readonly tokens: Token[], private readonly now: Date) {}
 
@@ -171,10 +188,14 @@ class Parser {
     if (this.isOperator(t, 'NOT') || (t.type === 'word' && t.text === '-')) {
       this.i++;
       if (this.atEnd()) throw queryError(this.query, t.pos, `"${t.text}" needs something after it`);
-      return {kind: 'not', child: this.unary()};
+      this.enter(t);
+      const child = this.unary();
+      this.depth--;
+      return {kind: 'not', child};
     }
     if (t.type === 'word' && t.text.startsWith('-') && t.text.length > 1) {
       this.i++;
+      this.count(t.pos);
       return {kind: 'not', child: this.text('any', t.text.slice(1), false, t.pos + 1)};
     }
     return this.primary();
@@ -182,10 +203,13 @@ class Parser {
 
   private primary(): QueryNode {
     const t = this.tokens[this.i++] as Token;
+    if (t.type === 'phrase' || t.type === 'word' || t.type === 'field') this.count(t.pos);
     switch (t.type) {
       case 'lparen': {
         if (this.peek()?.type === 'rparen') throw queryError(this.query, t.pos, 'empty parentheses');
+        this.enter(t);
         const inner = this.or();
+        this.depth--;
         if (this.peek()?.type !== 'rparen') throw queryError(this.query, t.pos, 'a "(" without its ")"');
         this.i++;
         return inner;
@@ -199,6 +223,20 @@ class Parser {
         return this.text('any', t.text, false, t.pos);
       case 'field':
         return this.field(t);
+    }
+  }
+
+  /** One level deeper (a "(" or a NOT at `t`): refused past {@link MAX_QUERY_DEPTH}, before recursing. */
+  private enter(t: Token): void {
+    if (++this.depth > MAX_QUERY_DEPTH) {
+      throw queryError(this.query, t.pos, `the query nests more than ${MAX_QUERY_DEPTH} levels deep (parentheses and NOT)`, 'Write it with fewer levels: AND and OR need no parentheses around each term.');
+    }
+  }
+
+  /** One more term at `pos`: refused past {@link MAX_QUERY_TERMS}. */
+  private count(pos: number): void {
+    if (++this.terms > MAX_QUERY_TERMS) {
+      throw queryError(this.query, pos, `the query has more than ${MAX_QUERY_TERMS} terms`, 'Split it into several searches, or use fewer, broader terms (a folder: or user: instead of many words).');
     }
   }
 
@@ -262,10 +300,15 @@ export function parseDateValue(value: string, now: Date): {from: number; to: num
   const day = m[3] === undefined ? undefined : Number(m[3]);
   if (month !== undefined && (month < 0 || month > 11)) return undefined;
   if (day !== undefined && (day < 1 || day > 31)) return undefined;
-  const from = Date.UTC(year, month ?? 0, day ?? 1);
-  const to = day !== undefined ? Date.UTC(year, month as number, day + 1) : month !== undefined ? Date.UTC(year, month + 1, 1) : Date.UTC(year + 1, 0, 1);
+  const from = utc(year, month ?? 0, day ?? 1);
+  const to = day !== undefined ? utc(year, month as number, day + 1) : month !== undefined ? utc(year, month + 1, 1) : utc(year + 1, 0, 1);
   if (day !== undefined && new Date(from).getUTCDate() !== day) return undefined;
   return {from, to};
+}
+
+/** Date.UTC, but a year below 100 is that year (Date.UTC reads 0050 as 1950). */
+function utc(year: number, month: number, day: number): number {
+  return new Date(0).setUTCFullYear(year, month, day);
 }
 
 /** `500`, `10k`, `2M`, `1.5MB`, `3G` -> bytes (k = 1024). */

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {parseDateValue, parseQuery, parseSize} from '../../../src/lib/search/query.js';
+import {MAX_QUERY_DEPTH, MAX_QUERY_TERMS, parseDateValue, parseQuery, parseSize} from '../../../src/lib/search/query.js';
 import {thrownBonnieError} from '../../helpers/catalog.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -87,5 +87,34 @@ describe('the search query language', () => {
       expect(shown).toBe(`  ${query}`);
       expect(caret?.indexOf('^'), query).toBe(2 + position - 1);
     }
+  });
+});
+
+describe('inputs that would crash a search', () => {
+  it('refuses nesting past the limit with the position of the first "(" or NOT too many, and accepts it up to the limit', () => {
+    expect(q(`${'('.repeat(MAX_QUERY_DEPTH)}invoice${')'.repeat(MAX_QUERY_DEPTH)}`)).toEqual(word('invoice'));
+    for (const deep of [`${'('.repeat(10_000)}invoice${')'.repeat(10_000)}`, `${'NOT '.repeat(10_000)}invoice`, `${'- '.repeat(10_000)}x`, `${'('.repeat(10_000)}`]) {
+      const error = thrownBonnieError(() => q(deep));
+      expect(error.code).toBe('QueryInvalid');
+      expect(error.message).toMatch(/^the query nests more than 64 levels deep \(parentheses and NOT\) at position \d+:/);
+    }
+    expect(thrownBonnieError(() => q(`${'('.repeat(100)}x`)).message).toContain(`at position ${MAX_QUERY_DEPTH + 1}:`);
+  });
+
+  it('refuses more terms than one SQL statement can hold, and control characters, naming the position', () => {
+    expect(() => q(Array.from({length: MAX_QUERY_TERMS}, (_, i) => `w${i}`).join(' OR '))).not.toThrow();
+    const wide = Array.from({length: MAX_QUERY_TERMS + 1}, (_, i) => `w${i}`).join(' OR ');
+    expect(thrownBonnieError(() => q(wide)).message).toMatch(new RegExp(`^the query has more than ${MAX_QUERY_TERMS} terms at position ${wide.lastIndexOf('w') + 1}:`));
+    const nul = thrownBonnieError(() => q('"board \u0000meeting"'));
+    expect(nul).toMatchObject({code: 'QueryInvalid', exit: 2});
+    expect(nul.message).toMatch(/^a control character \(U\+0000\) at position 8:/);
+    expect(q('invoice\tbudget')).toEqual({kind: 'and', children: [word('invoice'), word('budget')]});
+  });
+
+  it('reads years below 100 as those years, and refuses days that do not exist', () => {
+    expect(parseDateValue('0050-01-01', NOW)).toEqual({from: new Date('0050-01-01T00:00:00Z').getTime(), to: new Date('0050-01-02T00:00:00Z').getTime()});
+    expect(parseDateValue('0099', NOW)?.to).toBe(new Date('0100-01-01T00:00:00Z').getTime());
+    expect(parseDateValue('2026-02-30', NOW)).toBeUndefined();
+    expect(parseDateValue('2024-02-29', NOW)?.from).toBe(Date.UTC(2024, 1, 29));
   });
 });
