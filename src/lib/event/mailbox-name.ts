@@ -26,9 +26,9 @@ const HEX_TIME = /^[0-9A-F]{8,16}$/i;
 /**
  * Splits a decoded mailbox name into owner, domain and path.
  * @param name the name as the URI carries it, percent-decoded
- * @param separator force the hierarchy separator; by default `/` when the name contains one, else `.`
- *   (with `.`, Cyrus never lets `/` into a name). A one-level name under unixhierarchysep that contains
- *   a dot is ambiguous without this hint.
+ * @param separator force the hierarchy separator; by default the first of `/` and `.` in the name (with
+ *   `.` a folder may be named `a/b`; with `/`, `a.b`). A name under unixhierarchysep whose first level
+ *   contains a dot is ambiguous without this hint.
  */
 export function parseMailboxName(name: string, separator?: '.' | '/'): MailboxNameParts {
   let rest = name;
@@ -47,7 +47,11 @@ export function parseMailboxName(name: string, separator?: '.' | '/'): MailboxNa
     }
   }
 
-  const sep = separator ?? (rest.includes('/') ? '/' : '.');
+  // Whichever comes first separates: `user/jane.doe/Sent` uses `/`; `user.alice.a/b` uses `.` and has a
+  // folder named `a/b` (Cyrus allows `/` in a name when `.` separates).
+  const slash = rest.indexOf('/');
+  const dot = rest.indexOf('.');
+  const sep = separator ?? (slash >= 0 && (dot < 0 || slash < dot) ? '/' : '.');
   let parts = rest.split(sep);
   let deletedAt: number | undefined;
   const last = parts[parts.length - 1];

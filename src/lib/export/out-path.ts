@@ -12,12 +12,20 @@ export const EXPORT_FILE_MODE = 0o640;
 /** Permissions of the folders an export creates. */
 export const EXPORT_FOLDER_MODE = 0o750;
 
-/** Creates the folder `out` (its parent must exist) or checks it is empty. Throws ExportOutExists otherwise. */
+/**
+ * Creates the folder `out` (its parent must exist) or checks it is empty. Throws ExportOutExists otherwise,
+ * and ExportOutInvalid for a symbolic link: the export would land wherever the link points (a link
+ * planted in a shared folder could send a user's mail into someone else's), so `out` must be the folder.
+ */
 export function prepareOutFolder(out: string): void {
   let isFolder: boolean;
   try {
+    if (lstatSync(out).isSymbolicLink()) {
+      throw new BonnieError('ExportOutInvalid', `--out ${out} is a symbolic link`, {exit: EXIT.usage, hint: 'Give --out the folder itself (realpath shows where the link points), or a new path.'});
+    }
     isFolder = statSync(out).isDirectory();
   } catch (error) {
+    if (error instanceof BonnieError) throw error;
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw outUnusable(out, error);
     checkParent(out);
     try {

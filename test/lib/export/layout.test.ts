@@ -40,8 +40,9 @@ describe('folder paths', () => {
       'tab%09x',
       '100%25',
     ]);
-    // A name with "/" is split at it (unixhierarchysep); a part never holds one, but would be escaped.
-    expect(pathsOf(['user.alice.a/b'])).toEqual(['user.alice.a/b']);
+    // "/" in a folder's name (Cyrus allows it when "." separates) stays in one segment, escaped; under
+    // unixhierarchysep "/" separates and a "." is part of a name.
+    expect(pathsOf(['user.alice.a/b', 'user.alice.a/b.c', 'user/alice/a.b', 'shared.Sales/2026'])).toEqual(['a%2Fb', 'a%2Fb/c', 'a.b', 'shared/Sales%2F2026']);
     expect(safeSegment('a/b', 'eml', false)).toBe('a%2Fb');
     expect(safeSegment('', 'eml', false)).toBe('%');
     expect(safeSegment('ünïcode ok', 'eml', false)).toBe('ünïcode ok');
