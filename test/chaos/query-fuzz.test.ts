@@ -83,6 +83,8 @@ let site: Site;
 let catalog: Catalog;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bonnie-fuzz-'));
+  // Only `bonnie init` creates a catalog; archiveSite archives into this one.
+  openCatalog(join(dir, 'catalog.db'), {create: true}).close();
   site = await archiveSite(dir);
   const indexed = await site.run(['search', '--reindex']);
   if (indexed.code !== 0) throw new Error(`bonnie search --reindex failed (${indexed.code}): ${indexed.stderr}`);
