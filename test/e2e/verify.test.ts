@@ -34,6 +34,7 @@ describe('bonnie verify on the archive fixtures', () => {
     expect(json).toMatchObject({sound: true, markedBroken: null, archive: {segments: 2, blobs: 6, blobsRead: 6, brokenSegments: 0, problems: [], sound: true}});
     const text = await bonnie(['verify', '--read-data', '--catalog', copy.catalog, '--archive', copy.archive], {env});
     expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^catalog: \d+ table\(s\), \d+ page\(s\) of \d+ bytes\ncatalog: sound$/m);
     expect(text.stdout).toContain('events: the chain is intact');
     expect(text.stdout).toContain('archive: 2 segment(s), 6 blob(s), 6 read and re-hashed\narchive: sound');
   });
