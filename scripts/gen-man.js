@@ -190,6 +190,8 @@ function describeCommand(id, Class, config, toConfiguredId) {
       typeof example === 'string' ? {command: template(example)} : {description: template(example.description ?? ''), command: template(example.command)},
     ),
     usage: [Class.usage ?? []].flat().map(template),
+    // A command whose exit status carries meaning of its own (bonnie status: its health) lists it.
+    exitStatus: Class.exitStatus ?? [],
     aliases: Class.aliases ?? [],
     args: Object.entries(Class.args ?? {})
       .filter(([, arg]) => !arg.hidden)
@@ -345,7 +347,10 @@ function renderCommandPage(command, ctx) {
     });
   }
 
-  page.section('EXIT STATUS').text(r`0 on success; otherwise one of the statuses listed in ${ref(ctx.bin)}, EXIT STATUS.
+  page.section('EXIT STATUS');
+  for (const [code, description] of command.exitStatus) page.macro('TP').text(bold(String(code))).text(esc(description));
+  if (command.exitStatus.length > 0) page.macro('PP');
+  page.text(r`${command.exitStatus.length > 0 ? 'Otherwise' : '0 on success; otherwise'} one of the statuses listed in ${ref(ctx.bin)}, EXIT STATUS.
 With ${bold('--json')}, an expected failure also prints a JSON object with its ${bold('error')} code, message and hint.`);
 
   const topic = command.id.includes(':') ? command.id.slice(0, command.id.lastIndexOf(':') + 1) : undefined;

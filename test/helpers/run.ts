@@ -33,11 +33,16 @@ export const bonnie = (args: string[], options: Parameters<typeof run>[2] = {}) 
 export const dealer = (input: Uint8Array | string, args: string[] = NOTIFYD_ARGV(), env: NodeJS.ProcessEnv = {}) =>
   run(BIN_DEALER, args, {input, env: {CYRUS_SERVICE: 'notify', ...env}});
 
-/** `bonnie status --json` as an object. */
+/** Exit statuses of `bonnie status` that still print the status: ok (0), warning (6), critical (7). */
+const STATUS_HEALTH_EXITS = [0, 6, 7];
+
+/** `bonnie status --json` as an object (whatever its health; its exit status must match it). */
 export async function status(catalog: string, env: NodeJS.ProcessEnv = {}): Promise<StatusJson> {
   const ran = await bonnie(['status', '--json', '--catalog', catalog], {env});
-  if (ran.code !== 0) throw new Error(`bonnie status failed (${ran.code}): ${ran.stderr}${ran.stdout}`);
-  return JSON.parse(ran.stdout) as StatusJson;
+  if (ran.code === null || !STATUS_HEALTH_EXITS.includes(ran.code)) throw new Error(`bonnie status failed (${ran.code}): ${ran.stderr}${ran.stdout}`);
+  const parsed = JSON.parse(ran.stdout) as StatusJson;
+  if (parsed.health.exit !== ran.code) throw new Error(`bonnie status exited ${ran.code} for health ${parsed.health.level} (${parsed.health.exit})`);
+  return parsed;
 }
 
 /** What `bonnie status --json` prints. */

@@ -10,16 +10,19 @@ export function renderStatus(status: Status): string {
       : `${last.folders} (${last.total} snapshot(s), the last taken ${last.lastTakenAt}, ${formatSeconds(last.lastAgeSeconds)} ago)`;
   const age = queue.oldestPendingAgeSeconds === null ? '-' : `${formatSeconds(queue.oldestPendingAgeSeconds)} (received ${queue.oldestPendingReceivedAt})`;
   const rows: Array<[string, string]> = [
+    ['health', `${status.health.level} (exit status ${status.health.exit})`],
     ['queue.pending', String(queue.pending)],
     ['queue.claimed', String(queue.claimed)],
     ['queue.done', String(queue.done)],
     ['queue.failed', String(queue.failed)],
     ['queue.dead', String(queue.dead)],
     ['queue.quarantined', String(queue.quarantined)],
+    ['queue.quarantine_needing_review', String(queue.quarantineNeedingReview)],
     ['queue.oldest_pending', age],
     ['queue.duplicate_deliveries', String(queue.duplicateDeliveries)],
     ['queue.unknown_types', Object.entries(queue.unknownTypes).map(([type, n]) => `${type} (${n})`).join(', ') || '-'],
     ['spill.files', `${spill.files} in ${spill.path}`],
+    ['journal.files', `${status.journal.files} (${status.journal.waitingFiles} left by a daemon that is gone), ${formatBytes(status.journal.pendingBytes)} not queued, in ${status.journal.path}`],
     ['archive.messages', `${status.archive.messages} in ${status.archive.segments} segment(s), ${formatBytes(status.archive.storedBytes)} stored for ${formatBytes(status.archive.originalBytes)}`],
     ['archive.broken_segments', status.archive.brokenSegments === 0 ? '0' : `${status.archive.brokenSegments} (their messages count as not archived: see "bonnie verify --segments")`],
     ['archive.collect_pending', String(status.archive.collectPending)],
@@ -41,6 +44,10 @@ export function renderStatus(status: Status): string {
       const when = p.state === 'dead' ? 'dead' : `failed, retried after ${p.retryAt}`;
       lines.push(`  notification ${p.notificationId} (${p.eventType}): ${when}, ${p.attempts} attempt(s): ${p.lastError ?? 'no error recorded'}`);
     }
+  }
+  if (status.health.reasons.length > 0) {
+    lines.push('', 'Needs attention:');
+    for (const r of status.health.reasons) lines.push(`  ${r.level.padEnd(8)}  ${r.code}: ${r.message}`, `            ${r.hint}`);
   }
   return lines.join('\n');
 }

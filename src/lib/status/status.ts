@@ -1,14 +1,21 @@
 /**
- * `bonnie status`: how full the queue is, what is stuck, what waits in the spill folder, what the archive
- * holds (and which of its segments are broken) and when folders were last snapshotted.
+ * `bonnie status`: how full the queue is, what is stuck, what waits in the spill folder and the capture
+ * journal, what the archive holds (and which of its segments are broken), when folders were last
+ * snapshotted, and the health all that adds up to (health.ts).
  * JSON field names are a contract: add, never rename.
  */
 import {statSync} from 'node:fs';
+import {join, resolve} from 'node:path';
 import type {Catalog} from '../catalog/catalog.js';
 import {LATEST_SCHEMA_VERSION} from '../catalog/migrations.js';
 import {listSpill} from '../capture/spill.js';
+import {listJournals} from '../capture/journal.js';
+import {JournalDrain} from '../capture/journal-drain.js';
+import {EXIT} from '../errors.js';
 import {EVENT_TYPES} from '../event/types.js';
 import {JOB_STATES, type JobState} from '../queue/jobs.js';
+import {countNeedingReview} from '../queue/quarantine.js';
+import {assessHealth, DEFAULT_THRESHOLDS, type Health, type HealthThresholds} from './health.js';
 
 export interface JobProblem {
   notificationId: number;
@@ -27,6 +34,8 @@ export interface Status {
   catalog: {path: string; sizeBytes: number; schemaVersion: number; latestSchemaVersion: number};
   queue: Record<JobState, number> & {
     quarantined: number;
+    /** Quarantined deliveries not resolved (requeued or acknowledged), or delivered again since. */
+    quarantineNeedingReview: number;
     /** Seconds since the oldest pending job was received; null when none is pending. */
     oldestPendingAgeSeconds: number | null;
     oldestPendingReceivedAt: string | null;
@@ -38,6 +47,15 @@ export interface Status {
     problems: JobProblem[];
   };
   spill: {path: string; files: number};
+  /** The socket daemon's capture journal (`<spill>/journal`). */
+  journal: {
+    path: string;
+    files: number;
+    /** Bytes journaled and not yet moved into the queue. */
+    pendingBytes: number;
+    /** Files whose daemon is gone: they wait for the next daemon or "bonnie dealer --drain-spill". */
+    waitingFiles: number;
+  };
   archive: {
     segments: number;
     /** Segments marked broken (`bonnie verify --mark-broken`): their messages count as not archived. */
@@ -74,9 +92,14 @@ export interface Status {
     /** Reconcile jobs given up after max_attempts (their last error in the reconcile_job table). */
     reconcileDead: number;
   };
+  /** ok, warning or critical, with the reasons (health.ts); `exit` is bonnie status' exit status for it. */
+  health: Health & {exit: number; thresholds: HealthThresholds};
 }
 
-export function readStatus(catalog: Catalog, spillDir: string, now = Date.now()): Status {
+/** Exit status of `bonnie status` for each health level (bonnie(1), EXIT STATUS). */
+export const HEALTH_EXIT = {ok: EXIT.ok, warning: EXIT.warning, critical: EXIT.critical} as const;
+
+export function readStatus(catalog: Catalog, spillDir: string, now = Date.now(), thresholds: HealthThresholds = DEFAULT_THRESHOLDS): Status {
   const {db} = catalog;
   const byState = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
   for (const row of db.prepare<[], {state: JobState; n: number}>('SELECT state, count(*) AS n FROM job GROUP BY state').all()) byState[row.state] = row.n;
@@ -102,11 +125,15 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now())
   const snapshots = db.prepare<[], {folders: number; total: number; last: number | null}>('SELECT count(DISTINCT mailbox_id) AS folders, count(*) AS total, max(taken_at) AS last FROM snapshot').get();
   const lastSnapshot = snapshots?.last ?? null;
   const duplicates = db.prepare<[], {n: number | null}>('SELECT sum(deliveries - 1) AS n FROM notification').get()?.n ?? 0;
-  return {
+  const quarantineNeedingReview = countNeedingReview(db);
+  const journal = readJournal(catalog, spillDir);
+  const since = now - thresholds.recentHours * 3600 * 1000;
+  const status: Omit<Status, 'health'> = {
     catalog: {path: catalog.path, sizeBytes: fileSize(catalog.path) + fileSize(`${catalog.path}-wal`), schemaVersion: catalog.schemaVersion, latestSchemaVersion: LATEST_SCHEMA_VERSION},
     queue: {
       ...byState,
       quarantined,
+      quarantineNeedingReview,
       oldestPendingAgeSeconds: oldest == null ? null : Math.max(0, Math.round((now - oldest) / 1000)),
       oldestPendingReceivedAt: oldest == null ? null : new Date(oldest).toISOString(),
       duplicateDeliveries: duplicates,
@@ -114,6 +141,7 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now())
       problems,
     },
     spill: {path: spillDir, files: listSpill(spillDir, now).length},
+    journal,
     archive: {
       segments: count(db, 'SELECT count(*) AS n FROM segment'),
       brokenSegments: count(db, "SELECT count(*) AS n FROM segment WHERE state = 'broken'"),
@@ -137,6 +165,38 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now())
       reconcileDead: count(db, "SELECT count(*) AS n FROM reconcile_job WHERE state = 'dead'"),
     },
   };
+  const health = assessHealth(
+    {
+      queue: {...status.queue},
+      spill: status.spill,
+      journal,
+      archive: {brokenSegments: status.archive.brokenSegments, collectUnrecoverableRecent: countSince(db, "SELECT count(*) AS n FROM collect_job WHERE state = 'unrecoverable' AND updated_at >= ?", since)},
+      gaps: {...status.gaps, reconcileDeadRecent: countSince(db, "SELECT count(*) AS n FROM reconcile_job WHERE state = 'dead' AND updated_at >= ?", since)},
+    },
+    thresholds,
+  );
+  return {...status, health: {...health, exit: HEALTH_EXIT[health.level], thresholds}};
+}
+
+/** The capture journal's files; those whose writer is gone wait for a drain nobody is running. */
+function readJournal(catalog: Catalog, spillDir: string): Status['journal'] {
+  const path = join(resolve(spillDir), 'journal');
+  const files = listJournals(path);
+  return {path, files: files.length, pendingBytes: files.length === 0 ? 0 : new JournalDrain(catalog.db).pendingBytes(path), waitingFiles: files.filter((f) => !isAlive(f.pid)).length};
+}
+
+/** Whether a process exists (EPERM: it does, under another user, such as the daemon run by cyrus). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function countSince(db: Catalog['db'], sql: string, since: number): number {
+  return db.prepare<[number], {n: number}>(sql).get(since)?.n ?? 0;
 }
 
 function count(db: Catalog['db'], sql: string): number {

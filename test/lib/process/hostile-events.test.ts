@@ -80,8 +80,11 @@ describe('bonnie process (the built CLI) with hostile events', () => {
     }
 
     const status = await bonnie(['status', '--catalog', path, '--json'], {env});
-    expect(status.code).toBe(0);
-    expect((JSON.parse(status.stdout) as {queue: {problems: Array<{lastError: string | null}>}}).queue.problems.map((p) => p.lastError)).toEqual([TOO_LARGE]);
+    const shown = JSON.parse(status.stdout) as {queue: {problems: Array<{lastError: string | null}>}; health: {level: string; exit: number}};
+    // The refused event is a job that failed or died: status says something needs attention, and exits so.
+    expect(shown.health.level).not.toBe('ok');
+    expect(status.code).toBe(shown.health.exit);
+    expect(shown.queue.problems.map((p) => p.lastError)).toEqual([TOO_LARGE]);
 
     const gaps = await bonnie(['gaps', '--catalog', path, '--json'], {env});
     expect(gaps.code).toBe(0);
