@@ -32,7 +32,7 @@ describe('gap detection on a live Cyrus', () => {
     const inFranksInbox = (e: {type: string; event: {mailbox?: {name: string} | undefined}}) => e.event.mailbox?.name === 'user.frank';
     const events = await waitForEvents(lab, (es) => es.some((e) => e.type === 'MessageAppend' && inFranksInbox(e) && e.event.uids.first === 2), {after});
     // What Cyrus delivered: the second APPEND only; the first one's event never came.
-    expect(events.filter((e) => e.type === 'MessageAppend' && inFranksInbox(e)).map((e) => e.event.uids)).toEqual([[2]]);
+    expect(events.filter((e) => e.type === 'MessageAppend' && inFranksInbox(e)).map((e) => [...e.event.uids])).toEqual([[2]]);
 
     const ran = await bonnie(['gaps', '--json', '--catalog', lab.catalog], {env: {BONNIE_CONFIG: '/dev/null'}});
     expect(ran.code, ran.stderr).toBe(0);

@@ -10,6 +10,7 @@ import {startLab, type Lab} from '../harness/lab.js';
 import {startListener} from '../harness/listener.js';
 import {lmtpDeliver, testMessage} from '../harness/lmtp.js';
 import {bonnie} from '../helpers/run.js';
+import {UidSet} from '../../src/lib/event/index.js';
 
 let lab: Lab;
 beforeAll(async () => {
@@ -42,8 +43,8 @@ describe('bonnie dealer --listen on a live Cyrus', () => {
     expect(new Set(events.map((e) => e.source))).toEqual(new Set(['notify_socket']));
     const appends = events.filter((e) => e.type === 'MessageAppend');
     expect(appends.map((e) => [e.event.mailbox?.name, e.event.uids.first])).toEqual(Array.from({length: 20}, (_, i) => ['user.alice.Listen', i + 1]));
-    expect(events.filter((e) => e.type === 'MessageRead').flatMap((e) => e.event.uids)).toEqual(Array.from({length: 20}, (_, i) => i + 1));
-    expect(events.find((e) => e.type === 'vnd.cmu.MessageCopy')?.event).toMatchObject({mailbox: {name: 'user.alice'}, uids: [1, 2, 3, 4, 5], sourceUids: [1, 2, 3, 4, 5], sourceMailbox: {name: 'user.alice.Listen'}});
+    expect(events.filter((e) => e.type === 'MessageRead').flatMap((e) => [...e.event.uids])).toEqual(Array.from({length: 20}, (_, i) => i + 1));
+    expect(events.find((e) => e.type === 'vnd.cmu.MessageCopy')?.event).toMatchObject({mailbox: {name: 'user.alice'}, uids: UidSet.of([1, 2, 3, 4, 5]), sourceUids: UidSet.of([1, 2, 3, 4, 5]), sourceMailbox: {name: 'user.alice.Listen'}});
     expect(events.filter((e) => e.type === 'MessageNew').map((e) => e.event.mailbox?.name)).toEqual(['user.bob']);
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['Login', 'MailboxCreate', 'Logout']));
   });
