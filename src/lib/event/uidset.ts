@@ -30,7 +30,8 @@ export type UidSetParse = {ok: true; set: UidSet} | {ok: false; error: string};
 /**
  * A set of UIDs as sorted, merged, non-adjacent ranges: memory and time are O(ranges) whatever the
  * number of UIDs. Immutable. Iteration is ascending, the order Cyrus pairs `uidset` with
- * `vnd.cmu.oldUidset` (RFC 4315 COPYUID: by position in ascending order).
+ * `vnd.cmu.oldUidset` (RFC 4315 COPYUID: by position in ascending order). Being iterable, a spread, an
+ * `Array.from` or a test's deep equality walks every UID: compare huge sets by `toString()`.
  */
 export class UidSet implements Iterable<number> {
   /** The set with no UID. */
@@ -156,7 +157,8 @@ export class UidSet implements Iterable<number> {
 
   /**
    * Each UID with the UID at the same position in `source` (COPY/MOVE: `uidset` with
-   * `vnd.cmu.oldUidset`), or undefined where `source` is shorter. Walks both sets' ranges side by side.
+   * `vnd.cmu.oldUidset`), or undefined where `source` is shorter. Walks both sets together, one UID at a
+   * time: nothing is expanded.
    */
   *pairs(source: UidSet): IterableIterator<[uid: number, sourceUid: number | undefined]> {
     const from = source[Symbol.iterator]();
