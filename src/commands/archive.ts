@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {openCatalog} from '../lib/catalog/catalog.js';
 import {BonnieError, EXIT} from '../lib/errors.js';
-import {formatBytes, liveProgress} from '../lib/cli/live-progress.js';
+import {formatBytes} from '../lib/cli/live-progress.js';
 import {indexAfterWrite} from '../lib/search/after-write.js';
 import type {UpdateSummary} from '../lib/search/update.js';
 import {archiveFolders, type ArchiveSummary} from '../lib/snapshot/archiver.js';
@@ -63,7 +63,7 @@ virtual domains).`;
     } else source = new SpoolSource([settings.spool, ...settings.partitions]);
 
     const catalog = openCatalog(settings.catalog, {create: true});
-    const live = !this.jsonEnabled() && process.stderr.isTTY ? liveProgress() : undefined;
+    const live = await this.progress();
     try {
       const summary = await archiveFolders(catalog, source, selector, {
         archiveDir: settings.archive,

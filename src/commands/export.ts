@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
 import {resolve} from 'node:path';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {formatBytes, liveProgress} from '../lib/cli/live-progress.js';
+import {formatBytes} from '../lib/cli/live-progress.js';
 import {openCatalog} from '../lib/catalog/catalog.js';
 import {selectionFrom} from '../lib/cli/selection.js';
 import {exportFolders, type ExportSummary} from '../lib/export/export.js';
@@ -62,7 +62,7 @@ an export that did not finish (a tar.zst that did not finish is removed).`;
     const settings = this.settings({catalog: flags.catalog, config: flags.config, archive: flags.archive}, {ldap: false});
     const {selector, at} = selectionFrom(flags);
     const catalog = openCatalog(settings.catalog, {readOnly: true});
-    let live = !this.jsonEnabled() && process.stderr.isTTY ? liveProgress() : undefined;
+    let live = await this.progress();
     try {
       const targets = selectTargets(catalog.db, selector, at);
       const summary = await exportFolders(catalog, targets, {

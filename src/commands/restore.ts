@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {formatBytes, liveProgress} from '../lib/cli/live-progress.js';
+import {formatBytes} from '../lib/cli/live-progress.js';
 import {openCatalog} from '../lib/catalog/catalog.js';
 import {selectionFrom} from '../lib/cli/selection.js';
 import {restoreFolders, type RestoreSummary} from '../lib/restore/imap-restore.js';
@@ -50,7 +50,7 @@ taken into account (the plan says so). Each folder's plan states what it is base
     const imap = restoreServer(settings, flags.server, {dryRun: flags['dry-run']});
     const {selector, at} = selectionFrom(flags);
     const catalog = openCatalog(settings.catalog, {readOnly: true});
-    const live = !this.jsonEnabled() && process.stderr.isTTY && !flags['dry-run'] ? liveProgress() : undefined;
+    const live = flags['dry-run'] ? undefined : await this.progress();
     try {
       const targets = selectTargets(catalog.db, selector, at);
       const summary = await restoreFolders(catalog, targets, {

@@ -1,6 +1,5 @@
 import {Args, Flags} from '@oclif/core';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {liveProgress} from '../lib/cli/live-progress.js';
 import {openCatalog} from '../lib/catalog/catalog.js';
 import {BonnieError, EXIT} from '../lib/errors.js';
 import {renderSearch, renderUpdate} from '../lib/search/render.js';
@@ -76,7 +75,7 @@ size, hasAttachment, blob, problem}]}. Fields may be added, never removed or ren
     const settings = this.settings({catalog: flags.catalog, config: flags.config, archive: flags.archive}, {ldap: false});
     const update = flags.update || flags.reindex;
     const catalog = openCatalog(settings.catalog, {readOnly: !update});
-    const live = update && !this.jsonEnabled() && process.stderr.isTTY ? liveProgress() : undefined;
+    const live = update ? await this.progress() : undefined;
     try {
       const outcome = await searchCatalog(catalog, {
         query: args.query,

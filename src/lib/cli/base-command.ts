@@ -7,6 +7,7 @@ import {Command, Flags} from '@oclif/core';
 import {BonnieError, EXIT} from '../errors.js';
 import {catalogFailure} from '../catalog/sqlite-errors.js';
 import {loadSettings, type LoadOptions, type SettingFlags, type Settings} from '../config/settings.js';
+import {liveProgress, type LiveProgress} from './live-progress.js';
 
 export abstract class BonnieCommand extends Command {
   static override enableJsonFlag = true;
@@ -23,6 +24,14 @@ export abstract class BonnieCommand extends Command {
   protected settings(flags: {catalog?: string | undefined; config?: string | undefined} & SettingFlags, options: LoadOptions = {}): Settings {
     const {config, ...rest} = flags;
     return loadSettings(rest, process.env, config, options);
+  }
+
+  /**
+   * Live progress (ink, on stderr) when a person watches: stderr is a terminal and --json is off.
+   * Otherwise undefined, and nothing is loaded: output stays quiet and parseable.
+   */
+  protected async progress(): Promise<LiveProgress | undefined> {
+    return !this.jsonEnabled() && process.stderr.isTTY ? liveProgress() : undefined;
   }
 
   override async init(): Promise<void> {

@@ -1,9 +1,9 @@
 /**
  * Live progress on a terminal, drawn with ink on stderr (stdout stays for results and --json): a title
- * line and label/value rows, redrawn at most ten times a second. Callers use it only when stderr is a TTY.
+ * line and label/value rows, redrawn at most ten times a second. Callers use it only when stderr is a TTY
+ * (BonnieCommand.progress() checks).
  */
-import {Box, Text, render, type Instance} from 'ink';
-import {createElement as h} from 'react';
+import type {Instance} from 'ink';
 
 export interface LiveProgress {
   /** Replaces the rows shown (label -> value, in order). */
@@ -14,7 +14,12 @@ export interface LiveProgress {
 
 const REDRAW_MS = 100;
 
-export function liveProgress(): LiveProgress {
+/**
+ * Loads ink and react, then returns the display. They are imported here, not at the top: ~500 module files
+ * and ~150 ms of CPU that a call without a terminal (cron, --json, a pipe) must not pay.
+ */
+export async function liveProgress(): Promise<LiveProgress> {
+  const [{Box, Text, render}, {createElement: h}] = await Promise.all([import('ink'), import('react')]);
   let instance: Instance | undefined;
   let last = 0;
   let latest: {title: string; rows: ReadonlyArray<readonly [string, string]>} | undefined;

@@ -5,7 +5,7 @@
  * (`application/calendar+xml` xCal, `application/vcard+xml` xCard, `application/vnd.kolab+xml`, or Kolab 2's
  * `application/x-vnd.kolab.<type>`).
  */
-import PostalMime from 'postal-mime';
+import type PostalMimeModule from 'postal-mime';
 import {errorMessage} from '../errors.js';
 import {objectLines, objectTitle} from './object-lines.js';
 import {parseXml} from './xml.js';
@@ -48,10 +48,14 @@ export function objectType(kolabType: string): string {
   return kolabType.startsWith(KOLAB_TYPE_PREFIX) ? kolabType.slice(KOLAB_TYPE_PREFIX.length) : kolabType;
 }
 
+/** postal-mime, imported on first use: `bonnie history` without --object never parses mail. */
+let postalMime: Promise<{default: typeof PostalMimeModule}> | undefined;
+
 /** Decodes a Kolab message; undefined when it has no X-Kolab-Type (it is mail, not an object). */
 export async function readKolabMessage(bytes: Uint8Array): Promise<KolabMessage | undefined> {
   const kolabType = kolabTypeOf(bytes);
   if (kolabType === undefined) return undefined;
+  const {default: PostalMime} = await (postalMime ??= import('postal-mime'));
   const email = await PostalMime.parse(bytes, {attachmentEncoding: 'arraybuffer'});
   const part = email.attachments.find((a) => /[/+]xml$/.test(a.mimeType)) ?? email.attachments.find((a) => a.mimeType.startsWith(KOLAB_TYPE_PREFIX) || (a.filename ?? '').toLowerCase().endsWith('.xml'));
   const xml = part === undefined ? null : {mimeType: part.mimeType, text: decodeUtf8(part.content)};

@@ -6,7 +6,7 @@
  * inside a run of them is found as a phrase of its characters. Attachments' content is not indexed and not
  * decoded (binary-parts.ts).
  */
-import PostalMime from 'postal-mime';
+import type PostalMimeModule from 'postal-mime';
 import {withoutBinaryContent} from './binary-parts.js';
 
 export interface MessageDoc {
@@ -27,8 +27,12 @@ export interface MessageDoc {
 /** Index text of at most this many characters per message body (a huge text/plain part is cut, not dropped). */
 const MAX_BODY_CHARS = 1_000_000;
 
+/** postal-mime, imported on first use: a search that does not update the index never parses mail. */
+let postalMime: Promise<{default: typeof PostalMimeModule}> | undefined;
+
 /** Parses a message into the fields the index keeps. Never throws: a message it cannot parse gives what it could. */
 export async function extractDoc(bytes: Uint8Array): Promise<MessageDoc> {
+  const {default: PostalMime} = await (postalMime ??= import('postal-mime'));
   let email;
   try {
     email = await PostalMime.parse(withoutBinaryContent(bytes), {attachmentEncoding: 'arraybuffer'});
