@@ -483,6 +483,7 @@ async function main(argv: string[]): Promise<number> {
     const sourceProblems = await verifyFolder(bench, SOURCE, true);
     if (sourceProblems.length > 0) throw new BenchError(`the source folder is not the corpus:\n  ${sourceProblems.join('\n  ')}`);
 
+    await bonnie(bench, ['init']); // only init creates a catalog
     log(`bonnie archive --mailbox user.${USER}.${SOURCE} --from spool ...`);
     start = process.hrtime.bigint();
     const archived = await bonnie<ArchiveJson>(bench, ['archive', '--mailbox', `user.${USER}.${SOURCE}`, '--from', 'spool']);

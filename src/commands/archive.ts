@@ -62,7 +62,7 @@ virtual domains).`;
       source = new ImapSource(settings.imap, {metadata: settings.folderMetadata, warn: (m) => this.warn(m)});
     } else source = new SpoolSource([settings.spool, ...settings.partitions]);
 
-    const catalog = openCatalog(settings.catalog, {create: true});
+    const catalog = openCatalog(settings.catalog);
     const live = await this.progress();
     try {
       const summary = await archiveFolders(catalog, source, selector, {

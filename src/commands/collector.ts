@@ -57,7 +57,7 @@ and remain, and how many reconcile jobs were done, failed or died.`;
   async run(): Promise<CollectSummary & {search: UpdateSummary | null}> {
     const {flags} = await this.parse(CollectorCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, spool: flags.spool, archive: flags.archive}, {ldap: false});
-    const catalog = openCatalog(settings.catalog, {create: true});
+    const catalog = openCatalog(settings.catalog);
     try {
       const options = {
         archiveDir: settings.archive,

@@ -36,7 +36,7 @@ Or as a service: bonnie process --follow (see docs/systemd/bonnie-process.servic
   async run(): Promise<ProcessSummary> {
     const {flags} = await this.parse(ProcessCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, sessionTimeoutMs: flags['session-timeout']});
-    const catalog = openCatalog(settings.catalog, {create: true});
+    const catalog = openCatalog(settings.catalog);
     const directory = createDirectory(settings, {warn: (message) => this.warn(message)});
     try {
       const options = {

@@ -53,6 +53,8 @@ async function archiveFrom(url: string, env: Record<string, string> = {}): Promi
   const dir = tempDir();
   const passwordFile = join(dir, 'imap.password');
   writeFileSync(passwordFile, `${PASSWORD}\n`, {mode: 0o600});
+  // Only init creates a catalog.
+  expect((await bonnie(['init', '--catalog', join(dir, 'catalog.db')], {env: {BONNIE_CONFIG: '/dev/null'}})).code).toBe(0);
   const ran = await bonnie(['archive', '--from', 'imap', '--all', '--json'], {
     env: {BONNIE_CONFIG: '/dev/null', BONNIE_CATALOG: join(dir, 'catalog.db'), BONNIE_IMAP_URL: url, BONNIE_IMAP_PASSWORD_FILE: passwordFile, NODE_EXTRA_CA_CERTS: '', ...env},
   });

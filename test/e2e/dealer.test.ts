@@ -5,6 +5,7 @@
 import {spawn} from 'node:child_process';
 import {readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
+import Database from 'better-sqlite3';
 import {beforeEach, describe, expect, it} from 'vitest';
 import {SPECIMENS} from '../helpers/paths.js';
 import {bonnie, dealer, NOTIFYD_ARGV, status} from '../helpers/run.js';
@@ -117,13 +118,26 @@ describe('bin/bonnie-dealer', () => {
     expect(JSON.parse(drain.stdout)).toMatchObject({files: 1, queued: 1});
   });
 
-  it('spills when the configuration is invalid, and logs why', async () => {
-    const conf = join(home, 'bonnie.conf');
-    writeFileSync(conf, 'catalgo: /nowhere\n');
-    const ran = await dealer(readFileSync(join(SPECIMENS, '01-Login.json')), NOTIFYD_ARGV('Login'), {...env, BONNIE_CONFIG: conf});
+  it('keeps the catalog and log_file of its configuration file when another line is wrong, and logs each bad line', async () => {
+    // Production: notifyd's environment names no catalog; the file does. Before, one bad line made the
+    // dealer drop the whole file and spill to the default folder (/var/lib/bonnie/spill).
+    const dir = tempDir();
+    const log = join(dir, 'from-file.log');
+    const conf = join(dir, 'bonnie.conf');
+    writeFileSync(conf, `# bonnie\ncatalog: ${catalog}\nlog_file: ${log}\ncatalgo: /nowhere\ndealer_timeout: forever\nthis is not a setting\n`);
+    const ran = await dealer(readFileSync(join(SPECIMENS, '01-Login.json')), NOTIFYD_ARGV('Login'), {BONNIE_CONFIG: conf});
     expect(ran.code).toBe(0);
-    expect(readdirSync(join(home, 'spill'))).toHaveLength(1);
-    expect(readFileSync(join(home, 'dealer.log'), 'utf8')).toMatch(/configuration invalid.*catalgo/);
+    expect(ran.stdout).toBe('');
+    expect((await status(catalog, env)).queue.pending).toBe(1);
+    expect(readdirSync(join(home, 'spill'))).toEqual([]);
+    const logged = readFileSync(log, 'utf8');
+    expect(logged).toContain(`${conf} line 4: unknown key "catalgo"`);
+    expect(logged).toContain(`dealer_timeout (${conf} line 5): "forever" is not a duration`);
+    expect(logged).toContain(`${conf} line 6: expected "key: value"`);
+    // The CLI stays strict about the same file.
+    const strict = await bonnie(['status', '--json'], {env: {BONNIE_CONFIG: conf}});
+    expect(strict.code).toBe(3);
+    expect(JSON.parse(strict.stdout)).toMatchObject({error: {code: 'ConfigInvalid', message: expect.stringContaining('line 4')}});
   });
 
   it('ignores a mistake in the LDAP settings: capture does not use the directory', async () => {
@@ -132,11 +146,31 @@ describe('bin/bonnie-dealer', () => {
     expect((await status(catalog, env)).queue.pending).toBe(1);
   });
 
-  it('spills to the path variables when the rest of the environment is invalid', async () => {
+  it('stores with the defaults of the values the environment gets wrong, and logs them', async () => {
     const ran = await dealer(readFileSync(join(SPECIMENS, '01-Login.json')), NOTIFYD_ARGV('Login'), {...env, BONNIE_DEALER_TIMEOUT: 'soon', BONNIE_MAX_ATTEMPTS: 'many'});
     expect(ran.code).toBe(0);
+    expect((await status(catalog, env)).queue.pending).toBe(1);
+    expect(readdirSync(join(home, 'spill'))).toEqual([]);
+    const logged = readFileSync(join(home, 'dealer.log'), 'utf8');
+    expect(logged).toMatch(/dealer_timeout \(environment variable BONNIE_DEALER_TIMEOUT\): "soon" is not a duration/);
+    expect(logged).toMatch(/max_attempts \(environment variable BONNIE_MAX_ATTEMPTS\): "many"/);
+  });
+
+  it("refuses another application's SQLite file: the event is spilled, the file left as it was", async () => {
+    const foreign = join(home, 'other-app.db');
+    const db = new Database(foreign);
+    db.exec('CREATE TABLE contacts (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO contacts (name) VALUES (\'x\')');
+    db.close();
+    const before = readFileSync(foreign);
+    const ran = await dealer(readFileSync(join(SPECIMENS, '01-Login.json')), NOTIFYD_ARGV('Login'), {...env, BONNIE_CATALOG: foreign});
+    expect(ran.code).toBe(0);
     expect(readdirSync(join(home, 'spill'))).toHaveLength(1);
-    expect(readFileSync(join(home, 'dealer.log'), 'utf8')).toMatch(/configuration invalid/);
+    expect(readFileSync(join(home, 'dealer.log'), 'utf8')).toContain('is not a bonnie catalog');
+    expect(readFileSync(foreign).equals(before)).toBe(true);
+    const drain = await bonnie(['dealer', '--drain-spill', '--json', '--catalog', foreign], {env});
+    expect(drain.code).toBe(4);
+    expect(JSON.parse(drain.stdout)).toMatchObject({error: {code: 'CatalogForeign', exit: 4}});
+    expect(readFileSync(foreign).equals(before)).toBe(true);
   });
 
   it('stores all of two hundred dealers started at once', async () => {

@@ -4,7 +4,7 @@
  * from the real spool and over IMAP. The snapshot must say what IMAP says, the archive must hold the
  * bytes IMAP serves, and a second run must read and store nothing.
  */
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest';
@@ -45,7 +45,15 @@ interface Summary {
   checksumMismatches: number;
 }
 
+/** `bonnie init` once per catalog: only init creates one. */
+async function init(catalog: string): Promise<void> {
+  if (existsSync(catalog)) return;
+  const ran = await bonnie(['init', '--catalog', catalog], {env});
+  expect(ran.code, ran.stderr).toBe(0);
+}
+
 async function archive(name: string, args: string[]): Promise<Summary> {
+  await init(join(dir, `${name}.db`));
   const ran = await bonnie(['archive', ...args, '--catalog', join(dir, `${name}.db`), '--archive', join(dir, name), '--json'], {env});
   expect(ran.code, ran.stderr + ran.stdout).toBe(0);
   return JSON.parse(ran.stdout) as Summary;
@@ -178,6 +186,7 @@ describe('bonnie archive on a live Cyrus', () => {
   });
 
   it('says clearly when nothing matches or the message does not exist', async () => {
+    await init(join(dir, 'none.db'));
     const none = await bonnie(['archive', '--mailbox', 'user.nobody.Nothing', '--catalog', join(dir, 'none.db'), '--archive', join(dir, 'none')], {env});
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('no folder named user.nobody.Nothing was found in the spool');

@@ -99,9 +99,10 @@ export async function deal(raw: Uint8Array, options: DealerOptions, env: NodeJS.
   const receivedAt = Date.now();
   const source: DeliverySource = options.fromNotifyd ? 'notify_external' : 'stdin';
   const delivery: Delivery = {raw, receivedAt, source};
-  const {settings, problem} = resolveSettings(options, env);
+  const {settings, problems, problem} = resolveSettings(options, env);
   const logger = createLogger({ident: 'bonnie-dealer', file: settings.logFile});
   try {
+    for (const line of problems) logger.log('error', `configuration: ${line} (skipped: that key keeps its default; "bonnie status" reports the file's errors)`);
     if (problem !== undefined) logger.log('error', `${problem}; spilling to ${settings.spill}`);
     const outcome = problem === undefined ? store(settings, delivery, logger) : spill(settings, delivery, problem, logger);
     return outcome;
@@ -141,22 +142,28 @@ function spill(settings: Settings, delivery: Delivery, reason: string, logger: L
 }
 
 /**
- * Settings for the dealer. A broken configuration must not lose the event: fall back to what the
- * command line and the path variables say (or the defaults), spill there, and say why. The `ldap_*` keys
- * are never read: capture does not use the directory.
+ * Settings for the dealer, read leniently: a wrong line or value must not lose the event, nor send it
+ * away from the catalog the other lines name. Each problem is skipped (that key keeps its default) and
+ * returned to be logged; strict validation is the CLI's and doctor's. Should loading fail all the same,
+ * fall back to what the command line and the path variables say (or the defaults) and spill there
+ * (`problem`). The `ldap_*` keys are never read: capture does not use the directory.
  */
-function resolveSettings(options: DealerOptions, env: NodeJS.ProcessEnv): {settings: Settings; problem?: string} {
+function resolveSettings(options: DealerOptions, env: NodeJS.ProcessEnv): {settings: Settings; problems: string[]; problem?: string} {
   const flags = {catalog: options.catalog, logFile: options.logFile, spill: options.spill, dealerTimeoutMs: options.dealerTimeout};
+  const problems: string[] = [];
+  const onProblem = (error: Error): void => {
+    problems.push(errorMessage(error));
+  };
   try {
-    return {settings: loadSettings(flags, env, options.config, {ldap: false})};
+    return {settings: loadSettings(flags, env, options.config, {ldap: false, onProblem}), problems};
   } catch (error) {
     const problem = `configuration invalid: ${errorMessage(error)}`;
     const paths = {BONNIE_CONFIG: '/dev/null', BONNIE_CATALOG: env.BONNIE_CATALOG, BONNIE_SPILL: env.BONNIE_SPILL, BONNIE_LOG_FILE: env.BONNIE_LOG_FILE};
     const fallbackFlags = {catalog: options.catalog, logFile: options.logFile, spill: options.spill};
     try {
-      return {settings: loadSettings(fallbackFlags, paths, undefined, {ldap: false}), problem};
+      return {settings: loadSettings(fallbackFlags, paths, undefined, {ldap: false, onProblem}), problems, problem};
     } catch {
-      return {settings: loadSettings({}, {BONNIE_CONFIG: '/dev/null'}, undefined, {ldap: false}), problem};
+      return {settings: loadSettings({}, {BONNIE_CONFIG: '/dev/null'}, undefined, {ldap: false}), problems, problem};
     }
   }
 }

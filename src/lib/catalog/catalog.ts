@@ -8,6 +8,12 @@
  * - Migrations are numbered; each runs in its own IMMEDIATE transaction that re-reads the version, so
  *   concurrent openers (two hundred dealers at once) apply each migration exactly once.
  * - A catalog whose version is newer than this code is refused, never written.
+ * - Only `bonnie init` creates a catalog (`create`). Any other opener refuses a missing file, and every
+ *   opener refuses a file that is not a bonnie catalog before changing a byte of it: its application id
+ *   is {@link CATALOG_APPLICATION_ID}, or 0 with bonnie's `schema_migration` table (catalogs made before
+ *   the id existed; the first writer stamps them).
+ * - Readers need not write anything: writers leave the `-wal` and `-shm` files in place when they close
+ *   (see {@link closeWriter}), so a read-only open by the catalog's group works in a folder it cannot write.
  */
 import {existsSync, mkdirSync} from 'node:fs';
 import {createRequire} from 'node:module';
@@ -39,6 +45,9 @@ export interface Catalog {
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
+/** `PRAGMA application_id` of a bonnie catalog: "bonn" in ASCII (file(1) shows it; sqlite.org's registry is magic.txt). */
+export const CATALOG_APPLICATION_ID = 0x62_6f_6e_6e;
+
 // Resolving the addon ourselves skips the `bindings` package's directory search: the dealer starts faster.
 const nativeBinding = (() => {
   try {
@@ -59,7 +68,7 @@ export function openCatalog(path: string, options: OpenOptions = {}): Catalog {
     if (!create || readOnly) {
       throw new BonnieError('CatalogMissing', `no catalog at ${path}`, {
         exit: EXIT.catalog,
-        hint: 'Create it with "bonnie init", or point --catalog / BONNIE_CATALOG at the right file.',
+        hint: 'Only "bonnie init" creates a catalog: run it (as root, with --owner cyrus:mail), or point --catalog, BONNIE_CATALOG or the "catalog:" key at the right file.',
       });
     }
     // Folders holding the catalog and mail: owner and group only (the dealer runs as cyrus:mail).
@@ -70,19 +79,68 @@ export function openCatalog(path: string, options: OpenOptions = {}): Catalog {
   try {
     db = new Database(path, {readonly: readOnly, fileMustExist: !create, timeout: busyTimeoutMs, nativeBinding});
   } catch (error) {
-    throw unavailable(path, error);
+    throw unavailable(path, error, readOnly);
   }
   try {
+    // Before anything writes (even the journal mode): another application's file must stay as it was.
+    const applicationId = checkIdentity(db, path, create);
     if (!readOnly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     const version = readOnly ? userVersion(db) : migrate(db);
     if (version > LATEST_SCHEMA_VERSION) throw tooNew(path, version);
     if (readOnly && version < LATEST_SCHEMA_VERSION) throw tooOld(path, version);
-    return {db, path, schemaVersion: version, close: () => db.close()};
+    if (!readOnly && applicationId !== CATALOG_APPLICATION_ID) db.pragma(`application_id = ${CATALOG_APPLICATION_ID}`);
+    const close = readOnly || db.memory ? () => db.close() : () => closeWriter(db, path);
+    return {db, path, schemaVersion: version, close};
   } catch (error) {
     db.close();
-    throw error instanceof BonnieError ? error : unavailable(path, error);
+    throw error instanceof BonnieError ? error : unavailable(path, error, readOnly);
+  }
+}
+
+/**
+ * Refuses a database that is not a bonnie catalog; returns its application id. An empty database is
+ * accepted only when `create` (init's new file).
+ */
+function checkIdentity(db: Db, path: string, create: boolean): number {
+  const applicationId = db.pragma('application_id', {simple: true}) as number;
+  if (applicationId === CATALOG_APPLICATION_ID) return applicationId;
+  const {objects, bonnie} = db
+    .prepare<[], {objects: number; bonnie: number}>("SELECT count(*) AS objects, count(*) FILTER (WHERE type = 'table' AND name = 'schema_migration') AS bonnie FROM sqlite_schema")
+    .get() as {objects: number; bonnie: number};
+  if (applicationId === 0 && (bonnie > 0 || (objects === 0 && create))) return applicationId;
+  const what =
+    applicationId !== 0 ? `another application's database (application id ${applicationId})`
+    : objects === 0 ? 'an empty database'
+    : `an SQLite database without bonnie's tables (${objects} other objects)`;
+  throw new BonnieError('CatalogForeign', `${path} is not a bonnie catalog: it is ${what}; it was not changed`, {
+    exit: EXIT.catalog,
+    hint: 'Point --catalog, BONNIE_CATALOG or the "catalog:" key at bonnie\'s catalog; only "bonnie init" creates one, and only where no file is.',
+  });
+}
+
+/**
+ * Closes a writer without removing the `-wal` and `-shm` files. SQLite removes them when its last
+ * connection closes, and a reader in the catalog's group cannot create them again in a folder only the
+ * owner writes (SQLITE_READONLY_DIRECTORY): a read-only connection held across the close makes it not the
+ * last one, and a read-only connection never removes them. Nothing is lost: the WAL is checkpointed
+ * whenever it passes 1000 pages, and a commit is on disk before it returns (synchronous=FULL).
+ */
+function closeWriter(db: Db, path: string): void {
+  let keeper: Db | undefined;
+  try {
+    keeper = new Database(path, {readonly: true, fileMustExist: true, nativeBinding});
+    keeper.pragma('user_version');
+  } catch {
+    // Only the files' survival depends on the keeper; the close itself must go on.
+    keeper?.close();
+    keeper = undefined;
+  }
+  try {
+    db.close();
+  } finally {
+    keeper?.close();
   }
 }
 
@@ -122,17 +180,21 @@ function tooOld(path: string, version: number): BonnieError {
   });
 }
 
-function unavailable(path: string, error: unknown): BonnieError {
+function unavailable(path: string, error: unknown, readOnly: boolean): BonnieError {
   const code = (error as {code?: string}).code ?? '';
   const hint =
     code === 'SQLITE_BUSY'
       ? 'Another process holds the catalog locked; try again, or find it with "fuser".'
-      : code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN'
-        ? 'Check that this user can write the catalog and its folder (see README, "Setting up the catalog").'
-        : code === 'SQLITE_FULL'
-          ? 'The disk is full: free space, then run "bonnie dealer --drain-spill".'
-          : code.startsWith('SQLITE_CORRUPT')
-            ? CORRUPT_CATALOG_HINT
-            : 'Check the path and that the file is a bonnie catalog.';
+      : readOnly && (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN'))
+        ? `A reader needs the catalog's -wal and -shm files beside it (${path}-wal, ${path}-shm), readable by its group; it may not create them. "bonnie init --owner cyrus:mail" (as root) creates them, and so does any writing bonnie command run as the catalog's owner.`
+        : code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN')
+          ? 'Check that this user can write the catalog and its folder (see README, "Setting up the catalog").'
+          : code === 'SQLITE_FULL'
+            ? 'The disk is full: free space, then run "bonnie dealer --drain-spill".'
+            : code === 'SQLITE_NOTADB'
+              ? 'The file is not an SQLite database: check --catalog, BONNIE_CATALOG and the "catalog:" key; if it is the catalog, it is damaged (see "bonnie verify --integrity").'
+              : code.startsWith('SQLITE_CORRUPT')
+                ? CORRUPT_CATALOG_HINT
+                : 'Check the path and that the file is a bonnie catalog.';
   return new BonnieError('CatalogUnavailable', `cannot use the catalog ${path}: ${errorMessage(error)}`, {exit: EXIT.catalog, hint, cause: error});
 }

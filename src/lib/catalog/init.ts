@@ -1,6 +1,11 @@
 /**
  * `bonnie init`: creates the catalog and the folders beside it with modes that keep mail data private,
  * optionally owned by the user the dealer runs as (cyrus:mail on Debian).
+ *
+ * The permission model: the owner (cyrus) writes; its group (mail) reads, read-only. The catalog, its
+ * `-wal` and `-shm` files are 0640 and the folders 0750: a reader cannot create files beside the catalog,
+ * so init leaves the `-wal` and `-shm` files in place (writers keep them, see catalog.ts) with the
+ * catalog's owner and mode.
  */
 import {chmodSync, chownSync, existsSync, mkdirSync} from 'node:fs';
 import {dirname} from 'node:path';
@@ -26,9 +31,10 @@ export function initCatalog(settings: Settings, owner?: string): InitResult {
   const catalog = openCatalog(settings.catalog, {create: true});
   const schemaVersion = catalog.schemaVersion;
   catalog.close();
-  chmodSync(settings.catalog, 0o640);
+  const files = [settings.catalog, `${settings.catalog}-wal`, `${settings.catalog}-shm`];
+  for (const path of files) if (existsSync(path)) chmodSync(path, 0o640);
   if (ids !== undefined) {
-    for (const path of [...folders, settings.catalog, `${settings.catalog}-wal`, `${settings.catalog}-shm`]) {
+    for (const path of [...folders, ...files]) {
       if (existsSync(path)) chownSync(path, ids.uid, ids.gid);
     }
   }

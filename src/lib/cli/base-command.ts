@@ -40,11 +40,16 @@ export abstract class BonnieCommand extends Command {
     await super.init();
   }
 
-  override async catch(thrown: Error & {exitCode?: number}): Promise<unknown> {
+  override async catch(thrown: Error & {exitCode?: number; code?: unknown; oclif?: {exit?: number}}): Promise<unknown> {
+    // this.exit(n): a status chosen on purpose, nothing to render.
+    if (thrown.code === 'EEXIT' && typeof thrown.oclif?.exit === 'number') {
+      process.exitCode = thrown.oclif.exit;
+      return undefined;
+    }
     // A damaged, full or locked catalog fails whatever statement meets it first, in any command: it is
     // an expected failure with its documented status (4), not a crash. A BonnieError wrapping one too.
     const sqlite = thrown instanceof BonnieError && thrown.exit !== EXIT.failure ? undefined : catalogFailure(thrown);
-    const error = sqlite ?? thrown;
+    const error = sqlite ?? (this.jsonEnabled() ? asJsonError(thrown, this.id) : thrown);
     if (!(error instanceof BonnieError)) return super.catch(error);
     process.exitCode = error.exit;
     if (this.jsonEnabled()) {
@@ -54,4 +59,29 @@ export abstract class BonnieCommand extends Command {
     }
     return undefined;
   }
+}
+
+/**
+ * With --json every failure prints the documented `{"error": {code, message, hint, exit}}`: oclif's own
+ * errors would print themselves whole (a parse error carries the whole configuration: home folder, every
+ * command's metadata) and exit 1. Its parse errors (unknown flag, missing value, bad option: exit 2 in
+ * oclif's `oclif.exit`) become UsageInvalid, exit 2; anything else unexpected is Unexpected, exit 1, its
+ * stack on stderr. Without --json, oclif renders its errors (with the usage) and exits 2 itself.
+ */
+function asJsonError(thrown: Error & {oclif?: {exit?: number}}, id: string | undefined): BonnieError {
+  if (thrown instanceof BonnieError) return thrown;
+  const command = id === undefined ? 'bonnie' : `bonnie ${id.replaceAll(':', ' ')}`;
+  if (thrown.oclif?.exit === EXIT.usage) {
+    // oclif frames its messages with lines of its own ("The following errors occurred:", "See more help
+    // with --help"): the message keeps the problems, the hint says where help is.
+    const problems = thrown.message.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !/^(See more help|The following errors? occurred)/i.test(line));
+    const message = problems.join('; ') || thrown.message;
+    return new BonnieError('UsageInvalid', message, {exit: EXIT.usage, hint: `See "${command} --help".`, cause: thrown});
+  }
+  process.stderr.write(`${thrown.stack ?? thrown.message}\n`);
+  return new BonnieError('Unexpected', `${command} failed unexpectedly: ${thrown.message}`, {
+    exit: EXIT.failure,
+    hint: 'This is a bug in bonnie: report it with the command line and the stack printed on stderr.',
+    cause: thrown,
+  });
 }

@@ -187,6 +187,12 @@ export interface LoadOptions {
    * undefined.
    */
   ldap?: boolean;
+  /**
+   * Lenient mode, for the per-event dealer: a bad line, an unknown key or an invalid value is handed here
+   * and skipped (the key keeps its default) instead of failing the whole file, so that `catalog:` and
+   * `log_file:` still apply when another line is wrong. Strict (undefined, the default) everywhere else.
+   */
+  onProblem?: (problem: BonnieError) => void;
 }
 
 /**
@@ -196,7 +202,19 @@ export interface LoadOptions {
 export function loadSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = process.env, configFlag?: string, options: LoadOptions = {}): Settings {
   const named = configFlag ?? nonEmpty(env.BONNIE_CONFIG);
   const configFile = named ?? DEFAULT_CONFIG_FILE;
-  const fileValues = readConfigFile(configFile, named !== undefined);
+  const {onProblem} = options;
+  /** Strict: `read()`'s error stops everything. Lenient: it is reported and `fallback` used. */
+  const tolerate = <T>(read: () => T, fallback: T): T => {
+    if (onProblem === undefined) return read();
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof BonnieError)) throw error;
+      onProblem(error);
+      return fallback;
+    }
+  };
+  const fileValues = tolerate(() => readConfigFile(configFile, named !== undefined, onProblem), undefined);
   const origin = {} as Record<SettingKey, Origin>;
 
   const pick = (key: SettingKey): Picked | undefined => {
@@ -235,23 +253,25 @@ export function loadSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = 
   const partitions = partitionsGot === undefined ? [] : words(partitionsGot.raw).map((raw) => resolvePath({...partitionsGot, raw}));
   const metadataGot = pick('folderMetadata');
   const folderMetadata = metadataGot === undefined ? [] : words(metadataGot.raw);
-  for (const entry of folderMetadata) {
-    if (!/^\/(shared|private)\/[\x21-\x7e]+$/.test(entry) || entry.includes('*') || entry.includes('%')) {
-      throw invalid('folderMetadata', metadataGot as Picked, `"${truncate(entry)}" is not a metadata entry`, 'Write entries such as /shared/vendor/kolab/folder-type or /private/comment (RFC 5464), separated by spaces.');
+  tolerate(() => {
+    for (const entry of folderMetadata) {
+      if (!/^\/(shared|private)\/[\x21-\x7e]+$/.test(entry) || entry.includes('*') || entry.includes('%')) {
+        throw invalid('folderMetadata', metadataGot as Picked, `"${truncate(entry)}" is not a metadata entry`, 'Write entries such as /shared/vendor/kolab/folder-type or /private/comment (RFC 5464), separated by spaces.');
+      }
     }
-  }
-  const imap = loadImapSettings(pick);
+  }, undefined);
+  const imap = tolerate(() => loadImapSettings(pick), undefined);
 
   const timeout = pick('dealerTimeoutMs');
-  const dealerTimeoutMs = timeout === undefined ? DEFAULT_DEALER_TIMEOUT_MS : parseDuration(timeout.raw, 'dealerTimeoutMs', timeout.where);
+  const dealerTimeoutMs = timeout === undefined ? DEFAULT_DEALER_TIMEOUT_MS : tolerate(() => parseDuration(timeout.raw, 'dealerTimeoutMs', timeout.where), DEFAULT_DEALER_TIMEOUT_MS);
   const attempts = pick('maxAttempts');
-  const maxAttempts = attempts === undefined ? DEFAULT_MAX_ATTEMPTS : parseCount(attempts.raw, 'maxAttempts', attempts.where);
+  const maxAttempts = attempts === undefined ? DEFAULT_MAX_ATTEMPTS : tolerate(() => parseCount(attempts.raw, 'maxAttempts', attempts.where), DEFAULT_MAX_ATTEMPTS);
   const session = pick('sessionTimeoutMs');
-  const sessionTimeoutMs = session === undefined ? DEFAULT_SESSION_TIMEOUT_MS : parseDuration(session.raw, 'sessionTimeoutMs', session.where);
+  const sessionTimeoutMs = session === undefined ? DEFAULT_SESSION_TIMEOUT_MS : tolerate(() => parseDuration(session.raw, 'sessionTimeoutMs', session.where), DEFAULT_SESSION_TIMEOUT_MS);
 
   let ldap: LdapSettings | undefined;
   if (options.ldap === false) for (const key of LDAP_KEYS) origin[key] = 'default';
-  else ldap = loadLdapSettings(pick);
+  else ldap = tolerate(() => loadLdapSettings(pick), undefined);
 
   return {catalog, archive, spill, spool, partitions, imap, folderMetadata, logFile, dealerTimeoutMs, maxAttempts, sessionTimeoutMs, ldap, configFile: fileValues ? configFile : undefined, origin};
 }
@@ -445,7 +465,8 @@ interface FileValues {
   values: Map<string, {value: string; line: number}>;
 }
 
-function readConfigFile(file: string, mustExist: boolean): FileValues | undefined {
+/** Reads the file's `key: value` lines. With `onProblem` (lenient), a bad line is reported there and skipped. */
+function readConfigFile(file: string, mustExist: boolean, onProblem?: (problem: BonnieError) => void): FileValues | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -460,29 +481,36 @@ function readConfigFile(file: string, mustExist: boolean): FileValues | undefine
   const known = new Map(Object.values(SETTING_KEYS).map((spec) => [spec.file, spec]));
   const values = new Map<string, {value: string; line: number}>();
   const lines = text.split(/\r?\n/);
+  const skip = (problem: BonnieError): void => {
+    if (onProblem === undefined) throw problem;
+    onProblem(problem);
+  };
   for (const [index, rawLine] of lines.entries()) {
     const line = rawLine.trim();
     if (line === '' || line.startsWith('#')) continue;
     const match = /^([A-Za-z_][A-Za-z0-9_]*)\s*:\s*(.*)$/.exec(line);
     if (!match) {
-      throw new BonnieError('ConfigInvalid', `${file} line ${index + 1}: expected "key: value", found "${truncate(line)}"`, {
+      skip(new BonnieError('ConfigInvalid', `${file} line ${index + 1}: expected "key: value", found "${truncate(line)}"`, {
         exit: EXIT.config,
         hint: 'Lines are "key: value" as in imapd.conf; comments start with #.',
-      });
+      }));
+      continue;
     }
     const key = match[1] as string;
     const value = (match[2] as string).trim();
     if (!known.has(key)) {
-      throw new BonnieError('ConfigInvalid', `${file} line ${index + 1}: unknown key "${key}"`, {
+      skip(new BonnieError('ConfigInvalid', `${file} line ${index + 1}: unknown key "${key}"`, {
         exit: EXIT.config,
         hint: `Known keys: ${[...known.keys()].join(', ')}.`,
-      });
+      }));
+      continue;
     }
     if (value === '') {
-      throw new BonnieError('ConfigInvalid', `${file} line ${index + 1}: key "${key}" has no value`, {
+      skip(new BonnieError('ConfigInvalid', `${file} line ${index + 1}: key "${key}" has no value`, {
         exit: EXIT.config,
         hint: 'Give a value or remove the line to use the default.',
-      });
+      }));
+      continue;
     }
     values.set(key, {value, line: index + 1});
   }

@@ -1,32 +1,15 @@
 /** The bounds `bonnie audit` takes: times (absolute or relative to now) and client addresses. */
 import {BlockList, isIP} from 'node:net';
-import {parseDuration} from '../config/duration.js';
+import {parseInstant} from '../config/dates.js';
 import {BonnieError, EXIT} from '../errors.js';
 
-/** `2026-11-22`, `2026-11-22T11:54`, `2026-11-22 11:54:16.5`: no zone given, read as UTC like the record. */
-const ZONELESS = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?$/;
-/** Full ISO 8601 with a zone (`Z`, `+02:00`). */
-const ZONED = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
-
 /**
- * A time bound as ISO 8601 UTC (the record's form, so that bounds compare as strings): an ISO date or
- * date-time (UTC unless a zone is given; a date alone is its midnight), or a duration before `now`
- * (`7d`, `12h`, `30m`). Throws BonnieError UsageInvalid.
+ * A time bound as ISO 8601 UTC (the record's form, so that bounds compare as strings), parsed by the one
+ * date parser (config/dates.ts): an ISO date or date-time, or a duration before `now`. Throws BonnieError
+ * UsageInvalid, also for a moment after `now`.
  */
 export function parseTimeBound(text: string, flag: string, now: Date): string {
-  const trimmed = text.trim();
-  const ago = parseDuration(trimmed);
-  if (ago !== undefined) return new Date(now.getTime() - ago).toISOString();
-  const zoneless = ZONELESS.exec(trimmed);
-  const iso = zoneless !== null ? `${zoneless[1]}T${zoneless[2] ?? '00:00'}Z` : ZONED.test(trimmed) ? trimmed.replace(' ', 'T') : undefined;
-  const ms = iso === undefined ? Number.NaN : Date.parse(iso);
-  if (Number.isNaN(ms)) {
-    throw new BonnieError('UsageInvalid', `${flag}: "${text}" is neither a date nor a duration`, {
-      exit: EXIT.usage,
-      hint: 'Write an ISO date or time (2026-11-22, 2026-11-22T11:54:00Z; UTC unless a zone is given) or a duration back from now (7d, 12h, 30m).',
-    });
-  }
-  return new Date(ms).toISOString();
+  return new Date(parseInstant(text, flag, now)).toISOString();
 }
 
 /** Client addresses to keep: one address or a CIDR block, IPv4 or IPv6. */

@@ -13,6 +13,7 @@
  * user: folder: flag: (seen answered flagged draft deleted, or a keyword); deleted:yes|no. AND, OR and NOT
  * are operators only in capitals; a field name is case-insensitive.
  */
+import {parseDateRange} from '../config/dates.js';
 import {parseDuration} from '../config/duration.js';
 import {BonnieError, EXIT} from '../errors.js';
 
@@ -286,29 +287,15 @@ class Parser {
   }
 }
 
-/** A date value as a half-open range [from, to) in ms: a year, a month, a day (UTC), or a duration ago (that instant). */
+/**
+ * A date value as a half-open range [from, to) in ms: a year, a month, a day, a time (UTC unless a zone is
+ * given; config/dates.ts, the one date parser), or a duration ago (that instant).
+ */
 export function parseDateValue(value: string, now: Date): {from: number; to: number} | undefined {
   const ago = parseDuration(value);
-  if (ago !== undefined) {
-    const t = now.getTime() - ago;
-    return {from: t, to: t};
-  }
-  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(value);
-  if (m === null) return undefined;
-  const year = Number(m[1]);
-  const month = m[2] === undefined ? undefined : Number(m[2]) - 1;
-  const day = m[3] === undefined ? undefined : Number(m[3]);
-  if (month !== undefined && (month < 0 || month > 11)) return undefined;
-  if (day !== undefined && (day < 1 || day > 31)) return undefined;
-  const from = utc(year, month ?? 0, day ?? 1);
-  const to = day !== undefined ? utc(year, month as number, day + 1) : month !== undefined ? utc(year, month + 1, 1) : utc(year + 1, 0, 1);
-  if (day !== undefined && new Date(from).getUTCDate() !== day) return undefined;
-  return {from, to};
-}
-
-/** Date.UTC, but a year below 100 is that year (Date.UTC reads 0050 as 1950). */
-function utc(year: number, month: number, day: number): number {
-  return new Date(0).setUTCFullYear(year, month, day);
+  if (ago === undefined) return parseDateRange(value);
+  const t = now.getTime() - ago;
+  return {from: t, to: t};
 }
 
 /** `500`, `10k`, `2M`, `1.5MB`, `3G` -> bytes (k = 1024). */

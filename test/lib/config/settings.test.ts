@@ -294,3 +294,38 @@ describe('TLS settings (imap_tls, imap_ca_file, ldap_tls, ldap_ca_file)', () => 
     expect(thrown(() => loadSettings({}, {BONNIE_CONFIG: configFile('ldap_tls: off\n')})).message).toContain('is set but ldap_url is not');
   });
 });
+
+describe('loadSettings: lenient (the per-event dealer)', () => {
+  const lenient = (file: string, env: NodeJS.ProcessEnv = {}) => {
+    const problems: string[] = [];
+    const settings = loadSettings({}, {BONNIE_CONFIG: file, ...env}, undefined, {ldap: false, onProblem: (p) => problems.push(p.message)});
+    return {settings, problems};
+  };
+
+  it('applies the lines it understands and reports each one it skips, with its file and line', () => {
+    const file = configFile('catalog: /srv/bonnie/catalog.db\nbogus line\nlog_file: /var/log/bonnie.log\ncatalgo: /x\nspill:\ndealer_timeout: forever\nmax_attempts: many\nimap_user: cyrus\n');
+    const {settings, problems} = lenient(file);
+    expect(settings).toMatchObject({catalog: '/srv/bonnie/catalog.db', spill: '/srv/bonnie/spill', logFile: '/var/log/bonnie.log', dealerTimeoutMs: 2000, maxAttempts: 5, imap: undefined});
+    expect(problems).toEqual([
+      `${file} line 2: expected "key: value", found "bogus line"`,
+      `${file} line 4: unknown key "catalgo"`,
+      `${file} line 5: key "spill" has no value`,
+      'imap_user (' + file + ' line 8): is set but imap_url is not',
+      `dealer_timeout (${file} line 6): "forever" is not a duration`,
+      `max_attempts (${file} line 7): "many" is not a whole number of at least 1`,
+    ]);
+  });
+
+  it('reports an unreadable file and goes on with the environment', () => {
+    const {settings, problems} = lenient(join(tempDir(), 'missing.conf'), {BONNIE_CATALOG: '/srv/env.db'});
+    expect(settings.catalog).toBe('/srv/env.db');
+    expect(problems).toEqual([expect.stringContaining('cannot read the configuration file')]);
+  });
+
+  it('stays strict without onProblem: the same file fails at its first bad line (exit 3)', () => {
+    const file = configFile('catalog: /srv/bonnie/catalog.db\nbogus line\n');
+    const error = thrown(() => loadSettings({}, {BONNIE_CONFIG: file}));
+    expect(error).toMatchObject({code: 'ConfigInvalid', exit: EXIT.config});
+    expect(error.message).toContain('line 2');
+  });
+});
