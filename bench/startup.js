@@ -16,7 +16,7 @@
  * Target (the issue): median CPU of b and c <= 2 x median CPU of a. A miss is reported, never a failure:
  * the exit status is non-zero only when something failed to run.
  *
- * --modules also runs each CLI variant once under a module-load tracer (bench/lib/module-trace.js) and
+ * --modules also runs each CLI variant once under a module-load tracer (test/helpers/record-all-modules.js) and
  * prints how many module files it loaded, by package: what a slow start-up loads that it should not.
  *
  * Usage: node bench/startup.js [--rounds N] [--warmup N] [--json] [--modules] [--cli PATH]
@@ -30,7 +30,7 @@ import {fileURLToPath} from 'node:url';
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const DEFAULT_CLI = join(ROOT, 'bin', 'run.js');
 const DEALER_BIN = join(ROOT, 'bin', 'bonnie-dealer');
-const TRACER = join(ROOT, 'bench', 'lib', 'module-trace.js');
+const TRACER = join(ROOT, 'test', 'helpers', 'record-all-modules.js');
 /** Events for the small catalog (the demo's copy of real Cyrus events). */
 const SAMPLE_EVENTS = join(ROOT, 'samples', 'events');
 const SAMPLE_EVENT_COUNT = 20;
@@ -168,7 +168,7 @@ function measure(variants, options, context) {
 /** Module files (ESM and CommonJS) one run loads, total and by package (`bonnie` for dist/). */
 function moduleCounts(variant, context) {
   const out = join(context.workDir, `modules-${variant.key}.txt`);
-  runOrFail([process.execPath, '--import', TRACER, ...variant.argv.slice(1)], {...context, env: {...context.env, BONNIE_BENCH_TRACE: out}}, `${variant.label} (traced)`);
+  runOrFail([process.execPath, '--import', TRACER, ...variant.argv.slice(1)], {...context, env: {...context.env, RECORD_MODULES_TO: out}}, `${variant.label} (traced)`);
   const files = [...new Set(readFileSync(out, 'utf8').split('\n').filter(Boolean))];
   const byPackage = new Map();
   for (const file of files) {

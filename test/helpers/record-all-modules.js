@@ -1,12 +1,13 @@
 /**
- * Preloaded with `node --import bench/lib/module-trace.js` by bench/startup.js --modules: appends the path of
- * every module file the process loads (ESM through a loader hook, CommonJS through Module._load), one per
- * line, to the file named by BONNIE_BENCH_TRACE. Built-in modules are left out. Lines may repeat.
+ * Preloaded into a process under test (`node --import` this file, or NODE_OPTIONS): appends the path of every
+ * module file the process loads (ESM through a loader hook, CommonJS through Module._load, addons included)
+ * to $RECORD_MODULES_TO, one per line, as it loads them. Built-in modules are left out; lines may repeat.
+ * record-modules.cjs sees only CommonJS; this sees what an ESM program (bin/run.js) loads too.
  */
 import {appendFileSync} from 'node:fs';
 import Module, {register} from 'node:module';
 
-const out = process.env.BONNIE_BENCH_TRACE;
+const out = process.env.RECORD_MODULES_TO;
 if (out) {
   // The hooks run on their own thread: it appends itself, so nothing is lost when the process exits early.
   const hooks = `
