@@ -20,7 +20,8 @@ problem ("health" in --json, with stable reason codes).
 Warning (exit status 6): open gaps (GapsOpen); quarantined deliveries not requeued or acknowledged, or
 delivered again since (QuarantineNeedsReview); jobs that failed and wait for a retry (JobsFailed); spill
 files waiting to be drained (SpillWaiting); capture journal files left by a daemon that is gone
-(JournalWaiting); the oldest pending job older than --pending-age (Backlog).
+(JournalWaiting); a job pending for longer than --pending-age since it was received or re-queued
+(Backlog).
 
 Critical (exit status 7): dead jobs (JobsDead); broken segments (SegmentsBroken); failed reconcile jobs
 (ReconcileFailed); reconcile jobs given up or messages the collector could not get in the last
@@ -50,7 +51,7 @@ and exits as plugins do: 0 OK, 1 WARNING, 2 CRITICAL (a catalog that cannot be r
   ];
   static override flags = {
     nagios: Flags.boolean({description: 'Print one Nagios plugin line (status, reasons, perfdata) and exit 0, 1, 2 or 3.', exclusive: ['json']}),
-    'pending-age': Flags.integer({description: 'Warn (Backlog) when the oldest pending job has waited longer than this many seconds.', min: 1, default: DEFAULT_THRESHOLDS.pendingAgeSeconds}),
+    'pending-age': Flags.integer({description: 'Warn (Backlog) when a job has been pending longer than this many seconds.', min: 1, default: DEFAULT_THRESHOLDS.pendingAgeSeconds}),
     'recent-hours': Flags.integer({description: 'Reconcile jobs given up and messages the collector could not get are critical for this many hours.', min: 1, default: DEFAULT_THRESHOLDS.recentHours}),
   };
 

@@ -34,7 +34,7 @@ it), the job's state, attempts and last error before, and --reason. "bonnie queu
 
   async run(): Promise<RetrySummary> {
     const {argv, flags} = await this.parse(QueueRetryCommand);
-    if (flags['all-dead'] === (argv.length > 0)) {
+    if ((flags['all-dead'] === true) === (argv.length > 0)) {
       throw new BonnieError('UsageInvalid', flags['all-dead'] ? 'give job ids or --all-dead, not both' : 'no job given', {exit: EXIT.usage, hint: IDS_HINT});
     }
     const ids = flags['all-dead'] ? 'all-dead' : parseIds(argv, 'job', IDS_HINT);

@@ -4,7 +4,7 @@
  *
  * Warning (something needs attention; nothing is lost yet):
  *   GapsOpen, QuarantineNeedsReview, JobsFailed (waiting for a retry), SpillWaiting, JournalWaiting (capture
- *   journal files whose daemon is gone), Backlog (the oldest pending job waited longer than the threshold).
+ *   journal files whose daemon is gone), Backlog (a job has been pending longer than the threshold, since it was received or re-queued).
  * Critical (something is broken or was given up):
  *   JobsDead, SegmentsBroken, ReconcileFailed, ReconcileDead and CollectUnrecoverable (those two given up
  *   within the recent window), and, from the command, CatalogUnreadable.
@@ -30,7 +30,7 @@ export interface Health {
 
 /** The figures health is judged on (a subset of `Status`). */
 export interface HealthInput {
-  queue: {failed: number; dead: number; quarantineNeedingReview: number; oldestPendingAgeSeconds: number | null};
+  queue: {failed: number; dead: number; quarantineNeedingReview: number; oldestPendingWaitSeconds: number | null};
   spill: {files: number};
   journal: {waitingFiles: number; pendingBytes: number};
   archive: {brokenSegments: number; collectUnrecoverableRecent: number};
@@ -38,7 +38,7 @@ export interface HealthInput {
 }
 
 export interface HealthThresholds {
-  /** Backlog warning past this age of the oldest pending job, seconds. */
+  /** Backlog warning when a job has been pending longer than this, seconds. */
   pendingAgeSeconds: number;
   /** Jobs given up (reconcile dead, collect unrecoverable) are critical this long after, hours. */
   recentHours: number;
@@ -61,8 +61,8 @@ export function assessHealth(s: HealthInput, t: HealthThresholds = DEFAULT_THRES
   add('warning', 'GapsOpen', s.gaps.open, `${s.gaps.open} open gap(s): events Cyrus never delivered`, 'See "bonnie gaps"; "bonnie collector" re-reads those folders.');
   add('warning', 'SpillWaiting', s.spill.files, `${s.spill.files} spill file(s) wait to be drained`, 'Run "bonnie dealer --drain-spill" (as the catalog\'s owner).');
   add('warning', 'JournalWaiting', s.journal.waitingFiles, `${s.journal.waitingFiles} capture journal file(s) left by a daemon that is gone (${s.journal.pendingBytes} byte(s) not queued)`, 'Start "bonnie dealer --listen" again, or run "bonnie dealer --drain-spill".');
-  const age = s.queue.oldestPendingAgeSeconds ?? 0;
-  if (age > t.pendingAgeSeconds) add('warning', 'Backlog', age, `the oldest pending job has waited ${age}s (over ${t.pendingAgeSeconds}s)`, 'Is "bonnie process" running (its timer or cron)? See its log.');
+  const age = s.queue.oldestPendingWaitSeconds ?? 0;
+  if (age > t.pendingAgeSeconds) add('warning', 'Backlog', age, `a pending job has waited ${age}s (over ${t.pendingAgeSeconds}s)`, 'Is "bonnie process" running (its timer or cron)? See its log.');
   const level: HealthLevel = reasons.some((r) => r.level === 'critical') ? 'critical' : reasons.length > 0 ? 'warning' : 'ok';
   return {level, reasons};
 }

@@ -33,7 +33,7 @@ function perfdata(s: Status): string {
   const items: Array<[string, number, string, string, string]> = [
     // label, value, unit, warn, crit
     ['pending', s.queue.pending, '', '', ''],
-    ['oldest_pending', s.queue.oldestPendingAgeSeconds ?? 0, 's', String(t.pendingAgeSeconds), ''],
+    ['pending_wait', s.queue.oldestPendingWaitSeconds ?? 0, 's', String(t.pendingAgeSeconds), ''],
     ['failed', s.queue.failed, '', '0', ''],
     ['dead', s.queue.dead, '', '', '0'],
     ['quarantine_review', s.queue.quarantineNeedingReview, '', '0', ''],

@@ -19,6 +19,7 @@ export function renderStatus(status: Status): string {
     ['queue.quarantined', String(queue.quarantined)],
     ['queue.quarantine_needing_review', String(queue.quarantineNeedingReview)],
     ['queue.oldest_pending', age],
+    ['queue.longest_pending', queue.oldestPendingWaitSeconds === null ? '-' : `${formatSeconds(queue.oldestPendingWaitSeconds)} (since received or re-queued)`],
     ['queue.duplicate_deliveries', String(queue.duplicateDeliveries)],
     ['queue.unknown_types', Object.entries(queue.unknownTypes).map(([type, n]) => `${type} (${n})`).join(', ') || '-'],
     ['spill.files', `${spill.files} in ${spill.path}`],

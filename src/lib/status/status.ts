@@ -39,6 +39,11 @@ export interface Status {
     /** Seconds since the oldest pending job was received; null when none is pending. */
     oldestPendingAgeSeconds: number | null;
     oldestPendingReceivedAt: string | null;
+    /**
+     * Seconds the longest-waiting pending job has been pending: since it was received, or since it was
+     * re-queued (`bonnie queue retry`, `bonnie quarantine requeue`); null when none is pending.
+     */
+    oldestPendingWaitSeconds: number | null;
     /** Byte-identical repeats received and counted, not stored again. */
     duplicateDeliveries: number;
     /** Events whose type bonnie does not know (kept and queued), by type. */
@@ -107,6 +112,7 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now(),
   const oldest = db
     .prepare<[], {at: number | null}>(`SELECT min(n.received_at) AS at FROM job j JOIN notification n ON n.id = j.notification_id WHERE j.state = 'pending'`)
     .get()?.at;
+  const pendingSince = db.prepare<[], {at: number | null}>("SELECT min(updated_at) AS at FROM job WHERE state = 'pending'").get()?.at;
   const known = EVENT_TYPES.map(() => '?').join(', ');
   const unknownTypes = Object.fromEntries(
     db
@@ -136,6 +142,7 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now(),
       quarantineNeedingReview,
       oldestPendingAgeSeconds: oldest == null ? null : Math.max(0, Math.round((now - oldest) / 1000)),
       oldestPendingReceivedAt: oldest == null ? null : new Date(oldest).toISOString(),
+      oldestPendingWaitSeconds: pendingSince == null ? null : Math.max(0, Math.round((now - pendingSince) / 1000)),
       duplicateDeliveries: duplicates,
       unknownTypes,
       problems,

@@ -33,12 +33,11 @@ describe('status health', () => {
     expect(health()).toMatchObject({level: 'ok', exit: 0, reasons: []});
     const {line, exit} = renderNagios(readStatus(catalog, spill, NOW));
     expect(exit).toBe(0);
-    expect(line).toMatch(/^BONNIE OK - 1 pending \(oldest 1s\), 0 done, 0 message\(s\) archived \| pending=1;;;0 oldest_pending=1s;3600;;0 failed=0;0;;0 dead=0;;0;0 /);
+    expect(line).toMatch(/^BONNIE OK - 1 pending \(oldest 1s\), 0 done, 0 message\(s\) archived \| pending=1;;;0 pending_wait=1s;3600;;0 failed=0;0;;0 dead=0;;0;0 /);
   });
 
   it('warns (exit 6) about quarantined input until it is acknowledged, failed jobs, open gaps, spill files and a backlog', () => {
     new Ingester(catalog.db).ingest([login(1), {...login(2), receivedAt: NOW - 7200 * 1000}, {raw: Buffer.from('junk'), receivedAt: NOW, source: 'stdin'}]);
-    catalog.db.prepare('UPDATE job SET updated_at = 0').run();
     const queue = new JobQueue(catalog.db, {maxAttempts: 3});
     queue.claim('run', 1, NOW);
     queue.fail(1, 'run', 'disk full', NOW);
@@ -53,6 +52,9 @@ describe('status health', () => {
     ]);
     expect(health()).toMatchObject({level: 'warning', exit: 6});
     expect(health({pendingAgeSeconds: 7200, recentHours: 24}).reasons.map((r) => r.code)).not.toContain('Backlog');
+    // A job re-queued now has not waited: the backlog counts from when it became pending.
+    catalog.db.prepare('UPDATE job SET updated_at = ? WHERE notification_id = 2').run(NOW - 1000);
+    expect(health().reasons.map((r) => r.code)).not.toContain('Backlog');
 
     acknowledgeQuarantined(catalog.db, [1], {actor: 'alice', now: NOW});
     expect(codes().map(([, code]) => code)).not.toContain('QuarantineNeedsReview');
