@@ -17,7 +17,9 @@ import type {Db} from '../catalog/catalog.js';
 import {BonnieError, EXIT} from '../errors.js';
 import {deliveryFromDatagram} from '../capture/journal-drain.js';
 import {QueueActions, type QueueAction} from './actions.js';
-import {judge, splitLines} from './ingest.js';
+import {judge, splitLines, type Verdict} from './ingest.js';
+
+type Accepted = Extract<Verdict, {ok: true}>;
 
 export type QuarantineResolution = 'requeued' | 'acknowledged';
 
@@ -147,7 +149,7 @@ export interface ResolveOptions {
 }
 
 /** Judges the bytes of a quarantined delivery again, as capture would today. */
-function rejudge(raw: Buffer, source: string): {lines: Uint8Array[]; problems: string[]} {
+function rejudge(raw: Buffer, source: string): {events: Array<{line: Uint8Array; verdict: Accepted}>; problems: string[]} {
   let bytes: Uint8Array = raw;
   let datagramProblem: string | undefined;
   if (source === 'notify_socket') {
@@ -156,18 +158,18 @@ function rejudge(raw: Buffer, source: string): {lines: Uint8Array[]; problems: s
     if (delivery.rejected === undefined) bytes = delivery.raw;
     else datagramProblem = delivery.rejected;
   }
-  const lines: Uint8Array[] = [];
+  const events: Array<{line: Uint8Array; verdict: Accepted}> = [];
   const problems: string[] = [];
   const split = splitLines(bytes);
   if (split.length === 0) problems.push(raw.length === 0 ? 'empty input' : 'input holds only blank lines');
   for (const {line, number} of split) {
     const verdict = judge(line);
-    if (verdict.ok) lines.push(line);
+    if (verdict.ok) events.push({line, verdict});
     else problems.push(split.length === 1 ? verdict.error : `line ${number}: ${verdict.error}`);
   }
   // Bytes that are not a datagram may still be an event's JSON alone (as an older daemon kept it).
-  if (datagramProblem !== undefined && (problems.length > 0 || lines.length === 0)) return {lines: [], problems: [datagramProblem]};
-  return {lines, problems};
+  if (datagramProblem !== undefined && (problems.length > 0 || events.length === 0)) return {events: [], problems: [datagramProblem]};
+  return {events, problems};
 }
 
 /**
@@ -194,11 +196,9 @@ export function requeueQuarantined(db: Db, ids: readonly number[], options: Reso
       if (missing.length > 0) throw notFound(missing);
       return targets.map((id) => {
         const row = select.get(id) as NonNullable<ReturnType<typeof select.get>>;
-        const {lines, problems} = rejudge(row.raw, row.source);
+        const {events, problems} = rejudge(row.raw, row.source);
         const outcome: RequeueOutcome = {id, outcome: problems.length === 0 ? 'requeued' : 'still-invalid', queued: [], alreadyQueued: [], problems};
-        for (const line of lines) {
-          const verdict = judge(line);
-          if (!verdict.ok) continue;
+        for (const {line, verdict} of events) {
           const hash = sha256(line);
           const created = insertNotification.get(hash, line, row.received_at, row.source, row.spill_file, verdict.type, verdict.time ?? null, verdict.mailboxId ?? null, row.last_delivered_at);
           if (created === undefined) {
