@@ -73,7 +73,7 @@ size, hasAttachment, blob, problem}]}. Fields may be added, never removed or ren
       throw new BonnieError('UsageInvalid', 'no query given', {exit: EXIT.usage, hint: 'For example: bonnie search \'from:bob subject:invoice\' (see "bonnie search --help" for the query language), or bonnie search --reindex.'});
     }
     const settings = this.settings({catalog: flags.catalog, config: flags.config, archive: flags.archive}, {ldap: false});
-    const update = flags.update || flags.reindex;
+    const update = flags.update || flags.reindex === true; // reindex is undefined unless given
     const catalog = openCatalog(settings.catalog, {readOnly: !update});
     const live = update ? await this.progress() : undefined;
     try {

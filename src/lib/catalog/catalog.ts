@@ -15,7 +15,7 @@
  * - Readers need not write anything: writers leave the `-wal` and `-shm` files in place when they close
  *   (see {@link closeWriter}), so a read-only open by the catalog's group works in a folder it cannot write.
  */
-import {existsSync, mkdirSync} from 'node:fs';
+import {accessSync, constants, existsSync, mkdirSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {dirname} from 'node:path';
 import Database from 'better-sqlite3';
@@ -73,6 +73,12 @@ export function openCatalog(path: string, options: OpenOptions = {}): Catalog {
     }
     // Folders holding the catalog and mail: owner and group only (the dealer runs as cyrus:mail).
     mkdirSync(dirname(path), {recursive: true, mode: 0o750});
+  } else if (!readOnly && !canWrite(path)) {
+    // SQLite would open it read-only without a word, and the first write would fail far from here.
+    throw new BonnieError('CatalogUnavailable', `cannot write the catalog ${path}: this user may only read it`, {
+      exit: EXIT.catalog,
+      hint: 'Commands that write (process, collector, archive, dealer, gaps, init) run as the catalog\'s owner, e.g. "sudo -u cyrus bonnie process"; status, search --no-update, history, audit, restore, export and verify (without --mark-broken) only read.',
+    });
   }
 
   let db: Db;
@@ -141,6 +147,15 @@ function closeWriter(db: Db, path: string): void {
     db.close();
   } finally {
     keeper?.close();
+  }
+}
+
+function canWrite(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 
