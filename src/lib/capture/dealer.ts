@@ -114,7 +114,7 @@ export async function deal(raw: Uint8Array, options: DealerOptions, env: NodeJS.
 function store(settings: Settings, delivery: Delivery, logger: Logger): DealOutcome {
   let summary: IngestSummary;
   try {
-    const catalog = openCatalog(settings.catalog, {busyTimeoutMs: settings.dealerTimeoutMs});
+    const catalog = openCatalog(settings.catalog, {busyTimeoutMs: settings.dealerTimeoutMs, checkpointOnClose: false});
     try {
       summary = new Ingester(catalog.db).ingest([delivery]);
     } finally {

@@ -1,4 +1,4 @@
-import {existsSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {copyFileSync, existsSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
 import {describe, expect, it} from 'vitest';
@@ -206,5 +206,11 @@ describe('openCatalog: readers that may not write the folder', () => {
     expect(reader.db.prepare('SELECT name FROM spill_drained').all()).toEqual([{name: 'x'}]);
     reader.close();
     expect(existsSync(`${path}-wal`)).toBe(true);
+    // The writer copied its WAL into the catalog file when it closed: a copy of that file alone has the row.
+    const copy = join(tempDir(), 'copy.db');
+    copyFileSync(path, copy);
+    const alone = new Database(copy, {readonly: true});
+    expect(alone.prepare('SELECT name FROM spill_drained').all()).toEqual([{name: 'x'}]);
+    alone.close();
   });
 });
