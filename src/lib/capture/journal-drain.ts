@@ -58,11 +58,16 @@ export interface JournalDrainSummary extends Omit<IngestSummary, 'unknownTypes'>
   unknownTypes: string[];
   /** A sample rejection reason, for the log. */
   rejected: string | undefined;
+  /** When the active file was read to its end: its size (all of it is in the catalog). */
+  activeDrainedTo: number | undefined;
 }
 
 export interface DrainOptions {
-  /** The file this process is writing: never finished, whatever its pid says. */
-  active?: string | undefined;
+  /**
+   * The file this process is writing, read AFTER the folder was listed (so that a file made since is not in
+   * the listing): every other file of this process is finished. Undefined: this process writes none.
+   */
+  active?: (() => string | undefined) | undefined;
   /** This process' own writer has stopped for good (the daemon is stopping): its files are finished too. */
   ownWriterStopped?: boolean;
   /** Stop after about this many records (the caller drains again). */
@@ -96,12 +101,13 @@ export class JournalDrain {
 
   /** Drains every journal file of `dir`, oldest first. */
   drain(dir: string, options: DrainOptions = {}): JournalDrainSummary {
-    const summary: JournalDrainSummary = {records: 0, queued: 0, duplicates: 0, quarantined: 0, removed: 0, tornTails: 0, unknownTypes: [], rejected: undefined};
+    const summary: JournalDrainSummary = {records: 0, queued: 0, duplicates: 0, quarantined: 0, removed: 0, tornTails: 0, unknownTypes: [], rejected: undefined, activeDrainedTo: undefined};
     const max = options.maxRecords ?? Number.MAX_SAFE_INTEGER;
     const files = listJournals(dir);
+    const active = options.active?.();
     for (const file of files) {
       if (summary.records >= max) break;
-      this.drainFile(file, files, options, max, summary);
+      this.drainFile(file, files, active, options, max, summary);
     }
     return summary;
   }
@@ -116,7 +122,7 @@ export class JournalDrain {
     return pending;
   }
 
-  private drainFile(file: JournalFile, all: readonly JournalFile[], options: DrainOptions, max: number, summary: JournalDrainSummary): void {
+  private drainFile(file: JournalFile, all: readonly JournalFile[], active: string | undefined, options: DrainOptions, max: number, summary: JournalDrainSummary): void {
     const now = options.now ?? Date.now();
     this.insertFile.run(file.name, now);
     for (;;) {
@@ -146,7 +152,8 @@ export class JournalDrain {
         if (summary.records >= max) return;
         continue;
       }
-      if (!isFinished(file, all, options)) return;
+      if (file.path === active && !read.incomplete) summary.activeDrainedTo = read.end;
+      if (!isFinished(file, all, active, options)) return;
       // The writer is gone and every whole record is queued: what is left cannot become one.
       const tail = readTail(file.path, Math.max(read.end, 0));
       const at = row.drained_to;
@@ -169,9 +176,10 @@ function tornTail(bytes: Buffer, notAJournal: boolean): Delivery {
 }
 
 /** Whether nobody will write `file` again. */
-function isFinished(file: JournalFile, all: readonly JournalFile[], {active, ownWriterStopped}: DrainOptions): boolean {
+function isFinished(file: JournalFile, all: readonly JournalFile[], active: string | undefined, options: DrainOptions): boolean {
   if (file.path === active) return false;
-  if (ownWriterStopped === true && file.pid === process.pid) return true;
+  // This process writes only the file it says is active (or none, once its writer stopped).
+  if (file.pid === process.pid && (options.ownWriterStopped === true || options.active !== undefined)) return true;
   if (all.some((other) => other.pid === file.pid && other.name > file.name)) return true;
   return !isAlive(file.pid);
 }

@@ -14,7 +14,7 @@
  * Hand-written on purpose: the format is 16 bytes of header per record and must be readable byte by byte
  * after a crash; no library offers a crash-tolerant append log for Node.
  */
-import {closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, statSync, writeSync} from 'node:fs';
+import {closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, statSync, unlinkSync, writeSync} from 'node:fs';
 import {join} from 'node:path';
 import {crc32} from 'node:zlib';
 
@@ -68,6 +68,11 @@ export function listJournals(dir: string): JournalFile[] {
   return files;
 }
 
+/** Path of the journal file a process writes from the given ms stamp. */
+export function journalPath(dir: string, stamp: number, pid: number): string {
+  return join(dir, `${String(stamp).padStart(13, '0')}-${pid}.journal`);
+}
+
 /** Encodes one record (header and payload) into one buffer, for one write(2). */
 export function encodeRecord(payload: Uint8Array, receivedAt: number): Buffer {
   const record = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.length);
@@ -84,63 +89,75 @@ export function encodeRecord(payload: Uint8Array, receivedAt: number): Buffer {
  * room (the reserve) and tries again, or keeps the record in memory and makes the sender wait.
  */
 export class JournalWriter {
-  private fd: number;
-  private size: number;
-  private current: string;
+  private fd: number | undefined;
+  private size = 0;
+  private current: string | undefined;
 
+  /**
+   * `onActive` is told the stamp (the ms in the name) of the file about to be written, before it exists, and 0
+   * once it is closed: whoever drains can tell this process' finished files from the one it still writes.
+   */
   constructor(
     private readonly dir: string,
     private readonly rotateBytes = ROTATE_BYTES,
+    private readonly onActive: (stamp: number) => void = () => undefined,
   ) {
     mkdirSync(dir, {recursive: true, mode: 0o750});
-    ({fd: this.fd, path: this.current} = this.create());
-    this.size = JOURNAL_MAGIC.length;
   }
 
-  /** Path of the file being written. */
-  get path(): string {
+  /** Path of the file being written; undefined before the first record (files are made when needed). */
+  get path(): string | undefined {
     return this.current;
   }
 
   /** Appends one record. Throws (with nothing half-written left behind) when the disk is full. */
   append(record: Buffer): void {
-    if (this.size >= this.rotateBytes) this.rotate();
+    if (this.fd !== undefined && this.size >= this.rotateBytes) this.rotate();
+    const fd = this.fd ?? this.create();
     try {
       let written = 0;
-      while (written < record.length) written += writeSync(this.fd, record, written, record.length - written, this.size + written);
+      while (written < record.length) written += writeSync(fd, record, written, record.length - written, this.size + written);
     } catch (error) {
       // A short write leaves a torn record: cut the file back so that the next append starts cleanly.
-      ftruncateSync(this.fd, this.size);
+      ftruncateSync(fd, this.size);
       throw error;
     }
     this.size += record.length;
   }
 
+  /** Closes the current file; the next record starts a new one (the drain may then remove the old one). */
+  rotate(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    this.onActive(0);
+  }
+
   close(): void {
-    closeSync(this.fd);
+    this.rotate();
   }
 
-  private rotate(): void {
-    const next = this.create();
-    closeSync(this.fd);
-    this.fd = next.fd;
-    this.current = next.path;
-    this.size = JOURNAL_MAGIC.length;
-  }
-
-  /** A new file named after now and this pid; a later name than any this process made before. */
-  private create(): {fd: number; path: string} {
+  /**
+   * A new file named after now and this pid, a later name than any this process made before. On a full disk
+   * the file is removed again and the error thrown: no empty or headless journal file is left behind.
+   */
+  private create(): number {
     let at = Date.now();
-    let path = join(this.dir, `${String(at).padStart(13, '0')}-${process.pid}.journal`);
-    while (existsSync(path)) path = join(this.dir, `${String(++at).padStart(13, '0')}-${process.pid}.journal`);
+    let path = journalPath(this.dir, at, process.pid);
+    while (existsSync(path) || (this.current !== undefined && path <= this.current)) path = journalPath(this.dir, ++at, process.pid);
+    this.onActive(at);
     const fd = openSync(path, 'wx', 0o640);
     try {
-      writeSync(fd, JOURNAL_MAGIC, 0, JOURNAL_MAGIC.length, 0);
+      if (writeSync(fd, JOURNAL_MAGIC, 0, JOURNAL_MAGIC.length, 0) !== JOURNAL_MAGIC.length) throw Object.assign(new Error('short write of the journal header'), {code: 'ENOSPC'});
     } catch (error) {
       closeSync(fd);
+      unlinkSync(path);
+      this.onActive(0);
       throw error;
     }
-    return {fd, path};
+    this.fd = fd;
+    this.current = path;
+    this.size = JOURNAL_MAGIC.length;
+    return fd;
   }
 }
 
@@ -181,14 +198,16 @@ export function readJournal(path: string, offset: number, maxRecords: number, ma
     const header = Buffer.alloc(RECORD_HEADER_BYTES);
     while (records.length < maxRecords && bytes < maxBytes && position < size) {
       if (size - position < RECORD_HEADER_BYTES) return {records, end: position, incomplete: true, notAJournal: false};
-      readSync(fd, header, 0, RECORD_HEADER_BYTES, position);
+      // The writer may cut the file back (a write the full disk took only in part) after fstat: a short read
+      // is an incomplete record, never zeros taken for one.
+      const stop = {records, end: position, incomplete: true, notAJournal: false};
+      if (!readFully(fd, header, position)) return stop;
       const length = header.readUInt32LE(0);
-      if (length > MAX_RECORD_BYTES) return {records, end: position, incomplete: true, notAJournal: false};
-      if (size - position - RECORD_HEADER_BYTES < length) return {records, end: position, incomplete: true, notAJournal: false};
+      if (length > MAX_RECORD_BYTES) return stop;
+      if (size - position - RECORD_HEADER_BYTES < length) return stop;
       const payload = Buffer.allocUnsafe(length);
-      let got = 0;
-      while (got < length) got += readSync(fd, payload, got, Math.min(READ_CHUNK, length - got), position + RECORD_HEADER_BYTES + got);
-      if (crc32(payload) !== header.readUInt32LE(4)) return {records, end: position, incomplete: true, notAJournal: false};
+      if (!readFully(fd, payload, position + RECORD_HEADER_BYTES)) return stop;
+      if (crc32(payload) !== header.readUInt32LE(4)) return stop;
       const end = position + RECORD_HEADER_BYTES + length;
       records.push({offset: position, end, receivedAt: header.readDoubleLE(8), bytes: payload});
       bytes += length;
@@ -200,6 +219,17 @@ export function readJournal(path: string, offset: number, maxRecords: number, ma
   }
 }
 
+/** Fills `buffer` from `position`; false when the file ends first. */
+function readFully(fd: number, buffer: Buffer, position: number): boolean {
+  let got = 0;
+  while (got < buffer.length) {
+    const n = readSync(fd, buffer, got, Math.min(READ_CHUNK, buffer.length - got), position + got);
+    if (n === 0) return false;
+    got += n;
+  }
+  return true;
+}
+
 /** The bytes of a file from `offset` to its end (a torn tail, for the quarantine). */
 export function readTail(path: string, offset: number): Buffer {
   const fd = openSync(path, 'r');
@@ -207,8 +237,12 @@ export function readTail(path: string, offset: number): Buffer {
     const size = fstatSync(fd).size;
     const tail = Buffer.alloc(Math.max(0, size - offset));
     let got = 0;
-    while (got < tail.length) got += readSync(fd, tail, got, tail.length - got, offset + got);
-    return tail;
+    while (got < tail.length) {
+      const n = readSync(fd, tail, got, tail.length - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return tail.subarray(0, got);
   } finally {
     closeSync(fd);
   }

@@ -27,6 +27,7 @@ import {BonnieError, errorMessage} from '../errors.js';
 import {createLogger, type Logger} from '../log/logger.js';
 import {scanForGaps} from './gaps.js';
 import {JournalDrain, type JournalDrainSummary} from './journal-drain.js';
+import {journalPath} from './journal.js';
 import {maxDgramQueue} from './notify-socket.js';
 import {ensureReserve} from './reserve.js';
 import {COUNTER, COUNTER_SLOTS, type SocketReaderData, type SocketReaderMessage} from './socket-reader.js';
@@ -37,6 +38,10 @@ export {deliveryFromDatagram} from './journal-drain.js';
 export const DRAIN_INTERVAL_MS = 50;
 /** Records moved per drain step; the next step follows at once while more are waiting. */
 export const DRAIN_STEP_RECORDS = 10_000;
+/** Once this much of the journal file being written is in the catalog, a new file is started and the old one removed. */
+export const RECYCLE_JOURNAL_BYTES = 4 * 1024 * 1024;
+/** After the reserve was given up, making it again is tried at most this often. */
+export const RESERVE_RETRY_MS = 5 * 1000;
 /** The gap detector reads what was committed at most this often (and once more at stop). */
 export const GAP_SCAN_INTERVAL_MS = 1000;
 /** Counters are logged (and emitted as `progress`) this often, when they changed. */
@@ -105,7 +110,7 @@ export type ListenerProgress =
 /** The socket daemon. Create with {@link NotifyListener.open}. */
 export class NotifyListener {
   private readonly counts = {committed: 0, queued: 0, duplicates: 0, quarantined: 0, batches: 0, gaps: 0};
-  private readonly control = new SharedArrayBuffer(8);
+  private readonly control = new SharedArrayBuffer(12);
   private readonly shared = new SharedArrayBuffer(8 * COUNTER_SLOTS);
   private readonly journalDir: string;
   private readonly logger: Logger;
@@ -113,7 +118,6 @@ export class NotifyListener {
   private worker: Worker | undefined;
   private readerExited: Promise<void> = Promise.resolve();
   private readerError: string | undefined;
-  private activeJournal: string | undefined;
   private catalog: Catalog | undefined;
   private drainer: JournalDrain | undefined;
   private outage: {reason: string; retryAt: number; committedBefore: number} | undefined;
@@ -122,6 +126,9 @@ export class NotifyListener {
   private statsLogged = '';
   private quarantineLogged = false;
   private lastGapScan = 0;
+  /** The reserve was given up: made again once the disk has room (checked after drains, at most every RESERVE_RETRY_MS). */
+  private reserveWanted = false;
+  private lastReserveTry = 0;
   private stopping: Promise<ListenerCounters & {left: number}> | undefined;
   private failed: ((error: Error) => void) | undefined;
 
@@ -190,10 +197,8 @@ export class NotifyListener {
 
   private onReaderMessage(message: SocketReaderMessage): void {
     switch (message.type) {
-      case 'journal':
-        this.activeJournal = message.path;
-        return;
       case 'reserve-released':
+        this.reserveWanted = true;
         this.logger.log('error', `the disk is full (${message.reason}): the capture reserve was released to keep events; free space on the filesystem of ${this.options.spill}`);
         return;
       case 'disk-full':
@@ -219,13 +224,30 @@ export class NotifyListener {
     }, delay);
   }
 
+  private remakeReserve(now: number): void {
+    this.lastReserveTry = now;
+    try {
+      if (!ensureReserve(this.options.spill)) return;
+      this.reserveWanted = false;
+      this.logger.log('info', `the capture reserve is in place again in ${this.options.spill}`);
+    } catch (error) {
+      this.logger.log('warning', `cannot make the capture reserve again: ${errorMessage(error)}`);
+    }
+  }
+
+  /** The file the reading thread writes now (it publishes its stamp before creating it), if any. */
+  private activeJournal(): string | undefined {
+    const stamp = Number(Atomics.load(new BigInt64Array(this.shared), COUNTER.activeStamp));
+    return stamp === 0 ? undefined : journalPath(this.journalDir, stamp, process.pid);
+  }
+
   /** Moves journaled records into the queue; returns how many. A catalog failure is logged, not thrown. */
   private drainStep(now: number, writerStopped = false): number {
     const drainer = this.connect(now);
     if (drainer === undefined) return 0;
     let summary: JournalDrainSummary;
     try {
-      summary = drainer.drain(this.journalDir, {active: this.activeJournal, ownWriterStopped: writerStopped, maxRecords: DRAIN_STEP_RECORDS, now});
+      summary = drainer.drain(this.journalDir, {active: writerStopped ? undefined : () => this.activeJournal(), ownWriterStopped: writerStopped, maxRecords: DRAIN_STEP_RECORDS, now});
     } catch (error) {
       this.disconnect();
       this.catalogFailed(errorMessage(error), now);
@@ -239,7 +261,15 @@ export class NotifyListener {
       this.counts.quarantined += summary.quarantined;
       this.reportCommitted(summary);
     }
+    if (summary.activeDrainedTo !== undefined && summary.activeDrainedTo >= RECYCLE_JOURNAL_BYTES) {
+      const control = new Int32Array(this.control);
+      if (Atomics.compareExchange(control, 2, 0, 1) === 0) {
+        Atomics.add(control, 1, 1);
+        Atomics.notify(control, 1);
+      }
+    }
     if (now - this.lastGapScan >= GAP_SCAN_INTERVAL_MS) this.scanGaps(now);
+    if (this.reserveWanted && now - this.lastReserveTry >= RESERVE_RETRY_MS) this.remakeReserve(now);
     return summary.records;
   }
 
@@ -259,13 +289,14 @@ export class NotifyListener {
       this.logger.log('warning', 'stopping: waiting for room on the disk to write the events held in memory');
     }
     await this.worker?.terminate();
-    this.activeJournal = undefined;
     let now = Date.now();
     while (this.drainStep(now, true) > 0) now = Date.now();
     this.scanGaps(now);
     clearInterval(this.statsTimer);
     const left = this.drainer?.pendingBytes(this.journalDir) ?? -1;
     this.disconnect();
+    // After the catalog's last checkpoint: its write-ahead log no longer takes the room.
+    if (this.reserveWanted) this.remakeReserve(now);
     const counters = {...this.counters, left};
     if (left !== 0) this.logger.log('warning', `stopped with ${left < 0 ? 'an unknown number of' : left} journal byte(s) not yet in the catalog: they are queued at the next start or by "bonnie dealer --drain-spill"`);
     this.logger.log('info', `stopped: ${describeCounters(counters)}`);

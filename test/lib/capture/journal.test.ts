@@ -87,7 +87,7 @@ describe('the capture journal', () => {
     expect(torn.records.map((r) => r.bytes.toString())).toEqual(['one']);
     expect(torn.incomplete).toBe(true);
     const flipped = Buffer.from(whole);
-    flipped[flipped.length - 1] ^= 0x01;
+    flipped.writeUInt8(flipped.readUInt8(flipped.length - 1) ^ 0x01, flipped.length - 1);
     writeFileSync(path, flipped);
     expect(readJournal(path, 0, 10)).toMatchObject({incomplete: true, records: [{bytes: Buffer.from('one')}]});
   });
@@ -113,14 +113,14 @@ describe('JournalDrain', () => {
     const catalog = freshCatalog(dir);
     const second = openCatalog(join(dir, 'catalog.db'));
     try {
-      const first = new JournalDrain(catalog.db).drain(journal, {active: writer.path, maxRecords: 200});
-      const other = new JournalDrain(second.db).drain(journal, {active: writer.path});
-      const again = new JournalDrain(catalog.db).drain(journal, {active: writer.path});
+      const first = new JournalDrain(catalog.db).drain(journal, {active: () => writer.path, maxRecords: 200});
+      const other = new JournalDrain(second.db).drain(journal, {active: () => writer.path});
+      const again = new JournalDrain(catalog.db).drain(journal, {active: () => writer.path});
       expect(first.records + other.records + again.records).toBe(500);
       expect(rows(catalog, 'SELECT count(*) AS n, sum(deliveries) AS d FROM notification')).toEqual([{n: 500, d: 500}]);
       expect(rows(catalog, "SELECT count(*) AS n FROM job WHERE state = 'pending'")).toEqual([{n: 500}]);
       // The file is still being written: it stays.
-      expect(existsSync(writer.path)).toBe(true);
+      expect(existsSync(writer.path as string)).toBe(true);
     } finally {
       second.close();
       catalog.close();
