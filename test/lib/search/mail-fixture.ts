@@ -257,6 +257,8 @@ export async function archiveSite(dir: string, folders: SpoolFolder[] = FOLDERS)
     env: {BONNIE_CONFIG: '/dev/null'},
     run: (args) => bonnie([...args.slice(0, 1), '--catalog', site.catalog, '--archive', site.archive, ...args.slice(1)], {env: site.env}),
   };
+  const init = await bonnie(['init', '--catalog', site.catalog], {env: {...site.env, BONNIE_ARCHIVE: site.archive}}); // only init creates a catalog
+  if (init.code !== 0) throw new Error(`bonnie init failed (${init.code}): ${init.stderr}`);
   const archived = await bonnie(['archive', '--all', '--no-index', '--spool', spool, '--catalog', site.catalog, '--archive', site.archive], {env: site.env});
   if (archived.code !== 0) throw new Error(`bonnie archive failed (${archived.code}): ${archived.stderr}`);
   return site;

@@ -16,6 +16,7 @@ describe('bonnie archive', () => {
     const archive = join(dir, 'archive');
     const env = {BONNIE_CONFIG: '/dev/null', BONNIE_PARTITIONS: site.second};
     const args = ['--spool', site.main, '--catalog', catalog, '--archive', archive];
+    expect((await bonnie(['init', '--catalog', catalog], {env})).code).toBe(0); // only init creates a catalog
 
     const json = await bonnie(['archive', '--user', 'alice', ...args, '--json'], {env});
     expect(json.code, json.stderr).toBe(0);
