@@ -1,12 +1,12 @@
 /** The built `bonnie` CLI as an administrator uses it: status, init, errors with hints and exit codes. */
-import {spawnSync} from 'node:child_process';
 import {chmodSync, existsSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {LATEST_SCHEMA_VERSION} from '../../src/lib/catalog/migrations.js';
 import {BIN_DEALER, BIN_RUN, SPECIMENS} from '../helpers/paths.js';
-import {bonnie, NOTIFYD_ARGV, run, status, type Ran} from '../helpers/run.js';
+import {bonnie, NOTIFYD_ARGV, status, type Ran} from '../helpers/run.js';
+import {isRoot, OWNER, READER, runAs, useSystemUsers} from '../helpers/system-users.js';
 import {useTempDirs} from '../helpers/tmp.js';
 
 const tempDir = useTempDirs();
@@ -232,28 +232,9 @@ describe('a wrong catalog path', () => {
   });
 });
 
-const isRoot = process.getuid?.() === 0;
-/** The catalog's owner (the dealer's user, like cyrus) and a reader in its group, both in group mail. */
-const OWNER = 'bonnie-test-owner';
-const READER = 'bonnie-test-reader';
-
 describe.skipIf(!isRoot)('a reader in the catalog\'s group (mail), not root', () => {
-  const made: string[] = [];
-  beforeAll(() => {
-    for (const [user, groups] of [[OWNER, ['-g', 'mail']], [READER, ['-g', 'nogroup', '-G', 'mail']]] as const) {
-      if (spawnSync('id', [user]).status === 0) continue;
-      const added = spawnSync('useradd', ['-M', '-N', ...groups, '-s', '/usr/sbin/nologin', user], {encoding: 'utf8'});
-      expect(added.status, added.stderr).toBe(0);
-      made.push(user);
-    }
-  });
-  afterAll(() => {
-    for (const user of made) spawnSync('userdel', [user]);
-  });
-
-  /** The built CLI (or the dealer) as `user`, with the supplementary groups of that user (runuser). */
-  const as = (user: string, args: string[], input?: string) =>
-    run('runuser', ['-u', user, '--', process.execPath, ...args], {env: {...noConfig, CYRUS_SERVICE: 'notify'}, input});
+  useSystemUsers();
+  const as = (user: string, args: string[], input?: string) => runAs(user, args, {env: {CYRUS_SERVICE: 'notify'}, input});
 
   it('runs status, search --no-update and history on a catalog made by init --owner; it cannot write', async () => {
     const dir = tempDir();
