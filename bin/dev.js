@@ -1,5 +1,6 @@
-#!/usr/bin/env -S node --import tsx
-// Runs the commands from src/ without building (development only).
+#!/usr/bin/env -S node --import tsx --conditions development
+// Runs the commands from src/ without building (development only). The development condition maps
+// #oclif to node_modules/@oclif/core rather than to the bundle in dist/ (the imports of package.json).
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';

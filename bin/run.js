@@ -3,7 +3,7 @@
 // when imported (47 module files, ~40 ms of CPU); bonnie's package.json already requires node >= 20.
 const engineWarning = process.env.OCLIF_DISABLE_ENGINE_WARNING;
 process.env.OCLIF_DISABLE_ENGINE_WARNING = '1';
-const {execute, settings} = await import('@oclif/core');
+const {execute, settings} = await import('#oclif');
 // Commands and programs bonnie starts get the caller's environment, not this shortcut.
 if (engineWarning === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING;
 else process.env.OCLIF_DISABLE_ENGINE_WARNING = engineWarning;

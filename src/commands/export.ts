@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core';
+import {Flags} from '#oclif';
 import {resolve} from 'node:path';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {formatBytes} from '../lib/cli/live-progress.js';

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core';
+import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {initCatalog, type InitResult} from '../lib/catalog/init.js';
 

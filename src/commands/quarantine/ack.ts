@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core';
+import {Args, Flags} from '#oclif';
 import {BonnieCommand} from '../../lib/cli/base-command.js';
 import {openCatalog} from '../../lib/catalog/catalog.js';
 import {operatorName} from '../../lib/queue/actions.js';

@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core';
+import {Args, Flags} from '#oclif';
 import {BonnieCommand} from '../../lib/cli/base-command.js';
 import {openCatalog} from '../../lib/catalog/catalog.js';
 import {BonnieError, EXIT} from '../../lib/errors.js';

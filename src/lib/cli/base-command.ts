@@ -3,7 +3,8 @@
  * the rendering of expected errors (message and hint on stderr, or a JSON error object, and the
  * documented exit status; never a stack trace).
  */
-import {Command, Flags} from '@oclif/core';
+// #oclif is @oclif/core (package.json "imports"), bundled into one file by the build: scripts/bundle-oclif.js.
+import {Command, Flags} from '#oclif';
 import {BonnieError, EXIT} from '../errors.js';
 import {catalogFailure} from '../catalog/sqlite-errors.js';
 import {loadSettings, type LoadOptions, type SettingFlags, type Settings} from '../config/settings.js';
