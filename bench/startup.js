@@ -173,7 +173,9 @@ function moduleCounts(variant, context) {
   const byPackage = new Map();
   for (const file of files) {
     const tail = file.includes('/node_modules/') ? file.split('/node_modules/').pop().split('/') : undefined;
-    const name = tail === undefined ? (file.startsWith(join(dirname(dirname(context.cli)), 'dist')) ? 'bonnie (dist/)' : 'other') : tail[0].startsWith('@') ? `${tail[0]}/${tail[1]}` : tail[0];
+    const place = relative(dirname(dirname(context.cli)), file);
+    const name =
+      tail !== undefined ? (tail[0].startsWith('@') ? `${tail[0]}/${tail[1]}` : tail[0]) : place.startsWith('dist/oclif/') ? '@oclif/core (bundled, dist/oclif/)' : place.startsWith('dist/') ? 'bonnie (dist/)' : place.startsWith('bin/') ? 'bin/' : 'other';
     byPackage.set(name, (byPackage.get(name) ?? 0) + 1);
   }
   return {key: variant.key, files: files.length, byPackage: Object.fromEntries([...byPackage].sort((x, y) => y[1] - x[1]))};

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The built CLI. Every call pays what is loaded here, so: oclif's index checks its own "engines" with semver
-// when imported (47 module files, ~40 ms of CPU); bonnie's package.json already requires node >= 20.
+// when imported (semver's whole module graph, ~40 ms of CPU unbundled); bonnie's package.json already
+// requires node >= 20. #oclif is @oclif/core bundled into one file (scripts/bundle-oclif.js).
 const engineWarning = process.env.OCLIF_DISABLE_ENGINE_WARNING;
 process.env.OCLIF_DISABLE_ENGINE_WARNING = '1';
 const {execute, settings} = await import('#oclif');
