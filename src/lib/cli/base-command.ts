@@ -42,11 +42,8 @@ export abstract class BonnieCommand extends Command {
   }
 
   override async catch(thrown: Error & {exitCode?: number; code?: unknown; oclif?: {exit?: number}}): Promise<unknown> {
-    // this.exit(n): a status chosen on purpose, nothing to render.
-    if (thrown.code === 'EEXIT' && typeof thrown.oclif?.exit === 'number') {
-      process.exitCode = thrown.oclif.exit;
-      return undefined;
-    }
+    // this.exit(n): a status chosen on purpose, nothing to render; oclif exits with it (even with --json).
+    if (thrown.code === 'EEXIT' && typeof thrown.oclif?.exit === 'number') throw thrown;
     // A damaged, full or locked catalog fails whatever statement meets it first, in any command: it is
     // an expected failure with its documented status (4), not a crash. A BonnieError wrapping one too.
     const sqlite = thrown instanceof BonnieError && thrown.exit !== EXIT.failure ? undefined : catalogFailure(thrown);
