@@ -51,7 +51,7 @@ export interface Catalog {
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
-/** `PRAGMA application_id` of a bonnie catalog: "bonn" in ASCII (file(1) shows it; sqlite.org's registry is magic.txt). */
+/** `PRAGMA application_id` of a bonnie catalog (header offset 68): "bonn" in ASCII. */
 export const CATALOG_APPLICATION_ID = 0x62_6f_6e_6e;
 
 // Resolving the addon ourselves skips the `bindings` package's directory search: the dealer starts faster.
@@ -65,8 +65,9 @@ const nativeBinding = (() => {
 
 /**
  * Opens the catalog at `path`, applies pending migrations (unless read-only) and returns it.
- * Throws BonnieError with code CatalogMissing, CatalogTooNew, CatalogTooOld (read-only, not migrated) or
- * CatalogUnavailable (exit 4).
+ * Throws BonnieError with code CatalogMissing, CatalogForeign (not a bonnie catalog), CatalogTooNew,
+ * CatalogTooOld (read-only, not migrated) or CatalogUnavailable (this user may not write it, locked...), all
+ * exit 4.
  */
 export function openCatalog(path: string, options: OpenOptions = {}): Catalog {
   const {create = false, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS, readOnly = false, checkpointOnClose = true} = options;
