@@ -110,7 +110,8 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Not too often: each look reads the catalog, and readers hold back the writer's checkpoints.
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
