@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core';
+import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {deal, readStdin, type DealOutcome} from '../lib/capture/dealer.js';
 import {drainCaptured, recoverLog, type CaptureDrainSummary, type LogRecoverySummary} from '../lib/capture/drain.js';

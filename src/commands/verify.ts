@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core';
+import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {openCatalog} from '../lib/catalog/catalog.js';
 import {EXIT} from '../lib/errors.js';
