@@ -57,3 +57,12 @@ CREATE TABLE gap_scan (
   last_notification_id INTEGER NOT NULL
 ) STRICT;
 `;
+
+/**
+ * Migration 11: open UID gaps by their upper end, so that an arriving UID set is checked against the gaps it
+ * can close (those ending at or above its first UID), not against every open gap of the folder (quadratic
+ * when a folder has thousands of open gaps).
+ */
+export const GAPS_SCHEMA_V11 = `
+CREATE INDEX gap_open_uid_by_end ON gap (mailbox_id, range_to) WHERE state = 'open' AND kind = 'uid';
+`;

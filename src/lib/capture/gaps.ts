@@ -160,7 +160,7 @@ function observe(s: Statements, notificationId: number, event: BonnieEvent, now:
  */
 function closeUidGaps(s: Statements, mailboxId: string, announced: UidSet, now: number): number {
   let closed = 0;
-  for (const gap of s.openUidGaps.all(mailboxId)) {
+  for (const gap of s.openUidGaps.all({mailboxId, first: announced.first as number, last: announced.last as number})) {
     let {range_from: from, range_to: to} = gap;
     const low = announced.rangeAround(from);
     if (low !== undefined) from = low.last + 1;
@@ -201,8 +201,11 @@ function prepare(db: Db) {
       `INSERT INTO reconcile_job (mailbox_id, mailbox_name, gap_id, reason, created_at, updated_at)
        VALUES (@mailboxId, @name, @gapId, @reason, @now, @now) ON CONFLICT DO NOTHING`,
     ),
-    openUidGaps: db.prepare<[string], {id: number; range_from: number; range_to: number}>(
-      "SELECT id, range_from, range_to FROM gap WHERE mailbox_id = ? AND state = 'open' AND kind = 'uid'",
+    // Only the gaps the arriving set can touch (index gap_open_uid_by_end): ending at or after its first UID,
+    // starting at or before its last.
+    openUidGaps: db.prepare<{mailboxId: string; first: number; last: number}, {id: number; range_from: number; range_to: number}>(
+      `SELECT id, range_from, range_to FROM gap INDEXED BY gap_open_uid_by_end
+        WHERE mailbox_id = @mailboxId AND state = 'open' AND kind = 'uid' AND range_to >= @first AND range_from <= @last`,
     ),
     closeGap: db.prepare<{id: number; now: number; reason: string}>("UPDATE gap SET state = 'closed', closed_at = @now, closed_reason = @reason WHERE id = @id"),
     cancelReconcile: db.prepare<{mailboxId: string; now: number}>(
