@@ -74,7 +74,12 @@ export interface ProcessSummary {
   remaining: number;
   /** Why the run stopped early, if it did (the directory was unavailable). */
   stoppedBecause: string | null;
+  /** Events applied despite oddities (a timestamp that is not a date: the received time was used), the first {@link MAX_WARNINGS_SHOWN}. */
+  warnings: Array<{notificationId: number; type: string; warnings: string[]}>;
 }
+
+/** Warned events listed in a summary; the count of the rest is not kept. */
+export const MAX_WARNINGS_SHOWN = 20;
 
 interface Parsed {
   job: ClaimedJob;
@@ -99,6 +104,7 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
     gaps: {scanned: 0, opened: 0, closed: 0},
     remaining: 0,
     stoppedBecause: null,
+    warnings: [],
   };
   const holder = lock.acquire();
   if (holder !== undefined) return {...summary, lockedBy: holder};
@@ -243,6 +249,7 @@ function applyOne(
       if (!queue.complete(nid, owner)) throw new Error('the job was taken over by another run');
     })();
     summary.done++;
+    if (event.warnings.length > 0 && summary.warnings.length < MAX_WARNINGS_SHOWN) summary.warnings.push({notificationId: job.notificationId, type: event.type, warnings: event.warnings});
     return at;
   } catch (failure) {
     recordFailure(queue, owner, job, errorMessage(failure), summary);

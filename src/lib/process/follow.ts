@@ -6,7 +6,7 @@
 import type {Catalog} from '../catalog/catalog.js';
 import type {Directory} from '../directory/types.js';
 import {followUntilSignal} from '../system/follow.js';
-import {processQueue, type ProcessOptions, type ProcessSummary} from './engine.js';
+import {MAX_WARNINGS_SHOWN, processQueue, type ProcessOptions, type ProcessSummary} from './engine.js';
 
 export function followQueue(catalog: Catalog, directory: Directory, options: ProcessOptions, signals?: readonly NodeJS.Signals[]): Promise<ProcessSummary> {
   return followUntilSignal({
@@ -37,5 +37,6 @@ function merge(a: ProcessSummary, b: ProcessSummary): ProcessSummary {
     gaps: {scanned: a.gaps.scanned + b.gaps.scanned, opened: a.gaps.opened + b.gaps.opened, closed: a.gaps.closed + b.gaps.closed},
     remaining: b.remaining,
     stoppedBecause: b.stoppedBecause,
+    warnings: [...a.warnings, ...b.warnings].slice(0, MAX_WARNINGS_SHOWN),
   };
 }

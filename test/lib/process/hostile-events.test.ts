@@ -49,6 +49,8 @@ describe('bonnie process with hostile events', () => {
     deliver(catalog.db, [...all(), yesterday]);
     const summary = await processQueue(catalog, new NoDirectory(), {...options, sessionTimeoutMs: 60 * 60 * 1000});
     expect(summary).toMatchObject({done: SPECIMEN_FILES.length + 1, failed: 0, dead: 0});
+    // The run says which event it applied with the received time, and why.
+    expect(summary.warnings).toEqual([{notificationId: SPECIMEN_FILES.length + 1, type: 'Login', warnings: [expect.stringMatching(/timestamp: "yesterday" is not an RFC 3339 date-time; the time it was received is used/)]}]);
     expect(get('SELECT login, login_at FROM session WHERE session_id = ?', 'session-with-bad-time')).toEqual({login: 'alice', login_at: receivedAt(SPECIMEN_FILES.length)});
     expect(get("SELECT at FROM change WHERE notification_id = ? AND action = 'login'", SPECIMEN_FILES.length + 1)).toEqual({at: receivedAt(SPECIMEN_FILES.length)});
     // The queue stored no event time for it either.
