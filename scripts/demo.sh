@@ -13,9 +13,11 @@
 #    the second run finds nothing new), exports alice's Inbox as it was at 11:54:11 and as it is now with
 #    `bonnie export`, plans a restore of it (`bonnie restore --dry-run`), searches the archive
 #    (`bonnie search`), checks the evidence chain and the archive with `bonnie verify
-#    --read-data`, and shows `bonnie status`;
+#    --read-data` (the catalog itself too), shows `bonnie status` (a warning: the quarantined event), reviews
+#    and acknowledges it with `bonnie quarantine`, and shows the status as a monitoring plugin sees it;
 # 6. runs the socket daemon (`bonnie dealer --listen`, what replaces notifyd in production) on a second
-#    catalog and sends it the same events as Cyrus' datagrams.
+#    catalog, sends it the same events as Cyrus' datagrams, and kills it with SIGKILL half-way: nothing is
+#    lost (its journal and the socket, which its holder keeps open, hold everything).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f dist/lib/capture/dealer.js ] || npm run build --silent
@@ -102,6 +104,11 @@ echo
 echo "== bonnie status (exit status 0 healthy, 6 warning, 7 critical: the demo's quarantined input is a warning)"
 bonnie status || echo "   bonnie status exited $?"
 echo
+echo "== bonnie quarantine: review the malformed event, then acknowledge it (recorded, kept as evidence)"
+bonnie quarantine list
+bonnie quarantine ack 1 --reason "demo: a truncated event, reviewed"
+bonnie status --nagios || true
+echo
 echo "== bonnie dealer --listen: a daemon binds the notify socket in place of notifyd (second catalog)"
 socket="$demo/notify.sock"
 bonnie init --catalog "$demo/socket/catalog.db" > /dev/null
@@ -109,9 +116,16 @@ node bin/run.js dealer --listen "$socket" --catalog "$demo/socket/catalog.db" --
 daemon=$!
 for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.1; done
 start=$(date +%s%N)
-node scripts/send-datagrams.js "$socket" samples/events/*.json
+events=(samples/events/*.json)
+node scripts/send-datagrams.js "$socket" "${events[@]:0:48}"
+# kill -9 the daemon (not the holder that keeps the socket): what it read is in its journal, what it did not
+# read waits in the socket; the holder starts it again.
+holder=$(pgrep -P "$daemon" perl || true)
+reader=$(pgrep -P "$holder" || true)
+[ -n "$reader" ] && kill -9 "$reader" && echo "   killed the daemon (pid $reader) with SIGKILL after 48 events; sending the other 48"
+node scripts/send-datagrams.js "$socket" "${events[@]:48}"
 kill -TERM "$daemon"; wait "$daemon"
-echo "   96 datagrams sent and committed in $(( ($(date +%s%N) - start) / 1000000 )) ms (the daemon stopped on SIGTERM)"
+echo "   96 datagrams sent and committed in $(( ($(date +%s%N) - start) / 1000000 )) ms, through a kill -9 (the daemon stopped on SIGTERM)"
 { bonnie status --catalog "$demo/socket/catalog.db" || true; } | grep -E '^(queue\.pending|queue\.quarantined|gaps\.open)'
 echo
 echo "Catalog: $demo/catalog.db   Dealer log: $demo/dealer.log"
