@@ -29,7 +29,13 @@ still holds it, so run the collector on the IMAP host where possible.
 Then it runs the reconcile jobs that gap detection (bonnie process, bonnie gaps) queued when events went
 missing: each folder is re-read whole, from the spool when it is here, else over IMAP; every message not
 yet archived is stored and the folder's state recorded as a snapshot. A job that fails is retried by later
-runs (after a minute per attempt) and dead after max_attempts, with the error.
+runs (after a minute per attempt) and dead after max_attempts, with the error. A job done makes the
+folder's open gaps "reconciled" (bonnie gaps). A folder the catalog knows was deleted (MailboxDelete, a
+rename into DELETED, or the record) before the collector got to it is not looked for: its jobs end
+cancelled, with the reason, and its open gaps close (a gap's job still tries the spool, which may keep a
+deleted folder's files). A folder under none of the names the catalog knows (a parent renamed, which sends
+no event for its children) is looked up over IMAP by its mailboxID among its owner's folders (LIST RETURN
+(STATUS (MAILBOXID)), RFC 8474).
 
 With imap_url and folder_metadata set, each folder created or renamed (MailboxCreate, MailboxRename) gets
 a snapshot over IMAP that records those annotations (GETMETADATA). Limits: the annotations are read when
@@ -39,7 +45,7 @@ reconcile job waiting gets no second one: that job runs, from the spool when the
 the annotations.
 
 Prints how many messages were collected (over IMAP among them), were already stored, are unrecoverable,
-and remain, and how many reconcile jobs were done, failed or died.`;
+and remain, and how many reconcile jobs were done, cancelled, failed or died, and gaps reconciled.`;
   static override examples = [
     'sudo -u cyrus <%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --spool /var/spool/cyrus/mail --json',
@@ -92,7 +98,7 @@ function renderSummary(s: CollectSummary): string {
   ];
   if (s.overImap > 0) lines.push(`Read ${s.overImap} message(s) over IMAP: their files are not readable on this host.`);
   lines.push(
-    `Reconcile jobs: ${r.done} done (${r.snapshots} snapshot(s), ${r.collected} message(s) collected, ${r.alreadyStored} already stored, ${r.unrecoverable} unrecoverable), ${r.failed} failed (retried by a later run), ${r.dead} dead; ${r.remaining} remaining.`,
+    `Reconcile jobs: ${r.done} done (${r.snapshots} snapshot(s), ${r.collected} message(s) collected, ${r.alreadyStored} already stored, ${r.unrecoverable} unrecoverable, ${r.gapsReconciled} gap(s) reconciled), ${r.cancelled} cancelled (folder deleted), ${r.failed} failed (retried by a later run), ${r.dead} dead; ${r.remaining} remaining.`,
   );
   return lines.join('\n');
 }

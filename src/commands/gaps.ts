@@ -15,10 +15,17 @@ with only a syslog line. Every event carries its folder's counters (UIDs, uidnex
 reads the notifications received since its last run, checks those counters against the events received,
 records each hole (folder, UID or modseq range, when noticed) and leaves a reconcile job for the collector
 to re-read that folder. Then it lists the open gaps. Run it from cron, or let "bonnie dealer --listen" and
-"bonnie process" do it. A gap closes when the missing events arrive late.`;
+"bonnie process" do it.
+
+A gap is open until one of these ends it:
+  closed       the missing events arrived late; or its folder was deleted before "bonnie collector" could
+               re-read it (the reason says so: what the lost events announced is not archived);
+  reconciled   "bonnie collector" re-read the folder whole and archived what it held (a dropped event never
+               arrives late, so this is how most gaps end).
+Only open gaps make "bonnie status" warn (GapsOpen); --all lists the others, with when and why they ended.`;
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --all --json'];
   static override flags = {
-    all: Flags.boolean({description: 'Also list gaps that were closed.'}),
+    all: Flags.boolean({description: 'Also list gaps that were closed or reconciled.'}),
     'no-scan': Flags.boolean({description: 'Only list; do not read new notifications (opens the catalog read-only).'}),
     limit: Flags.integer({description: 'List at most this many gaps.', min: 1}),
   };
@@ -45,7 +52,8 @@ to re-read that folder. Then it lists the open gaps. Run it from cron, or let "b
     }
     for (const gap of gaps) {
       const range = gap.from === gap.to ? `${gap.kind} ${gap.from}` : `${gap.kind} ${gap.from}-${gap.to}`;
-      this.log(`#${gap.id}  ${gap.state.padEnd(6)}  ${gap.noticedAt}  ${gap.mailboxName} (${gap.mailboxId})  ${range}${gap.closedReason ? `  (${gap.closedReason})` : ''}`);
+      const ended = gap.closedAt === null ? '' : `  (${gap.state} ${gap.closedAt}${gap.closedReason ? `: ${gap.closedReason}` : ''})`;
+      this.log(`#${gap.id}  ${gap.state.padEnd(10)}  ${gap.noticedAt}  ${gap.mailboxName} (${gap.mailboxId})  ${range}${ended}`);
     }
   }
 }

@@ -66,3 +66,38 @@ CREATE TABLE gap_scan (
 export const GAPS_SCHEMA_V11 = `
 CREATE INDEX gap_open_uid_by_end ON gap (mailbox_id, range_to) WHERE state = 'open' AND kind = 'uid';
 `;
+
+/**
+ * Migration 12: a gap can end `reconciled`: its folder was re-read whole and what the lost events announced
+ * was archived (reconcile.ts). A dropped event never arrives late, so without this state such a gap stayed
+ * open for good. `closed_at`/`closed_reason` say when and by which reconcile job.
+ *
+ * SQLite cannot alter a CHECK constraint: the table is rebuilt. Inside a migration's transaction foreign
+ * keys stay on, so reconcile_job's links to gaps are set aside and restored: dropping a referenced row
+ * would violate them, and renaming the old table would rewrite their `REFERENCES gap`.
+ */
+export const GAPS_SCHEMA_V12 = `
+CREATE TEMP TABLE reconcile_gap_v12 AS SELECT id, gap_id FROM reconcile_job WHERE gap_id IS NOT NULL;
+UPDATE reconcile_job SET gap_id = NULL WHERE gap_id IS NOT NULL;
+CREATE TABLE gap_v12 (
+  id            INTEGER PRIMARY KEY,
+  mailbox_id    TEXT    NOT NULL,
+  mailbox_name  TEXT    NOT NULL,
+  kind          TEXT    NOT NULL CHECK (kind IN ('uid', 'modseq')),
+  range_from    INTEGER NOT NULL,
+  range_to      INTEGER NOT NULL,
+  noticed_at    INTEGER NOT NULL,
+  noticed_by    INTEGER NOT NULL REFERENCES notification (id),
+  state         TEXT    NOT NULL CHECK (state IN ('open', 'closed', 'reconciled')),
+  closed_at     INTEGER,
+  closed_reason TEXT,
+  CHECK (range_from <= range_to)
+) STRICT;
+INSERT INTO gap_v12 SELECT id, mailbox_id, mailbox_name, kind, range_from, range_to, noticed_at, noticed_by, state, closed_at, closed_reason FROM gap;
+DROP TABLE gap;
+ALTER TABLE gap_v12 RENAME TO gap;
+CREATE INDEX gap_open_by_mailbox ON gap (mailbox_id) WHERE state = 'open';
+CREATE INDEX gap_open_uid_by_end ON gap (mailbox_id, range_to) WHERE state = 'open' AND kind = 'uid';
+UPDATE reconcile_job SET gap_id = (SELECT r.gap_id FROM temp.reconcile_gap_v12 r WHERE r.id = reconcile_job.id) WHERE id IN (SELECT id FROM temp.reconcile_gap_v12);
+DROP TABLE temp.reconcile_gap_v12;
+`;

@@ -16,6 +16,11 @@
  * The first event seen for a folder only sets a baseline: mail from before bonnie is the archive's work.
  * Each gap leaves a reconcile job for the collector to re-read the folder's state.
  *
+ * A gap's states: `open`; `closed` when the missing events arrived late (or its folder was deleted before
+ * the collector could re-read it: see `closedReason`); `reconciled` when the collector re-read the folder
+ * whole and archived what it held (collect/reconcile.ts). A dropped event never arrives late: without
+ * `reconciled`, such a gap would stay open for good. Only `open` gaps are a problem (`bonnie status`).
+ *
  * Contracts: incremental (a watermark in gap_scan), each batch in one transaction, safe to run again.
  */
 import type {Db} from '../catalog/catalog.js';
@@ -39,9 +44,13 @@ export interface Gap {
   noticedAt: string;
   /** The notification whose counters revealed the gap. */
   noticedBy: number;
-  state: 'open' | 'closed';
+  state: GapState;
+  /** When it was closed or reconciled (ISO); null while open. */
+  closedAt: string | null;
   closedReason: string | null;
 }
+
+export type GapState = 'open' | 'closed' | 'reconciled';
 
 export interface ScanSummary {
   /** Notifications read by this scan. */
@@ -217,12 +226,13 @@ function prepare(db: Db) {
   };
 }
 
-/** Gaps for `bonnie gaps` and `bonnie status`, newest first. */
+/** Gaps for `bonnie gaps` and `bonnie status`, newest first: open ones, or every one with `includeClosed`. */
 export function listGaps(db: Db, options: {includeClosed?: boolean; limit?: number} = {}): Gap[] {
   const rows = db
-    .prepare<[number, number], {id: number; mailbox_id: string; mailbox_name: string; kind: GapKind; range_from: number; range_to: number; noticed_at: number; noticed_by: number; state: 'open' | 'closed'; closed_reason: string | null}>(
-      `SELECT * FROM gap WHERE state = 'open' OR ? ORDER BY id DESC LIMIT ?`,
-    )
+    .prepare<
+      [number, number],
+      {id: number; mailbox_id: string; mailbox_name: string; kind: GapKind; range_from: number; range_to: number; noticed_at: number; noticed_by: number; state: GapState; closed_at: number | null; closed_reason: string | null}
+    >(`SELECT * FROM gap WHERE state = 'open' OR ? ORDER BY id DESC LIMIT ?`)
     .all(options.includeClosed ? 1 : 0, options.limit ?? -1);
   return rows.map((r) => ({
     id: r.id,
@@ -234,6 +244,7 @@ export function listGaps(db: Db, options: {includeClosed?: boolean; limit?: numb
     noticedAt: new Date(r.noticed_at).toISOString(),
     noticedBy: r.noticed_by,
     state: r.state,
+    closedAt: r.closed_at === null ? null : new Date(r.closed_at).toISOString(),
     closedReason: r.closed_reason,
   }));
 }

@@ -3,7 +3,7 @@
  * Never edit a released migration: add a new one.
  */
 import {ARCHIVE_SCHEMA_V4} from '../archive/index/schema.js';
-import {GAPS_SCHEMA_V2, GAPS_SCHEMA_V11} from '../capture/gaps-schema.js';
+import {GAPS_SCHEMA_V2, GAPS_SCHEMA_V11, GAPS_SCHEMA_V12} from '../capture/gaps-schema.js';
 import {CAPTURE_SCHEMA_V9} from '../capture/journal-schema.js';
 import {COLLECT_SCHEMA_V5} from '../collect/schema.js';
 import {QUEUE_SCHEMA_V1, QUEUE_SCHEMA_V8, QUEUE_SCHEMA_V10} from '../queue/schema.js';
@@ -37,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {version: 9, name: 'capture: how far each capture journal file was moved into the queue', sql: CAPTURE_SCHEMA_V9},
   {version: 10, name: 'queue: quarantine resolutions and an immutable log of what operators re-queued', sql: QUEUE_SCHEMA_V10},
   {version: 11, name: 'gaps: open UID gaps by their upper end', sql: GAPS_SCHEMA_V11},
+  {version: 12, name: 'gaps: a gap can end reconciled (its folder re-read whole)', sql: GAPS_SCHEMA_V12},
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -86,7 +86,7 @@ export async function collect(catalog: Catalog, options: CollectOptions): Promis
     spool: spoolReader,
     imap: options.imap,
     metadata: options.folderMetadata ?? [],
-    knownName: (id) => jobs.latestName(id),
+    knownFolder: (id) => jobs.knownFolder(id),
     maxAttempts,
     now,
     warn,

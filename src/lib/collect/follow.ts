@@ -39,6 +39,8 @@ function merge(a: CollectSummary, b: CollectSummary): CollectSummary {
 function mergeReconcile(a: ReconcileSummary, b: ReconcileSummary): ReconcileSummary {
   return {
     done: a.done + b.done,
+    cancelled: a.cancelled + b.cancelled,
+    gapsReconciled: a.gapsReconciled + b.gapsReconciled,
     failed: a.failed + b.failed,
     dead: a.dead + b.dead,
     remaining: b.remaining,

@@ -171,7 +171,8 @@ export class CollectJobs {
       find: db.prepare<[string, number, number], JobRow>('SELECT * FROM collect_job WHERE mailbox_id = ? AND uid_validity = ? AND uid = ?'),
       list: db.prepare<[], JobRow>('SELECT * FROM collect_job ORDER BY id'),
       // The newest notification about a mailbox names it as it is now (newest first: found quickly for a live folder).
-      latestName: db.prepare<[string], {raw: Buffer}>('SELECT raw FROM notification WHERE mailbox_id = ? ORDER BY id DESC LIMIT 1'),
+      latestName: db.prepare<[string], {id: number; raw: Buffer; event_type: string}>('SELECT id, raw, event_type FROM notification WHERE mailbox_id = ? ORDER BY id DESC LIMIT 1'),
+      deletedAt: db.prepare<[string], {deleted_at: string | null}>('SELECT deleted_at FROM folder WHERE mailbox_id = ?'),
     };
   }
 
@@ -182,10 +183,26 @@ export class CollectJobs {
 
   /** The name of mailbox `mailboxId` in the newest notification about it (it may have been renamed since a job's event). */
   latestName(mailboxId: string): string | undefined {
+    return this.knownFolder(mailboxId).name;
+  }
+
+  /**
+   * What the catalog knows of mailbox `mailboxId` now: its newest name, and whether it was deleted: its
+   * newest notification is a MailboxDelete or a rename into DELETED (delayed delete), or the record marks
+   * it deleted (a parent's deletion may send no event for its children).
+   */
+  knownFolder(mailboxId: string): KnownFolder {
     const row = this.s.latestName.get(mailboxId);
-    if (row === undefined) return undefined;
-    const parsed = parseNotification(row.raw.toString('utf8'));
-    return parsed.ok ? parsed.event.mailbox?.name : undefined;
+    const parsed = row === undefined ? undefined : parseNotification(row.raw.toString('utf8'));
+    const event = parsed?.ok === true ? parsed.event : undefined;
+    const known: KnownFolder = {name: event?.mailbox?.deletedAt === undefined ? event?.mailbox?.name : undefined};
+    if (row !== undefined && (row.event_type === 'MailboxDelete' || event?.mailbox?.deletedAt !== undefined)) {
+      known.deleted = `deleted (notification ${row.id}, ${row.event_type})`;
+    } else {
+      const deletedAt = this.s.deletedAt.get(mailboxId)?.deleted_at;
+      if (deletedAt != null) known.deleted = `deleted at ${deletedAt} (the record)`;
+    }
+    return known;
   }
 
   countPending(): number {
@@ -213,6 +230,14 @@ export class CollectJobs {
   list(): CollectJob[] {
     return this.s.list.all().map(toJob);
   }
+}
+
+/** What the catalog knows of a folder now (by mailboxID). */
+export interface KnownFolder {
+  /** Its newest name; undefined when unknown or only a DELETED. name is known. */
+  name?: string | undefined;
+  /** Why it is known to be deleted; undefined when it is not. */
+  deleted?: string;
 }
 
 /** What happened to one job in a batch. */

@@ -4,8 +4,9 @@
  * scan queues one for a new or renamed folder when folder metadata is configured (`gap_id` NULL).
  *
  * States: `pending` -> `done`, or `failed` (retried after {@link RECONCILE_RETRY_STEP_MS} per attempt)
- * -> ... -> `dead` once `max_attempts` ran out, with `last_error`. `cancelled` is gap detection's (late
- * events closed the gap). The collector does not use `claimed`: one archive writer runs at a time (the
+ * -> ... -> `dead` once `max_attempts` ran out, with `last_error`; `cancelled` when late events closed the
+ * gap (gap detection), or when the folder was deleted before it could be read (`last_error` says so).
+ * A job done makes the folder's open gaps `reconciled`: what their lost events announced is archived. The collector does not use `claimed`: one archive writer runs at a time (the
  * archive lock), and a job left claimed by a crash would block its folder's next one.
  */
 import type {Db} from '../catalog/catalog.js';
@@ -66,6 +67,12 @@ export class ReconcileJobs {
          WHERE id = @id RETURNING state`,
       ),
       list: db.prepare<[], Row>('SELECT * FROM reconcile_job ORDER BY id'),
+      cancel: db.prepare<{id: number; reason: string; now: number}>("UPDATE reconcile_job SET state = 'cancelled', last_error = @reason, updated_at = @now WHERE id = @id"),
+      lastOpenGap: db.prepare<[string], {id: number | null}>("SELECT max(id) AS id FROM gap WHERE mailbox_id = ? AND state = 'open'"),
+      endGaps: db.prepare<{mailboxId: string; upTo: number; state: 'reconciled' | 'closed'; reason: string; now: number}>(
+        `UPDATE gap SET state = @state, closed_at = @now, closed_reason = @reason
+          WHERE mailbox_id = @mailboxId AND state = 'open' AND id <= @upTo`,
+      ),
     };
   }
 
@@ -84,9 +91,38 @@ export class ReconcileJobs {
     return this.s.queue.run({mailboxId, name, reason, now}).changes;
   }
 
-  markDone(ids: readonly number[], now: number): void {
-    this.db.transaction(() => {
+  /**
+   * The newest open gap of a folder (0 when none), taken before the folder is read: the gaps up to it are
+   * what that read can settle. A gap noticed while the read runs may concern what it did not see.
+   */
+  lastOpenGap(mailboxId: string): number {
+    return this.s.lastOpenGap.get(mailboxId)?.id ?? 0;
+  }
+
+  /**
+   * Marks jobs done and, in the same transaction, the folder's open gaps up to `gaps.upTo` reconciled.
+   * Returns how many gaps that reconciled.
+   */
+  markDone(ids: readonly number[], now: number, gaps?: {mailboxId: string; upTo: number}): number {
+    return this.db.transaction(() => {
       for (const id of ids) this.s.done.run({id, now});
+      if (gaps === undefined || gaps.upTo === 0) return 0;
+      const reason = `reconcile job ${ids.join(', ')} re-read the folder and archived what it held`;
+      return this.s.endGaps.run({mailboxId: gaps.mailboxId, upTo: gaps.upTo, state: 'reconciled', reason, now}).changes;
+    })();
+  }
+
+  /**
+   * Cancels jobs whose folder was deleted (`deleted` says how, as KnownFolder in jobs.ts); the folder's
+   * open gaps up to `gaps.upTo` close with it (nothing is left to re-read: they would stay open for
+   * good). Returns how many gaps closed.
+   */
+  markCancelled(ids: readonly number[], deleted: string, now: number, gaps?: {mailboxId: string; upTo: number}): number {
+    return this.db.transaction(() => {
+      for (const id of ids) this.s.cancel.run({id, reason: `the folder was ${deleted}`, now});
+      if (gaps === undefined || gaps.upTo === 0) return 0;
+      const reason = `the folder was ${deleted} before it could be re-read: what the lost events announced is not archived`;
+      return this.s.endGaps.run({mailboxId: gaps.mailboxId, upTo: gaps.upTo, state: 'closed', reason, now}).changes;
     })();
   }
 

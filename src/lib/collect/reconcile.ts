@@ -10,11 +10,17 @@
  * in its own cyrus.header, over IMAP by the newest name the catalog knows, then the jobs' own; the
  * mailboxID of what was read must be the job's.
  *
+ * A folder the catalog knows was deleted is not looked for: its jobs end `cancelled` with the reason (a
+ * gap's job is still tried on the spool, which may keep a deleted folder's files), and its open gaps close.
+ * A folder not under any name the catalog knows (a parent renamed without an event for its children) is
+ * looked up over IMAP by its mailboxID. A job done makes the folder's open gaps `reconciled`.
+ *
  * Contracts: jobs of one folder share one run and one outcome. A problem with the folder fails its jobs
  * (retried, dead after max_attempts, with the error); a problem with the server or the archive stops
  * the run without charging any job an attempt.
  */
 import {join} from 'node:path';
+import type {ImapFlow} from 'imapflow';
 import type {Catalog} from '../catalog/catalog.js';
 import type {ImapSettings} from '../config/settings.js';
 import {TLS_ERROR_CODES} from '../config/tls.js';
@@ -24,12 +30,19 @@ import {archiveFolders, type ArchiveSummary} from '../snapshot/archiver.js';
 import {ImapSource} from '../snapshot/imap-source.js';
 import {adminName, type FolderRef, type FolderSource, type FolderState, type MessageBytes, type Selector} from '../snapshot/source.js';
 import {SpoolSource} from '../snapshot/spool-source.js';
+import {connectImap} from '../imap/connect.js';
+import {findByMailboxId, searchPatterns} from '../imap/mailbox-id.js';
+import type {KnownFolder} from './jobs.js';
 import {ReconcileJobs, type ReconcileJob} from './reconcile-jobs.js';
 import type {FolderLocation, SpoolReader} from './spool.js';
 
 export interface ReconcileSummary {
   /** Jobs settled: their folder was re-read and archived. */
   done: number;
+  /** Jobs cancelled: their folder was deleted before it could be read. */
+  cancelled: number;
+  /** Gaps whose folder was re-read and archived (now `reconciled`). */
+  gapsReconciled: number;
   /** Jobs that failed and will be retried. */
   failed: number;
   /** Jobs that failed their last attempt (max_attempts). */
@@ -53,8 +66,8 @@ export interface ReconcileOptions {
   imap: ImapSettings | undefined;
   /** Folder annotations to record (folder_metadata). */
   metadata: readonly string[];
-  /** The newest name the catalog knows for a mailbox. */
-  knownName: (mailboxId: string) => string | undefined;
+  /** What the catalog knows of a mailbox now: its newest name, whether it was deleted. */
+  knownFolder: (mailboxId: string) => KnownFolder;
   maxAttempts: number;
   now: () => number;
   warn: (message: string) => void;
@@ -78,25 +91,35 @@ export function planReconcile(jobs: readonly ReconcileJob[], where: FolderLocati
 /** Runs every due reconcile job. */
 export async function reconcileFolders(catalog: Catalog, options: ReconcileOptions): Promise<ReconcileSummary> {
   const jobs = new ReconcileJobs(catalog.db);
-  const summary: ReconcileSummary = {done: 0, failed: 0, dead: 0, remaining: 0, snapshots: 0, collected: 0, alreadyStored: 0, unrecoverable: 0};
+  const summary: ReconcileSummary = {done: 0, cancelled: 0, gapsReconciled: 0, failed: 0, dead: 0, remaining: 0, snapshots: 0, collected: 0, alreadyStored: 0, unrecoverable: 0};
   const byMailbox = new Map<string, ReconcileJob[]>();
   for (const job of jobs.due(options.now())) byMailbox.set(job.mailboxId, [...(byMailbox.get(job.mailboxId) ?? []), job]);
 
   let spool: SpoolSource | undefined;
   let imap: ImapSource | undefined;
+  const finder = new MailboxFinder(options);
   try {
     for (const [mailboxId, group] of byMailbox) {
       const ids = group.map((j) => j.id);
+      const gaps = {mailboxId, upTo: jobs.lastOpenGap(mailboxId)};
+      const known = options.knownFolder(mailboxId);
       const reader = options.spool();
       const plan = planReconcile(group, reader.locate(mailboxId), options.imap !== undefined);
       let result: ArchiveSummary | FolderProblem;
-      if (plan.kind === 'none') result = new FolderProblem(plan.reason);
+      if (known.deleted !== undefined && plan.kind !== 'spool') result = new FolderProblem(known.deleted);
+      else if (plan.kind === 'none') result = new FolderProblem(plan.reason);
       else if (plan.kind === 'spool') {
         spool ??= new SpoolSource(reader.roots);
         result = await fromSpool(catalog, spool, mailboxId, plan.dir, options);
       } else {
         imap ??= new ImapSource(options.imap as ImapSettings, {metadata: options.metadata, warn: options.warn});
-        result = await fromImap(catalog, imap, group, options);
+        result = await fromImap(catalog, imap, group, known, finder, options);
+      }
+      if (result instanceof FolderProblem && known.deleted !== undefined) {
+        // Deleted before the collector got to it: nothing will ever be read again; failing would be for good.
+        jobs.markCancelled(ids, known.deleted, options.now(), gaps);
+        summary.cancelled += ids.length;
+        continue;
       }
       if (result instanceof FolderProblem) {
         const dead = jobs.markFailed(ids, result.message, options.now(), options.maxAttempts);
@@ -104,7 +127,7 @@ export async function reconcileFolders(catalog: Catalog, options: ReconcileOptio
         summary.failed += ids.length - dead;
         continue;
       }
-      jobs.markDone(ids, options.now());
+      summary.gapsReconciled += jobs.markDone(ids, options.now(), gaps);
       summary.done += ids.length;
       summary.snapshots += result.snapshots;
       summary.collected += result.stored;
@@ -114,6 +137,7 @@ export async function reconcileFolders(catalog: Catalog, options: ReconcileOptio
   } finally {
     await spool?.close();
     await imap?.close();
+    await finder.close();
   }
   summary.remaining = jobs.countOpen();
   return summary;
@@ -130,18 +154,63 @@ async function fromSpool(catalog: Catalog, source: SpoolSource, mailboxId: strin
   return archiveOne(catalog, new OneMailbox(source, mailboxId), {kind: 'mailbox', name}, options);
 }
 
-/** The folder over IMAP, by the job's name, then by the newest name the catalog knows. */
-async function fromImap(catalog: Catalog, source: ImapSource, group: readonly ReconcileJob[], options: ReconcileOptions): Promise<ArchiveSummary | FolderProblem> {
+/**
+ * The folder over IMAP: by the newest name the catalog knows, then the jobs' own; then by its mailboxID
+ * among its owner's folders (a parent's rename sends no event for the children it moves).
+ */
+async function fromImap(
+  catalog: Catalog,
+  source: ImapSource,
+  group: readonly ReconcileJob[],
+  known: KnownFolder,
+  finder: MailboxFinder,
+  options: ReconcileOptions,
+): Promise<ArchiveSummary | FolderProblem> {
   const first = group[0] as ReconcileJob;
   // Newest first: the name in the newest notification about the folder, then the jobs' own.
-  const names = [...new Set([options.knownName(first.mailboxId), ...group.map((j) => j.mailboxName).reverse()])].filter((n): n is string => n !== undefined);
+  const names = [...new Set([known.name, ...group.map((j) => j.mailboxName).reverse()])].filter((n): n is string => n !== undefined);
   let problem: FolderProblem | undefined;
-  for (const name of names) {
+  const tryName = async (name: string) => {
     const result = await archiveOne(catalog, new OneMailbox(source, first.mailboxId), {kind: 'mailbox', name}, options);
+    if (result instanceof FolderProblem && result.notThisName) problem ??= result;
+    return result;
+  };
+  for (const name of names) {
+    const result = await tryName(name);
     if (!(result instanceof FolderProblem) || !result.notThisName) return result;
-    problem ??= result;
+  }
+  const found = await finder.find(first.mailboxId, names);
+  if (found instanceof FolderProblem) return found;
+  if (found !== undefined && !names.includes(found)) return tryName(found);
+  if (found === undefined && names.length > 0) {
+    return new FolderProblem(`mailbox ${first.mailboxId} (last known as ${names[0]}) is not on the IMAP server: none of ${searchPatterns(names[0] as string, separatorOf(names[0] as string)).join(', ')} has that MAILBOXID`);
   }
   return problem ?? new FolderProblem(`no name known for mailbox ${first.mailboxId}`);
+}
+
+/** Looks folders up by mailboxID over an admin connection of its own, opened on first use. */
+class MailboxFinder {
+  private client: ImapFlow | undefined;
+
+  constructor(private readonly options: Pick<ReconcileOptions, 'imap' | 'warn'>) {}
+
+  /** The folder's admin name now; undefined when its owner has none with that mailboxID. */
+  async find(mailboxId: string, names: readonly string[]): Promise<string | FolderProblem | undefined> {
+    if (this.options.imap === undefined || names.length === 0) return undefined;
+    this.client ??= await connectImap(this.options.imap, {warn: this.options.warn});
+    const patterns = [...new Set(names.flatMap((n) => searchPatterns(n, separatorOf(n))))];
+    try {
+      return await findByMailboxId(this.client, mailboxId, patterns);
+    } catch (error) {
+      if (error instanceof BonnieError && error.code === 'ImapListFailed') return new FolderProblem(error.message);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client?.logout().catch(() => this.client?.close());
+    this.client = undefined;
+  }
 }
 
 async function archiveOne(catalog: Catalog, source: FolderSource, selector: Selector & {kind: 'mailbox'}, options: ReconcileOptions): Promise<ArchiveSummary | FolderProblem> {
@@ -152,6 +221,11 @@ async function archiveOne(catalog: Catalog, source: FolderSource, selector: Sele
     if (error instanceof BonnieError && error.code === 'NothingToArchive') return new FolderProblem(`${error.message} (deleted, or renamed since)`, true);
     throw error;
   }
+}
+
+/** Cyrus' hierarchy separator in an admin name: `/` with unixhierarchysep (`user/alice/Sent`), else `.`. */
+function separatorOf(adminName: string): string {
+  return adminName.startsWith('user/') ? '/' : '.';
 }
 
 /** Something wrong with one folder: its jobs fail, the run goes on. */

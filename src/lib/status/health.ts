@@ -3,7 +3,7 @@
  * documented contract (bonnie-status(1)); reason codes are stable names monitoring may match.
  *
  * Warning (something needs attention; nothing is lost yet):
- *   GapsOpen, QuarantineNeedsReview, JobsFailed (waiting for a retry), SpillWaiting, JournalWaiting (capture
+ *   GapsOpen (a reconciled gap is settled: not counted), QuarantineNeedsReview, JobsFailed (waiting for a retry), SpillWaiting, JournalWaiting (capture
  *   journal files whose daemon is gone), Backlog (a job has been pending longer than the threshold, since it was received or re-queued).
  * Critical (something is broken or was given up):
  *   JobsDead, SegmentsBroken, ReconcileFailed, ReconcileDead and CollectUnrecoverable (those two given up

@@ -30,6 +30,7 @@ export function renderStatus(status: Status): string {
     ['archive.collect_unrecoverable', String(status.archive.collectUnrecoverable)],
     ['snapshots.folders', snapshots],
     ['gaps.open', String(status.gaps.open)],
+    ['gaps.reconciled', `${status.gaps.reconciled} (re-read and archived by the collector: settled)`],
     ['gaps.unscanned', String(status.gaps.unscanned)],
     ['gaps.reconcile_pending', String(status.gaps.reconcilePending)],
     ['gaps.reconcile_failed', `${status.gaps.reconcileFailed} (retried), ${status.gaps.reconcileDead} dead`],

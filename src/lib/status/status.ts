@@ -88,6 +88,8 @@ export interface Status {
   gaps: {
     /** Holes in the record: events Cyrus never delivered (see `bonnie gaps`). */
     open: number;
+    /** Gaps whose folder the collector re-read whole and archived: settled, not a problem. */
+    reconciled: number;
     /** Notifications the gap detector has not read yet. */
     unscanned: number;
     /** Folders waiting for the collector to re-read their state. */
@@ -166,6 +168,7 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now(),
     },
     gaps: {
       open: count(db, "SELECT count(*) AS n FROM gap WHERE state = 'open'"),
+      reconciled: count(db, "SELECT count(*) AS n FROM gap WHERE state = 'reconciled'"),
       unscanned: count(db, 'SELECT count(*) AS n FROM notification WHERE id > coalesce((SELECT last_notification_id FROM gap_scan WHERE id = 1), 0)'),
       reconcilePending: count(db, "SELECT count(*) AS n FROM reconcile_job WHERE state IN ('pending', 'claimed')"),
       reconcileFailed: count(db, "SELECT count(*) AS n FROM reconcile_job WHERE state = 'failed'"),

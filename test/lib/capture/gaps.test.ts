@@ -63,10 +63,10 @@ describe('gap detection', () => {
 
   it('is incremental, and bonnie status counts open gaps and unscanned notifications', () => {
     deliver(all().filter((n) => n !== 17));
-    expect(readStatus(catalog, '/nonexistent').gaps).toEqual({open: 0, unscanned: files.length - 1, reconcilePending: 0, reconcileFailed: 0, reconcileDead: 0});
+    expect(readStatus(catalog, '/nonexistent').gaps).toEqual({open: 0, reconciled: 0, unscanned: files.length - 1, reconcilePending: 0, reconcileFailed: 0, reconcileDead: 0});
     scanForGaps(catalog.db);
     expect(scanForGaps(catalog.db).scanned).toBe(0);
-    expect(readStatus(catalog, '/nonexistent').gaps).toEqual({open: 1, unscanned: 0, reconcilePending: 1, reconcileFailed: 0, reconcileDead: 0});
+    expect(readStatus(catalog, '/nonexistent').gaps).toEqual({open: 1, reconciled: 0, unscanned: 0, reconcilePending: 1, reconcileFailed: 0, reconcileDead: 0});
   });
 });
 

@@ -46,13 +46,13 @@ describe('bonnie collector', () => {
       unrecoverable: 0,
       failed: 0,
       remaining: 0,
-      reconcile: {done: 0, failed: 0, dead: 0, remaining: 0, snapshots: 0, collected: 0, alreadyStored: 0, unrecoverable: 0},
+      reconcile: {done: 0, cancelled: 0, gapsReconciled: 0, failed: 0, dead: 0, remaining: 0, snapshots: 0, collected: 0, alreadyStored: 0, unrecoverable: 0},
       // New mail is searchable at once.
       search: expect.objectContaining({locations: 1, docs: 1, problems: 0}) as unknown,
     });
     const human = await bonnie(['collector', '--catalog', catalogPath, '--spool', spool, '--archive', archive], {env: {BONNIE_CONFIG: '/dev/null'}});
     expect(human.stdout).toContain('Collected 0, already stored 0, unrecoverable 0, failed 0 (retried by a later run); 0 remaining.');
-    expect(human.stdout).toContain('Reconcile jobs: 0 done (0 snapshot(s), 0 message(s) collected, 0 already stored, 0 unrecoverable), 0 failed (retried by a later run), 0 dead; 0 remaining.');
+    expect(human.stdout).toContain('Reconcile jobs: 0 done (0 snapshot(s), 0 message(s) collected, 0 already stored, 0 unrecoverable, 0 gap(s) reconciled), 0 cancelled (folder deleted), 0 failed (retried by a later run), 0 dead; 0 remaining.');
     const status = JSON.parse((await bonnie(['status', '--json', '--catalog', catalogPath], {env: {BONNIE_CONFIG: '/dev/null'}})).stdout) as {archive: Record<string, number>};
     expect(status.archive).toMatchObject({segments: 1, messages: 1, collectPending: 0, collectUnrecoverable: 0});
     expect(status.archive.storedBytes).toBeGreaterThan(0);

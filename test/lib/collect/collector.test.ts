@@ -30,7 +30,7 @@ async function rejectedBonnieError(promise: Promise<unknown>): Promise<BonnieErr
 }
 
 /** A run that found no reconcile job. */
-const NO_RECONCILE = {done: 0, failed: 0, dead: 0, remaining: 0, snapshots: 0, collected: 0, alreadyStored: 0, unrecoverable: 0};
+const NO_RECONCILE = {done: 0, cancelled: 0, gapsReconciled: 0, failed: 0, dead: 0, remaining: 0, snapshots: 0, collected: 0, alreadyStored: 0, unrecoverable: 0};
 const files = readdirSync(SPECIMENS).filter((f) => f.endsWith('.json')).sort();
 const INBOX = '76yzkoa5vpplgcimbgeofaee';
 const ARCHIVE = '8ebtmyxwubx2tgm3yxhzqbcl';
