@@ -12,7 +12,7 @@ import {FolderNames} from './folder-names.js';
 import {resolvePerson, type PersonFacts} from './people.js';
 import {parseAddressFilter, parseTimeBound} from './range.js';
 import {listSessions, type SessionEntry} from './sessions.js';
-import {keepNewest, TIMELINE_COLUMNS, TIMELINE_FROM, toTimelineEntry, type TimelineEntry, type TimelineRow} from './timeline.js';
+import {keepNewest, NOT_ECHO, TIMELINE_COLUMNS, TIMELINE_FROM, toTimelineEntry, type TimelineEntry, type TimelineRow} from './timeline.js';
 
 export interface AuditRequest {
   /** Any login, address or alias the person had, or person:<id>. */
@@ -64,13 +64,13 @@ export function audit(db: Db, request: AuditRequest): Audit {
   const limit = request.limit ?? -1;
 
   const inSession = db.prepare<{session: string; limit: number}, TimelineRow>(
-    `SELECT ${TIMELINE_COLUMNS} FROM ${TIMELINE_FROM} WHERE c.session_id = @session AND c.kind != 'session' ORDER BY c.at DESC, c.id DESC LIMIT @limit`,
+    `SELECT ${TIMELINE_COLUMNS} FROM ${TIMELINE_FROM} WHERE c.session_id = @session AND c.kind != 'session' AND ${NOT_ECHO} ORDER BY c.at DESC, c.id DESC LIMIT @limit`,
   );
   const matching = listSessions(db, person.id, {since, until}).filter((session) => ip === undefined || ip.matches(session.clientIp));
   const sessions = keepNewest(matching, request.limit);
 
   const outsideWhere = `FROM ${TIMELINE_FROM} LEFT JOIN session s ON s.session_id = c.session_id
-    WHERE c.actor_person_id = @person AND c.kind != 'session' AND (s.person_id IS NULL OR s.person_id != @person)
+    WHERE c.actor_person_id = @person AND c.kind != 'session' AND ${NOT_ECHO} AND (s.person_id IS NULL OR s.person_id != @person)
       AND (@since IS NULL OR c.at >= @since) AND (@until IS NULL OR c.at <= @until)`;
   const bounds = {person: person.id, since, until};
   const outside =

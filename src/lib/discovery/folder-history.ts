@@ -7,7 +7,7 @@ import {BonnieError, EXIT} from '../errors.js';
 import type {AclEntry} from '../event/types.js';
 import type {FolderChange} from '../record/folders.js';
 import {FolderNames} from './folder-names.js';
-import {rightsDiff, TIMELINE_COLUMNS, TIMELINE_FROM, toTimelineEntry, type TimelineEntry, type TimelineRow} from './timeline.js';
+import {NOT_ECHO, rightsDiff, TIMELINE_COLUMNS, TIMELINE_FROM, toTimelineEntry, type TimelineEntry, type TimelineRow} from './timeline.js';
 
 export interface FolderFacts {
   /** The reference to paste back: the mailboxID (names can be reused; the id cannot). */
@@ -74,7 +74,7 @@ interface VersionRow {
 const FOLDER_CHANGES = `
   SELECT ${TIMELINE_COLUMNS}, CASE WHEN c.action IN ('copied', 'moved') THEN 'in' END AS direction
   FROM ${TIMELINE_FROM}
-  WHERE c.mailbox_id = @mailbox
+  WHERE c.mailbox_id = @mailbox AND ${NOT_ECHO}
   UNION ALL
   SELECT ${TIMELINE_COLUMNS}, 'out' AS direction
   FROM placement s

@@ -1,5 +1,6 @@
 /** A person's sessions as history and audit show them. */
 import type {Db} from '../catalog/catalog.js';
+import {NOT_ECHO} from './timeline.js';
 
 /** One Cyrus session (a Login/Logout pair by `vnd.cmu.sessionId`, and the events in between). */
 export interface SessionEntry {
@@ -51,7 +52,7 @@ export function listSessions(db: Db, personId: number, range: TimeRange = {since
   return db
     .prepare<{person: number; since: string | null; until: string | null}, SessionRow>(
       `SELECT s.session_id, s.login, s.service, s.client_ip, s.client_port, s.login_at, s.logout_at, s.closed_by, s.first_event_at, s.last_event_at,
-         (SELECT count(*) FROM change c WHERE c.session_id = s.session_id AND c.kind != 'session') AS actions
+         (SELECT count(*) FROM change c WHERE c.session_id = s.session_id AND c.kind != 'session' AND ${NOT_ECHO}) AS actions
        FROM session s
        WHERE s.person_id = @person
          AND (@until IS NULL OR coalesce(s.login_at, s.first_event_at) <= @until)

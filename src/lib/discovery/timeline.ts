@@ -46,6 +46,12 @@ export const TIMELINE_COLUMNS = `c.id, c.at, c.actor_login, c.actor_person_id, c
   c.message AS message_row, m.email_id, p.uid, c.before, c.after`;
 export const TIMELINE_FROM = 'change c LEFT JOIN placement p ON p.id = c.placement_id LEFT JOIN message m ON m.id = c.message';
 
+/**
+ * Leaves out the echoes of a folder's rename in its messages' timelines (one `renamed` message change per
+ * message, for `history --message`): in a folder's or a person's history the folder's own change says it once.
+ */
+export const NOT_ECHO = "NOT (c.kind = 'message' AND c.action = 'renamed')";
+
 export interface TimelineRow {
   id: number;
   at: string;

@@ -46,14 +46,26 @@ export const HANDLERS: Readonly<Record<KnownEventType, Handler>> = {
   },
   MailboxRename: (c) => {
     const {mailboxId, mailbox} = folderOf(c);
-    const before = c.record.folders.renamed(mailboxId, mailbox, c.event.acl, c.at, c.notificationId) ?? c.event.sourceMailbox?.name;
+    const from = c.event.sourceMailbox;
+    const before = c.record.folders.renamed(mailboxId, mailbox, c.event.acl, c.owner, c.at, c.notificationId) ?? from?.name;
     c.change({kind: 'folder', action: 'renamed', mailboxId, before: {name: before}, after: {name: mailbox.name}});
+    renamedMessages(c, mailboxId, before, mailbox.name);
+    // RENAME INBOX moves the INBOX's messages only (RFC 3501 6.3.5); a user's whole tree moves only to another user.
+    if (from === undefined || (from.isInbox && !mailbox.isInbox)) return;
+    for (const folder of c.record.folders.renamedBelow(from, mailbox, c.owner, c.at, c.notificationId)) {
+      c.change({kind: 'folder', action: 'renamed', mailboxId: folder.mailboxId, before: {name: folder.before}, after: {name: folder.after, withParent: mailbox.name}});
+      renamedMessages(c, folder.mailboxId, folder.before, folder.after);
+    }
   },
   MailboxDelete: (c) => {
     const {mailboxId, mailbox} = folderOf(c);
     c.record.folders.deleted(mailboxId, c.at, c.notificationId);
     c.record.messages.folderDeleted(mailboxId, c.at);
     c.change({kind: 'folder', action: 'deleted', mailboxId, before: {name: mailbox.name}});
+    for (const folder of c.record.folders.deletedBelow(mailbox, c.at, c.notificationId)) {
+      c.record.messages.folderDeleted(folder.mailboxId, c.at);
+      c.change({kind: 'folder', action: 'deleted', mailboxId: folder.mailboxId, before: {name: folder.before}, after: {withParent: mailbox.name}});
+    }
   },
   MailboxSubscribe: (c) => c.change({kind: 'folder', action: 'subscribed', mailboxId: folderOf(c).mailboxId}),
   MailboxUnSubscribe: (c) => c.change({kind: 'folder', action: 'unsubscribed', mailboxId: folderOf(c).mailboxId}),
@@ -92,6 +104,21 @@ function folderOf(c: HandlerContext) {
   const {mailboxId, mailbox} = c.event;
   if (mailboxId === undefined || mailbox === undefined) throw new Error(`${c.event.type} without mailboxID or mailbox URI`);
   return {mailboxId, mailbox};
+}
+
+/** A rename entry in the timeline of every message still in the renamed folder, by the same actor and session. */
+function renamedMessages(c: HandlerContext, mailboxId: string, before: string | undefined, after: string): void {
+  c.record.changes.recordForEachMessage({
+    notificationId: c.notificationId,
+    at: c.at,
+    actorPersonId: c.actor?.personId,
+    actorLogin: c.actor?.login,
+    sessionId: c.event.sessionId,
+    action: 'renamed',
+    mailboxId,
+    before: {name: before},
+    after: {name: after},
+  });
 }
 
 function rightsOf(acl: AclEntry[] | undefined, subject: string): string | undefined {

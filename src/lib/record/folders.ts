@@ -7,6 +7,15 @@ import type {AclEntry, MailboxRef} from '../event/types.js';
 
 export type FolderChange = 'created' | 'first-seen' | 'renamed' | 'acl' | 'deleted';
 
+/** A folder below a renamed or deleted one, which Cyrus moved or deleted with it without an event of its own. */
+export interface Descendant {
+  mailboxId: string;
+  /** Its name before the parent's change. */
+  before: string;
+  /** Its name after a rename (the same as `before` for a deletion). */
+  after: string;
+}
+
 export interface FolderVersion {
   id: number;
   name: string;
@@ -30,6 +39,8 @@ export class Folders {
   private readonly closeVersion;
   private readonly insertVersion;
   private readonly byName;
+  private readonly namedUnder;
+  private readonly setOwner;
 
   constructor(db: Db) {
     this.insertFolder = db.prepare<{id: string; owner: string | null; person: number | null}>(
@@ -46,6 +57,12 @@ export class Folders {
     this.byName = db.prepare<[string], {mailbox_id: string; uid_validity: number | null}>(
       "SELECT mailbox_id, uid_validity FROM folder_version WHERE name = ? AND valid_to IS NULL AND change != 'deleted' ORDER BY id DESC LIMIT 1",
     );
+    // A range on the name index: every current name that starts with `@low` (the parent's name and its
+    // separator) is below `@high` (the same with the separator's next character).
+    this.namedUnder = db.prepare<{low: string; high: string}, {mailbox_id: string; name: string}>(
+      "SELECT mailbox_id, name FROM folder_version WHERE name > @low AND name < @high AND valid_to IS NULL AND change != 'deleted' ORDER BY name, id",
+    );
+    this.setOwner = db.prepare<{id: string; owner: string; person: number}>('UPDATE folder SET owner_login = @owner, owner_person_id = @person WHERE mailbox_id = @id');
   }
 
   /** The folder's current version, if it is known. */
@@ -84,12 +101,34 @@ export class Folders {
     this.open(mailboxId, mailbox.name, mailbox.uidValidity ?? null, acl, 'created', at, nid);
   }
 
-  /** Records the new name; returns the name before (undefined when the folder was unknown). */
-  renamed(mailboxId: string, mailbox: MailboxRef, acl: AclEntry[] | undefined, at: string, nid: number): string | undefined {
+  /**
+   * Records the new name; returns the name before (undefined when the folder was unknown). A rename into
+   * another user's hierarchy (`user.a` -> `user.b`, allowusermoves) gives the folder that user as owner.
+   */
+  renamed(mailboxId: string, mailbox: MailboxRef, acl: AclEntry[] | undefined, owner: {login: string; personId: number} | undefined, at: string, nid: number): string | undefined {
     const before = this.current(mailboxId);
     if (before !== undefined) this.closeVersion.run(at, before.id);
     this.open(mailboxId, mailbox.name, mailbox.uidValidity ?? before?.uidValidity ?? null, acl ?? before?.acl ?? undefined, 'renamed', at, nid);
+    if (owner !== undefined) this.setOwner.run({id: mailboxId, owner: owner.login, person: owner.personId});
     return before?.name;
+  }
+
+  /**
+   * Renames every folder below `from` to the same place below `to`. Cyrus 3.6 renames a folder's whole
+   * subtree but sends one MailboxRename, for the folder named in the command (its children only get a
+   * MailboxModseq, under their old names): each descendant gets a version of its own at the same instant.
+   * Returns them, nearest first.
+   */
+  renamedBelow(from: MailboxRef, to: MailboxRef, owner: {login: string; personId: number} | undefined, at: string, nid: number): Descendant[] {
+    const target = splitDomain(to);
+    const moved = this.below(from).map(({mailboxId, before, rest}) => ({mailboxId, before, after: `${target.base}${to.separator}${rest}${target.suffix}`}));
+    for (const folder of moved) {
+      const version = this.current(folder.mailboxId) as FolderVersion;
+      this.closeVersion.run(at, version.id);
+      this.open(folder.mailboxId, folder.after, version.uidValidity, version.acl, 'renamed', at, nid);
+      if (owner !== undefined) this.setOwner.run({id: folder.mailboxId, owner: owner.login, person: owner.personId});
+    }
+    return moved;
   }
 
   deleted(mailboxId: string, at: string, nid: number): void {
@@ -100,7 +139,38 @@ export class Folders {
     this.open(mailboxId, before.name, before.uidValidity, before.acl ?? undefined, 'deleted', at, nid);
   }
 
+  /**
+   * Deletes every folder below `parent`. Cyrus refuses to DELETE a folder that has children, except a
+   * user's INBOX deleted by an admin: then the whole `user.x.*` tree goes (to `DELETED.user.x...` under
+   * delete_mode: delayed) with one MailboxDelete, for `user.x`. Returns them, nearest first.
+   */
+  deletedBelow(parent: MailboxRef, at: string, nid: number): Descendant[] {
+    const gone = this.below(parent).map(({mailboxId, before}) => ({mailboxId, before, after: before}));
+    for (const folder of gone) this.deleted(folder.mailboxId, at, nid);
+    return gone;
+  }
+
+  /** The known, not deleted folders whose current name is below `parent`'s, with the part after it. */
+  private below(parent: MailboxRef): Array<{mailboxId: string; before: string; rest: string}> {
+    const {base, suffix} = splitDomain(parent);
+    const low = `${base}${parent.separator}`;
+    const high = `${base}${String.fromCharCode(parent.separator.charCodeAt(0) + 1)}`;
+    return this.namedUnder
+      .all({low, high})
+      .filter((row) => row.name.endsWith(suffix) && row.name.length > low.length + suffix.length)
+      .map((row) => ({mailboxId: row.mailbox_id, before: row.name, rest: row.name.slice(low.length, row.name.length - suffix.length)}));
+  }
+
   private open(mailboxId: string, name: string, uidValidity: number | null, acl: AclEntry[] | undefined | null, change: FolderChange, at: string, nid: number): void {
     this.insertVersion.run({id: mailboxId, name, uidValidity, acl: acl == null ? null : JSON.stringify(acl), change, at, nid});
   }
+}
+
+/**
+ * A name without its virtual domain written after it (`user.alice.Work@example.com`: the children are
+ * `user.alice.Work.X@example.com`); a domain written before it (`example.com!user.alice`) is part of the base.
+ */
+function splitDomain(mailbox: MailboxRef): {base: string; suffix: string} {
+  const suffix = mailbox.domain === undefined ? '' : `@${mailbox.domain}`;
+  return suffix !== '' && mailbox.name.endsWith(suffix) ? {base: mailbox.name.slice(0, -suffix.length), suffix} : {base: mailbox.name, suffix: ''};
 }

@@ -27,13 +27,17 @@ describe('history --message', () => {
       ['read', 'user.alice:2', '+\\Seen'],
       ['flags-set', 'user.alice:2', '+\\Flagged +Work'],
       ['copied', 'user.alice.Archive:2', 'user.alice:2 -> user.alice.Archive:2'],
-      // Work was renamed Job later: the move shows the name it had then.
+      // Work was renamed Job later: the move shows the name it had then, and the rename is in the timeline.
       ['moved', 'user.alice.Work:1', 'user.alice:2 -> user.alice.Work:1'],
+      ['renamed', 'user.alice.Job:1', 'user.alice.Work -> user.alice.Job'],
     ]);
     const times = h.timeline.map((e) => e.at);
     expect(times).toEqual([...times].sort());
-    expect(h.timeline.every((e) => e.actor === 'alice' && e.sessionId === 'cyruslab-1795348439-13829-1-5917269359843833131')).toBe(true);
-    expect(h.timeline.at(-1)).toMatchObject({mailboxId: WORK, folder: 'user.alice.Work', uid: 1, messageRef: SECOND});
+    const byAlice = h.timeline.slice(0, -1);
+    expect(byAlice.every((e) => e.actor === 'alice' && e.sessionId === 'cyruslab-1795348439-13829-1-5917269359843833131')).toBe(true);
+    expect(byAlice.at(-1)).toMatchObject({mailboxId: WORK, folder: 'user.alice.Work', uid: 1, messageRef: SECOND});
+    // The admin renamed the folder (ADMIN RENAME user.alice.Work user.alice.Job): the entry is theirs.
+    expect(h.timeline.at(-1)).toMatchObject({kind: 'message', actor: 'cyrus', mailboxId: WORK, folder: 'user.alice.Job', uid: 1, messageRef: SECOND});
   });
 
   it('lists where the message is now and how it left the INBOX', () => {
@@ -65,9 +69,9 @@ describe('history --message', () => {
 
   it('keeps the newest entries under --limit and says how many were left out', () => {
     const h = history(SECOND, 3);
-    expect(h.timeline.map((e) => e.action)).toEqual(['flags-set', 'copied', 'moved']);
-    expect(h.omitted).toBe(7);
-    expect(renderMessageHistory(h)).toContain('(7 older entries not shown: raise --limit)');
+    expect(h.timeline.map((e) => e.action)).toEqual(['copied', 'moved', 'renamed']);
+    expect(h.omitted).toBe(8);
+    expect(renderMessageHistory(h)).toContain('(8 older entries not shown: raise --limit)');
   });
 
   it('renders a readable timeline: facts, placements, one aligned row per change', () => {
@@ -76,10 +80,11 @@ describe('history --message', () => {
     expect(text).toMatch(/^ {2}Message-ID {2}<Second-message-1795348443680@example\.org>$/m);
     expect(text).toMatch(/^ {2}user\.alice\.Job:1 +present +\\Answered \\Flagged \\Seen \$Important Work +moved from user\.alice:2 /m);
     const rows = text.split('\n').filter((line) => line.startsWith('  2026-'));
-    expect(rows).toHaveLength(10);
+    expect(rows).toHaveLength(11);
     // Columns line up: CHANGE starts at the same offset on every row.
     const header = text.split('\n').find((line) => line.startsWith('  TIME')) as string;
     expect(rows.every((row) => row.slice(header.indexOf('CHANGE') - 2, header.indexOf('CHANGE')) === '  ')).toBe(true);
-    expect(rows.at(-1)).toMatch(/ {2}moved +user\.alice\.Work:1 +cyruslab-\S+ +user\.alice:2 -> user\.alice\.Work:1$/);
+    expect(rows.at(-2)).toMatch(/ {2}moved +user\.alice\.Work:1 +cyruslab-\S+ +user\.alice:2 -> user\.alice\.Work:1$/);
+    expect(rows.at(-1)).toMatch(/ {2}renamed +user\.alice\.Job:1 +cyruslab-\S+ +user\.alice\.Work -> user\.alice\.Job$/);
   });
 });
