@@ -17,7 +17,8 @@ gaps, and the catalog's path, size and schema version. Opens the catalog read-on
 It also judges the health of the whole, for monitoring: ok, warning or critical, with one reason per
 problem ("health" in --json, with stable reason codes).
 
-Warning (exit status 6): open gaps (GapsOpen); quarantined deliveries not requeued or acknowledged, or
+Warning (exit status 6): open gaps (GapsOpen; a gap the collector reconciled, its folder re-read and
+archived, is settled and not counted: gaps.reconciled); quarantined deliveries not requeued or acknowledged, or
 delivered again since (QuarantineNeedsReview); jobs that failed and wait for a retry (JobsFailed); spill
 files waiting to be drained (SpillWaiting); capture journal files left by a daemon that is gone
 (JournalWaiting); a job pending for longer than --pending-age since it was received or re-queued
