@@ -14,21 +14,11 @@ import {BonnieError, EXIT} from '../../src/lib/errors.js';
 import {MAX_QUERY_DEPTH} from '../../src/lib/search/query.js';
 import {searchMessages} from '../../src/lib/search/search.js';
 import {archiveSite, type Site} from '../lib/search/mail-fixture.js';
+import {seeded} from '../helpers/random.js';
 
 const QUERIES = 5000;
 const SEED = 0x5eed_b0;
 
-/** mulberry32: a small seeded PRNG, in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ['invoice', 'budget', 'Müller', 'naïve', '東京', 'Ünïcödé', 'عربى', '📎', 'e\u0301', 'x', '42', 'a-b', 'user@example.org', 'http://x.y/z', '12:30', '*', '^', 'NEAR', 'AND', 'OR', 'NOT', 'and', 'or', '-', '--', '\\', '%', "'", ';--', 'DROP', '\u0000', '\u2028', '\uFEFF', '\uD800', 'ﬁ', 'İ', '∞'];
 const FIELDS = ['from', 'to', 'cc', 'subject', 'body', 'attachment', 'messageid', 'message-id', 'has', 'before', 'after', 'on', 'larger', 'smaller', 'user', 'folder', 'flag', 'deleted', 'FROM', 'Subject', 'bogus', 'x-y', ''];
@@ -97,7 +87,7 @@ afterAll(() => {
 
 describe('fuzzed search queries', () => {
   it(`runs ${QUERIES} generated queries: each finds mail or is refused with QueryInvalid, nothing else`, () => {
-    const random = prng(SEED);
+    const random = seeded(SEED);
     const now = new Date('2026-06-01T00:00:00Z');
     const outcomes = {ran: 0, refused: 0};
     const crashes: string[] = [];

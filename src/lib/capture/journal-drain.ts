@@ -11,6 +11,7 @@
  *   are quarantined; then the file is removed.
  */
 import {removeIfPresent} from '../system/files.js';
+import {isProcessAlive} from '../system/processes.js';
 import type {Db} from '../catalog/catalog.js';
 import {Ingester, judge, splitLines, type Delivery, type IngestSummary} from '../queue/ingest.js';
 import {decodeNotifyDatagram} from './datagram.js';
@@ -181,15 +182,5 @@ function isFinished(file: JournalFile, all: readonly JournalFile[], active: stri
   // This process writes only the file it says is active (or none, once its writer stopped).
   if (file.pid === process.pid && (options.ownWriterStopped === true || options.active !== undefined)) return true;
   if (all.some((other) => other.pid === file.pid && other.name > file.name)) return true;
-  return !isAlive(file.pid);
-}
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return file.pid !== process.pid && !isProcessAlive(file.pid);
 }

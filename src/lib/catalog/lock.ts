@@ -7,6 +7,7 @@
 import {randomBytes} from 'node:crypto';
 import {hostname} from 'node:os';
 import type {Db} from './catalog.js';
+import {isProcessAlive} from '../system/processes.js';
 
 /** How long a lock stays valid without renewal. */
 export const LOCK_TTL_MS = 2 * 60 * 1000;
@@ -34,7 +35,7 @@ export class CatalogLock {
     return this.db
       .transaction(() => {
         const held = this.db.prepare<[], {owner: string; host: string; pid: number; expires_at: number}>(`SELECT owner, host, pid, expires_at FROM ${this.table} WHERE id = 1`).get();
-        if (held !== undefined && held.owner !== this.owner && held.expires_at > now && !(held.host === hostname() && !isAlive(held.pid))) {
+        if (held !== undefined && held.owner !== this.owner && held.expires_at > now && !(held.host === hostname() && !isProcessAlive(held.pid))) {
           return {owner: held.owner, host: held.host, pid: held.pid, expiresAt: held.expires_at};
         }
         this.db
@@ -56,11 +57,3 @@ export class CatalogLock {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

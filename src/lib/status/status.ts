@@ -16,6 +16,7 @@ import {EVENT_TYPES} from '../event/types.js';
 import {JOB_STATES, type JobState} from '../queue/jobs.js';
 import {countNeedingReview} from '../queue/quarantine.js';
 import {assessHealth, DEFAULT_THRESHOLDS, type Health, type HealthThresholds} from './health.js';
+import {isProcessAlive} from '../system/processes.js';
 
 export interface JobProblem {
   notificationId: number;
@@ -192,18 +193,9 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now(),
 function readJournal(catalog: Catalog, spillDir: string): Status['journal'] {
   const path = join(resolve(spillDir), 'journal');
   const files = listJournals(path);
-  return {path, files: files.length, pendingBytes: files.length === 0 ? 0 : new JournalDrain(catalog.db).pendingBytes(path), waitingFiles: files.filter((f) => !isAlive(f.pid)).length};
+  return {path, files: files.length, pendingBytes: files.length === 0 ? 0 : new JournalDrain(catalog.db).pendingBytes(path), waitingFiles: files.filter((f) => !isProcessAlive(f.pid)).length};
 }
 
-/** Whether a process exists (EPERM: it does, under another user, such as the daemon run by cyrus). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function countSince(db: Catalog['db'], sql: string, since: number): number {
   return db.prepare<[number], {n: number}>(sql).get(since)?.n ?? 0;

@@ -13,6 +13,8 @@ import {encodeNotifyDatagram} from '../../../src/lib/capture/datagram.js';
 import {createNotifySender} from '../../../src/lib/capture/notify-sender.js';
 import {BIN_RUN, SPECIMENS} from '../../helpers/paths.js';
 
+export {seeded} from '../../helpers/random.js';
+
 export interface Daemon {
   /** The `bonnie dealer --listen` process started by the test (it runs the holder). */
   child: ChildProcessWithoutNullStreams;
@@ -113,16 +115,4 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
     // Not too often: each look reads the catalog, and readers hold back the writer's checkpoints.
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-}
-
-/** Deterministic pseudo-random numbers (mulberry32): the same experiment on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
