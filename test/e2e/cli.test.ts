@@ -48,7 +48,7 @@ describe('bonnie status', () => {
     expect(s.queue.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(0);
     expect(s.spill).toEqual({path: join(catalog, '..', 'spill'), files: 0});
     expect(s.catalog).toMatchObject({path: catalog, schemaVersion: LATEST_SCHEMA_VERSION, latestSchemaVersion: LATEST_SCHEMA_VERSION});
-    expect(s.gaps).toEqual({open: 0, unscanned: 3, reconcilePending: 0, reconcileFailed: 0, reconcileDead: 0});
+    expect(s.gaps).toEqual({open: 0, reconciled: 0, unscanned: 3, reconcilePending: 0, reconcileFailed: 0, reconcileDead: 0});
     expect(s.archive).toEqual({segments: 0, brokenSegments: 0, messages: 0, originalBytes: 0, storedBytes: 0, collectPending: 0, collectUnrecoverable: 0});
     expect(s.snapshots).toMatchObject({folders: 0, total: 0});
     expect(s.catalog.sizeBytes).toBeGreaterThan(0);

@@ -113,7 +113,7 @@ describe('bonnie dealer --listen', () => {
     expect(readFileSync(join(home, 'dealer.log'), 'utf8')).toMatch(/stopped: received 96; journaled 96; committed 96/);
     // The journal a clean stop leaves holds nothing: its files were moved into the queue and removed.
     expect(readdirSync(join(home, 'spill', 'journal'))).toEqual([]);
-    expect((await status(catalog, env)).gaps).toEqual({open: 0, unscanned: 0, reconcilePending: 0, reconcileFailed: 0, reconcileDead: 0});
+    expect((await status(catalog, env)).gaps).toEqual({open: 0, reconciled: 0, unscanned: 0, reconcilePending: 0, reconcileFailed: 0, reconcileDead: 0});
   });
 
   it('notices an event Cyrus did not deliver, and says so in status', async () => {
@@ -129,7 +129,7 @@ describe('bonnie dealer --listen', () => {
     expect((await daemon.exited).code, daemon.stderr()).toBe(0);
     const lines = daemon.stdout().trimEnd().split('\n').map((line) => JSON.parse(line) as {type: string});
     expect(lines.at(-1)).toMatchObject({type: 'stopped', received: specimens.length - 1, gaps: 1});
-    expect((await status(catalog, env)).gaps).toEqual({open: 1, unscanned: 0, reconcilePending: 1, reconcileFailed: 0, reconcileDead: 0});
+    expect((await status(catalog, env)).gaps).toEqual({open: 1, reconciled: 0, unscanned: 0, reconcilePending: 1, reconcileFailed: 0, reconcileDead: 0});
     const gaps = JSON.parse((await bonnie(['gaps', '--no-scan', '--json', '--catalog', catalog], {env})).stdout) as {gaps: unknown[]};
     expect(gaps.gaps).toMatchObject([{mailboxName: 'user.alice', kind: 'uid', from: 2, to: 2, state: 'open'}]);
   });
