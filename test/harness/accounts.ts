@@ -17,6 +17,8 @@ export const LAB_USERS: Readonly<Record<string, string>> = {
   dave: 'dave-lab-secret',
   // No person in the directory: logins LDAP does not know.
   frank: 'frank-lab-secret',
+  // Subtree renames and deletions (subtree.test.ts); no person in the directory either.
+  gina: 'gina-lab-secret',
 };
 
 export interface LabPerson {

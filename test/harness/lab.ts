@@ -52,6 +52,8 @@ export interface LabOptions {
   notify?: NotifyMode;
   /** Also start a private slapd (see ldap.ts). Default false. */
   ldap?: boolean;
+  /** imapd.conf settings to add or replace (e.g. `allowusermoves: 'yes'` for a lab of one's own). */
+  imapd?: Readonly<Record<string, string>>;
 }
 
 export interface Endpoint {
@@ -135,7 +137,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     const dealer = await dealerFor(dir);
     const imapdConf = path('etc', 'imapd.conf');
     const cyrusConf = path('etc', 'cyrus.conf');
-    writeFileSync(imapdConf, labImapdConf(readTemplate('imapd.conf'), dir, notify, dealer), {mode: 0o644});
+    let conf = labImapdConf(readTemplate('imapd.conf'), dir, notify, dealer);
+    for (const [key, value] of Object.entries(options.imapd ?? {})) conf = setOption(conf, key, value, true);
+    writeFileSync(imapdConf, conf, {mode: 0o644});
     writeFileSync(cyrusConf, labCyrusConf(readTemplate('cyrus.conf'), dir, notify, imap.port, lmtp.port), {mode: 0o644});
 
     // Logins: a private sasldb. Passwords go through stdin (`-p`), never argv (visible in ps).
