@@ -48,6 +48,7 @@ Prints how many messages were collected (over IMAP among them), were already sto
 and remain, and how many reconcile jobs were done, cancelled, failed or died, and gaps reconciled.`;
   static override examples = [
     'sudo -u cyrus <%= config.bin %> <%= command.id %>',
+    '* * * * *  cyrus  <%= config.bin %> <%= command.id %> --quiet   # /etc/cron.d/bonnie',
     '<%= config.bin %> <%= command.id %> --spool /var/spool/cyrus/mail --json',
     '<%= config.bin %> <%= command.id %> --follow',
     'BONNIE_IMAP_URL=imap://mail.example.com BONNIE_IMAP_PASSWORD_FILE=/etc/bonnie/imap.password <%= config.bin %> <%= command.id %>',
@@ -58,6 +59,7 @@ and remain, and how many reconcile jobs were done, cancelled, failed or died, an
     limit: Flags.integer({description: 'Collect at most this many messages (reconcile jobs are not counted).', min: 1}),
     index: Flags.boolean({description: 'Bring the search index up to date after collecting (--no-index: leave it to the next "bonnie search").', default: true, allowNo: true}),
     follow: Flags.boolean({description: 'Keep running: collect new messages as they arrive (polling every second), until SIGTERM or SIGINT.'}),
+    quiet: Flags.boolean({description: 'Print nothing when all went well (for cron); the summary is printed, on stderr, only when a message or a reconcile job failed, died or was unrecoverable. Warnings and errors still go to stderr.'}),
   };
 
   async run(): Promise<CollectSummary & {search: UpdateSummary | null}> {
@@ -78,15 +80,23 @@ and remain, and how many reconcile jobs were done, cancelled, failed or died, an
       const index = async () => (flags.index ? indexAfterWrite(catalog, settings.archive, (m) => this.warn(m)) : undefined);
       const summary = flags.follow ? await followCollect(catalog, options, undefined, index) : await collect(catalog, options);
       const search = flags.follow ? undefined : await index();
-      if (!this.jsonEnabled()) {
+      if (!this.jsonEnabled() && !flags.quiet) {
         this.log(renderSummary(summary));
         if (search !== undefined && search.locations > 0) this.log(`Indexed ${search.locations} message(s) for search.`);
+      } else if (!this.jsonEnabled() && needsAttention(summary)) {
+        // cron mails whatever is printed: under --quiet only what an operator must look at, on stderr.
+        this.logToStderr(renderSummary(summary));
       }
       return {...summary, search: search ?? null};
     } finally {
       catalog.close();
     }
   }
+}
+
+/** Something an operator should look at: a message or a reconcile job that failed, died or is gone. */
+function needsAttention(s: CollectSummary): boolean {
+  return s.unrecoverable + s.failed + s.reconcile.failed + s.reconcile.dead + s.reconcile.unrecoverable > 0;
 }
 
 function renderSummary(s: CollectSummary): string {

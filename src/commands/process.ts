@@ -30,7 +30,7 @@ Or as a service: bonnie process --follow (see docs/systemd/bonnie-process.servic
     limit: Flags.integer({description: 'Process at most this many jobs.', min: 1}),
     follow: Flags.boolean({description: 'Keep running: process new events as they arrive, until SIGTERM or SIGINT.'}),
     'session-timeout': Flags.string({description: 'Close a session without Logout this long after its last event (e.g. 12h; default: session_timeout, 12h).'}),
-    quiet: Flags.boolean({description: 'Print nothing unless something failed (for cron).'}),
+    quiet: Flags.boolean({description: 'Print nothing when all went well or there was nothing to do (for cron); the summary is printed, on stderr, only when a job failed or died, an event was applied with a warning, or the run stopped early.'}),
   };
 
   async run(): Promise<ProcessSummary> {
@@ -47,7 +47,9 @@ Or as a service: bonnie process --follow (see docs/systemd/bonnie-process.servic
         onProgress: !this.jsonEnabled() && !flags.quiet && process.stderr.isTTY ? progressBar('processing') : undefined,
       };
       const summary = flags.follow ? await followQueue(catalog, directory, options) : await processQueue(catalog, directory, options);
-      if (!this.jsonEnabled() && (!flags.quiet || summary.failed + summary.dead > 0)) this.log(renderProcessSummary(summary));
+      if (!this.jsonEnabled() && !flags.quiet) this.log(renderProcessSummary(summary));
+      // cron mails whatever is printed: under --quiet only what an operator must look at, on stderr.
+      else if (!this.jsonEnabled() && needsAttention(summary)) this.logToStderr(renderProcessSummary(summary));
       // The record now lacks what those events carried: cron and systemd must see it, not only a log line.
       if (summary.dead > 0) process.exitCode = EXIT.failure;
       return summary;
@@ -56,4 +58,9 @@ Or as a service: bonnie process --follow (see docs/systemd/bonnie-process.servic
       catalog.close();
     }
   }
+}
+
+/** Something an operator should look at: failed or dead jobs, events applied with a warning, a run cut short. */
+function needsAttention(s: ProcessSummary): boolean {
+  return s.failed + s.dead > 0 || s.warnings.length > 0 || s.stoppedBecause !== null;
 }
