@@ -72,6 +72,10 @@ CREATE INDEX gap_open_uid_by_end ON gap (mailbox_id, range_to) WHERE state = 'op
  * was archived (reconcile.ts). A dropped event never arrives late, so without this state such a gap stayed
  * open for good. `closed_at`/`closed_reason` say when and by which reconcile job.
  *
+ * Gaps left open by a catalog made before: an open gap whose folder a reconcile job queued at or after its
+ * noticing (its own, or a later one) re-read to the end is reconciled now. One queued before may have read
+ * the folder before the gap's UIDs existed: such a gap stays open for the next reconcile.
+ *
  * SQLite cannot alter a CHECK constraint: the table is rebuilt. Inside a migration's transaction foreign
  * keys stay on, so reconcile_job's links to gaps are set aside and restored: dropping a referenced row
  * would violate them, and renaming the old table would rewrite their `REFERENCES gap`.
@@ -100,4 +104,9 @@ CREATE INDEX gap_open_by_mailbox ON gap (mailbox_id) WHERE state = 'open';
 CREATE INDEX gap_open_uid_by_end ON gap (mailbox_id, range_to) WHERE state = 'open' AND kind = 'uid';
 UPDATE reconcile_job SET gap_id = (SELECT r.gap_id FROM temp.reconcile_gap_v12 r WHERE r.id = reconcile_job.id) WHERE id IN (SELECT id FROM temp.reconcile_gap_v12);
 DROP TABLE temp.reconcile_gap_v12;
+UPDATE gap SET state = 'reconciled',
+    closed_at = (SELECT min(j.updated_at) FROM reconcile_job j WHERE j.mailbox_id = gap.mailbox_id AND j.state = 'done' AND j.created_at >= gap.noticed_at),
+    closed_reason = 'its folder was re-read by a reconcile job done before this state existed (migration 12)'
+  WHERE state = 'open'
+    AND EXISTS (SELECT 1 FROM reconcile_job j WHERE j.mailbox_id = gap.mailbox_id AND j.state = 'done' AND j.created_at >= gap.noticed_at);
 `;

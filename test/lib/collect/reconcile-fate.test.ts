@@ -150,20 +150,25 @@ describe('migration 12', () => {
     }
     raw.prepare("INSERT INTO notification (sha256, raw, received_at, source, event_type, last_delivered_at) VALUES (zeroblob(32), x'7b7d', 1, 'stdin', 'MessageAppend', 1)").run();
     raw.exec(`INSERT INTO gap (id, mailbox_id, mailbox_name, kind, range_from, range_to, noticed_at, noticed_by, state, closed_at, closed_reason)
-              VALUES (7, 'm1', 'user.a', 'uid', 2, 3, 10, 1, 'open', NULL, NULL), (8, 'm1', 'user.a', 'modseq', 5, 5, 11, 1, 'closed', 12, 'late')`);
-    raw.exec("INSERT INTO reconcile_job (mailbox_id, mailbox_name, gap_id, reason, created_at, updated_at) VALUES ('m1', 'user.a', 7, 'uid gap 2-3', 10, 10), ('m2', 'user.b', NULL, 'MailboxCreate', 10, 10)");
+              VALUES (7, 'm1', 'user.a', 'uid', 2, 3, 10, 1, 'open', NULL, NULL), (8, 'm1', 'user.a', 'modseq', 5, 5, 11, 1, 'closed', 12, 'late'),
+                     (9, 'm3', 'user.c', 'uid', 4, 4, 20, 1, 'open', NULL, NULL)`);
+    // m3's gap was re-read by its job before this migration: it must not stay open for good.
+    raw.exec(`INSERT INTO reconcile_job (mailbox_id, mailbox_name, gap_id, reason, state, created_at, updated_at)
+              VALUES ('m1', 'user.a', 7, 'uid gap 2-3', 'pending', 10, 10), ('m2', 'user.b', NULL, 'MailboxCreate', 'pending', 10, 10), ('m3', 'user.c', 9, 'uid gap 4-4', 'done', 20, 30)`);
     expect(() => raw.exec("UPDATE gap SET state = 'reconciled' WHERE id = 7")).toThrow(/CHECK constraint failed/);
     raw.close();
 
     const catalog = openCatalog(path);
     expect(catalog.schemaVersion).toBeGreaterThanOrEqual(12);
-    expect(catalog.db.prepare('SELECT id, state, closed_reason FROM gap ORDER BY id').all()).toEqual([
-      {id: 7, state: 'open', closed_reason: null},
-      {id: 8, state: 'closed', closed_reason: 'late'},
+    expect(catalog.db.prepare('SELECT id, state, closed_at, closed_reason FROM gap ORDER BY id').all()).toEqual([
+      {id: 7, state: 'open', closed_at: null, closed_reason: null},
+      {id: 8, state: 'closed', closed_at: 12, closed_reason: 'late'},
+      {id: 9, state: 'reconciled', closed_at: 30, closed_reason: 'its folder was re-read by a reconcile job done before this state existed (migration 12)'},
     ]);
     expect(catalog.db.prepare('SELECT mailbox_id, gap_id FROM reconcile_job ORDER BY id').all()).toEqual([
       {mailbox_id: 'm1', gap_id: 7},
       {mailbox_id: 'm2', gap_id: null},
+      {mailbox_id: 'm3', gap_id: 9},
     ]);
     expect(catalog.db.pragma('foreign_key_check')).toEqual([]);
     catalog.db.exec("UPDATE gap SET state = 'reconciled' WHERE id = 7");
