@@ -202,7 +202,7 @@ function readUntil(socket: Socket, done: (text: string) => boolean, timeoutMs: n
       if (done(text)) finish(text);
     };
     const onClose = () => finish(new Error(`the server closed the connection before ${what}`));
-    const timer = setTimeout(() => finish(new Error(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
     socket.on('data', onData);
     socket.on('error', finish);
     socket.on('close', onClose);
