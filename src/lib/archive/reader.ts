@@ -9,6 +9,7 @@ import {BonnieError, errorMessage} from '../errors.js';
 import {BlobDecompressor, blobHex, openFrame, type BlobId} from './blob/blob.js';
 import {ArchiveIndex} from './index/repository.js';
 import {readMember} from './segment/member.js';
+import {isPermissionDenied, permissionDenied} from '../system/ownership.js';
 
 /** How many segment files a reader keeps open at once. */
 export const READER_OPEN_SEGMENTS = 32;
@@ -19,9 +20,11 @@ export class ArchiveReader {
   private readonly decompressor = new BlobDecompressor();
   /** Open segment files, least recently used first. */
   private readonly fds = new Map<string, number>();
+  private readonly catalogPath: string;
 
   constructor(catalog: Catalog, readonly archiveDir: string) {
     this.index = new ArchiveIndex(catalog.db);
+    this.catalogPath = catalog.path;
   }
 
   /** True when the index holds the blob. */
@@ -73,6 +76,7 @@ export class ArchiveReader {
           hint: 'Restore the segment file from a copy if you have one; "bonnie verify" lists every affected blob.',
         });
       }
+      if (isPermissionDenied(error)) throw permissionDenied('read segment', path, error, this.catalogPath);
       throw new BonnieError('SegmentUnreadable', `cannot open segment ${segmentId} (${path}): ${errorMessage(error)}`, {cause: error});
     }
     this.fds.set(segmentId, fd);

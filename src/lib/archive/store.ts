@@ -19,6 +19,7 @@ import {createHash} from 'node:crypto';
 import {closeSync, existsSync, ftruncateSync, fsyncSync, openSync, statSync, writeSync} from 'node:fs';
 import {join} from 'node:path';
 import type {Catalog} from '../catalog/catalog.js';
+import {isPermissionDenied, permissionDenied} from '../system/ownership.js';
 import {BonnieError, errorMessage} from '../errors.js';
 import {BlobCompressor, BlobDecompressor, DEFAULT_ZSTD_LEVEL, blobHex, hashBlob, openFrame, type BlobId} from './blob/blob.js';
 import {BlobWorkerPool, type ExtraDigest} from './blob/pool.js';
@@ -86,8 +87,11 @@ export class ArchiveWriter {
   private batchesRunning = 0;
   /** Blobs of those batches, until indexed: the archive holds them as far as dedup is concerned. */
   private readonly committingIds = new Set<string>();
+  /** The catalog file: what root gives the segments it creates the owner of (see system/ownership.ts). */
+  private readonly catalogPath: string;
 
   private constructor(catalog: Catalog, readonly archiveDir: string, private readonly options: ArchiveWriterOptions) {
+    this.catalogPath = catalog.path;
     this.index = new ArchiveIndex(catalog.db);
     this.lock = new ArchiveLock(catalog.db);
     this.compressor = new BlobCompressor(options.zstdLevel ?? DEFAULT_ZSTD_LEVEL);
@@ -110,7 +114,7 @@ export class ArchiveWriter {
     } catch (error) {
       writer.pool?.close();
       writer.lock.release();
-      throw archiveFailure(error);
+      throw archiveFailure(error, writer.catalogPath);
     }
     return writer;
   }
@@ -251,7 +255,7 @@ export class ArchiveWriter {
       this.pool?.close();
       this.lock.release();
     }
-    if (this.failure !== undefined) throw archiveFailure(this.failure);
+    if (this.failure !== undefined) throw archiveFailure(this.failure, this.catalogPath);
   }
 
   /** Segments left open by a writer that died: cut back to the last indexed member and sealed, or removed when empty. */
@@ -282,7 +286,13 @@ export class ArchiveWriter {
     const id = newSegmentId();
     // The row first: a crash before the first commit leaves a name the next writer knows to remove.
     this.index.addSegment(id, segmentRelativePath(id), this.now());
-    this.segment = SegmentAppender.create(this.archiveDir, id);
+    try {
+      this.segment = SegmentAppender.create(this.archiveDir, id, this.catalogPath);
+    } catch (error) {
+      // No file was made (EACCES, ENOSPC): a row left open would read as a missing segment to verify.
+      this.index.dropEmptySegment(id);
+      throw error;
+    }
     return this.segment;
   }
 
@@ -428,7 +438,7 @@ export class ArchiveWriter {
     this.failure ??= error instanceof Error ? error : new Error(String(error));
     this.segment?.abandon();
     this.segment = undefined;
-    return archiveFailure(this.failure);
+    return archiveFailure(this.failure, this.catalogPath);
   }
 
   private guard<T>(action: () => T): T {
@@ -440,7 +450,7 @@ export class ArchiveWriter {
   }
 
   private assertUsable(): void {
-    if (this.failure !== undefined) throw archiveFailure(this.failure);
+    if (this.failure !== undefined) throw archiveFailure(this.failure, this.catalogPath);
     if (this.closed) throw new BonnieError('ArchiveWriterClosed', 'the archive writer was closed');
   }
 }
@@ -449,8 +459,10 @@ function verifyFailure(blob: BlobRecord, segmentId: string, reason: string): Err
   return new Error(`verify after write: blob ${blobHex(blob.id)} in segment ${segmentId} at offset ${blob.headerOffset}: ${reason}`);
 }
 
-function archiveFailure(error: unknown): BonnieError {
-  if (error instanceof BonnieError && error.code === 'ArchiveWriterFailed') return error;
+function archiveFailure(error: unknown, catalogPath?: string): BonnieError {
+  if (error instanceof BonnieError && (error.code === 'ArchiveWriterFailed' || error.code === 'PermissionDenied')) return error;
+  const path = (error as NodeJS.ErrnoException | undefined)?.path;
+  if (isPermissionDenied(error) && path !== undefined) return permissionDenied('write', path, error, catalogPath);
   return new BonnieError('ArchiveWriterFailed', `the archive writer failed and refuses further use: ${errorMessage(error)}`, {
     cause: error,
     hint: 'Nothing unverified was indexed. Fix the cause (disk full, permissions, hardware), then start a new writer; run "bonnie verify" if the disk misbehaved.',

@@ -10,7 +10,7 @@
  * still indexed there stays an error until the blob is stored again elsewhere (data that is gone is not
  * sound); damage that affects no indexed blob any more, and the fact of being broken, are notices.
  */
-import {closeSync, existsSync, fstatSync, openSync, readdirSync} from 'node:fs';
+import {closeSync, existsSync, fstatSync, openSync, readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import type {Catalog} from '../catalog/catalog.js';
 import {parseMailboxName} from '../event/mailbox-name.js';
@@ -22,6 +22,7 @@ import {ArchiveIndex, type SegmentRecord, type SegmentState} from './index/repos
 import {readMember} from './segment/member.js';
 import {SEGMENTS_DIR, preadFully} from './segment/segment-file.js';
 import {TAR_END_BYTES, memberSpan} from './segment/tar.js';
+import {isPermissionDenied, permissionDenied} from '../system/ownership.js';
 
 export type ArchiveProblemKind =
   /** The segment file is gone: every blob in it is lost. */
@@ -86,10 +87,10 @@ export function verifyArchive(catalog: Catalog, archiveDir: string, options: Ver
   for (const segment of segments) {
     report.segments++;
     const readThis = readData && random() * 100 < subsetPercent;
-    checkSegment(index, decompressor, archiveDir, segment, readThis, report);
+    checkSegment(index, decompressor, archiveDir, segment, readThis, report, catalog.path);
   }
   const known = new Set(segments.map((s) => s.path));
-  for (const path of listSegmentFiles(archiveDir)) {
+  for (const path of listSegmentFiles(archiveDir, catalog.path)) {
     if (known.has(path)) continue;
     const id = path.slice(path.lastIndexOf('/') + 1).replace(/\.tar$/, '');
     report.problems.push({kind: 'SegmentUnknown', severity: 'notice', segmentId: id, path, segmentState: null, blobs: [], messages: [], detail: 'a segment file the index does not know; nothing refers to it'});
@@ -102,9 +103,11 @@ export function verifyArchive(catalog: Catalog, archiveDir: string, options: Ver
 
 /**
  * Checks one segment's indexed blobs; adds what it finds to `report` (with `messages` left empty:
- * {@link verifyArchive} names them once every segment was checked).
+ * {@link verifyArchive} names them once every segment was checked). A segment this user may not read
+ * throws `PermissionDenied` (naming its owner and the repair; `catalogPath` is whose owner to give it to):
+ * it is not damage, and must never be marked broken.
  */
-export function checkSegment(index: ArchiveIndex, decompressor: BlobDecompressor, archiveDir: string, segment: SegmentRecord, readData: boolean, report: ArchiveVerifyReport): void {
+export function checkSegment(index: ArchiveIndex, decompressor: BlobDecompressor, archiveDir: string, segment: SegmentRecord, readData: boolean, report: ArchiveVerifyReport, catalogPath?: string): void {
   const blobs = index.listBlobs(segment.id);
   report.blobs += blobs.length;
   const broken = segment.state === 'broken';
@@ -134,6 +137,7 @@ export function checkSegment(index: ArchiveIndex, decompressor: BlobDecompressor
   try {
     fd = openSync(path, 'r');
   } catch (error) {
+    if (isPermissionDenied(error)) throw permissionDenied('read segment', path, error, catalogPath);
     const code = (error as NodeJS.ErrnoException).code;
     problem('SegmentMissing', blobs.map((b) => blobHex(b.id)), code === 'ENOENT' ? 'the segment file is missing' : `the segment file cannot be opened: ${code}`);
     return;
@@ -221,14 +225,21 @@ export function markBrokenSegments(catalog: Catalog, report: ArchiveVerifyReport
 }
 
 /** Segment files on disk, relative to the archive folder. */
-function listSegmentFiles(archiveDir: string): string[] {
+function listSegmentFiles(archiveDir: string, catalogPath: string): string[] {
   const root = join(archiveDir, SEGMENTS_DIR);
   if (!existsSync(root)) return [];
   const found: string[] = [];
-  for (const shard of readdirSync(root, {withFileTypes: true})) {
-    if (!shard.isDirectory()) continue;
-    for (const file of readdirSync(join(root, shard.name))) {
-      if (file.endsWith('.tar')) found.push(join(SEGMENTS_DIR, shard.name, file));
+  const list = (folder: string): string[] => {
+    try {
+      return readdirSync(folder);
+    } catch (error) {
+      throw isPermissionDenied(error) ? permissionDenied('list', folder, error, catalogPath) : error;
+    }
+  };
+  for (const shard of list(root)) {
+    if (!statSync(join(root, shard)).isDirectory()) continue;
+    for (const file of list(join(root, shard))) {
+      if (file.endsWith('.tar')) found.push(join(SEGMENTS_DIR, shard, file));
     }
   }
   return found;

@@ -15,8 +15,9 @@
  * after a crash; no library offers a crash-tolerant append log for Node.
  */
 import {closeSync, existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, statSync, unlinkSync, writeSync} from 'node:fs';
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
 import {crc32} from 'node:zlib';
+import {adoptCreatedFolders, adoptOwnership} from '../system/ownership.js';
 
 export const JOURNAL_MAGIC = Buffer.from('BNJRNL1\n', 'latin1');
 export const RECORD_HEADER_BYTES = 16;
@@ -102,7 +103,8 @@ export class JournalWriter {
     private readonly rotateBytes = ROTATE_BYTES,
     private readonly onActive: (stamp: number) => void = () => undefined,
   ) {
-    mkdirSync(dir, {recursive: true, mode: 0o750});
+    // Run as root, what is made here gets the spill folder's owner: the drain and the next daemon run as cyrus.
+    adoptCreatedFolders(mkdirSync(dir, {recursive: true, mode: 0o750}), dir, dirname(dir));
   }
 
   /** Path of the file being written; undefined before the first record (files are made when needed). */
@@ -147,6 +149,7 @@ export class JournalWriter {
     this.onActive(at);
     const fd = openSync(path, 'wx', 0o640);
     try {
+      adoptOwnership(path, this.dir);
       if (writeSync(fd, JOURNAL_MAGIC, 0, JOURNAL_MAGIC.length, 0) !== JOURNAL_MAGIC.length) throw Object.assign(new Error('short write of the journal header'), {code: 'ENOSPC'});
     } catch (error) {
       closeSync(fd);

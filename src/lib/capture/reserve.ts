@@ -7,8 +7,9 @@
  * The file is written, not allocated sparse: a sparse file would free nothing.
  */
 import {closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs';
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
 import {removeIfPresent} from '../system/files.js';
+import {adoptCreatedFolders, adoptOwnership} from '../system/ownership.js';
 
 /** Size of the reserve: at ~1 KB an event, room for some 30,000 events while the disk is full. */
 export const RESERVE_BYTES = 32 * 1024 * 1024;
@@ -37,7 +38,7 @@ export function ensureReserve(spill: string, bytes = RESERVE_BYTES): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  mkdirSync(spill, {recursive: true, mode: 0o750});
+  adoptCreatedFolders(mkdirSync(spill, {recursive: true, mode: 0o750}), spill, dirname(spill));
   const temp = `${path}.tmp`;
   const fd = openSync(temp, 'w', 0o600);
   try {
@@ -51,6 +52,8 @@ export function ensureReserve(spill: string, bytes = RESERVE_BYTES): boolean {
     throw error;
   }
   closeSync(fd);
+  // Root's reserve must stay the spill folder owner's to delete when the disk fills (see system/ownership.ts).
+  adoptOwnership(temp, spill);
   renameSync(temp, path);
   return true;
 }

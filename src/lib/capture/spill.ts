@@ -15,9 +15,10 @@
  */
 import {randomBytes} from 'node:crypto';
 import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, writeSync} from 'node:fs';
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
 import type {Delivery, DeliverySource, Ingester, IngestSummary} from '../queue/ingest.js';
 import {fsyncFolder, removeIfPresent} from '../system/files.js';
+import {adoptCreatedFolders, adoptOwnership, isPermissionDenied, permissionDenied} from '../system/ownership.js';
 import {isNoSpace, releaseReserve} from './reserve.js';
 import type {Db} from '../catalog/catalog.js';
 
@@ -29,19 +30,25 @@ export const STALE_TEMP_MS = 10 * 60 * 1000;
 /**
  * Writes one delivery to the spill folder durably and returns the file's path. A full disk releases the
  * capture reserve and tries once more; a failed write leaves no file behind (an empty spill file would be
- * quarantined later as "empty input").
+ * quarantined later as "empty input"). Run as root, the file gets the spill folder's owner (and a folder
+ * made here its parent's), so that the catalog's owner can drain it; EACCES or EPERM throws
+ * `PermissionDenied` naming the folder's owner and the repair.
  */
 export function writeSpill(dir: string, delivery: Delivery): string {
   try {
-    return writeSpillOnce(dir, delivery);
+    try {
+      return writeSpillOnce(dir, delivery);
+    } catch (error) {
+      if (!isNoSpace(error) || !releaseReserve(dir)) throw error;
+      return writeSpillOnce(dir, delivery);
+    }
   } catch (error) {
-    if (!isNoSpace(error) || !releaseReserve(dir)) throw error;
-    return writeSpillOnce(dir, delivery);
+    throw isPermissionDenied(error) ? permissionDenied('write a spill file in', dir, error) : error;
   }
 }
 
 function writeSpillOnce(dir: string, delivery: Delivery): string {
-  mkdirSync(dir, {recursive: true, mode: 0o750});
+  adoptCreatedFolders(mkdirSync(dir, {recursive: true, mode: 0o750}), dir, dirname(dir));
   const name = `${String(delivery.receivedAt).padStart(13, '0')}-${process.pid}-${randomBytes(4).toString('hex')}.${delivery.source}.spill`;
   const temp = join(dir, `.${name}.tmp`);
   const final = join(dir, name);
@@ -51,6 +58,7 @@ function writeSpillOnce(dir: string, delivery: Delivery): string {
     while (offset < delivery.raw.length) offset += writeSync(fd, delivery.raw, offset);
     fsyncSync(fd);
     closeSync(fd);
+    adoptOwnership(temp, dir);
     renameSync(temp, final);
   } catch (error) {
     try {

@@ -6,12 +6,20 @@
  * `-wal` and `-shm` files are 0640 and the folders 0750: a reader cannot create files beside the catalog,
  * so init leaves the `-wal` and `-shm` files in place (writers keep them, see catalog.ts) with the
  * catalog's owner and mode.
+ *
+ * Root may run any command; what it creates there gets the catalog's owner (system/ownership.ts). Files
+ * root left behind all the same (an older bonnie, a copy) are repaired by `init --owner`: the catalog, its
+ * `-wal` and `-shm`, the archive tree, the spill folder and the journal get that owner, folders 0750 and
+ * files 0640, and the result lists each change. Run as root without --owner, init gives them the existing
+ * catalog's owner.
  */
-import {chmodSync, chownSync, existsSync, mkdirSync} from 'node:fs';
+import {chmodSync, chownSync, existsSync, mkdirSync, statSync} from 'node:fs';
 import {dirname} from 'node:path';
 import {BonnieError, EXIT} from '../errors.js';
 import type {Settings} from '../config/settings.js';
 import {lookUpGroup, lookUpUser} from '../system/accounts.js';
+import {ownerToAdopt} from '../system/ownership.js';
+import {describeOwnership, repairTree, type OwnershipChange} from '../system/repair-tree.js';
 import {openCatalog} from './catalog.js';
 
 export interface InitResult {
@@ -20,6 +28,8 @@ export interface InitResult {
   schemaVersion: number;
   folders: string[];
   owner: string | null;
+  /** Files and folders whose owner or mode init changed, in the order it met them. */
+  changed: OwnershipChange[];
 }
 
 /** Creates (or upgrades) the catalog and its folders. `owner` is `user` or `user:group`. */
@@ -32,13 +42,27 @@ export function initCatalog(settings: Settings, owner?: string): InitResult {
   const schemaVersion = catalog.schemaVersion;
   catalog.close();
   const files = [settings.catalog, `${settings.catalog}-wal`, `${settings.catalog}-shm`];
-  for (const path of files) if (existsSync(path)) chmodSync(path, 0o640);
-  if (ids !== undefined) {
-    for (const path of [...folders, ...files]) {
-      if (existsSync(path)) chownSync(path, ids.uid, ids.gid);
+  const changed: OwnershipChange[] = [];
+  const target = ids ?? ownerToAdopt(settings.catalog);
+  if (target === undefined && process.getuid?.() !== 0) {
+    // Not root and no owner to give: the user's own files get their modes; others' are not theirs to change.
+    for (const path of files) if (existsSync(path)) chmodSync(path, 0o640);
+    return {catalog: settings.catalog, created, schemaVersion, folders, owner: owner ?? null, changed};
+  }
+  // The catalog's folder may hold more than bonnie's files: its owner changes, never its mode nor what is in it.
+  const home = dirname(settings.catalog);
+  if (target !== undefined && existsSync(home)) {
+    const before = statSync(home);
+    if (before.uid !== target.uid || before.gid !== target.gid) {
+      chownSync(home, target.uid, target.gid);
+      const mode = before.mode & 0o7777;
+      changed.push({path: home, from: describeOwnership(before.uid, before.gid, mode), to: describeOwnership(target.uid, target.gid, mode)});
     }
   }
-  return {catalog: settings.catalog, created, schemaVersion, folders, owner: owner ?? null};
+  for (const path of files) repairTree(path, target, changed, false);
+  repairTree(settings.archive, target, changed);
+  repairTree(settings.spill, target, changed);
+  return {catalog: settings.catalog, created, schemaVersion, folders, owner: owner ?? null, changed};
 }
 
 function resolveOwner(owner: string): {uid: number; gid: number} {

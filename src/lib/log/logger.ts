@@ -5,6 +5,7 @@
  */
 import {appendFileSync, existsSync, mkdirSync} from 'node:fs';
 import {dirname} from 'node:path';
+import {adoptCreatedFolders, adoptOwnership} from '../system/ownership.js';
 import {createUnixDgramSocket, socketCall, type UnixDgramSocket} from '../system/unix-dgram.js';
 
 export type Level = 'error' | 'warning' | 'info';
@@ -20,8 +21,12 @@ const SEVERITY: Record<Level, number> = {error: 3, warning: 4, info: 6};
 const FACILITY_MAIL = 2;
 const SYSLOG_SOCKETS = ['/dev/log', '/var/run/syslog'];
 
-export function createLogger(options: {ident: string; file?: string | undefined}): Logger {
-  return options.file === undefined ? new SyslogLogger(options.ident) : new FileLogger(options.ident, options.file);
+/**
+ * A file logger run as root gives the file it creates the owner of `reference` (default: the folder the file
+ * is in; callers pass the catalog), so that the dealer running as cyrus can still append to it.
+ */
+export function createLogger(options: {ident: string; file?: string | undefined; reference?: string | undefined}): Logger {
+  return options.file === undefined ? new SyslogLogger(options.ident) : new FileLogger(options.ident, options.file, options.reference ?? dirname(options.file));
 }
 
 class FileLogger implements Logger {
@@ -29,13 +34,19 @@ class FileLogger implements Logger {
   constructor(
     private readonly ident: string,
     private readonly file: string,
+    private readonly reference: string,
   ) {}
 
   log(level: Level, message: string): void {
     const line = `${new Date().toISOString()} ${this.ident}[${process.pid}] ${level}: ${oneLine(message)}\n`;
     try {
       if (!this.ready) {
-        mkdirSync(dirname(this.file), {recursive: true, mode: 0o750});
+        const folder = dirname(this.file);
+        adoptCreatedFolders(mkdirSync(folder, {recursive: true, mode: 0o750}), folder, this.reference);
+        if (!existsSync(this.file)) {
+          appendFileSync(this.file, '', {mode: 0o640});
+          adoptOwnership(this.file, this.reference);
+        }
         this.ready = true;
       }
       appendFileSync(this.file, line, {mode: 0o640});

@@ -18,6 +18,16 @@ export function lookUpGroup(name: string): number | undefined {
   return fields === undefined ? undefined : Number(fields[2]);
 }
 
+/** A user's name from its uid; undefined when unknown. */
+export function nameOfUser(uid: number): string | undefined {
+  return entry('passwd', '/etc/passwd', String(uid))?.[0];
+}
+
+/** A group's name from its gid; undefined when unknown. */
+export function nameOfGroup(gid: number): string | undefined {
+  return entry('group', '/etc/group', String(gid))?.[0];
+}
+
 /** The colon-separated fields of `name`'s entry in database `db`, with numeric ids checked. */
 function entry(db: 'passwd' | 'group', file: string, name: string): string[] | undefined {
   const valid = (line: string | undefined): string[] | undefined => {

@@ -8,6 +8,7 @@ import {closeSync, fsync, fsyncSync, mkdirSync, openSync, readSync, writevSync} 
 import {dirname, join} from 'node:path';
 import {TAR_BLOCK, TAR_END_BYTES, encodeHeader, paddingAfter, memberSpan} from './tar.js';
 import {fsyncFolder} from '../../system/files.js';
+import {adoptCreatedFolders, adoptOwnership, isPermissionDenied, permissionDenied} from '../../system/ownership.js';
 
 /** The folder, inside the archive folder, that holds the segments. */
 export const SEGMENTS_DIR = 'segments';
@@ -53,15 +54,23 @@ export class SegmentAppender {
 
   /**
    * Creates the file (exclusively: an id is never reused) and makes its name durable: the new file and
-   * any folder created for it are fsynced.
+   * any folder created for it are fsynced. Run as root, the file and its new folders get the owner of
+   * `catalog` (the catalog file), so that the collector running as cyrus can still append to the archive.
+   * EACCES or EPERM throws `PermissionDenied` naming the file, its owner and the repair.
    */
-  static create(archiveDir: string, id: string): SegmentAppender {
+  static create(archiveDir: string, id: string, catalog?: string): SegmentAppender {
     const path = join(archiveDir, segmentRelativePath(id));
     const shard = dirname(path);
     const segmentsDir = dirname(shard);
-    mkdirSync(shard, {recursive: true, mode: 0o750});
-    const fd = openSync(path, 'wx+', 0o640);
+    let fd: number;
     try {
+      adoptCreatedFolders(mkdirSync(shard, {recursive: true, mode: 0o750}), shard, catalog);
+      fd = openSync(path, 'wx+', 0o640);
+    } catch (error) {
+      throw isPermissionDenied(error) ? permissionDenied('create segment', path, error, catalog) : error;
+    }
+    try {
+      if (catalog !== undefined) adoptOwnership(path, catalog);
       fsyncSync(fd);
       fsyncFolder(shard);
       fsyncFolder(segmentsDir);
