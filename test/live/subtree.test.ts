@@ -9,7 +9,7 @@
  *   an admin's DELETE of a user's INBOX takes the whole tree, with one MailboxDelete (for `user.x`), and
  *   MailboxModseq for the children under their live names.
  * - delete_mode is `delayed` by default (the lab keeps it): deleted folders become `DELETED.user.x....<hex>`;
- *   no event ever names them that way.
+ *   no event ever names them that way, and `cyr_expire -D` removes them without any event.
  * - RENAME INBOX INBOX.x (which should move the INBOX's messages into a new folder) kills Debian's imapd
  *   3.6.1 once it has created the new folder: the client sees the connection close, one MailboxCreate is
  *   sent, nothing is moved.
@@ -28,7 +28,7 @@ import {describeEvent, lastEventId, waitForEvents, type CapturedEvent} from '../
 import {imapClient, RawImap, rawImap} from '../harness/imap.js';
 import {startLab, type Lab, type LabInfo} from '../harness/lab.js';
 import {lmtpDeliver, testMessage} from '../harness/lmtp.js';
-import {bonnie} from '../helpers/run.js';
+import {bonnie, run} from '../helpers/run.js';
 
 const lab = inject('lab');
 const stamp = Date.now();
@@ -178,6 +178,14 @@ describe('DELETE of a folder with children', () => {
       }
       const message = await cli(['history', '--message', arrival.event.emailId as string]);
       expect(message.placements).toMatchObject([{ref: 'user.hugo.A:1', folderDeleted: true, state: 'folder-deleted'}]);
+
+      // cyr_expire -D removes the DELETED. folders for good, silently: the record has nothing more to learn.
+      after = lastEventId(lab);
+      const expired = await run('runuser', ['-u', 'cyrus', '--', '/usr/lib/cyrus/bin/cyr_expire', '-C', lab.imapdConf, '-D', '0'], {cwd: '/'});
+      expect(expired.code, expired.stderr).toBe(0);
+      expect((await admin.command('LIST "" "DELETED.user.hugo*"')).untagged).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await waitForEvents(lab, 0, {after})).toEqual([]);
     } finally {
       await admin.logout();
     }
