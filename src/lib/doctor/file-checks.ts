@@ -3,9 +3,9 @@
  * (catalog/init.ts): the owner (cyrus) writes, its group (mail) reads; the catalog and its -wal/-shm files
  * 0640, folders 0750, everything owned alike (a file root made is one the collector cannot write).
  */
-import {existsSync, readdirSync, statfsSync, statSync, type Stats} from 'node:fs';
+import {closeSync, existsSync, openSync, readdirSync, readSync, statfsSync, statSync, type Stats} from 'node:fs';
 import {dirname, join} from 'node:path';
-import {openCatalog} from '../catalog/catalog.js';
+import {CATALOG_APPLICATION_ID, openCatalog} from '../catalog/catalog.js';
 import {LATEST_SCHEMA_VERSION} from '../catalog/migrations.js';
 import {BonnieError, errorMessage} from '../errors.js';
 import {RESERVE_BYTES, reservePath} from '../capture/reserve.js';
@@ -29,9 +29,14 @@ export interface ExpectedOwner {
   gid: number | undefined;
 }
 
-/** The catalog opens read-only as a bonnie catalog with the current schema. */
+/**
+ * The catalog opens read-only as a bonnie catalog with the current schema. Without its -wal and -shm files
+ * it is not opened: SQLite would create them (doctor changes nothing, and catalog.owner reports them
+ * missing); its header is read instead (application id and schema version, as of the last checkpoint).
+ */
 export function checkCatalogFile(path: string, owner: ExpectedOwner): CheckResult {
   const id = 'catalog.file';
+  if (existsSync(path) && (!existsSync(`${path}-wal`) || !existsSync(`${path}-shm`)) && isWalMode(path)) return checkCatalogHeader(path);
   try {
     const catalog = openCatalog(path, {readOnly: true});
     const version = catalog.schemaVersion;
@@ -46,6 +51,48 @@ export function checkCatalogFile(path: string, owner: ExpectedOwner): CheckResul
     };
     return error(id, `${e.message}`, fix[e.code] ?? e.hint ?? 'See bonnie verify --integrity.');
   }
+}
+
+/** True when the file's header says WAL (read and write versions 2 at offsets 18 and 19): opening it makes -wal and -shm. */
+function isWalMode(path: string): boolean {
+  try {
+    const header = readHeader(path);
+    return header[18] === 2 && header[19] === 2;
+  } catch {
+    return false;
+  }
+}
+
+function readHeader(path: string): Buffer {
+  const header = Buffer.alloc(100);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, header, 0, header.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return header;
+}
+
+/** SQLite's header: "SQLite format 3", user_version at offset 60, application_id at 68 (big-endian). */
+function checkCatalogHeader(path: string): CheckResult {
+  const id = 'catalog.file';
+  let header: Buffer;
+  try {
+    header = readHeader(path);
+  } catch (e) {
+    return error(id, `cannot read ${path}: ${errorMessage(e)}`, `ls -l ${path} (run bonnie doctor as root)`);
+  }
+  const applicationId = header.readUInt32BE(68);
+  const version = header.readUInt32BE(60);
+  if (header.subarray(0, 16).toString('latin1') !== 'SQLite format 3\0' || (applicationId !== CATALOG_APPLICATION_ID && applicationId !== 0)) {
+    return error(id, `${path} is not a bonnie catalog`, 'Point --catalog, BONNIE_CATALOG or the "catalog:" key at bonnie\'s catalog.');
+  }
+  if (version > LATEST_SCHEMA_VERSION) return error(id, `${path} has schema version ${version}; this bonnie knows up to ${LATEST_SCHEMA_VERSION}`, 'Upgrade bonnie: the catalog was written by a newer version.');
+  if (applicationId === 0) {
+    return warning(id, `${path} has no application id: a catalog older than the id, or another application's file (not opened: its -wal or -shm file is missing)`, `Check it after the repair catalog.owner gives: bonnie doctor --catalog ${path}`);
+  }
+  return ok(id, `${path}: an SQLite file with bonnie's application id, schema version ${version} at the last checkpoint (not opened: its -wal or -shm file is missing)`);
 }
 
 /**

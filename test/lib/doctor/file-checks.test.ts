@@ -1,5 +1,5 @@
 /** The catalog and bonnie's folders against the permission model, on catalogs made by initCatalog. */
-import {chmodSync, chownSync, mkdirSync, rmSync, writeFileSync} from 'node:fs';
+import {chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
 import {describe, expect, it} from 'vitest';
@@ -52,6 +52,18 @@ describe('catalog checks', () => {
     expect(owner?.found).toContain(`${catalog}-shm is missing`);
     expect(owner?.fix).toContain(`chmod 0640 ${catalog} ${catalog}-wal ${catalog}-shm`);
     expect(owner?.fix).toContain(`bonnie init --catalog ${catalog} --owner me:mine`);
+  });
+
+  it('does not open a catalog whose -wal and -shm are missing (SQLite would create them): it reads the header', () => {
+    const {catalog} = newCatalog();
+    rmSync(`${catalog}-wal`);
+    rmSync(`${catalog}-shm`);
+    expect(checkCatalogFile(catalog, me)).toMatchObject({level: 'ok', found: expect.stringContaining("bonnie's application id, schema version") as string});
+    expect([existsSync(`${catalog}-wal`), existsSync(`${catalog}-shm`)]).toEqual([false, false]);
+    const header = readFileSync(catalog);
+    header.writeUInt32BE(0x12345678, 68);
+    writeFileSync(catalog, header);
+    expect(checkCatalogFile(catalog, me)).toMatchObject({level: 'error', found: `${catalog} is not a bonnie catalog`});
   });
 
   it('names a folder with the wrong mode and gives chown and chmod', () => {
