@@ -11,7 +11,7 @@
  */
 import {readSync} from 'node:fs';
 import {openCatalog} from '../catalog/catalog.js';
-import {errorMessage} from '../errors.js';
+import {BonnieError, errorMessage} from '../errors.js';
 import {loadSettings, type Settings} from '../config/settings.js';
 import {createLogger, type Logger} from '../log/logger.js';
 import {Ingester, type Delivery, type DeliverySource, type IngestSummary} from '../queue/ingest.js';
@@ -100,7 +100,7 @@ export async function deal(raw: Uint8Array, options: DealerOptions, env: NodeJS.
   const source: DeliverySource = options.fromNotifyd ? 'notify_external' : 'stdin';
   const delivery: Delivery = {raw, receivedAt, source};
   const {settings, problems, problem} = resolveSettings(options, env);
-  const logger = createLogger({ident: 'bonnie-dealer', file: settings.logFile});
+  const logger = createLogger({ident: 'bonnie-dealer', file: settings.logFile, reference: settings.catalog});
   try {
     for (const line of problems) logger.log('error', `configuration: ${line} (skipped: that key keeps its default; "bonnie status" reports the file's errors)`);
     if (problem !== undefined) logger.log('error', `${problem}; spilling to ${settings.spill}`);
@@ -136,7 +136,8 @@ function spill(settings: Settings, delivery: Delivery, reason: string, logger: L
   } catch (error) {
     // Last resort: the log is the only place left. Keep the bytes there so an administrator can recover them.
     const payload = Buffer.from(delivery.raw).toString('base64');
-    logger.log('error', `LOST unless recovered from this line: catalog unavailable (${reason}) and spill failed (${errorMessage(error)}); source ${delivery.source}; received ${new Date(delivery.receivedAt).toISOString()}; base64 payload: ${payload}`);
+    const why = error instanceof BonnieError && error.hint !== undefined ? `${error.message}; ${error.hint}` : errorMessage(error);
+    logger.log('error', `LOST unless recovered from this line: catalog unavailable (${reason}) and spill failed (${why}); source ${delivery.source}; received ${new Date(delivery.receivedAt).toISOString()}; base64 payload: ${payload}`);
     return {stored: 'nowhere', reason: `${reason}; spill failed: ${errorMessage(error)}`};
   }
 }

@@ -134,7 +134,7 @@ export class NotifyListener {
 
   private constructor(private readonly options: ListenerOptions) {
     this.journalDir = join(resolve(options.spill), 'journal');
-    this.logger = createLogger({ident: 'bonnie-dealer', file: options.logFile});
+    this.logger = createLogger({ident: 'bonnie-dealer', file: options.logFile, reference: options.catalog});
   }
 
   /** Starts reading `options.fd`. Throws BonnieError when it is not a socket. */

@@ -80,7 +80,7 @@ export function listSpill(dir: string, now = Date.now()): string[] {
     names = readdirSync(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
+    throw isPermissionDenied(error) ? permissionDenied('list the spill folder', dir, error) : error;
   }
   return names
     .filter((name) => {
@@ -112,7 +112,7 @@ export function drainSpill(db: Db, ingester: Ingester, dir: string, now = Date.n
     } catch (error) {
       // Another drain removed it between listing and reading.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
+      throw isPermissionDenied(error) ? permissionDenied('read spill file', path, error) : error;
     }
     const source = SOURCES.find((s) => s === match[4]) ?? 'stdin';
     const key = name.replace(/^\./, '').replace(/\.tmp$/, '');
