@@ -228,7 +228,7 @@ function applyOne(
             ? recorder.folders.current(event.mailboxId)
             : // MailboxModseq arrives just before the AclChange of the same commit, already carrying the new
               // ACL: taking it from there would leave the AclChange nothing to compare with.
-              recorder.folders.observe(event.mailboxId, event.mailbox, event.type === 'MailboxModseq' ? undefined : event.acl, owner_, at, nid)
+              recorder.folders.observe(event.mailboxId, event.mailbox, event.type === 'MailboxModseq' ? undefined : event.acl, owner_, at, nid, {trustName: event.type !== 'MailboxModseq'})
           : undefined;
       const context: HandlerContext = {
         notificationId: nid,

@@ -29,6 +29,7 @@ interface VersionRow {
   uid_validity: number | null;
   acl: string | null;
   change: FolderChange;
+  valid_from: string;
 }
 
 export class Folders {
@@ -41,6 +42,7 @@ export class Folders {
   private readonly byName;
   private readonly namedUnder;
   private readonly setOwner;
+  private readonly everNamed;
 
   constructor(db: Db) {
     this.insertFolder = db.prepare<{id: string; owner: string | null; person: number | null}>(
@@ -48,7 +50,7 @@ export class Folders {
     );
     this.setCreated = db.prepare<[string, string]>('UPDATE folder SET created_at = ?, deleted_at = NULL WHERE mailbox_id = ?');
     this.setDeleted = db.prepare<[string, string]>('UPDATE folder SET deleted_at = ? WHERE mailbox_id = ?');
-    this.currentVersion = db.prepare<[string], VersionRow>('SELECT id, name, uid_validity, acl, change FROM folder_version WHERE mailbox_id = ? AND valid_to IS NULL');
+    this.currentVersion = db.prepare<[string], VersionRow>('SELECT id, name, uid_validity, acl, change, valid_from FROM folder_version WHERE mailbox_id = ? AND valid_to IS NULL');
     this.closeVersion = db.prepare<[string, number]>('UPDATE folder_version SET valid_to = ? WHERE id = ?');
     this.insertVersion = db.prepare<{id: string; name: string; uidValidity: number | null; acl: string | null; change: FolderChange; at: string; nid: number}>(
       `INSERT INTO folder_version (mailbox_id, name, uid_validity, acl, change, valid_from, notification_id)
@@ -62,6 +64,7 @@ export class Folders {
     this.namedUnder = db.prepare<{low: string; high: string}, {mailbox_id: string; name: string}>(
       "SELECT mailbox_id, name FROM folder_version WHERE name > @low AND name < @high AND valid_to IS NULL AND change != 'deleted' ORDER BY name, id",
     );
+    this.everNamed = db.prepare<[string, string], {n: number}>('SELECT 1 AS n FROM folder_version WHERE mailbox_id = ? AND name = ? LIMIT 1');
     this.setOwner = db.prepare<{id: string; owner: string; person: number}>('UPDATE folder SET owner_login = @owner, owner_person_id = @person WHERE mailbox_id = @id');
   }
 
@@ -80,15 +83,41 @@ export class Folders {
   /**
    * Makes sure the folder is known, and records a new version when the event shows another ACL than
    * the current one (every mailbox and message event carries the ACL). Returns the version before.
+   *
+   * With `trustName`, an event that names the folder otherwise than the record, later than its current
+   * version, by a name it never had, is a rename the record missed: the folder was below a renamed one
+   * before bonnie knew it (Cyrus sent nothing for it), or the MailboxRename was lost (too large, or
+   * dropped). The new name is recorded then, as a rename without an actor. A name the folder had before
+   * is not followed back: that is an event from before the rename arriving late. Not for MailboxModseq,
+   * which Cyrus sends for a renamed folder's children under their old names.
    */
-  observe(mailboxId: string, mailbox: MailboxRef, acl: AclEntry[] | undefined, owner: {login: string; personId: number} | undefined, at: string, nid: number): FolderVersion | undefined {
+  observe(
+    mailboxId: string,
+    mailbox: MailboxRef,
+    acl: AclEntry[] | undefined,
+    owner: {login: string; personId: number} | undefined,
+    at: string,
+    nid: number,
+    options: {trustName?: boolean} = {},
+  ): FolderVersion | undefined {
     this.insertFolder.run({id: mailboxId, owner: owner?.login ?? null, person: owner?.personId ?? null});
+    const row = this.currentVersion.get(mailboxId);
     const before = this.current(mailboxId);
-    if (before === undefined) {
+    if (row === undefined || before === undefined) {
       this.open(mailboxId, mailbox.name, mailbox.uidValidity ?? null, acl, 'first-seen', at, nid);
-    } else if (acl !== undefined && JSON.stringify(acl) !== JSON.stringify(before.acl)) {
+      return before;
+    }
+    const newAcl = acl !== undefined && JSON.stringify(acl) !== JSON.stringify(before.acl);
+    const missedRename =
+      options.trustName === true &&
+      mailbox.name !== row.name &&
+      mailbox.deletedAt === undefined &&
+      row.change !== 'deleted' &&
+      at > row.valid_from &&
+      this.everNamed.get(mailboxId, mailbox.name) === undefined;
+    if (newAcl || missedRename) {
       this.closeVersion.run(at, before.id);
-      this.open(mailboxId, before.name, before.uidValidity ?? mailbox.uidValidity ?? null, acl, 'acl', at, nid);
+      this.open(mailboxId, missedRename ? mailbox.name : before.name, before.uidValidity ?? mailbox.uidValidity ?? null, newAcl ? acl : before.acl, missedRename ? 'renamed' : 'acl', at, nid);
     }
     return before;
   }
@@ -106,6 +135,8 @@ export class Folders {
    * another user's hierarchy (`user.a` -> `user.b`, allowusermoves) gives the folder that user as owner.
    */
   renamed(mailboxId: string, mailbox: MailboxRef, acl: AclEntry[] | undefined, owner: {login: string; personId: number} | undefined, at: string, nid: number): string | undefined {
+    // A folder first seen by its rename (older than bonnie) has no row yet: its versions need one.
+    this.insertFolder.run({id: mailboxId, owner: owner?.login ?? null, person: owner?.personId ?? null});
     const before = this.current(mailboxId);
     if (before !== undefined) this.closeVersion.run(at, before.id);
     this.open(mailboxId, mailbox.name, mailbox.uidValidity ?? before?.uidValidity ?? null, acl ?? before?.acl ?? undefined, 'renamed', at, nid);

@@ -121,6 +121,36 @@ describe('a subtree renamed with its parent', () => {
   });
 });
 
+describe('a rename the record could not apply', () => {
+  it('follows the name of a folder it first saw after its parent was renamed (created before bonnie)', async () => {
+    await feed(catalog, [
+      rename('projects', 'user.gina.Projects', 'user.gina.Clients'),
+      // Cyrus' MailboxModseq for the child still carries the old name: the record takes it as it comes...
+      modseq('alpha', 'user.gina.Projects.Alpha'),
+      // ...and the next event that names the folder tells the name it has now.
+      append('alpha', 'user.gina.Clients.Alpha', 7, ALPHA1),
+      modseq('alpha', 'user.gina.Projects.Alpha'),
+    ]);
+    expect(names('user.gina.Clients.Alpha')).toEqual([
+      ['first-seen', 'user.gina.Projects.Alpha'],
+      ['renamed', 'user.gina.Clients.Alpha'],
+    ]);
+  });
+
+  it('does not follow an event from before a rename that arrives after it back to the old name', async () => {
+    await feed(catalog, [create('projects', 'user.gina.Projects'), create('alpha', 'user.gina.Projects.Alpha'), rename('projects', 'user.gina.Projects', 'user.gina.Clients')]);
+    const renamedAt = folderHistory(catalog.db, 'alpha').versions.at(-1)?.at as string;
+    await feed(catalog, [
+      append('alpha', 'user.gina.Projects.Alpha', 1, ALPHA1),
+      event('MessageAppend', 'alpha', 'user.gina.Projects.Alpha', {uri: uri('user.gina.Projects.Alpha', 2), 'vnd.cmu.emailid': ALPHA2, timestamp: new Date(Date.parse(renamedAt) - 5).toISOString()}),
+    ]);
+    expect(names('alpha')).toEqual([
+      ['created', 'user.gina.Projects.Alpha'],
+      ['renamed', 'user.gina.Clients.Alpha'],
+    ]);
+  });
+});
+
 describe('implicit subtree changes of a whole user', () => {
   it("moves a user's folders with the user (RENAME user.hank user.ivan, allowusermoves) and gives them the new owner", async () => {
     await feed(catalog, [
