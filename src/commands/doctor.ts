@@ -18,8 +18,8 @@ system.owner: the --owner user and group exist.
 catalog.file: the catalog opens as a bonnie catalog with the current schema.
 catalog.folder, catalog.owner: the catalog's folder (0750), the catalog and its -wal and -shm files (0640,
 present: readers in the group cannot create them) belong to --owner.
-spill.folder, journal.folder, archive.folder: owned like the catalog, 0750; no file in the archive owned by
-another user (root running bonnie archive).
+spill.folder, journal.folder, archive.folder: owned like the catalog, 0750; no file in the spill folder or
+the archive owned by another user (root running bonnie archive or bonnie dealer --drain-spill).
 spill.reserve: the capture reserve (<spill>/.reserve) is there at full size.
 catalog.disk-space: free space on the catalog's filesystem.
 cyrus.imapd-conf, cyrus.cyrus-conf: Cyrus' files can be read.

@@ -6,7 +6,7 @@ import {existsSync} from 'node:fs';
 import {join} from 'node:path';
 import {lookUpGroup, lookUpUser} from '../system/accounts.js';
 import {checkConfiguration, checkPaths} from './config-checks.js';
-import {checkArchive, checkCatalogFile, checkCatalogOwnership, checkDiskSpace, checkFolder, checkReserve, type ExpectedOwner} from './file-checks.js';
+import {checkCatalogFile, checkCatalogOwnership, checkDiskSpace, checkFolder, checkReserve, checkTree, type ExpectedOwner} from './file-checks.js';
 import {checkCyrus, type CaptureMode} from './cyrus-checks.js';
 import {checkImapReach, checkLdapReach} from './reach.js';
 import {error, ok, summarize, type CheckResult, type DoctorReport} from './check.js';
@@ -40,10 +40,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     checks.push(catalog);
     if (existsSync(settings.catalog)) checks.push(...checkCatalogOwnership(settings.catalog, owner));
     checks.push(
-      checkFolder('spill.folder', settings.spill, owner),
+      checkTree('spill.folder', settings.spill, owner, {usedBy: 'the dealer and --drain-spill'}),
       checkFolder('journal.folder', join(settings.spill, 'journal'), owner, {optional: 'bonnie dealer --listen makes it'}),
       checkReserve(settings.spill, owner),
-      checkArchive(settings.archive, owner),
+      checkTree('archive.folder', settings.archive, owner, {optional: 'bonnie init or the first archive run makes it', usedBy: 'bonnie collector and archive'}),
       checkDiskSpace(settings.catalog),
     );
   }

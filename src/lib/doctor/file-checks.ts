@@ -18,8 +18,8 @@ export const FOLDER_MODE = 0o750;
 export const MIN_FREE_BYTES = 256 * 1024 * 1024;
 /** Free space below which an operator should act soon. */
 export const LOW_FREE_BYTES = 1024 * 1024 * 1024;
-/** Files of the archive looked at for their owner: bounds doctor's time on a large archive. */
-export const ARCHIVE_FILES_CHECKED = 10_000;
+/** Entries of a tree (archive, spill) looked at for their owner: bounds doctor's time on a large archive. */
+export const TREE_ENTRIES_CHECKED = 10_000;
 
 /** Who should own bonnie's files: `cyrus:mail` on Debian. Ids are undefined when the name is unknown here. */
 export interface ExpectedOwner {
@@ -141,31 +141,33 @@ export function checkFolder(id: string, path: string, owner: ExpectedOwner, opti
   return ok(id, `${path}: ${owner.user}:${owner.group} ${octal(FOLDER_MODE)}`);
 }
 
-/** The archive folder, and files in it that another user made (root running bonnie archive). */
-export function checkArchive(path: string, owner: ExpectedOwner): CheckResult {
-  const folder = checkFolder('archive.folder', path, owner, {optional: 'bonnie init or the first archive run makes it'});
+/**
+ * A folder bonnie writes a tree of files in (spill and its journal, archive), and files in it that another
+ * user made: root running bonnie archive or --drain-spill leaves files the cyrus user cannot write.
+ */
+export function checkTree(id: string, path: string, owner: ExpectedOwner, options: {optional?: string; usedBy: string}): CheckResult {
+  const folder = checkFolder(id, path, owner, options.optional === undefined ? {} : {optional: options.optional});
   if (folder.level !== 'ok' || !existsSync(path) || owner.uid === undefined) return folder;
   const strangers: string[] = [];
   let seen = 0;
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, {withFileTypes: true})) {
-      if (seen++ >= ARCHIVE_FILES_CHECKED) return;
+      if (seen++ >= TREE_ENTRIES_CHECKED) return;
       const full = join(dir, entry.name);
-      const stats = statSync(full);
-      if (stats.uid !== owner.uid) strangers.push(full);
+      if (statSync(full).uid !== owner.uid) strangers.push(full);
       if (entry.isDirectory()) walk(full);
     }
   };
   try {
     walk(path);
   } catch (e) {
-    return error('archive.folder', `cannot read ${path}: ${errorMessage(e)}`, ownershipFix(path, false, owner));
+    return error(id, `cannot read ${path}: ${errorMessage(e)}`, ownershipFix(path, false, owner));
   }
   if (strangers.length > 0) {
     const shown = strangers.slice(0, 3).join(', ');
-    return error('archive.folder', `${strangers.length} file(s) in ${path} are not owned by ${owner.user} (${shown}${strangers.length > 3 ? ', ...' : ''}): bonnie collector and archive fail on them`, `chown -R ${owner.user}:${owner.group} ${path}`);
+    return error(id, `${strangers.length} file(s) in ${path} are not owned by ${owner.user} (${shown}${strangers.length > 3 ? ', ...' : ''}): ${options.usedBy} fail on them`, `chown -R ${owner.user}:${owner.group} ${path}`);
   }
-  return ok('archive.folder', `${path}: ${owner.user}:${owner.group} ${octal(FOLDER_MODE)}, ${Math.min(seen, ARCHIVE_FILES_CHECKED)} entr(ies) owned by ${owner.user}`);
+  return ok(id, `${path}: ${owner.user}:${owner.group} ${octal(FOLDER_MODE)}, ${Math.min(seen, TREE_ENTRIES_CHECKED)} entr(ies) in it owned by ${owner.user}`);
 }
 
 /** The capture reserve in the spill folder: room for events when the disk fills. */

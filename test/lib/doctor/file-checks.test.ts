@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest';
 import {initCatalog} from '../../../src/lib/catalog/init.js';
 import {loadSettings} from '../../../src/lib/config/settings.js';
 import {RESERVE_BYTES} from '../../../src/lib/capture/reserve.js';
-import {checkArchive, checkCatalogFile, checkCatalogOwnership, checkDiskSpace, checkFolder, checkReserve, type ExpectedOwner} from '../../../src/lib/doctor/file-checks.js';
+import {checkCatalogFile, checkCatalogOwnership, checkDiskSpace, checkFolder, checkReserve, checkTree, type ExpectedOwner} from '../../../src/lib/doctor/file-checks.js';
 import {isRoot} from '../../helpers/system-users.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 
@@ -29,7 +29,7 @@ describe('catalog checks', () => {
       ['catalog.owner', 'ok'],
     ]);
     expect(checkFolder('spill.folder', spill, me).level).toBe('ok');
-    expect(checkArchive(archive, me).level).toBe('ok');
+    expect(checkTree('archive.folder', archive, me, {usedBy: 'collector'}).level).toBe('ok');
   });
 
   it('says how to make a missing catalog, and refuses another application\'s database', () => {
@@ -77,7 +77,7 @@ describe('catalog checks', () => {
     mkdirSync(join(archive, 'segments'), {mode: 0o750});
     writeFileSync(join(archive, 'segments', 'a.tar'), 'x');
     chownSync(join(archive, 'segments', 'a.tar'), 1, 1);
-    expect(checkArchive(archive, me)).toMatchObject({level: 'error', found: expect.stringMatching(/^1 file\(s\) in .* are not owned by me .*segments\/a\.tar/) as string, fix: `chown -R me:mine ${archive}`});
+    expect(checkTree('archive.folder', archive, me, {usedBy: 'bonnie collector and archive'})).toMatchObject({level: 'error', found: expect.stringMatching(/^1 file\(s\) in .* are not owned by me .*segments\/a\.tar\): bonnie collector and archive fail on them$/) as string, fix: `chown -R me:mine ${archive}`});
   });
 
   it.runIf(isRoot)('names the owner a file should have', () => {
