@@ -2,8 +2,16 @@
  * User and group ids by name (Node has no getpwnam): through NSS with `getent`, which also sees LDAP and
  * other sources, then /etc/passwd and /etc/group when getent is missing.
  */
-import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
+
+// Loaded when first needed: node:child_process costs ~3 ms to load, and the dealer (which notifyd runs per
+// event) imports this module only to name a file's owner in an error.
+const load = createRequire(import.meta.url);
+function getent(db: string, name: string): string {
+  const {execFileSync} = load('node:child_process') as typeof import('node:child_process');
+  return execFileSync('getent', [db, name], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']});
+}
 
 /** A user's uid and primary gid, from a name or a number; undefined when unknown. */
 export function lookUpUser(name: string): {uid: number; gid: number} | undefined {
@@ -37,7 +45,7 @@ function entry(db: 'passwd' | 'group', file: string, name: string): string[] | u
     return fields;
   };
   try {
-    const found = valid(execFileSync('getent', [db, name], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).split('\n')[0]);
+    const found = valid(getent(db, name).split('\n')[0]);
     if (found !== undefined) return found;
   } catch {
     // getent is missing, or has no such entry: read the file.
