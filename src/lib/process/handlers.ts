@@ -47,7 +47,7 @@ export const HANDLERS: Readonly<Record<KnownEventType, Handler>> = {
   MailboxRename: (c) => {
     const {mailboxId, mailbox} = folderOf(c);
     const from = c.event.sourceMailbox;
-    const before = c.record.folders.renamed(mailboxId, mailbox, c.event.acl, c.owner, c.at, c.notificationId) ?? from?.name;
+    const before = c.record.folders.renamed(mailboxId, mailbox, from, c.event.acl, c.owner, c.at, c.notificationId) ?? from?.name;
     c.change({kind: 'folder', action: 'renamed', mailboxId, before: {name: before}, after: {name: mailbox.name}});
     renamedMessages(c, mailboxId, before, mailbox.name);
     // RENAME INBOX moves the INBOX's messages only (RFC 3501 6.3.5); a user's whole tree moves only to another user.

@@ -131,13 +131,27 @@ export class Folders {
   }
 
   /**
-   * Records the new name; returns the name before (undefined when the folder was unknown). A rename into
+   * Records the new name (`from`: the name before, as the event gives it); returns the name before
+   * (undefined when the folder was unknown). A rename into
    * another user's hierarchy (`user.a` -> `user.b`, allowusermoves) gives the folder that user as owner.
    */
-  renamed(mailboxId: string, mailbox: MailboxRef, acl: AclEntry[] | undefined, owner: {login: string; personId: number} | undefined, at: string, nid: number): string | undefined {
+  renamed(
+    mailboxId: string,
+    mailbox: MailboxRef,
+    from: MailboxRef | undefined,
+    acl: AclEntry[] | undefined,
+    owner: {login: string; personId: number} | undefined,
+    at: string,
+    nid: number,
+  ): string | undefined {
     // A folder first seen by its rename (older than bonnie) has no row yet: its versions need one.
     this.insertFolder.run({id: mailboxId, owner: owner?.login ?? null, person: owner?.personId ?? null});
-    const before = this.current(mailboxId);
+    let before = this.current(mailboxId);
+    if (before === undefined && from !== undefined) {
+      // Its history starts with the name it had, so that the rename reads `from -> to`.
+      this.open(mailboxId, from.name, from.uidValidity ?? mailbox.uidValidity ?? null, acl, 'first-seen', at, nid);
+      before = this.current(mailboxId);
+    }
     if (before !== undefined) this.closeVersion.run(at, before.id);
     this.open(mailboxId, mailbox.name, mailbox.uidValidity ?? before?.uidValidity ?? null, acl ?? before?.acl ?? undefined, 'renamed', at, nid);
     if (owner !== undefined) this.setOwner.run({id: mailboxId, owner: owner.login, person: owner.personId});

@@ -135,6 +135,11 @@ describe('a rename the record could not apply', () => {
       ['first-seen', 'user.gina.Projects.Alpha'],
       ['renamed', 'user.gina.Clients.Alpha'],
     ]);
+     // The parent, first seen by its rename, shows it as a rename.
+    expect(folderHistory(catalog.db, 'projects').versions.map((v) => [v.change, v.summary])).toEqual([
+      ['first-seen', 'first-seen as user.gina.Projects, ACL gina lrswipkxtecdan'],
+      ['renamed', 'renamed user.gina.Projects -> user.gina.Clients'],
+    ]);
   });
 
   it('does not follow an event from before a rename that arrives after it back to the old name', async () => {
