@@ -40,7 +40,7 @@ export function ensureReserve(spill: string, bytes = RESERVE_BYTES): boolean {
   }
   adoptCreatedFolders(mkdirSync(spill, {recursive: true, mode: 0o750}), spill, dirname(spill));
   const temp = `${path}.tmp`;
-  const fd = openSync(temp, 'w', 0o600);
+  const fd = openSync(temp, 'w', 0o640); // 0640 like every file init --owner repairs, so a second init changes nothing
   try {
     const zeros = Buffer.alloc(Math.min(CHUNK, bytes));
     for (let written = 0; written < bytes; ) written += writeSync(fd, zeros, 0, Math.min(zeros.length, bytes - written), written);
