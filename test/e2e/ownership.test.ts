@@ -134,5 +134,11 @@ describe.skipIf(!isRoot)('root and the catalog\'s owner share the archive', () =
 
     const again = await bonnie(['init', '--catalog', setup.catalog, '--owner', `${OWNER}:mail`], {env: noConfig});
     expect(again.stdout).toContain('nothing to repair: owners and modes were right');
+
+    // Root's init without --owner gives root's leftovers the catalog's owner too.
+    const tar = changed.find((c) => c.path.endsWith('.tar'))?.path as string;
+    chownSync(tar, 0, 0);
+    const plain = await bonnie(['init', '--catalog', setup.catalog, '--json'], {env: noConfig});
+    expect((JSON.parse(plain.stdout) as {changed: unknown[]}).changed).toEqual([{path: tar, from: 'root:root 0640', to: `${OWNER}:mail 0640`}]);
   });
 });
