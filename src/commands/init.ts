@@ -29,6 +29,7 @@ not) and a command fails with PermissionDenied.`;
       this.log(`${result.created ? 'Created' : 'Checked'} catalog ${result.catalog} (schema ${result.schemaVersion})`);
       for (const folder of result.folders) this.log(`  folder ${folder}`);
       if (result.owner !== null) this.log(`  owned by ${result.owner}`);
+      if (!result.reserve) this.log(`  no room for the capture reserve (32 MiB in the spill folder, kept for a full disk): free space there`);
       for (const change of result.changed.slice(0, SHOWN_CHANGES)) this.log(`  changed ${change.path}: ${change.from} -> ${change.to}`);
       if (result.changed.length > SHOWN_CHANGES) this.log(`  ... and ${result.changed.length - SHOWN_CHANGES} more changes (--json lists them all)`);
       if (result.changed.length === 0 && result.owner !== null) this.log('  nothing to repair: owners and modes were right');

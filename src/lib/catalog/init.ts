@@ -21,6 +21,7 @@ import {lookUpGroup, lookUpUser} from '../system/accounts.js';
 import {ownerToAdopt} from '../system/ownership.js';
 import {describeOwnership, repairTree, type OwnershipChange} from '../system/repair-tree.js';
 import {openCatalog} from './catalog.js';
+import {ensureReserve} from '../capture/reserve.js';
 
 export interface InitResult {
   catalog: string;
@@ -30,6 +31,8 @@ export interface InitResult {
   owner: string | null;
   /** Files and folders whose owner or mode init changed, in the order it met them. */
   changed: OwnershipChange[];
+  /** Whether the capture reserve (`<spill>/.reserve`, room for events when the disk is full) is in place. */
+  reserve: boolean;
 }
 
 /** Creates (or upgrades) the catalog and its folders. `owner` is `user` or `user:group`. */
@@ -41,13 +44,14 @@ export function initCatalog(settings: Settings, owner?: string): InitResult {
   const catalog = openCatalog(settings.catalog, {create: true});
   const schemaVersion = catalog.schemaVersion;
   catalog.close();
+  const reserve = ensureReserve(settings.spill);
   const files = [settings.catalog, `${settings.catalog}-wal`, `${settings.catalog}-shm`];
   const changed: OwnershipChange[] = [];
   const target = ids ?? ownerToAdopt(settings.catalog);
   if (target === undefined && process.getuid?.() !== 0) {
     // Not root and no owner to give: the user's own files get their modes; others' are not theirs to change.
     for (const path of files) if (existsSync(path)) chmodSync(path, 0o640);
-    return {catalog: settings.catalog, created, schemaVersion, folders, owner: owner ?? null, changed};
+    return {catalog: settings.catalog, created, schemaVersion, folders, owner: owner ?? null, changed, reserve};
   }
   // The catalog's folder may hold more than bonnie's files: its owner changes, never its mode nor what is in it.
   const home = dirname(settings.catalog);
@@ -62,7 +66,7 @@ export function initCatalog(settings: Settings, owner?: string): InitResult {
   for (const path of files) repairTree(path, target, changed, false);
   repairTree(settings.archive, target, changed);
   repairTree(settings.spill, target, changed);
-  return {catalog: settings.catalog, created, schemaVersion, folders, owner: owner ?? null, changed};
+  return {catalog: settings.catalog, created, schemaVersion, folders, owner: owner ?? null, changed, reserve};
 }
 
 function resolveOwner(owner: string): {uid: number; gid: number} {
