@@ -32,7 +32,6 @@ import {maxDgramQueue} from './notify-socket.js';
 import {ensureReserve} from './reserve.js';
 import {COUNTER, COUNTER_SLOTS, type SocketReaderData, type SocketReaderMessage} from './socket-reader.js';
 
-export {deliveryFromDatagram} from './journal-drain.js';
 
 /** The main thread moves the journal into the queue this often. */
 export const DRAIN_INTERVAL_MS = 50;
@@ -120,7 +119,7 @@ export class NotifyListener {
   private readerError: string | undefined;
   private catalog: Catalog | undefined;
   private drainer: JournalDrain | undefined;
-  private outage: {reason: string; retryAt: number; committedBefore: number} | undefined;
+  private outage: {reason: string; retryAt: number} | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
   private statsLogged = '';
@@ -352,7 +351,7 @@ export class NotifyListener {
 
   private catalogFailed(reason: string, now: number): void {
     const first = this.outage === undefined;
-    this.outage = {reason, retryAt: now + CATALOG_RETRY_MS, committedBefore: this.outage?.committedBefore ?? this.counts.committed};
+    this.outage = {reason, retryAt: now + CATALOG_RETRY_MS};
     if (!first) return;
     this.logger.log('warning', `catalog unavailable (${reason}); events stay in the journal ${this.journalDir}, trying the catalog again every ${CATALOG_RETRY_MS} ms`);
     this.options.onProgress?.({type: 'catalog-unavailable', reason, spill: this.options.spill, journal: this.journalDir});
