@@ -286,14 +286,13 @@ describe('LDAP directory (live slapd)', () => {
     const sockets = new Set<Socket>();
     silent.on('connection', (socket) => sockets.add(socket));
     const port = await listen(silent);
-    const started = Date.now();
     try {
+      // A silent server never answers: only ldap_timeout can end the lookup (or vitest's own timeout fails it).
       await withDirectory({url: `ldap://127.0.0.1:${port}`, timeoutMs: 300}, async (directory) => {
         const error = await failure(directory.lookUp('alice'));
         expect(error.code).toBe('DirectoryUnavailable');
         expect(error.message).toMatch(/timed out/i);
       });
-      expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
