@@ -15,8 +15,11 @@
  * the server's delayed ACK (~40 ms), which adds seconds to every mode alike and hides what capture costs.
  * `--nagle` keeps that default.
  *
+ * `--burst` measures LMTP bursts over 4 and 8 parallel connections instead (bench/lib/capture-burst.ts).
+ *
  * Needs root, Cyrus (test/harness/install.sh, run first) and a build. Usage:
  *   node --import tsx bench/capture.ts [--messages N] [--rounds R] [--nagle] [--json]
+ *   node --import tsx bench/capture.ts --burst [--deliveries N] [--notifyd-deliveries N] [--rounds R] [--json]
  */
 import {spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
@@ -29,6 +32,7 @@ import {REPO, startLab, type Lab, type NotifyMode} from '../test/harness/lab.js'
 import {startListener, type ListenerStopped, type RunningListener} from '../test/harness/listener.js';
 import {testMessage} from '../test/harness/lmtp.js';
 import {runCommand} from '../test/harness/process.js';
+import {BURST_TARGET, burstVerdict, renderBurstTable, runBurstBench} from './lib/capture-burst.js';
 import {random} from './lib/random.js';
 
 /** The issue's target: c's messages/s at least this fraction of a's. */
@@ -57,12 +61,19 @@ const MODES = [
 ] as const satisfies ReadonlyArray<{key: string; notify: NotifyMode; label: string}>;
 type Mode = (typeof MODES)[number];
 
+const DEFAULT_DELIVERIES = 1000;
+const DEFAULT_NOTIFYD_DELIVERIES = 40;
+
 const USAGE = `usage: node --import tsx bench/capture.ts [--messages N] [--rounds R] [--nagle] [--json]
+       node --import tsx bench/capture.ts --burst [--deliveries N] [--notifyd-deliveries N] [--rounds R] [--json]
 APPEND throughput of a real Cyrus with events off, through notifyd + bin/bonnie-dealer, and through \`bonnie dealer --listen\`.
   --messages N  messages APPENDed per mode (default ${DEFAULT_MESSAGES}; the issue asks for at least ${MIN_SOUND_MESSAGES})
   --rounds R    run every mode R times, in rotated order, and report medians (default 1)
   --nagle       leave Nagle's algorithm on in the client (imapflow's default; see bench/README.md)
   --json        print one JSON object (type "benchmark", name "capture") instead of the table
+  --burst       LMTP bursts over 4 and 8 connections: events off, dealer --listen (qlen as found and 512), notifyd
+  --deliveries N          deliveries per burst (default ${DEFAULT_DELIVERIES})
+  --notifyd-deliveries N  deliveries per notifyd burst (default ${DEFAULT_NOTIFYD_DELIVERIES}: notifyd is ~100x slower)
 Needs root and \`npm run build\`. Exit status: 0 measured (PASS or MISS), 1 failed or an event was lost, 2 bad usage.
 `;
 
@@ -74,10 +85,13 @@ interface Options {
   rounds: number;
   nagle: boolean;
   json: boolean;
+  burst: boolean;
+  deliveries: number;
+  notifydDeliveries: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = {messages: DEFAULT_MESSAGES, rounds: 1, nagle: false, json: false};
+  const options: Options = {messages: DEFAULT_MESSAGES, rounds: 1, nagle: false, json: false, burst: false, deliveries: DEFAULT_DELIVERIES, notifydDeliveries: DEFAULT_NOTIFYD_DELIVERIES};
   const count = (name: string, value: string | undefined) => {
     if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${name} needs a whole number of at least 1`);
     return Number(value);
@@ -88,7 +102,9 @@ function parseArgs(argv: string[]): Options {
     const value = () => inline ?? argv[++i];
     if (name === '--messages') options.messages = count(name, value());
     else if (name === '--rounds') options.rounds = count(name, value());
-    else if (name === '--json' || name === '--nagle') options[name.slice(2) as 'json' | 'nagle'] = true;
+    else if (name === '--deliveries') options.deliveries = count(name, value());
+    else if (name === '--notifyd-deliveries') options.notifydDeliveries = count(name, value());
+    else if (name === '--json' || name === '--nagle' || name === '--burst') options[name.slice(2) as 'json' | 'nagle' | 'burst'] = true;
     else if (name === '--help' || name === '-h') {
       process.stdout.write(USAGE);
       process.exit(0);
@@ -301,6 +317,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('bench/capture: needs root (it installs Cyrus if missing and starts cyrmaster as root)\n');
     return 1;
   }
+  if (options.burst) return burst(options);
   if (options.messages < MIN_SOUND_MESSAGES) process.stderr.write(`warning: ${options.messages} messages is below the issue's ${MIN_SOUND_MESSAGES}\n`);
   // Installs Cyrus if missing, as the live tests' global setup does; its output must not reach stdout.
   const installed = spawnSync('bash', [join(REPO, 'test', 'harness', 'install.sh')], {stdio: ['ignore', 2, 2]});
@@ -352,6 +369,34 @@ async function main(argv: string[]): Promise<number> {
     verified: true,
   };
   process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : renderTable(result));
+  return 0;
+}
+
+async function burst(options: Options): Promise<number> {
+  const loadAtStart = round(loadavg()[0] ?? 0);
+  const qlen = readFileSync('/proc/sys/net/unix/max_dgram_qlen', 'utf8').trim();
+  const progress = !options.json ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+  let rows;
+  try {
+    ({rows} = await runBurstBench({deliveries: options.deliveries, notifydDeliveries: options.notifydDeliveries, rounds: options.rounds}, cleanups, progress));
+  } catch (error) {
+    process.stderr.write(`\nbench/capture --burst: ${(error as Error).message}\n`);
+    return 1;
+  }
+  const loadAverage = [loadAtStart, round(loadavg()[0] ?? 0)];
+  const verdict = burstVerdict(rows);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({type: 'benchmark', name: 'capture-burst', node: process.version, cpus: availableParallelism(), maxDgramQlen: Number(qlen), rounds: options.rounds, loadAverage, rows, target: {...BURST_TARGET, result: verdict}, verified: true})}\n`);
+  } else {
+    process.stdout.write([
+      `bench/capture --burst: LMTP deliveries over parallel connections (one kept open each), ${options.rounds} round(s), medians; net.unix.max_dgram_qlen ${qlen} (512 only while the socket is created)`,
+      renderBurstTable(rows),
+      'lag: last delivery answered -> last event stored (catalog polled every 10 ms); CPU: the daemon\'s utime+stime per event; every MessageNew verified once.',
+      `load average (1 min) at start and end: ${loadAverage.join(' / ')} on ${availableParallelism()} CPUs`,
+      verdict,
+      '',
+    ].join('\n'));
+  }
   return 0;
 }
 
