@@ -5,12 +5,15 @@
  *   off       event notifications off (the baseline)
  *   listen    `bonnie dealer --listen` under its socket holder, net.unix.max_dgram_qlen as found
  *   listen512 the same with the sysctl at 512 while the socket is created (the kernel reads it then)
+ *   sink      a Perl loop that reads the socket and throws every datagram away: what Cyrus pays for making
+ *             and sending events, with a reader that costs next to nothing (listen / sink: the daemon's share)
  *   notifyd   notifyd + bin/bonnie-dealer per event: ~100x slower, so it gets fewer deliveries
  * Rounds rotate the modes; medians; ratios against `off` of the same run and connection count.
  * For the daemon: its CPU per event (utime+stime of the daemon, the holder's child, from /proc) and the lag
  * from the last delivery's answer to the last event committed (the catalog's max(id), polled read-only every
  * 10 ms once the burst has ended). Then every delivery must have its MessageNew, once.
  */
+import {spawn} from 'node:child_process';
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {lastEventId, readEvents} from '../../test/harness/events.js';
@@ -24,6 +27,7 @@ export const BURST_MODES = [
   {key: 'off', notify: 'off', qlen: undefined, label: 'events off'},
   {key: 'listen', notify: 'listen', qlen: undefined, label: 'dealer --listen'},
   {key: 'listen512', notify: 'listen', qlen: 512, label: 'dealer --listen, qlen 512'},
+  {key: 'sink', notify: 'listen', qlen: undefined, label: 'events to a null reader'},
   {key: 'notifyd', notify: 'notifyd', qlen: undefined, label: 'notifyd + dealer'},
 ] as const satisfies ReadonlyArray<{key: string; notify: NotifyMode; qlen: number | undefined; label: string}>;
 export type BurstMode = (typeof BURST_MODES)[number];
@@ -51,6 +55,8 @@ export interface BurstSample {
   /** Daemon CPU (user + system) per event stored, µs. */
   cpuUsPerEvent: number | null;
   listener?: ListenerStopped;
+  /** Datagrams the null reader got (sink). */
+  sinkDatagrams?: number;
 }
 
 /** Same bytes for every mode: 1-8 KiB plain-text messages. */
@@ -67,14 +73,22 @@ export async function runBurst(mode: BurstMode, connections: number, messages: s
   const lab: Lab = await startLab({notify: mode.notify});
   cleanups.add(lab.stop);
   let listener: RunningListener | undefined;
+  let sink: NullReader | undefined;
   try {
+    if (mode.key === 'sink') {
+      sink = await startNullReader(lab.notifySocket);
+      cleanups.add(sink.stop);
+    }
     await allowLmtpConnections(lab, Math.max(...BURST_CONNECTIONS));
-    if (mode.notify === 'listen') listener = await withQlen(mode.qlen, () => startListener(lab));
+    if (mode.key === 'listen' || mode.key === 'listen512') listener = await withQlen(mode.qlen, () => startListener(lab));
     if (listener !== undefined) cleanups.add(listener.stop);
     const daemon = listener === undefined ? undefined : findDaemon(lab.notifySocket);
     await warmUp(lab, messages[0] as string);
-    if (mode.notify !== 'off') await settle(lab);
-    const after = mode.notify === 'off' ? 0 : lastEventId(lab);
+    const stores = mode.key !== 'off' && mode.key !== 'sink';
+    // The null reader stores nothing to watch: the lab's setup events get the same time to pass.
+    if (stores) await settle(lab);
+    else if (mode.key === 'sink') await sleep(SETTLE_QUIET_MS);
+    const after = stores ? lastEventId(lab) : 0;
 
     const sessions = await Promise.all(Array.from({length: connections}, () => LmtpSession.open(lab.lmtp)));
     const cpuBefore = daemon === undefined ? 0 : cpuTicks(daemon);
@@ -89,6 +103,15 @@ export async function runBurst(mode: BurstMode, connections: number, messages: s
     await Promise.all(sessions.map((s) => s.close()));
     const burstMs = Number(end - start) / 1e6;
     if (mode.notify === 'off') return {mode: mode.key, connections, deliveries: messages.length, burstMs, lagMs: null, eventsStored: null, cpuUsPerEvent: null};
+    if (sink !== undefined) {
+      await sleep(QUIET_MS);
+      const sinkDatagrams = await sink.stop();
+      cleanups.delete(sink.stop);
+      sink = undefined;
+      // Nothing is stored: at least each delivery's MessageNew must have reached the socket.
+      if (sinkDatagrams < messages.length) throw new Error(`burst sink x${connections}: the null reader got ${sinkDatagrams} datagrams for ${messages.length} deliveries`);
+      return {mode: mode.key, connections, deliveries: messages.length, burstMs, lagMs: null, eventsStored: null, cpuUsPerEvent: null, sinkDatagrams};
+    }
 
     // Poll until nothing new for QUIET_MS; the time (and daemon CPU) of the last change is the last commit.
     let last = lastEventId(lab);
@@ -119,6 +142,7 @@ export async function runBurst(mode: BurstMode, connections: number, messages: s
     return {mode: mode.key, connections, deliveries: messages.length, burstMs, lagMs, eventsStored: last - after, cpuUsPerEvent, ...(stopped ? {listener: stopped} : {})};
   } finally {
     if (listener !== undefined) await listener.stop().catch(() => undefined);
+    if (sink !== undefined) await sink.stop().catch(() => undefined);
     await lab.stop();
     cleanups.delete(lab.stop);
   }
@@ -163,6 +187,36 @@ async function warmUp(lab: Lab, message: string): Promise<void> {
   } finally {
     await session.close();
   }
+}
+
+interface NullReader {
+  /** SIGTERM; resolves with the number of datagrams it read. */
+  stop(): Promise<number>;
+}
+
+/** Binds `socket` and reads it with blocking recv(2), counting and discarding: the cheapest possible reader. */
+const NULL_READER = `use strict; use Socket;
+my ($path) = @ARGV; my $n = 0; my $stop = 0;
+socket(my $s, PF_UNIX, SOCK_DGRAM, 0) or die "socket: $!"; unlink $path; bind($s, pack_sockaddr_un($path)) or die "bind: $!";
+chmod 0666, $path; $SIG{TERM} = sub { $stop = 1 }; $| = 1; print "ready\n";
+until ($stop) { my $b; $n++ if defined recv($s, $b, 262144, 0) }
+print "$n\n";`;
+
+async function startNullReader(socket: string): Promise<NullReader> {
+  const child = spawn('perl', ['-e', NULL_READER, socket], {stdio: ['ignore', 'pipe', 'inherit']});
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  for (const deadline = Date.now() + 10_000; !out.includes('ready'); await sleep(20)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error('the null reader did not start');
+  }
+  return {
+    async stop() {
+      child.kill('SIGTERM');
+      if ((await exited) !== 0) throw new Error('the null reader failed');
+      return Number(out.trim().split('\n').at(-1));
+    },
+  };
 }
 
 /** Runs `start` with the sysctl at `qlen` (if given), and puts the old value back right after. */
@@ -257,6 +311,7 @@ export async function runBurstBench(options: BurstOptions, cleanups: Set<() => P
     const of = (key: BurstMode['key']) => samples.filter((s) => s.connections === connections && s.mode === key);
     const rate = (s: BurstSample) => s.deliveries / (s.burstMs / 1000);
     const off = median(of('off').map(rate));
+    const sink = median(of('sink').map(rate));
     return BURST_MODES.map((mode) => {
       const own = of(mode.key);
       const lags = own.flatMap((s) => (s.lagMs === null ? [] : [s.lagMs]));
@@ -269,10 +324,12 @@ export async function runBurstBench(options: BurstOptions, cleanups: Set<() => P
         deliveries: own[0]?.deliveries ?? 0,
         deliveriesPerSecond: round(perSecond),
         ratioToOff: round(perSecond / off, 3),
+        /** Against the null reader: what the daemon costs beyond what Cyrus pays to send events at all. */
+        ratioToSink: round(perSecond / sink, 3),
         lagMs: lags.length > 0 ? round(median(lags), 0) : null,
         maxLagMs: lags.length > 0 ? round(Math.max(...lags), 0) : null,
         cpuUsPerEvent: cpus.length > 0 ? median(cpus) : null,
-        samples: own.map((s) => ({perSecond: round(rate(s)), lagMs: s.lagMs === null ? null : round(s.lagMs, 0), cpuUsPerEvent: s.cpuUsPerEvent, eventsStored: s.eventsStored})),
+        samples: own.map((s) => ({perSecond: round(rate(s)), lagMs: s.lagMs === null ? null : round(s.lagMs, 0), cpuUsPerEvent: s.cpuUsPerEvent, eventsStored: s.eventsStored, ...(s.sinkDatagrams === undefined ? {} : {sinkDatagrams: s.sinkDatagrams})})),
       };
     });
   });
@@ -291,8 +348,8 @@ export function burstVerdict(rows: BurstRow[]): string {
 }
 
 export function renderBurstTable(rows: BurstRow[]): string {
-  const header = ['conns', 'mode', 'deliveries', 'deliv/s', 'vs off', 'lag ms', 'max lag ms', 'CPU µs/event'];
-  const cells = rows.map((r) => [String(r.connections), r.label, String(r.deliveries), r.deliveriesPerSecond.toFixed(1), r.ratioToOff.toFixed(3), r.lagMs?.toFixed(0) ?? '-', r.maxLagMs?.toFixed(0) ?? '-', r.cpuUsPerEvent?.toFixed(0) ?? '-']);
+  const header = ['conns', 'mode', 'deliveries', 'deliv/s', 'vs off', 'vs sink', 'lag ms', 'max lag ms', 'CPU µs/event'];
+  const cells = rows.map((r) => [String(r.connections), r.label, String(r.deliveries), r.deliveriesPerSecond.toFixed(1), r.ratioToOff.toFixed(3), r.ratioToSink.toFixed(3), r.lagMs?.toFixed(0) ?? '-', r.maxLagMs?.toFixed(0) ?? '-', r.cpuUsPerEvent?.toFixed(0) ?? '-']);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
   const line = (c: string[]) => c.map((v, i) => (i === 1 ? v.padEnd(widths[i] as number) : v.padStart(widths[i] as number))).join('  ');
   return [line(header), ...cells.map(line)].join('\n');
