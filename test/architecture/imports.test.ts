@@ -1,0 +1,97 @@
+/**
+ * Issue 14: imports point one way only. The folders of src/lib are ranked below; a module may import its
+ * own folder or a folder ranked before it. Today's back-edges are listed in KNOWN: a new one fails, and so
+ * does a KNOWN one that no longer happens, so the list only shrinks. Commands (src/commands) may import
+ * src/lib, never the drivers themselves.
+ */
+import {describe, expect, it} from 'vitest';
+import {importSpecifiers, listTs, resolveRelative} from './source-scan.js';
+
+/** Lowest first. `errors` is src/lib/errors.ts. Within a layer, ranked by who calls whom today. */
+const LAYERS: ReadonlyArray<readonly [layer: string, folders: readonly string[]]> = [
+  ['base', ['errors', 'system', 'log', 'config', 'catalog']],
+  ['nouns', ['event']],
+  // Dependency order, not the data's: capture calls queue's Ingester, process calls the record, collect
+  // calls the archive.
+  ['pipeline', ['directory', 'cyrus', 'imap', 'archive', 'queue', 'capture', 'record', 'process', 'snapshot', 'collect']],
+  ['read models', ['status', 'discovery', 'search', 'groupware', 'restore', 'export', 'doctor']],
+  ['cli', ['cli']],
+];
+
+/** Back-edges today, one line each: [importing file, imported file]. Remove a line when fixed; never add one. */
+const KNOWN: ReadonlyArray<readonly [from: string, to: string]> = [
+  ['src/lib/catalog/init.ts', 'src/lib/capture/reserve.ts'],
+  ['src/lib/catalog/migrations.ts', 'src/lib/archive/index/schema.ts'],
+  ['src/lib/catalog/migrations.ts', 'src/lib/capture/gaps-schema.ts'],
+  ['src/lib/catalog/migrations.ts', 'src/lib/capture/journal-schema.ts'],
+  ['src/lib/catalog/migrations.ts', 'src/lib/collect/schema.ts'],
+  ['src/lib/catalog/migrations.ts', 'src/lib/queue/schema.ts'],
+  ['src/lib/catalog/migrations.ts', 'src/lib/record/schema.ts'],
+  ['src/lib/catalog/migrations.ts', 'src/lib/search/schema.ts'],
+  ['src/lib/catalog/migrations.ts', 'src/lib/snapshot/schema.ts'],
+  ['src/lib/config/settings.ts', 'src/lib/directory/filter.ts'],
+  ['src/lib/doctor/file-checks.ts', 'src/lib/cli/live-progress.ts'],
+  ['src/lib/export/render.ts', 'src/lib/cli/live-progress.ts'],
+  ['src/lib/queue/quarantine.ts', 'src/lib/capture/journal-drain.ts'],
+];
+
+/** Packages only src/lib may load: one module owns each driver. */
+const DRIVERS = ['better-sqlite3', 'imapflow', 'ldapts', 'tar-stream', 'zstd-napi'];
+
+const RANK = new Map(LAYERS.flatMap(([, folders]) => folders).map((folder, i) => [folder, i]));
+
+/** `src/lib/<folder>/...` or `src/lib/<folder>.ts` → folder; anything else → undefined. */
+function folderOf(file: string): string | undefined {
+  return /^src\/lib\/([^/.]+)(?:\/|\.ts$)/.exec(file)?.[1];
+}
+
+function backEdges(): string[] {
+  const out: string[] = [];
+  for (const file of listTs('src/lib')) {
+    const from = folderOf(file) as string;
+    for (const specifier of importSpecifiers(file)) {
+      const target = resolveRelative(file, specifier);
+      const to = target && folderOf(target);
+      if (!to || to === from) continue;
+      if ((RANK.get(to) ?? -1) > (RANK.get(from) ?? -1)) out.push(`${file} ${target}`);
+    }
+  }
+  return [...new Set(out)].sort();
+}
+
+describe('import graph (issue 14)', () => {
+  it('ranks every folder of src/lib exactly once', () => {
+    const folders = new Set(listTs('src/lib').map((file) => folderOf(file)));
+    expect([...folders].sort()).toEqual([...RANK.keys()].sort());
+    expect(RANK.size).toBe(LAYERS.flatMap(([, folders]) => folders).length);
+  });
+
+  it('imports point down the layers (KNOWN only shrinks)', () => {
+    const found = backEdges();
+    const known = KNOWN.map(([from, to]) => `${from} ${to}`).sort();
+    console.error(`imports: ${found.length} back-edges (KNOWN ${known.length})`);
+    expect(found.filter((e) => !known.includes(e)), 'new back-edge: move the code down, or invert the call').toEqual([]);
+    expect(known.filter((e) => !found.includes(e)), 'fixed: remove these lines from KNOWN').toEqual([]);
+  });
+
+  it('sees static, re-export and dynamic imports', () => {
+    // The parser itself, on a module that uses all three forms: otherwise the ratchet could pass vacuously.
+    expect(importSpecifiers('src/lib/doctor/reach.ts')).toContain('../imap/connect.js');
+    expect(importSpecifiers('src/lib/catalog/migrations.ts')).toContain('../queue/schema.js');
+  });
+
+  it('keeps src/lib from importing commands, and commands from loading the drivers', () => {
+    for (const file of listTs('src/lib')) {
+      for (const specifier of importSpecifiers(file)) expect(resolveRelative(file, specifier) ?? '', file).not.toMatch(/^src\/commands\//);
+    }
+    const commands = listTs('src/commands');
+    expect(commands.length).toBeGreaterThan(10);
+    const offenders: string[] = [];
+    for (const file of commands) {
+      for (const specifier of importSpecifiers(file)) {
+        if (DRIVERS.some((d) => specifier === d || specifier.startsWith(`${d}/`))) offenders.push(`${file} ${specifier}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
