@@ -74,7 +74,6 @@ export function recoverLog(settings: Settings, logFile: string): LogRecoverySumm
   const catalog = openCatalog(settings.catalog);
   try {
     const ingester = new Ingester(catalog.db);
-    const claim = catalog.db.prepare<[string, number]>('INSERT INTO spill_drained (name, drained_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
     const summary: LogRecoverySummary = {lines: 0, queued: 0, duplicates: 0, quarantined: 0, alreadyRecovered: 0};
     for (const line of text.split('\n')) {
       const match = LOST_LINE.exec(line);
@@ -86,7 +85,7 @@ export function recoverLog(settings: Settings, logFile: string): LogRecoverySumm
       const key = `log:${createHash('sha256').update(line).digest('hex')}`;
       try {
         const result = ingester.ingest([{raw, receivedAt: Number.isFinite(receivedAt) ? receivedAt : Date.now(), source}], () => {
-          if (claim.run(key, Date.now()).changes === 0) throw new AlreadyRecovered();
+          if (!ingester.claimSpill(key, Date.now())) throw new AlreadyRecovered();
         });
         summary.queued += result.queued;
         summary.duplicates += result.duplicates;

@@ -102,7 +102,6 @@ export interface DrainSummary extends Omit<IngestSummary, 'unknownTypes'> {
 /** Moves every spill file into the queue, exactly once each. */
 export function drainSpill(db: Db, ingester: Ingester, dir: string, now = Date.now()): DrainSummary {
   const summary: DrainSummary = {files: 0, alreadyDrained: 0, queued: 0, duplicates: 0, quarantined: 0};
-  const claim = db.prepare<[string, number]>('INSERT INTO spill_drained (name, drained_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
   for (const name of listSpill(dir, now)) {
     const path = join(dir, name);
     const match = NAME.exec(name) as RegExpExecArray;
@@ -118,7 +117,7 @@ export function drainSpill(db: Db, ingester: Ingester, dir: string, now = Date.n
     const key = name.replace(/^\./, '').replace(/\.tmp$/, '');
     try {
       const result = ingester.ingest([{raw, receivedAt: Number(match[1]), source, spillFile: key}], () => {
-        if (claim.run(key, now).changes === 0) throw new AlreadyDrained();
+        if (!ingester.claimSpill(key, now)) throw new AlreadyDrained();
       });
       summary.files++;
       summary.queued += result.queued;

@@ -31,6 +31,11 @@ export interface Delivery {
    * it cannot decode): the delivery is quarantined whole with this reason, without being parsed.
    */
   rejected?: string;
+  /**
+   * The verdicts of `raw`'s non-blank lines, in order, from a producer that judged them already (the socket
+   * dealer, to tell a datagram to quarantine whole): they are not parsed a second time.
+   */
+  verdicts?: readonly Verdict[];
 }
 
 export interface IngestSummary {
@@ -94,6 +99,8 @@ export class Ingester {
   private readonly insertJob;
   private readonly insertQuarantine;
   private readonly transaction;
+  // Prepared on first use: the dealer builds an Ingester per event and never claims a spill file.
+  private insertSpillDrained: ReturnType<typeof this.db.prepare<[string, number]>> | undefined;
 
   constructor(private readonly db: Db) {
     this.insertNotification = db.prepare<[Buffer, Uint8Array, number, string, string | null, string, string | null, string | null, number], {id: number; deliveries: number}>(
@@ -124,6 +131,15 @@ export class Ingester {
     return this.transaction.immediate(deliveries, before);
   }
 
+  /**
+   * Records that the spill file (or recovered log line) `key` is in the queue; false when it already was.
+   * Call it from {@link ingest}'s `before` so the claim and the queueing commit together: exactly once.
+   */
+  claimSpill(key: string, at: number): boolean {
+    this.insertSpillDrained ??= this.db.prepare<[string, number]>('INSERT INTO spill_drained (name, drained_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
+    return this.insertSpillDrained.run(key, at).changes > 0;
+  }
+
   private ingestOne(delivery: Delivery, summary: IngestSummary): void {
     if (delivery.rejected !== undefined) {
       this.quarantine(delivery, delivery.rejected);
@@ -137,8 +153,8 @@ export class Ingester {
       return;
     }
     const problems: string[] = [];
-    for (const {line, number} of lines) {
-      const verdict = judge(line);
+    for (const [index, {line, number}] of lines.entries()) {
+      const verdict = delivery.verdicts?.[index] ?? judge(line);
       if (!verdict.ok) {
         problems.push(lines.length === 1 ? verdict.error : `line ${number}: ${verdict.error}`);
         continue;
