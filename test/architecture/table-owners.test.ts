@@ -16,7 +16,7 @@ import {listTs, tablesCreatedBy, tablesUsedBy} from './source-scan.js';
 const OWNERS: Record<string, readonly string[]> = {
   schema_migration: ['src/lib/catalog/catalog.ts'],
   // queue
-  notification: ['src/lib/queue/ingest.ts', 'src/lib/queue/job-admin.ts', 'src/lib/queue/jobs.ts', 'src/lib/queue/quarantine.ts'],
+  notification: ['src/lib/queue/ingest.ts', 'src/lib/queue/job-admin.ts', 'src/lib/queue/jobs.ts', 'src/lib/queue/notifications.ts', 'src/lib/queue/quarantine.ts'],
   job: ['src/lib/queue/ingest.ts', 'src/lib/queue/job-admin.ts', 'src/lib/queue/jobs.ts', 'src/lib/queue/quarantine.ts'],
   quarantine: ['src/lib/queue/ingest.ts', 'src/lib/queue/quarantine.ts'],
   queue_action: ['src/lib/queue/actions.ts'],
@@ -113,7 +113,6 @@ const KNOWN: ReadonlyArray<readonly [file: string, table: string]> = [
   ['src/lib/groupware/object-places.ts', 'placement'],
   ['src/lib/groupware/object-places.ts', 'snapshot'],
   ['src/lib/groupware/object-places.ts', 'snapshot_message'],
-  ['src/lib/process/chain.ts', 'notification'],
   ['src/lib/restore/state-at.ts', 'change'],
   ['src/lib/restore/state-at.ts', 'folder_version'],
   ['src/lib/restore/state-at.ts', 'job'],

@@ -7,19 +7,13 @@
  */
 import {createHash} from 'node:crypto';
 import type {Db} from '../catalog/catalog.js';
+import {NotificationLog, type NotificationRecord} from '../queue/notifications.js';
 
 const GENESIS: Buffer = Buffer.alloc(32);
 /** Links read at a time while verifying (memory stays flat on a catalog of any size). */
 const VERIFY_PAGE = 10_000;
 
-interface NotificationRow {
-  id: number;
-  received_at: number;
-  source: string;
-  raw: Buffer;
-}
-
-function link(previous: Buffer, row: NotificationRow): Buffer {
+function link(previous: Buffer, row: NotificationRecord): Buffer {
   return createHash('sha256').update(previous).update(`${row.id}\n${row.received_at}\n${row.source}\n`).update(row.raw).digest();
 }
 
@@ -30,8 +24,8 @@ export function extendChain(db: Db, upTo = Number.MAX_SAFE_INTEGER): number {
   let previous: Buffer = last?.hash ?? GENESIS;
   let seq = last?.seq ?? 0;
   let added = 0;
-  // .all(), not .iterate(): better-sqlite3 refuses writes on a connection while an iterator is open.
-  for (const row of db.prepare<[number, number], NotificationRow>('SELECT id, received_at, source, raw FROM notification WHERE id > ? AND id <= ? ORDER BY id').all(last?.notification_id ?? 0, upTo)) {
+  // An array, not an iterator: better-sqlite3 refuses writes on a connection while an iterator is open.
+  for (const row of new NotificationLog(db).between(last?.notification_id ?? 0, upTo)) {
     previous = link(previous, row);
     insert.run(++seq, row.id, previous);
     added++;
@@ -59,16 +53,15 @@ export function verifyChain(db: Db): ChainReport {
   let previous: Buffer = GENESIS;
   let checked = 0;
   let expectedId = 0;
-  const notification = db.prepare<[number], NotificationRow>('SELECT id, received_at, source, raw FROM notification WHERE id = ?');
-  const between = db.prepare<[number, number], {id: number}>('SELECT id FROM notification WHERE id > ? AND id < ? ORDER BY id LIMIT 1');
+  const notifications = new NotificationLog(db);
   let lastChained = 0;
   const page = db.prepare<[number, number], {seq: number; notification_id: number; hash: Buffer}>('SELECT seq, notification_id, hash FROM evidence_chain WHERE seq > ? ORDER BY seq LIMIT ?');
   for (let links = page.all(0, VERIFY_PAGE); links.length > 0; links = page.all(checked, VERIFY_PAGE)) for (const link_ of links) {
     const report = (problem: ChainProblem): ChainReport => ({checked, pending: 0, firstProblem: problem});
     if (link_.seq !== checked + 1 || link_.notification_id <= expectedId) return report({kind: 'out-of-order', seq: link_.seq, notificationId: link_.notification_id});
-    const skipped = between.get(expectedId, link_.notification_id);
-    if (skipped !== undefined) return report({kind: 'unchained-notification', notificationId: skipped.id});
-    const row = notification.get(link_.notification_id);
+    const skipped = notifications.firstIdBetween(expectedId, link_.notification_id);
+    if (skipped !== undefined) return report({kind: 'unchained-notification', notificationId: skipped});
+    const row = notifications.byId(link_.notification_id);
     if (row === undefined) return report({kind: 'missing-notification', seq: link_.seq, notificationId: link_.notification_id});
     const hash = link(previous, row);
     if (!hash.equals(link_.hash)) return report({kind: 'hash-mismatch', seq: link_.seq, notificationId: row.id, expected: hash.toString('hex'), recorded: link_.hash.toString('hex')});
@@ -77,6 +70,6 @@ export function verifyChain(db: Db): ChainReport {
     lastChained = link_.notification_id;
     checked++;
   }
-  const pending = db.prepare<[number], {n: number}>('SELECT count(*) AS n FROM notification WHERE id > ?').get(lastChained)?.n ?? 0;
+  const pending = notifications.countAfter(lastChained);
   return {checked, pending, firstProblem: null};
 }
