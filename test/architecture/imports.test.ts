@@ -30,8 +30,6 @@ const KNOWN: ReadonlyArray<readonly [from: string, to: string]> = [
   ['src/lib/catalog/migrations.ts', 'src/lib/search/schema.ts'],
   ['src/lib/catalog/migrations.ts', 'src/lib/snapshot/schema.ts'],
   ['src/lib/config/settings.ts', 'src/lib/directory/filter.ts'],
-  ['src/lib/doctor/file-checks.ts', 'src/lib/cli/live-progress.ts'],
-  ['src/lib/export/render.ts', 'src/lib/cli/live-progress.ts'],
   ['src/lib/queue/quarantine.ts', 'src/lib/capture/journal-drain.ts'],
 ];
 

@@ -56,14 +56,5 @@ export async function liveProgress(): Promise<LiveProgress> {
   };
 }
 
-/** 1234567 -> "1.2 MB". */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
+// Here for the commands that import it from the CLI; it lives in config so that library code can use it.
+export {formatBytes} from '../config/bytes.js';

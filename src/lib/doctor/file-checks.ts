@@ -9,7 +9,7 @@ import {CATALOG_APPLICATION_ID, openCatalog} from '../catalog/catalog.js';
 import {LATEST_SCHEMA_VERSION} from '../catalog/migrations.js';
 import {BonnieError, errorMessage} from '../errors.js';
 import {RESERVE_BYTES, reservePath} from '../capture/reserve.js';
-import {formatBytes} from '../cli/live-progress.js';
+import {formatBytes} from '../config/bytes.js';
 import {error, ok, octal, warning, type CheckResult} from './check.js';
 
 export const CATALOG_FILE_MODE = 0o640;

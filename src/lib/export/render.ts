@@ -1,5 +1,5 @@
 /** The human-readable report of `bonnie export` (stdout; --json prints the summary itself). */
-import {formatBytes} from '../cli/live-progress.js';
+import {formatBytes} from '../config/bytes.js';
 import type {ExportSummary} from './export.js';
 import {CHECKSUM_FILE} from './layout.js';
 
