@@ -89,8 +89,6 @@ const KNOWN: ReadonlyArray<readonly [file: string, table: string]> = [
   ['src/lib/discovery/folder-names.ts', 'folder_version'],
   ['src/lib/discovery/message-history.ts', 'message'],
   ['src/lib/discovery/message-history.ts', 'placement'],
-  ['src/lib/discovery/people.ts', 'person'],
-  ['src/lib/discovery/people.ts', 'person_version'],
   ['src/lib/discovery/refs.ts', 'folder_version'],
   ['src/lib/discovery/refs.ts', 'message'],
   ['src/lib/discovery/refs.ts', 'placement'],

@@ -5,6 +5,7 @@
 import type {Db} from '../catalog/catalog.js';
 import {canonicalLogin} from '../directory/types.js';
 import {BonnieError, EXIT} from '../errors.js';
+import {personIdByKey, personIdsById, personIdsByName, personSummary, personVersionRows} from '../record/people.js';
 
 /** Who a history or audit is about. */
 export interface PersonFacts {
@@ -59,50 +60,28 @@ export function resolvePerson(db: Db, text: string): PersonFacts {
 
 function findPeople(db: Db, wanted: string): number[] {
   const byRef = PERSON_REF.exec(wanted);
-  if (byRef !== null) return db.prepare<[number], {id: number}>('SELECT id FROM person WHERE id = ?').all(Number(byRef[1])).map((row) => row.id);
-  const byKey = db.prepare<[string], {id: number}>('SELECT id FROM person WHERE key = ?').get(wanted);
-  return byKey !== undefined ? [byKey.id] : byName(db, canonicalLogin(wanted));
-}
-
-/** People any version of whom had `canonical` as login, uid, mail or alias. */
-function byName(db: Db, canonical: string): number[] {
-  return db
-    .prepare<{name: string}, {person_id: number}>(
-      `SELECT DISTINCT person_id FROM person_version
-       WHERE login = @name OR lower(uid) = @name OR lower(mail) = @name
-          OR EXISTS (SELECT 1 FROM json_each(aliases) WHERE lower(json_each.value) = @name)
-       ORDER BY person_id`,
-    )
-    .all({name: canonical})
-    .map((row) => row.person_id);
+  if (byRef !== null) return personIdsById(db, Number(byRef[1]));
+  const byKey = personIdByKey(db, wanted);
+  return byKey !== undefined ? [byKey] : personIdsByName(db, canonicalLogin(wanted));
 }
 
 function personFacts(db: Db, id: number): PersonFacts {
-  const row = db
-    .prepare<[number], {key: string; first_seen: string; login: string | null}>(
-      `SELECT p.key, p.first_seen, (SELECT v.login FROM person_version v WHERE v.person_id = p.id ORDER BY v.valid_to IS NULL DESC, v.id DESC LIMIT 1) AS login
-       FROM person p WHERE p.id = ?`,
-    )
-    .get(id) as {key: string; first_seen: string; login: string | null};
+  // findPeople returned this id from the same connection: the row exists.
+  const row = personSummary(db, id) as {key: string; first_seen: string; login: string | null};
   return {ref: `person:${id}`, id, key: row.key, login: row.login ?? row.key, firstSeen: row.first_seen};
 }
 
 /** The person's versions, oldest first. */
 export function personVersions(db: Db, personId: number): PersonVersionEntry[] {
-  return db
-    .prepare<[number], {valid_from: string; valid_to: string | null; login: string; uid: string | null; mail: string | null; cn: string | null; dn: string | null; aliases: string; groups: string}>(
-      'SELECT valid_from, valid_to, login, uid, mail, cn, dn, aliases, groups FROM person_version WHERE person_id = ? ORDER BY id',
-    )
-    .all(personId)
-    .map((row) => ({
-      validFrom: row.valid_from,
-      validTo: row.valid_to,
-      login: row.login,
-      uid: row.uid,
-      mail: row.mail,
-      cn: row.cn,
-      dn: row.dn,
-      aliases: JSON.parse(row.aliases) as string[],
-      groups: JSON.parse(row.groups) as string[],
-    }));
+  return personVersionRows(db, personId).map((row) => ({
+    validFrom: row.valid_from,
+    validTo: row.valid_to,
+    login: row.login,
+    uid: row.uid,
+    mail: row.mail,
+    cn: row.cn,
+    dn: row.dn,
+    aliases: JSON.parse(row.aliases) as string[],
+    groups: JSON.parse(row.groups) as string[],
+  }));
 }

@@ -75,3 +75,48 @@ export class People {
     return id;
   }
 }
+
+// Reading people back (discovery: `bonnie history --user`, `bonnie audit`). Prepared per call: each runs
+// a handful of times per command.
+
+/** `[id]` when person `id` exists, else `[]`. */
+export function personIdsById(db: Db, id: number): number[] {
+  return db.prepare<[number], {id: number}>('SELECT id FROM person WHERE id = ?').all(id).map((row) => row.id);
+}
+
+/** The person whose persistent key is `key`. */
+export function personIdByKey(db: Db, key: string): number | undefined {
+  return db.prepare<[string], {id: number}>('SELECT id FROM person WHERE key = ?').get(key)?.id;
+}
+
+/** People any version of whom had `canonical` (a canonical login) as login, uid, mail or alias. */
+export function personIdsByName(db: Db, canonical: string): number[] {
+  return db
+    .prepare<{name: string}, {person_id: number}>(
+      `SELECT DISTINCT person_id FROM person_version
+       WHERE login = @name OR lower(uid) = @name OR lower(mail) = @name
+          OR EXISTS (SELECT 1 FROM json_each(aliases) WHERE lower(json_each.value) = @name)
+       ORDER BY person_id`,
+    )
+    .all({name: canonical})
+    .map((row) => row.person_id);
+}
+
+/** A person's key, first sighting and login now (of the current version, else the latest). */
+export function personSummary(db: Db, id: number): {key: string; first_seen: string; login: string | null} | undefined {
+  return db
+    .prepare<[number], {key: string; first_seen: string; login: string | null}>(
+      `SELECT p.key, p.first_seen, (SELECT v.login FROM person_version v WHERE v.person_id = p.id ORDER BY v.valid_to IS NULL DESC, v.id DESC LIMIT 1) AS login
+       FROM person p WHERE p.id = ?`,
+    )
+    .get(id);
+}
+
+/** A person's versions as stored (aliases and groups as JSON arrays), oldest first. */
+export function personVersionRows(db: Db, personId: number): Array<Omit<VersionRow, 'id'> & {valid_from: string; valid_to: string | null}> {
+  return db
+    .prepare<[number], Omit<VersionRow, 'id'> & {valid_from: string; valid_to: string | null}>(
+      'SELECT valid_from, valid_to, login, uid, mail, cn, dn, aliases, groups FROM person_version WHERE person_id = ? ORDER BY id',
+    )
+    .all(personId);
+}
