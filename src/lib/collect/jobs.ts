@@ -14,6 +14,8 @@
 import type {Db} from '../catalog/catalog.js';
 import {parseNotification} from '../event/parse.js';
 import {perUidProblem} from '../event/uidset.js';
+import {NotificationLog} from '../queue/notifications.js';
+import {FolderReader} from '../record/folders.js';
 import {ReconcileJobs} from './reconcile-jobs.js';
 
 const BATCH_NOTIFICATIONS = 5000;
@@ -61,6 +63,7 @@ export interface ScanOptions {
 /** Reads the notifications received since the last scan and creates their jobs. */
 export function scanForJobs(db: Db, now = Date.now(), options: ScanOptions = {}): JobScanSummary {
   const s = prepare(db);
+  const notifications = new NotificationLog(db);
   const reconcile = new ReconcileJobs(db);
   const folderSnapshots = options.folderSnapshots === true;
   const total: JobScanSummary = {scanned: 0, created: 0, folders: 0};
@@ -68,7 +71,7 @@ export function scanForJobs(db: Db, now = Date.now(), options: ScanOptions = {})
     const batch = db
       .transaction(() => {
         const watermark = s.watermark.get()?.last_notification_id ?? 0;
-        const rows = s.after.all(watermark, BATCH_NOTIFICATIONS);
+        const rows = notifications.page(watermark, BATCH_NOTIFICATIONS);
         let created = 0;
         let folders = 0;
         for (const row of rows) {
@@ -111,7 +114,6 @@ function prepare(db: Db) {
   return {
     watermark: db.prepare<[], {last_notification_id: number}>('SELECT last_notification_id FROM collect_scan WHERE id = 1'),
     setWatermark: db.prepare<[number]>('INSERT INTO collect_scan (id, last_notification_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET last_notification_id = excluded.last_notification_id'),
-    after: db.prepare<[number, number], {id: number; raw: Buffer; event_type: string}>('SELECT id, raw, event_type FROM notification WHERE id > ? ORDER BY id LIMIT ?'),
     insert: db.prepare<{mailboxId: string; name: string; uidValidity: number; uid: number; notificationId: number; now: number}>(
       `INSERT INTO collect_job (mailbox_id, mailbox_name, uid_validity, uid, notification_id, created_at, updated_at)
        VALUES (@mailboxId, @name, @uidValidity, @uid, @notificationId, @now, @now) ON CONFLICT DO NOTHING`,
@@ -150,8 +152,12 @@ function toJob(r: JobRow): CollectJob {
 /** The job table's operations the collector needs; statements prepared once. */
 export class CollectJobs {
   private readonly s;
+  private readonly notifications;
+  private readonly folders;
 
   constructor(private readonly db: Db) {
+    this.notifications = new NotificationLog(db);
+    this.folders = new FolderReader(db);
     this.s = {
       // A job that failed waits RETRY_STEP_MS per attempt before the next: --follow must not spend a job's
       // max_attempts within seconds.
@@ -170,9 +176,6 @@ export class CollectJobs {
       ),
       find: db.prepare<[string, number, number], JobRow>('SELECT * FROM collect_job WHERE mailbox_id = ? AND uid_validity = ? AND uid = ?'),
       list: db.prepare<[], JobRow>('SELECT * FROM collect_job ORDER BY id'),
-      // The newest notification about a mailbox names it as it is now (newest first: found quickly for a live folder).
-      latestName: db.prepare<[string], {id: number; raw: Buffer; event_type: string}>('SELECT id, raw, event_type FROM notification WHERE mailbox_id = ? ORDER BY id DESC LIMIT 1'),
-      deletedAt: db.prepare<[string], {deleted_at: string | null}>('SELECT deleted_at FROM folder WHERE mailbox_id = ?'),
     };
   }
 
@@ -192,15 +195,15 @@ export class CollectJobs {
    * it deleted (a parent's deletion may send no event for its children).
    */
   knownFolder(mailboxId: string): KnownFolder {
-    const row = this.s.latestName.get(mailboxId);
+    const row = this.notifications.latestAbout(mailboxId);
     const parsed = row === undefined ? undefined : parseNotification(row.raw.toString('utf8'));
     const event = parsed?.ok === true ? parsed.event : undefined;
     const known: KnownFolder = {name: event?.mailbox?.deletedAt === undefined ? event?.mailbox?.name : undefined};
     if (row !== undefined && (row.event_type === 'MailboxDelete' || event?.mailbox?.deletedAt !== undefined)) {
       known.deleted = `deleted (notification ${row.id}, ${row.event_type})`;
     } else {
-      const deletedAt = this.s.deletedAt.get(mailboxId)?.deleted_at;
-      if (deletedAt != null) known.deleted = `deleted at ${deletedAt} (the record)`;
+      const deletedAt = this.folders.deletedAt(mailboxId);
+      if (deletedAt !== undefined) known.deleted = `deleted at ${deletedAt} (the record)`;
     }
     return known;
   }

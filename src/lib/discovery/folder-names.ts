@@ -4,6 +4,7 @@
  * folder are read once and kept (a history touches few folders).
  */
 import type {Db} from '../catalog/catalog.js';
+import {FolderReader} from '../record/folders.js';
 
 interface NameSpan {
   name: string;
@@ -13,16 +14,12 @@ interface NameSpan {
 }
 
 export class FolderNames {
-  private readonly versions;
-  private readonly holders;
+  private readonly folders;
   private readonly cache = new Map<string, NameSpan[]>();
   private readonly holderCount = new Map<string, number>();
 
   constructor(db: Db) {
-    this.versions = db.prepare<[string], {name: string; valid_from: string; valid_to: string | null; change: string}>(
-      'SELECT name, valid_from, valid_to, change FROM folder_version WHERE mailbox_id = ? ORDER BY id',
-    );
-    this.holders = db.prepare<[string], {n: number}>('SELECT count(DISTINCT mailbox_id) AS n FROM folder_version WHERE name = ?');
+    this.folders = new FolderReader(db);
   }
 
   /**
@@ -33,7 +30,7 @@ export class FolderNames {
     if (name === undefined) return mailboxId;
     let holders = this.holderCount.get(name);
     if (holders === undefined) {
-      holders = (this.holders.get(name) as {n: number}).n;
+      holders = this.folders.holders(name);
       this.holderCount.set(name, holders);
     }
     return holders > 1 ? mailboxId : name;
@@ -68,7 +65,7 @@ export class FolderNames {
   private spans(mailboxId: string): NameSpan[] {
     let spans = this.cache.get(mailboxId);
     if (spans === undefined) {
-      spans = this.versions.all(mailboxId).map((row) => ({name: row.name, validFrom: row.valid_from, validTo: row.valid_to, change: row.change}));
+      spans = this.folders.versions(mailboxId).map((row) => ({name: row.name, validFrom: row.valid_from, validTo: row.valid_to, change: row.change}));
       this.cache.set(mailboxId, spans);
     }
     return spans;

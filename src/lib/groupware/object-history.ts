@@ -14,6 +14,7 @@ import {keepNewest} from '../discovery/timeline.js';
 import {FolderNames} from '../discovery/folder-names.js';
 import {formatPlacementRef} from '../discovery/refs.js';
 import {BonnieError, EXIT} from '../errors.js';
+import {FolderReader} from '../record/folders.js';
 import {contentsWithSubject, searchIndexBehind} from './object-candidates.js';
 import {PlaceFinder, type ObjectPlace} from './object-places.js';
 import {buildTimeline, type ObjectChange, type ObjectRevision, type PlaceNaming} from './object-timeline.js';
@@ -234,7 +235,7 @@ function describeObjects(objects: readonly ObjectPlace[][], naming: PlaceNaming)
 
 /** Whether a place is in the folder `folder` names: its mailboxID, a name it ever had, or its archived name. */
 function folderMatcher(db: Db, folder: string): (place: ObjectPlace) => boolean {
-  const named = new Set(db.prepare<[string], {mailbox_id: string}>('SELECT DISTINCT mailbox_id FROM folder_version WHERE name = ?').all(folder).map((r) => r.mailbox_id));
+  const named = new Set(new FolderReader(db).mailboxIdsNamed(folder));
   return (place) => place.mailboxId === folder || place.archivedName === folder || named.has(place.mailboxId);
 }
 

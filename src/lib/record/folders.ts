@@ -211,6 +211,49 @@ export class Folders {
   }
 }
 
+/** One name a folder had, from `valid_from` until `valid_to` (ISO 8601), and the change that gave it. */
+export interface FolderNameRow {
+  name: string;
+  valid_from: string;
+  valid_to: string | null;
+  change: string;
+}
+
+/** Folders read back (discovery, groupware, the collector): names over time, deletion. Prepared once. */
+export class FolderReader {
+  private readonly versionsStmt;
+  private readonly holdersStmt;
+  private readonly namedStmt;
+  private readonly deletedAtStmt;
+
+  constructor(db: Db) {
+    this.versionsStmt = db.prepare<[string], FolderNameRow>('SELECT name, valid_from, valid_to, change FROM folder_version WHERE mailbox_id = ? ORDER BY id');
+    this.holdersStmt = db.prepare<[string], {n: number}>('SELECT count(DISTINCT mailbox_id) AS n FROM folder_version WHERE name = ?');
+    this.namedStmt = db.prepare<[string], {mailbox_id: string}>('SELECT DISTINCT mailbox_id FROM folder_version WHERE name = ?');
+    this.deletedAtStmt = db.prepare<[string], {deleted_at: string | null}>('SELECT deleted_at FROM folder WHERE mailbox_id = ?');
+  }
+
+  /** The folder's names, oldest first; empty for a folder the record does not know. */
+  versions(mailboxId: string): FolderNameRow[] {
+    return this.versionsStmt.all(mailboxId);
+  }
+
+  /** How many folders (mailboxIDs) ever had the name `name`. */
+  holders(name: string): number {
+    return this.holdersStmt.get(name)?.n ?? 0;
+  }
+
+  /** The mailboxIDs of the folders that ever had the name `name`. */
+  mailboxIdsNamed(name: string): string[] {
+    return this.namedStmt.all(name).map((row) => row.mailbox_id);
+  }
+
+  /** When the record saw the folder deleted (ISO 8601); undefined when it was not, or is unknown. */
+  deletedAt(mailboxId: string): string | undefined {
+    return this.deletedAtStmt.get(mailboxId)?.deleted_at ?? undefined;
+  }
+}
+
 /**
  * A name without its virtual domain written after it (`user.alice.Work@example.com`: the children are
  * `user.alice.Work.X@example.com`); a domain written before it (`example.com!user.alice`) is part of the base.
