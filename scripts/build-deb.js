@@ -33,6 +33,8 @@ const PACKAGING = join(REPO, 'packaging');
 const LIB = 'usr/lib/bonnie';
 /** bin/dev.js runs src/ through tsx, a dev dependency: not shipped. */
 const SHIPPED_BIN = ['run.js', 'bonnie-dealer', 'bonnie-socket-holder'];
+/** packaging/control's Maintainer, repeated in the Debian changelog. */
+const MAINTAINER = 'bonnie developers <root@localhost>';
 
 function fail(status, message) {
   console.error(`build-deb: ${message}`);
@@ -86,25 +88,38 @@ function stageProgram(root) {
     filter: (src) => !(src.startsWith(`${modules}/.`) && src !== `${modules}/.bin` && !src.startsWith(`${modules}/.bin/`) && src !== `${modules}/.package-lock.json`),
   });
   // --ignore-scripts: nothing is rebuilt, the addons stay the ones built and tested here.
-  run('npm', ['prune', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], {cwd: lib});
+  run('npm', ['prune', '--omit=dev', '--ignore-scripts', '--offline', '--no-audit', '--no-fund'], {cwd: lib});
   rmSync(join(lib, 'package-lock.json'));
   // npm prune leaves the scope folders (@eslint/, @vitest/...) of what it removed, empty.
   run('find', [join(lib, 'node_modules'), '-mindepth', '1', '-type', 'd', '-empty', '-delete']);
-  // Compilers' leftovers (objects, makefiles): only the addons themselves (build/Release/*.node) are loaded.
+  // What only the compiler read (C/C++ sources, vendored SQLite and zstd, objects, makefiles): 12 MB of the
+  // package's 46. Only the addons themselves (build/Release/*.node) and their JavaScript are loaded.
   for (const addon of ['better-sqlite3', 'unix-dgram', 'zstd-napi']) {
-    const build = join(lib, 'node_modules', addon, 'build');
+    const addonDir = join(lib, 'node_modules', addon);
+    rmSync(join(addonDir, 'deps'), {recursive: true, force: true});
+    if (existsSync(join(addonDir, 'src')) && onlyNativeSources(join(addonDir, 'src'))) rmSync(join(addonDir, 'src'), {recursive: true});
+    const build = join(addonDir, 'build');
     if (!existsSync(build)) continue;
     for (const entry of readdirSync(build)) if (entry !== 'Release') rmSync(join(build, entry), {recursive: true, force: true});
     const release = join(build, 'Release');
-    if (existsSync(release)) for (const entry of readdirSync(release)) if (!entry.endsWith('.node')) rmSync(join(release, entry), {recursive: true, force: true});
+    if (!existsSync(release)) continue;
+    // test_extension.node is better-sqlite3's own test fixture.
+    for (const entry of readdirSync(release)) if (!entry.endsWith('.node') || entry === 'test_extension.node') rmSync(join(release, entry), {recursive: true, force: true});
+    // Debug symbols are for the machine that built them (Debian policy 10.1: binaries are stripped).
+    for (const entry of readdirSync(release)) run('strip', ['--strip-unneeded', join(release, entry)]);
   }
   mkdirSync(join(root, 'usr', 'bin'), {recursive: true});
   symlinkSync('../lib/bonnie/bin/run.js', join(root, 'usr', 'bin', 'bonnie'));
   symlinkSync('../lib/bonnie/bin/bonnie-dealer', join(root, 'usr', 'bin', 'bonnie-dealer'));
 }
 
+/** True when every file under `dir` is C or C++ (source or header). */
+function onlyNativeSources(dir) {
+  return readdirSync(dir, {recursive: true, withFileTypes: true}).every((entry) => entry.isDirectory() || /\.(c|cc|cpp|h|hpp|lzz)$/.test(entry.name));
+}
+
 /** Man pages, systemd units, /etc files, copyright. */
-async function stageFiles(root) {
+async function stageFiles(root, version) {
   const man = join(root, 'usr', 'share', 'man', 'man1');
   mkdirSync(man, {recursive: true});
   // zlib's gzip header carries no name and no time: the same page gives the same bytes (Debian policy 12.3).
@@ -126,6 +141,16 @@ async function stageFiles(root) {
   const doc = join(root, 'usr', 'share', 'doc', 'bonnie');
   mkdirSync(doc, {recursive: true});
   copyFileSync(join(PACKAGING, 'copyright'), join(doc, 'copyright'));
+  writeFileSync(join(doc, 'changelog.gz'), gzipSync(debianChangelog(version), {level: 9}));
+}
+
+/**
+ * The changelog Debian policy (12.7) asks of every package: one entry for this version, dated by the last
+ * commit (the same tree gives the same bytes); the history users read is the repository's CHANGELOG.md.
+ */
+function debianChangelog(version) {
+  const date = run('git', ['log', '-1', '--format=%aD'], {cwd: REPO}).trim() || new Date().toUTCString();
+  return `bonnie (${version}) unstable; urgency=medium\n\n  * Built from the bonnie repository; see its CHANGELOG.md.\n\n -- ${MAINTAINER}  ${date}\n`;
 }
 
 function stageControl(root, version, arch) {
@@ -136,6 +161,7 @@ function stageControl(root, version, arch) {
   const control = readFileSync(join(PACKAGING, 'control'), 'utf8')
     .replaceAll('@VERSION@', version)
     .replaceAll('@ARCH@', arch)
+    .replaceAll('@MAINTAINER@', MAINTAINER)
     .replaceAll('@NODE_MAJOR@', String(major))
     .replaceAll('@NODE_NEXT_MAJOR@', String(major + 1))
     .replaceAll('@INSTALLED_SIZE@', String(sizeKiB(join(root, 'usr')) + sizeKiB(join(root, 'etc'))));
@@ -159,10 +185,12 @@ async function main() {
   const root = mkdtempSync(join(tmpdir(), 'bonnie-deb-'));
   try {
     stageProgram(root);
-    await stageFiles(root);
+    await stageFiles(root, pkg.version);
     stageControl(root, pkg.version, arch);
     // Files as their owner made them, readable by all; writable by root only (dpkg installs them as root).
     run('chmod', ['-R', 'u+rwX,go+rX,go-w', root]);
+    // Shared objects are loaded (dlopen), never run.
+    run('find', [join(root, LIB, 'node_modules'), '-name', '*.node', '-exec', 'chmod', '0644', '{}', '+']);
     run('dpkg-deb', ['--root-owner-group', '--build', root, out]);
   } finally {
     rmSync(root, {recursive: true, force: true});

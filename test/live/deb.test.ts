@@ -80,6 +80,8 @@ describe('the Debian package', () => {
       '/etc/bonnie/bonnie.conf',
       '/etc/cron.d/bonnie',
       '/etc/logrotate.d/bonnie',
+      '/usr/share/doc/bonnie/copyright',
+      '/usr/share/doc/bonnie/changelog.gz',
     ]) {
       expect(paths, path).toContain(path);
     }
@@ -124,6 +126,9 @@ describe('the Debian package', () => {
     expect((await mustRun('stat', ['-c', '%U:%G', '/var/lib/bonnie'])).stdout.trim()).toBe('cyrus:mail');
     expect(existsSync('/var/lib/bonnie/catalog.db')).toBe(false);
     expect(readFileSync('/etc/bonnie/bonnie.conf', 'utf8')).toMatch(/^#catalog: \/var\/lib\/bonnie\/catalog\.db$/m);
+    // The three native addons load from the installed tree (build-deb.js removed their sources and objects).
+    const addons = await asCyrus(process.execPath, ['-e', "for (const m of ['better-sqlite3', 'unix-dgram', 'zstd-napi']) require(require.resolve(m, {paths: ['/usr/lib/bonnie']}))"], {cwd: '/'});
+    expect({code: addons.code, stderr: addons.stderr}).toEqual({code: 0, stderr: ''});
     expect((await mustRun('man', ['-w', 'bonnie'], {env: ADMIN_ENV})).stdout.trim()).toBe('/usr/share/man/man1/bonnie.1.gz');
     expect((await mustRun('man', ['-w', 'bonnie-dealer'], {env: ADMIN_ENV})).stdout.trim()).toBe('/usr/share/man/man1/bonnie-dealer.1.gz');
 
