@@ -25,10 +25,10 @@ const OWNERS: Record<string, readonly string[]> = {
   // capture
   capture_journal: ['src/lib/capture/journal-drain.ts'],
   mailbox_counter: ['src/lib/capture/gaps.ts'],
-  gap: ['src/lib/capture/gaps.ts'],
+  gap: ['src/lib/capture/gaps.ts', 'src/lib/capture/reconcile-jobs.ts'],
   gap_v12: ['src/lib/capture/gaps-schema.ts'],
   gap_scan: ['src/lib/capture/gaps.ts'],
-  reconcile_job: ['src/lib/capture/gaps.ts'],
+  reconcile_job: ['src/lib/capture/gaps.ts', 'src/lib/capture/reconcile-jobs.ts'],
   // record
   person: ['src/lib/record/people.ts'],
   person_version: ['src/lib/record/people.ts'],
@@ -76,8 +76,6 @@ const KNOWN: ReadonlyArray<readonly [file: string, table: string]> = [
   ['src/lib/catalog/integrity.ts', 'blob'],
   ['src/lib/catalog/integrity.ts', 'collect_job'],
   ['src/lib/catalog/integrity.ts', 'message_link'],
-  ['src/lib/collect/reconcile-jobs.ts', 'gap'],
-  ['src/lib/collect/reconcile-jobs.ts', 'reconcile_job'],
   ['src/lib/discovery/audit.ts', 'session'],
   ['src/lib/discovery/folder-history.ts', 'change'],
   ['src/lib/discovery/folder-history.ts', 'folder'],

@@ -20,7 +20,7 @@ import {ArchiveReader} from '../../src/lib/archive/store.js';
 import {openCatalog} from '../../src/lib/catalog/catalog.js';
 import {NOT_ON_IMAP_REASON} from '../../src/lib/collect/collector.js';
 import {CollectJobs} from '../../src/lib/collect/jobs.js';
-import {ReconcileJobs} from '../../src/lib/collect/reconcile-jobs.js';
+import {ReconcileJobs} from '../../src/lib/capture/reconcile-jobs.js';
 import {messagePath} from '../../src/lib/cyrus/partition.js';
 import {Ingester, type DeliverySource} from '../../src/lib/queue/ingest.js';
 import {lastEventId, waitForEvents, type CapturedEvent} from '../harness/events.js';

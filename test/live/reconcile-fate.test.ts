@@ -15,7 +15,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, describe, expect, inject, it} from 'vitest';
 import {openCatalog} from '../../src/lib/catalog/catalog.js';
-import {ReconcileJobs} from '../../src/lib/collect/reconcile-jobs.js';
+import {ReconcileJobs} from '../../src/lib/capture/reconcile-jobs.js';
 import {Ingester, type DeliverySource} from '../../src/lib/queue/ingest.js';
 import {lastEventId, waitForEvents, type CapturedEvent} from '../harness/events.js';
 import {imapClient} from '../harness/imap.js';

@@ -1,13 +1,15 @@
 /**
- * The reconcile_job table (lib/capture/gaps-schema.ts) as the collector uses it: requests to re-read a
- * folder's whole state. Gap detection queues one when events went missing (`gap_id` set); the collector's
- * scan queues one for a new or renamed folder when folder metadata is configured (`gap_id` NULL).
+ * The reconcile_job table (gaps-schema.ts): requests to re-read a folder's whole state. It lives with gap
+ * detection, which owns the gaps a job is queued for and a job done ends; the collector runs the jobs.
+ * Gap detection queues one when events went missing (`gap_id` set); the collector's scan queues one for a
+ * new or renamed folder when folder metadata is configured (`gap_id` NULL).
  *
  * States: `pending` -> `done`, or `failed` (retried after {@link RECONCILE_RETRY_STEP_MS} per attempt)
  * -> ... -> `dead` once `max_attempts` ran out, with `last_error`; `cancelled` when late events closed the
  * gap (gap detection), or when the folder was deleted before it could be read (`last_error` says so).
- * A job done makes the folder's open gaps `reconciled`: what their lost events announced is archived. The collector does not use `claimed`: one archive writer runs at a time (the
- * archive lock), and a job left claimed by a crash would block its folder's next one.
+ * A job done makes the folder's open gaps `reconciled`: what their lost events announced is archived. The
+ * collector does not use `claimed`: one archive writer runs at a time (the archive lock), and a job left
+ * claimed by a crash would block its folder's next one.
  */
 import type {Db} from '../catalog/catalog.js';
 

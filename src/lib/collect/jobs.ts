@@ -16,7 +16,7 @@ import {parseNotification} from '../event/parse.js';
 import {perUidProblem} from '../event/uidset.js';
 import {NotificationLog} from '../queue/notifications.js';
 import {FolderReader} from '../record/folders.js';
-import {ReconcileJobs} from './reconcile-jobs.js';
+import {ReconcileJobs} from '../capture/reconcile-jobs.js';
 
 const BATCH_NOTIFICATIONS = 5000;
 /** Events that give a message UID new bytes to collect (a copy or move is a hard link: stored once). */

@@ -33,7 +33,7 @@ import {SpoolSource} from '../snapshot/spool-source.js';
 import {connectImap} from '../imap/connect.js';
 import {findByMailboxId, searchPatterns} from '../imap/mailbox-id.js';
 import type {KnownFolder} from './jobs.js';
-import {ReconcileJobs, type ReconcileJob} from './reconcile-jobs.js';
+import {ReconcileJobs, type ReconcileJob} from '../capture/reconcile-jobs.js';
 import type {FolderLocation, SpoolReader} from './spool.js';
 
 export interface ReconcileSummary {

@@ -5,7 +5,7 @@
 import {beforeEach, describe, expect, it} from 'vitest';
 import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
 import {CollectJobs, scanForJobs} from '../../../src/lib/collect/jobs.js';
-import {ReconcileJobs} from '../../../src/lib/collect/reconcile-jobs.js';
+import {ReconcileJobs} from '../../../src/lib/capture/reconcile-jobs.js';
 import {deliver, variant} from '../../helpers/record.js';
 
 const ARCHIVE = '8ebtmyxwubx2tgm3yxhzqbcl';

@@ -14,7 +14,7 @@ import {MIGRATIONS} from '../../../src/lib/catalog/migrations.js';
 import {listGaps} from '../../../src/lib/capture/gaps.js';
 import {collect} from '../../../src/lib/collect/collector.js';
 import {CollectJobs} from '../../../src/lib/collect/jobs.js';
-import {ReconcileJobs} from '../../../src/lib/collect/reconcile-jobs.js';
+import {ReconcileJobs} from '../../../src/lib/capture/reconcile-jobs.js';
 import {Ingester} from '../../../src/lib/queue/ingest.js';
 import {readStatus} from '../../../src/lib/status/status.js';
 import {SPECIMENS} from '../../helpers/paths.js';

@@ -11,7 +11,7 @@ import {ArchiveReader} from '../../../src/lib/archive/store.js';
 import type {Catalog} from '../../../src/lib/catalog/catalog.js';
 import {collect} from '../../../src/lib/collect/collector.js';
 import {scanForJobs} from '../../../src/lib/collect/jobs.js';
-import {RECONCILE_RETRY_STEP_MS, ReconcileJobs, type ReconcileJob} from '../../../src/lib/collect/reconcile-jobs.js';
+import {RECONCILE_RETRY_STEP_MS, ReconcileJobs, type ReconcileJob} from '../../../src/lib/capture/reconcile-jobs.js';
 import {planReconcile} from '../../../src/lib/collect/reconcile.js';
 import {Ingester} from '../../../src/lib/queue/ingest.js';
 import {SPECIMENS} from '../../helpers/paths.js';
