@@ -38,7 +38,10 @@ const badDatagrams = (n: number): Buffer[] => [
 describe('deliveryFromDatagram', () => {
   it('delivers the event JSON of a valid datagram, with source notify_socket', () => {
     const delivery = deliveryFromDatagram(encodeNotifyDatagram({message: specimen('01-Login.json')}), 1000);
-    expect(delivery).toEqual({raw: Buffer.from(specimen('01-Login.json')), receivedAt: 1000, source: 'notify_socket'});
+    expect(delivery).toMatchObject({raw: Buffer.from(specimen('01-Login.json')), receivedAt: 1000, source: 'notify_socket'});
+    expect(delivery.rejected).toBeUndefined();
+    // The ingester takes this verdict instead of parsing the event a second time.
+    expect(delivery.verdicts).toEqual([expect.objectContaining({ok: true, type: 'Login'})]);
   });
 
   it('rejects a bad datagram whole, with the reason', () => {

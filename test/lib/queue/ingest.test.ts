@@ -37,6 +37,12 @@ describe('Ingester', () => {
     expect(copy).toEqual({mailbox_id: '8ebtmyxwubx2tgm3yxhzqbcl', event_time: '2026-11-22T11:54:10.859Z'});
   });
 
+  it('takes the verdicts a producer already made (the socket dealer) instead of parsing each line again', () => {
+    const judged = {...delivery(login), verdicts: [{ok: true as const, type: 'JudgedEarlier', known: false, time: undefined, mailboxId: undefined}]};
+    expect(new Ingester(catalog.db).ingest([judged]).unknownTypes).toEqual(['JudgedEarlier']);
+    expect(catalog.db.prepare<[], {event_type: string}>('SELECT event_type FROM notification').all()).toEqual([{event_type: 'JudgedEarlier'}]);
+  });
+
   it('stores the bytes exactly as received, without the framing newline', () => {
     new Ingester(catalog.db).ingest([delivery(login)]);
     const row = catalog.db.prepare<[], {raw: Buffer; received_at: number; source: string}>('SELECT raw, received_at, source FROM notification').get();
