@@ -16,9 +16,9 @@ import {listTs, tablesCreatedBy, tablesUsedBy} from './source-scan.js';
 const OWNERS: Record<string, readonly string[]> = {
   schema_migration: ['src/lib/catalog/catalog.ts'],
   // queue
-  notification: ['src/lib/queue/ingest.ts', 'src/lib/queue/job-admin.ts', 'src/lib/queue/jobs.ts', 'src/lib/queue/notifications.ts', 'src/lib/queue/quarantine.ts'],
-  job: ['src/lib/queue/ingest.ts', 'src/lib/queue/job-admin.ts', 'src/lib/queue/jobs.ts', 'src/lib/queue/quarantine.ts'],
-  quarantine: ['src/lib/queue/ingest.ts', 'src/lib/queue/quarantine.ts'],
+  notification: ['src/lib/queue/ingest.ts', 'src/lib/queue/job-admin.ts', 'src/lib/queue/jobs.ts', 'src/lib/queue/notifications.ts', 'src/lib/queue/quarantine.ts', 'src/lib/queue/stats.ts'],
+  job: ['src/lib/queue/ingest.ts', 'src/lib/queue/job-admin.ts', 'src/lib/queue/jobs.ts', 'src/lib/queue/quarantine.ts', 'src/lib/queue/stats.ts'],
+  quarantine: ['src/lib/queue/ingest.ts', 'src/lib/queue/quarantine.ts', 'src/lib/queue/stats.ts'],
   queue_action: ['src/lib/queue/actions.ts'],
   // Which spill files are already in the queue: claimed in the transaction that queues their content.
   spill_drained: ['src/lib/queue/ingest.ts'],
@@ -138,16 +138,6 @@ const KNOWN: ReadonlyArray<readonly [file: string, table: string]> = [
   ['src/lib/search/update.ts', 'segment'],
   ['src/lib/search/update.ts', 'snapshot'],
   ['src/lib/snapshot/schema.ts', 'collect_job'], // released migration 6 (backfill): stays
-  ['src/lib/status/status.ts', 'blob'],
-  ['src/lib/status/status.ts', 'collect_job'],
-  ['src/lib/status/status.ts', 'gap'],
-  ['src/lib/status/status.ts', 'gap_scan'],
-  ['src/lib/status/status.ts', 'job'],
-  ['src/lib/status/status.ts', 'notification'],
-  ['src/lib/status/status.ts', 'quarantine'],
-  ['src/lib/status/status.ts', 'reconcile_job'],
-  ['src/lib/status/status.ts', 'segment'],
-  ['src/lib/status/status.ts', 'snapshot'],
 ];
 
 const LIB = listTs('src/lib');

@@ -248,3 +248,10 @@ export function listGaps(db: Db, options: {includeClosed?: boolean; limit?: numb
     closedReason: r.closed_reason,
   }));
 }
+
+/** What `bonnie status` shows of gap detection: open and reconciled gaps, and the last notification scanned. */
+export function gapCounts(db: Db): {open: number; reconciled: number; scannedUpTo: number} {
+  const gaps = db.prepare<[], {open: number; reconciled: number}>("SELECT count(*) FILTER (WHERE state = 'open') AS open, count(*) FILTER (WHERE state = 'reconciled') AS reconciled FROM gap").get();
+  const scanned = db.prepare<[], {last_notification_id: number}>('SELECT last_notification_id FROM gap_scan WHERE id = 1').get();
+  return {open: gaps?.open ?? 0, reconciled: gaps?.reconciled ?? 0, scannedUpTo: scanned?.last_notification_id ?? 0};
+}

@@ -142,3 +142,15 @@ export class ReconcileJobs {
     return this.s.list.all().map(toJob);
   }
 }
+
+/** What `bonnie status` shows of reconcile jobs; `deadSince` counts those given up at or after `since` (ms). */
+export function reconcileCounts(db: Db, since: number): {pending: number; failed: number; dead: number; deadSince: number} {
+  const row = db
+    .prepare<[number], {pending: number; failed: number; dead: number; recent: number}>(
+      `SELECT count(*) FILTER (WHERE state IN ('pending', 'claimed')) AS pending, count(*) FILTER (WHERE state = 'failed') AS failed,
+              count(*) FILTER (WHERE state = 'dead') AS dead, count(*) FILTER (WHERE state = 'dead' AND updated_at >= ?) AS recent
+         FROM reconcile_job`,
+    )
+    .get(since);
+  return {pending: row?.pending ?? 0, failed: row?.failed ?? 0, dead: row?.dead ?? 0, deadSince: row?.recent ?? 0};
+}

@@ -248,3 +248,15 @@ export type JobOutcome =
   | {kind: 'done'; jobId: number; sha256: Buffer}
   | {kind: 'unrecoverable'; jobId: number; reason: string}
   | {kind: 'failed'; jobId: number; error: string};
+
+/** What `bonnie status` shows of the collector's jobs; `unrecoverableSince` counts those given up at or after `since` (ms). */
+export function collectJobCounts(db: Db, since: number): {pending: number; unrecoverable: number; unrecoverableSince: number} {
+  const row = db
+    .prepare<[number], {pending: number; unrecoverable: number; recent: number}>(
+      `SELECT count(*) FILTER (WHERE state = 'pending') AS pending, count(*) FILTER (WHERE state = 'unrecoverable') AS unrecoverable,
+              count(*) FILTER (WHERE state = 'unrecoverable' AND updated_at >= ?) AS recent
+         FROM collect_job`,
+    )
+    .get(since);
+  return {pending: row?.pending ?? 0, unrecoverable: row?.unrecoverable ?? 0, unrecoverableSince: row?.recent ?? 0};
+}

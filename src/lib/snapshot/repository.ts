@@ -83,3 +83,9 @@ export class SnapshotRepository {
 export function unchangedSince(last: SnapshotSummary | undefined, state: FolderState): boolean {
   return last !== undefined && last.name === state.name && last.uidValidity === state.uidValidity && last.highestModseq === state.highestModseq && last.messages === state.messages.length;
 }
+
+/** What `bonnie status` shows of snapshots: folders snapshotted, snapshots, when the last was taken (ms, or null). */
+export function snapshotCounts(db: Db): {folders: number; total: number; lastTakenAt: number | null} {
+  const row = db.prepare<[], {folders: number; total: number; last: number | null}>('SELECT count(DISTINCT mailbox_id) AS folders, count(*) AS total, max(taken_at) AS last FROM snapshot').get();
+  return {folders: row?.folders ?? 0, total: row?.total ?? 0, lastTakenAt: row?.last ?? null};
+}

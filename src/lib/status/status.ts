@@ -12,9 +12,15 @@ import {listSpill} from '../capture/spill.js';
 import {listJournals} from '../capture/journal.js';
 import {JournalDrain} from '../capture/journal-drain.js';
 import {EXIT} from '../errors.js';
-import {EVENT_TYPES} from '../event/types.js';
-import {JOB_STATES, type JobState} from '../queue/jobs.js';
+import {archiveCounts} from '../archive/index/repository.js';
+import {gapCounts} from '../capture/gaps.js';
+import {reconcileCounts} from '../capture/reconcile-jobs.js';
+import {collectJobCounts} from '../collect/jobs.js';
+import {NotificationLog} from '../queue/notifications.js';
+import type {JobState} from '../queue/jobs.js';
 import {countNeedingReview} from '../queue/quarantine.js';
+import {queueCounts} from '../queue/stats.js';
+import {snapshotCounts} from '../snapshot/repository.js';
 import {assessHealth, DEFAULT_THRESHOLDS, type Health, type HealthThresholds} from './health.js';
 import {isProcessAlive} from '../system/processes.js';
 
@@ -109,71 +115,51 @@ export const HEALTH_EXIT = {ok: EXIT.ok, warning: EXIT.warning, critical: EXIT.c
 
 export function readStatus(catalog: Catalog, spillDir: string, now = Date.now(), thresholds: HealthThresholds = DEFAULT_THRESHOLDS): Status {
   const {db} = catalog;
-  const byState = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
-  for (const row of db.prepare<[], {state: JobState; n: number}>('SELECT state, count(*) AS n FROM job GROUP BY state').all()) byState[row.state] = row.n;
-  const quarantined = count(db, 'SELECT count(*) AS n FROM quarantine');
-  const oldest = db
-    .prepare<[], {at: number | null}>(`SELECT min(n.received_at) AS at FROM job j JOIN notification n ON n.id = j.notification_id WHERE j.state = 'pending'`)
-    .get()?.at;
-  const pendingSince = db.prepare<[], {at: number | null}>("SELECT min(updated_at) AS at FROM job WHERE state = 'pending'").get()?.at;
-  const known = EVENT_TYPES.map(() => '?').join(', ');
-  const unknownTypes = Object.fromEntries(
-    db
-      .prepare<string[], {type: string; n: number}>(`SELECT event_type AS type, count(*) AS n FROM notification WHERE event_type NOT IN (${known}) GROUP BY event_type ORDER BY event_type`)
-      .all(...EVENT_TYPES)
-      .map((r) => [r.type, r.n]),
-  );
-  const problems = db
-    .prepare<[number], {notification_id: number; event_type: string; state: 'failed' | 'dead'; attempts: number; last_error: string | null; retry_at: number | null}>(
-      `SELECT j.notification_id, n.event_type, j.state, j.attempts, j.last_error, j.retry_at
-         FROM job j JOIN notification n ON n.id = j.notification_id
-        WHERE j.state IN ('failed', 'dead') ORDER BY j.updated_at DESC, j.notification_id DESC LIMIT ?`,
-    )
-    .all(PROBLEMS_SHOWN)
-    .map((r) => ({notificationId: r.notification_id, eventType: r.event_type, state: r.state, attempts: r.attempts, lastError: r.last_error, retryAt: r.state === 'failed' && r.retry_at !== null ? new Date(r.retry_at).toISOString() : null}));
-  const snapshots = db.prepare<[], {folders: number; total: number; last: number | null}>('SELECT count(DISTINCT mailbox_id) AS folders, count(*) AS total, max(taken_at) AS last FROM snapshot').get();
-  const lastSnapshot = snapshots?.last ?? null;
-  const duplicates = db.prepare<[], {n: number | null}>('SELECT sum(deliveries - 1) AS n FROM notification').get()?.n ?? 0;
+  const q = queueCounts(db, PROBLEMS_SHOWN);
+  const oldest = q.oldestPendingReceivedAt;
+  const pendingSince = q.pendingSince;
+  const problems = q.problems.map((p) => ({...p, retryAt: p.retryAt === null ? null : new Date(p.retryAt).toISOString()}));
+  const snapshots = snapshotCounts(db);
+  const lastSnapshot = snapshots.lastTakenAt;
   const quarantineNeedingReview = countNeedingReview(db);
   const journal = readJournal(catalog, spillDir);
   const since = now - thresholds.recentHours * 3600 * 1000;
+  const collect = collectJobCounts(db, since);
+  const gaps = gapCounts(db);
+  const reconcile = reconcileCounts(db, since);
   const status: Omit<Status, 'health'> = {
     catalog: {path: catalog.path, sizeBytes: fileSize(catalog.path) + fileSize(`${catalog.path}-wal`), schemaVersion: catalog.schemaVersion, latestSchemaVersion: LATEST_SCHEMA_VERSION},
     queue: {
-      ...byState,
-      quarantined,
+      ...q.byState,
+      quarantined: q.quarantined,
       quarantineNeedingReview,
       oldestPendingAgeSeconds: oldest == null ? null : Math.max(0, Math.round((now - oldest) / 1000)),
       oldestPendingReceivedAt: oldest == null ? null : new Date(oldest).toISOString(),
       oldestPendingWaitSeconds: pendingSince == null ? null : Math.max(0, Math.round((now - pendingSince) / 1000)),
-      duplicateDeliveries: duplicates,
-      unknownTypes,
+      duplicateDeliveries: q.duplicateDeliveries,
+      unknownTypes: q.unknownTypes,
       problems,
     },
     spill: {path: spillDir, files: listSpill(spillDir, now).length},
     journal,
     archive: {
-      segments: count(db, 'SELECT count(*) AS n FROM segment'),
-      brokenSegments: count(db, "SELECT count(*) AS n FROM segment WHERE state = 'broken'"),
-      messages: count(db, 'SELECT count(*) AS n FROM blob'),
-      originalBytes: count(db, 'SELECT coalesce(sum(original_length), 0) AS n FROM blob'),
-      storedBytes: count(db, 'SELECT coalesce(sum(stored_length), 0) AS n FROM blob'),
-      collectPending: count(db, "SELECT count(*) AS n FROM collect_job WHERE state = 'pending'"),
-      collectUnrecoverable: count(db, "SELECT count(*) AS n FROM collect_job WHERE state = 'unrecoverable'"),
+      ...archiveCounts(db),
+      collectPending: collect.pending,
+      collectUnrecoverable: collect.unrecoverable,
     },
     snapshots: {
-      folders: snapshots?.folders ?? 0,
-      total: snapshots?.total ?? 0,
+      folders: snapshots.folders,
+      total: snapshots.total,
       lastTakenAt: lastSnapshot === null ? null : new Date(lastSnapshot).toISOString(),
       lastAgeSeconds: lastSnapshot === null ? null : Math.max(0, Math.round((now - lastSnapshot) / 1000)),
     },
     gaps: {
-      open: count(db, "SELECT count(*) AS n FROM gap WHERE state = 'open'"),
-      reconciled: count(db, "SELECT count(*) AS n FROM gap WHERE state = 'reconciled'"),
-      unscanned: count(db, 'SELECT count(*) AS n FROM notification WHERE id > coalesce((SELECT last_notification_id FROM gap_scan WHERE id = 1), 0)'),
-      reconcilePending: count(db, "SELECT count(*) AS n FROM reconcile_job WHERE state IN ('pending', 'claimed')"),
-      reconcileFailed: count(db, "SELECT count(*) AS n FROM reconcile_job WHERE state = 'failed'"),
-      reconcileDead: count(db, "SELECT count(*) AS n FROM reconcile_job WHERE state = 'dead'"),
+      open: gaps.open,
+      reconciled: gaps.reconciled,
+      unscanned: new NotificationLog(db).countAfter(gaps.scannedUpTo),
+      reconcilePending: reconcile.pending,
+      reconcileFailed: reconcile.failed,
+      reconcileDead: reconcile.dead,
     },
   };
   const health = assessHealth(
@@ -181,8 +167,8 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now(),
       queue: {...status.queue},
       spill: status.spill,
       journal,
-      archive: {brokenSegments: status.archive.brokenSegments, collectUnrecoverableRecent: countSince(db, "SELECT count(*) AS n FROM collect_job WHERE state = 'unrecoverable' AND updated_at >= ?", since)},
-      gaps: {...status.gaps, reconcileDeadRecent: countSince(db, "SELECT count(*) AS n FROM reconcile_job WHERE state = 'dead' AND updated_at >= ?", since)},
+      archive: {brokenSegments: status.archive.brokenSegments, collectUnrecoverableRecent: collect.unrecoverableSince},
+      gaps: {...status.gaps, reconcileDeadRecent: reconcile.deadSince},
     },
     thresholds,
   );
@@ -196,14 +182,6 @@ function readJournal(catalog: Catalog, spillDir: string): Status['journal'] {
   return {path, files: files.length, pendingBytes: files.length === 0 ? 0 : new JournalDrain(catalog.db).pendingBytes(path), waitingFiles: files.filter((f) => !isProcessAlive(f.pid)).length};
 }
 
-
-function countSince(db: Catalog['db'], sql: string, since: number): number {
-  return db.prepare<[number], {n: number}>(sql).get(since)?.n ?? 0;
-}
-
-function count(db: Catalog['db'], sql: string): number {
-  return db.prepare<[], {n: number}>(sql).get()?.n ?? 0;
-}
 
 function fileSize(path: string): number {
   try {

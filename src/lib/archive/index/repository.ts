@@ -152,3 +152,10 @@ function toBlob(row: BlobRow): BlobRecord {
 function toSegment(row: SegmentRow): SegmentRecord {
   return {id: row.id, path: row.path, state: row.state, format: row.format, createdAt: row.created_at, closedAt: row.closed_at ?? undefined, bytes: row.bytes};
 }
+
+/** What `bonnie status` shows of the archive: segments (and broken ones), messages, bytes before and after zstd. */
+export function archiveCounts(db: Db): {segments: number; brokenSegments: number; messages: number; originalBytes: number; storedBytes: number} {
+  const segments = db.prepare<[], {n: number; broken: number}>("SELECT count(*) AS n, count(*) FILTER (WHERE state = 'broken') AS broken FROM segment").get();
+  const blobs = db.prepare<[], {n: number; original: number; stored: number}>('SELECT count(*) AS n, coalesce(sum(original_length), 0) AS original, coalesce(sum(stored_length), 0) AS stored FROM blob').get();
+  return {segments: segments?.n ?? 0, brokenSegments: segments?.broken ?? 0, messages: blobs?.n ?? 0, originalBytes: blobs?.original ?? 0, storedBytes: blobs?.stored ?? 0};
+}
