@@ -27,6 +27,7 @@ import type {Db} from '../catalog/catalog.js';
 import {parseNotification} from '../event/parse.js';
 import type {BonnieEvent} from '../event/types.js';
 import {UidSet} from '../event/uidset.js';
+import {NotificationLog} from '../queue/notifications.js';
 
 const BATCH_NOTIFICATIONS = 5000;
 const ARRIVALS: ReadonlySet<string> = new Set(['MessageAppend', 'MessageNew', 'vnd.cmu.MessageCopy', 'vnd.cmu.MessageMove']);
@@ -75,12 +76,13 @@ interface Counter {
 /** Reads every notification received since the last scan and records the gaps they reveal. */
 export function scanForGaps(db: Db, now = Date.now()): ScanSummary {
   const statements = prepare(db);
+  const notifications = new NotificationLog(db);
   const total: ScanSummary = {scanned: 0, opened: 0, closed: 0};
   for (;;) {
     const batch = db
       .transaction(() => {
         const watermark = statements.watermark.get()?.last_notification_id ?? 0;
-        const rows = statements.after.all(watermark, BATCH_NOTIFICATIONS);
+        const rows = notifications.page(watermark, BATCH_NOTIFICATIONS);
         const summary: ScanSummary = {scanned: rows.length, opened: 0, closed: 0};
         for (const row of rows) {
           const parsed = parseNotification(row.raw.toString('utf8'));
@@ -192,7 +194,6 @@ function prepare(db: Db) {
   return {
     watermark: db.prepare<[], {last_notification_id: number}>('SELECT last_notification_id FROM gap_scan WHERE id = 1'),
     setWatermark: db.prepare<[number]>('INSERT INTO gap_scan (id, last_notification_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET last_notification_id = excluded.last_notification_id'),
-    after: db.prepare<[number, number], {id: number; raw: Buffer}>('SELECT id, raw FROM notification WHERE id > ? ORDER BY id LIMIT ?'),
     counter: db.prepare<[string], Counter>('SELECT * FROM mailbox_counter WHERE mailbox_id = ?'),
     deleteCounter: db.prepare<[string]>('DELETE FROM mailbox_counter WHERE mailbox_id = ?'),
     upsertCounter: db.prepare<Counter>(
