@@ -1,4 +1,4 @@
-/** What `bonnie status` shows of the queue, read in one place so that status names no queue table. */
+/** Figures about the queue for its readers (`bonnie status`, restore's limits), so that they name no queue table. */
 import type {Db} from '../catalog/catalog.js';
 import {EVENT_TYPES} from '../event/types.js';
 import {JOB_STATES, type JobState} from './jobs.js';
@@ -54,4 +54,18 @@ export function queueCounts(db: Db, problemsShown: number): QueueCounts {
     .map((r) => ({notificationId: r.notification_id, eventType: r.event_type, state: r.state, attempts: r.attempts, lastError: r.last_error, retryAt: r.state === 'failed' ? r.retry_at : null}));
   const duplicateDeliveries = db.prepare<[], {n: number | null}>('SELECT sum(deliveries - 1) AS n FROM notification').get()?.n ?? 0;
   return {byState, quarantined, oldestPendingReceivedAt: oldest ?? null, pendingSince: pendingSince ?? null, unknownTypes, duplicateDeliveries, problems};
+}
+
+/**
+ * Events about mailbox `mailboxId` received at or before `receivedBy` (ms) whose jobs are not processed yet
+ * (pending, claimed or failed): until they are, the record is behind for that folder.
+ */
+export function unprocessedAbout(db: Db, mailboxId: string, receivedBy: number): number {
+  return (
+    db
+      .prepare<[string, number], {n: number}>(
+        "SELECT count(*) AS n FROM job j JOIN notification n ON n.id = j.notification_id WHERE j.state IN ('pending', 'claimed', 'failed') AND n.mailbox_id = ? AND n.received_at <= ?",
+      )
+      .get(mailboxId, receivedBy)?.n ?? 0
+  );
 }

@@ -18,6 +18,7 @@
  * processed are not in the record.
  */
 import type {Db} from '../catalog/catalog.js';
+import {unprocessedAbout} from '../queue/stats.js';
 
 export interface MessageAt {
   uid: number;
@@ -163,8 +164,7 @@ export function folderStateAt(db: Db, mailboxId: string, at: number): FolderAt {
     m.sha256 ??= sameMessage.get(placement.message)?.sha256;
   }
 
-  const pending =
-    db.prepare<[string, number], {n: number}>("SELECT count(*) AS n FROM job j JOIN notification n ON n.id = j.notification_id WHERE j.state IN ('pending', 'claimed', 'failed') AND n.mailbox_id = ? AND n.received_at <= ?").get(mailboxId, at)?.n ?? 0;
+  const pending = unprocessedAbout(db, mailboxId, at);
   if (pending > 0) limits.push(`${pending} event(s) received before that instant are not processed yet: run "bonnie process" first for an exact answer`);
   if (!existed) limits.push('the folder did not exist yet at that instant');
 
