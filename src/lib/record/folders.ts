@@ -254,6 +254,25 @@ export class FolderReader {
   }
 }
 
+/** The folder that bore `name` at `at` (ISO 8601) and was not deleted then. */
+export function folderNamedAt(db: Db, name: string, at: string): string | undefined {
+  return db
+    .prepare<[string, string, string], {mailbox_id: string}>(
+      "SELECT mailbox_id FROM folder_version WHERE name = ? AND change != 'deleted' AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?) ORDER BY valid_from DESC LIMIT 1",
+    )
+    .get(name, at, at)?.mailbox_id;
+}
+
+/** The last folder that took the name `name` at or before `at` (ISO 8601), deleted or not. */
+export function folderLastNamed(db: Db, name: string, at: string): string | undefined {
+  return db.prepare<[string, string], {mailbox_id: string}>('SELECT mailbox_id FROM folder_version WHERE name = ? AND valid_from <= ? ORDER BY valid_from DESC, id DESC LIMIT 1').get(name, at)?.mailbox_id;
+}
+
+/** The mailboxIDs of the folders the record says `login` owns. */
+export function foldersOwnedBy(db: Db, login: string): string[] {
+  return db.prepare<[string], {mailbox_id: string}>('SELECT mailbox_id FROM folder WHERE owner_login = ?').all(login).map((row) => row.mailbox_id);
+}
+
 /**
  * A name without its virtual domain written after it (`user.alice.Work@example.com`: the children are
  * `user.alice.Work.X@example.com`); a domain written before it (`example.com!user.alice`) is part of the base.

@@ -179,3 +179,10 @@ export function normalizeFlags(flags: Iterable<string>): string[] {
   for (const flag of flags) if (!seen.has(flag.toLowerCase())) seen.set(flag.toLowerCase(), flag);
   return [...seen.values()].sort((a, b) => Number(!a.startsWith('\\')) - Number(!b.startsWith('\\')) || a.localeCompare(b));
 }
+
+/** Where message `message` has been placed (folder, UID, when added and removed, ISO 8601), oldest first. */
+export function placementsOf(db: Db, message: number): Array<{mailbox_id: string; uid: number; added_at: string; removed_at: string | null}> {
+  return db
+    .prepare<[number], {mailbox_id: string; uid: number; added_at: string; removed_at: string | null}>('SELECT mailbox_id, uid, added_at, removed_at FROM placement WHERE message = ? ORDER BY added_at')
+    .all(message);
+}

@@ -7,6 +7,9 @@ import type {Db} from '../catalog/catalog.js';
 import {parseMailboxName} from '../event/mailbox-name.js';
 import {parseMessageRef, resolveMessage} from '../discovery/refs.js';
 import {BonnieError} from '../errors.js';
+import {folderLastNamed, folderNamedAt, foldersOwnedBy} from '../record/folders.js';
+import {placementsOf} from '../record/messages.js';
+import {hasSnapshot, lastSnapshotHolding, snapshotFolderNamed, snapshottedFolders} from '../snapshot/repository.js';
 import {folderStateAt, type FolderAt} from './state-at.js';
 
 export type RestoreSelector = {kind: 'mailbox'; name: string} | {kind: 'user'; login: string} | {kind: 'message'; ref: string};
@@ -35,29 +38,16 @@ export function selectTargets(db: Db, selector: RestoreSelector, at: number): Fo
 /** The mailboxID that bore `name` at `at`; for a name no folder bears now, the last folder that bore it. */
 export function mailboxIdFor(db: Db, name: string, at: number): string {
   const iso = new Date(at).toISOString();
-  const atThatTime = db
-    .prepare<[string, string, string], {mailbox_id: string}>(
-      "SELECT mailbox_id FROM folder_version WHERE name = ? AND change != 'deleted' AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?) ORDER BY valid_from DESC LIMIT 1",
-    )
-    .get(name, iso, iso);
-  if (atThatTime !== undefined) return atThatTime.mailbox_id;
-  const snapshot = db.prepare<[string, number], {mailbox_id: string}>('SELECT mailbox_id FROM snapshot WHERE mailbox_name = ? AND taken_at <= ? ORDER BY taken_at DESC LIMIT 1').get(name, at);
-  if (snapshot !== undefined) return snapshot.mailbox_id;
-  const last =
-    db.prepare<[string, string], {mailbox_id: string}>('SELECT mailbox_id FROM folder_version WHERE name = ? AND valid_from <= ? ORDER BY valid_from DESC, id DESC LIMIT 1').get(name, iso) ??
-    db.prepare<[string], {mailbox_id: string}>('SELECT mailbox_id FROM snapshot WHERE mailbox_name = ? ORDER BY id DESC LIMIT 1').get(name);
-  if (last !== undefined) return last.mailbox_id;
+  const found = folderNamedAt(db, name, iso) ?? snapshotFolderNamed(db, name, at) ?? folderLastNamed(db, name, iso) ?? snapshotFolderNamed(db, name);
+  if (found !== undefined) return found;
   throw new BonnieError('FolderUnknown', `no folder named ${name} in the record or the snapshots`, {
     hint: 'Names are the admin form: user.alice, user.alice.Sent (user.alice@example.com with virtual domains). "bonnie history --user <login>" lists a user\'s folders; "bonnie archive" records snapshots.',
   });
 }
 
 function userMailboxIds(db: Db, login: string): string[] {
-  const ids = new Set<string>();
-  for (const row of db.prepare<[string], {mailbox_id: string}>('SELECT mailbox_id FROM folder WHERE owner_login = ?').iterate(login)) ids.add(row.mailbox_id);
-  for (const row of db.prepare<[], {mailbox_id: string; mailbox_name: string}>('SELECT DISTINCT mailbox_id, mailbox_name FROM snapshot').iterate()) {
-    if (parseMailboxName(row.mailbox_name).owner === login) ids.add(row.mailbox_id);
-  }
+  const ids = new Set(foldersOwnedBy(db, login));
+  for (const folder of snapshottedFolders(db)) if (parseMailboxName(folder.name).owner === login) ids.add(folder.mailboxId);
   return [...ids];
 }
 
@@ -73,9 +63,7 @@ function messageTarget(db: Db, refText: string, at: number): FolderAt {
     if (fromSnapshot !== undefined) return fromSnapshot;
     throw error;
   }
-  const placements = db
-    .prepare<[number], {mailbox_id: string; uid: number; added_at: string; removed_at: string | null}>('SELECT mailbox_id, uid, added_at, removed_at FROM placement WHERE message = ? ORDER BY added_at')
-    .all(message);
+  const placements = placementsOf(db, message);
   let chosen = placements.at(-1);
   if (ref.kind === 'placement') {
     const id = ref.folder.length >= 16 && !ref.folder.includes('.') ? ref.folder : mailboxIdFor(db, ref.folder, at);
@@ -98,7 +86,7 @@ function messageTarget(db: Db, refText: string, at: number): FolderAt {
 
 /** A message at `<folder or mailboxID>:<uid>` that only snapshots know: as at `at`, or as the last snapshot holding it saw it. */
 function snapshotTarget(db: Db, folder: string, uid: number, at: number): FolderAt | undefined {
-  const byId = db.prepare<[string], {n: number}>('SELECT 1 AS n FROM snapshot WHERE mailbox_id = ? LIMIT 1').get(folder) !== undefined;
+  const byId = hasSnapshot(db, folder);
   let mailboxId: string;
   try {
     mailboxId = byId ? folder : mailboxIdFor(db, folder, at);
@@ -108,13 +96,9 @@ function snapshotTarget(db: Db, folder: string, uid: number, at: number): Folder
   const now = folderStateAt(db, mailboxId, at);
   const found = now.messages.filter((m) => m.uid === uid);
   if (found.length > 0) return {...now, messages: found};
-  const last = db
-    .prepare<[string, number], {taken_at: number}>(
-      'SELECT s.taken_at FROM snapshot s JOIN snapshot_message m ON m.snapshot_id = s.id WHERE s.mailbox_id = ? AND m.uid = ? AND m.expunged = 0 ORDER BY s.taken_at DESC LIMIT 1',
-    )
-    .get(mailboxId, uid);
-  if (last === undefined) return undefined;
-  const then = folderStateAt(db, mailboxId, last.taken_at);
+  const lastTakenAt = lastSnapshotHolding(db, mailboxId, uid);
+  if (lastTakenAt === undefined) return undefined;
+  const then = folderStateAt(db, mailboxId, lastTakenAt);
   const messages = then.messages.filter((m) => m.uid === uid).map((m) => ({...m, flags: m.flags.filter((f) => f.toLowerCase() !== '\\deleted')}));
-  return {...then, existed: true, messages, limits: [...then.limits, `the message is known from the snapshot of ${new Date(last.taken_at).toISOString()} only (the record never saw it): restored as it was then, without \\Deleted`]};
+  return {...then, existed: true, messages, limits: [...then.limits, `the message is known from the snapshot of ${new Date(lastTakenAt).toISOString()} only (the record never saw it): restored as it was then, without \\Deleted`]};
 }

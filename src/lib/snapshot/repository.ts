@@ -89,3 +89,32 @@ export function snapshotCounts(db: Db): {folders: number; total: number; lastTak
   const row = db.prepare<[], {folders: number; total: number; last: number | null}>('SELECT count(DISTINCT mailbox_id) AS folders, count(*) AS total, max(taken_at) AS last FROM snapshot').get();
   return {folders: row?.folders ?? 0, total: row?.total ?? 0, lastTakenAt: row?.last ?? null};
 }
+
+/** The folder of the newest snapshot taken under the name `name` (at or before `takenBy`, ms, when given). */
+export function snapshotFolderNamed(db: Db, name: string, takenBy?: number): string | undefined {
+  return takenBy === undefined
+    ? db.prepare<[string], {mailbox_id: string}>('SELECT mailbox_id FROM snapshot WHERE mailbox_name = ? ORDER BY id DESC LIMIT 1').get(name)?.mailbox_id
+    : db.prepare<[string, number], {mailbox_id: string}>('SELECT mailbox_id FROM snapshot WHERE mailbox_name = ? AND taken_at <= ? ORDER BY taken_at DESC LIMIT 1').get(name, takenBy)?.mailbox_id;
+}
+
+/** Every folder ever snapshotted, under each name it had in a snapshot. */
+export function snapshottedFolders(db: Db): Array<{mailboxId: string; name: string}> {
+  return db
+    .prepare<[], {mailbox_id: string; mailbox_name: string}>('SELECT DISTINCT mailbox_id, mailbox_name FROM snapshot')
+    .all()
+    .map((row) => ({mailboxId: row.mailbox_id, name: row.mailbox_name}));
+}
+
+/** Whether any snapshot of mailbox `mailboxId` was taken. */
+export function hasSnapshot(db: Db, mailboxId: string): boolean {
+  return db.prepare<[string], {n: number}>('SELECT 1 AS n FROM snapshot WHERE mailbox_id = ? LIMIT 1').get(mailboxId) !== undefined;
+}
+
+/** When the newest snapshot that saw UID `uid` in mailbox `mailboxId` (not expunged) was taken, ms. */
+export function lastSnapshotHolding(db: Db, mailboxId: string, uid: number): number | undefined {
+  return db
+    .prepare<[string, number], {taken_at: number}>(
+      'SELECT s.taken_at FROM snapshot s JOIN snapshot_message m ON m.snapshot_id = s.id WHERE s.mailbox_id = ? AND m.uid = ? AND m.expunged = 0 ORDER BY s.taken_at DESC LIMIT 1',
+    )
+    .get(mailboxId, uid)?.taken_at;
+}
