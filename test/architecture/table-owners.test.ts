@@ -110,8 +110,6 @@ const KNOWN: ReadonlyArray<readonly [file: string, table: string]> = [
   ['src/lib/restore/state-at.ts', 'placement'],
   ['src/lib/restore/state-at.ts', 'snapshot'],
   ['src/lib/restore/state-at.ts', 'snapshot_message'],
-  ['src/lib/search/compile.ts', 'folder_version'],
-  ['src/lib/search/compile.ts', 'snapshot'],
   ['src/lib/search/facts.ts', 'change'],
   ['src/lib/search/facts.ts', 'collect_job'],
   ['src/lib/search/facts.ts', 'folder'],

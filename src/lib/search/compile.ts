@@ -15,6 +15,8 @@
  * asked for (--include-deleted, or any deleted: term).
  */
 import type {Db} from '../catalog/catalog.js';
+import {FolderReader} from '../record/folders.js';
+import {snapshotFoldersNamed} from '../snapshot/repository.js';
 import {indexText} from './extract.js';
 import type {QueryNode, TextField} from './query.js';
 import {dateKey} from './search-index.js';
@@ -143,13 +145,19 @@ class SqlCompiler {
   /** The folders the last folder: term named. */
   lastFolderIds: number[] = [];
   private readonly folderIds;
+  private readonly folderIdsOf;
 
-  constructor(db: Db) {
-    this.folderIds = db.prepare<{name: string; path: string}, {id: number}>(
-      `SELECT id FROM search_folder WHERE name = @name OR path = @path OR mailbox_id = @name
-       UNION SELECT f.id FROM folder_version v JOIN search_folder f ON f.mailbox_id = v.mailbox_id WHERE v.name = @name
-       UNION SELECT f.id FROM snapshot s JOIN search_folder f ON f.mailbox_id = s.mailbox_id WHERE s.mailbox_name = @name`,
-    );
+  constructor(private readonly db: Db) {
+    this.folderIds = db.prepare<{name: string; path: string}, {id: number}>('SELECT id FROM search_folder WHERE name = @name OR path = @path OR mailbox_id = @name');
+    this.folderIdsOf = db.prepare<[string], {id: number}>('SELECT id FROM search_folder WHERE mailbox_id = ?');
+  }
+
+  /** The search folders `name` names: as indexed, or any folder that ever had that name (record or snapshots). */
+  private foldersNamed(name: string, path: string): number[] {
+    const ids = new Set(this.folderIds.all({name, path}).map((r) => r.id));
+    const mailboxIds = new Set([...new FolderReader(this.db).mailboxIdsNamed(name), ...snapshotFoldersNamed(this.db, name)]);
+    for (const mailboxId of mailboxIds) for (const r of this.folderIdsOf.all(mailboxId)) ids.add(r.id);
+    return [...ids].sort((a, b) => a - b);
   }
 
   compile(node: QueryNode): string {
@@ -175,7 +183,7 @@ class SqlCompiler {
         return this.bind('i.owner IS ?', node.login);
       case 'folder': {
         const path = node.name.toUpperCase() === 'INBOX' ? 'INBOX' : node.name;
-        this.lastFolderIds = this.folderIds.all({name: node.name, path}).map((r) => r.id);
+        this.lastFolderIds = this.foldersNamed(node.name, path);
         // `+`: a filter, never the index SQLite probes once per listed folder for each row.
         return this.bind('+i.folder_id IN (SELECT value FROM json_each(?))', JSON.stringify(this.lastFolderIds));
       }

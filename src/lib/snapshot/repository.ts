@@ -97,6 +97,11 @@ export function snapshotFolderNamed(db: Db, name: string, takenBy?: number): str
     : db.prepare<[string, number], {mailbox_id: string}>('SELECT mailbox_id FROM snapshot WHERE mailbox_name = ? AND taken_at <= ? ORDER BY taken_at DESC LIMIT 1').get(name, takenBy)?.mailbox_id;
 }
 
+/** The folders snapshotted under the name `name`. */
+export function snapshotFoldersNamed(db: Db, name: string): string[] {
+  return db.prepare<[string], {mailbox_id: string}>('SELECT DISTINCT mailbox_id FROM snapshot WHERE mailbox_name = ?').all(name).map((row) => row.mailbox_id);
+}
+
 /** Every folder ever snapshotted, under each name it had in a snapshot. */
 export function snapshottedFolders(db: Db): Array<{mailboxId: string; name: string}> {
   return db
