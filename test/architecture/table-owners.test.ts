@@ -118,8 +118,6 @@ const KNOWN: ReadonlyArray<readonly [file: string, table: string]> = [
   ['src/lib/search/facts.ts', 'snapshot'],
   ['src/lib/search/facts.ts', 'snapshot_message'],
   ['src/lib/search/schema.ts', 'blob'], // released migration 7 (backfill): stays
-  ['src/lib/search/search.ts', 'message'],
-  ['src/lib/search/search.ts', 'placement'],
   ['src/lib/search/update.ts', 'blob'],
   ['src/lib/search/update.ts', 'change'],
   ['src/lib/search/update.ts', 'collect_job'],

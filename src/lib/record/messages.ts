@@ -186,3 +186,23 @@ export function placementsOf(db: Db, message: number): Array<{mailbox_id: string
     .prepare<[number], {mailbox_id: string; uid: number; added_at: string; removed_at: string | null}>('SELECT mailbox_id, uid, added_at, removed_at FROM placement WHERE message = ? ORDER BY added_at')
     .all(message);
 }
+
+/**
+ * The message the record placed at UID `uid` of mailbox `mailboxId` (the newest placement there); a
+ * `uidValidity` of 0 matches any. Prepare once, ask per search hit.
+ */
+export class MessageAtPlacement {
+  private readonly statement;
+
+  constructor(db: Db) {
+    this.statement = db.prepare<{mailbox: string; uid: number; validity: number}, {id: number; email_id: string | null}>(
+      `SELECT m.id, m.email_id FROM placement p JOIN message m ON m.id = p.message
+       WHERE p.mailbox_id = @mailbox AND p.uid = @uid AND (p.uid_validity IS NULL OR p.uid_validity = @validity OR @validity = 0) ORDER BY p.id DESC LIMIT 1`,
+    );
+  }
+
+  get(mailboxId: string, uid: number, uidValidity: number): {id: number; emailId: string | null} | undefined {
+    const row = this.statement.get({mailbox: mailboxId, uid, validity: uidValidity});
+    return row === undefined ? undefined : {id: row.id, emailId: row.email_id};
+  }
+}

@@ -6,6 +6,7 @@
  */
 import type {Catalog, Db} from '../catalog/catalog.js';
 import {formatMessageRef, formatPlacementRef} from '../discovery/refs.js';
+import {MessageAtPlacement} from '../record/messages.js';
 import {compileQuery} from './compile.js';
 import {planQuery} from './plan.js';
 import {parseQuery} from './query.js';
@@ -98,18 +99,15 @@ export function searchMessages(db: Db, query: string, options: SearchOptions = {
   if (!SearchIndex.exists(db)) throw searchIndexMissing();
   const plan = planQuery(db, compileQuery(db, node, {includeDeleted}), COLUMNS, limit + 1);
   const rows = db.prepare<unknown[], Row>(plan.sql).all(...plan.params);
-  const messageOf = db.prepare<{mailbox: string; uid: number; validity: number}, {id: number; email_id: string | null}>(
-    `SELECT m.id, m.email_id FROM placement p JOIN message m ON m.id = p.message
-     WHERE p.mailbox_id = @mailbox AND p.uid = @uid AND (p.uid_validity IS NULL OR p.uid_validity = @validity OR @validity = 0) ORDER BY p.id DESC LIMIT 1`,
-  );
-  const hits = rows.slice(0, limit).map((r) => toHit(r, messageOf.get({mailbox: r.mailbox_id, uid: r.uid, validity: r.uid_validity})));
+  const messageOf = new MessageAtPlacement(db);
+  const hits = rows.slice(0, limit).map((r) => toHit(r, messageOf.get(r.mailbox_id, r.uid, r.uid_validity)));
   return {query, limit, includeDeleted, hits, more: rows.length > limit};
 }
 
-function toHit(r: Row, message: {id: number; email_id: string | null} | undefined): SearchHit {
+function toHit(r: Row, message: {id: number; emailId: string | null} | undefined): SearchHit {
   return {
     ref: formatPlacementRef(r.mailbox_id, r.uid),
-    messageRef: message === undefined ? null : formatMessageRef({id: message.id, emailId: message.email_id}),
+    messageRef: message === undefined ? null : formatMessageRef(message),
     date: new Date(r.doc_date).toISOString(),
     dateSource: r.date_source,
     from: r.from_display,
