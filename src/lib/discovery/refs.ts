@@ -15,13 +15,10 @@
  */
 import type {Db} from '../catalog/catalog.js';
 import {BonnieError, EXIT} from '../errors.js';
+import {findMessages, type MessageCandidate, type MessageKey} from '../record/messages.js';
 
 /** A parsed message reference. */
-export type MessageRef =
-  | {kind: 'email-id'; emailId: string}
-  | {kind: 'message'; id: number}
-  | {kind: 'message-id'; messageId: string}
-  | {kind: 'placement'; folder: string; uid: number};
+export type MessageRef = MessageKey;
 
 /** Cyrus 3 emailids: `M` and the first 96 bits of the message's GUID in hex. */
 const EMAIL_ID = /^M[0-9a-f]{24}$/;
@@ -57,16 +54,6 @@ export function formatPlacementRef(folder: string, uid: number): string {
 }
 
 /** A message a reference matched, with what is needed to tell candidates apart. */
-interface Candidate {
-  id: number;
-  email_id: string | null;
-  subject: string | null;
-  sent_date: string | null;
-  first_seen_at: string;
-}
-
-const CANDIDATE_COLUMNS = 'm.id, m.email_id, m.subject, m.sent_date, m.first_seen_at';
-
 /**
  * The message a reference names (its row id). Throws BonnieError `MessageUnknown` (exit 1) when nothing
  * matches, `MessageAmbiguous` (usage) with the candidates' references when several messages do.
@@ -86,7 +73,7 @@ export function resolveMessage(db: Db, ref: MessageRef): number {
       hint: 'Choose one and pass its reference (the first column) to --message.',
     });
   }
-  return (found[0] as Candidate).id;
+  return (found[0] as MessageCandidate).id;
 }
 
 function describeRef(ref: MessageRef): string {
@@ -100,42 +87,4 @@ function describeRef(ref: MessageRef): string {
     case 'placement':
       return `at ${formatPlacementRef(ref.folder, ref.uid)}`;
   }
-}
-
-function findMessages(db: Db, ref: MessageRef): Candidate[] {
-  switch (ref.kind) {
-    case 'email-id':
-      return db.prepare<[string], Candidate>(`SELECT ${CANDIDATE_COLUMNS} FROM message m WHERE m.email_id = ?`).all(ref.emailId);
-    case 'message':
-      return db.prepare<[number], Candidate>(`SELECT ${CANDIDATE_COLUMNS} FROM message m WHERE m.id = ?`).all(ref.id);
-    case 'message-id':
-      return db.prepare<[string], Candidate>(`SELECT ${CANDIDATE_COLUMNS} FROM message m WHERE m.message_id = ? ORDER BY m.id`).all(ref.messageId);
-    case 'placement':
-      return findByPlacement(db, ref.folder, ref.uid);
-  }
-}
-
-/**
- * Messages placed at `folder:uid`. `folder` is a mailboxID, or a name the folder has now (the last one,
- * if it was deleted) or had at some time while the message was there: a folder renamed since, or a name
- * reused by a later folder, still finds the message that was there then.
- */
-function findByPlacement(db: Db, folder: string, uid: number): Candidate[] {
-  const byId = db
-    .prepare<[string, number], Candidate>(
-      `SELECT DISTINCT ${CANDIDATE_COLUMNS} FROM placement p JOIN message m ON m.id = p.message WHERE p.mailbox_id = ? AND p.uid = ? ORDER BY m.id`,
-    )
-    .all(folder, uid);
-  if (byId.length > 0) return byId;
-  return db
-    .prepare<{name: string; uid: number}, Candidate>(
-      `SELECT DISTINCT ${CANDIDATE_COLUMNS}
-       FROM placement p
-       JOIN folder_version v ON v.mailbox_id = p.mailbox_id AND v.name = @name
-       JOIN message m ON m.id = p.message
-       WHERE p.uid = @uid
-         AND (v.valid_to IS NULL OR (v.valid_from <= coalesce(p.removed_at, v.valid_from) AND v.valid_to >= p.added_at))
-       ORDER BY m.id`,
-    )
-    .all({name: folder, uid});
 }

@@ -206,3 +206,60 @@ export class MessageAtPlacement {
     return row === undefined ? undefined : {id: row.id, emailId: row.email_id};
   }
 }
+
+/** A message as the record can be asked for it (discovery/refs.ts writes and parses these as text). */
+export type MessageKey =
+  | {kind: 'email-id'; emailId: string}
+  | {kind: 'message'; id: number}
+  | {kind: 'message-id'; messageId: string}
+  | {kind: 'placement'; folder: string; uid: number};
+
+/** A message that matches a {@link MessageKey}, with what tells candidates apart. */
+export interface MessageCandidate {
+  id: number;
+  email_id: string | null;
+  subject: string | null;
+  sent_date: string | null;
+  first_seen_at: string;
+}
+
+const CANDIDATE_COLUMNS = 'm.id, m.email_id, m.subject, m.sent_date, m.first_seen_at';
+
+/** The messages `key` matches, by row id. */
+export function findMessages(db: Db, key: MessageKey): MessageCandidate[] {
+  switch (key.kind) {
+    case 'email-id':
+      return db.prepare<[string], MessageCandidate>(`SELECT ${CANDIDATE_COLUMNS} FROM message m WHERE m.email_id = ?`).all(key.emailId);
+    case 'message':
+      return db.prepare<[number], MessageCandidate>(`SELECT ${CANDIDATE_COLUMNS} FROM message m WHERE m.id = ?`).all(key.id);
+    case 'message-id':
+      return db.prepare<[string], MessageCandidate>(`SELECT ${CANDIDATE_COLUMNS} FROM message m WHERE m.message_id = ? ORDER BY m.id`).all(key.messageId);
+    case 'placement':
+      return findByPlacement(db, key.folder, key.uid);
+  }
+}
+
+/**
+ * Messages placed at `folder:uid`. `folder` is a mailboxID, or a name the folder has now (the last one,
+ * if it was deleted) or had at some time while the message was there: a folder renamed since, or a name
+ * reused by a later folder, still finds the message that was there then.
+ */
+function findByPlacement(db: Db, folder: string, uid: number): MessageCandidate[] {
+  const byId = db
+    .prepare<[string, number], MessageCandidate>(
+      `SELECT DISTINCT ${CANDIDATE_COLUMNS} FROM placement p JOIN message m ON m.id = p.message WHERE p.mailbox_id = ? AND p.uid = ? ORDER BY m.id`,
+    )
+    .all(folder, uid);
+  if (byId.length > 0) return byId;
+  return db
+    .prepare<{name: string; uid: number}, MessageCandidate>(
+      `SELECT DISTINCT ${CANDIDATE_COLUMNS}
+       FROM placement p
+       JOIN folder_version v ON v.mailbox_id = p.mailbox_id AND v.name = @name
+       JOIN message m ON m.id = p.message
+       WHERE p.uid = @uid
+         AND (v.valid_to IS NULL OR (v.valid_from <= coalesce(p.removed_at, v.valid_from) AND v.valid_to >= p.added_at))
+       ORDER BY m.id`,
+    )
+    .all({name: folder, uid});
+}
