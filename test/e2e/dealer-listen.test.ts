@@ -160,4 +160,22 @@ describe('bonnie dealer --listen', () => {
     expect(first.stderr()).toMatch(/reading .*notify[\s\S]*stopped: received 0/);
     expect(existsSync(socket)).toBe(false);
   });
+  it('stops the holder and the daemon, keeping what they received, when the command itself is killed with SIGKILL', async () => {
+    const daemon = await startDaemon(['--json']);
+    const sender = createNotifySender(socket);
+    try {
+      for (const file of specimens.slice(0, 10)) await sender.send(cyrusDatagram(eventJson(file)));
+    } finally {
+      sender.close();
+    }
+    daemon.child.kill('SIGKILL');
+    await daemon.exited;
+    // The holder notices its parent is gone, stops the daemon cleanly and removes the socket.
+    const deadline = Date.now() + 30_000;
+    while (existsSync(socket) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(existsSync(socket)).toBe(false);
+    const deadlineLog = Date.now() + 30_000;
+    while (!/stopped: received 10/.test(readFileSync(join(home, 'dealer.log'), 'utf8')) && Date.now() < deadlineLog) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(rows<{n: number}>('SELECT count(*) AS n FROM notification')).toEqual([{n: 10}]);
+  });
 });
