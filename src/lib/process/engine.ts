@@ -60,6 +60,8 @@ export interface ProcessSummary {
   done: number;
   /** Jobs that failed this time (retried later). */
   failed: number;
+  /** Jobs returned to the queue untried because something they need (the directory) could not answer. */
+  postponed: number;
   /** Jobs that went dead in this run: failed `max_attempts` times, or killed `max_attempts` runs alone. */
   dead: number;
   /** Jobs of event types bonnie has no handler for (done, nothing recorded), by type. */
@@ -96,6 +98,7 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
     spill: {files: 0, queued: 0, duplicates: 0, quarantined: 0},
     done: 0,
     failed: 0,
+    postponed: 0,
     dead: 0,
     unhandled: {},
     byType: {},
@@ -128,7 +131,8 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
       try {
         people = await lookUpPeople(directory, parsed);
       } catch (error) {
-        for (const {job} of parsed) recordFailure(queue, lock.owner, job, errorMessage(error), summary);
+        // Not the jobs' fault: they wait for the directory, without using up their attempts.
+        for (const {job} of parsed) if (queue.postpone(job.notificationId, lock.owner, `waiting for the directory: ${errorMessage(error)}`)) summary.postponed++;
         summary.stoppedBecause = errorMessage(error);
         break;
       }

@@ -29,6 +29,7 @@ function merge(a: ProcessSummary, b: ProcessSummary): ProcessSummary {
     spill: {files: a.spill.files + b.spill.files, queued: a.spill.queued + b.spill.queued, duplicates: a.spill.duplicates + b.spill.duplicates, quarantined: a.spill.quarantined + b.spill.quarantined},
     done: a.done + b.done,
     failed: a.failed + b.failed,
+    postponed: a.postponed + b.postponed,
     dead: a.dead + b.dead,
     unhandled: add(a.unhandled, b.unhandled),
     byType: add(a.byType, b.byType),

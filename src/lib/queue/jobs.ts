@@ -62,6 +62,7 @@ export class JobQueue {
   private readonly buryCrashed;
   private readonly markDone;
   private readonly markFailed;
+  private readonly markPostponed;
   private readonly selectAttempts;
 
   constructor(
@@ -101,6 +102,10 @@ export class JobQueue {
     );
     this.markDone = db.prepare<{id: number; owner: string; now: number}>(
       `UPDATE job SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
+        WHERE notification_id = @id AND state = 'claimed' AND lease_owner = @owner`,
+    );
+    this.markPostponed = db.prepare<{id: number; owner: string; error: string; retry: number; now: number}>(
+      `UPDATE job SET state = 'failed', lease_owner = NULL, lease_expires_at = NULL, last_error = @error, retry_at = @retry, updated_at = @now
         WHERE notification_id = @id AND state = 'claimed' AND lease_owner = @owner`,
     );
     this.markFailed = db.prepare<{id: number; owner: string; error: string; state: string; retry: number | null; now: number}>(
@@ -166,6 +171,15 @@ export class JobQueue {
    * Records a failure of the job itself (one attempt): retried later, or dead at `maxAttempts`. Returns the
    * new state; undefined when the lease was lost.
    */
+  /**
+   * Returns a claimed job to the queue for a retry after the first back-off, without counting an attempt:
+   * the job did not fail, something it needs did (the directory could not answer). It never goes dead for
+   * that; `bonnie status` shows the backlog while the outage lasts.
+   */
+  postpone(notificationId: number, owner: string, reason: string, now = Date.now()): boolean {
+    return this.markPostponed.run({id: notificationId, owner, error: reason, retry: now + this.retryBaseMs, now}).changes === 1;
+  }
+
   fail(notificationId: number, owner: string, error: string, now = Date.now()): JobState | undefined {
     const row = this.selectAttempts.get(notificationId);
     if (row === undefined) return undefined;

@@ -104,7 +104,7 @@ describe('bonnie process', () => {
     ]);
   });
 
-  it('retries later, then gives up, when the directory cannot answer; records nothing with a guessed identity', async () => {
+  it('waits for a directory that cannot answer, without using up attempts; records nothing with a guessed identity', async () => {
     const down: Directory = {
       description: 'down',
       lookUp: async () => {
@@ -114,8 +114,14 @@ describe('bonnie process', () => {
     };
     deliver(catalog.db, [6]);
     const summary = await processQueue(catalog, down, options);
-    expect(summary).toMatchObject({done: 0, failed: 1, stoppedBecause: 'ldap://127.0.0.1:1 is unreachable'});
-    expect(rows('SELECT state, attempts, last_error FROM job')).toEqual([{state: 'failed', attempts: 1, last_error: 'ldap://127.0.0.1:1 is unreachable'}]);
+    expect(summary).toMatchObject({done: 0, failed: 0, postponed: 1, dead: 0, stoppedBecause: 'ldap://127.0.0.1:1 is unreachable'});
+    expect(rows('SELECT state, attempts, last_error FROM job')).toEqual([{state: 'failed', attempts: 0, last_error: 'waiting for the directory: ldap://127.0.0.1:1 is unreachable'}]);
+    // However long the outage, the job never goes dead: each later run postpones it again.
+    for (let run = 0; run < 8; run++) {
+      catalog.db.prepare('UPDATE job SET retry_at = 0').run();
+      expect(await processQueue(catalog, down, options)).toMatchObject({postponed: 1, dead: 0});
+    }
+    expect(rows('SELECT state, attempts FROM job')).toEqual([{state: 'failed', attempts: 0}]);
     expect(rows('SELECT * FROM person')).toEqual([]);
   });
 
