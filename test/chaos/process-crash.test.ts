@@ -16,8 +16,9 @@ import Database from 'better-sqlite3';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {openCatalog} from '../../src/lib/catalog/catalog.js';
 import {Ingester} from '../../src/lib/queue/ingest.js';
+import {dumpCatalog, queryCatalog} from '../helpers/catalog.js';
 import {BIN_RUN, REPO} from '../helpers/paths.js';
-import {canonicalDump, specimen, SPECIMEN_FILES, variant} from '../helpers/record.js';
+import {specimen, SPECIMEN_FILES, variant} from '../helpers/record.js';
 import {bonnie, status} from '../helpers/run.js';
 
 const PRELOAD = fileURLToPath(new URL('./helpers/poison-preload.mjs', import.meta.url));
@@ -40,22 +41,6 @@ let dir: string;
 let template: string;
 let expected: string;
 
-const read = <T>(path: string, sql: string, ...params: unknown[]): T[] => {
-  const db = new Database(path, {readonly: true});
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-};
-const dump = (path: string) => {
-  const db = new Database(path, {readonly: true});
-  try {
-    return canonicalDump(db);
-  } finally {
-    db.close();
-  }
-};
 /** A copy of the template (the catalog alone: it was closed cleanly, so it has no WAL). */
 const copyOf = (name: string) => {
   const path = join(dir, name);
@@ -147,7 +132,7 @@ beforeAll(async () => {
   const ran = await bonnie(['process', '--json', '--catalog', reference], {env});
   expect(ran.code, ran.stderr).toBe(0);
   expect(JSON.parse(ran.stdout)).toMatchObject({done: EVENTS - 1, failed: 0, dead: 0, remaining: 0});
-  expected = dump(reference);
+  expected = dumpCatalog(reference);
 }, 300_000);
 
 describe('bonnie process, killed again and again', () => {
@@ -161,9 +146,9 @@ describe('bonnie process, killed again and again', () => {
       path = copyOf(`crashed-${attempt}.db`);
       kills = await killSameBatch(path);
     }
-    expect(read(path, "SELECT count(*) AS n FROM job WHERE state = 'dead' OR attempts > 0")).toEqual([{n: 0}]);
+    expect(queryCatalog(path, "SELECT count(*) AS n FROM job WHERE state = 'dead' OR attempts > 0")).toEqual([{n: 0}]);
     // Held by the fifth killed run; the next run counts that crash.
-    expect(read(path, 'SELECT state, crashes FROM job WHERE notification_id = 1')).toEqual([{state: 'claimed', crashes: KILLS - 1}]);
+    expect(queryCatalog(path, 'SELECT state, crashes FROM job WHERE notification_id = 1')).toEqual([{state: 'claimed', crashes: KILLS - 1}]);
 
     // 2. Runs until the queue is empty; each run that parses the poison dies by it.
     const ends: Run[] = [];
@@ -178,15 +163,15 @@ describe('bonnie process, killed again and again', () => {
     expect(JSON.parse(last.stdout)).toMatchObject({dead: 1, failed: 0, remaining: 0});
     expect(died).toBeGreaterThanOrEqual(MAX_ATTEMPTS);
 
-    const jobs = read<{state: string; n: number; attempts: number}>(path, 'SELECT state, count(*) AS n, max(attempts) AS attempts FROM job GROUP BY state ORDER BY state');
+    const jobs = queryCatalog<{state: string; n: number; attempts: number}>(path, 'SELECT state, count(*) AS n, max(attempts) AS attempts FROM job GROUP BY state ORDER BY state');
     expect(jobs).toEqual([
       {state: 'dead', n: 1, attempts: 0},
       {state: 'done', n: EVENTS - 1, attempts: 0},
     ]);
-    const dead = read<{notification_id: number; last_error: string}>(path, "SELECT notification_id, last_error FROM job WHERE state = 'dead'")[0];
+    const dead = queryCatalog<{notification_id: number; last_error: string}>(path, "SELECT notification_id, last_error FROM job WHERE state = 'dead'")[0];
     expect(dead?.notification_id).toBe(POISON_AT);
     expect(dead?.last_error).toMatch(new RegExp(`^the run died ${MAX_ATTEMPTS} times while applying this job alone`));
-    expect(dump(path)).toEqual(expected);
+    expect(dumpCatalog(path)).toEqual(expected);
 
     const verified = await bonnie(['verify', '--events', '--json', '--catalog', path], {env});
     expect(JSON.parse(verified.stdout)).toMatchObject({sound: true, events: {checked: EVENTS}});

@@ -11,9 +11,10 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {openCatalog} from '../../src/lib/catalog/catalog.js';
 import {Ingester} from '../../src/lib/queue/ingest.js';
 import {BIN_RUN} from '../helpers/paths.js';
-import {canonicalDump, specimen, SPECIMEN_FILES} from '../helpers/record.js';
+import {specimen, SPECIMEN_FILES} from '../helpers/record.js';
 import {bonnie} from '../helpers/run.js';
 import {useTempDirs} from '../helpers/tmp.js';
+import {dumpCatalog} from '../helpers/catalog.js';
 
 const tempDir = useTempDirs();
 const env = {BONNIE_CONFIG: '/dev/null'};
@@ -38,14 +39,6 @@ function backlog(path: string): void {
   catalog.close();
 }
 
-const dump = (path: string) => {
-  const db = new Database(path, {readonly: true});
-  try {
-    return canonicalDump(db);
-  } finally {
-    db.close();
-  }
-};
 const doneJobs = (path: string) => {
   const db = new Database(path, {readonly: true});
   try {
@@ -72,7 +65,7 @@ beforeAll(async () => {
   const ran = await bonnie(['process', '--catalog', reference, '--json'], {env});
   expect(ran.code, ran.stderr).toBe(0);
   expect(JSON.parse(ran.stdout)).toMatchObject({done: ROUNDS * SPECIMEN_FILES.length, failed: 0, dead: 0, remaining: 0});
-  expected = dump(reference);
+  expected = dumpCatalog(reference);
 }, 300_000);
 
 describe('bonnie process', () => {
@@ -94,7 +87,7 @@ describe('bonnie process', () => {
     const again = await bonnie(['process', '--catalog', path, '--json'], {env});
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({remaining: 0, failed: 0, dead: 0, lockedBy: null});
-    expect(dump(path)).toEqual(expected);
+    expect(dumpCatalog(path)).toEqual(expected);
     const verified = await bonnie(['verify', '--events', '--catalog', path, '--json'], {env});
     expect(JSON.parse(verified.stdout)).toMatchObject({sound: true, events: {checked: ROUNDS * SPECIMEN_FILES.length}});
   });
@@ -122,6 +115,6 @@ describe('bonnie process', () => {
     const results = [JSON.parse(a.stdout), JSON.parse(b.stdout)] as Array<{done: number; lockedBy: unknown}>;
     expect(results.reduce((sum, r) => sum + r.done, 0)).toBe(ROUNDS * SPECIMEN_FILES.length);
     if (results.some((r) => r.done < ROUNDS * SPECIMEN_FILES.length)) await bonnie(['process', '--catalog', path], {env});
-    expect(dump(path)).toEqual(expected);
+    expect(dumpCatalog(path)).toEqual(expected);
   });
 });
