@@ -30,7 +30,7 @@ import {performance} from 'node:perf_hooks';
 import {fileURLToPath} from 'node:url';
 import Database from 'better-sqlite3';
 import {Compressor} from 'zstd-napi';
-import type {ArchiveSummary} from '../dist/lib/snapshot/archiver.js';
+import type {ArchiveSummary} from '../dist/lib/pipeline/snapshot/archiver.js';
 import {CORPUS_VERSION, buildCorpus, describeComposition, type Composition} from './lib/mail-corpus.js';
 
 const SELF = fileURLToPath(import.meta.url);

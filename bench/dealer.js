@@ -27,7 +27,7 @@ import {fileURLToPath, pathToFileURL} from 'node:url';
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const DEALER_BIN = join(ROOT, 'bin', 'bonnie-dealer');
 const CLI_BIN = join(ROOT, 'bin', 'run.js');
-const DEALER_MODULE = join(ROOT, 'dist', 'lib', 'capture', 'dealer.js');
+const DEALER_MODULE = join(ROOT, 'dist', 'lib', 'pipeline', 'capture', 'dealer.js');
 /** Real events as Cyrus wrote them (../shared/cyrus/specimens next to the project); --specimens overrides. */
 const DEFAULT_SPECIMENS = join(dirname(ROOT), 'shared', 'cyrus', 'specimens');
 

@@ -33,16 +33,16 @@ import {dirname, join, relative} from 'node:path';
 import {performance} from 'node:perf_hooks';
 import {fileURLToPath} from 'node:url';
 import {Client} from 'ldapts';
-import type {Db} from '../dist/lib/catalog/catalog.js';
-import type {LdapSettings} from '../dist/lib/config/settings.js';
-import type {Directory, DirectoryPerson} from '../dist/lib/directory/types.js';
-import type {ProcessSummary} from '../dist/lib/process/engine.js';
+import type {Db} from '../dist/lib/base/catalog/catalog.js';
+import type {LdapSettings} from '../dist/lib/base/config/settings.js';
+import type {Directory, DirectoryPerson} from '../dist/lib/sources/directory/types.js';
+import type {ProcessSummary} from '../dist/lib/pipeline/process/engine.js';
 import {startLdap, type StartedLdap} from '../test/harness/ldap.js';
 import {random} from './lib/random.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = dirname(dirname(SELF));
-const ENGINE_MODULE = join(ROOT, 'dist', 'lib', 'process', 'engine.js');
+const ENGINE_MODULE = join(ROOT, 'dist', 'lib', 'pipeline', 'process', 'engine.js');
 const INSTALL = join(ROOT, 'test', 'harness', 'install.sh');
 /** Real events as Cyrus wrote them (../shared/cyrus/specimens next to the project); --specimens overrides. */
 const DEFAULT_SPECIMENS = join(dirname(ROOT), 'shared', 'cyrus', 'specimens');
@@ -737,8 +737,8 @@ function expectations(facts: readonly EventFacts[]): Expected {
 
 /** Queues `lines` into a new catalog at `path` with the Ingester, checkpointed and closed (ready to copy). */
 async function queueCatalog(path: string, lines: readonly string[]): Promise<number> {
-  const {openCatalog} = await import('../dist/lib/catalog/catalog.js');
-  const {Ingester} = await import('../dist/lib/queue/ingest.js');
+  const {openCatalog} = await import('../dist/lib/base/catalog/catalog.js');
+  const {Ingester} = await import('../dist/lib/pipeline/queue/ingest.js');
   const catalog = openCatalog(path, {create: true});
   const start = performance.now();
   try {
@@ -914,8 +914,8 @@ async function runWorker(specFile: string): Promise<number> {
 
 /** The ceiling: what reading and parsing every notification costs, with nothing recorded. */
 async function ceiling(spec: WorkerSpec): Promise<WorkerResult> {
-  const {openCatalog} = await import('../dist/lib/catalog/catalog.js');
-  const {parseNotification} = await import('../dist/lib/event/parse.js');
+  const {openCatalog} = await import('../dist/lib/base/catalog/catalog.js');
+  const {parseNotification} = await import('../dist/lib/core/event/parse.js');
   const catalog = openCatalog(spec.catalog, {readOnly: true});
   const rssStart = process.memoryUsage.rss();
   const select = catalog.db.prepare<[], {raw: Buffer}>('SELECT raw FROM notification ORDER BY id');
@@ -953,9 +953,9 @@ async function ceiling(spec: WorkerSpec): Promise<WorkerResult> {
 
 /** processQueue to completion, with the rate and RSS of every tranche. */
 async function drain(spec: WorkerSpec): Promise<WorkerResult> {
-  const {openCatalog} = await import('../dist/lib/catalog/catalog.js');
-  const {processQueue} = await import('../dist/lib/process/engine.js');
-  const {createDirectory, NoDirectory} = await import('../dist/lib/directory/index.js');
+  const {openCatalog} = await import('../dist/lib/base/catalog/catalog.js');
+  const {processQueue} = await import('../dist/lib/pipeline/process/engine.js');
+  const {createDirectory, NoDirectory} = await import('../dist/lib/sources/directory/index.js');
   const catalog = openCatalog(spec.catalog);
   const directory = new TimedDirectory(spec.variant === 'ldap' ? createDirectory({ldap: spec.ldap}) : new NoDirectory());
   const statements = spec.timeStatements ? timeStatements(catalog.db) : undefined;
@@ -1169,8 +1169,8 @@ interface RecordCounts {
 }
 
 async function countRecord(path: string): Promise<RecordCounts> {
-  const {openCatalog} = await import('../dist/lib/catalog/catalog.js');
-  const {verifyChain} = await import('../dist/lib/process/chain.js');
+  const {openCatalog} = await import('../dist/lib/base/catalog/catalog.js');
+  const {verifyChain} = await import('../dist/lib/pipeline/process/chain.js');
   const catalog = openCatalog(path, {readOnly: true});
   try {
     const {db} = catalog;
@@ -1479,8 +1479,8 @@ async function main(argv: string[]): Promise<number> {
   };
   let ok = false;
   try {
-    const {DEFAULT_BATCH_JOBS} = await import('../dist/lib/process/engine.js');
-    const {DEFAULT_LOGIN_FILTER} = await import('../dist/lib/directory/index.js');
+    const {DEFAULT_BATCH_JOBS} = await import('../dist/lib/pipeline/process/engine.js');
+    const {DEFAULT_LOGIN_FILTER} = await import('../dist/lib/sources/directory/index.js');
     const loadAtStart = round(loadavg()[0] ?? 0);
     const templates = loadTemplates(options.specimens);
 

@@ -38,7 +38,7 @@ const DEFAULT_MESSAGES = 5000;
 const DEFAULT_ROUNDS = 3;
 const USER = 'alice';
 const SOURCE = 'Bench';
-/** Messages per MULTIAPPEND in c: src/lib/restore/imap-restore.ts' APPEND_BATCH_MESSAGES. */
+/** Messages per MULTIAPPEND in c: src/lib/out/restore/imap-restore.ts' APPEND_BATCH_MESSAGES. */
 const MULTIAPPEND_BATCH = 100;
 /** USER_HZ: the unit of utime, stime, cutime and cstime in /proc/<pid>/stat. */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -294,7 +294,7 @@ async function deleteFolder(bench: Bench, folder: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------
 // Helpers.
 
-/** imapflow has no option for TCP_NODELAY: its socket is not in the typings (as src/lib/imap/connect.ts). */
+/** imapflow has no option for TCP_NODELAY: its socket is not in the typings (as src/lib/sources/imap/connect.ts). */
 function noDelay(client: ImapFlow): void {
   const socket = (client as unknown as {socket?: {setNoDelay?: (noDelay: boolean) => unknown}}).socket;
   if (socket?.setNoDelay === undefined) throw new BenchError('cannot reach imapflow\'s socket to set TCP_NODELAY');

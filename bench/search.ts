@@ -36,8 +36,8 @@ import {dirname, join} from 'node:path';
 import {performance} from 'node:perf_hooks';
 import {fileURLToPath} from 'node:url';
 import {Worker} from 'node:worker_threads';
-import type {Catalog, Db} from '../dist/lib/catalog/catalog.js';
-import type {IndexSummary} from '../dist/lib/search/indexer.js';
+import type {Catalog, Db} from '../dist/lib/base/catalog/catalog.js';
+import type {IndexSummary} from '../dist/lib/read/search/indexer.js';
 import {CODE_NAME, SEARCH_CORPUS_VERSION, SearchCorpus, emptyFigures, tally, type CorpusFigures, type CorpusFolder, type CorpusMessage, type SearchCorpusOptions} from './lib/search-corpus.js';
 import {NOTHING, benchQueries, type BenchQuery} from './lib/search-queries.js';
 import type {GeneratorSpec, WireMessage} from './lib/search-worker.js';
@@ -127,14 +127,14 @@ function parseArgs(argv: string[]): Options {
 /** bonnie's modules, from dist/ (benchmarks measure what ships). */
 async function loadBonnie() {
   const [catalog, indexer, update, searchIndex, search, query, compile, plan] = await Promise.all([
-    import('../dist/lib/catalog/catalog.js'),
-    import('../dist/lib/search/indexer.js'),
-    import('../dist/lib/search/update.js'),
-    import('../dist/lib/search/search-index.js'),
-    import('../dist/lib/search/search.js'),
-    import('../dist/lib/search/query.js'),
-    import('../dist/lib/search/compile.js'),
-    import('../dist/lib/search/plan.js'),
+    import('../dist/lib/base/catalog/catalog.js'),
+    import('../dist/lib/read/search/indexer.js'),
+    import('../dist/lib/read/search/update.js'),
+    import('../dist/lib/read/search/search-index.js'),
+    import('../dist/lib/read/search/search.js'),
+    import('../dist/lib/read/search/query.js'),
+    import('../dist/lib/read/search/compile.js'),
+    import('../dist/lib/read/search/plan.js'),
   ]);
   return {
     openCatalog: catalog.openCatalog,
@@ -238,7 +238,7 @@ function rateOf(docs: number, places: number, bytes: number, ms: number): IndexR
 /** Streams the corpus from a generator thread, `batch` messages at a time. */
 async function* generate(spec: GeneratorSpec, onFolders: (folders: CorpusFolder[]) => void): AsyncGenerator<CorpusMessage[]> {
   const script = new URL('./lib/search-worker.ts', import.meta.url);
-  // A worker thread does not inherit tsx's loader: register it first (as src/lib/archive/blob/pool.ts does).
+  // A worker thread does not inherit tsx's loader: register it first (as src/lib/store/archive/blob/pool.ts does).
   const tsx = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(tsx)}).then(({register}) => { register(); return import(${JSON.stringify(script.href)}); })`;
   const worker = new Worker(boot, {eval: true, workerData: spec});
@@ -702,7 +702,7 @@ function render(r: Result): string {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  if (!existsSync(join(ROOT, 'dist', 'lib', 'search', 'search.js'))) throw new BenchError('no dist/lib/search/search.js: run `npm run build` first');
+  if (!existsSync(join(ROOT, 'dist', 'lib', 'read', 'search', 'search.js'))) throw new BenchError('no dist/lib/read/search/search.js: run `npm run build` first');
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const loadAtStart = round(loadavg()[0] ?? 0);
   const bonnie = await loadBonnie();

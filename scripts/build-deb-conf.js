@@ -1,6 +1,6 @@
 /**
  * Writes the text of the packaged /etc/bonnie/bonnie.conf from the code's list of keys (SETTING_KEYS in
- * src/lib/config/settings.ts, read from dist/): every key commented out, with its explanation, its
+ * src/lib/base/config/settings.ts, read from dist/): every key commented out, with its explanation, its
  * environment variable and, when the explanation states one, its default. Generated so that it cannot drift
  * from what bonnie accepts; a unit test loads it with every line uncommented and checks the defaults.
  */

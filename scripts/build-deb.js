@@ -130,7 +130,7 @@ async function stageFiles(root, version) {
   mkdirSync(units, {recursive: true});
   for (const unit of readdirSync(join(REPO, 'docs', 'systemd'))) copyFileSync(join(REPO, 'docs', 'systemd', unit), join(units, unit));
 
-  const settings = await import(pathToFileURL(join(REPO, 'dist', 'lib', 'config', 'settings.js')).href);
+  const settings = await import(pathToFileURL(join(REPO, 'dist', 'lib', 'base', 'config', 'settings.js')).href);
   mkdirSync(join(root, 'etc', 'bonnie'), {recursive: true});
   writeFileSync(join(root, 'etc', 'bonnie', 'bonnie.conf'), renderConfig(settings.SETTING_KEYS));
   mkdirSync(join(root, 'etc', 'cron.d'), {recursive: true});
@@ -175,7 +175,7 @@ function stageControl(root, version, arch) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  for (const built of ['dist/bonnie-dealer.cjs', 'dist/commands', 'dist/lib/config/settings.js', 'oclif.manifest.json']) {
+  for (const built of ['dist/bonnie-dealer.cjs', 'dist/commands', 'dist/lib/base/config/settings.js', 'oclif.manifest.json']) {
     if (!existsSync(join(REPO, built))) fail(2, `${built} is missing: run \`npm run build\` first`);
   }
   const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));

@@ -6,7 +6,7 @@
 // Flags follow the FlagsSet/FlagsClear/MessageRead events, MessageExpunge marks a message expunged (its file
 // stays, as until cyr_expire), a move expunges its source. Usage: demo-spool.js SPOOL EVENT.json...
 import {readFileSync} from 'node:fs';
-import {parseNotification} from '../dist/lib/event/parse.js';
+import {parseNotification} from '../dist/lib/core/event/parse.js';
 import {writeMailbox} from './lib/cyrus-spool.js';
 
 const [spool, ...files] = process.argv.slice(2);

@@ -20,7 +20,7 @@
 #    lost (its journal and the socket, which its holder keeps open, hold everything).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f dist/lib/capture/dealer.js ] || npm run build --silent
+[ -f dist/lib/pipeline/capture/dealer.js ] || npm run build --silent
 
 demo="$PWD/demo"
 rm -rf "$demo"

@@ -83,8 +83,8 @@ async function generatePages() {
   assertBuilt();
   // Imported only after the build is known to exist, so a missing build gets a message, not a stack.
   const {Config, toConfiguredId} = await import('@oclif/core');
-  const {EXIT, EXIT_DESCRIPTIONS} = await import(pathToFileURL(join(REPO, 'dist', 'lib', 'errors.js')).href);
-  const settings = await import(pathToFileURL(join(REPO, 'dist', 'lib', 'config', 'settings.js')).href);
+  const {EXIT, EXIT_DESCRIPTIONS} = await import(pathToFileURL(join(REPO, 'dist', 'lib', 'base', 'errors.js')).href);
+  const settings = await import(pathToFileURL(join(REPO, 'dist', 'lib', 'base', 'config', 'settings.js')).href);
 
   const config = await Config.load({root: REPO});
   const loaded = [];

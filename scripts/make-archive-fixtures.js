@@ -15,10 +15,10 @@ import {cpSync, mkdirSync, openSync, readSync, closeSync, renameSync, rmSync, rm
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import Database from 'better-sqlite3';
-import {openCatalog} from '../dist/lib/catalog/catalog.js';
-import {segmentRelativePath} from '../dist/lib/archive/segment/segment-file.js';
-import {archiveFolders} from '../dist/lib/snapshot/archiver.js';
-import {SpoolSource} from '../dist/lib/snapshot/spool-source.js';
+import {openCatalog} from '../dist/lib/base/catalog/catalog.js';
+import {segmentRelativePath} from '../dist/lib/store/archive/segment/segment-file.js';
+import {archiveFolders} from '../dist/lib/pipeline/snapshot/archiver.js';
+import {SpoolSource} from '../dist/lib/pipeline/snapshot/spool-source.js';
 import {writeMailbox} from './lib/cyrus-spool.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));

@@ -20,7 +20,7 @@ export interface ProfileSummary {
 
 const SPECIAL = ['(garbage collector)', '(program)', '(idle)', '(root)'];
 
-/** Where a script URL belongs: `imapflow`, `dist/lib/restore/imap-restore.js`, `node:internal/...`. */
+/** Where a script URL belongs: `imapflow`, `dist/lib/out/restore/imap-restore.js`, `node:internal/...`. */
 export function placeOf(url: string): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg !== null) return pkg[1] as string;

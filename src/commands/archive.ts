@@ -1,14 +1,14 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {openCatalog} from '../lib/catalog/catalog.js';
-import {BonnieError, EXIT} from '../lib/errors.js';
+import {openCatalog} from '../lib/base/catalog/catalog.js';
+import {BonnieError, EXIT} from '../lib/base/errors.js';
 import {formatBytes} from '../lib/cli/live-progress.js';
-import {indexAfterWrite} from '../lib/search/after-write.js';
-import type {UpdateSummary} from '../lib/search/update.js';
-import {archiveFolders, type ArchiveSummary} from '../lib/snapshot/archiver.js';
-import {ImapSource} from '../lib/snapshot/imap-source.js';
-import {SpoolSource} from '../lib/snapshot/spool-source.js';
-import {parseMessageSelector, type FolderSource, type Selector} from '../lib/snapshot/source.js';
+import {indexAfterWrite} from '../lib/read/search/after-write.js';
+import type {UpdateSummary} from '../lib/read/search/update.js';
+import {archiveFolders, type ArchiveSummary} from '../lib/pipeline/snapshot/archiver.js';
+import {ImapSource} from '../lib/pipeline/snapshot/imap-source.js';
+import {SpoolSource} from '../lib/pipeline/snapshot/spool-source.js';
+import {parseMessageSelector, type FolderSource, type Selector} from '../lib/pipeline/snapshot/source.js';
 
 export default class ArchiveCommand extends BonnieCommand {
   static override summary = 'Archive mail that already exists, and record each folder\'s state as a snapshot.';

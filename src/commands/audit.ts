@@ -1,8 +1,8 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {openCatalog} from '../lib/catalog/catalog.js';
-import {audit, type Audit} from '../lib/discovery/audit.js';
-import {renderAudit} from '../lib/discovery/render-audit.js';
+import {openCatalog} from '../lib/base/catalog/catalog.js';
+import {audit, type Audit} from '../lib/read/discovery/audit.js';
+import {renderAudit} from '../lib/read/discovery/render-audit.js';
 
 export default class AuditCommand extends BonnieCommand {
   static override summary = "Show a person's sessions and what was done in them.";

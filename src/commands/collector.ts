@@ -1,10 +1,10 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {openCatalog} from '../lib/catalog/catalog.js';
-import {collect, type CollectSummary} from '../lib/collect/collector.js';
-import {followCollect} from '../lib/collect/follow.js';
-import {indexAfterWrite} from '../lib/search/after-write.js';
-import type {UpdateSummary} from '../lib/search/update.js';
+import {openCatalog} from '../lib/base/catalog/catalog.js';
+import {collect, type CollectSummary} from '../lib/pipeline/collect/collector.js';
+import {followCollect} from '../lib/pipeline/collect/follow.js';
+import {indexAfterWrite} from '../lib/read/search/after-write.js';
+import type {UpdateSummary} from '../lib/read/search/update.js';
 
 export default class CollectorCommand extends BonnieCommand {
   static override summary = 'Archive the bytes of new messages, read from Cyrus\' spool or over IMAP.';

@@ -1,9 +1,9 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {deal, readStdin, type DealOutcome} from '../lib/capture/dealer.js';
-import {drainCaptured, recoverLog, type CaptureDrainSummary, type LogRecoverySummary} from '../lib/capture/drain.js';
-import {handedOverSocket, runSocketHolder} from '../lib/capture/holder.js';
-import {runNotifyListener, type ListenerProgress} from '../lib/capture/listen.js';
+import {deal, readStdin, type DealOutcome} from '../lib/pipeline/capture/dealer.js';
+import {drainCaptured, recoverLog, type CaptureDrainSummary, type LogRecoverySummary} from '../lib/pipeline/capture/drain.js';
+import {handedOverSocket, runSocketHolder} from '../lib/pipeline/capture/holder.js';
+import {runNotifyListener, type ListenerProgress} from '../lib/pipeline/capture/listen.js';
 
 type Result = ({mode: 'deal'} & DealOutcome) | ({mode: 'drain-spill'} & CaptureDrainSummary) | ({mode: 'recover-log'} & LogRecoverySummary);
 

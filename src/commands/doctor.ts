@@ -1,10 +1,10 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {EXIT} from '../lib/errors.js';
-import type {DoctorReport} from '../lib/doctor/check.js';
-import {DEFAULT_CYRUS_CONF, DEFAULT_IMAPD_CONF} from '../lib/doctor/cyrus-conf.js';
-import {renderDoctor, runDoctor} from '../lib/doctor/doctor.js';
-import {REACH_TIMEOUT_MS} from '../lib/doctor/reach.js';
+import {EXIT} from '../lib/base/errors.js';
+import type {DoctorReport} from '../lib/read/doctor/check.js';
+import {DEFAULT_CYRUS_CONF, DEFAULT_IMAPD_CONF} from '../lib/read/doctor/cyrus-conf.js';
+import {renderDoctor, runDoctor} from '../lib/read/doctor/doctor.js';
+import {REACH_TIMEOUT_MS} from '../lib/read/doctor/reach.js';
 
 export default class DoctorCommand extends BonnieCommand {
   static override summary = 'Check that this host is set up for bonnie, and say exactly what to fix.';

@@ -2,12 +2,12 @@ import {Flags} from '#oclif';
 import {resolve} from 'node:path';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {formatBytes} from '../lib/cli/live-progress.js';
-import {openCatalog} from '../lib/catalog/catalog.js';
+import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {selectionFrom} from '../lib/cli/selection.js';
-import {exportFolders, type ExportSummary} from '../lib/export/export.js';
-import {EXPORT_FORMATS, type ExportFormat} from '../lib/export/layout.js';
-import {renderExport} from '../lib/export/render.js';
-import {selectTargets} from '../lib/restore/targets.js';
+import {exportFolders, type ExportSummary} from '../lib/out/export/export.js';
+import {EXPORT_FORMATS, type ExportFormat} from '../lib/out/export/layout.js';
+import {renderExport} from '../lib/out/export/render.js';
+import {selectTargets} from '../lib/out/restore/targets.js';
 
 const ONE_OF = ['mailbox', 'user', 'message'];
 

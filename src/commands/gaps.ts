@@ -1,7 +1,7 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {openCatalog} from '../lib/catalog/catalog.js';
-import {listGaps, scanForGaps, type Gap, type ScanSummary} from '../lib/capture/gaps.js';
+import {openCatalog} from '../lib/base/catalog/catalog.js';
+import {listGaps, scanForGaps, type Gap, type ScanSummary} from '../lib/pipeline/capture/gaps.js';
 
 interface Result {
   scan: ScanSummary | null;

@@ -1,15 +1,15 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {openCatalog} from '../lib/catalog/catalog.js';
-import {folderHistory, type FolderHistory} from '../lib/discovery/folder-history.js';
-import {messageHistory, type MessageHistory} from '../lib/discovery/message-history.js';
-import {parseMessageRef} from '../lib/discovery/refs.js';
-import {renderFolderHistory, renderMessageHistory, renderUserHistory} from '../lib/discovery/render-history.js';
-import {userHistory, type UserHistory} from '../lib/discovery/user-history.js';
-import {BonnieError, EXIT} from '../lib/errors.js';
-import {objectDiff, type ObjectDiff} from '../lib/groupware/object-diff.js';
-import {objectHistory, objectRaw, type ObjectHistory} from '../lib/groupware/object-history.js';
-import {renderObjectDiff, renderObjectHistory} from '../lib/groupware/render-object.js';
+import {openCatalog} from '../lib/base/catalog/catalog.js';
+import {folderHistory, type FolderHistory} from '../lib/read/discovery/folder-history.js';
+import {messageHistory, type MessageHistory} from '../lib/read/discovery/message-history.js';
+import {parseMessageRef} from '../lib/read/discovery/refs.js';
+import {renderFolderHistory, renderMessageHistory, renderUserHistory} from '../lib/read/discovery/render-history.js';
+import {userHistory, type UserHistory} from '../lib/read/discovery/user-history.js';
+import {BonnieError, EXIT} from '../lib/base/errors.js';
+import {objectDiff, type ObjectDiff} from '../lib/read/groupware/object-diff.js';
+import {objectHistory, objectRaw, type ObjectHistory} from '../lib/read/groupware/object-history.js';
+import {renderObjectDiff, renderObjectHistory} from '../lib/read/groupware/render-object.js';
 
 /** What `bonnie history --json` prints: `kind` tells which. */
 export type HistoryResult =

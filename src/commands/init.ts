@@ -1,6 +1,6 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {initCatalog, type InitResult} from '../lib/catalog/init.js';
+import {initCatalog, type InitResult} from '../lib/base/catalog/init.js';
 
 /** Changes listed one by one on a terminal; --json lists all. */
 const SHOWN_CHANGES = 20;

@@ -1,11 +1,11 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {EXIT} from '../lib/errors.js';
-import {openCatalog} from '../lib/catalog/catalog.js';
-import {createDirectory} from '../lib/directory/create-directory.js';
-import {processQueue, type ProcessSummary} from '../lib/process/engine.js';
-import {followQueue} from '../lib/process/follow.js';
-import {renderProcessSummary} from '../lib/process/render.js';
+import {EXIT} from '../lib/base/errors.js';
+import {openCatalog} from '../lib/base/catalog/catalog.js';
+import {createDirectory} from '../lib/sources/directory/create-directory.js';
+import {processQueue, type ProcessSummary} from '../lib/pipeline/process/engine.js';
+import {followQueue} from '../lib/pipeline/process/follow.js';
+import {renderProcessSummary} from '../lib/pipeline/process/render.js';
 import {progressBar} from '../lib/cli/progress.js';
 
 export default class ProcessCommand extends BonnieCommand {

@@ -1,11 +1,11 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {formatBytes} from '../lib/cli/live-progress.js';
-import {openCatalog} from '../lib/catalog/catalog.js';
+import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {selectionFrom} from '../lib/cli/selection.js';
-import {restoreFolders, type RestoreSummary} from '../lib/restore/imap-restore.js';
-import {restoreServer} from '../lib/restore/server.js';
-import {selectTargets} from '../lib/restore/targets.js';
+import {restoreFolders, type RestoreSummary} from '../lib/out/restore/imap-restore.js';
+import {restoreServer} from '../lib/out/restore/server.js';
+import {selectTargets} from '../lib/out/restore/targets.js';
 
 const ONE_OF = ['mailbox', 'user', 'message'];
 

@@ -1,9 +1,9 @@
 import {Args, Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {openCatalog} from '../lib/catalog/catalog.js';
-import {BonnieError, EXIT} from '../lib/errors.js';
-import {renderSearch, renderUpdate} from '../lib/search/render.js';
-import {DEFAULT_LIMIT, searchCatalog, type SearchOutcome} from '../lib/search/search.js';
+import {openCatalog} from '../lib/base/catalog/catalog.js';
+import {BonnieError, EXIT} from '../lib/base/errors.js';
+import {renderSearch, renderUpdate} from '../lib/read/search/render.js';
+import {DEFAULT_LIMIT, searchCatalog, type SearchOutcome} from '../lib/read/search/search.js';
 
 export default class SearchCommand extends BonnieCommand {
   static override summary = 'Find archived mail by sender, recipients, subject, text, attachment names, dates, folders and flags.';

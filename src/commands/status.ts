@@ -1,12 +1,12 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {openCatalog} from '../lib/catalog/catalog.js';
-import {catalogFailure} from '../lib/catalog/sqlite-errors.js';
-import {BonnieError, EXIT, errorMessage} from '../lib/errors.js';
-import {DEFAULT_THRESHOLDS} from '../lib/status/health.js';
-import {NAGIOS_EXIT, nagiosLine, renderNagios} from '../lib/status/nagios.js';
-import {readStatus, type Status} from '../lib/status/status.js';
-import {renderStatus} from '../lib/status/render.js';
+import {openCatalog} from '../lib/base/catalog/catalog.js';
+import {catalogFailure} from '../lib/base/catalog/sqlite-errors.js';
+import {BonnieError, EXIT, errorMessage} from '../lib/base/errors.js';
+import {DEFAULT_THRESHOLDS} from '../lib/read/status/health.js';
+import {NAGIOS_EXIT, nagiosLine, renderNagios} from '../lib/read/status/nagios.js';
+import {readStatus, type Status} from '../lib/read/status/status.js';
+import {renderStatus} from '../lib/read/status/render.js';
 
 export default class StatusCommand extends BonnieCommand {
   static override summary = 'Show the queue, the quarantine, the spill folder and the archive, and whether anything needs attention.';

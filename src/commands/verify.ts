@@ -1,10 +1,10 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {openCatalog} from '../lib/catalog/catalog.js';
-import {EXIT} from '../lib/errors.js';
-import {afterCatalogCheck, checkCatalog, type CatalogCheckReport} from '../lib/catalog/integrity.js';
-import {markBrokenSegments, verifyArchive, type ArchiveVerifyReport, type MarkBrokenResult} from '../lib/archive/verify.js';
-import {verifyChain, type ChainReport} from '../lib/process/chain.js';
+import {openCatalog} from '../lib/base/catalog/catalog.js';
+import {EXIT} from '../lib/base/errors.js';
+import {afterCatalogCheck, checkCatalog, type CatalogCheckReport} from '../lib/base/catalog/integrity.js';
+import {markBrokenSegments, verifyArchive, type ArchiveVerifyReport, type MarkBrokenResult} from '../lib/store/archive/verify.js';
+import {verifyChain, type ChainReport} from '../lib/pipeline/process/chain.js';
 import {renderArchiveReport, renderCatalogReport, renderChainReport, renderMarkBroken} from '../lib/cli/render-verify.js';
 
 interface Result {

@@ -7,8 +7,8 @@
  */
 import {closeSync, openSync, writeSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import type {CatalogCheckReport} from '../../src/lib/catalog/integrity.js';
-import {openCatalog} from '../../src/lib/catalog/catalog.js';
+import type {CatalogCheckReport} from '../../src/lib/base/catalog/integrity.js';
+import {openCatalog} from '../../src/lib/base/catalog/catalog.js';
 import {copyArchiveFixture, type FixtureCopy} from '../fixtures/archive/fixtures.js';
 import {bonnie} from '../helpers/run.js';
 import {useTempDirs} from '../helpers/tmp.js';

@@ -9,10 +9,10 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../src/lib/catalog/catalog.js';
-import {BonnieError, EXIT} from '../../src/lib/errors.js';
-import {MAX_QUERY_DEPTH} from '../../src/lib/search/query.js';
-import {searchMessages} from '../../src/lib/search/search.js';
+import {openCatalog, type Catalog} from '../../src/lib/base/catalog/catalog.js';
+import {BonnieError, EXIT} from '../../src/lib/base/errors.js';
+import {MAX_QUERY_DEPTH} from '../../src/lib/read/search/query.js';
+import {searchMessages} from '../../src/lib/read/search/search.js';
 import {archiveSite, type Site} from '../lib/search/mail-fixture.js';
 import {seeded} from '../helpers/random.js';
 

@@ -3,7 +3,7 @@ import {chmodSync, existsSync, readFileSync, statSync, writeFileSync} from 'node
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
 import {describe, expect, it} from 'vitest';
-import {LATEST_SCHEMA_VERSION} from '../../src/lib/catalog/migrations.js';
+import {LATEST_SCHEMA_VERSION} from '../../src/lib/base/catalog/migrations.js';
 import {BIN_DEALER, BIN_RUN, SPECIMENS} from '../helpers/paths.js';
 import {bonnie, NOTIFYD_ARGV, status, type Ran} from '../helpers/run.js';
 import {isRoot, OWNER, READER, runAs, useSystemUsers} from '../helpers/system-users.js';

@@ -7,7 +7,7 @@ import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process';
 import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {createNotifySender} from '../../src/lib/capture/notify-sender.js';
+import {createNotifySender} from '../../src/lib/pipeline/capture/notify-sender.js';
 import {BIN_RUN, SPECIMENS} from '../helpers/paths.js';
 import {bonnie, status} from '../helpers/run.js';
 import {queryCatalog} from '../helpers/catalog.js';

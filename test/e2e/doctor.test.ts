@@ -6,8 +6,8 @@ import {chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} f
 import {createServer, type Server} from 'node:net';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import {RESERVE_BYTES} from '../../src/lib/capture/reserve.js';
-import type {DoctorReport} from '../../src/lib/doctor/check.js';
+import {RESERVE_BYTES} from '../../src/lib/pipeline/capture/reserve.js';
+import type {DoctorReport} from '../../src/lib/read/doctor/check.js';
 import {bonnie} from '../helpers/run.js';
 import {useTempDirs} from '../helpers/tmp.js';
 

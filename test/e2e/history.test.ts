@@ -3,10 +3,10 @@ import {mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {openCatalog} from '../../src/lib/catalog/catalog.js';
-import type {Audit} from '../../src/lib/discovery/audit.js';
-import type {TimelineEntry} from '../../src/lib/discovery/timeline.js';
-import {Ingester} from '../../src/lib/queue/ingest.js';
+import {openCatalog} from '../../src/lib/base/catalog/catalog.js';
+import type {Audit} from '../../src/lib/read/discovery/audit.js';
+import type {TimelineEntry} from '../../src/lib/read/discovery/timeline.js';
+import {Ingester} from '../../src/lib/pipeline/queue/ingest.js';
 import {SPECIMENS} from '../helpers/paths.js';
 import {bonnie} from '../helpers/run.js';
 

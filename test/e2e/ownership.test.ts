@@ -7,10 +7,10 @@
 import {chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {openCatalog} from '../../src/lib/catalog/catalog.js';
-import {messagePath} from '../../src/lib/cyrus/partition.js';
-import {Ingester} from '../../src/lib/queue/ingest.js';
-import {lookUpGroup, lookUpUser} from '../../src/lib/system/accounts.js';
+import {openCatalog} from '../../src/lib/base/catalog/catalog.js';
+import {messagePath} from '../../src/lib/sources/cyrus/partition.js';
+import {Ingester} from '../../src/lib/pipeline/queue/ingest.js';
+import {lookUpGroup, lookUpUser} from '../../src/lib/base/system/accounts.js';
 import {BIN_RUN, SPECIMENS} from '../helpers/paths.js';
 import {bonnie, type Ran} from '../helpers/run.js';
 import {isRoot, OWNER, runAs, useSystemUsers} from '../helpers/system-users.js';

@@ -4,7 +4,7 @@
  * then --mark-broken, and `bonnie archive` storing the lost messages again from the spool.
  */
 import {describe, expect, it} from 'vitest';
-import type {ArchiveProblem, ArchiveVerifyReport, MarkBrokenResult} from '../../src/lib/archive/verify.js';
+import type {ArchiveProblem, ArchiveVerifyReport, MarkBrokenResult} from '../../src/lib/store/archive/verify.js';
 import {DAMAGED_CASES, copyArchiveFixture, readDamage, type FixtureCopy} from '../fixtures/archive/fixtures.js';
 import {bonnie, status} from '../helpers/run.js';
 import {useTempDirs} from '../helpers/tmp.js';

@@ -7,8 +7,8 @@
  */
 import {setTimeout as sleep} from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import {parseNotification} from '../../src/lib/event/index.js';
-import type {BonnieEvent} from '../../src/lib/event/index.js';
+import {parseNotification} from '../../src/lib/core/event/index.js';
+import type {BonnieEvent} from '../../src/lib/core/event/index.js';
 import type {LabInfo} from './lab.js';
 
 /** One stored notification: the row, Cyrus' JSON as sent, and bonnie's normalized event. */

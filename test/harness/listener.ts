@@ -4,7 +4,7 @@
  */
 import {spawn} from 'node:child_process';
 import {join} from 'node:path';
-import type {ListenerCounters} from '../../src/lib/capture/listen.js';
+import type {ListenerCounters} from '../../src/lib/pipeline/capture/listen.js';
 import {REPO, type LabInfo} from './lab.js';
 
 /** The last line `bonnie dealer --listen --json` prints: its final counters. */

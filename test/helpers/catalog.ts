@@ -1,6 +1,6 @@
 /** Reading a catalog from a test the way an administrator would: read-only, opened and closed per query. */
 import Database from 'better-sqlite3';
-import {BonnieError} from '../../src/lib/errors.js';
+import {BonnieError} from '../../src/lib/base/errors.js';
 import {canonicalDump} from './record.js';
 
 /** Rows of `sql` (bound `params`) from the catalog file at `path`. */

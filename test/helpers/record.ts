@@ -1,8 +1,8 @@
 /** Helpers for tests of the record: specimens into a catalog, and a canonical dump to compare catalogs. */
 import {readFileSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
-import type {Db} from '../../src/lib/catalog/catalog.js';
-import {Ingester} from '../../src/lib/queue/ingest.js';
+import type {Db} from '../../src/lib/base/catalog/catalog.js';
+import {Ingester} from '../../src/lib/pipeline/queue/ingest.js';
 import {SPECIMENS} from './paths.js';
 
 export const SPECIMEN_FILES = readdirSync(SPECIMENS).filter((f) => f.endsWith('.json')).sort();

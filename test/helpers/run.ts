@@ -1,6 +1,6 @@
 /** Runs the built CLI or dealer as a separate process, the way an administrator or notifyd would. */
 import {spawn} from 'node:child_process';
-import type {Status} from '../../src/lib/status/status.js';
+import type {Status} from '../../src/lib/read/status/status.js';
 import {BIN_DEALER, BIN_RUN} from './paths.js';
 
 export interface Ran {

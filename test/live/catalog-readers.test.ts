@@ -8,7 +8,7 @@ import {describe, expect, inject, it} from 'vitest';
 import {lastEventId} from '../harness/events.js';
 import {BIN_RUN} from '../helpers/paths.js';
 import {READER, runAs, useSystemUsers} from '../helpers/system-users.js';
-import {lookUpUser} from '../../src/lib/system/accounts.js';
+import {lookUpUser} from '../../src/lib/base/system/accounts.js';
 
 const lab = inject('lab');
 

@@ -12,11 +12,11 @@ import {Attribute, Change, Client} from 'ldapts';
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest';
 import type {LdapInfo} from '../harness/ldap.js';
 import {freePorts} from '../harness/process.js';
-import type {LdapSettings} from '../../src/lib/config/settings.js';
-import {createDirectory} from '../../src/lib/directory/create-directory.js';
-import {DEFAULT_LOGIN_FILTER} from '../../src/lib/directory/filter.js';
-import {LdapDirectory} from '../../src/lib/directory/ldap.js';
-import {BonnieError, EXIT} from '../../src/lib/errors.js';
+import type {LdapSettings} from '../../src/lib/base/config/settings.js';
+import {createDirectory} from '../../src/lib/sources/directory/create-directory.js';
+import {DEFAULT_LOGIN_FILTER} from '../../src/lib/sources/directory/filter.js';
+import {LdapDirectory} from '../../src/lib/sources/directory/ldap.js';
+import {BonnieError, EXIT} from '../../src/lib/base/errors.js';
 
 const lab = inject('lab');
 const ldap = lab.ldap as LdapInfo;

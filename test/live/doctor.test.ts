@@ -7,7 +7,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, describe, expect, inject, it} from 'vitest';
-import type {DoctorReport} from '../../src/lib/doctor/check.js';
+import type {DoctorReport} from '../../src/lib/read/doctor/check.js';
 import {bonnie} from '../helpers/run.js';
 
 const lab = inject('lab');

@@ -10,7 +10,7 @@ import {startLab, type Lab} from '../harness/lab.js';
 import {startListener} from '../harness/listener.js';
 import {lmtpDeliver, testMessage} from '../harness/lmtp.js';
 import {bonnie} from '../helpers/run.js';
-import {UidSet} from '../../src/lib/event/index.js';
+import {UidSet} from '../../src/lib/core/event/index.js';
 
 let lab: Lab;
 beforeAll(async () => {

@@ -8,8 +8,8 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {join, relative, sep} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {describe, expect, it} from 'vitest';
-import {SETTING_KEYS} from '../../src/lib/config/settings.js';
-import {EXIT_DESCRIPTIONS} from '../../src/lib/errors.js';
+import {SETTING_KEYS} from '../../src/lib/base/config/settings.js';
+import {EXIT_DESCRIPTIONS} from '../../src/lib/base/errors.js';
 import {REPO} from '../helpers/paths.js';
 
 const MAN = join(REPO, 'man');

@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {afterAll, describe, expect, it} from 'vitest';
-import {loadSettings, SETTING_KEYS} from '../../src/lib/config/settings.js';
+import {loadSettings, SETTING_KEYS} from '../../src/lib/base/config/settings.js';
 import {REPO} from '../helpers/paths.js';
 
 interface ConfModule {

@@ -1,8 +1,8 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../../lib/cli/base-command.js';
-import {openCatalog} from '../../lib/catalog/catalog.js';
-import {listQuarantine, type QuarantineListing} from '../../lib/queue/quarantine.js';
-import {renderQuarantineList} from '../../lib/queue/render.js';
+import {openCatalog} from '../../lib/base/catalog/catalog.js';
+import {listQuarantine, type QuarantineListing} from '../../lib/pipeline/queue/quarantine.js';
+import {renderQuarantineList} from '../../lib/pipeline/queue/render.js';
 
 export default class QuarantineListCommand extends BonnieCommand {
   static override summary = 'List quarantined deliveries (input that was not a valid event) with their reason, source, time and size.';

@@ -1,11 +1,11 @@
 import {Args, Flags} from '#oclif';
 import {BonnieCommand} from '../../lib/cli/base-command.js';
-import {openCatalog} from '../../lib/catalog/catalog.js';
-import {operatorName} from '../../lib/queue/actions.js';
-import {parseIds} from '../../lib/queue/ids.js';
-import {requeueQuarantined, type RequeueOutcome} from '../../lib/queue/quarantine.js';
-import {renderRequeue} from '../../lib/queue/render.js';
-import {BonnieError, EXIT} from '../../lib/errors.js';
+import {openCatalog} from '../../lib/base/catalog/catalog.js';
+import {operatorName} from '../../lib/pipeline/queue/actions.js';
+import {parseIds} from '../../lib/pipeline/queue/ids.js';
+import {requeueQuarantined, type RequeueOutcome} from '../../lib/pipeline/queue/quarantine.js';
+import {renderRequeue} from '../../lib/pipeline/queue/render.js';
+import {BonnieError, EXIT} from '../../lib/base/errors.js';
 
 const IDS_HINT = 'Name deliveries by id: see "bonnie quarantine list".';
 

@@ -1,10 +1,10 @@
 import {Args, Flags} from '#oclif';
 import {BonnieCommand} from '../../lib/cli/base-command.js';
-import {openCatalog} from '../../lib/catalog/catalog.js';
-import {parseIds} from '../../lib/queue/ids.js';
-import {showQuarantined, type QuarantinedDelivery} from '../../lib/queue/quarantine.js';
-import {renderQuarantined} from '../../lib/queue/render.js';
-import type {QueueAction} from '../../lib/queue/actions.js';
+import {openCatalog} from '../../lib/base/catalog/catalog.js';
+import {parseIds} from '../../lib/pipeline/queue/ids.js';
+import {showQuarantined, type QuarantinedDelivery} from '../../lib/pipeline/queue/quarantine.js';
+import {renderQuarantined} from '../../lib/pipeline/queue/render.js';
+import type {QueueAction} from '../../lib/pipeline/queue/actions.js';
 
 interface Shown extends QuarantinedDelivery {
   /** The bytes, base64. */

@@ -1,9 +1,9 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../../lib/cli/base-command.js';
-import {openCatalog} from '../../lib/catalog/catalog.js';
-import {listJobs, type JobListing} from '../../lib/queue/job-admin.js';
-import {JOB_STATES, type JobState} from '../../lib/queue/jobs.js';
-import {renderJobs} from '../../lib/queue/render.js';
+import {openCatalog} from '../../lib/base/catalog/catalog.js';
+import {listJobs, type JobListing} from '../../lib/pipeline/queue/job-admin.js';
+import {JOB_STATES, type JobState} from '../../lib/pipeline/queue/jobs.js';
+import {renderJobs} from '../../lib/pipeline/queue/render.js';
 
 export default class QueueListCommand extends BonnieCommand {
   static override summary = 'List jobs with their event, folder, attempts and last error (by default those that failed or are dead).';

@@ -1,11 +1,11 @@
 import {Args, Flags} from '#oclif';
 import {BonnieCommand} from '../../lib/cli/base-command.js';
-import {openCatalog} from '../../lib/catalog/catalog.js';
-import {BonnieError, EXIT} from '../../lib/errors.js';
-import {operatorName} from '../../lib/queue/actions.js';
-import {parseIds} from '../../lib/queue/ids.js';
-import {retryJobs, type RetrySummary} from '../../lib/queue/job-admin.js';
-import {renderRetry} from '../../lib/queue/render.js';
+import {openCatalog} from '../../lib/base/catalog/catalog.js';
+import {BonnieError, EXIT} from '../../lib/base/errors.js';
+import {operatorName} from '../../lib/pipeline/queue/actions.js';
+import {parseIds} from '../../lib/pipeline/queue/ids.js';
+import {retryJobs, type RetrySummary} from '../../lib/pipeline/queue/job-admin.js';
+import {renderRetry} from '../../lib/pipeline/queue/render.js';
 
 const IDS_HINT = 'Name jobs by notification id (see "bonnie queue list"), or give --all-dead.';
 

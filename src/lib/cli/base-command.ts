@@ -5,9 +5,9 @@
  */
 // #oclif is @oclif/core (package.json "imports"), bundled into one file by the build: scripts/bundle-oclif.js.
 import {Command, Flags} from '#oclif';
-import {BonnieError, EXIT} from '../errors.js';
-import {catalogFailure} from '../catalog/sqlite-errors.js';
-import {loadSettings, type LoadOptions, type SettingFlags, type Settings} from '../config/settings.js';
+import {BonnieError, EXIT} from '../base/errors.js';
+import {catalogFailure} from '../base/catalog/sqlite-errors.js';
+import {loadSettings, type LoadOptions, type SettingFlags, type Settings} from '../base/config/settings.js';
 import {liveProgress, type LiveProgress} from './live-progress.js';
 
 export abstract class BonnieCommand extends Command {

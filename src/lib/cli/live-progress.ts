@@ -57,4 +57,4 @@ export async function liveProgress(): Promise<LiveProgress> {
 }
 
 // Here for the commands that import it from the CLI; it lives in config so that library code can use it.
-export {formatBytes} from '../config/bytes.js';
+export {formatBytes} from '../base/config/bytes.js';

@@ -1,8 +1,8 @@
 /** Human rendering of `bonnie verify`; `--json` prints the reports themselves. */
-import {describeMessage} from '../archive/index/archived-messages.js';
-import type {ArchiveProblem, ArchiveVerifyReport, MarkBrokenResult} from '../archive/verify.js';
-import type {CatalogCheckReport} from '../catalog/integrity.js';
-import type {ChainProblem, ChainReport} from '../process/chain.js';
+import {describeMessage} from '../store/archive/index/archived-messages.js';
+import type {ArchiveProblem, ArchiveVerifyReport, MarkBrokenResult} from '../store/archive/verify.js';
+import type {CatalogCheckReport} from '../base/catalog/integrity.js';
+import type {ChainProblem, ChainReport} from '../pipeline/process/chain.js';
 
 /** The catalog check: its size, one line per problem with the table (and index) it is in, the hint. */
 export function renderCatalogReport(report: CatalogCheckReport): string {

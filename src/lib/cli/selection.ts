@@ -1,6 +1,6 @@
 /** What `bonnie restore` and `bonnie export` select: one of --mailbox, --user, --message, at --at (default now). */
-import {parseInstant} from '../config/dates.js';
-import type {RestoreSelector} from '../restore/targets.js';
+import {parseInstant} from '../base/config/dates.js';
+import type {RestoreSelector} from '../out/restore/targets.js';
 
 export interface SelectionFlags {
   mailbox?: string | undefined;

@@ -9,8 +9,8 @@ import {createHash} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
-import {encodeNotifyDatagram} from '../../../src/lib/capture/datagram.js';
-import {createNotifySender} from '../../../src/lib/capture/notify-sender.js';
+import {encodeNotifyDatagram} from '../../../src/lib/pipeline/capture/datagram.js';
+import {createNotifySender} from '../../../src/lib/pipeline/capture/notify-sender.js';
 import {BIN_RUN, SPECIMENS} from '../../helpers/paths.js';
 
 export {seeded} from '../../helpers/random.js';

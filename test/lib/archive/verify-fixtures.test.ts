@@ -8,7 +8,7 @@ import {cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, truncat
 import {join, relative} from 'node:path';
 import Database from 'better-sqlite3';
 import {describe, expect, it} from 'vitest';
-import {openCatalog} from '../../../src/lib/catalog/catalog.js';
+import {openCatalog} from '../../../src/lib/base/catalog/catalog.js';
 import {ARCHIVE_FIXTURES, DAMAGED_CASES, readDamage} from '../../fixtures/archive/fixtures.js';
 import {REPO} from '../../helpers/paths.js';
 import {useTempDirs} from '../../helpers/tmp.js';

@@ -1,10 +1,10 @@
 import {readFileSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {beforeEach, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {listGaps, scanForGaps} from '../../../src/lib/capture/gaps.js';
-import {Ingester} from '../../../src/lib/queue/ingest.js';
-import {readStatus} from '../../../src/lib/status/status.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {listGaps, scanForGaps} from '../../../src/lib/pipeline/capture/gaps.js';
+import {Ingester} from '../../../src/lib/pipeline/queue/ingest.js';
+import {readStatus} from '../../../src/lib/read/status/status.js';
 import {SPECIMENS} from '../../helpers/paths.js';
 
 const files = readdirSync(SPECIMENS).filter((f) => f.endsWith('.json')).sort();

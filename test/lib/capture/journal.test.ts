@@ -6,10 +6,10 @@
 import {appendFileSync, existsSync, readFileSync, readdirSync, truncateSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {encodeNotifyDatagram} from '../../../src/lib/capture/datagram.js';
-import {deliveryFromDatagram, JournalDrain} from '../../../src/lib/capture/journal-drain.js';
-import {encodeRecord, JournalWriter, listJournals, readJournal} from '../../../src/lib/capture/journal.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {encodeNotifyDatagram} from '../../../src/lib/pipeline/capture/datagram.js';
+import {deliveryFromDatagram, JournalDrain} from '../../../src/lib/pipeline/capture/journal-drain.js';
+import {encodeRecord, JournalWriter, listJournals, readJournal} from '../../../src/lib/pipeline/capture/journal.js';
 import {SPECIMENS} from '../../helpers/paths.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 

@@ -1,9 +1,9 @@
 import {readFileSync, readdirSync, statSync, utimesSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {openCatalog} from '../../../src/lib/catalog/catalog.js';
-import {drainSpill, listSpill, writeSpill, STALE_TEMP_MS} from '../../../src/lib/capture/spill.js';
-import {Ingester} from '../../../src/lib/queue/ingest.js';
+import {openCatalog} from '../../../src/lib/base/catalog/catalog.js';
+import {drainSpill, listSpill, writeSpill, STALE_TEMP_MS} from '../../../src/lib/pipeline/capture/spill.js';
+import {Ingester} from '../../../src/lib/pipeline/queue/ingest.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 
 const tempDir = useTempDirs();

@@ -2,9 +2,9 @@ import {copyFileSync, existsSync, readFileSync, statSync, writeFileSync} from 'n
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
 import {describe, expect, it} from 'vitest';
-import {CATALOG_APPLICATION_ID, openCatalog} from '../../../src/lib/catalog/catalog.js';
-import {LATEST_SCHEMA_VERSION, MIGRATIONS} from '../../../src/lib/catalog/migrations.js';
-import {BonnieError} from '../../../src/lib/errors.js';
+import {CATALOG_APPLICATION_ID, openCatalog} from '../../../src/lib/base/catalog/catalog.js';
+import {LATEST_SCHEMA_VERSION, MIGRATIONS} from '../../../src/lib/base/catalog/migrations.js';
+import {BonnieError} from '../../../src/lib/base/errors.js';
 import {thrownBonnieError} from '../../helpers/catalog.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 

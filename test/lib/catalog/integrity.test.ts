@@ -5,10 +5,10 @@
  */
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {afterCatalogCheck, checkCatalog} from '../../../src/lib/catalog/integrity.js';
-import {catalogFailure, isCorruption} from '../../../src/lib/catalog/sqlite-errors.js';
-import {BonnieError, EXIT} from '../../../src/lib/errors.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {afterCatalogCheck, checkCatalog} from '../../../src/lib/base/catalog/integrity.js';
+import {catalogFailure, isCorruption} from '../../../src/lib/base/catalog/sqlite-errors.js';
+import {BonnieError, EXIT} from '../../../src/lib/base/errors.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 
 const tempDir = useTempDirs();

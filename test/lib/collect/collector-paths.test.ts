@@ -6,10 +6,10 @@
 import {mkdirSync, readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {collect} from '../../../src/lib/collect/collector.js';
-import {CollectJobs} from '../../../src/lib/collect/jobs.js';
-import {messagePath} from '../../../src/lib/cyrus/partition.js';
-import {Ingester} from '../../../src/lib/queue/ingest.js';
+import {collect} from '../../../src/lib/pipeline/collect/collector.js';
+import {CollectJobs} from '../../../src/lib/pipeline/collect/jobs.js';
+import {messagePath} from '../../../src/lib/sources/cyrus/partition.js';
+import {Ingester} from '../../../src/lib/pipeline/queue/ingest.js';
 import {SPECIMENS} from '../../helpers/paths.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 import {makeArchive} from '../archive/helpers.js';

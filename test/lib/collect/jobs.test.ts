@@ -3,9 +3,9 @@
  * MAX_UIDSET_UIDS; beyond, a reconcile job of the folder whose reason names the event, and the scan goes on.
  */
 import {beforeEach, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {CollectJobs, scanForJobs} from '../../../src/lib/collect/jobs.js';
-import {ReconcileJobs} from '../../../src/lib/capture/reconcile-jobs.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {CollectJobs, scanForJobs} from '../../../src/lib/pipeline/collect/jobs.js';
+import {ReconcileJobs} from '../../../src/lib/pipeline/capture/reconcile-jobs.js';
 import {deliver, variant} from '../../helpers/record.js';
 
 const ARCHIVE = '8ebtmyxwubx2tgm3yxhzqbcl';

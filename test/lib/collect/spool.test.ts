@@ -5,8 +5,8 @@
 import {chmodSync, mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {SPOOL_GONE_REASON, SpoolReader, openSpool, routeRead, type SpoolRead} from '../../../src/lib/collect/spool.js';
-import {mailboxDir, messagePath} from '../../../src/lib/cyrus/partition.js';
+import {SPOOL_GONE_REASON, SpoolReader, openSpool, routeRead, type SpoolRead} from '../../../src/lib/pipeline/collect/spool.js';
+import {mailboxDir, messagePath} from '../../../src/lib/sources/cyrus/partition.js';
 import {thrownBonnieError} from '../../helpers/catalog.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 import {writeMailbox} from '../cyrus/cyrus-spool.js';

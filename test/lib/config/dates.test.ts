@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {parseDateRange, parseInstant} from '../../../src/lib/config/dates.js';
+import {parseDateRange, parseInstant} from '../../../src/lib/base/config/dates.js';
 import {thrownBonnieError} from '../../helpers/catalog.js';
 
 const NOW = new Date('2026-11-22T12:00:00Z');

@@ -1,8 +1,8 @@
 import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {EXIT} from '../../../src/lib/errors.js';
-import {flagName, loadSettings, SETTING_KEYS} from '../../../src/lib/config/settings.js';
+import {EXIT} from '../../../src/lib/base/errors.js';
+import {flagName, loadSettings, SETTING_KEYS} from '../../../src/lib/base/config/settings.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 import {thrownBonnieError} from '../../helpers/catalog.js';
 

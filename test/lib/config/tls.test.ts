@@ -1,8 +1,8 @@
 import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {certificateProblem, isLoopbackHost, planTls, tlsConnectionOptions, type TlsTarget} from '../../../src/lib/config/tls.js';
-import {EXIT} from '../../../src/lib/errors.js';
+import {certificateProblem, isLoopbackHost, planTls, tlsConnectionOptions, type TlsTarget} from '../../../src/lib/base/config/tls.js';
+import {EXIT} from '../../../src/lib/base/errors.js';
 import {thrownBonnieError} from '../../helpers/catalog.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {parseDlist} from '../../../src/lib/cyrus/dlist.js';
+import {parseDlist} from '../../../src/lib/sources/cyrus/dlist.js';
 
 describe('parseDlist', () => {
   it('reads atoms, NIL and nested lists', () => {

@@ -1,7 +1,7 @@
 import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {readMailboxHeader} from '../../../src/lib/cyrus/header-file.js';
+import {readMailboxHeader} from '../../../src/lib/sources/cyrus/header-file.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 import {writeMailbox} from './cyrus-spool.js';
 

@@ -1,7 +1,7 @@
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {checkPartitions, findMailboxDir, listMailboxDirs, mailboxDir, messagePath} from '../../../src/lib/cyrus/partition.js';
+import {checkPartitions, findMailboxDir, listMailboxDirs, mailboxDir, messagePath} from '../../../src/lib/sources/cyrus/partition.js';
 import {thrownBonnieError} from '../../helpers/catalog.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 import {writeMailbox} from './cyrus-spool.js';

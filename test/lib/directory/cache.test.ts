@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
-import {CachedDirectory} from '../../../src/lib/directory/cache.js';
-import {canonicalLogin, type Directory, type DirectoryPerson} from '../../../src/lib/directory/types.js';
-import {BonnieError} from '../../../src/lib/errors.js';
+import {CachedDirectory} from '../../../src/lib/sources/directory/cache.js';
+import {canonicalLogin, type Directory, type DirectoryPerson} from '../../../src/lib/sources/directory/types.js';
+import {BonnieError} from '../../../src/lib/base/errors.js';
 
 const TTL = 60_000;
 

@@ -1,10 +1,10 @@
 import {describe, expect, it} from 'vitest';
-import type {LdapSettings} from '../../../src/lib/config/settings.js';
-import {CachedDirectory} from '../../../src/lib/directory/cache.js';
-import {createDirectory} from '../../../src/lib/directory/create-directory.js';
-import {LdapDirectory} from '../../../src/lib/directory/ldap.js';
-import {NoDirectory} from '../../../src/lib/directory/types.js';
-import {BonnieError} from '../../../src/lib/errors.js';
+import type {LdapSettings} from '../../../src/lib/base/config/settings.js';
+import {CachedDirectory} from '../../../src/lib/sources/directory/cache.js';
+import {createDirectory} from '../../../src/lib/sources/directory/create-directory.js';
+import {LdapDirectory} from '../../../src/lib/sources/directory/ldap.js';
+import {NoDirectory} from '../../../src/lib/sources/directory/types.js';
+import {BonnieError} from '../../../src/lib/base/errors.js';
 
 const TTL = 60_000;
 

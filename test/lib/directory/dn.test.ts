@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {firstRdnValue} from '../../../src/lib/directory/dn.js';
+import {firstRdnValue} from '../../../src/lib/sources/directory/dn.js';
 
 describe('firstRdnValue (RFC 4514)', () => {
   it("reads the first RDN's value", () => {

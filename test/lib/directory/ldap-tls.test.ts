@@ -8,9 +8,9 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import type {LdapSettings} from '../../../src/lib/config/settings.js';
-import {LdapDirectory} from '../../../src/lib/directory/ldap.js';
-import {BonnieError} from '../../../src/lib/errors.js';
+import type {LdapSettings} from '../../../src/lib/base/config/settings.js';
+import {LdapDirectory} from '../../../src/lib/sources/directory/ldap.js';
+import {BonnieError} from '../../../src/lib/base/errors.js';
 import {loopbackAlias, makeCertificates, type TestCertificates} from '../../helpers/certificates.js';
 import {startFakeLdap, type FakeLdap, type FakeLdapOptions} from './fake-ldap.js';
 

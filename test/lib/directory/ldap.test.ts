@@ -1,6 +1,6 @@
 // LdapDirectory against a real slapd: test/live/directory.test.ts. Here: what needs no server.
 import {describe, expect, it} from 'vitest';
-import {idText} from '../../../src/lib/directory/ldap.js';
+import {idText} from '../../../src/lib/sources/directory/ldap.js';
 
 describe('idText', () => {
   it('keeps printable ids as they are (entryUUID, nsuniqueid)', () => {

@@ -1,8 +1,8 @@
 import {chmodSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {readLdapPassword} from '../../../src/lib/directory/password.js';
-import {EXIT} from '../../../src/lib/errors.js';
+import {readLdapPassword} from '../../../src/lib/sources/directory/password.js';
+import {EXIT} from '../../../src/lib/base/errors.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 import {thrownBonnieError} from '../../helpers/catalog.js';
 

@@ -1,7 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {audit, type AuditRequest} from '../../../src/lib/discovery/audit.js';
-import {renderAudit} from '../../../src/lib/discovery/render-audit.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {audit, type AuditRequest} from '../../../src/lib/read/discovery/audit.js';
+import {renderAudit} from '../../../src/lib/read/discovery/render-audit.js';
 import {ALL, feed, specimen, specimenRecord} from './record.js';
 
 let catalog: Catalog;

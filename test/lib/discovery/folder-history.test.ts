@@ -1,8 +1,8 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import type {Catalog} from '../../../src/lib/catalog/catalog.js';
-import {folderHistory} from '../../../src/lib/discovery/folder-history.js';
-import {renderFolderHistory} from '../../../src/lib/discovery/render-history.js';
-import {BonnieError} from '../../../src/lib/errors.js';
+import type {Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {folderHistory} from '../../../src/lib/read/discovery/folder-history.js';
+import {renderFolderHistory} from '../../../src/lib/read/discovery/render-history.js';
+import {BonnieError} from '../../../src/lib/base/errors.js';
 import {ARCHIVE, INBOX, NEW_TRASH, reusedNameRecord, SECOND, TRASH, WORK} from './record.js';
 
 let catalog: Catalog;

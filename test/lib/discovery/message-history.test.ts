@@ -1,8 +1,8 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import type {Catalog} from '../../../src/lib/catalog/catalog.js';
-import {messageHistory} from '../../../src/lib/discovery/message-history.js';
-import {parseMessageRef} from '../../../src/lib/discovery/refs.js';
-import {renderMessageHistory} from '../../../src/lib/discovery/render-history.js';
+import type {Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {messageHistory} from '../../../src/lib/read/discovery/message-history.js';
+import {parseMessageRef} from '../../../src/lib/read/discovery/refs.js';
+import {renderMessageHistory} from '../../../src/lib/read/discovery/render-history.js';
 import {SECOND, specimenRecord, WORK} from './record.js';
 
 let catalog: Catalog;

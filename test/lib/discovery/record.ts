@@ -5,10 +5,10 @@
  */
 import {readFileSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {NoDirectory, type Directory} from '../../../src/lib/directory/types.js';
-import {processQueue} from '../../../src/lib/process/engine.js';
-import {Ingester} from '../../../src/lib/queue/ingest.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {NoDirectory, type Directory} from '../../../src/lib/sources/directory/types.js';
+import {processQueue} from '../../../src/lib/pipeline/process/engine.js';
+import {Ingester} from '../../../src/lib/pipeline/queue/ingest.js';
 import {SPECIMENS} from '../../helpers/paths.js';
 
 const files = readdirSync(SPECIMENS)

@@ -1,11 +1,11 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import type {Catalog} from '../../../src/lib/catalog/catalog.js';
-import {audit} from '../../../src/lib/discovery/audit.js';
-import {folderHistory} from '../../../src/lib/discovery/folder-history.js';
-import {messageHistory} from '../../../src/lib/discovery/message-history.js';
-import {formatMessageRef, formatPlacementRef, parseMessageRef, resolveMessage} from '../../../src/lib/discovery/refs.js';
-import {userHistory} from '../../../src/lib/discovery/user-history.js';
-import {BonnieError} from '../../../src/lib/errors.js';
+import type {Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {audit} from '../../../src/lib/read/discovery/audit.js';
+import {folderHistory} from '../../../src/lib/read/discovery/folder-history.js';
+import {messageHistory} from '../../../src/lib/read/discovery/message-history.js';
+import {formatMessageRef, formatPlacementRef, parseMessageRef, resolveMessage} from '../../../src/lib/read/discovery/refs.js';
+import {userHistory} from '../../../src/lib/read/discovery/user-history.js';
+import {BonnieError} from '../../../src/lib/base/errors.js';
 import {IN_NEW_TRASH, IN_OLD_TRASH, NEW_TRASH, reusedNameRecord, TRASH} from './record.js';
 
 /** The BonnieError `run` throws. */

@@ -1,11 +1,11 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {canonicalLogin, NoDirectory, type Directory, type DirectoryPerson} from '../../../src/lib/directory/types.js';
-import {folderHistory} from '../../../src/lib/discovery/folder-history.js';
-import {messageHistory} from '../../../src/lib/discovery/message-history.js';
-import {parseMessageRef} from '../../../src/lib/discovery/refs.js';
-import {renderFolderHistory, renderUserHistory} from '../../../src/lib/discovery/render-history.js';
-import {userHistory} from '../../../src/lib/discovery/user-history.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {canonicalLogin, NoDirectory, type Directory, type DirectoryPerson} from '../../../src/lib/sources/directory/types.js';
+import {folderHistory} from '../../../src/lib/read/discovery/folder-history.js';
+import {messageHistory} from '../../../src/lib/read/discovery/message-history.js';
+import {parseMessageRef} from '../../../src/lib/read/discovery/refs.js';
+import {renderFolderHistory, renderUserHistory} from '../../../src/lib/read/discovery/render-history.js';
+import {userHistory} from '../../../src/lib/read/discovery/user-history.js';
 import {ALL, ARCHIVE, feed, INBOX, specimenRecord} from './record.js';
 
 /** A directory that knows only the people given (by login). */

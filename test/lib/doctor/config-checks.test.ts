@@ -2,7 +2,7 @@
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {checkConfiguration, checkPaths} from '../../../src/lib/doctor/config-checks.js';
+import {checkConfiguration, checkPaths} from '../../../src/lib/read/doctor/config-checks.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 
 const tempDir = useTempDirs();

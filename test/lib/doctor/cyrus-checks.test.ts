@@ -3,9 +3,9 @@ import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'nod
 import {createServer, type Server} from 'node:net';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import {parseCyrusServices, parseImapdConf} from '../../../src/lib/doctor/cyrus-conf.js';
-import {checkCyrus, type CyrusCheckOptions} from '../../../src/lib/doctor/cyrus-checks.js';
-import type {CheckResult} from '../../../src/lib/doctor/check.js';
+import {parseCyrusServices, parseImapdConf} from '../../../src/lib/read/doctor/cyrus-conf.js';
+import {checkCyrus, type CyrusCheckOptions} from '../../../src/lib/read/doctor/cyrus-checks.js';
+import type {CheckResult} from '../../../src/lib/read/doctor/check.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 
 const tempDir = useTempDirs();

@@ -3,10 +3,10 @@ import {chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, write
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
 import {describe, expect, it} from 'vitest';
-import {initCatalog} from '../../../src/lib/catalog/init.js';
-import {loadSettings} from '../../../src/lib/config/settings.js';
-import {RESERVE_BYTES} from '../../../src/lib/capture/reserve.js';
-import {checkCatalogFile, checkCatalogOwnership, checkDiskSpace, checkFolder, checkReserve, checkTree, type ExpectedOwner} from '../../../src/lib/doctor/file-checks.js';
+import {initCatalog} from '../../../src/lib/base/catalog/init.js';
+import {loadSettings} from '../../../src/lib/base/config/settings.js';
+import {RESERVE_BYTES} from '../../../src/lib/pipeline/capture/reserve.js';
+import {checkCatalogFile, checkCatalogOwnership, checkDiskSpace, checkFolder, checkReserve, checkTree, type ExpectedOwner} from '../../../src/lib/read/doctor/file-checks.js';
 import {isRoot} from '../../helpers/system-users.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 

@@ -8,8 +8,8 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {createServer as createTlsServer} from 'node:tls';
 import {afterAll, afterEach, describe, expect, it} from 'vitest';
-import type {ImapSettings, LdapSettings} from '../../../src/lib/config/settings.js';
-import {checkImapReach, checkLdapReach} from '../../../src/lib/doctor/reach.js';
+import type {ImapSettings, LdapSettings} from '../../../src/lib/base/config/settings.js';
+import {checkImapReach, checkLdapReach} from '../../../src/lib/read/doctor/reach.js';
 import {makeCertificates, type TestCertificates} from '../../helpers/certificates.js';
 const servers: Server[] = [];
 afterEach(() => {

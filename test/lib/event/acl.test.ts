@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {parseMailboxAcl} from '../../../src/lib/event/index.js';
+import {parseMailboxAcl} from '../../../src/lib/core/event/index.js';
 
 describe('parseMailboxAcl (vnd.cmu.mailboxACL)', () => {
   it('splits subject/rights pairs, trailing tab included', () => {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {decodeEncodedWords, parseEnvelope} from '../../../src/lib/event/index.js';
-import type {Envelope} from '../../../src/lib/event/index.js';
+import {decodeEncodedWords, parseEnvelope} from '../../../src/lib/core/event/index.js';
+import type {Envelope} from '../../../src/lib/core/event/index.js';
 
 function envelope(text: string): Envelope {
   const result = parseEnvelope(text);

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {splitFlags} from '../../../src/lib/event/index.js';
+import {splitFlags} from '../../../src/lib/core/event/index.js';
 
 describe('splitFlags (flagNames)', () => {
   it('capitalizes system flags the RFC 3501 way and keeps keywords as sent', () => {

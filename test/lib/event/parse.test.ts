@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {EVENT_TYPES, UidSet, normalizeEvent, parseNotification} from '../../../src/lib/event/index.js';
-import type {BonnieEvent} from '../../../src/lib/event/index.js';
+import {EVENT_TYPES, UidSet, normalizeEvent, parseNotification} from '../../../src/lib/core/event/index.js';
+import type {BonnieEvent} from '../../../src/lib/core/event/index.js';
 
 function parse(json: Record<string, unknown>): BonnieEvent {
   const result = parseNotification(JSON.stringify(json));

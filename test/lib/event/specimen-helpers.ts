@@ -1,9 +1,9 @@
 // Shared by the specimen tests: where the specimens are, and the values they have in common.
 import {readFileSync} from 'node:fs';
 import {pathToFileURL} from 'node:url';
-import {UidSet, parseNotification} from '../../../src/lib/event/index.js';
+import {UidSet, parseNotification} from '../../../src/lib/core/event/index.js';
 import {SPECIMENS as SPECIMEN_DIR} from '../../helpers/paths.js';
-import type {BonnieEvent, Envelope, EventCategory, MailboxRef} from '../../../src/lib/event/index.js';
+import type {BonnieEvent, Envelope, EventCategory, MailboxRef} from '../../../src/lib/core/event/index.js';
 
 /** ../shared/cyrus/specimens beside the repository, or its copy samples/events (test/helpers/paths.ts). */
 export const SPECIMENS = pathToFileURL(SPECIMEN_DIR);

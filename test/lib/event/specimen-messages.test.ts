@@ -10,7 +10,7 @@ import {
   load,
   ref,
 } from './specimen-helpers.js';
-import {UidSet} from '../../../src/lib/event/index.js';
+import {UidSet} from '../../../src/lib/core/event/index.js';
 
 describe('normalized message events', () => {
   it('MessageAppend (\\flagged $Important; UID from the URI)', () => {

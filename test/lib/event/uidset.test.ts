@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {MAX_UID, MAX_UIDSET_UIDS, UidSet, expandUidSet, perUidProblem} from '../../../src/lib/event/index.js';
+import {MAX_UID, MAX_UIDSET_UIDS, UidSet, expandUidSet, perUidProblem} from '../../../src/lib/core/event/index.js';
 
 function uids(text: string): number[] {
   const result = expandUidSet(text);

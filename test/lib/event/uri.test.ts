@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {parseMailboxUri} from '../../../src/lib/event/index.js';
-import type {MailboxRef, MailboxUriOptions} from '../../../src/lib/event/index.js';
+import {parseMailboxUri} from '../../../src/lib/core/event/index.js';
+import type {MailboxRef, MailboxUriOptions} from '../../../src/lib/core/event/index.js';
 
 function mailbox(uri: string, options?: MailboxUriOptions): MailboxRef | undefined {
   const result = parseMailboxUri(uri, options);

@@ -7,8 +7,8 @@ import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import type {ExportSummary} from '../../../src/lib/export/export.js';
-import type {Manifest} from '../../../src/lib/export/manifest.js';
+import type {ExportSummary} from '../../../src/lib/out/export/export.js';
+import type {Manifest} from '../../../src/lib/out/export/manifest.js';
 import {bonnie} from '../../helpers/run.js';
 import {buildSampleArchive, sh, type SampleArchive} from './fixture.js';
 

@@ -7,7 +7,7 @@ import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync} 
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {openCatalog} from '../../../src/lib/catalog/catalog.js';
+import {openCatalog} from '../../../src/lib/base/catalog/catalog.js';
 import {archiveSite, type Site} from '../search/mail-fixture.js';
 
 const mail = (subject: string) => Buffer.from(`From: bob@example.org\r\nTo: alice@example.org\r\nSubject: ${subject}\r\nMessage-ID: <${subject}@example.org>\r\n\r\n${subject}\r\n`);

@@ -7,11 +7,11 @@ import {mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync}
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {exportFolders, type ExportSummary} from '../../../src/lib/export/export.js';
-import type {ExportFormat} from '../../../src/lib/export/layout.js';
-import type {Manifest} from '../../../src/lib/export/manifest.js';
-import {selectTargets, type RestoreSelector} from '../../../src/lib/restore/targets.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {exportFolders, type ExportSummary} from '../../../src/lib/out/export/export.js';
+import type {ExportFormat} from '../../../src/lib/out/export/layout.js';
+import type {Manifest} from '../../../src/lib/out/export/manifest.js';
+import {selectTargets, type RestoreSelector} from '../../../src/lib/out/restore/targets.js';
 import {thrownBonnieError} from '../../helpers/catalog.js';
 import {archivedHashes, buildSampleArchive, python, sh, type SampleArchive} from './fixture.js';
 

@@ -10,8 +10,8 @@
 import {spawnSync} from 'node:child_process';
 import {mkdirSync, readFileSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
-import {openCatalog} from '../../../src/lib/catalog/catalog.js';
-import {Ingester} from '../../../src/lib/queue/ingest.js';
+import {openCatalog} from '../../../src/lib/base/catalog/catalog.js';
+import {Ingester} from '../../../src/lib/pipeline/queue/ingest.js';
 import {queryCatalog} from '../../helpers/catalog.js';
 import {REPO} from '../../helpers/paths.js';
 import {bonnie, run} from '../../helpers/run.js';

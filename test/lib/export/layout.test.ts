@@ -6,9 +6,9 @@
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {folderPaths, safeSegment, type ExportFormat} from '../../../src/lib/export/layout.js';
-import {maildirFileName, maildirHost, maildirInfo} from '../../../src/lib/export/maildir.js';
-import {checksumFile, sha256Hex} from '../../../src/lib/export/writer.js';
+import {folderPaths, safeSegment, type ExportFormat} from '../../../src/lib/out/export/layout.js';
+import {maildirFileName, maildirHost, maildirInfo} from '../../../src/lib/out/export/maildir.js';
+import {checksumFile, sha256Hex} from '../../../src/lib/out/export/writer.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 import {sh} from './fixture.js';
 

@@ -6,9 +6,9 @@ import {createHash} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {MboxWriter} from '../../../src/lib/export/folder-writers.js';
-import {asctime, envelopeSender, mboxrdEntry, quoteMboxrd, unquoteMboxrd} from '../../../src/lib/export/mboxrd.js';
-import type {MessageAt} from '../../../src/lib/restore/state-at.js';
+import {MboxWriter} from '../../../src/lib/out/export/folder-writers.js';
+import {asctime, envelopeSender, mboxrdEntry, quoteMboxrd, unquoteMboxrd} from '../../../src/lib/out/export/mboxrd.js';
+import type {MessageAt} from '../../../src/lib/out/restore/state-at.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 import {python} from './fixture.js';
 

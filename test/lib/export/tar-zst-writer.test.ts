@@ -6,8 +6,8 @@ import {createHash} from 'node:crypto';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {TarZstWriter, topFolderOf} from '../../../src/lib/export/tar-zst-writer.js';
-import type {MessageAt} from '../../../src/lib/restore/state-at.js';
+import {TarZstWriter, topFolderOf} from '../../../src/lib/out/export/tar-zst-writer.js';
+import type {MessageAt} from '../../../src/lib/out/restore/state-at.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 import {sh} from './fixture.js';
 

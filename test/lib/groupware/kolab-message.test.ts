@@ -1,6 +1,6 @@
 /** Reading Kolab messages: X-Kolab-Type from the header alone, the XML part, and mail that is no object. */
 import {describe, expect, it} from 'vitest';
-import {kolabTypeOf, objectType, readKolabMessage, titleOf} from '../../../src/lib/groupware/kolab-message.js';
+import {kolabTypeOf, objectType, readKolabMessage, titleOf} from '../../../src/lib/read/groupware/kolab-message.js';
 import {kolabContact, kolabEvent, kolabMessage} from './kolab-fixture.js';
 
 const EVENT = {uid: 'ev-1', summary: 'Budget meeting', start: '2026-03-02T10:00:00', end: '2026-03-02T11:00:00', sequence: 0, lastModified: '2026-03-01T09:00:00Z'};

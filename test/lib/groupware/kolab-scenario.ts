@@ -6,10 +6,10 @@
  */
 import {createHash} from 'node:crypto';
 import {join} from 'node:path';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {updateSearch} from '../../../src/lib/search/update.js';
-import {archiveFolders} from '../../../src/lib/snapshot/archiver.js';
-import {SpoolSource} from '../../../src/lib/snapshot/spool-source.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {updateSearch} from '../../../src/lib/read/search/update.js';
+import {archiveFolders} from '../../../src/lib/pipeline/snapshot/archiver.js';
+import {SpoolSource} from '../../../src/lib/pipeline/snapshot/spool-source.js';
 import {writeMailbox, type SpoolFolder} from '../cyrus/cyrus-spool.js';
 import {feed, specimen} from '../discovery/record.js';
 

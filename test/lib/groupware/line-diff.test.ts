@@ -1,6 +1,6 @@
 /** The line diff: longest common subsequence, removed before added within a change, context. */
 import {describe, expect, it} from 'vitest';
-import {diffLines, MAX_DIFF_CELLS, withContext} from '../../../src/lib/groupware/line-diff.js';
+import {diffLines, MAX_DIFF_CELLS, withContext} from '../../../src/lib/read/groupware/line-diff.js';
 
 const show = (a: string[], b: string[]) => diffLines(a, b).map((l) => `${l.op}${l.text}`);
 

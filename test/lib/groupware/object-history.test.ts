@@ -4,10 +4,10 @@
  * and the errors a user can make.
  */
 import {describe, expect, it} from 'vitest';
-import type {Catalog} from '../../../src/lib/catalog/catalog.js';
-import {objectDiff} from '../../../src/lib/groupware/object-diff.js';
-import {objectHistory, objectRaw, type ObjectHistory} from '../../../src/lib/groupware/object-history.js';
-import {renderObjectDiff, renderObjectHistory} from '../../../src/lib/groupware/render-object.js';
+import type {Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {objectDiff} from '../../../src/lib/read/groupware/object-diff.js';
+import {objectHistory, objectRaw, type ObjectHistory} from '../../../src/lib/read/groupware/object-history.js';
+import {renderObjectDiff, renderObjectHistory} from '../../../src/lib/read/groupware/render-object.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 import {rejectedBonnieError} from '../snapshot/helpers.js';
 import {kolabEvent, type EventFields} from './kolab-fixture.js';

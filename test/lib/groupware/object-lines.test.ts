@@ -1,8 +1,8 @@
 /** Groupware objects' XML as property lines: xCal, xCard, Kolab's own XML, and XML that cannot be read. */
 import {describe, expect, it} from 'vitest';
-import {BonnieError} from '../../../src/lib/errors.js';
-import {objectLines, objectTitle} from '../../../src/lib/groupware/object-lines.js';
-import {parseXml} from '../../../src/lib/groupware/xml.js';
+import {BonnieError} from '../../../src/lib/base/errors.js';
+import {objectLines, objectTitle} from '../../../src/lib/read/groupware/object-lines.js';
+import {parseXml} from '../../../src/lib/read/groupware/xml.js';
 import {eventXml} from './kolab-fixture.js';
 
 const EVENT = {uid: 'b6cf2bd5-5c1b-4a2f-a9a3-0e9d5e7b5f21', summary: 'Budget & planning <Q2>', start: '2026-03-02T10:00:00', end: '2026-03-02T11:00:00', sequence: 2, lastModified: '2026-03-01T09:30:00Z'};

@@ -1,12 +1,12 @@
 import {beforeEach, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {BonnieError} from '../../../src/lib/errors.js';
-import {NoDirectory, type Directory} from '../../../src/lib/directory/types.js';
-import {verifyChain} from '../../../src/lib/process/chain.js';
-import {processQueue} from '../../../src/lib/process/engine.js';
-import {ProcessLock} from '../../../src/lib/process/lock.js';
-import {renderProcessSummary} from '../../../src/lib/process/render.js';
-import {JobQueue} from '../../../src/lib/queue/jobs.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {BonnieError} from '../../../src/lib/base/errors.js';
+import {NoDirectory, type Directory} from '../../../src/lib/sources/directory/types.js';
+import {verifyChain} from '../../../src/lib/pipeline/process/chain.js';
+import {processQueue} from '../../../src/lib/pipeline/process/engine.js';
+import {ProcessLock} from '../../../src/lib/pipeline/process/lock.js';
+import {renderProcessSummary} from '../../../src/lib/pipeline/process/render.js';
+import {JobQueue} from '../../../src/lib/pipeline/queue/jobs.js';
 import {canonicalDump, deliver, SPECIMEN_FILES, variant} from '../../helpers/record.js';
 
 let catalog: Catalog;

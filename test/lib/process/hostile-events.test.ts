@@ -6,9 +6,9 @@
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
 import {beforeEach, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {NoDirectory} from '../../../src/lib/directory/types.js';
-import {processQueue} from '../../../src/lib/process/engine.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {NoDirectory} from '../../../src/lib/sources/directory/types.js';
+import {processQueue} from '../../../src/lib/pipeline/process/engine.js';
 import {deliver, SPECIMEN_FILES, variant} from '../../helpers/record.js';
 import {bonnie} from '../../helpers/run.js';
 import {useTempDirs} from '../../helpers/tmp.js';

@@ -5,11 +5,11 @@
  * under their old names, after the parent's event).
  */
 import {beforeEach, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {folderHistory} from '../../../src/lib/discovery/folder-history.js';
-import {messageHistory} from '../../../src/lib/discovery/message-history.js';
-import {parseMessageRef} from '../../../src/lib/discovery/refs.js';
-import {userHistory} from '../../../src/lib/discovery/user-history.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {folderHistory} from '../../../src/lib/read/discovery/folder-history.js';
+import {messageHistory} from '../../../src/lib/read/discovery/message-history.js';
+import {parseMessageRef} from '../../../src/lib/read/discovery/refs.js';
+import {userHistory} from '../../../src/lib/read/discovery/user-history.js';
 import {feed} from '../discovery/record.js';
 
 let catalog: Catalog;

@@ -1,8 +1,8 @@
 import {readFileSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
 import {beforeEach, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {Ingester, splitLines, type Delivery} from '../../../src/lib/queue/ingest.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {Ingester, splitLines, type Delivery} from '../../../src/lib/pipeline/queue/ingest.js';
 import {SPECIMENS} from '../../helpers/paths.js';
 
 let catalog: Catalog;

@@ -1,10 +1,10 @@
 /** `bonnie queue list|retry` on an in-memory catalog: what an operator sees, and what an auditor finds after. */
 import {beforeEach, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {Ingester} from '../../../src/lib/queue/ingest.js';
-import {listJobs, retryJobs} from '../../../src/lib/queue/job-admin.js';
-import {JobQueue} from '../../../src/lib/queue/jobs.js';
-import {renderJobs} from '../../../src/lib/queue/render.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {Ingester} from '../../../src/lib/pipeline/queue/ingest.js';
+import {listJobs, retryJobs} from '../../../src/lib/pipeline/queue/job-admin.js';
+import {JobQueue} from '../../../src/lib/pipeline/queue/jobs.js';
+import {renderJobs} from '../../../src/lib/pipeline/queue/render.js';
 
 let catalog: Catalog;
 const NOW = Date.parse('2026-03-04T12:00:00.000Z');

@@ -1,7 +1,7 @@
 import {beforeEach, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {Ingester} from '../../../src/lib/queue/ingest.js';
-import {JobQueue} from '../../../src/lib/queue/jobs.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {Ingester} from '../../../src/lib/pipeline/queue/ingest.js';
+import {JobQueue} from '../../../src/lib/pipeline/queue/jobs.js';
 
 let catalog: Catalog;
 let queue: JobQueue;

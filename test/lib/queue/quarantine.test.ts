@@ -1,10 +1,10 @@
 /** `bonnie quarantine list|show|requeue|ack` on an in-memory catalog. */
 import {createHash} from 'node:crypto';
 import {beforeEach, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {Ingester} from '../../../src/lib/queue/ingest.js';
-import {acknowledgeQuarantined, countNeedingReview, listQuarantine, requeueQuarantined, showQuarantined} from '../../../src/lib/queue/quarantine.js';
-import {escapeForTerminal, renderQuarantined} from '../../../src/lib/queue/render.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {Ingester} from '../../../src/lib/pipeline/queue/ingest.js';
+import {acknowledgeQuarantined, countNeedingReview, listQuarantine, requeueQuarantined, showQuarantined} from '../../../src/lib/pipeline/queue/quarantine.js';
+import {escapeForTerminal, renderQuarantined} from '../../../src/lib/pipeline/queue/render.js';
 
 let catalog: Catalog;
 let ingester: Ingester;

@@ -2,10 +2,10 @@
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {beforeEach, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {Ingester} from '../../../src/lib/queue/ingest.js';
-import {JobQueue} from '../../../src/lib/queue/jobs.js';
-import {queueCounts, unprocessedAbout} from '../../../src/lib/queue/stats.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {Ingester} from '../../../src/lib/pipeline/queue/ingest.js';
+import {JobQueue} from '../../../src/lib/pipeline/queue/jobs.js';
+import {queueCounts, unprocessedAbout} from '../../../src/lib/pipeline/queue/stats.js';
 
 const SAMPLES = join(import.meta.dirname, '..', '..', '..', 'samples', 'events');
 const sample = (name: string): Buffer => readFileSync(join(SAMPLES, name));

@@ -1,9 +1,9 @@
 /** Folders below a renamed or deleted one, found by name in the record (Folders.renamedBelow / deletedBelow). */
 import {beforeEach, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {parseMailboxUri} from '../../../src/lib/event/uri.js';
-import type {MailboxRef} from '../../../src/lib/event/types.js';
-import {Folders} from '../../../src/lib/record/folders.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {parseMailboxUri} from '../../../src/lib/core/event/uri.js';
+import type {MailboxRef} from '../../../src/lib/core/event/types.js';
+import {Folders} from '../../../src/lib/pipeline/record/folders.js';
 
 let catalog: Catalog;
 let folders: Folders;

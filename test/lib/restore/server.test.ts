@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {loadSettings} from '../../../src/lib/config/settings.js';
-import {restoreServer} from '../../../src/lib/restore/server.js';
+import {loadSettings} from '../../../src/lib/base/config/settings.js';
+import {restoreServer} from '../../../src/lib/out/restore/server.js';
 
 describe('restoreServer', () => {
   const settings = loadSettings({}, {

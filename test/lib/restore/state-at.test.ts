@@ -5,10 +5,10 @@
  * Expected states are written out from the IMAP commands in INDEX.tsv, not read back from the code.
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import type {Catalog} from '../../../src/lib/catalog/catalog.js';
-import {SnapshotRepository} from '../../../src/lib/snapshot/repository.js';
-import {folderStateAt} from '../../../src/lib/restore/state-at.js';
-import {mailboxIdFor, selectTargets} from '../../../src/lib/restore/targets.js';
+import type {Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {SnapshotRepository} from '../../../src/lib/pipeline/snapshot/repository.js';
+import {folderStateAt} from '../../../src/lib/out/restore/state-at.js';
+import {mailboxIdFor, selectTargets} from '../../../src/lib/out/restore/targets.js';
 import {INBOX, WORK, specimenRecord} from '../discovery/record.js';
 
 let catalog: Catalog;

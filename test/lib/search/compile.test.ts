@@ -1,9 +1,9 @@
 import {afterAll, describe, expect, it} from 'vitest';
-import {openCatalog} from '../../../src/lib/catalog/catalog.js';
-import {compileQuery, toFts} from '../../../src/lib/search/compile.js';
-import {planQuery} from '../../../src/lib/search/plan.js';
-import {parseQuery} from '../../../src/lib/search/query.js';
-import {searchMessages} from '../../../src/lib/search/search.js';
+import {openCatalog} from '../../../src/lib/base/catalog/catalog.js';
+import {compileQuery, toFts} from '../../../src/lib/read/search/compile.js';
+import {planQuery} from '../../../src/lib/read/search/plan.js';
+import {parseQuery} from '../../../src/lib/read/search/query.js';
+import {searchMessages} from '../../../src/lib/read/search/search.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const catalog = openCatalog(':memory:', {create: true});

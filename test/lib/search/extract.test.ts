@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {withoutBinaryContent} from '../../../src/lib/search/binary-parts.js';
-import {extractDoc, htmlToText, indexText} from '../../../src/lib/search/extract.js';
+import {withoutBinaryContent} from '../../../src/lib/read/search/binary-parts.js';
+import {extractDoc, htmlToText, indexText} from '../../../src/lib/read/search/extract.js';
 import {makeMail} from '../archive/mail.js';
 import {MAIL} from './mail-fixture.js';
 

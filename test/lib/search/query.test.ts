@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {MAX_QUERY_DEPTH, MAX_QUERY_TERMS, parseDateValue, parseQuery, parseSize} from '../../../src/lib/search/query.js';
+import {MAX_QUERY_DEPTH, MAX_QUERY_TERMS, parseDateValue, parseQuery, parseSize} from '../../../src/lib/read/search/query.js';
 import {thrownBonnieError} from '../../helpers/catalog.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');

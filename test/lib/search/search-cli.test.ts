@@ -7,7 +7,7 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import type {SearchOutcome} from '../../../src/lib/search/search.js';
+import type {SearchOutcome} from '../../../src/lib/read/search/search.js';
 import {MAIL, archiveSite, type Site} from './mail-fixture.js';
 
 let dir: string;

@@ -1,5 +1,5 @@
 /** Small helpers the snapshot tests share. */
-import {BonnieError} from '../../../src/lib/errors.js';
+import {BonnieError} from '../../../src/lib/base/errors.js';
 
 /** The BonnieError `promise` rejects with (any other outcome fails the test). */
 export async function rejectedBonnieError(promise: Promise<unknown>): Promise<BonnieError> {

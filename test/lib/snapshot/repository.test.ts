@@ -1,8 +1,8 @@
 import {createHash} from 'node:crypto';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {SnapshotRepository, unchangedSince} from '../../../src/lib/snapshot/repository.js';
-import type {FolderState} from '../../../src/lib/snapshot/source.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {SnapshotRepository, unchangedSince} from '../../../src/lib/pipeline/snapshot/repository.js';
+import type {FolderState} from '../../../src/lib/pipeline/snapshot/source.js';
 
 const MAILBOX = 'a11ce0000000000000000001';
 const blob = (text: string): Buffer => createHash('sha256').update(text).digest();

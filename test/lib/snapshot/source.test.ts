@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {adminName, parseMessageSelector, selects} from '../../../src/lib/snapshot/source.js';
+import {adminName, parseMessageSelector, selects} from '../../../src/lib/pipeline/snapshot/source.js';
 
 describe('folder names and selectors', () => {
   it('names a folder in the admin form events use', () => {

@@ -2,15 +2,15 @@
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {beforeEach, describe, expect, it} from 'vitest';
-import {openCatalog, type Catalog} from '../../../src/lib/catalog/catalog.js';
-import {encodeRecord, JOURNAL_MAGIC} from '../../../src/lib/capture/journal.js';
-import {writeSpill} from '../../../src/lib/capture/spill.js';
-import {Ingester} from '../../../src/lib/queue/ingest.js';
-import {JobQueue} from '../../../src/lib/queue/jobs.js';
-import {acknowledgeQuarantined} from '../../../src/lib/queue/quarantine.js';
-import {nagiosLine, renderNagios} from '../../../src/lib/status/nagios.js';
-import {renderStatus} from '../../../src/lib/status/render.js';
-import {readStatus} from '../../../src/lib/status/status.js';
+import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
+import {encodeRecord, JOURNAL_MAGIC} from '../../../src/lib/pipeline/capture/journal.js';
+import {writeSpill} from '../../../src/lib/pipeline/capture/spill.js';
+import {Ingester} from '../../../src/lib/pipeline/queue/ingest.js';
+import {JobQueue} from '../../../src/lib/pipeline/queue/jobs.js';
+import {acknowledgeQuarantined} from '../../../src/lib/pipeline/queue/quarantine.js';
+import {nagiosLine, renderNagios} from '../../../src/lib/read/status/nagios.js';
+import {renderStatus} from '../../../src/lib/read/status/render.js';
+import {readStatus} from '../../../src/lib/read/status/status.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 
 const tempDir = useTempDirs();

@@ -1,10 +1,10 @@
 /** `bonnie status`'s archive and snapshot figures, on the archive fixtures (test/fixtures/archive). */
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {ArchiveIndex} from '../../../src/lib/archive/index/repository.js';
-import {openCatalog} from '../../../src/lib/catalog/catalog.js';
-import {renderStatus} from '../../../src/lib/status/render.js';
-import {readStatus} from '../../../src/lib/status/status.js';
+import {ArchiveIndex} from '../../../src/lib/store/archive/index/repository.js';
+import {openCatalog} from '../../../src/lib/base/catalog/catalog.js';
+import {renderStatus} from '../../../src/lib/read/status/render.js';
+import {readStatus} from '../../../src/lib/read/status/status.js';
 import {copyArchiveFixture} from '../../fixtures/archive/fixtures.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 

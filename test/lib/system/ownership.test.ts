@@ -7,14 +7,14 @@ import {chmodSync, chownSync, mkdirSync, readdirSync, statSync, symlinkSync, wri
 import {spawnSync} from 'node:child_process';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {SegmentAppender, newSegmentId, segmentRelativePath} from '../../../src/lib/archive/segment/segment-file.js';
-import {encodeRecord, JournalWriter} from '../../../src/lib/capture/journal.js';
-import {ensureReserve, reservePath} from '../../../src/lib/capture/reserve.js';
-import {writeSpill} from '../../../src/lib/capture/spill.js';
-import {BonnieError} from '../../../src/lib/errors.js';
-import {createLogger} from '../../../src/lib/log/logger.js';
-import {permissionDenied} from '../../../src/lib/system/ownership.js';
-import {repairTree} from '../../../src/lib/system/repair-tree.js';
+import {SegmentAppender, newSegmentId, segmentRelativePath} from '../../../src/lib/store/archive/segment/segment-file.js';
+import {encodeRecord, JournalWriter} from '../../../src/lib/pipeline/capture/journal.js';
+import {ensureReserve, reservePath} from '../../../src/lib/pipeline/capture/reserve.js';
+import {writeSpill} from '../../../src/lib/pipeline/capture/spill.js';
+import {BonnieError} from '../../../src/lib/base/errors.js';
+import {createLogger} from '../../../src/lib/base/log/logger.js';
+import {permissionDenied} from '../../../src/lib/base/system/ownership.js';
+import {repairTree} from '../../../src/lib/base/system/repair-tree.js';
 import {useTempDirs} from '../../helpers/tmp.js';
 
 const tempDir = useTempDirs();

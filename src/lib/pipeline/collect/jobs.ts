@@ -1,0 +1,262 @@
+/**
+ * The collector's jobs: which messages need their bytes archived. Read from the notification table in
+ * arrival order with a watermark (collect_scan), like gap detection: every MessageNew, MessageAppend,
+ * vnd.cmu.MessageCopy and vnd.cmu.MessageMove gives one job per destination UID.
+ *
+ * With `folderSnapshots` (imap_url and folder_metadata set), every MailboxCreate and MailboxRename also
+ * queues a reconcile job for that folder, whose snapshot then records its metadata (reconcile.ts).
+ * An arrival naming more UIDs than MAX_UIDSET_UIDS (valid IMAP, impossible in a folder) gets no per-UID
+ * jobs but a reconcile job of its folder, whose reason names the event and the set.
+ *
+ * Contracts: incremental, each batch of notifications in one transaction, safe to run again (a message
+ * already known keeps its job: UNIQUE (mailbox_id, uid_validity, uid)).
+ */
+import type {Db} from '../../base/catalog/catalog.js';
+import {parseNotification} from '../../core/event/parse.js';
+import {perUidProblem} from '../../core/event/uidset.js';
+import {NotificationLog} from '../queue/notifications.js';
+import {FolderReader} from '../record/folders.js';
+import {ReconcileJobs} from '../capture/reconcile-jobs.js';
+
+const BATCH_NOTIFICATIONS = 5000;
+/** Events that give a message UID new bytes to collect (a copy or move is a hard link: stored once). */
+export const ARRIVALS: ReadonlySet<string> = new Set(['MessageNew', 'MessageAppend', 'vnd.cmu.MessageCopy', 'vnd.cmu.MessageMove']);
+
+export type CollectJobState = 'pending' | 'done' | 'unrecoverable';
+
+/** A job that failed is retried after this many ms per attempt made (1 min, 2 min...). */
+export const RETRY_STEP_MS = 60 * 1000;
+
+/** One message the collector must (or did) store. */
+export interface CollectJob {
+  id: number;
+  mailboxId: string;
+  mailboxName: string;
+  /** 0 when the event carried none. */
+  uidValidity: number;
+  uid: number;
+  notificationId: number;
+  state: CollectJobState;
+  attempts: number;
+  lastError: string | null;
+  /** The blob (SHA-256 of the bytes) once `done`. */
+  sha256: Buffer | null;
+}
+
+/** Events after which a folder's snapshot (with its metadata) is taken over IMAP. */
+export const FOLDER_EVENTS: ReadonlySet<string> = new Set(['MailboxCreate', 'MailboxRename']);
+
+export interface JobScanSummary {
+  /** Notifications read. */
+  scanned: number;
+  /** Jobs created. */
+  created: number;
+  /** Reconcile jobs queued: new or renamed folders (folder metadata), arrivals naming too many UIDs. */
+  folders: number;
+}
+
+export interface ScanOptions {
+  /** Queue a reconcile job for each MailboxCreate and MailboxRename. */
+  folderSnapshots?: boolean;
+}
+
+/** Reads the notifications received since the last scan and creates their jobs. */
+export function scanForJobs(db: Db, now = Date.now(), options: ScanOptions = {}): JobScanSummary {
+  const s = prepare(db);
+  const notifications = new NotificationLog(db);
+  const reconcile = new ReconcileJobs(db);
+  const folderSnapshots = options.folderSnapshots === true;
+  const total: JobScanSummary = {scanned: 0, created: 0, folders: 0};
+  for (;;) {
+    const batch = db
+      .transaction(() => {
+        const watermark = s.watermark.get()?.last_notification_id ?? 0;
+        const rows = notifications.page(watermark, BATCH_NOTIFICATIONS);
+        let created = 0;
+        let folders = 0;
+        for (const row of rows) {
+          const arrival = ARRIVALS.has(row.event_type);
+          if (!arrival && !(folderSnapshots && FOLDER_EVENTS.has(row.event_type))) continue;
+          const parsed = parseNotification(row.raw.toString('utf8'));
+          if (!parsed.ok) continue;
+          const {event} = parsed;
+          const mailboxId = event.mailboxId;
+          if (mailboxId === undefined) continue;
+          if (!arrival) {
+            // A folder moved into DELETED (delayed delete) has nothing left to snapshot over IMAP.
+            if (event.mailbox !== undefined && event.mailbox.deletedAt === undefined) {
+              folders += reconcile.queueFolder(mailboxId, event.mailbox.name, `${row.event_type}: snapshot with folder metadata`, now);
+            }
+            continue;
+          }
+          const tooMany = perUidProblem(event.uids);
+          if (tooMany !== undefined) {
+            // One job per UID would never end: the folder is re-read whole instead, and the reason kept.
+            folders += reconcile.queueFolder(mailboxId, event.mailbox?.name ?? mailboxId, `${row.event_type} (notification ${row.id}): ${tooMany}; the folder is re-read instead`, now);
+            continue;
+          }
+          for (const uid of event.uids) {
+            created += s.insert.run({mailboxId, name: event.mailbox?.name ?? mailboxId, uidValidity: event.mailbox?.uidValidity ?? 0, uid, notificationId: row.id, now}).changes;
+          }
+        }
+        if (rows.length > 0) s.setWatermark.run((rows.at(-1) as {id: number}).id);
+        return {scanned: rows.length, created, folders};
+      })
+      .immediate();
+    total.scanned += batch.scanned;
+    total.created += batch.created;
+    total.folders += batch.folders;
+    if (batch.scanned < BATCH_NOTIFICATIONS) return total;
+  }
+}
+
+function prepare(db: Db) {
+  return {
+    watermark: db.prepare<[], {last_notification_id: number}>('SELECT last_notification_id FROM collect_scan WHERE id = 1'),
+    setWatermark: db.prepare<[number]>('INSERT INTO collect_scan (id, last_notification_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET last_notification_id = excluded.last_notification_id'),
+    insert: db.prepare<{mailboxId: string; name: string; uidValidity: number; uid: number; notificationId: number; now: number}>(
+      `INSERT INTO collect_job (mailbox_id, mailbox_name, uid_validity, uid, notification_id, created_at, updated_at)
+       VALUES (@mailboxId, @name, @uidValidity, @uid, @notificationId, @now, @now) ON CONFLICT DO NOTHING`,
+    ),
+  };
+}
+
+interface JobRow {
+  id: number;
+  mailbox_id: string;
+  mailbox_name: string;
+  uid_validity: number;
+  uid: number;
+  notification_id: number;
+  state: CollectJobState;
+  attempts: number;
+  last_error: string | null;
+  sha256: Buffer | null;
+}
+
+function toJob(r: JobRow): CollectJob {
+  return {
+    id: r.id,
+    mailboxId: r.mailbox_id,
+    mailboxName: r.mailbox_name,
+    uidValidity: r.uid_validity,
+    uid: r.uid,
+    notificationId: r.notification_id,
+    state: r.state,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    sha256: r.sha256,
+  };
+}
+
+/** The job table's operations the collector needs; statements prepared once. */
+export class CollectJobs {
+  private readonly s;
+  private readonly notifications;
+  private readonly folders;
+
+  constructor(private readonly db: Db) {
+    this.notifications = new NotificationLog(db);
+    this.folders = new FolderReader(db);
+    this.s = {
+      // A job that failed waits RETRY_STEP_MS per attempt before the next: --follow must not spend a job's
+      // max_attempts within seconds.
+      pending: db.prepare<{afterId: number; limit: number; now: number; step: number}, JobRow>(
+        "SELECT * FROM collect_job WHERE state = 'pending' AND id > @afterId AND updated_at <= @now - attempts * @step ORDER BY id LIMIT @limit",
+      ),
+      countPending: db.prepare<[], {n: number}>("SELECT count(*) AS n FROM collect_job WHERE state = 'pending'"),
+      done: db.prepare<{id: number; sha256: Buffer; now: number}>("UPDATE collect_job SET state = 'done', sha256 = @sha256, attempts = attempts + 1, last_error = NULL, updated_at = @now WHERE id = @id"),
+      unrecoverable: db.prepare<{id: number; reason: string; now: number}>("UPDATE collect_job SET state = 'unrecoverable', attempts = attempts + 1, last_error = @reason, updated_at = @now WHERE id = @id"),
+      // Retried at the next run, until the attempts run out: then unrecoverable, with the last error.
+      failed: db.prepare<{id: number; error: string; now: number; max: number}>(
+        `UPDATE collect_job SET attempts = attempts + 1, updated_at = @now,
+           state = CASE WHEN attempts + 1 >= @max THEN 'unrecoverable' ELSE state END,
+           last_error = CASE WHEN attempts + 1 >= @max THEN 'gave up after ' || (attempts + 1) || ' attempts: ' || @error ELSE @error END
+         WHERE id = @id`,
+      ),
+      find: db.prepare<[string, number, number], JobRow>('SELECT * FROM collect_job WHERE mailbox_id = ? AND uid_validity = ? AND uid = ?'),
+      list: db.prepare<[], JobRow>('SELECT * FROM collect_job ORDER BY id'),
+    };
+  }
+
+  /** Pending jobs after job `afterId` that are due at `now` (see {@link RETRY_STEP_MS}), oldest first. */
+  pending(afterId: number, limit: number, now = Number.MAX_SAFE_INTEGER): CollectJob[] {
+    return this.s.pending.all({afterId, limit, now, step: RETRY_STEP_MS}).map(toJob);
+  }
+
+  /** The name of mailbox `mailboxId` in the newest notification about it (it may have been renamed since a job's event). */
+  latestName(mailboxId: string): string | undefined {
+    return this.knownFolder(mailboxId).name;
+  }
+
+  /**
+   * What the catalog knows of mailbox `mailboxId` now: its newest name, and whether it was deleted: its
+   * newest notification is a MailboxDelete or a rename into DELETED (delayed delete), or the record marks
+   * it deleted (a parent's deletion may send no event for its children).
+   */
+  knownFolder(mailboxId: string): KnownFolder {
+    const row = this.notifications.latestAbout(mailboxId);
+    const parsed = row === undefined ? undefined : parseNotification(row.raw.toString('utf8'));
+    const event = parsed?.ok === true ? parsed.event : undefined;
+    const known: KnownFolder = {name: event?.mailbox?.deletedAt === undefined ? event?.mailbox?.name : undefined};
+    if (row !== undefined && (row.event_type === 'MailboxDelete' || event?.mailbox?.deletedAt !== undefined)) {
+      known.deleted = `deleted (notification ${row.id}, ${row.event_type})`;
+    } else {
+      const deletedAt = this.folders.deletedAt(mailboxId);
+      if (deletedAt !== undefined) known.deleted = `deleted at ${deletedAt} (the record)`;
+    }
+    return known;
+  }
+
+  countPending(): number {
+    return this.s.countPending.get()?.n ?? 0;
+  }
+
+  /** Records a batch's outcomes in one transaction; a job failing its `maxAttempts`th time becomes unrecoverable. */
+  record(outcomes: readonly JobOutcome[], now: number, maxAttempts = Number.MAX_SAFE_INTEGER): void {
+    this.db.transaction(() => {
+      for (const o of outcomes) {
+        if (o.kind === 'done') this.s.done.run({id: o.jobId, sha256: o.sha256, now});
+        else if (o.kind === 'unrecoverable') this.s.unrecoverable.run({id: o.jobId, reason: o.reason, now});
+        else this.s.failed.run({id: o.jobId, error: o.error, now, max: maxAttempts});
+      }
+    })();
+  }
+
+  /** The job (and so the link to its blob) of one message. */
+  find(mailboxId: string, uidValidity: number, uid: number): CollectJob | undefined {
+    const row = this.s.find.get(mailboxId, uidValidity, uid);
+    return row === undefined ? undefined : toJob(row);
+  }
+
+  /** Every job, oldest first. */
+  list(): CollectJob[] {
+    return this.s.list.all().map(toJob);
+  }
+}
+
+/** What the catalog knows of a folder now (by mailboxID). */
+export interface KnownFolder {
+  /** Its newest name; undefined when unknown or only a DELETED. name is known. */
+  name?: string | undefined;
+  /** Why it is known to be deleted; undefined when it is not. */
+  deleted?: string;
+}
+
+/** What happened to one job in a batch. */
+export type JobOutcome =
+  | {kind: 'done'; jobId: number; sha256: Buffer}
+  | {kind: 'unrecoverable'; jobId: number; reason: string}
+  | {kind: 'failed'; jobId: number; error: string};
+
+/** What `bonnie status` shows of the collector's jobs; `unrecoverableSince` counts those given up at or after `since` (ms). */
+export function collectJobCounts(db: Db, since: number): {pending: number; unrecoverable: number; unrecoverableSince: number} {
+  const row = db
+    .prepare<[number], {pending: number; unrecoverable: number; recent: number}>(
+      `SELECT count(*) FILTER (WHERE state = 'pending') AS pending, count(*) FILTER (WHERE state = 'unrecoverable') AS unrecoverable,
+              count(*) FILTER (WHERE state = 'unrecoverable' AND updated_at >= ?) AS recent
+         FROM collect_job`,
+    )
+    .get(since);
+  return {pending: row?.pending ?? 0, unrecoverable: row?.unrecoverable ?? 0, unrecoverableSince: row?.recent ?? 0};
+}

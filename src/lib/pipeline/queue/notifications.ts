@@ -1,0 +1,73 @@
+/**
+ * Accepted notifications read as evidence: the exact bytes and when and how they arrived, in id (arrival)
+ * order. Read-only; the queue's ingester is the only writer. The evidence chain (process/chain.ts), gap
+ * detection (capture/gaps.ts), the collector's job scan (collect/jobs.ts) and `bonnie status` read them
+ * through this repository.
+ */
+import type {Db} from '../../base/catalog/catalog.js';
+
+/** One accepted notification as the evidence chain hashes it. */
+export interface NotificationRecord {
+  id: number;
+  /** ms since the epoch */
+  received_at: number;
+  source: string;
+  raw: Buffer;
+}
+
+/** A notification as its readers dispatch on it: the type Cyrus gave, and the bytes to parse. */
+export interface NotificationTyped {
+  id: number;
+  raw: Buffer;
+  event_type: string;
+}
+
+/**
+ * Statements prepared on first use, then reused: each reader needs one or two of them, some on a hot path
+ * (gap detection runs after every drain of the socket daemon).
+ */
+export class NotificationLog {
+  private betweenStmt: ReturnType<typeof this.db.prepare<[number, number], NotificationRecord>> | undefined;
+  private byIdStmt: ReturnType<typeof this.db.prepare<[number], NotificationRecord>> | undefined;
+  private firstBetweenStmt: ReturnType<typeof this.db.prepare<[number, number], {id: number}>> | undefined;
+  private countAfterStmt: ReturnType<typeof this.db.prepare<[number], {n: number}>> | undefined;
+  private pageStmt: ReturnType<typeof this.db.prepare<[number, number], NotificationTyped>> | undefined;
+  private latestAboutStmt: ReturnType<typeof this.db.prepare<[string], NotificationTyped>> | undefined;
+
+  constructor(private readonly db: Db) {}
+
+  /** Notifications with `after` < id <= `upTo`, in id order (all in memory: the caller may write meanwhile). */
+  between(after: number, upTo: number): NotificationRecord[] {
+    this.betweenStmt ??= this.db.prepare<[number, number], NotificationRecord>('SELECT id, received_at, source, raw FROM notification WHERE id > ? AND id <= ? ORDER BY id');
+    return this.betweenStmt.all(after, upTo);
+  }
+
+  byId(id: number): NotificationRecord | undefined {
+    this.byIdStmt ??= this.db.prepare<[number], NotificationRecord>('SELECT id, received_at, source, raw FROM notification WHERE id = ?');
+    return this.byIdStmt.get(id);
+  }
+
+  /** The lowest id strictly between `after` and `before`, if any. */
+  firstIdBetween(after: number, before: number): number | undefined {
+    this.firstBetweenStmt ??= this.db.prepare<[number, number], {id: number}>('SELECT id FROM notification WHERE id > ? AND id < ? ORDER BY id LIMIT 1');
+    return this.firstBetweenStmt.get(after, before)?.id;
+  }
+
+  countAfter(id: number): number {
+    this.countAfterStmt ??= this.db.prepare<[number], {n: number}>('SELECT count(*) AS n FROM notification WHERE id > ?');
+    return this.countAfterStmt.get(id)?.n ?? 0;
+  }
+
+  /** At most `limit` notifications with id > `after`, in id order (in memory: the caller may write meanwhile). */
+  page(after: number, limit: number): NotificationTyped[] {
+    this.pageStmt ??= this.db.prepare<[number, number], NotificationTyped>('SELECT id, raw, event_type FROM notification WHERE id > ? ORDER BY id LIMIT ?');
+    return this.pageStmt.all(after, limit);
+  }
+
+  /** The newest notification about mailbox `mailboxId` (it names the folder as it is now). */
+  latestAbout(mailboxId: string): NotificationTyped | undefined {
+    // Newest first: found quickly for a live folder.
+    this.latestAboutStmt ??= this.db.prepare<[string], NotificationTyped>('SELECT id, raw, event_type FROM notification WHERE mailbox_id = ? ORDER BY id DESC LIMIT 1');
+    return this.latestAboutStmt.get(mailboxId);
+  }
+}

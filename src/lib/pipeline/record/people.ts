@@ -1,0 +1,122 @@
+/**
+ * People: the acting user and the mailbox owner of each event, by persistent id. A person gets a new
+ * version when what the directory says about them changes (a renamed login or address keeps the person).
+ */
+import type {Db} from '../../base/catalog/catalog.js';
+import {canonicalLogin, type DirectoryPerson} from '../../sources/directory/types.js';
+
+interface VersionRow {
+  id: number;
+  login: string;
+  uid: string | null;
+  mail: string | null;
+  cn: string | null;
+  dn: string | null;
+  aliases: string;
+  groups: string;
+}
+
+export class People {
+  private readonly byKey;
+  private readonly insertPerson;
+  private readonly current;
+  private readonly closeVersion;
+  private readonly insertVersion;
+  /** person id by login and attributes, for this batch's repeated lookups. */
+  private readonly memo = new Map<string, number>();
+
+  constructor(db: Db) {
+    this.byKey = db.prepare<[string], {id: number}>('SELECT id FROM person WHERE key = ?');
+    this.insertPerson = db.prepare<[string, string], {id: number}>('INSERT INTO person (key, first_seen) VALUES (?, ?) RETURNING id');
+    this.current = db.prepare<[number], VersionRow>('SELECT id, login, uid, mail, cn, dn, aliases, groups FROM person_version WHERE person_id = ? AND valid_to IS NULL');
+    this.closeVersion = db.prepare<[string, number]>('UPDATE person_version SET valid_to = ? WHERE id = ?');
+    this.insertVersion = db.prepare<[number, string, string | null, string | null, string | null, string | null, string, string, string, number]>(
+      'INSERT INTO person_version (person_id, login, uid, mail, cn, dn, aliases, groups, valid_from, notification_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+  }
+
+  /**
+   * The person behind `login` as the directory described them (`person`; undefined when the directory
+   * does not know the login: identified by the login then). Records a new version when they changed.
+   */
+  identify(login: string, person: DirectoryPerson | undefined, at: string, notificationId: number): number {
+    const canonical = canonicalLogin(login);
+    const key = person?.id ?? `login:${canonical}`;
+    const attributes = {
+      login: canonical,
+      uid: person?.uid ?? null,
+      mail: person?.mail ?? null,
+      cn: person?.cn ?? null,
+      dn: person?.dn ?? null,
+      aliases: JSON.stringify(person?.aliases ?? []),
+      groups: JSON.stringify(person?.groups ?? []),
+    };
+    const memoKey = `${key}\u0000${JSON.stringify(attributes)}`;
+    const known = this.memo.get(memoKey);
+    if (known !== undefined) return known;
+
+    const id = this.byKey.get(key)?.id ?? (this.insertPerson.get(key, at) as {id: number}).id;
+    const version = this.current.get(id);
+    const same =
+      version !== undefined &&
+      version.login === attributes.login &&
+      version.uid === attributes.uid &&
+      version.mail === attributes.mail &&
+      version.cn === attributes.cn &&
+      version.dn === attributes.dn &&
+      version.aliases === attributes.aliases &&
+      version.groups === attributes.groups;
+    if (!same) {
+      if (version !== undefined) this.closeVersion.run(at, version.id);
+      const a = attributes;
+      this.insertVersion.run(id, a.login, a.uid, a.mail, a.cn, a.dn, a.aliases, a.groups, at, notificationId);
+    }
+    this.memo.set(memoKey, id);
+    return id;
+  }
+}
+
+// Reading people back (discovery: `bonnie history --user`, `bonnie audit`). Prepared per call: each runs
+// a handful of times per command.
+
+/** `[id]` when person `id` exists, else `[]`. */
+export function personIdsById(db: Db, id: number): number[] {
+  return db.prepare<[number], {id: number}>('SELECT id FROM person WHERE id = ?').all(id).map((row) => row.id);
+}
+
+/** The person whose persistent key is `key`. */
+export function personIdByKey(db: Db, key: string): number | undefined {
+  return db.prepare<[string], {id: number}>('SELECT id FROM person WHERE key = ?').get(key)?.id;
+}
+
+/** People any version of whom had `canonical` (a canonical login) as login, uid, mail or alias. */
+export function personIdsByName(db: Db, canonical: string): number[] {
+  return db
+    .prepare<{name: string}, {person_id: number}>(
+      `SELECT DISTINCT person_id FROM person_version
+       WHERE login = @name OR lower(uid) = @name OR lower(mail) = @name
+          OR EXISTS (SELECT 1 FROM json_each(aliases) WHERE lower(json_each.value) = @name)
+       ORDER BY person_id`,
+    )
+    .all({name: canonical})
+    .map((row) => row.person_id);
+}
+
+/** A person's key, first sighting and login now (of the current version, else the latest). */
+export function personSummary(db: Db, id: number): {key: string; first_seen: string; login: string | null} | undefined {
+  return db
+    .prepare<[number], {key: string; first_seen: string; login: string | null}>(
+      `SELECT p.key, p.first_seen, (SELECT v.login FROM person_version v WHERE v.person_id = p.id ORDER BY v.valid_to IS NULL DESC, v.id DESC LIMIT 1) AS login
+       FROM person p WHERE p.id = ?`,
+    )
+    .get(id);
+}
+
+/** A person's versions as stored (aliases and groups as JSON arrays), oldest first. */
+export function personVersionRows(db: Db, personId: number): Array<Omit<VersionRow, 'id'> & {valid_from: string; valid_to: string | null}> {
+  return db
+    .prepare<[number], Omit<VersionRow, 'id'> & {valid_from: string; valid_to: string | null}>(
+      'SELECT valid_from, valid_to, login, uid, mail, cn, dn, aliases, groups FROM person_version WHERE person_id = ? ORDER BY id',
+    )
+    .all(personId);
+}

@@ -1,0 +1,84 @@
+/** A person's sessions as history and audit show them. */
+import type {Db} from '../../base/catalog/catalog.js';
+import {NOT_ECHO} from './timeline.js';
+
+/** One Cyrus session (a Login/Logout pair by `vnd.cmu.sessionId`, and the events in between). */
+export interface SessionEntry {
+  sessionId: string;
+  login: string | null;
+  service: string | null;
+  clientIp: string | null;
+  clientPort: number | null;
+  /** The Login's time, or the first event's when no Login was received. */
+  start: string;
+  loginAt: string | null;
+  logoutAt: string | null;
+  /**
+   * `logout`: ended by Logout; `timeout`: no Logout, closed once idle for the session timeout; `open`: no
+   * Logout yet; `no-login`: events without a Login (a Login never received). LMTP and cyr_expire sessions
+   * have no actor, so belong to no person and are never listed.
+   */
+  state: 'logout' | 'timeout' | 'open' | 'no-login';
+  /** The Logout's time, otherwise the last event's. */
+  end: string;
+  /** From start to end, in seconds (millisecond precision). */
+  durationSeconds: number;
+  /** Changes recorded in the session, Login and Logout not counted. */
+  actionCount: number;
+}
+
+/** Time bounds, ISO 8601, inclusive; null is unbounded. */
+export interface TimeRange {
+  since: string | null;
+  until: string | null;
+}
+
+interface SessionRow {
+  session_id: string;
+  login: string | null;
+  service: string | null;
+  client_ip: string | null;
+  client_port: number | null;
+  login_at: string | null;
+  logout_at: string | null;
+  closed_by: 'logout' | 'timeout' | null;
+  first_event_at: string;
+  last_event_at: string;
+  actions: number;
+}
+
+/** The person's sessions that overlap `range`, oldest first. */
+export function listSessions(db: Db, personId: number, range: TimeRange = {since: null, until: null}): SessionEntry[] {
+  return db
+    .prepare<{person: number; since: string | null; until: string | null}, SessionRow>(
+      `SELECT s.session_id, s.login, s.service, s.client_ip, s.client_port, s.login_at, s.logout_at, s.closed_by, s.first_event_at, s.last_event_at,
+         (SELECT count(*) FROM change c WHERE c.session_id = s.session_id AND c.kind != 'session' AND ${NOT_ECHO}) AS actions
+       FROM session s
+       WHERE s.person_id = @person
+         AND (@until IS NULL OR coalesce(s.login_at, s.first_event_at) <= @until)
+         AND (@since IS NULL OR coalesce(s.logout_at, s.last_event_at) >= @since)
+       ORDER BY coalesce(s.login_at, s.first_event_at), s.session_id`,
+    )
+    .all({person: personId, since: range.since, until: range.until})
+    .map(toSessionEntry);
+}
+
+function toSessionEntry(row: SessionRow): SessionEntry {
+  const start = row.login_at ?? row.first_event_at;
+  const end = row.logout_at ?? row.last_event_at;
+  const state = row.closed_by ?? (row.login_at === null ? 'no-login' : 'open');
+  return {
+    sessionId: row.session_id,
+    login: row.login,
+    service: row.service,
+    clientIp: row.client_ip,
+    clientPort: row.client_port,
+    start,
+    loginAt: row.login_at,
+    logoutAt: row.logout_at,
+    state,
+    end,
+    durationSeconds: Math.max(0, Date.parse(end) - Date.parse(start)) / 1000,
+    actionCount: row.actions,
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The archive index: which segment holds each blob, and where. Statements are prepared once per
+ * repository. Every multi-row write runs in one transaction.
+ */
+import type {Db} from '../../../base/catalog/catalog.js';
+import type {BlobId} from '../blob/blob.js';
+
+/** On-disk format version written in `segment.format` (docs/FORMAT.md). */
+export const ARCHIVE_FORMAT_VERSION = 1;
+
+export type SegmentState = 'open' | 'closed' | 'broken';
+
+/** A segment row. */
+export interface SegmentRecord {
+  id: string;
+  /** Relative to the archive folder. */
+  path: string;
+  state: SegmentState;
+  format: number;
+  createdAt: number;
+  closedAt: number | undefined;
+  /** Committed length in bytes (see schema.ts). */
+  bytes: number;
+}
+
+/** A blob row: where one message's frame is. */
+export interface BlobRecord {
+  id: BlobId;
+  segmentId: string;
+  headerOffset: number;
+  dataOffset: number;
+  storedLength: number;
+  originalLength: number;
+  storedAt: number;
+}
+
+interface SegmentRow {
+  id: string;
+  path: string;
+  state: SegmentState;
+  format: number;
+  created_at: number;
+  closed_at: number | null;
+  bytes: number;
+}
+
+interface BlobRow {
+  sha256: Buffer;
+  segment_id: string;
+  header_offset: number;
+  data_offset: number;
+  stored_length: number;
+  original_length: number;
+  stored_at: number;
+}
+
+const BLOB_COLUMNS = 'sha256, segment_id, header_offset, data_offset, stored_length, original_length, stored_at';
+
+/** Reads and writes the `segment` and `blob` tables. */
+export class ArchiveIndex {
+  private readonly selectBlob;
+  private readonly selectLiveBlob;
+  private readonly insertBlob;
+  private readonly selectSegment;
+
+  constructor(readonly db: Db) {
+    this.selectBlob = db.prepare<[Buffer], BlobRow>(`SELECT ${BLOB_COLUMNS} FROM blob WHERE sha256 = ?`);
+    this.selectLiveBlob = db.prepare<[Buffer], {n: number}>("SELECT 1 AS n FROM blob JOIN segment ON segment.id = blob.segment_id WHERE blob.sha256 = ? AND segment.state != 'broken'");
+    // A blob whose segment is broken may be stored again: the new copy replaces the row.
+    this.insertBlob = db.prepare(
+      `INSERT INTO blob (${BLOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (sha256) DO UPDATE SET segment_id = excluded.segment_id, header_offset = excluded.header_offset,
+         data_offset = excluded.data_offset, stored_length = excluded.stored_length, original_length = excluded.original_length,
+         stored_at = excluded.stored_at`,
+    );
+    this.selectSegment = db.prepare<[string], SegmentRow>('SELECT id, path, state, format, created_at, closed_at, bytes FROM segment WHERE id = ?');
+  }
+
+  /** The blob's row, or undefined when the archive does not hold it. */
+  getBlob(id: BlobId): BlobRecord | undefined {
+    const row = this.selectBlob.get(id);
+    return row === undefined ? undefined : toBlob(row);
+  }
+
+  /** True when the blob is indexed in a segment not known to be broken (so storing it again is useless). */
+  hasLiveBlob(id: BlobId): boolean {
+    return this.selectLiveBlob.get(id) !== undefined;
+  }
+
+  getSegment(id: string): SegmentRecord | undefined {
+    const row = this.selectSegment.get(id);
+    return row === undefined ? undefined : toSegment(row);
+  }
+
+  /** Every segment, oldest first. */
+  listSegments(): SegmentRecord[] {
+    return this.db.prepare<[], SegmentRow>('SELECT id, path, state, format, created_at, closed_at, bytes FROM segment ORDER BY created_at, id').all().map(toSegment);
+  }
+
+  /** The blobs of one segment, in file order. */
+  listBlobs(segmentId: string): BlobRecord[] {
+    return this.db.prepare<[string], BlobRow>(`SELECT ${BLOB_COLUMNS} FROM blob WHERE segment_id = ? ORDER BY header_offset`).all(segmentId).map(toBlob);
+  }
+
+  /** Records a new, empty, open segment (before its file is created, so a crash leaves a known name). */
+  addSegment(id: string, path: string, now: number): void {
+    this.db.prepare("INSERT INTO segment (id, path, state, format, created_at, bytes) VALUES (?, ?, 'open', ?, ?, 0)").run(id, path, ARCHIVE_FORMAT_VERSION, now);
+  }
+
+  /** Indexes blobs that were fsynced and verified, and moves the segment's committed length, in one transaction. */
+  commitBlobs(segmentId: string, committedBytes: number, blobs: readonly BlobRecord[]): void {
+    this.db.transaction(() => {
+      for (const b of blobs) this.insertBlob.run(b.id, b.segmentId, b.headerOffset, b.dataOffset, b.storedLength, b.originalLength, b.storedAt);
+      this.db.prepare('UPDATE segment SET bytes = ? WHERE id = ?').run(committedBytes, segmentId);
+    })();
+  }
+
+  /** Marks a segment closed with its final length. */
+  closeSegment(id: string, bytes: number, now: number): void {
+    this.db.prepare("UPDATE segment SET state = 'closed', closed_at = ?, bytes = ? WHERE id = ?").run(now, bytes, id);
+  }
+
+  /** Marks a segment broken: its blobs may be stored again. */
+  markBroken(id: string): void {
+    this.db.prepare("UPDATE segment SET state = 'broken' WHERE id = ?").run(id);
+  }
+
+  /** Marks these segments broken in one transaction. Returns the ids that were not broken before. */
+  markAllBroken(ids: readonly string[]): string[] {
+    const mark = this.db.prepare<[string]>("UPDATE segment SET state = 'broken' WHERE id = ? AND state != 'broken'");
+    return this.db.transaction(() => ids.filter((id) => mark.run(id).changes === 1))();
+  }
+
+  /** Forgets a segment that holds no blob (its file never got a committed member). */
+  dropEmptySegment(id: string): void {
+    this.db.prepare('DELETE FROM segment WHERE id = ? AND NOT EXISTS (SELECT 1 FROM blob WHERE segment_id = ?)').run(id, id);
+  }
+}
+
+function toBlob(row: BlobRow): BlobRecord {
+  return {
+    id: row.sha256,
+    segmentId: row.segment_id,
+    headerOffset: row.header_offset,
+    dataOffset: row.data_offset,
+    storedLength: row.stored_length,
+    originalLength: row.original_length,
+    storedAt: row.stored_at,
+  };
+}
+
+function toSegment(row: SegmentRow): SegmentRecord {
+  return {id: row.id, path: row.path, state: row.state, format: row.format, createdAt: row.created_at, closedAt: row.closed_at ?? undefined, bytes: row.bytes};
+}
+
+/** What `bonnie status` shows of the archive: segments (and broken ones), messages, bytes before and after zstd. */
+export function archiveCounts(db: Db): {segments: number; brokenSegments: number; messages: number; originalBytes: number; storedBytes: number} {
+  const segments = db.prepare<[], {n: number; broken: number}>("SELECT count(*) AS n, count(*) FILTER (WHERE state = 'broken') AS broken FROM segment").get();
+  const blobs = db.prepare<[], {n: number; original: number; stored: number}>('SELECT count(*) AS n, coalesce(sum(original_length), 0) AS original, coalesce(sum(stored_length), 0) AS stored FROM blob').get();
+  return {segments: segments?.n ?? 0, brokenSegments: segments?.broken ?? 0, messages: blobs?.n ?? 0, originalBytes: blobs?.original ?? 0, storedBytes: blobs?.stored ?? 0};
+}

@@ -1,0 +1,472 @@
+/**
+ * The archive store's facade: {@link ArchiveWriter} stores messages (compress, append to the open segment,
+ * fsync, read back and verify, then index), {@link ArchiveReader} reads them back by id.
+ *
+ * Contracts:
+ * - The index is the truth. A blob is indexed only after its bytes were fsynced and read back intact; bytes
+ *   no index row references (a crash before commit) are never relied upon.
+ * - {@link ArchiveWriter.putAsync} and {@link ArchiveWriter.commitAsync} do the same work with the hashing,
+ *   the compression and the read-back check (decompress, re-hash) on worker threads. Appends stay serial.
+ *   A commit covers every put made before it and runs while later puts are appended after it; commits
+ *   complete one after the other, each indexing only what its own fsync and read-back covered. Mixing
+ *   them with the synchronous calls while they are in progress is a misuse and fails the writer.
+ * - A writer starts a new segment each time it is opened; segments a dead writer left open are cut back to
+ *   the end of their last indexed member and sealed (or, with no indexed member, removed).
+ * - A writer that failed refuses every later call with ArchiveWriterFailed naming the first error.
+ * - One writer per archive (ArchiveLocked otherwise).
+ */
+import {createHash} from 'node:crypto';
+import {closeSync, existsSync, ftruncateSync, fsyncSync, openSync, statSync, writeSync} from 'node:fs';
+import {join} from 'node:path';
+import type {Catalog} from '../../base/catalog/catalog.js';
+import {isPermissionDenied, permissionDenied} from '../../base/system/ownership.js';
+import {BonnieError, errorMessage} from '../../base/errors.js';
+import {BlobCompressor, BlobDecompressor, DEFAULT_ZSTD_LEVEL, blobHex, hashBlob, openFrame, type BlobId} from './blob/blob.js';
+import {BlobWorkerPool, type ExtraDigest} from './blob/pool.js';
+import {ArchiveLock} from './index/lock.js';
+import {ArchiveIndex, type BlobRecord} from './index/repository.js';
+import {memberName, readMember} from './segment/member.js';
+import {DEFAULT_SEGMENT_LIMIT_BYTES, SegmentAppender, newSegmentId, segmentRelativePath} from './segment/segment-file.js';
+import {TAR_END_BYTES, memberSpan} from './segment/tar.js';
+import {removeIfPresent} from '../../base/system/files.js';
+
+export interface ArchiveWriterOptions {
+  /** A segment is closed before a member would take it past this size, in bytes (default 64 MiB). */
+  segmentLimitBytes?: number;
+  /** zstd compression level (default {@link DEFAULT_ZSTD_LEVEL}). */
+  zstdLevel?: number;
+  /** Worker threads for {@link ArchiveWriter.putAsync} and {@link ArchiveWriter.commitAsync} (default 0: the caller's thread does all). */
+  workers?: number;
+  /** Clock, ms since the epoch. */
+  now?: () => number;
+  /** Test hook: runs after fsync and verify, just before the index rows are written. */
+  beforeIndex?: () => void;
+}
+
+/** What {@link ArchiveWriter.put} did with one message. */
+export interface PutResult {
+  id: BlobId;
+  /** False when the archive already held (or this batch already holds) the message: nothing was written. */
+  stored: boolean;
+  originalLength: number;
+  /** Bytes of the zstd frame; 0 when not stored. */
+  storedLength: number;
+  /** The extra digest asked for ({@link PutOptions.digest}). */
+  digest?: Buffer;
+}
+
+export interface PutOptions {
+  /** Also hash the message with this (on the worker thread with putAsync): {@link PutResult.digest}. */
+  digest?: ExtraDigest;
+}
+
+/** Stores messages into the archive at `archiveDir`, indexed in `catalog`. */
+export class ArchiveWriter {
+  private readonly index: ArchiveIndex;
+  private readonly lock: ArchiveLock;
+  private readonly compressor: BlobCompressor;
+  private readonly decompressor = new BlobDecompressor();
+  private readonly limit: number;
+  private readonly now: () => number;
+  private segment: SegmentAppender | undefined;
+  private pending: BlobRecord[] = [];
+  private readonly pendingIds = new Set<string>();
+  private failure: Error | undefined;
+  private closed = false;
+  private readonly pool: BlobWorkerPool | undefined;
+  /** putAsync calls not yet appended, and the hashes they are compressing. */
+  private readonly tasks = new Set<Promise<PutResult>>();
+  private readonly compressing = new Set<string>();
+  /** putAsync's decisions (stored or already held), in call order. */
+  private decisions: Promise<void> = Promise.resolve();
+  /** Appends (and the rollovers they cause) of the async calls run one after the other, in this chain. */
+  private chain: Promise<void> = Promise.resolve();
+  private serialRunning = 0;
+  /** Batches taken by commitAsync: fsynced, verified and indexed one after the other, in this chain. */
+  private batches: Promise<void> = Promise.resolve();
+  private batchesRunning = 0;
+  /** Blobs of those batches, until indexed: the archive holds them as far as dedup is concerned. */
+  private readonly committingIds = new Set<string>();
+  /** The catalog file: what root gives the segments it creates the owner of (see system/ownership.ts). */
+  private readonly catalogPath: string;
+
+  private constructor(catalog: Catalog, readonly archiveDir: string, private readonly options: ArchiveWriterOptions) {
+    this.catalogPath = catalog.path;
+    this.index = new ArchiveIndex(catalog.db);
+    this.lock = new ArchiveLock(catalog.db);
+    this.compressor = new BlobCompressor(options.zstdLevel ?? DEFAULT_ZSTD_LEVEL);
+    this.limit = options.segmentLimitBytes ?? DEFAULT_SEGMENT_LIMIT_BYTES;
+    this.now = options.now ?? Date.now;
+    this.pool = (options.workers ?? 0) > 0 ? new BlobWorkerPool(options.workers ?? 0, options.zstdLevel ?? DEFAULT_ZSTD_LEVEL) : undefined;
+  }
+
+  /** Takes the archive lock and seals what a dead writer left open. Throws ArchiveLocked when another writer runs. */
+  static open(catalog: Catalog, archiveDir: string, options: ArchiveWriterOptions = {}): ArchiveWriter {
+    const writer = new ArchiveWriter(catalog, archiveDir, options);
+    const holder = writer.lock.acquire(writer.now());
+    if (holder !== undefined) {
+      throw new BonnieError('ArchiveLocked', `another archive writer holds ${archiveDir} (${holder.owner}, pid ${holder.pid} on ${holder.host})`, {
+        hint: 'Wait for it to finish; a holder that died on this host is recognised at once, elsewhere after two minutes.',
+      });
+    }
+    try {
+      writer.recoverOpenSegments();
+    } catch (error) {
+      writer.pool?.close();
+      writer.lock.release();
+      throw archiveFailure(error, writer.catalogPath);
+    }
+    return writer;
+  }
+
+  /** Compresses and appends one message unless the archive already holds it. Durable only after {@link commit}. */
+  put(message: Uint8Array, options: PutOptions = {}): PutResult {
+    this.assertUsable();
+    return this.guard(() => {
+      this.assertIdle();
+      const id = hashBlob(message);
+      const hex = blobHex(id);
+      const digest = options.digest === undefined ? {} : {digest: createHash(options.digest).update(message).digest()};
+      if (this.holds(id, hex)) return {id, stored: false, originalLength: message.length, storedLength: 0, ...digest};
+      const frame = this.compressor.compress(message);
+      if (this.needsRollover(frame.length)) this.rollover();
+      return {...this.append(id, hex, message.length, frame), ...digest};
+    });
+  }
+
+  /**
+   * {@link put} with the hashing and the compression on worker threads (with `workers` > 0; otherwise it
+   * is put). Messages are hashed and compressed in parallel but decided on (stored, or already held) and
+   * appended in the order of the calls, so that the segments are what put would have written. A message
+   * the archive holds, or that an earlier call is storing, is not compressed. Durable only after
+   * {@link commitAsync}. Takes `message`: its memory moves to a worker thread, do not use it after the call.
+   */
+  async putAsync(message: Uint8Array, options: PutOptions = {}): Promise<PutResult> {
+    this.assertUsable();
+    const pool = this.pool;
+    if (pool === undefined || this.closed) return this.put(message, options);
+    const originalLength = message.length;
+    const hashing = pool.hash(message, options.digest);
+    hashing.catch(() => undefined); // awaited below, in call order
+    // In call order: the first of several identical messages is the one stored.
+    const decided = this.decisions.then(async () => {
+      let hashed;
+      try {
+        hashed = await hashing;
+      } catch (error) {
+        throw this.fail(error);
+      }
+      const hex = blobHex(hashed.id);
+      this.assertUsable();
+      const held = this.compressing.has(hex) || this.guard(() => this.holds(hashed.id, hex));
+      if (!held) this.compressing.add(hex);
+      const compressing = held ? undefined : pool.compress(hashed);
+      compressing?.catch(() => undefined); // awaited in the append chain
+      return {hashed, hex, compressing};
+    });
+    this.decisions = decided.then(
+      () => undefined,
+      () => undefined,
+    );
+    const task = this.serially(async () => {
+      const {hashed, hex, compressing} = await decided;
+      const extra = hashed.digest === undefined ? {} : {digest: hashed.digest};
+      if (compressing === undefined) return {id: hashed.id, stored: false, originalLength, storedLength: 0, ...extra};
+      try {
+        const frame = await compressing;
+        if (this.needsRollover(frame.length)) {
+          // Every batch of the full segment indexed, then sealed; appends wait meanwhile (this chain).
+          await this.takeBatch(pool).done;
+          this.sealSegment();
+        }
+        return {...this.append(hashed.id, hex, originalLength, frame), ...extra};
+      } finally {
+        this.compressing.delete(hex);
+      }
+    });
+    this.tasks.add(task);
+    const done = () => {
+      this.tasks.delete(task);
+    };
+    task.then(done, done);
+    return await task;
+  }
+
+  /** fsyncs the open segment, reads back and verifies every member appended since the last commit, then indexes them in one transaction. */
+  commit(): void {
+    this.assertUsable();
+    this.guard(() => {
+      this.assertIdle();
+      this.commitPending();
+    });
+  }
+
+  /**
+   * {@link commit} of every {@link putAsync} made before the call (and of any appended since), with the
+   * fsync on libuv's thread pool and the read-back check on the worker threads. Puts made meanwhile are
+   * appended meanwhile: they belong to the next commit. Commits complete in the order they were called.
+   */
+  async commitAsync(): Promise<void> {
+    this.assertUsable();
+    const pool = this.pool;
+    if (pool === undefined) return this.commit();
+    await Promise.allSettled([...this.tasks]);
+    this.assertUsable();
+    // The batch is taken in the append chain, so never in the middle of a rollover.
+    const batch = await this.serially(async () => this.takeBatch(pool));
+    await batch.done;
+    this.assertUsable(); // an earlier batch may have failed
+  }
+
+  /**
+   * True when the archive holds the blob (indexed, in a sound segment) or will once this writer's commits
+   * in progress and to come have run: it was appended since the last commit. Puts still being hashed or
+   * compressed are not counted: await them (or {@link settle}) first.
+   */
+  holdsBlob(id: BlobId): boolean {
+    return this.holds(id, blobHex(id));
+  }
+
+  /** Waits until no {@link putAsync} or {@link commitAsync} is in progress. Never throws (their callers see the errors). */
+  async settle(): Promise<void> {
+    while (this.tasks.size > 0 || this.serialRunning > 0 || this.batchesRunning > 0) {
+      await Promise.allSettled([...this.tasks, this.chain, this.batches]);
+    }
+  }
+
+  /**
+   * Commits, seals the open segment, stops the worker threads and releases the lock. On a failed writer, or
+   * one closed with puts still in flight (nothing of them is indexed): releases the lock, then throws.
+   */
+  close(): void {
+    if (this.closed) return;
+    try {
+      if (this.failure === undefined) {
+        this.guard(() => {
+          this.assertIdle();
+          this.commitPending();
+          if (this.segment !== undefined) this.sealSegment();
+        });
+      }
+    } finally {
+      this.closed = true;
+      this.segment?.abandon();
+      this.segment = undefined;
+      this.pool?.close();
+      this.lock.release();
+    }
+    if (this.failure !== undefined) throw archiveFailure(this.failure, this.catalogPath);
+  }
+
+  /** Segments left open by a writer that died: cut back to the last indexed member and sealed, or removed when empty. */
+  private recoverOpenSegments(): void {
+    for (const segment of this.index.listSegments()) {
+      if (segment.state !== 'open') continue;
+      const path = join(this.archiveDir, segment.path);
+      if (this.index.listBlobs(segment.id).length === 0) {
+        removeIfPresent(path);
+        this.index.dropEmptySegment(segment.id);
+        continue;
+      }
+      // A file shorter than what was indexed is damage, not a crash tail: leave it for verify to report.
+      if (!existsSync(path) || statSync(path).size < segment.bytes) continue;
+      const fd = openSync(path, 'r+');
+      try {
+        ftruncateSync(fd, segment.bytes);
+        writeSync(fd, Buffer.alloc(TAR_END_BYTES), 0, TAR_END_BYTES, segment.bytes);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      this.index.closeSegment(segment.id, segment.bytes + TAR_END_BYTES, this.now());
+    }
+  }
+
+  private startSegment(): SegmentAppender {
+    const id = newSegmentId();
+    // The row first: a crash before the first commit leaves a name the next writer knows to remove.
+    this.index.addSegment(id, segmentRelativePath(id), this.now());
+    try {
+      this.segment = SegmentAppender.create(this.archiveDir, id, this.catalogPath);
+    } catch (error) {
+      // No file was made (EACCES, ENOSPC): a row left open would read as a missing segment to verify.
+      this.index.dropEmptySegment(id);
+      throw error;
+    }
+    return this.segment;
+  }
+
+  /** True when the archive holds the blob, or a batch does (then nothing is written). */
+  private holds(id: BlobId, hex: string): boolean {
+    return this.pendingIds.has(hex) || this.committingIds.has(hex) || this.index.hasLiveBlob(id);
+  }
+
+  private needsRollover(frameLength: number): boolean {
+    return this.segment !== undefined && this.segment.end > 0 && this.segment.end + memberSpan(frameLength) + TAR_END_BYTES > this.limit;
+  }
+
+  private append(id: BlobId, hex: string, originalLength: number, frame: Buffer): PutResult {
+    const segment = this.segment ?? this.startSegment();
+    const now = this.now();
+    const at = segment.append(memberName(id), frame, Math.floor(now / 1000));
+    this.pending.push({id, segmentId: segment.id, headerOffset: at.headerOffset, dataOffset: at.dataOffset, storedLength: at.storedLength, originalLength, storedAt: now});
+    this.pendingIds.add(hex);
+    return {id, stored: true, originalLength, storedLength: frame.length};
+  }
+
+  private rollover(): void {
+    this.commitPending();
+    this.sealSegment();
+  }
+
+  private sealSegment(): void {
+    const segment = this.segment;
+    if (segment === undefined) return;
+    this.segment = undefined;
+    const bytes = segment.seal();
+    this.index.closeSegment(segment.id, bytes, this.now());
+  }
+
+  private commitPending(): void {
+    const segment = this.segment;
+    if (segment === undefined || this.pending.length === 0) return;
+    segment.sync();
+    for (const blob of this.pending) {
+      const frame = readMember(segment.fd, blob);
+      const bytes = typeof frame === 'string' ? frame : openFrame(this.decompressor, frame, blob.id, blob.originalLength);
+      if (typeof bytes === 'string') throw verifyFailure(blob, segment.id, bytes);
+    }
+    this.indexPending(segment);
+  }
+
+  /**
+   * Takes what was appended since the last batch as a batch, and chains its commit after the earlier
+   * batches': fsync (on libuv's thread pool), read back every member and open it on the worker threads
+   * (a few at a time: their frames are in memory meanwhile), then index it. `done` settles when it is
+   * indexed, or rejects (and the writer has failed). Wrapped in an object: a caller inside the append
+   * chain must not wait for it there unless it means to (a rollover does).
+   */
+  private takeBatch(pool: BlobWorkerPool): {done: Promise<void>} {
+    const segment = this.segment;
+    if (segment === undefined || this.pending.length === 0) return {done: this.batches};
+    const batch = this.pending;
+    const end = segment.end;
+    this.pending = [];
+    for (const hex of this.pendingIds) this.committingIds.add(hex);
+    this.pendingIds.clear();
+    this.batchesRunning++;
+    const done = this.batches.then(async () => {
+      try {
+        this.assertUsable();
+        await segment.syncAsync();
+        await this.verifyBatch(pool, segment, batch);
+        this.assertUsable();
+        this.indexBatch(segment, batch, end);
+      } catch (error) {
+        throw this.fail(error);
+      } finally {
+        this.batchesRunning--;
+        for (const blob of batch) this.committingIds.delete(blobHex(blob.id));
+      }
+    });
+    this.batches = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return {done};
+  }
+
+  private async verifyBatch(pool: BlobWorkerPool, segment: SegmentAppender, batch: readonly BlobRecord[]): Promise<void> {
+    let next = 0;
+    let failed: Error | undefined;
+    const verify = async () => {
+      // The writer may fail meanwhile (a put's compression): then the descriptor is closed, stop reading it.
+      while (failed === undefined && this.failure === undefined && next < batch.length) {
+        const blob = batch[next++] as BlobRecord;
+        const frame = readMember(segment.fd, blob);
+        // readMember's buffer (header and frame) is this loop's alone: it moves to the thread whole.
+        const reason = typeof frame === 'string' ? frame : await pool.open(frame, blob.id, blob.originalLength, true);
+        if (reason !== undefined) failed ??= verifyFailure(blob, segment.id, reason);
+      }
+    };
+    // Every reader stops before this returns, so none reads the descriptor after the writer failed.
+    const readers = await Promise.allSettled(Array.from({length: 2 * pool.size}, verify));
+    for (const r of readers) if (r.status === 'rejected') failed ??= r.reason instanceof Error ? r.reason : new Error(String(r.reason));
+    if (failed !== undefined) throw failed;
+  }
+
+  private indexPending(segment: SegmentAppender): void {
+    this.indexBatch(segment, this.pending, segment.end);
+    this.pending = [];
+    this.pendingIds.clear();
+  }
+
+  /** Indexes blobs fsynced and verified, and moves the segment's committed length to `end`, in one transaction. */
+  private indexBatch(segment: SegmentAppender, batch: readonly BlobRecord[], end: number): void {
+    this.options.beforeIndex?.();
+    if (!this.lock.renew(this.now())) throw new Error('the archive lock was lost (expired and taken by another writer)');
+    this.index.commitBlobs(segment.id, end, batch);
+  }
+
+  /** Runs `action` after every earlier serial action, as the writer's guard does: a failure fails the writer. */
+  private serially<T>(action: () => Promise<T>): Promise<T> {
+    this.serialRunning++;
+    const run = this.chain.then(async () => {
+      this.assertUsable();
+      try {
+        return await action();
+      } catch (error) {
+        throw this.fail(error);
+      }
+    });
+    const done = () => {
+      this.serialRunning--;
+    };
+    this.chain = run.then(done, done);
+    return run;
+  }
+
+  /** Sync calls while async ones are in progress would interleave with them: refused. */
+  private assertIdle(): void {
+    if (this.tasks.size > 0 || this.serialRunning > 0 || this.batchesRunning > 0) {
+      throw new Error('a synchronous call while putAsync or commitAsync was in progress (await commitAsync or settle first)');
+    }
+  }
+
+  /** Records the writer's first failure, closes the segment, and returns the error to throw. */
+  private fail(error: unknown): BonnieError {
+    this.failure ??= error instanceof Error ? error : new Error(String(error));
+    this.segment?.abandon();
+    this.segment = undefined;
+    return archiveFailure(this.failure, this.catalogPath);
+  }
+
+  private guard<T>(action: () => T): T {
+    try {
+      return action();
+    } catch (error) {
+      throw this.fail(error);
+    }
+  }
+
+  private assertUsable(): void {
+    if (this.failure !== undefined) throw archiveFailure(this.failure, this.catalogPath);
+    if (this.closed) throw new BonnieError('ArchiveWriterClosed', 'the archive writer was closed');
+  }
+}
+
+function verifyFailure(blob: BlobRecord, segmentId: string, reason: string): Error {
+  return new Error(`verify after write: blob ${blobHex(blob.id)} in segment ${segmentId} at offset ${blob.headerOffset}: ${reason}`);
+}
+
+function archiveFailure(error: unknown, catalogPath?: string): BonnieError {
+  if (error instanceof BonnieError && (error.code === 'ArchiveWriterFailed' || error.code === 'PermissionDenied')) return error;
+  const path = (error as NodeJS.ErrnoException | undefined)?.path;
+  if (isPermissionDenied(error) && path !== undefined) return permissionDenied('write', path, error, catalogPath);
+  return new BonnieError('ArchiveWriterFailed', `the archive writer failed and refuses further use: ${errorMessage(error)}`, {
+    cause: error,
+    hint: 'Nothing unverified was indexed. Fix the cause (disk full, permissions, hardware), then start a new writer; run "bonnie verify" if the disk misbehaved.',
+  });
+}
+
+export {ArchiveReader} from './reader.js';
