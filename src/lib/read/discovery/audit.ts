@@ -8,11 +8,12 @@
  */
 import type {Db} from '../../base/catalog/catalog.js';
 import {BonnieError, EXIT} from '../../base/errors.js';
+import {ChangeReader} from '../../pipeline/record/read-changes.js';
 import {FolderNames} from './folder-names.js';
 import {resolvePerson, type PersonFacts} from './people.js';
 import {parseAddressFilter, parseTimeBound} from './range.js';
 import {listSessions, type SessionEntry} from './sessions.js';
-import {keepNewest, NOT_ECHO, TIMELINE_COLUMNS, TIMELINE_FROM, toTimelineEntry, type TimelineEntry, type TimelineRow} from './timeline.js';
+import {keepNewest, toTimelineEntry, type TimelineEntry} from './timeline.js';
 
 export interface AuditRequest {
   /** Any login, address or alias the person had, or person:<id>. */
@@ -63,33 +64,19 @@ export function audit(db: Db, request: AuditRequest): Audit {
   const names = new FolderNames(db);
   const limit = request.limit ?? -1;
 
-  const inSession = db.prepare<{session: string; limit: number}, TimelineRow>(
-    `SELECT ${TIMELINE_COLUMNS} FROM ${TIMELINE_FROM} WHERE c.session_id = @session AND c.kind != 'session' AND ${NOT_ECHO} ORDER BY c.at DESC, c.id DESC LIMIT @limit`,
-  );
+  const changes = new ChangeReader(db);
   const matching = listSessions(db, person.id, {since, until}).filter((session) => ip === undefined || ip.matches(session.clientIp));
   const sessions = keepNewest(matching, request.limit);
 
-  const outsideWhere = `FROM ${TIMELINE_FROM} LEFT JOIN session s ON s.session_id = c.session_id
-    WHERE c.actor_person_id = @person AND c.kind != 'session' AND ${NOT_ECHO} AND (s.person_id IS NULL OR s.person_id != @person)
-      AND (@since IS NULL OR c.at >= @since) AND (@until IS NULL OR c.at <= @until)`;
   const bounds = {person: person.id, since, until};
-  const outside =
-    ip === undefined
-      ? db
-          .prepare<typeof bounds & {limit: number}, TimelineRow>(`SELECT ${TIMELINE_COLUMNS} ${outsideWhere} ORDER BY c.at DESC, c.id DESC LIMIT @limit`)
-          .all({...bounds, limit})
-          .reverse()
-      : [];
-  const outsideTotal = ip === undefined ? (db.prepare<typeof bounds, {n: number}>(`SELECT count(*) AS n ${outsideWhere}`).get(bounds) as {n: number}).n : 0;
+  const outside = ip === undefined ? changes.outsideSessions(bounds, limit) : [];
+  const outsideTotal = ip === undefined ? changes.countOutsideSessions(bounds) : 0;
 
   return {
     person,
     range: {since, until, ip: ip?.text ?? null},
     sessions: sessions.kept.map((session) => {
-      const actions = inSession
-        .all({session: session.sessionId, limit})
-        .reverse()
-        .map((row) => toTimelineEntry(row, names));
+      const actions = changes.inSession(session.sessionId, limit).map((row) => toTimelineEntry(row, names));
       return {...session, actions, omittedActions: session.actionCount - actions.length};
     }),
     outside: outside.map((row) => toTimelineEntry(row, names)),

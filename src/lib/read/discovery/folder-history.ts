@@ -6,8 +6,10 @@ import type {Db} from '../../base/catalog/catalog.js';
 import {BonnieError, EXIT} from '../../base/errors.js';
 import type {AclEntry} from '../../core/event/types.js';
 import type {FolderChange} from '../../pipeline/record/folders.js';
+import {ChangeReader} from '../../pipeline/record/read-changes.js';
+import {FolderVersions, type FolderVersionRow} from '../../pipeline/record/read-folders.js';
 import {FolderNames} from './folder-names.js';
-import {NOT_ECHO, rightsDiff, TIMELINE_COLUMNS, TIMELINE_FROM, toTimelineEntry, type TimelineEntry, type TimelineRow} from './timeline.js';
+import {rightsDiff, toTimelineEntry, type TimelineEntry} from './timeline.js';
 
 export interface FolderFacts {
   /** The reference to paste back: the mailboxID (names can be reused; the id cannot). */
@@ -58,46 +60,15 @@ export interface FolderHistory {
   omitted: number;
 }
 
-interface VersionRow {
-  name: string;
-  uid_validity: number | null;
-  acl: string | null;
-  change: FolderChange;
-  valid_from: string;
-  valid_to: string | null;
-}
-
-/**
- * The folder's changes and the copies and moves made out of it (their change row names the destination).
- * Positional `?` would not do: the same mailboxID is bound three times by name.
- */
-const FOLDER_CHANGES = `
-  SELECT ${TIMELINE_COLUMNS}, CASE WHEN c.action IN ('copied', 'moved') THEN 'in' END AS direction
-  FROM ${TIMELINE_FROM}
-  WHERE c.mailbox_id = @mailbox AND ${NOT_ECHO}
-  UNION ALL
-  SELECT ${TIMELINE_COLUMNS}, 'out' AS direction
-  FROM placement s
-  JOIN placement p ON p.source_placement_id = s.id
-  JOIN change c ON c.placement_id = p.id AND c.action IN ('copied', 'moved')
-  LEFT JOIN message m ON m.id = c.message
-  WHERE s.mailbox_id = @mailbox AND p.mailbox_id != @mailbox`;
-
 /** The history of the folder named `nameOrId`. Throws BonnieError FolderUnknown / FolderAmbiguous. */
 export function folderHistory(db: Db, nameOrId: string, options: {limit?: number} = {}): FolderHistory {
   const mailboxId = resolveFolder(db, nameOrId);
-  const folder = db
-    .prepare<[string], {owner_login: string | null; created_at: string | null; deleted_at: string | null}>('SELECT owner_login, created_at, deleted_at FROM folder WHERE mailbox_id = ?')
-    .get(mailboxId);
-  const versionRows = db
-    .prepare<[string], VersionRow>('SELECT name, uid_validity, acl, change, valid_from, valid_to FROM folder_version WHERE mailbox_id = ? ORDER BY id')
-    .all(mailboxId);
+  const record = new FolderVersions(db);
+  const folder = record.folder(mailboxId);
   const names = new FolderNames(db);
-  const total = (db.prepare<{mailbox: string}, {n: number}>(`SELECT count(*) AS n FROM (${FOLDER_CHANGES})`).get({mailbox: mailboxId}) as {n: number}).n;
-  const rows = db
-    .prepare<{mailbox: string; limit: number}, TimelineRow & {direction: 'in' | 'out' | null}>(`SELECT * FROM (${FOLDER_CHANGES}) ORDER BY at DESC, id DESC LIMIT @limit`)
-    .all({mailbox: mailboxId, limit: options.limit ?? -1})
-    .reverse();
+  const changes = new ChangeReader(db);
+  const total = changes.countOfFolder(mailboxId);
+  const rows = changes.ofFolder(mailboxId, options.limit ?? -1);
   return {
     folder: {
       ref: mailboxId,
@@ -107,7 +78,7 @@ export function folderHistory(db: Db, nameOrId: string, options: {limit?: number
       createdAt: folder?.created_at ?? null,
       deletedAt: folder?.deleted_at ?? null,
     },
-    versions: toVersions(versionRows),
+    versions: toVersions(record.versions(mailboxId)),
     timeline: rows.map((row) => ({...toTimelineEntry(row, names), direction: row.direction})),
     omitted: total - rows.length,
   };
@@ -120,14 +91,9 @@ export function folderHistory(db: Db, nameOrId: string, options: {limit?: number
  */
 export function resolveFolder(db: Db, nameOrId: string): string {
   const text = nameOrId.trim();
-  if (db.prepare<[string], {n: number}>('SELECT 1 AS n FROM folder WHERE mailbox_id = ?').get(text) !== undefined) return text;
-  const candidates = db
-    .prepare<[string], {mailbox_id: string; first: string; last: string; deleted_at: string | null}>(
-      `SELECT v.mailbox_id, min(v.valid_from) AS first, max(coalesce(v.valid_to, v.valid_from)) AS last, f.deleted_at
-       FROM folder_version v JOIN folder f ON f.mailbox_id = v.mailbox_id
-       WHERE v.name = ? GROUP BY v.mailbox_id ORDER BY first`,
-    )
-    .all(text);
+  const record = new FolderVersions(db);
+  if (record.folder(text) !== undefined) return text;
+  const candidates = record.named(text);
   if (candidates.length === 1) return (candidates[0] as {mailbox_id: string}).mailbox_id;
   if (candidates.length === 0) {
     throw new BonnieError('FolderUnknown', `no folder ${text} in the record`, {
@@ -142,7 +108,7 @@ export function resolveFolder(db: Db, nameOrId: string): string {
   });
 }
 
-function toVersions(rows: VersionRow[]): FolderVersionEntry[] {
+function toVersions(rows: FolderVersionRow[]): FolderVersionEntry[] {
   let previous: {name: string; acl: AclEntry[] | null} | undefined;
   return rows.map((row) => {
     const acl = row.acl === null ? null : (JSON.parse(row.acl) as AclEntry[]);

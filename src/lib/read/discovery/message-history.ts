@@ -7,9 +7,11 @@
  */
 import type {Db} from '../../base/catalog/catalog.js';
 import type {Origin, Removal} from '../../pipeline/record/messages.js';
+import {ChangeReader} from '../../pipeline/record/read-changes.js';
+import {PlacementReader, type MessageRow, type PlacementRef} from '../../pipeline/record/read-placements.js';
 import {FolderNames} from './folder-names.js';
 import {formatMessageRef, formatPlacementRef, resolveMessage, type MessageRef} from './refs.js';
-import {keepNewest, TIMELINE_COLUMNS, TIMELINE_FROM, toTimelineEntry, type TimelineEntry, type TimelineRow} from './timeline.js';
+import {keepNewest, toTimelineEntry, type TimelineEntry} from './timeline.js';
 
 /** What the record knows of a message (from Cyrus' envelope). */
 export interface MessageFacts {
@@ -65,50 +67,17 @@ export interface MessageHistory {
   omitted: number;
 }
 
-interface PlacementRow {
-  id: number;
-  mailbox_id: string;
-  uid_validity: number | null;
-  uid: number;
-  message: number;
-  email_id: string | null;
-  origin: Origin;
-  source_placement_id: number | null;
-  flags: string;
-  added_at: string;
-  removed_at: string | null;
-  removal: Removal | null;
-}
-
-interface MessageRow {
-  id: number;
-  email_id: string | null;
-  message_id: string | null;
-  subject: string | null;
-  sender: string | null;
-  sent_date: string | null;
-  size: number | null;
-  first_seen_at: string;
-}
-
-const PLACEMENT_COLUMNS = 'p.id, p.mailbox_id, p.uid_validity, p.uid, p.message, m.email_id, p.origin, p.source_placement_id, p.flags, p.added_at, p.removed_at, p.removal';
-
 /** The history of the message `ref` names. Throws BonnieError MessageUnknown / MessageAmbiguous. */
 export function messageHistory(db: Db, ref: MessageRef, options: {limit?: number} = {}): MessageHistory {
   const id = resolveMessage(db, ref);
-  const message = db
-    .prepare<[number], MessageRow>('SELECT id, email_id, message_id, subject, sender, sent_date, size, first_seen_at FROM message WHERE id = ?')
-    .get(id) as MessageRow;
-  const placements = lineage(db, id);
+  const record = new PlacementReader(db);
+  const message = record.message(id) as MessageRow;
+  const placements = lineage(record, id);
   const names = new FolderNames(db);
-  const rows = db
-    .prepare<{placements: string; message: number}, TimelineRow>(
-      `SELECT ${TIMELINE_COLUMNS} FROM ${TIMELINE_FROM}
-       WHERE c.placement_id IN (SELECT value FROM json_each(@placements))
-          OR (c.placement_id IS NULL AND c.message = @message)
-       ORDER BY c.at, c.id`,
-    )
-    .all({placements: JSON.stringify(placements.map((p) => p.id)), message: id});
+  const rows = new ChangeReader(db).ofPlacements(
+    placements.map((p) => p.id),
+    id,
+  );
   const {kept, omitted} = keepNewest(
     rows.map((row) => toTimelineEntry(row, names)),
     options.limit,
@@ -133,41 +102,33 @@ export function messageHistory(db: Db, ref: MessageRef, options: {limit?: number
 }
 
 /** The message's placements and, transitively, their sources and copies, by when they were made. */
-function lineage(db: Db, message: number): PlacementRow[] {
-  const ofMessage = db.prepare<[number], PlacementRow>(`SELECT ${PLACEMENT_COLUMNS} FROM placement p JOIN message m ON m.id = p.message WHERE p.message = ?`);
-  const byId = db.prepare<[number], PlacementRow>(`SELECT ${PLACEMENT_COLUMNS} FROM placement p JOIN message m ON m.id = p.message WHERE p.id = ?`);
-  const copies = db.prepare<[number], PlacementRow>(`SELECT ${PLACEMENT_COLUMNS} FROM placement p JOIN message m ON m.id = p.message WHERE p.source_placement_id = ?`);
-  const found = new Map<number, PlacementRow>();
-  const queue = ofMessage.all(message);
-  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-    if (found.has(next.id)) continue;
-    found.set(next.id, next);
-    const source = next.source_placement_id === null ? undefined : byId.get(next.source_placement_id);
-    if (source !== undefined) queue.push(source);
-    queue.push(...copies.all(next.id));
-  }
-  return [...found.values()].sort((a, b) => (a.added_at < b.added_at ? -1 : a.added_at > b.added_at ? 1 : a.id - b.id));
+function lineage(record: PlacementReader, message: number): PlacementRef[] {
+  const seeds = record.ofMessage(message).map((placement) => ({placement, tag: undefined}));
+  return record
+    .lineage(seeds, {sameMessage: false})
+    .map((found) => found.placement)
+    .sort((a, b) => (a.addedAt < b.addedAt ? -1 : a.addedAt > b.addedAt ? 1 : a.id - b.id));
 }
 
-function toPlacementState(p: PlacementRow, byId: Map<number, PlacementRow>, names: FolderNames): PlacementState {
-  const folder = names.nameNow(p.mailbox_id) ?? null;
-  const source = p.source_placement_id === null ? undefined : byId.get(p.source_placement_id);
-  const sourceName = source === undefined ? undefined : names.refName(source.mailbox_id, names.nameAt(source.mailbox_id, p.added_at));
+function toPlacementState(p: PlacementRef, byId: Map<number, PlacementRef>, names: FolderNames): PlacementState {
+  const folder = names.nameNow(p.mailboxId) ?? null;
+  const source = p.sourcePlacementId === null ? undefined : byId.get(p.sourcePlacementId);
+  const sourceName = source === undefined ? undefined : names.refName(source.mailboxId, names.nameAt(source.mailboxId, p.addedAt));
   return {
-    ref: formatPlacementRef(names.refName(p.mailbox_id, folder ?? undefined), p.uid),
-    stableRef: formatPlacementRef(p.mailbox_id, p.uid),
-    mailboxId: p.mailbox_id,
+    ref: formatPlacementRef(names.refName(p.mailboxId, folder ?? undefined), p.uid),
+    stableRef: formatPlacementRef(p.mailboxId, p.uid),
+    mailboxId: p.mailboxId,
     folder,
-    folderDeleted: names.isDeleted(p.mailbox_id),
-    folderThen: names.nameAt(p.mailbox_id, p.added_at) ?? null,
-    uidValidity: p.uid_validity,
+    folderDeleted: names.isDeleted(p.mailboxId),
+    folderThen: names.nameAt(p.mailboxId, p.addedAt) ?? null,
+    uidValidity: p.uidValidity,
     uid: p.uid,
-    messageRef: formatMessageRef({id: p.message, emailId: p.email_id}),
+    messageRef: formatMessageRef({id: p.message, emailId: p.emailId}),
     origin: p.origin,
     source: source === undefined || sourceName === undefined ? null : formatPlacementRef(sourceName, source.uid),
-    flags: JSON.parse(p.flags) as string[],
-    addedAt: p.added_at,
-    removedAt: p.removed_at,
+    flags: p.flags,
+    addedAt: p.addedAt,
+    removedAt: p.removedAt,
     state: p.removal ?? 'present',
   };
 }

@@ -1,6 +1,6 @@
 /** A person's sessions as history and audit show them. */
 import type {Db} from '../../base/catalog/catalog.js';
-import {NOT_ECHO} from './timeline.js';
+import {sessionsOf, type SessionRow} from '../../pipeline/record/read-sessions.js';
 
 /** One Cyrus session (a Login/Logout pair by `vnd.cmu.sessionId`, and the events in between). */
 export interface SessionEntry {
@@ -33,34 +33,9 @@ export interface TimeRange {
   until: string | null;
 }
 
-interface SessionRow {
-  session_id: string;
-  login: string | null;
-  service: string | null;
-  client_ip: string | null;
-  client_port: number | null;
-  login_at: string | null;
-  logout_at: string | null;
-  closed_by: 'logout' | 'timeout' | null;
-  first_event_at: string;
-  last_event_at: string;
-  actions: number;
-}
-
 /** The person's sessions that overlap `range`, oldest first. */
 export function listSessions(db: Db, personId: number, range: TimeRange = {since: null, until: null}): SessionEntry[] {
-  return db
-    .prepare<{person: number; since: string | null; until: string | null}, SessionRow>(
-      `SELECT s.session_id, s.login, s.service, s.client_ip, s.client_port, s.login_at, s.logout_at, s.closed_by, s.first_event_at, s.last_event_at,
-         (SELECT count(*) FROM change c WHERE c.session_id = s.session_id AND c.kind != 'session' AND ${NOT_ECHO}) AS actions
-       FROM session s
-       WHERE s.person_id = @person
-         AND (@until IS NULL OR coalesce(s.login_at, s.first_event_at) <= @until)
-         AND (@since IS NULL OR coalesce(s.logout_at, s.last_event_at) >= @since)
-       ORDER BY coalesce(s.login_at, s.first_event_at), s.session_id`,
-    )
-    .all({person: personId, since: range.since, until: range.until})
-    .map(toSessionEntry);
+  return sessionsOf(db, personId, range.since, range.until).map(toSessionEntry);
 }
 
 function toSessionEntry(row: SessionRow): SessionEntry {

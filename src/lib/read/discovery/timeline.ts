@@ -1,8 +1,10 @@
 /**
- * Changelog rows as discovery shows them: one {@link TimelineEntry} per `change` row, with the folder's
+ * Changelog rows as discovery shows them: one {@link TimelineEntry} per `change` row (read by the record's
+ * `ChangeReader`), with the folder's
  * name as it was then, the message's and placement's references, and a one-line summary of what changed.
  */
 import type {ChangeAction, ChangeKind} from '../../pipeline/record/changes.js';
+import type {ChangeRow} from '../../pipeline/record/read-changes.js';
 import type {FolderNames} from './folder-names.js';
 import {formatMessageRef, formatPlacementRef} from './refs.js';
 
@@ -41,32 +43,8 @@ export interface TimelineEntry {
   summary: string;
 }
 
-/** The columns {@link toTimelineEntry} maps; queries select `TIMELINE_COLUMNS FROM TIMELINE_FROM`. */
-export const TIMELINE_COLUMNS = `c.id, c.at, c.actor_login, c.actor_person_id, c.session_id, c.kind, c.action, c.mailbox_id,
-  c.message AS message_row, m.email_id, p.uid, c.before, c.after`;
-export const TIMELINE_FROM = 'change c LEFT JOIN placement p ON p.id = c.placement_id LEFT JOIN message m ON m.id = c.message';
-
-/**
- * Leaves out the echoes of a folder's rename in its messages' timelines (one `renamed` message change per
- * message, for `history --message`): in a folder's or a person's history the folder's own change says it once.
- */
-export const NOT_ECHO = "NOT (c.kind = 'message' AND c.action = 'renamed')";
-
-export interface TimelineRow {
-  id: number;
-  at: string;
-  actor_login: string | null;
-  actor_person_id: number | null;
-  session_id: string | null;
-  kind: ChangeKind;
-  action: ChangeAction;
-  mailbox_id: string | null;
-  message_row: number | null;
-  email_id: string | null;
-  uid: number | null;
-  before: string | null;
-  after: string | null;
-}
+/** A changelog row as the record reads it back (`ChangeReader`). */
+export type TimelineRow = ChangeRow;
 
 export function toTimelineEntry(row: TimelineRow, names: FolderNames): TimelineEntry {
   const before = parseJson(row.before);

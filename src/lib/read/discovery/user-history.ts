@@ -3,10 +3,11 @@
  * sessions, and everything the changelog says they did.
  */
 import type {Db} from '../../base/catalog/catalog.js';
+import {ChangeReader} from '../../pipeline/record/read-changes.js';
 import {FolderNames} from './folder-names.js';
 import {personVersions, resolvePerson, type PersonFacts, type PersonVersionEntry} from './people.js';
 import {listSessions, type SessionEntry} from './sessions.js';
-import {keepNewest, NOT_ECHO, TIMELINE_COLUMNS, TIMELINE_FROM, toTimelineEntry, type TimelineEntry, type TimelineRow} from './timeline.js';
+import {keepNewest, toTimelineEntry, type TimelineEntry} from './timeline.js';
 
 export interface UserHistory {
   person: PersonFacts;
@@ -26,14 +27,10 @@ export interface UserHistory {
 export function userHistory(db: Db, login: string, options: {limit?: number} = {}): UserHistory {
   const person = resolvePerson(db, login);
   const sessions = keepNewest(listSessions(db, person.id), options.limit);
-  const total = (db.prepare<[number], {n: number}>(`SELECT count(*) AS n FROM change c WHERE c.actor_person_id = ? AND ${NOT_ECHO}`).get(person.id) as {n: number}).n;
+  const changes = new ChangeReader(db);
+  const total = changes.countByActor(person.id);
   const names = new FolderNames(db);
-  const rows = db
-    .prepare<{person: number; limit: number}, TimelineRow>(
-      `SELECT ${TIMELINE_COLUMNS} FROM ${TIMELINE_FROM} WHERE c.actor_person_id = @person AND ${NOT_ECHO} ORDER BY c.at DESC, c.id DESC LIMIT @limit`,
-    )
-    .all({person: person.id, limit: options.limit ?? -1})
-    .reverse();
+  const rows = changes.byActor(person.id, options.limit ?? -1);
   return {
     person,
     versions: personVersions(db, person.id),
