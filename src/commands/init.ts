@@ -1,6 +1,7 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {initCatalog, type InitResult} from '../lib/base/catalog/init.js';
+import {ensureReserve} from '../lib/pipeline/capture/reserve.js';
 
 /** Changes listed one by one on a terminal; --json lists all. */
 const SHOWN_CHANGES = 20;
@@ -24,7 +25,8 @@ not) and a command fails with PermissionDenied.`;
 
   async run(): Promise<InitResult> {
     const {flags} = await this.parse(InitCommand);
-    const result = initCatalog(this.settings(flags), flags.owner);
+    const settings = this.settings(flags);
+    const result = initCatalog(settings, flags.owner, () => ensureReserve(settings.spill));
     if (!this.jsonEnabled()) {
       this.log(`${result.created ? 'Created' : 'Checked'} catalog ${result.catalog} (schema ${result.schemaVersion})`);
       for (const folder of result.folders) this.log(`  folder ${folder}`);

@@ -8,7 +8,7 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {decodeNotifyDatagram, encodeNotifyDatagram} from '../../src/lib/pipeline/capture/datagram.js';
+import {decodeNotifyDatagram, encodeNotifyDatagram} from '../../src/lib/core/event/notify-datagram.js';
 import {bonnie} from '../helpers/run.js';
 import {datagramOf, eventJson, query, seeded, sendAll, sha256, startDaemon, type Daemon} from './helpers/daemon.js';
 

@@ -9,7 +9,7 @@ import {createHash} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
-import {encodeNotifyDatagram} from '../../../src/lib/pipeline/capture/datagram.js';
+import {encodeNotifyDatagram} from '../../../src/lib/core/event/notify-datagram.js';
 import {createNotifySender} from '../../../src/lib/pipeline/capture/notify-sender.js';
 import {BIN_RUN, SPECIMENS} from '../../helpers/paths.js';
 

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {decodeNotifyDatagram, encodeNotifyDatagram} from '../../../src/lib/pipeline/capture/datagram.js';
+import {decodeNotifyDatagram, encodeNotifyDatagram} from '../../../src/lib/core/event/notify-datagram.js';
 import {SPECIMENS} from '../../helpers/paths.js';
 
 const login = readFileSync(join(SPECIMENS, '01-Login.json'), 'utf8').trimEnd();

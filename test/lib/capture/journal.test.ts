@@ -7,8 +7,9 @@ import {appendFileSync, existsSync, readFileSync, readdirSync, truncateSync, wri
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
-import {encodeNotifyDatagram} from '../../../src/lib/pipeline/capture/datagram.js';
-import {deliveryFromDatagram, JournalDrain} from '../../../src/lib/pipeline/capture/journal-drain.js';
+import {encodeNotifyDatagram} from '../../../src/lib/core/event/notify-datagram.js';
+import {JournalDrain} from '../../../src/lib/pipeline/capture/journal-drain.js';
+import {deliveryFromDatagram} from '../../../src/lib/pipeline/queue/datagram-delivery.js';
 import {encodeRecord, JournalWriter, listJournals, readJournal} from '../../../src/lib/pipeline/capture/journal.js';
 import {SPECIMENS} from '../../helpers/paths.js';
 import {useTempDirs} from '../../helpers/tmp.js';

@@ -21,7 +21,6 @@ import {lookUpGroup, lookUpUser} from '../system/accounts.js';
 import {ownerToAdopt} from '../system/ownership.js';
 import {describeOwnership, repairTree, type OwnershipChange} from '../system/repair-tree.js';
 import {openCatalog} from './catalog.js';
-import {ensureReserve} from '../../pipeline/capture/reserve.js';
 
 export interface InitResult {
   catalog: string;
@@ -35,8 +34,13 @@ export interface InitResult {
   reserve: boolean;
 }
 
-/** Creates (or upgrades) the catalog and its folders. `owner` is `user` or `user:group`. */
-export function initCatalog(settings: Settings, owner?: string): InitResult {
+/**
+ * Creates (or upgrades) the catalog and its folders. `owner` is `user` or `user:group`. `prepare` runs once
+ * the folders exist and before their owner is repaired, so that what it creates gets the owner too (the
+ * init command makes capture's reserve there: the catalog does not know capture); it says whether the
+ * reserve is in place.
+ */
+export function initCatalog(settings: Settings, owner?: string, prepare: () => boolean = () => false): InitResult {
   const ids = owner === undefined ? undefined : resolveOwner(owner);
   const created = !existsSync(settings.catalog);
   const folders = [dirname(settings.catalog), settings.spill, settings.archive];
@@ -44,7 +48,7 @@ export function initCatalog(settings: Settings, owner?: string): InitResult {
   const catalog = openCatalog(settings.catalog, {create: true});
   const schemaVersion = catalog.schemaVersion;
   catalog.close();
-  const reserve = ensureReserve(settings.spill);
+  const reserve = prepare();
   const files = [settings.catalog, `${settings.catalog}-wal`, `${settings.catalog}-shm`];
   const changed: OwnershipChange[] = [];
   const target = ids ?? ownerToAdopt(settings.catalog);

@@ -13,43 +13,12 @@
 import {removeIfPresent} from '../../base/system/files.js';
 import {isProcessAlive} from '../../base/system/processes.js';
 import type {Db} from '../../base/catalog/catalog.js';
-import {Ingester, judge, splitLines, type Delivery, type IngestSummary, type Verdict} from '../queue/ingest.js';
-import {decodeNotifyDatagram} from './datagram.js';
+import {deliveryFromDatagram} from '../queue/datagram-delivery.js';
+import {Ingester, type Delivery, type IngestSummary} from '../queue/ingest.js';
 import {listJournals, readJournal, readTail, type JournalFile} from './journal.js';
 
-const EVENT_CLASS = 'EVENT';
-const MAX_PROBLEMS_SHOWN = 5;
 /** Records queued per transaction. */
 export const DRAIN_BATCH_RECORDS = 2000;
-
-/**
- * Turns one datagram into a delivery: the event's JSON when the datagram is a valid event notification,
- * otherwise the whole datagram marked `rejected` with the reason, for the quarantine.
- */
-export function deliveryFromDatagram(bytes: Uint8Array, receivedAt: number): Delivery {
-  const reject = (reason: string): Delivery => ({raw: bytes, receivedAt, source: 'notify_socket', rejected: reason});
-  const decoded = decodeNotifyDatagram(bytes);
-  if (!decoded.ok) return reject(decoded.error);
-  const {datagram} = decoded;
-  if (datagram.class !== EVENT_CLASS) {
-    return reject(`class "${datagram.class}" (method "${datagram.method}") is not an event notification; bonnie does not deliver notifyd's other notifications`);
-  }
-  const lines = splitLines(datagram.message);
-  if (lines.length === 0) return reject(datagram.message.length === 0 ? 'empty message' : 'message holds only blank lines');
-  const problems: string[] = [];
-  const verdicts: Verdict[] = [];
-  for (const {line, number} of lines) {
-    const verdict = judge(line);
-    if (!verdict.ok) problems.push(lines.length === 1 ? verdict.error : `line ${number}: ${verdict.error}`);
-    verdicts.push(verdict);
-  }
-  if (problems.length > 0) {
-    const shown = problems.slice(0, MAX_PROBLEMS_SHOWN).join('; ');
-    return reject(`message ${problems.length > MAX_PROBLEMS_SHOWN ? `${shown}; and ${problems.length - MAX_PROBLEMS_SHOWN} more lines` : shown}`);
-  }
-  // Parsing is most of the drain's own work per event: the ingester takes these verdicts instead of judging again.
-  return {raw: datagram.message, receivedAt, source: 'notify_socket', verdicts};
-}
 
 /** What one drain did. */
 export interface JournalDrainSummary extends Omit<IngestSummary, 'unknownTypes'> {

@@ -15,7 +15,7 @@
 import {createHash} from 'node:crypto';
 import type {Db} from '../../base/catalog/catalog.js';
 import {BonnieError, EXIT} from '../../base/errors.js';
-import {deliveryFromDatagram} from '../capture/journal-drain.js';
+import {deliveryFromDatagram} from './datagram-delivery.js';
 import {QueueActions, type QueueAction} from './actions.js';
 import {judge, splitLines, type Verdict} from './ingest.js';
 
