@@ -55,7 +55,7 @@ describe('reconcile jobs', () => {
 
     const summary = await collect(catalog, {archiveDir, spool, now: () => T0});
     expect(summary.reconcile).toEqual({done: 1, cancelled: 0, gapsReconciled: 1, failed: 0, dead: 0, remaining: 0, snapshots: 1, collected: 4, alreadyStored: 0, unrecoverable: 0});
-    expect(new ReconcileJobs(catalog.db).list()).toEqual([expect.objectContaining({state: 'done', attempts: 1, lastError: null})]);
+    expect(new ReconcileJobs(catalog.db).list()).toEqual([expect.objectContaining({state: 'done', attempts: 0, lastError: null})]);
     expect(snapshots(catalog, GAPPY)).toEqual([{mailbox_name: 'user.alice.Gappy', source: 'spool', messages: 4}]);
     const reader = new ArchiveReader(catalog, archiveDir);
     for (const m of messages) {

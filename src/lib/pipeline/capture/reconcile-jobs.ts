@@ -4,19 +4,22 @@
  * Gap detection queues one when events went missing (`gap_id` set); the collector's scan queues one for a
  * new or renamed folder when folder metadata is configured (`gap_id` NULL).
  *
- * States: `pending` -> `done`, or `failed` (retried after {@link RECONCILE_RETRY_STEP_MS} per attempt)
- * -> ... -> `dead` once `max_attempts` ran out, with `last_error`; `cancelled` when late events closed the
- * gap (gap detection), or when the folder was deleted before it could be read (`last_error` says so).
+ * States, transitions and retries are THE job lifecycle (core/job-lifecycle.ts): `pending` -> `done`, or
+ * `failed` (retried after the back-off, {@link RECONCILE_RETRY_STEP_MS} after the first attempt) -> ... ->
+ * `dead` once `max_attempts` ran out, with `last_error`; `cancelled` when late events closed the gap (gap
+ * detection), or when the folder was deleted before it could be read (`last_error` says so).
  * A job done makes the folder's open gaps `reconciled`: what their lost events announced is archived. The
  * collector does not use `claimed`: one archive writer runs at a time (the archive lock), and a job left
  * claimed by a crash would block its folder's next one.
  */
 import type {Db} from '../../base/catalog/catalog.js';
+import {afterFailure, isDue, OPEN_STATES, RECONCILE_RETRY_BASE_MS, retryPolicy, type JobState} from '../../core/job-lifecycle.js';
 
-/** A failed reconcile job is retried after this many ms per attempt made. */
-export const RECONCILE_RETRY_STEP_MS = 60 * 1000;
+/** A failed reconcile job waits this long after its first attempt, doubled after each further one (ms). */
+export const RECONCILE_RETRY_STEP_MS = RECONCILE_RETRY_BASE_MS;
 
-export type ReconcileState = 'pending' | 'claimed' | 'done' | 'failed' | 'dead' | 'cancelled';
+/** The lifecycle's states: a reconcile job may take each. */
+export type ReconcileState = JobState;
 
 export interface ReconcileJob {
   id: number;
@@ -50,23 +53,19 @@ export class ReconcileJobs {
 
   constructor(private readonly db: Db) {
     this.s = {
-      due: db.prepare<{now: number; step: number}, Row>(
-        `SELECT * FROM reconcile_job
-          WHERE state = 'pending' OR (state = 'failed' AND updated_at <= @now - attempts * @step)
-          ORDER BY id`,
-      ),
-      countOpen: db.prepare<[], {n: number}>("SELECT count(*) AS n FROM reconcile_job WHERE state IN ('pending', 'claimed', 'failed')"),
+      // Open jobs are few (one per folder at most): whether a failed one is due is the lifecycle's call.
+      open: db.prepare<[], Row & {updated_at: number}>("SELECT * FROM reconcile_job WHERE state IN ('pending', 'failed') ORDER BY id"),
+      countOpen: db.prepare<[string], {n: number}>('SELECT count(*) AS n FROM reconcile_job WHERE state IN (SELECT value FROM json_each(?))'),
       // One pending job per folder (reconcile_one_pending_per_mailbox): a folder already waiting gets no second.
       queue: db.prepare<{mailboxId: string; name: string; reason: string; now: number}>(
         `INSERT INTO reconcile_job (mailbox_id, mailbox_name, gap_id, reason, created_at, updated_at)
          VALUES (@mailboxId, @name, NULL, @reason, @now, @now) ON CONFLICT DO NOTHING`,
       ),
-      done: db.prepare<{id: number; now: number}>("UPDATE reconcile_job SET state = 'done', attempts = attempts + 1, last_error = NULL, updated_at = @now WHERE id = @id"),
-      failed: db.prepare<{id: number; error: string; now: number; max: number}, {state: ReconcileState}>(
-        `UPDATE reconcile_job SET attempts = attempts + 1, updated_at = @now,
-           state = CASE WHEN attempts + 1 >= @max THEN 'dead' ELSE 'failed' END,
-           last_error = CASE WHEN attempts + 1 >= @max THEN 'gave up after ' || (attempts + 1) || ' attempts: ' || @error ELSE @error END
-         WHERE id = @id RETURNING state`,
+      // A success is not an attempt (the lifecycle): attempts count failures only.
+      done: db.prepare<{id: number; now: number}>("UPDATE reconcile_job SET state = 'done', last_error = NULL, updated_at = @now WHERE id = @id"),
+      attempts: db.prepare<[number], {attempts: number}>('SELECT attempts FROM reconcile_job WHERE id = ?'),
+      failed: db.prepare<{id: number; error: string; now: number; state: string; attempts: number}>(
+        'UPDATE reconcile_job SET attempts = @attempts, state = @state, last_error = @error, updated_at = @now WHERE id = @id',
       ),
       list: db.prepare<[], Row>('SELECT * FROM reconcile_job ORDER BY id'),
       cancel: db.prepare<{id: number; reason: string; now: number}>("UPDATE reconcile_job SET state = 'cancelled', last_error = @reason, updated_at = @now WHERE id = @id"),
@@ -78,14 +77,18 @@ export class ReconcileJobs {
     };
   }
 
-  /** Jobs to run now: pending ones, and failed ones whose wait is over; oldest first. */
+  /** Jobs to run now: pending ones, and failed ones whose back-off is over; oldest first. */
   due(now: number): ReconcileJob[] {
-    return this.s.due.all({now, step: RECONCILE_RETRY_STEP_MS}).map(toJob);
+    const policy = retryPolicy(Number.MAX_SAFE_INTEGER, RECONCILE_RETRY_BASE_MS);
+    return this.s.open
+      .all()
+      .filter((r) => isDue({state: r.state, attempts: r.attempts, updatedAt: r.updated_at}, policy, now))
+      .map(toJob);
   }
 
   /** Jobs not settled yet (pending, claimed, or failed and to be retried). */
   countOpen(): number {
-    return this.s.countOpen.get()?.n ?? 0;
+    return this.s.countOpen.get(JSON.stringify(OPEN_STATES))?.n ?? 0;
   }
 
   /** Queues a folder snapshot request; returns 1, or 0 when the folder already has a job waiting. */
@@ -128,11 +131,18 @@ export class ReconcileJobs {
     })();
   }
 
-  /** Records a failure; a job failing its `maxAttempts`th time becomes dead. Returns how many died. */
+  /** Records a failure (an attempt); a job failing its `maxAttempts`th time becomes dead. Returns how many died. */
   markFailed(ids: readonly number[], error: string, now: number, maxAttempts: number): number {
+    const policy = retryPolicy(maxAttempts, RECONCILE_RETRY_BASE_MS);
     return this.db.transaction(() => {
       let dead = 0;
-      for (const id of ids) if (this.s.failed.get({id, error, now, max: maxAttempts})?.state === 'dead') dead++;
+      for (const id of ids) {
+        const row = this.s.attempts.get(id);
+        if (row === undefined) continue;
+        const outcome = afterFailure(row.attempts, error, policy, now);
+        this.s.failed.run({id, error: outcome.error, now, state: outcome.state, attempts: outcome.attempts});
+        if (outcome.state === 'dead') dead++;
+      }
       return dead;
     })();
   }

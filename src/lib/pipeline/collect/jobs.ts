@@ -12,6 +12,7 @@
  * already known keeps its job: UNIQUE (mailbox_id, uid_validity, uid)).
  */
 import type {Db} from '../../base/catalog/catalog.js';
+import {afterFailure, COLLECT_RETRY_BASE_MS, COLLECT_STORED_STATE, collectJobState, isDue, retryPolicy} from '../../core/job-lifecycle.js';
 import {parseNotification} from '../../core/event/parse.js';
 import {perUidProblem} from '../../core/event/uidset.js';
 import {NotificationLog} from '../queue/notifications.js';
@@ -22,10 +23,14 @@ const BATCH_NOTIFICATIONS = 5000;
 /** Events that give a message UID new bytes to collect (a copy or move is a hard link: stored once). */
 export const ARRIVALS: ReadonlySet<string> = new Set(['MessageNew', 'MessageAppend', 'vnd.cmu.MessageCopy', 'vnd.cmu.MessageMove']);
 
+/**
+ * How collect_job stores the job lifecycle's states (core/job-lifecycle.ts): `unrecoverable` is `dead`, and
+ * `pending` with attempts made is `failed`, waiting for its back-off.
+ */
 export type CollectJobState = 'pending' | 'done' | 'unrecoverable';
 
-/** A job that failed is retried after this many ms per attempt made (1 min, 2 min...). */
-export const RETRY_STEP_MS = 60 * 1000;
+/** A job that failed waits this long after its first attempt, doubled after each further one (ms). */
+export const RETRY_STEP_MS = COLLECT_RETRY_BASE_MS;
 
 /** One message the collector must (or did) store. */
 export interface CollectJob {
@@ -159,29 +164,41 @@ export class CollectJobs {
     this.notifications = new NotificationLog(db);
     this.folders = new FolderReader(db);
     this.s = {
-      // A job that failed waits RETRY_STEP_MS per attempt before the next: --follow must not spend a job's
-      // max_attempts within seconds.
-      pending: db.prepare<{afterId: number; limit: number; now: number; step: number}, JobRow>(
-        "SELECT * FROM collect_job WHERE state = 'pending' AND id > @afterId AND updated_at <= @now - attempts * @step ORDER BY id LIMIT @limit",
+      // Failed jobs are filtered out by the lifecycle's back-off (see pending()).
+      pending: db.prepare<{afterId: number; limit: number}, JobRow & {updated_at: number}>(
+        "SELECT * FROM collect_job WHERE state = 'pending' AND id > @afterId ORDER BY id LIMIT @limit",
       ),
       countPending: db.prepare<[], {n: number}>("SELECT count(*) AS n FROM collect_job WHERE state = 'pending'"),
-      done: db.prepare<{id: number; sha256: Buffer; now: number}>("UPDATE collect_job SET state = 'done', sha256 = @sha256, attempts = attempts + 1, last_error = NULL, updated_at = @now WHERE id = @id"),
-      unrecoverable: db.prepare<{id: number; reason: string; now: number}>("UPDATE collect_job SET state = 'unrecoverable', attempts = attempts + 1, last_error = @reason, updated_at = @now WHERE id = @id"),
-      // Retried at the next run, until the attempts run out: then unrecoverable, with the last error.
-      failed: db.prepare<{id: number; error: string; now: number; max: number}>(
-        `UPDATE collect_job SET attempts = attempts + 1, updated_at = @now,
-           state = CASE WHEN attempts + 1 >= @max THEN 'unrecoverable' ELSE state END,
-           last_error = CASE WHEN attempts + 1 >= @max THEN 'gave up after ' || (attempts + 1) || ' attempts: ' || @error ELSE @error END
-         WHERE id = @id`,
+      // A success is not an attempt (the lifecycle): attempts count failures only.
+      done: db.prepare<{id: number; sha256: Buffer; now: number}>("UPDATE collect_job SET state = 'done', sha256 = @sha256, last_error = NULL, updated_at = @now WHERE id = @id"),
+      attempts: db.prepare<[number], {attempts: number}>('SELECT attempts FROM collect_job WHERE id = ?'),
+      settle: db.prepare<{id: number; state: CollectJobState; attempts: number; error: string; now: number}>(
+        'UPDATE collect_job SET state = @state, attempts = @attempts, last_error = @error, updated_at = @now WHERE id = @id',
       ),
       find: db.prepare<[string, number, number], JobRow>('SELECT * FROM collect_job WHERE mailbox_id = ? AND uid_validity = ? AND uid = ?'),
       list: db.prepare<[], JobRow>('SELECT * FROM collect_job ORDER BY id'),
     };
   }
 
-  /** Pending jobs after job `afterId` that are due at `now` (see {@link RETRY_STEP_MS}), oldest first. */
+  /**
+   * Pending jobs after job `afterId` that are due at `now`, oldest first: a failed one waits out the
+   * lifecycle's back-off ({@link RETRY_STEP_MS} after the first attempt), so that --follow does not spend
+   * a job's max_attempts within seconds.
+   */
   pending(afterId: number, limit: number, now = Number.MAX_SAFE_INTEGER): CollectJob[] {
-    return this.s.pending.all({afterId, limit, now, step: RETRY_STEP_MS}).map(toJob);
+    const policy = retryPolicy(Number.MAX_SAFE_INTEGER, COLLECT_RETRY_BASE_MS);
+    const due: CollectJob[] = [];
+    for (let after = afterId; ; ) {
+      const rows = this.s.pending.all({afterId: after, limit});
+      for (const r of rows) {
+        if (!isDue({state: collectJobState(r.state, r.attempts), attempts: r.attempts, updatedAt: r.updated_at}, policy, now)) continue;
+        due.push(toJob(r));
+        if (due.length === limit) return due;
+      }
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < limit) return due;
+      after = last.id;
+    }
   }
 
   /** The name of mailbox `mailboxId` in the newest notification about it (it may have been renamed since a job's event). */
@@ -212,13 +229,22 @@ export class CollectJobs {
     return this.s.countPending.get()?.n ?? 0;
   }
 
-  /** Records a batch's outcomes in one transaction; a job failing its `maxAttempts`th time becomes unrecoverable. */
+  /**
+   * Records a batch's outcomes in one transaction, by the job lifecycle: `unrecoverable` is a permanent
+   * failure (dead at once); a job failing its `maxAttempts`th time is dead (stored `unrecoverable`) too.
+   */
   record(outcomes: readonly JobOutcome[], now: number, maxAttempts = Number.MAX_SAFE_INTEGER): void {
+    const policy = retryPolicy(maxAttempts, COLLECT_RETRY_BASE_MS);
     this.db.transaction(() => {
       for (const o of outcomes) {
-        if (o.kind === 'done') this.s.done.run({id: o.jobId, sha256: o.sha256, now});
-        else if (o.kind === 'unrecoverable') this.s.unrecoverable.run({id: o.jobId, reason: o.reason, now});
-        else this.s.failed.run({id: o.jobId, error: o.error, now, max: maxAttempts});
+        if (o.kind === 'done') {
+          this.s.done.run({id: o.jobId, sha256: o.sha256, now});
+          continue;
+        }
+        const attempts = this.s.attempts.get(o.jobId)?.attempts;
+        if (attempts === undefined) continue;
+        const outcome = o.kind === 'unrecoverable' ? afterFailure(attempts, o.reason, policy, now, true) : afterFailure(attempts, o.error, policy, now);
+        this.s.settle.run({id: o.jobId, state: COLLECT_STORED_STATE[outcome.state], attempts: outcome.attempts, error: outcome.error, now});
       }
     })();
   }

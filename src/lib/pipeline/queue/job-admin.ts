@@ -7,6 +7,7 @@ import type {Db} from '../../base/catalog/catalog.js';
 import {BonnieError, EXIT} from '../../base/errors.js';
 import {parseNotification} from '../../core/event/parse.js';
 import {QueueActions, type QueueAction} from './actions.js';
+import {allows, RETRYABLE_STATES as LIFECYCLE_RETRYABLE} from '../../core/job-lifecycle.js';
 import type {JobState} from './jobs.js';
 
 /** One job, with what an operator needs to judge it. */
@@ -44,8 +45,8 @@ export interface JobListing {
   jobs: JobEntry[];
 }
 
-/** States `bonnie queue retry` returns to pending. */
-export const RETRYABLE_STATES: readonly JobState[] = ['failed', 'dead'];
+/** States `bonnie queue retry` returns to pending: the lifecycle's `retry` transition. */
+export const RETRYABLE_STATES: readonly JobState[] = LIFECYCLE_RETRYABLE.filter((s): s is JobState => s !== 'cancelled');
 
 type Row = {
   notification_id: number;
@@ -137,10 +138,10 @@ export function retryJobs(db: Db, ids: readonly number[] | 'all-dead', options: 
   const select = db.prepare<[number], {state: JobState; attempts: number; crashes: number; last_error: string | null}>(
     'SELECT state, attempts, crashes, last_error FROM job WHERE notification_id = ?',
   );
-  const reset = db.prepare<{id: number; now: number}>(
+  const reset = db.prepare<{id: number; now: number; from: string}>(
     `UPDATE job SET state = 'pending', attempts = 0, crashes = 0, crashes_alone = 0, retry_at = NULL, last_error = NULL,
             lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
-      WHERE notification_id = @id AND state IN ('failed', 'dead')`,
+      WHERE notification_id = @id AND state = @from`,
   );
   const actions = new QueueActions(db);
   return db
@@ -157,7 +158,7 @@ export function retryJobs(db: Db, ids: readonly number[] | 'all-dead', options: 
       const summary: RetrySummary = {retried: [], skipped: []};
       for (const id of targets) {
         const job = select.get(id) as {state: JobState; attempts: number; crashes: number; last_error: string | null};
-        if (!RETRYABLE_STATES.includes(job.state) || reset.run({id, now}).changes !== 1) {
+        if (!allows('retry', job.state, 'pending') || reset.run({id, now, from: job.state}).changes !== 1) {
           summary.skipped.push({notificationId: id, state: job.state});
           continue;
         }

@@ -2,9 +2,10 @@
  * Job state for each queued notification, and the lease protocol that lets several `bonnie process`
  * runs share the queue without handling a job twice.
  *
- * States: pending -> claimed -> done; claimed -> failed (retried after a back-off) -> claimed ...;
- * claimed -> pending when the run holding the claim died. Every transition runs in one IMMEDIATE
- * transaction.
+ * The states, transitions and retry policy are THE job lifecycle (core/job-lifecycle.ts); queue jobs are
+ * never cancelled. This module adds the leases: pending -> claimed (under a lease) -> done; claimed ->
+ * failed (retried after the back-off) -> claimed ...; claimed -> pending when the run holding the claim
+ * died. Every transition runs in one IMMEDIATE transaction.
  *
  * Two counters, because two different things go wrong:
  * - `attempts`: the job's OWN failures (its handler threw, it cannot be parsed). Dead after `maxAttempts`.
@@ -14,10 +15,21 @@
  *   Only `crashes_alone`, crashes while the job was the run's only claim, make it dead (at `maxAttempts`).
  */
 import type {Db} from '../../base/catalog/catalog.js';
+import {
+  afterCrash,
+  afterFailure,
+  JOB_STATES as LIFECYCLE_STATES,
+  postponedUntil,
+  QUEUE_RETRY_BASE_MS,
+  retryPolicy,
+  type JobState as LifecycleState,
+  type RetryPolicy,
+} from '../../core/job-lifecycle.js';
 
-export type JobState = 'pending' | 'claimed' | 'done' | 'failed' | 'dead';
+/** The lifecycle's states a queue job can take: all but `cancelled` (an event is never moot). */
+export type JobState = Exclude<LifecycleState, 'cancelled'>;
 
-export const JOB_STATES: readonly JobState[] = ['pending', 'claimed', 'done', 'failed', 'dead'];
+export const JOB_STATES: readonly JobState[] = LIFECYCLE_STATES.filter((s): s is JobState => s !== 'cancelled');
 
 export interface ClaimedJob {
   notificationId: number;
@@ -35,7 +47,7 @@ export interface QueueOptions {
   maxAttempts: number;
   /** How long a claim stays valid without being completed, ms. */
   leaseMs?: number;
-  /** First retry delay after a failure, ms; doubled at each further attempt. */
+  /** First retry delay after a failure, ms; doubled at each further attempt (the lifecycle's back-off). */
   retryBaseMs?: number;
 }
 
@@ -48,16 +60,16 @@ export interface OrphanRelease {
 }
 
 const DEFAULT_LEASE_MS = 5 * 60 * 1000;
-const DEFAULT_RETRY_BASE_MS = 30 * 1000;
 
 type Candidate = {notification_id: number; attempts: number; crashes: number; raw: Buffer; received_at: number; event_type: string};
 
 export class JobQueue {
   private readonly leaseMs: number;
-  private readonly retryBaseMs: number;
+  private readonly policy: RetryPolicy;
   private readonly selectClaimable;
   private readonly markClaimed;
   private readonly countCrashes;
+  private readonly selectCrashed;
   private readonly releaseCrashed;
   private readonly buryCrashed;
   private readonly markDone;
@@ -67,10 +79,10 @@ export class JobQueue {
 
   constructor(
     private readonly db: Db,
-    private readonly options: QueueOptions,
+    options: QueueOptions,
   ) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-    this.retryBaseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
+    this.policy = retryPolicy(options.maxAttempts, options.retryBaseMs ?? QUEUE_RETRY_BASE_MS);
     // Two index range scans, each stopped at @limit, merged: the claim costs the same whatever the
     // backlog (an OR over the states made SQLite read and sort every pending job for each batch).
     this.selectClaimable = db.prepare<{now: number; limit: number}, Candidate>(
@@ -90,11 +102,12 @@ export class JobQueue {
               crashes_alone = crashes_alone + (lease_owner IN (SELECT lease_owner FROM job WHERE state = 'claimed' GROUP BY lease_owner HAVING count(*) = 1))
         WHERE state = 'claimed' AND lease_expires_at <= @before`,
     );
-    this.buryCrashed = db.prepare<{before: number; max: number; now: number}>(
-      `UPDATE job SET state = 'dead', lease_owner = NULL, lease_expires_at = NULL, updated_at = @now,
-              last_error = 'the run died ' || crashes_alone || ' times while applying this job alone (last: ' || lease_owner || ')'
-                           || coalesce('; its own last error: ' || last_error, '')
-        WHERE state = 'claimed' AND lease_expires_at <= @before AND crashes_alone >= @max`,
+    this.selectCrashed = db.prepare<{before: number}, {notification_id: number; crashes_alone: number; lease_owner: string; last_error: string | null}>(
+      "SELECT notification_id, crashes_alone, lease_owner, last_error FROM job WHERE state = 'claimed' AND lease_expires_at <= @before",
+    );
+    this.buryCrashed = db.prepare<{id: number; error: string; now: number}>(
+      `UPDATE job SET state = 'dead', lease_owner = NULL, lease_expires_at = NULL, updated_at = @now, last_error = @error
+        WHERE notification_id = @id AND state = 'claimed'`,
     );
     this.releaseCrashed = db.prepare<{before: number; now: number}>(
       `UPDATE job SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
@@ -150,7 +163,13 @@ export class JobQueue {
   private release(now: number, before = now): OrphanRelease {
     const released = this.countCrashes.run({before, now}).changes;
     if (released === 0) return {released, dead: 0};
-    const dead = this.buryCrashed.run({before, max: this.options.maxAttempts, now}).changes;
+    let dead = 0;
+    for (const job of this.selectCrashed.all({before})) {
+      if (afterCrash(job.crashes_alone, this.policy) !== 'dead') continue;
+      const own = job.last_error === null ? '' : `; its own last error: ${job.last_error}`;
+      const error = `the run died ${job.crashes_alone} times while applying this job alone (last: ${job.lease_owner})${own}`;
+      dead += this.buryCrashed.run({id: job.notification_id, error, now}).changes;
+    }
     this.releaseCrashed.run({before, now});
     return {released, dead};
   }
@@ -168,25 +187,23 @@ export class JobQueue {
   }
 
   /**
-   * Records a failure of the job itself (one attempt): retried later, or dead at `maxAttempts`. Returns the
-   * new state; undefined when the lease was lost.
-   */
-  /**
    * Returns a claimed job to the queue for a retry after the first back-off, without counting an attempt:
    * the job did not fail, something it needs did (the directory could not answer). It never goes dead for
    * that; `bonnie status` shows the backlog while the outage lasts.
    */
   postpone(notificationId: number, owner: string, reason: string, now = Date.now()): boolean {
-    return this.markPostponed.run({id: notificationId, owner, error: reason, retry: now + this.retryBaseMs, now}).changes === 1;
+    return this.markPostponed.run({id: notificationId, owner, error: reason, retry: postponedUntil(this.policy, now), now}).changes === 1;
   }
 
+  /**
+   * Records a failure of the job itself (one attempt): retried after the lifecycle's back-off, or dead at
+   * `maxAttempts`. Returns the new state; undefined when the lease was lost.
+   */
   fail(notificationId: number, owner: string, error: string, now = Date.now()): JobState | undefined {
     const row = this.selectAttempts.get(notificationId);
     if (row === undefined) return undefined;
-    const attempts = row.attempts + 1;
-    const dead = attempts >= this.options.maxAttempts;
-    const retry = dead ? null : now + this.retryBaseMs * 2 ** (attempts - 1);
-    const changes = this.markFailed.run({id: notificationId, owner, error: dead ? `gave up after ${attempts} attempts: ${error}` : error, state: dead ? 'dead' : 'failed', retry, now}).changes;
-    return changes === 1 ? (dead ? 'dead' : 'failed') : undefined;
+    const outcome = afterFailure(row.attempts, error, this.policy, now);
+    const changes = this.markFailed.run({id: notificationId, owner, error: outcome.error, state: outcome.state, retry: outcome.retryAt, now}).changes;
+    return changes === 1 ? outcome.state : undefined;
   }
 }
