@@ -13,14 +13,13 @@
  * read such files. Nothing is added to the message: no Status/X-Status/X-Keywords headers (the flags are in
  * the export's manifest).
  */
+import {readHeader} from '../../core/mail/headers.js';
 
 const LF = 0x0a;
 const GT = 0x3e;
 const FROM = Buffer.from('From ');
 const QUOTE = Buffer.from('>');
 const NEWLINE = Buffer.from('\n');
-/** How much of a message is searched for its header (Return-Path, From). */
-const HEADER_SCAN_BYTES = 64 * 1024;
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -82,14 +81,14 @@ function fromLineStarts(bytes: Buffer, minQuotes: number): number[] {
  * printable ASCII is used, so the line always parses.
  */
 export function envelopeSender(message: Buffer): string {
-  const header = headerText(message);
-  const returnPath = headerValue(header, 'return-path');
+  const header = readHeader(message);
+  const returnPath = header.get('return-path');
   if (returnPath !== undefined) {
     const address = addressIn(returnPath);
     if (address === '') return 'MAILER-DAEMON';
     if (address !== undefined) return address;
   }
-  const from = headerValue(header, 'from');
+  const from = header.get('from');
   return (from === undefined ? undefined : addressIn(from)) || 'MAILER-DAEMON';
 }
 
@@ -98,17 +97,6 @@ export function asctime(ms: number): string {
   const d = new Date(ms);
   const two = (n: number) => String(n).padStart(2, '0');
   return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
-}
-
-/** The header section (up to the first empty line), unfolded, as latin1 text. */
-function headerText(message: Buffer): string {
-  const head = message.subarray(0, HEADER_SCAN_BYTES).toString('latin1');
-  const end = head.search(/\r?\n\r?\n/);
-  return (end === -1 ? head : head.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
-}
-
-function headerValue(header: string, name: string): string | undefined {
-  return new RegExp(`^${name}[ \\t]*:(.*)$`, 'im').exec(header)?.[1]?.trim();
 }
 
 /** The address in a header value: inside <...>, else the first token holding "@"; '' for `<>`. */

@@ -4,16 +4,12 @@
  * bytes. Never by UID: a restored message gets a new one.
  */
 import {createHash} from 'node:crypto';
+import {readHeader} from '../../core/mail/headers.js';
 
-/** The Message-ID header of a message (unfolded, trimmed), or undefined. Reads the header block only. */
-export function messageIdOf(bytes: Buffer): string | undefined {
-  let end = bytes.indexOf('\r\n\r\n');
-  if (end < 0) end = bytes.indexOf('\n\n');
-  const header = bytes.subarray(0, end < 0 ? Math.min(bytes.length, 65536) : end).toString('latin1');
-  const match = /^message-id:[ \t]*((?:.*)(?:\r?\n[ \t].*)*)/im.exec(header);
-  if (match === null) return undefined;
-  const value = (match[1] as string).replace(/\r?\n[ \t]+/g, ' ').trim();
-  return value === '' ? undefined : value;
+/** The Message-ID header of a message (unfolded, trimmed), or undefined when it has none or an empty one. */
+export function messageIdOf(bytes: Uint8Array): string | undefined {
+  const id = readHeader(bytes).get('message-id');
+  return id === '' ? undefined : id;
 }
 
 /** The key of a message: `id:<Message-ID>|<size>`, or `sha:<hex>` without a Message-ID. */

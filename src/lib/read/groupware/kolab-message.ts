@@ -7,6 +7,7 @@
  */
 import type PostalMimeModule from 'postal-mime';
 import {errorMessage} from '../../base/errors.js';
+import {readHeader} from '../../core/mail/headers.js';
 import {objectLines, objectTitle} from './object-lines.js';
 import {parseXml} from './xml.js';
 
@@ -34,12 +35,7 @@ export interface KolabMessage {
  * undefined when it has none.
  */
 export function kolabTypeOf(bytes: Uint8Array): string | undefined {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const blank = /\r?\n\r?\n/.exec(buffer.subarray(0, Math.min(buffer.length, 256 * 1024)).toString('latin1'));
-  const header = buffer.subarray(0, blank === null ? buffer.length : blank.index).toString('latin1');
-  // Unfolded (RFC 5322, 2.2.3), then the first X-Kolab-Type field.
-  const match = /^x-kolab-type[ \t]*:[ \t]*(.*)$/im.exec(header.replace(/\r?\n(?=[ \t])/g, ''));
-  const value = match?.[1]?.trim();
+  const value = readHeader(bytes).get('x-kolab-type');
   return value === undefined || value === '' ? undefined : value.toLowerCase();
 }
 
