@@ -68,14 +68,8 @@ virtual domains).`;
       const summary = await archiveFolders(catalog, source, selector, {
         archiveDir: settings.archive,
         warn: (m) => this.warn(m),
-        onProgress: (p) => {
-          const seconds = Math.max(p.elapsedMs / 1000, 0.001);
-          live?.update(`Archiving from ${source.kind}: folder ${p.folderIndex}/${p.folders} ${p.folder}`, [
-            ['messages', p.messages.toLocaleString('en')],
-            ['read', formatBytes(p.bytesRead)],
-            ['rate', `${Math.round(p.messages / seconds).toLocaleString('en')} msg/s, ${formatBytes(p.bytesRead / seconds)}/s`],
-          ]);
-        },
+        onProgress: (p) =>
+          live?.report({title: `Archiving from ${source.kind}`, done: p.messages, unit: 'messages', bytes: p.bytesRead, folder: `${p.folder} (${p.folderIndex} of ${p.folders})`}),
       });
       live?.done();
       const search = flags.index ? await indexAfterWrite(catalog, settings.archive, (m) => this.warn(m)) : undefined;

@@ -1,8 +1,10 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {openCatalog} from '../lib/base/catalog/catalog.js';
-import {collect, type CollectSummary} from '../lib/pipeline/collect/collector.js';
-import {followCollect} from '../lib/pipeline/collect/follow.js';
+import {collect, type CollectProgress, type CollectSummary} from '../lib/pipeline/collect/collector.js';
+import {followCollect, type CollectBatchLine} from '../lib/pipeline/collect/follow.js';
+import {clock, followWriter} from '../lib/cli/follow-lines.js';
+import type {FollowLine} from '../lib/base/system/follow-lines.js';
 import {indexAfterWrite} from '../lib/read/search/after-write.js';
 import type {UpdateSummary} from '../lib/read/search/update.js';
 
@@ -45,12 +47,21 @@ reconcile job waiting gets no second one: that job runs, from the spool when the
 the annotations.
 
 Prints how many messages were collected (over IMAP among them), were already stored, are unrecoverable,
-and remain, and how many reconcile jobs were done, cancelled, failed or died, and gaps reconciled.`;
+and remain, and how many reconcile jobs were done, cancelled, failed or died, and gaps reconciled. On a
+terminal, a run shows its progress on stderr (messages done of those pending, rate, bytes, folder).
+
+With --follow it prints a line per batch on stderr when it runs on a terminal or with --verbose, and the
+summary when it stops. With --follow --json, stdout carries JSON Lines, each written when it happens,
+whose "type" is started (command, pid, catalog), batch (one per committed batch: kind "messages" with
+jobs, collected, alreadyStored, overImap, unrecoverable, failed, processed since the start and folder; or
+kind "reconcile" with the round's reconcile counts), warning (message) or stopped (the summary of the
+whole run, as "bonnie collector --json" prints it, without "search"). Every line has "at" (ISO 8601 UTC).`;
   static override examples = [
     'sudo -u cyrus <%= config.bin %> <%= command.id %>',
     '* * * * *  cyrus  <%= config.bin %> <%= command.id %> --quiet   # /etc/cron.d/bonnie',
     '<%= config.bin %> <%= command.id %> --spool /var/spool/cyrus/mail --json',
     '<%= config.bin %> <%= command.id %> --follow',
+    '<%= config.bin %> <%= command.id %> --follow --json | jq -c \'select(.type == "batch")\'',
     'BONNIE_IMAP_URL=imap://mail.example.com BONNIE_IMAP_PASSWORD_FILE=/etc/bonnie/imap.password <%= config.bin %> <%= command.id %>',
   ];
   static override flags = {
@@ -59,13 +70,16 @@ and remain, and how many reconcile jobs were done, cancelled, failed or died, an
     limit: Flags.integer({description: 'Collect at most this many messages (reconcile jobs are not counted).', min: 1}),
     index: Flags.boolean({description: 'Bring the search index up to date after collecting (--no-index: leave it to the next "bonnie search").', default: true, allowNo: true}),
     follow: Flags.boolean({description: 'Keep running: collect new messages as they arrive (polling every second), until SIGTERM or SIGINT.'}),
-    quiet: Flags.boolean({description: 'Print nothing when all went well (for cron); the summary is printed, on stderr, only when a message or a reconcile job failed, died or was unrecoverable. Warnings and errors still go to stderr.'}),
+    quiet: Flags.boolean({description: 'Print nothing when all went well (for cron); the summary is printed, on stderr, only when a message or a reconcile job failed, died or was unrecoverable. Warnings and errors still go to stderr.', exclusive: ['verbose']}),
+    verbose: Flags.boolean({description: 'With --follow: a line per batch on stderr, also when not on a terminal (a log).', dependsOn: ['follow']}),
   };
 
-  async run(): Promise<CollectSummary & {search: UpdateSummary | null}> {
+  async run(): Promise<(CollectSummary & {search: UpdateSummary | null}) | undefined> {
     const {flags} = await this.parse(CollectorCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, spool: flags.spool, archive: flags.archive}, {ldap: false});
     const catalog = openCatalog(settings.catalog);
+    // Following, batches are lines (a live display would never end); a single run shows live progress.
+    const live = flags.follow ? undefined : await this.progress({quiet: flags.quiet});
     try {
       const options = {
         archiveDir: settings.archive,
@@ -76,9 +90,18 @@ and remain, and how many reconcile jobs were done, cancelled, failed or died, an
         limit: flags.limit,
         maxAttempts: settings.maxAttempts,
         warn: (message: string) => this.warn(message),
+        onProgress:
+          live === undefined
+            ? undefined
+            : (p: CollectProgress) => {
+                if (p.phase === 'messages') live.report({title: 'Collecting messages', done: p.done, total: p.total, unit: 'messages', bytes: p.bytes, folder: p.folder ?? undefined});
+              },
       };
       const index = async () => (flags.index ? indexAfterWrite(catalog, settings.archive, (m) => this.warn(m)) : undefined);
-      const summary = flags.follow ? await followCollect(catalog, options, undefined, index) : await collect(catalog, options);
+      const json = this.jsonEnabled();
+      const onLine = followWriter<CollectFollowLine>({json, human: !flags.quiet && (flags.verbose || process.stderr.isTTY === true)}, renderLine);
+      const summary = flags.follow ? await followCollect(catalog, options, {afterRound: index, onLine}) : await collect(catalog, options);
+      live?.done();
       const search = flags.follow ? undefined : await index();
       if (!this.jsonEnabled() && !flags.quiet) {
         this.log(renderSummary(summary));
@@ -87,10 +110,30 @@ and remain, and how many reconcile jobs were done, cancelled, failed or died, an
         // cron mails whatever is printed: under --quiet only what an operator must look at, on stderr.
         this.logToStderr(renderSummary(summary));
       }
-      return {...summary, search: search ?? null};
+      // Following with --json, the "stopped" line carried the summary: nothing more for oclif to print.
+      return flags.follow && json ? undefined : {...summary, search: search ?? null};
     } finally {
+      live?.done();
       catalog.close();
     }
+  }
+}
+
+type CollectFollowLine = FollowLine<CollectBatchLine, CollectSummary>;
+
+/** A follow line for a person (the summary at the end is printed whole). */
+function renderLine(line: CollectFollowLine): string | undefined {
+  switch (line.type) {
+    case 'started':
+      return `bonnie collector: following the notifications of ${line.catalog}; SIGTERM or Ctrl-C stops`;
+    case 'batch':
+      return line.kind === 'messages'
+        ? `${clock(line.at)} ${line.jobs} message(s)${line.folder === null ? '' : ` (last in ${line.folder})`}: ${line.collected} collected, ${line.alreadyStored} already stored, ${line.unrecoverable} unrecoverable, ${line.failed} failed (${line.processed} since the start)`
+        : `${clock(line.at)} reconcile jobs: ${line.done} done, ${line.cancelled} cancelled, ${line.failed} failed, ${line.dead} dead; ${line.gapsReconciled} gap(s) reconciled`;
+    case 'warning':
+      return `bonnie: warning: ${line.message}`;
+    default:
+      return undefined;
   }
 }
 

@@ -1,7 +1,6 @@
 import {Flags} from '#oclif';
 import {resolve} from 'node:path';
 import {BonnieCommand} from '../lib/cli/base-command.js';
-import {formatBytes} from '../lib/cli/live-progress.js';
 import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {selectionFrom} from '../lib/cli/selection.js';
 import {exportFolders, type ExportSummary} from '../lib/out/export/export.js';
@@ -72,14 +71,7 @@ an export that did not finish (a tar.zst that did not finish is removed).`;
         selector,
         at,
         bonnieVersion: this.config.version,
-        onProgress: (p) => {
-          const seconds = Math.max(p.elapsedMs / 1000, 0.001);
-          live?.update(`Exporting folder ${p.folderIndex}/${p.folders} ${p.folder}`, [
-            ['exported', p.exported.toLocaleString('en')],
-            ['bytes', formatBytes(p.bytes)],
-            ['rate', `${Math.round(p.exported / seconds)} msg/s`],
-          ]);
-        },
+        onProgress: (p) => live?.report({title: 'Exporting', done: p.exported, unit: 'messages', bytes: p.bytes, folder: `${p.folder} (${p.folderIndex} of ${p.folders})`}),
       });
       // done() draws the last state again: once, before the report (the finally is for failures).
       live?.done();

@@ -3,10 +3,11 @@ import {BonnieCommand} from '../lib/cli/base-command.js';
 import {EXIT} from '../lib/base/errors.js';
 import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {createDirectory} from '../lib/sources/directory/create-directory.js';
-import {processQueue, type ProcessSummary} from '../lib/pipeline/process/engine.js';
-import {followQueue} from '../lib/pipeline/process/follow.js';
+import {processQueue, type ProcessProgress, type ProcessSummary} from '../lib/pipeline/process/engine.js';
+import {followQueue, type ProcessBatchLine} from '../lib/pipeline/process/follow.js';
 import {renderProcessSummary} from '../lib/pipeline/process/render.js';
-import {progressBar} from '../lib/cli/progress.js';
+import {clock, followWriter} from '../lib/cli/follow-lines.js';
+import type {FollowLine} from '../lib/base/system/follow-lines.js';
 
 export default class ProcessCommand extends BonnieCommand {
   static override summary = 'Turn queued events into the record: sessions, people, folders, messages, changelog.';
@@ -24,39 +25,80 @@ marked dead after max_attempts. A run that marked jobs dead exits 1; "bonnie sta
 
 From cron (every minute):
   * * * * *  cyrus  bonnie process --quiet
-Or as a service: bonnie process --follow (see docs/systemd/bonnie-process.service).`;
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --limit 10000 --json', '<%= config.bin %> <%= command.id %> --follow'];
+Or as a service: bonnie process --follow (see docs/systemd/bonnie-process.service).
+
+On a terminal, a run shows its progress on stderr (events done of those due, rate). With --follow it
+prints a line per batch on stderr when it runs on a terminal or with --verbose, and the summary when it
+stops. With --follow --json, stdout carries JSON Lines, each written when it happens, whose "type" is
+started (command, pid, catalog), batch (one per committed batch: jobs, done, failed, dead, and processed
+since the start), warning (message; notificationId and event for an event applied with a warning) or
+stopped (the summary of the whole run, as "bonnie process --json" prints it). Every line has "at" (ISO
+8601 UTC). For example: bonnie process --follow --json | jq -c 'select(.type == "batch")'.`;
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --limit 10000 --json', '<%= config.bin %> <%= command.id %> --follow', '<%= config.bin %> <%= command.id %> --follow --json | jq -c \'select(.type != "batch")\''];
   static override flags = {
     limit: Flags.integer({description: 'Process at most this many jobs.', min: 1}),
     follow: Flags.boolean({description: 'Keep running: process new events as they arrive, until SIGTERM or SIGINT.'}),
     'session-timeout': Flags.string({description: 'Close a session without Logout this long after its last event (e.g. 12h; default: session_timeout, 12h).'}),
-    quiet: Flags.boolean({description: 'Print nothing when all went well or there was nothing to do (for cron); the summary is printed, on stderr, only when a job failed or died, an event was applied with a warning, or the run stopped early.'}),
+    quiet: Flags.boolean({description: 'Print nothing when all went well or there was nothing to do (for cron); the summary is printed, on stderr, only when a job failed or died, an event was applied with a warning, or the run stopped early.', exclusive: ['verbose']}),
+    verbose: Flags.boolean({description: 'With --follow: a line per batch on stderr, also when not on a terminal (a log).', dependsOn: ['follow']}),
   };
 
-  async run(): Promise<ProcessSummary> {
+  async run(): Promise<ProcessSummary | undefined> {
     const {flags} = await this.parse(ProcessCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, sessionTimeoutMs: flags['session-timeout']});
     const catalog = openCatalog(settings.catalog);
     const directory = createDirectory(settings, {warn: (message) => this.warn(message)});
+    // Following, batches are lines (a live display would never end); a single run shows live progress.
+    const live = flags.follow ? undefined : await this.progress({quiet: flags.quiet});
     try {
+      let failed = 0;
+      let dead = 0;
       const options = {
         spillDir: settings.spill,
         maxAttempts: settings.maxAttempts,
         limit: flags.limit,
         sessionTimeoutMs: settings.sessionTimeoutMs,
-        onProgress: !this.jsonEnabled() && !flags.quiet && process.stderr.isTTY ? progressBar('processing') : undefined,
+        onProgress:
+          live === undefined
+            ? undefined
+            : (p: ProcessProgress) => {
+          failed += p.batch.failed;
+          dead += p.batch.dead;
+          live.report({title: 'Processing events', done: p.processed, total: p.total, unit: 'events', rows: failed + dead > 0 ? [['failed', `${failed}, ${dead} dead`]] : []});
+        },
       };
-      const summary = flags.follow ? await followQueue(catalog, directory, options) : await processQueue(catalog, directory, options);
+      const json = this.jsonEnabled();
+      const onLine = followWriter<ProcessFollowLine>({json, human: !flags.quiet && (flags.verbose || process.stderr.isTTY === true)}, renderLine);
+      const summary = flags.follow ? await followQueue(catalog, directory, options, {onLine}) : await processQueue(catalog, directory, options);
+      live?.done();
       if (!this.jsonEnabled() && !flags.quiet) this.log(renderProcessSummary(summary));
       // cron mails whatever is printed: under --quiet only what an operator must look at, on stderr.
       else if (!this.jsonEnabled() && needsAttention(summary)) this.logToStderr(renderProcessSummary(summary));
       // The record now lacks what those events carried: cron and systemd must see it, not only a log line.
       if (summary.dead > 0) process.exitCode = EXIT.failure;
-      return summary;
+      // Following with --json, the "stopped" line carried the summary: nothing more for oclif to print.
+      return flags.follow && json ? undefined : summary;
     } finally {
+      live?.done();
       await directory.close();
       catalog.close();
     }
+  }
+}
+
+type ProcessFollowLine = FollowLine<ProcessBatchLine, ProcessSummary>;
+
+/** A follow line for a person (the summary at the end is printed whole). */
+function renderLine(line: ProcessFollowLine): string | undefined {
+  switch (line.type) {
+    case 'started':
+      return `bonnie process: following the queue of ${line.catalog}; SIGTERM or Ctrl-C stops`;
+    case 'batch':
+      return `${clock(line.at)} ${line.jobs} event(s): ${line.done} applied, ${line.failed} failed, ${line.dead} dead (${line.processed} since the start)`;
+    case 'warning':
+      return `bonnie: warning: ${line.notificationId === undefined ? '' : `notification ${line.notificationId} (${line.event}): `}${line.message}`;
+    default:
+      return undefined;
   }
 }
 

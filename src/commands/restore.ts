@@ -59,14 +59,7 @@ taken into account (the plan says so). Each folder's plan states what it is base
         into: flags.into,
         dryRun: flags['dry-run'],
         warn: (m) => this.warn(m),
-        onProgress: (p) => {
-          const seconds = Math.max(p.elapsedMs / 1000, 0.001);
-          live?.update(`Restoring folder ${p.folderIndex}/${p.folders} ${p.folder}`, [
-            ['appended', p.appended.toLocaleString('en')],
-            ['bytes', formatBytes(p.bytes)],
-            ['rate', `${Math.round(p.appended / seconds)} msg/s`],
-          ]);
-        },
+        onProgress: (p) => live?.report({title: 'Restoring', done: p.appended, unit: 'messages', bytes: p.bytes, folder: `${p.folder} (${p.folderIndex} of ${p.folders})`}),
       });
       live?.done();
       if (!this.jsonEnabled()) this.log(renderRestore(summary));

@@ -85,10 +85,11 @@ size, hasAttachment, blob, problem}]}. Fields may be added, never removed or ren
         limit: flags.limit,
         includeDeleted: flags['include-deleted'],
         onProgress: (p) =>
-          live?.update(p.phase === 'index' ? 'Indexing archived mail' : 'Refreshing flags and folders', [
-            [p.phase === 'index' ? 'messages' : 'places', `${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')}`],
-            ['elapsed', `${(p.elapsedMs / 1000).toFixed(1)} s`],
-          ]),
+          live?.report(
+            p.phase === 'index'
+              ? {title: 'Indexing archived mail', done: p.done, total: p.total, unit: 'messages'}
+              : {title: 'Refreshing flags and folders', done: p.done, total: p.total, unit: 'places'},
+          ),
       });
       live?.done();
       if (!this.jsonEnabled()) {

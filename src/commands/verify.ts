@@ -3,7 +3,7 @@ import {BonnieCommand} from '../lib/cli/base-command.js';
 import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {EXIT} from '../lib/base/errors.js';
 import {afterCatalogCheck, checkCatalog, type CatalogCheckReport} from '../lib/base/catalog/integrity.js';
-import {markBrokenSegments, verifyArchive, type ArchiveVerifyReport, type MarkBrokenResult} from '../lib/store/archive/verify.js';
+import {markBrokenSegments, verifyArchive, type ArchiveVerifyReport, type MarkBrokenResult, type VerifyProgress} from '../lib/store/archive/verify.js';
 import {verifyChain, type ChainReport} from '../lib/pipeline/process/chain.js';
 import {renderArchiveReport, renderCatalogReport, renderChainReport, renderMarkBroken} from '../lib/cli/render-verify.js';
 
@@ -72,12 +72,28 @@ catalog read-only (read-write with --mark-broken) and never writes to the archiv
     const checkEvents = !chosen || flags.events;
     const checkSegments = !chosen || flags.segments || flags['read-data'] || markBroken;
     const catalog = openCatalog(settings.catalog, {readOnly: !markBroken});
+    // The segments are the long check (the whole archive with --read-data); the catalog's integrity_check
+    // is one SQLite statement, which reports nothing until it is done.
+    const live = checkSegments ? await this.progress() : undefined;
+    const onProgress = (p: VerifyProgress) =>
+      live?.report({
+        title: flags['read-data'] ? 'Reading the archive back' : 'Checking the archive\'s segments',
+        done: p.checked,
+        total: p.segments,
+        unit: 'segments',
+        bytes: flags['read-data'] ? p.bytesRead : undefined,
+        rows: [
+          ['blobs', `${p.blobs.toLocaleString('en')} checked${flags['read-data'] ? `, ${p.blobsRead.toLocaleString('en')} re-hashed` : ''}`],
+          ['segment', p.segment],
+        ],
+      });
     try {
       // The catalog first: the other checks read it, and on a damaged one they stop where it is damaged.
       const integrity = checkIntegrity ? checkCatalog(catalog) : null;
       const guarded = <T>(what: string, check: () => T): T | null => (integrity === null ? check() : afterCatalogCheck(integrity, catalog, what, check));
       const events = checkEvents ? guarded('the evidence chain check', () => verifyChain(catalog.db)) : null;
-      const archive = checkSegments ? guarded('the archive check', () => verifyArchive(catalog, settings.archive, {readData: flags['read-data'], subsetPercent: flags.subset})) : null;
+      const archive = checkSegments ? guarded('the archive check', () => verifyArchive(catalog, settings.archive, {readData: flags['read-data'], subsetPercent: flags.subset, onProgress})) : null;
+      live?.done();
       const sound = (integrity === null || integrity.sound) && (events === null || events.firstProblem === null) && (archive === null || archive.sound);
       if (!this.jsonEnabled()) {
         if (integrity !== null) this.log(renderCatalogReport(integrity));
@@ -89,6 +105,7 @@ catalog read-only (read-write with --mark-broken) and never writes to the archiv
       if (markedBroken !== null && !this.jsonEnabled()) this.log(renderMarkBroken(markedBroken));
       return {sound, catalog: integrity, events, archive, markedBroken};
     } finally {
+      live?.done();
       catalog.close();
     }
   }

@@ -105,7 +105,10 @@ describe('bonnie process', () => {
     while (doneJobs(path) < SPECIMEN_FILES.length) await new Promise((resolve) => setTimeout(resolve, 50));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(JSON.parse(out)).toMatchObject({done: SPECIMEN_FILES.length, failed: 0, remaining: 0});
+    // JSON Lines: the last one is the summary of the whole run.
+    const lines = out.trim().split('\n').map((line) => JSON.parse(line) as {type: string});
+    expect(lines[0]).toMatchObject({type: 'started', command: 'process'});
+    expect(lines.at(-1)).toMatchObject({type: 'stopped', done: SPECIMEN_FILES.length, failed: 0, remaining: 0});
   });
 
   it('started twice at once, applies each event once', async () => {

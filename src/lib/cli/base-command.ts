@@ -8,7 +8,8 @@ import {Command, Flags} from '#oclif';
 import {BonnieError, EXIT} from '../base/errors.js';
 import {catalogFailure} from '../base/catalog/sqlite-errors.js';
 import {loadSettings, type LoadOptions, type SettingFlags, type Settings} from '../base/config/settings.js';
-import {liveProgress, type LiveProgress} from './live-progress.js';
+import {liveProgress} from './live-progress.js';
+import {Progress} from './progress.js';
 
 export abstract class BonnieCommand extends Command {
   static override enableJsonFlag = true;
@@ -28,11 +29,13 @@ export abstract class BonnieCommand extends Command {
   }
 
   /**
-   * Live progress (ink, on stderr) when a person watches: stderr is a terminal and --json is off.
-   * Otherwise undefined, and nothing is loaded: output stays quiet and parseable.
+   * The one progress display of every long command: live (ink, on stderr) when a person watches, i.e.
+   * stderr is a terminal, --json is off and `quiet` (the command's --quiet) is not set. Otherwise
+   * undefined, and ink is not loaded: output stays quiet and parseable.
    */
-  protected async progress(): Promise<LiveProgress | undefined> {
-    return !this.jsonEnabled() && process.stderr.isTTY ? liveProgress() : undefined;
+  protected async progress(options: {quiet?: boolean | undefined} = {}): Promise<Progress | undefined> {
+    if (this.jsonEnabled() || options.quiet === true || process.stderr.isTTY !== true) return undefined;
+    return new Progress(await liveProgress());
   }
 
   override async init(): Promise<void> {

@@ -4,13 +4,10 @@
  * (BonnieCommand.progress() checks).
  */
 import type {Instance} from 'ink';
+import type {ProgressSink} from './progress.js';
 
-export interface LiveProgress {
-  /** Replaces the rows shown (label -> value, in order). */
-  update(title: string, rows: ReadonlyArray<readonly [string, string]>): void;
-  /** Draws the last update and leaves it on screen. */
-  done(): void;
-}
+/** The ink sink: {@link ProgressSink.update} replaces the rows shown (label -> value, in order). */
+export type LiveProgress = ProgressSink;
 
 const REDRAW_MS = 100;
 

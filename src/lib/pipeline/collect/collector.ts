@@ -48,7 +48,34 @@ export interface CollectOptions {
   now?: () => number;
   /** Warnings (a partition skipped, a checksum mismatch), for stderr. */
   warn?: (message: string) => void;
+  /** Called after each committed batch of message jobs, and once after the reconcile jobs when there were any. */
+  onProgress?: (progress: CollectProgress) => void;
 }
+
+/** Counts of one committed batch of message jobs. */
+export interface CollectBatch {
+  jobs: number;
+  collected: number;
+  alreadyStored: number;
+  overImap: number;
+  unrecoverable: number;
+  failed: number;
+}
+
+export type CollectProgress =
+  | {
+      phase: 'messages';
+      /** Message jobs handled by this run so far. */
+      done: number;
+      /** Message jobs pending when the run started (at most `limit`). */
+      total: number;
+      /** Bytes of the messages read so far (before compression). */
+      bytes: number;
+      /** The folder of the batch's last job (admin form). */
+      folder: string | null;
+      batch: CollectBatch;
+    }
+  | {phase: 'reconcile'; reconcile: ReconcileSummary};
 
 export interface CollectSummary {
   /** Notifications read and jobs they created. */
@@ -91,6 +118,7 @@ export async function collect(catalog: Catalog, options: CollectOptions): Promis
     now,
     warn,
   });
+  if (reconcile.done + reconcile.cancelled + reconcile.failed + reconcile.dead > 0) options.onProgress?.({phase: 'reconcile', reconcile});
   return {scan, ...messages, remaining: jobs.countPending(), reconcile};
 }
 
@@ -107,6 +135,9 @@ async function collectMessages(
   let budget = options.limit ?? Number.POSITIVE_INFINITY;
   let batch = jobs.pending(0, Math.min(COLLECT_BATCH_JOBS, budget), now());
   if (batch.length === 0) return counts;
+  const total = options.onProgress === undefined ? 0 : Math.min(jobs.countPending(), budget);
+  let done = 0;
+  let bytes = 0;
   const spool = spoolReader();
   const imap = options.imap === undefined ? undefined : new ImapMessageReader(options.imap, {knownName: (id) => jobs.latestName(id), warn: options.warn});
   let stop: unknown;
@@ -115,8 +146,10 @@ async function collectMessages(
     try {
       while (batch.length > 0) {
         const outcomes: JobOutcome[] = [];
-        const store = (job: CollectJob, bytes: Buffer) => {
-          const put = writer.put(bytes);
+        const before = {...counts};
+        const store = (job: CollectJob, message: Buffer) => {
+          bytes += message.length;
+          const put = writer.put(message);
           if (put.stored) counts.collected++;
           else counts.alreadyStored++;
           outcomes.push({kind: 'done', jobId: job.id, sha256: put.id});
@@ -170,6 +203,16 @@ async function collectMessages(
         // The links only after the bytes are durable and verified.
         writer.commit();
         jobs.record(outcomes, now(), options.maxAttempts);
+        done += outcomes.length;
+        const delta = (k: keyof MessageCounts) => counts[k] - before[k];
+        options.onProgress?.({
+          phase: 'messages',
+          done,
+          total: Math.max(total, done),
+          bytes,
+          folder: batch.at(-1)?.mailboxName ?? null,
+          batch: {jobs: outcomes.length, collected: delta('collected'), alreadyStored: delta('alreadyStored'), overImap: delta('overImap'), unrecoverable: delta('unrecoverable'), failed: delta('failed')},
+        });
         budget -= batch.length;
         if (stop !== undefined || budget <= 0) break;
         batch = jobs.pending((batch.at(-1) as {id: number}).id, Math.min(COLLECT_BATCH_JOBS, budget), now());

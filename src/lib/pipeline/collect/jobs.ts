@@ -286,3 +286,37 @@ export function collectJobCounts(db: Db, since: number): {pending: number; unrec
     .get(since);
   return {pending: row?.pending ?? 0, unrecoverable: row?.unrecoverable ?? 0, unrecoverableSince: row?.recent ?? 0};
 }
+
+/** The collector's jobs read back (search, groupware): folder names, jobs done since a watermark. Statements prepared once. */
+export class CollectJobReader {
+  private readonly s;
+
+  constructor(db: Db) {
+    this.s = {
+      folderName: db.prepare<[string], {mailbox_name: string}>('SELECT mailbox_name FROM collect_job WHERE mailbox_id = ? ORDER BY id DESC LIMIT 1'),
+      doneFrom: db.prepare<[number], {mailbox_id: string; uid_validity: number; uid: number; sha256: Buffer}>(
+        "SELECT mailbox_id, uid_validity, uid, sha256 FROM collect_job WHERE id >= ? AND state = 'done' ORDER BY id",
+      ),
+      oldestPending: db.prepare<[], {n: number | null}>("SELECT min(id) AS n FROM collect_job WHERE state = 'pending'"),
+      lastId: db.prepare<[], {n: number | null}>('SELECT max(id) AS n FROM collect_job'),
+    };
+  }
+
+  /** The folder's name in the collector's newest job of it (as its arrival event named it). */
+  folderName(mailboxId: string): string | undefined {
+    return this.s.folderName.get(mailboxId)?.mailbox_name;
+  }
+
+  /** The jobs done from job `fromId` on, oldest first: the places they linked to a blob. */
+  doneFrom(fromId: number): Array<{mailboxId: string; uidValidity: number; uid: number; sha256: Buffer}> {
+    return this.s.doneFrom.all(fromId).map((r) => ({mailboxId: r.mailbox_id, uidValidity: r.uid_validity, uid: r.uid, sha256: r.sha256}));
+  }
+
+  /**
+   * Where a reader of done jobs resumes next time: the oldest job still pending (it may be done by then),
+   * else the one after the newest.
+   */
+  resumeFrom(): number {
+    return this.s.oldestPending.get()?.n ?? (this.s.lastId.get()?.n ?? 0) + 1;
+  }
+}

@@ -46,10 +46,16 @@ export interface ProcessOptions {
   onProgress?: (progress: ProcessProgress) => void;
 }
 
+/** Reported after each committed batch. */
 export interface ProcessProgress {
+  /** Jobs handled by this run so far. */
   processed: number;
   /** Jobs due when the run started (or when last counted). */
   total: number;
+  /** The batch just committed: jobs claimed, and what became of them. */
+  batch: {jobs: number; done: number; failed: number; dead: number};
+  /** Events of this batch applied with a warning (within the run's first {@link MAX_WARNINGS_SHOWN}). */
+  warnings: ProcessSummary['warnings'];
 }
 
 export interface ProcessSummary {
@@ -136,6 +142,7 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
         summary.stoppedBecause = errorMessage(error);
         break;
       }
+      const before = {done: summary.done, failed: summary.failed, dead: summary.dead, warnings: summary.warnings.length};
       db.transaction(() => {
         // The directory lookup awaited: a run that hung there may have lost its lock, and its claims to
         // another run. Checked inside the write transaction, so no other run can take over meanwhile.
@@ -147,7 +154,12 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
         }
       }).immediate();
       processed += jobs.length;
-      options.onProgress?.({processed, total});
+      options.onProgress?.({
+        processed,
+        total,
+        batch: {jobs: jobs.length, done: summary.done - before.done, failed: summary.failed - before.failed, dead: summary.dead - before.dead},
+        warnings: summary.warnings.slice(before.warnings),
+      });
     }
     if (latest !== '') summary.sessionsClosed = recorder.sessions.closeIdle(latest, options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
     summary.gaps = scanForGaps(db);

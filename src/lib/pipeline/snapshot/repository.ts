@@ -123,3 +123,150 @@ export function lastSnapshotHolding(db: Db, mailboxId: string, uid: number): num
     )
     .get(mailboxId, uid)?.taken_at;
 }
+
+/** A snapshot as the read models need it: which folder state, under which name and UIDVALIDITY, when (ms). */
+export interface SnapshotRef {
+  id: number;
+  name: string;
+  uidValidity: number;
+  takenAt: number;
+}
+
+/** One message of a snapshot. `flags` are space-separated, as stored. */
+export interface SnapshotMessageRow {
+  uid: number;
+  flags: string;
+  internalDate: number;
+  size: number;
+  expunged: boolean;
+}
+
+/** A place (folder, UIDVALIDITY, UID) whose bytes are archived, and who linked it (`collector`, `spool`, `imap`). */
+export interface LinkedPlace {
+  mailboxId: string;
+  uidValidity: number;
+  uid: number;
+  sha256: Buffer;
+  source: string;
+}
+
+type MessageRowSql = {uid: number; flags: string; internal_date: number; size: number; expunged: number};
+const toMessage = (r: MessageRowSql): SnapshotMessageRow => ({uid: r.uid, flags: r.flags, internalDate: r.internal_date, size: r.size, expunged: r.expunged === 1});
+
+/**
+ * The snapshots and links read back (restore, search, groupware): THE "latest snapshot of a folder at or
+ * before T" and the messages in it, a UID across snapshots, and the archived places of a blob
+ * (`archived_message`: the collector's done jobs and the links). Statements prepared once per reader.
+ */
+export class SnapshotReader {
+  private readonly s;
+
+  constructor(db: Db) {
+    const snapshot = 'SELECT id, mailbox_name, uid_validity, taken_at FROM snapshot';
+    type SnapshotSql = {id: number; mailbox_name: string; uid_validity: number; taken_at: number};
+    type PlaceSql = {mailbox_id: string; uid_validity: number; uid: number; sha256: Buffer; source: string};
+    this.s = {
+      // Snapshots are recorded in the order they are taken: the newest row is the latest (the index's order).
+      latest: db.prepare<[string], SnapshotSql>(`${snapshot} WHERE mailbox_id = ? ORDER BY id DESC LIMIT 1`),
+      latestAt: db.prepare<[string, number], SnapshotSql>(`${snapshot} WHERE mailbox_id = ? AND taken_at <= ? ORDER BY taken_at DESC, id DESC LIMIT 1`),
+      since: db.prepare<[number, number], {mailbox_id: string; uid_validity: number}>('SELECT DISTINCT mailbox_id, uid_validity FROM snapshot WHERE id > ? AND id <= ?'),
+      lastId: db.prepare<[], {n: number | null}>('SELECT max(id) AS n FROM snapshot'),
+      messages: db.prepare<[number], MessageRowSql>('SELECT uid, flags, internal_date, size, expunged FROM snapshot_message WHERE snapshot_id = ? AND expunged = 0'),
+      message: db.prepare<[number, number], MessageRowSql>('SELECT uid, flags, internal_date, size, expunged FROM snapshot_message WHERE snapshot_id = ? AND uid = ?'),
+      maxUid: db.prepare<[number], {uid: number | null}>('SELECT max(uid) AS uid FROM snapshot_message WHERE snapshot_id = ?'),
+      latestWithUid: db.prepare<[number, string, number], MessageRowSql & {taken_at: number}>(
+        `SELECT s.taken_at, m.uid, m.flags, m.internal_date, m.size, m.expunged FROM snapshot s JOIN snapshot_message m ON m.snapshot_id = s.id AND m.uid = ?
+         WHERE s.mailbox_id = ? AND s.uid_validity = ? ORDER BY s.id DESC LIMIT 1`,
+      ),
+      uidHistory: db.prepare<{mailbox: string; validity: number; uid: number}, {taken_at: number; mailbox_name: string; internal_date: number | null; expunged: number | null}>(
+        `SELECT s.taken_at, s.mailbox_name, m.internal_date, m.expunged FROM snapshot s LEFT JOIN snapshot_message m ON m.snapshot_id = s.id AND m.uid = @uid
+         WHERE s.mailbox_id = @mailbox AND s.uid_validity = @validity ORDER BY s.id`,
+      ),
+      uidFacts: db.prepare<[string, number], {uid: number; internal_date: number; size: number}>(
+        'SELECT m.uid, m.internal_date, m.size FROM snapshot_message m JOIN snapshot s ON s.id = m.snapshot_id WHERE s.mailbox_id = ? AND s.uid_validity = ?',
+      ),
+      links: db.prepare<[string, number], {uid: number; sha256: Buffer}>('SELECT uid, sha256 FROM archived_message WHERE mailbox_id = ? AND uid_validity = ?'),
+      blobAt: db.prepare<[string, number, number], {sha256: Buffer}>('SELECT sha256 FROM archived_message WHERE mailbox_id = ? AND uid_validity = ? AND uid = ? LIMIT 1'),
+      placesOf: db.prepare<[Buffer], PlaceSql>('SELECT mailbox_id, uid_validity, uid, sha256, source FROM archived_message WHERE sha256 = ? ORDER BY mailbox_id, uid_validity, uid'),
+      linkedByArchive: db.prepare<[string, number], PlaceSql>("SELECT mailbox_id, uid_validity, uid, sha256, source FROM message_link WHERE mailbox_id = ? AND uid_validity = ? AND sha256 IS NOT NULL"),
+    };
+  }
+
+  /** The folder's latest snapshot taken at or before `at` (ms), or its newest without `at`. */
+  latest(mailboxId: string, at?: number): SnapshotRef | undefined {
+    const row = at === undefined ? this.s.latest.get(mailboxId) : this.s.latestAt.get(mailboxId, at);
+    return row === undefined ? undefined : {id: row.id, name: row.mailbox_name, uidValidity: row.uid_validity, takenAt: row.taken_at};
+  }
+
+  /** The folders (and UIDVALIDITY) of the snapshots with ids in (`afterId`, `upTo`]. */
+  foldersSince(afterId: number, upTo: number): Array<{mailboxId: string; uidValidity: number}> {
+    return this.s.since.all(afterId, upTo).map((r) => ({mailboxId: r.mailbox_id, uidValidity: r.uid_validity}));
+  }
+
+  /** The newest snapshot's id; 0 when there is none. */
+  lastId(): number {
+    return this.s.lastId.get()?.n ?? 0;
+  }
+
+  /** The messages a snapshot saw in its folder (expunged ones left out). */
+  messages(snapshotId: number): SnapshotMessageRow[] {
+    return this.s.messages.all(snapshotId).map(toMessage);
+  }
+
+  /** UID `uid` in a snapshot, expunged or not. */
+  message(snapshotId: number, uid: number): SnapshotMessageRow | undefined {
+    const row = this.s.message.get(snapshotId, uid);
+    return row === undefined ? undefined : toMessage(row);
+  }
+
+  /** The highest UID a snapshot holds (expunged included); 0 for an empty one. */
+  maxUid(snapshotId: number): number {
+    return this.s.maxUid.get(snapshotId)?.uid ?? 0;
+  }
+
+  /** UID `uid` in the newest snapshot of the folder (under `uidValidity`) that holds it, with when that was taken. */
+  latestWithUid(mailboxId: string, uidValidity: number, uid: number): (SnapshotMessageRow & {takenAt: number}) | undefined {
+    const row = this.s.latestWithUid.get(uid, mailboxId, uidValidity);
+    return row === undefined ? undefined : {...toMessage(row), takenAt: row.taken_at};
+  }
+
+  /** Every snapshot of the folder under `uidValidity`, oldest first, each with UID `uid` in it (nulls when absent). */
+  uidHistory(mailboxId: string, uidValidity: number, uid: number): Array<{takenAt: number; name: string; internalDate: number | null; expunged: boolean | null}> {
+    return this.s.uidHistory
+      .all({mailbox: mailboxId, validity: uidValidity, uid})
+      .map((r) => ({takenAt: r.taken_at, name: r.mailbox_name, internalDate: r.internal_date, expunged: r.expunged === null ? null : r.expunged === 1}));
+  }
+
+  /** Internal date and size of each UID in any snapshot of the folder under `uidValidity` (they never change for a UID). */
+  uidFacts(mailboxId: string, uidValidity: number): Map<number, {internalDate: number; size: number}> {
+    const map = new Map<number, {internalDate: number; size: number}>();
+    for (const row of this.s.uidFacts.iterate(mailboxId, uidValidity)) map.set(row.uid, {internalDate: row.internal_date, size: row.size});
+    return map;
+  }
+
+  /** The blobs linked to the folder's messages (by the collector or `bonnie archive`), by UID. */
+  links(mailboxId: string, uidValidity: number): Map<number, Buffer> {
+    const map = new Map<number, Buffer>();
+    for (const row of this.s.links.iterate(mailboxId, uidValidity)) map.set(row.uid, row.sha256);
+    return map;
+  }
+
+  /** The blob linked to one place, if any. */
+  blobAt(mailboxId: string, uidValidity: number, uid: number): Buffer | undefined {
+    return this.s.blobAt.get(mailboxId, uidValidity, uid)?.sha256;
+  }
+
+  /** The places whose bytes are blob `sha256`, by folder, UIDVALIDITY and UID (a place linked twice is listed twice). */
+  placesOf(sha256: Buffer): LinkedPlace[] {
+    return this.s.placesOf.all(sha256).map(toPlace);
+  }
+
+  /** The folder's places `bonnie archive` linked to a blob (not the collector's). */
+  linkedByArchive(mailboxId: string, uidValidity: number): LinkedPlace[] {
+    return this.s.linkedByArchive.all(mailboxId, uidValidity).map(toPlace);
+  }
+}
+
+function toPlace(r: {mailbox_id: string; uid_validity: number; uid: number; sha256: Buffer; source: string}): LinkedPlace {
+  return {mailboxId: r.mailbox_id, uidValidity: r.uid_validity, uid: r.uid, sha256: r.sha256, source: r.source};
+}

@@ -16,8 +16,14 @@
  */
 import type {Db} from '../../base/catalog/catalog.js';
 import {parseMailboxName} from '../../core/event/mailbox-name.js';
+import {CollectJobReader} from '../../pipeline/collect/jobs.js';
+import type {Removal} from '../../pipeline/record/messages.js';
+import {ChangeReader} from '../../pipeline/record/read-changes.js';
+import {FolderVersions} from '../../pipeline/record/read-folders.js';
+import {PlacementReader} from '../../pipeline/record/read-placements.js';
+import {SnapshotReader} from '../../pipeline/snapshot/repository.js';
 
-export type Removal = 'expunged' | 'expired' | 'moved' | 'folder-deleted';
+export type {Removal};
 
 /** A folder as search results show it. */
 export interface FolderFacts {
@@ -43,14 +49,6 @@ export interface ItemFacts {
   seenAt: number | null;
 }
 
-interface PlacementRow {
-  id: number;
-  flags: string;
-  added_at: string;
-  removed_at: string | null;
-  removal: Removal | null;
-}
-
 const DELETED_NAME = /^([^!]*!)?DELETED([./])(.+)\2[0-9A-F]{8,16}(@[^@]+)?$/i;
 
 /** `DELETED.user.alice.Old.5F1234AB` -> `user.alice.Old` (domains kept); undefined for any other name. */
@@ -61,40 +59,29 @@ export function undeletedName(name: string): string | undefined {
 
 /** Reads folder and item facts. Folder facts are cached for the instance's lifetime: use one per batch. */
 export class LocationFacts {
-  private readonly s;
+  private readonly folderVersions;
+  private readonly placements;
+  private readonly changes;
+  private readonly snapshots;
+  private readonly jobs;
   private readonly folders = new Map<string, FolderFacts>();
 
   constructor(db: Db) {
-    this.s = {
-      version: db.prepare<[string], {name: string; change: string; valid_from: string}>('SELECT name, change, valid_from FROM folder_version WHERE mailbox_id = ? ORDER BY id DESC LIMIT 1'),
-      owner: db.prepare<[string], {owner_login: string | null}>('SELECT owner_login FROM folder WHERE mailbox_id = ?'),
-      snapshot: db.prepare<[string], {id: number; mailbox_name: string; uid_validity: number; taken_at: number}>(
-        'SELECT id, mailbox_name, uid_validity, taken_at FROM snapshot WHERE mailbox_id = ? ORDER BY id DESC LIMIT 1',
-      ),
-      maxUid: db.prepare<[number], {uid: number | null}>('SELECT max(uid) AS uid FROM snapshot_message WHERE snapshot_id = ?'),
-      jobName: db.prepare<[string], {mailbox_name: string}>('SELECT mailbox_name FROM collect_job WHERE mailbox_id = ? ORDER BY id DESC LIMIT 1'),
-      placement: db.prepare<[string, number, number], PlacementRow>('SELECT id, flags, added_at, removed_at, removal FROM placement WHERE mailbox_id = ? AND uid_validity = ? AND uid = ?'),
-      placementNoValidity: db.prepare<[string, number], PlacementRow>('SELECT id, flags, added_at, removed_at, removal FROM placement WHERE mailbox_id = ? AND uid_validity IS NULL AND uid = ?'),
-      placementAnyValidity: db.prepare<[string, number], PlacementRow>('SELECT id, flags, added_at, removed_at, removal FROM placement WHERE mailbox_id = ? AND uid = ? ORDER BY id DESC LIMIT 1'),
-      flagsChangedAt: db.prepare<[number], {at: string | null}>(
-        "SELECT max(at) AS at FROM change WHERE placement_id = ? AND action IN ('read', 'trashed', 'flags-set', 'flags-cleared')",
-      ),
-      inSnapshot: db.prepare<[number, number], {flags: string; internal_date: number; expunged: number}>('SELECT flags, internal_date, expunged FROM snapshot_message WHERE snapshot_id = ? AND uid = ?'),
-      inAnySnapshot: db.prepare<[number, string, number], {taken_at: number; flags: string; internal_date: number; expunged: number}>(
-        `SELECT s.taken_at, m.flags, m.internal_date, m.expunged FROM snapshot s JOIN snapshot_message m ON m.snapshot_id = s.id AND m.uid = ?
-         WHERE s.mailbox_id = ? AND s.uid_validity = ? ORDER BY s.id DESC LIMIT 1`,
-      ),
-    };
+    this.folderVersions = new FolderVersions(db);
+    this.placements = new PlacementReader(db);
+    this.changes = new ChangeReader(db);
+    this.snapshots = new SnapshotReader(db);
+    this.jobs = new CollectJobReader(db);
   }
 
   /** The folder with this mailboxID as known now (its mailboxID as name when nothing names it). */
   folder(mailboxId: string): FolderFacts {
     const cached = this.folders.get(mailboxId);
     if (cached !== undefined) return cached;
-    const version = this.s.version.get(mailboxId);
-    const snap = this.s.snapshot.get(mailboxId);
-    const snapshotIsLater = snap !== undefined && (version === undefined || snap.taken_at > Date.parse(version.valid_from));
-    const raw = (snapshotIsLater ? snap?.mailbox_name : version?.name) ?? this.s.jobName.get(mailboxId)?.mailbox_name ?? mailboxId;
+    const version = this.folderVersions.latest(mailboxId);
+    const snap = this.snapshots.latest(mailboxId);
+    const snapshotIsLater = snap !== undefined && (version === undefined || snap.takenAt > Date.parse(version.valid_from));
+    const raw = (snapshotIsLater ? snap?.name : version?.name) ?? this.jobs.folderName(mailboxId) ?? mailboxId;
     const undeleted = undeletedName(raw);
     const name = undeleted ?? raw;
     const parts = parseMailboxName(name);
@@ -103,9 +90,9 @@ export class LocationFacts {
       mailboxId,
       name,
       path,
-      owner: this.s.owner.get(mailboxId)?.owner_login ?? parts.owner ?? null,
+      owner: this.folderVersions.folder(mailboxId)?.owner_login ?? parts.owner ?? null,
       deleted: version?.change === 'deleted' || (snapshotIsLater && undeleted !== undefined),
-      snapshot: snap === undefined ? undefined : {id: snap.id, uidValidity: snap.uid_validity, takenAt: snap.taken_at, maxUid: this.s.maxUid.get(snap.id)?.uid ?? 0},
+      snapshot: snap === undefined ? undefined : {id: snap.id, uidValidity: snap.uidValidity, takenAt: snap.takenAt, maxUid: this.snapshots.maxUid(snap.id)},
     };
     this.folders.set(mailboxId, facts);
     return facts;
@@ -113,34 +100,29 @@ export class LocationFacts {
 
   /** The message at (folder, UIDVALIDITY, UID); UIDVALIDITY 0 (the collector's "not known") matches any. */
   item(folder: FolderFacts, uidValidity: number, uid: number): ItemFacts {
-    const placement = this.placement(folder.mailboxId, uidValidity, uid);
+    const placement = this.placements.at(folder.mailboxId, uidValidity, uid);
     const snap = folder.snapshot;
     const validity = uidValidity !== 0 ? uidValidity : (snap?.uidValidity ?? 0);
-    const latest = snap !== undefined && snap.uidValidity === validity ? this.s.inSnapshot.get(snap.id, uid) : undefined;
-    const seen = latest !== undefined && snap !== undefined ? {...latest, taken_at: snap.takenAt} : this.s.inAnySnapshot.get(uid, folder.mailboxId, validity);
+    const latest = snap !== undefined && snap.uidValidity === validity ? this.snapshots.message(snap.id, uid) : undefined;
+    const seen = latest !== undefined && snap !== undefined ? {...latest, takenAt: snap.takenAt} : this.snapshots.latestWithUid(folder.mailboxId, validity, uid);
 
-    const seenAt = placement === undefined ? null : Date.parse(placement.added_at);
+    const seenAt = placement === undefined ? null : Date.parse(placement.addedAt);
     let flags: string[] = [];
     if (placement !== undefined) {
-      const changedAt = this.s.flagsChangedAt.get(placement.id)?.at;
-      const recordAt = Math.max(seenAt ?? 0, changedAt == null ? 0 : Date.parse(changedAt));
-      flags = seen !== undefined && seen.taken_at >= recordAt ? splitFlags(seen.flags) : (JSON.parse(placement.flags) as string[]);
+      const changedAt = this.changes.lastFlagChangeAt(placement.id);
+      const recordAt = Math.max(seenAt ?? 0, changedAt === undefined ? 0 : Date.parse(changedAt));
+      flags = seen !== undefined && seen.takenAt >= recordAt ? splitFlags(seen.flags) : placement.flags;
     } else if (seen !== undefined) flags = splitFlags(seen.flags);
 
     let removal: Removal | null = null;
     if (folder.deleted) removal = 'folder-deleted';
-    else if (placement?.removed_at != null) removal = placement.removal ?? 'expunged';
+    else if (placement?.removedAt != null) removal = placement.removal ?? 'expunged';
     else if (snap !== undefined && uidValidity !== 0 && snap.uidValidity !== uidValidity) removal = 'expunged';
     else if (snap !== undefined && snap.uidValidity === validity) {
       const knownBefore = uid <= snap.maxUid || (seenAt !== null && seenAt < snap.takenAt);
-      if (latest !== undefined ? latest.expunged === 1 : knownBefore) removal = 'expunged';
+      if (latest !== undefined ? latest.expunged : knownBefore) removal = 'expunged';
     }
-    return {flags, deleted: removal !== null, removal, internalDate: seen?.internal_date ?? null, seenAt};
-  }
-
-  private placement(mailboxId: string, uidValidity: number, uid: number): PlacementRow | undefined {
-    if (uidValidity === 0) return this.s.placementAnyValidity.get(mailboxId, uid);
-    return this.s.placement.get(mailboxId, uidValidity, uid) ?? this.s.placementNoValidity.get(mailboxId, uid);
+    return {flags, deleted: removal !== null, removal, internalDate: seen?.internalDate ?? null, seenAt};
   }
 }
 

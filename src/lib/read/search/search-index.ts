@@ -213,6 +213,19 @@ export class SearchIndex {
     this.s.saveState.run(marks.changeId, marks.snapshotId, marks.jobId);
   }
 
+  /**
+   * The contents whose Subject is exactly `subject` (white space around it aside), oldest first. With
+   * `match` (an FTS5 query narrowing them first), through the full-text index; without, by reading every
+   * content's subject.
+   */
+  contentsWithSubject(subject: string, match: string | undefined): Buffer[] {
+    const rows =
+      match === undefined
+        ? this.db.prepare<[string], {sha256: Buffer}>('SELECT sha256 FROM search_doc WHERE trim(subject) = ? ORDER BY id').all(subject)
+        : this.db.prepare<[string, string], {sha256: Buffer}>('SELECT d.sha256 FROM search_fts f JOIN search_doc d ON d.id = f.rowid WHERE search_fts MATCH ? AND trim(d.subject) = ? ORDER BY d.id').all(match, subject);
+    return rows.map((r) => r.sha256);
+  }
+
   segmentMarks(): Map<string, number> {
     return new Map(this.s.segmentMarks.all().map((r) => [r.segment_id, r.header_offset]));
   }

@@ -21,6 +21,10 @@
  * Watermarks are taken before the work starts and saved after it: what happens meanwhile is seen next time.
  */
 import type {Catalog, Db} from '../../base/catalog/catalog.js';
+import {CollectJobReader} from '../../pipeline/collect/jobs.js';
+import {ChangeReader} from '../../pipeline/record/read-changes.js';
+import {SnapshotReader} from '../../pipeline/snapshot/repository.js';
+import {ArchiveIndex, ArchiveIndexReader} from '../../store/archive/index/repository.js';
 import {ArchiveReader} from '../../store/archive/reader.js';
 import {BonnieError} from '../../base/errors.js';
 import {LocationFacts} from './facts.js';
@@ -77,7 +81,7 @@ export async function updateSearch(catalog: Catalog, archiveDir: string, options
   if (!SearchIndex.exists(db)) throw searchIndexMissing();
   const index = new SearchIndex(db);
   const marks = currentMarks(db);
-  const segments = segmentTops(db);
+  const segments = new ArchiveIndexReader(db).segmentTops();
   const state = index.state();
   const summary: UpdateSummary = {rebuilt: options.reindex === true || state.builtAt === null, locations: 0, docs: 0, problems: 0, refreshed: 0, elapsedMs: 0};
   const progress = (phase: UpdateProgress['phase'], done: number, total: number) => options.onProgress?.({phase, done, total, elapsedMs: now() - started});
@@ -118,41 +122,29 @@ export async function updateSearch(catalog: Catalog, archiveDir: string, options
 }
 
 function currentMarks(db: Db): Marks {
-  const max = (sql: string) => db.prepare<[], {n: number | null}>(sql).get()?.n ?? 0;
-  const pending = db.prepare<[], {n: number | null}>("SELECT min(id) AS n FROM collect_job WHERE state = 'pending'").get()?.n ?? null;
-  return {changeId: max('SELECT max(id) AS n FROM change'), snapshotId: max('SELECT max(id) AS n FROM snapshot'), jobId: pending ?? max('SELECT max(id) AS n FROM collect_job') + 1};
-}
-
-/** Each segment's last blob offset now. */
-function segmentTops(db: Db): Map<string, number> {
-  const rows = db.prepare<[], {id: string; top: number | null}>('SELECT s.id, (SELECT max(b.header_offset) FROM blob b WHERE b.segment_id = s.id) AS top FROM segment s').all();
-  return new Map(rows.filter((r) => r.top !== null).map((r) => [r.id, r.top as number]));
+  return {changeId: new ChangeReader(db).lastId(), snapshotId: new SnapshotReader(db).lastId(), jobId: new CollectJobReader(db).resumeFrom()};
 }
 
 function newLocations(db: Db, index: SearchIndex, state: SearchState, marks: Marks, segments: Map<string, number>): IndexLocation[] {
   const found = new Map<string, IndexLocation>();
-  const add = (mailboxId: string, uidValidity: number, uid: number, sha256: Buffer) => {
-    const key = `${mailboxId}\u0000${uidValidity}\u0000${uid}`;
+  const add = (place: IndexLocation) => {
+    const key = `${place.mailboxId}\u0000${place.uidValidity}\u0000${place.uid}`;
     if (found.has(key)) return;
-    const folderId = index.folderId(mailboxId);
-    if (folderId !== undefined && index.itemId(folderId, uidValidity, uid) !== undefined) return;
-    found.set(key, {mailboxId, uidValidity, uid, sha256});
+    const folderId = index.folderId(place.mailboxId);
+    if (folderId !== undefined && index.itemId(folderId, place.uidValidity, place.uid) !== undefined) return;
+    found.set(key, {mailboxId: place.mailboxId, uidValidity: place.uidValidity, uid: place.uid, sha256: place.sha256});
   };
-  type Row = {mailbox_id: string; uid_validity: number; uid: number; sha256: Buffer};
-  const jobs = db.prepare<[number], Row>("SELECT mailbox_id, uid_validity, uid, sha256 FROM collect_job WHERE id >= ? AND state = 'done' ORDER BY id").all(state.jobId);
-  for (const r of jobs) add(r.mailbox_id, r.uid_validity, r.uid, r.sha256);
+  for (const job of new CollectJobReader(db).doneFrom(state.jobId)) add(job);
 
-  const folders = db.prepare<[number, number], {mailbox_id: string; uid_validity: number}>('SELECT DISTINCT mailbox_id, uid_validity FROM snapshot WHERE id > ? AND id <= ?').all(state.snapshotId, marks.snapshotId);
-  const links = db.prepare<[string, number], Row>('SELECT mailbox_id, uid_validity, uid, sha256 FROM message_link WHERE mailbox_id = ? AND uid_validity = ? AND sha256 IS NOT NULL');
-  for (const f of folders) for (const r of links.all(f.mailbox_id, f.uid_validity)) add(r.mailbox_id, r.uid_validity, r.uid, r.sha256);
+  const snapshots = new SnapshotReader(db);
+  for (const f of snapshots.foldersSince(state.snapshotId, marks.snapshotId)) for (const link of snapshots.linkedByArchive(f.mailboxId, f.uidValidity)) add(link);
 
   const marked = index.segmentMarks();
-  const blobsAfter = db.prepare<[string, number, number], {sha256: Buffer}>('SELECT sha256 FROM blob WHERE segment_id = ? AND header_offset > ? AND header_offset <= ? ORDER BY header_offset');
-  const placesOf = db.prepare<[Buffer], Row>('SELECT mailbox_id, uid_validity, uid, sha256 FROM archived_message WHERE sha256 = ?');
+  const blobs = new ArchiveIndexReader(db);
   for (const [segmentId, top] of segments) {
     const mark = marked.get(segmentId) ?? -1;
     if (top <= mark) continue;
-    for (const blob of blobsAfter.all(segmentId, mark, top)) for (const r of placesOf.all(blob.sha256)) add(r.mailbox_id, r.uid_validity, r.uid, r.sha256);
+    for (const sha256 of blobs.blobsBetween(segmentId, mark, top)) for (const place of snapshots.placesOf(sha256)) add(place);
   }
   return [...found.values()];
 }
@@ -189,47 +181,40 @@ function readDoc(db: Db, reader: ArchiveReader, sha256: Buffer, locations: Index
     return {sha256, locations, bytes: reader.readBlob(sha256)};
   } catch (error) {
     if (!(error instanceof BonnieError)) throw error;
-    const size = db.prepare<[Buffer], {n: number}>('SELECT original_length AS n FROM blob WHERE sha256 = ?').get(sha256)?.n ?? 0;
+    const size = new ArchiveIndex(db).getBlob(sha256)?.originalLength ?? 0;
     return {sha256, locations, bytes: undefined, size, problem: `${error.code}: ${error.message}`};
   }
 }
 
 /** Every blob of the archive index with its places, in pages (the blobs' order: by SHA-256). */
 async function indexAllBlobs(db: Db, reader: ArchiveReader, summary: UpdateSummary, now: () => number, progress: (phase: 'index', done: number, total: number) => void): Promise<void> {
-  const total = db.prepare<[], {n: number}>('SELECT count(*) AS n FROM blob').get()?.n ?? 0;
-  const page = db.prepare<[Buffer], {sha256: Buffer}>('SELECT sha256 FROM blob WHERE sha256 > ? ORDER BY sha256 LIMIT 1000');
-  type Row = {mailbox_id: string; uid_validity: number; uid: number; sha256: Buffer};
-  const placesOf = db.prepare<[Buffer], Row>('SELECT DISTINCT mailbox_id, uid_validity, uid, sha256 FROM archived_message WHERE sha256 = ?');
+  const blobs = new ArchiveIndexReader(db);
+  const snapshots = new SnapshotReader(db);
+  const total = blobs.countBlobs();
   let after: Buffer = Buffer.alloc(0);
   let seen = 0;
   for (;;) {
-    const blobs = page.all(after);
-    if (blobs.length === 0) break;
-    after = (blobs.at(-1) as {sha256: Buffer}).sha256;
+    const page = blobs.blobPage(after, 1000);
+    if (page.length === 0) break;
+    after = page.at(-1) as Buffer;
     const groups = new Map<string, IndexLocation[]>();
-    for (const b of blobs) {
-      const places = placesOf.all(b.sha256).map((r) => ({mailboxId: r.mailbox_id, uidValidity: r.uid_validity, uid: r.uid, sha256: r.sha256}));
-      if (places.length > 0) groups.set(b.sha256.toString('hex'), places);
+    for (const sha256 of page) {
+      const places = distinctPlaces(snapshots.placesOf(sha256));
+      if (places.length > 0) groups.set(sha256.toString('hex'), places);
     }
     const base = seen;
     await indexGroups(db, reader, groups, summary, now, (phase, done) => progress(phase, base + done, total));
-    seen += blobs.length;
+    seen += page.length;
     progress('index', seen, total);
   }
 }
 
 /** Brings flags, deletion and folders of places already indexed up to date with changes and snapshots since the watermarks. */
 function refresh(db: Db, index: SearchIndex, state: SearchState, marks: Marks, known: number, summary: UpdateSummary, progress: (phase: 'refresh', done: number, total: number) => void): void {
-  const wholeFolders = new Set(db.prepare<[number, number], {mailbox_id: string}>('SELECT DISTINCT mailbox_id FROM snapshot WHERE id > ? AND id <= ?').all(state.snapshotId, marks.snapshotId).map((r) => r.mailbox_id));
+  const wholeFolders = new Set(new SnapshotReader(db).foldersSince(state.snapshotId, marks.snapshotId).map((f) => f.mailboxId));
   const folders = new Set<string>();
   const places = new Map<string, {mailboxId: string; uidValidity: number | null; uid: number}>();
-  const changes = db
-    .prepare<[number, number], {kind: string; mailbox_id: string | null; p_mailbox: string | null; p_validity: number | null; p_uid: number | null; s_mailbox: string | null; s_validity: number | null; s_uid: number | null}>(
-      `SELECT c.kind, c.mailbox_id, p.mailbox_id AS p_mailbox, p.uid_validity AS p_validity, p.uid AS p_uid, s.mailbox_id AS s_mailbox, s.uid_validity AS s_validity, s.uid AS s_uid
-       FROM change c LEFT JOIN placement p ON p.id = c.placement_id LEFT JOIN placement s ON s.id = p.source_placement_id AND c.action = 'moved'
-       WHERE c.id > ? AND c.id <= ? AND c.kind IN ('message', 'folder')`,
-    )
-    .all(state.changeId, marks.changeId);
+  const changes = new ChangeReader(db).changedPlaces(state.changeId, marks.changeId);
   const place = (mailboxId: string | null, uidValidity: number | null, uid: number | null) => {
     if (mailboxId !== null && uid !== null && !wholeFolders.has(mailboxId)) places.set(`${mailboxId}\u0000${uidValidity}\u0000${uid}`, {mailboxId, uidValidity, uid});
   };
@@ -289,4 +274,14 @@ function refresh(db: Db, index: SearchIndex, state: SearchState, marks: Marks, k
     }
     progress('refresh', ++done, total);
   }
+}
+
+/** Each place once (the collector and `bonnie archive` may both have linked it). */
+function distinctPlaces(places: readonly IndexLocation[]): IndexLocation[] {
+  const seen = new Map<string, IndexLocation>();
+  for (const p of places) {
+    const key = `${p.mailboxId}\u0000${p.uidValidity}\u0000${p.uid}`;
+    if (!seen.has(key)) seen.set(key, {mailboxId: p.mailboxId, uidValidity: p.uidValidity, uid: p.uid, sha256: p.sha256});
+  }
+  return [...seen.values()];
 }

@@ -63,6 +63,22 @@ export interface VerifyArchiveOptions {
   subsetPercent?: number;
   /** Random source for the subset, in [0, 1) (tests). */
   random?: () => number;
+  /** Called after each segment checked. */
+  onProgress?: (progress: VerifyProgress) => void;
+}
+
+/** How far {@link verifyArchive} is. */
+export interface VerifyProgress {
+  /** Segments checked so far, of `segments`. */
+  checked: number;
+  segments: number;
+  /** Blobs checked so far, and of them decompressed and re-hashed. */
+  blobs: number;
+  blobsRead: number;
+  /** Bytes of the segments whose data was read so far. */
+  bytesRead: number;
+  /** The segment just checked, relative to the archive folder. */
+  segment: string;
 }
 
 export interface ArchiveVerifyReport {
@@ -77,17 +93,25 @@ export interface ArchiveVerifyReport {
   sound: boolean;
 }
 
-/** Checks every index row of the archive at `archiveDir` against its segment file. Never writes. */
+/**
+ * Checks every index row of the archive at `archiveDir` against its segment file. Never writes. Throws
+ * ArchiveFormatUnknown, before reading any segment, when one is in a format this bonnie does not know.
+ */
 export function verifyArchive(catalog: Catalog, archiveDir: string, options: VerifyArchiveOptions = {}): ArchiveVerifyReport {
   const index = new ArchiveIndex(catalog.db);
   const decompressor = new BlobDecompressor();
   const {readData = false, subsetPercent = 100, random = Math.random} = options;
   const report: ArchiveVerifyReport = {segments: 0, blobs: 0, blobsRead: 0, brokenSegments: 0, problems: [], sound: true};
   const segments = index.listSegments();
+  // Every format checked before any segment is read: an archive a newer bonnie wrote to is refused whole.
+  for (const segment of segments) assertReadableFormat(segment);
+  let bytesRead = 0;
   for (const segment of segments) {
     report.segments++;
     const readThis = readData && random() * 100 < subsetPercent;
     checkSegment(index, decompressor, archiveDir, segment, readThis, report, catalog.path);
+    if (readThis) bytesRead += segment.bytes;
+    options.onProgress?.({checked: report.segments, segments: segments.length, blobs: report.blobs, blobsRead: report.blobsRead, bytesRead, segment: segment.path});
   }
   const known = new Set(segments.map((s) => s.path));
   for (const path of listSegmentFiles(archiveDir, catalog.path)) {

@@ -3,10 +3,14 @@
  * repository. Every multi-row write runs in one transaction.
  */
 import type {Db} from '../../../base/catalog/catalog.js';
+import {BonnieError} from '../../../base/errors.js';
 import type {BlobId} from '../blob/blob.js';
 
 /** On-disk format version written in `segment.format` (docs/FORMAT.md). */
 export const ARCHIVE_FORMAT_VERSION = 1;
+
+/** Every segment format this bonnie reads (docs/FORMAT.md, "Format versions"). */
+export const READABLE_ARCHIVE_FORMATS: ReadonlySet<number> = new Set([ARCHIVE_FORMAT_VERSION]);
 
 export type SegmentState = 'open' | 'closed' | 'broken';
 
@@ -137,6 +141,20 @@ export class ArchiveIndex {
   }
 }
 
+/**
+ * Refuses a segment in a format this bonnie does not know: a newer bonnie wrote it, and reading its bytes
+ * as format 1 could hand out wrong data, or appending to it mix two formats in one file. Called wherever a
+ * segment is opened (reader, verify, the writer's recovery) before anything is read or written.
+ */
+export function assertReadableFormat(segment: Pick<SegmentRecord, 'id' | 'path' | 'format'>): void {
+  if (READABLE_ARCHIVE_FORMATS.has(segment.format)) return;
+  throw new BonnieError(
+    'ArchiveFormatUnknown',
+    `segment ${segment.id} (${segment.path}) is in archive format ${segment.format}; this bonnie reads format ${[...READABLE_ARCHIVE_FORMATS].join(', ')} only: nothing was read or written`,
+    {hint: `A newer bonnie wrote it: upgrade bonnie to the version that introduced archive format ${segment.format} or a later one (docs/FORMAT.md, "Format versions", names it).`},
+  );
+}
+
 function toBlob(row: BlobRow): BlobRecord {
   return {
     id: row.sha256,
@@ -158,4 +176,38 @@ export function archiveCounts(db: Db): {segments: number; brokenSegments: number
   const segments = db.prepare<[], {n: number; broken: number}>("SELECT count(*) AS n, count(*) FILTER (WHERE state = 'broken') AS broken FROM segment").get();
   const blobs = db.prepare<[], {n: number; original: number; stored: number}>('SELECT count(*) AS n, coalesce(sum(original_length), 0) AS original, coalesce(sum(stored_length), 0) AS stored FROM blob').get();
   return {segments: segments?.n ?? 0, brokenSegments: segments?.broken ?? 0, messages: blobs?.n ?? 0, originalBytes: blobs?.original ?? 0, storedBytes: blobs?.stored ?? 0};
+}
+
+/** The archive index read back by the search index's updates: segments' last offsets, blobs after one. */
+export class ArchiveIndexReader {
+  private readonly s;
+
+  constructor(db: Db) {
+    this.s = {
+      tops: db.prepare<[], {id: string; top: number | null}>('SELECT s.id, (SELECT max(b.header_offset) FROM blob b WHERE b.segment_id = s.id) AS top FROM segment s'),
+      after: db.prepare<[string, number, number], {sha256: Buffer}>('SELECT sha256 FROM blob WHERE segment_id = ? AND header_offset > ? AND header_offset <= ? ORDER BY header_offset'),
+      page: db.prepare<[Buffer, number], {sha256: Buffer}>('SELECT sha256 FROM blob WHERE sha256 > ? ORDER BY sha256 LIMIT ?'),
+      count: db.prepare<[], {n: number}>('SELECT count(*) AS n FROM blob'),
+    };
+  }
+
+  /** Each segment's last blob header offset now (segments holding no blob left out): offsets only grow. */
+  segmentTops(): Map<string, number> {
+    const rows = this.s.tops.all();
+    return new Map(rows.filter((r) => r.top !== null).map((r) => [r.id, r.top as number]));
+  }
+
+  /** The blobs of segment `segmentId` with a header offset in (`after`, `upTo`], in file order. */
+  blobsBetween(segmentId: string, after: number, upTo: number): BlobId[] {
+    return this.s.after.all(segmentId, after, upTo).map((r) => r.sha256);
+  }
+
+  /** Up to `limit` blobs after `after`, by SHA-256 (pages over the whole index). */
+  blobPage(after: BlobId, limit: number): BlobId[] {
+    return this.s.page.all(after, limit).map((r) => r.sha256);
+  }
+
+  countBlobs(): number {
+    return this.s.count.get()?.n ?? 0;
+  }
 }
