@@ -7,7 +7,7 @@ import {join} from 'node:path';
 import type {Catalog} from '../../base/catalog/catalog.js';
 import {BonnieError, errorMessage} from '../../base/errors.js';
 import {BlobDecompressor, blobHex, openFrame, type BlobId} from './blob/blob.js';
-import {ArchiveIndex} from './index/repository.js';
+import {ArchiveIndex, assertReadableFormat} from './index/repository.js';
 import {readMember} from './segment/member.js';
 import {isPermissionDenied, permissionDenied} from '../../base/system/ownership.js';
 
@@ -33,14 +33,16 @@ export class ArchiveReader {
   }
 
   /**
-   * The message's exact bytes. Throws BlobUnknown (not archived), SegmentMissing (its segment file is gone)
-   * or BlobCorrupt (the bytes there are not this message); each names the blob, the segment and the offset.
+   * The message's exact bytes. Throws BlobUnknown (not archived), ArchiveFormatUnknown (a newer bonnie wrote
+   * its segment), SegmentMissing (its segment file is gone) or BlobCorrupt (the bytes there are not this
+   * message); each names the blob, the segment and the offset.
    */
   readBlob(id: BlobId): Buffer {
     const blob = this.index.getBlob(id);
     const hex = blobHex(id);
     if (blob === undefined) throw new BonnieError('BlobUnknown', `the archive holds no blob ${hex}`);
     const segment = this.index.getSegment(blob.segmentId);
+    if (segment !== undefined) assertReadableFormat(segment);
     const path = join(this.archiveDir, segment?.path ?? '');
     const fd = this.segmentFd(blob.segmentId, path, hex);
     const frame = readMember(fd, blob);

@@ -14,6 +14,8 @@
  *   the end of their last indexed member and sealed (or, with no indexed member, removed).
  * - A writer that failed refuses every later call with ArchiveWriterFailed naming the first error.
  * - One writer per archive (ArchiveLocked otherwise).
+ * - A writer writes segments of the current format only (ARCHIVE_FORMAT_VERSION), each a new one. It refuses to open
+ *   (ArchiveFormatUnknown) while a segment of a format it does not know is left open: sealing it appends.
  */
 import {createHash} from 'node:crypto';
 import {closeSync, existsSync, ftruncateSync, fsyncSync, openSync, statSync, writeSync} from 'node:fs';
@@ -24,7 +26,7 @@ import {BonnieError, errorMessage} from '../../base/errors.js';
 import {BlobCompressor, BlobDecompressor, DEFAULT_ZSTD_LEVEL, blobHex, hashBlob, openFrame, type BlobId} from './blob/blob.js';
 import {BlobWorkerPool, type ExtraDigest} from './blob/pool.js';
 import {ArchiveLock} from './index/lock.js';
-import {ArchiveIndex, type BlobRecord} from './index/repository.js';
+import {ArchiveIndex, assertReadableFormat, type BlobRecord} from './index/repository.js';
 import {memberName, readMember} from './segment/member.js';
 import {DEFAULT_SEGMENT_LIMIT_BYTES, SegmentAppender, newSegmentId, segmentRelativePath} from './segment/segment-file.js';
 import {TAR_END_BYTES, memberSpan} from './segment/tar.js';
@@ -260,8 +262,10 @@ export class ArchiveWriter {
 
   /** Segments left open by a writer that died: cut back to the last indexed member and sealed, or removed when empty. */
   private recoverOpenSegments(): void {
-    for (const segment of this.index.listSegments()) {
-      if (segment.state !== 'open') continue;
+    const open = this.index.listSegments().filter((segment) => segment.state === 'open');
+    // Sealing appends: never to a segment of another format, and none is touched if one is.
+    for (const segment of open) assertReadableFormat(segment);
+    for (const segment of open) {
       const path = join(this.archiveDir, segment.path);
       if (this.index.listBlobs(segment.id).length === 0) {
         removeIfPresent(path);
@@ -460,7 +464,7 @@ function verifyFailure(blob: BlobRecord, segmentId: string, reason: string): Err
 }
 
 function archiveFailure(error: unknown, catalogPath?: string): BonnieError {
-  if (error instanceof BonnieError && (error.code === 'ArchiveWriterFailed' || error.code === 'PermissionDenied')) return error;
+  if (error instanceof BonnieError && (error.code === 'ArchiveWriterFailed' || error.code === 'PermissionDenied' || error.code === 'ArchiveFormatUnknown')) return error;
   const path = (error as NodeJS.ErrnoException | undefined)?.path;
   if (isPermissionDenied(error) && path !== undefined) return permissionDenied('write', path, error, catalogPath);
   return new BonnieError('ArchiveWriterFailed', `the archive writer failed and refuses further use: ${errorMessage(error)}`, {

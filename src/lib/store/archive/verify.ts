@@ -18,7 +18,7 @@ import {BonnieError} from '../../base/errors.js';
 import {BlobDecompressor, blobHex, openFrame} from './blob/blob.js';
 import {ArchivedMessages, type ArchivedMessageRef} from './index/archived-messages.js';
 import {ArchiveLock} from './index/lock.js';
-import {ArchiveIndex, type SegmentRecord, type SegmentState} from './index/repository.js';
+import {ArchiveIndex, assertReadableFormat, type SegmentRecord, type SegmentState} from './index/repository.js';
 import {readMember} from './segment/member.js';
 import {SEGMENTS_DIR, preadFully} from './segment/segment-file.js';
 import {TAR_END_BYTES, memberSpan} from './segment/tar.js';
@@ -132,6 +132,7 @@ export function verifyArchive(catalog: Catalog, archiveDir: string, options: Ver
  * it is not damage, and must never be marked broken.
  */
 export function checkSegment(index: ArchiveIndex, decompressor: BlobDecompressor, archiveDir: string, segment: SegmentRecord, readData: boolean, report: ArchiveVerifyReport, catalogPath?: string): void {
+  assertReadableFormat(segment);
   const blobs = index.listBlobs(segment.id);
   report.blobs += blobs.length;
   const broken = segment.state === 'broken';
