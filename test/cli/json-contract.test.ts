@@ -1,0 +1,218 @@
+/**
+ * The JSON output of every command, pinned (issue 14): each command runs with --json in its common modes on
+ * one catalog (the archive fixture `sound`, its spool, and the 96 real Cyrus events processed), and the
+ * SHAPE of what it prints (keys, nesting, value types: test/helpers/json-shape.ts) must equal the committed
+ * test/cli/json-shapes/<command>.json. A change to a command's JSON is then a deliberate one:
+ *
+ *   BONNIE_UPDATE_SHAPES=1 npx vitest run --project unit test/cli/json-contract.test.ts
+ *
+ * rewrites the files; review `git diff test/cli/json-shapes` (STYLE.md: JSON changes are additive) and
+ * commit them. Also the contract every output shares: one JSON document on stdout and nothing else, and an
+ * exit status the command's man page lists (an error's `exit` being the status).
+ */
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {availableParallelism, tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {openCatalog} from '../../src/lib/base/catalog/catalog.js';
+import {Ingester} from '../../src/lib/pipeline/queue/ingest.js';
+import {copyArchiveFixture, type FixtureCopy} from '../fixtures/archive/fixtures.js';
+import {shapeOf, union, type Shape} from '../helpers/json-shape.js';
+import {REPO, SPECIMENS} from '../helpers/paths.js';
+import {SPECIMEN_FILES, variant} from '../helpers/record.js';
+import {bonnie, type Ran} from '../helpers/run.js';
+
+const SHAPES = join(REPO, 'test/cli/json-shapes');
+const UPDATE = process.env.BONNIE_UPDATE_SHAPES === '1';
+const UPDATE_HOW = 'If the change is deliberate, run BONNIE_UPDATE_SHAPES=1 npx vitest run --project unit test/cli/json-contract.test.ts, review git diff test/cli/json-shapes (fields may be added, never removed or renamed) and commit it.';
+const env = {BONNIE_CONFIG: '/dev/null'};
+
+/** Where the commands run: the copied fixture, and a folder for what they create. */
+interface Lab extends FixtureCopy {
+  home: string;
+}
+
+/** One run of the CLI whose output is pinned: json-shapes/<file>.json holds its shape under `mode`. */
+interface Case {
+  /** The oclif command id (queue:list), or "errors". */
+  command: string;
+  mode: string;
+  args: (lab: Lab) => string[];
+  /** Paths (json-shape.ts) of objects whose keys are data. */
+  maps?: string[];
+}
+
+const cat = (lab: Lab) => ['--catalog', lab.catalog];
+const store = (lab: Lab) => [...cat(lab), '--archive', lab.archive];
+const spool = (lab: Lab) => [...store(lab), '--spool', lab.spool];
+
+// What writes runs one at a time, in the order an administrator would; what only reads, at once.
+const WRITERS: Case[] = [
+  {command: 'process', mode: 'process', args: (l) => ['process', ...cat(l)], maps: ['byType', 'unhandled']},
+  {command: 'collector', mode: 'collector', args: (l) => ['collector', ...spool(l)]},
+  {command: 'archive', mode: 'archive --all', args: (l) => ['archive', '--all', ...spool(l)]},
+  {command: 'search', mode: 'search QUERY', args: (l) => ['search', 'user:alice', ...store(l)]},
+  {command: 'gaps', mode: 'gaps --all', args: (l) => ['gaps', '--all', ...cat(l)]},
+  {command: 'dealer', mode: 'dealer --drain-spill', args: (l) => ['dealer', '--drain-spill', ...cat(l)]},
+];
+const READERS: Case[] = [
+  {command: 'status', mode: 'status', args: (l) => ['status', ...cat(l)], maps: ['queue.unknownTypes']},
+  {command: 'doctor', mode: 'doctor', args: (l) => ['doctor', '--imapd-conf', join(REPO, 'test/harness/cyrus/imapd.conf'), '--cyrus-conf', join(REPO, 'test/harness/cyrus/cyrus.conf'), ...cat(l)]},
+  {command: 'queue:list', mode: 'queue list', args: (l) => ['queue', 'list', ...cat(l)]},
+  {command: 'quarantine:list', mode: 'quarantine list', args: (l) => ['quarantine', 'list', ...cat(l)]},
+  {command: 'history', mode: 'history --message', args: (l) => ['history', '--message', 'user.alice.Work:1', ...cat(l)]},
+  {command: 'history', mode: 'history --folder', args: (l) => ['history', '--folder', 'user.alice.Work', ...cat(l)]},
+  {command: 'history', mode: 'history --user', args: (l) => ['history', '--user', 'alice', ...cat(l)]},
+  {command: 'audit', mode: 'audit --user', args: (l) => ['audit', '--user', 'alice', ...cat(l)]},
+  {command: 'verify', mode: 'verify --events', args: (l) => ['verify', '--events', ...cat(l)]},
+  {command: 'verify', mode: 'verify --integrity', args: (l) => ['verify', '--integrity', ...cat(l)]},
+  {command: 'verify', mode: 'verify --segments --read-data', args: (l) => ['verify', '--segments', '--read-data', ...store(l)]},
+  {command: 'export', mode: 'export --user --format eml', args: (l) => ['export', '--user', 'alice', '--format', 'eml', '--out', join(l.home, 'export'), ...store(l)]},
+  {command: 'restore', mode: 'restore --user --dry-run', args: (l) => ['restore', '--user', 'alice', '--dry-run', ...store(l)]},
+  {command: 'init', mode: 'init', args: (l) => ['init', '--catalog', join(l.home, 'new', 'catalog.db')]},
+  {command: 'errors', mode: 'usage error (status --no-such-flag)', args: (l) => ['status', '--no-such-flag', ...cat(l)]},
+  {command: 'errors', mode: 'missing catalog (status)', args: (l) => ['status', '--catalog', join(l.home, 'none.db')]},
+];
+/** After the readers: what acts on the job and the delivery they listed (job 3 is done: skipped). */
+const ACTORS: Case[] = [
+  {command: 'queue:retry', mode: 'queue retry ID...', args: (l) => ['queue', 'retry', '1', '3', '--reason', 'handler fixed', ...cat(l)]},
+  {command: 'quarantine:requeue', mode: 'quarantine requeue ID (still invalid)', args: (l) => ['quarantine', 'requeue', '1', ...cat(l)]},
+  {command: 'quarantine:ack', mode: 'quarantine ack ID', args: (l) => ['quarantine', 'ack', '1', '--reason', 'a probe', ...cat(l)]},
+];
+/** Then what shows those actions. */
+const AFTER: Case[] = [
+  {command: 'queue:list', mode: 'queue list --state pending (retried)', args: (l) => ['queue', 'list', '--state', 'pending', ...cat(l)]},
+  {command: 'quarantine:list', mode: 'quarantine list --all (one acknowledged)', args: (l) => ['quarantine', 'list', '--all', ...cat(l)]},
+  {command: 'quarantine:show', mode: 'quarantine show ID (acknowledged)', args: (l) => ['quarantine', 'show', '1', ...cat(l)]},
+];
+const CASES = [...WRITERS, ...READERS, ...ACTORS, ...AFTER];
+
+/** A MailboxCreate without its folder: the handler refuses it, the job fails (notification 1). */
+const BAD_EVENT = '{"event":"MailboxCreate","timestamp":"2026-11-22T11:53:57.598Z"}\n';
+/** Not events: quarantined (deliveries 1 and 2). */
+const NOT_EVENTS = ['GET / HTTP/1.0\r\n', '\x1b]0;pwned\x07 not an event\n'];
+/** Alice's Job folder gets UID 9 after UID 2: UIDs 3-8 never announced, a gap (specimen 82 is UID 2). */
+const AFTER_A_GAP = variant(82, {timestamp: '2026-11-22T11:59:00.000Z', uri: 'imap://imap.lab.test/user.alice.Job;UIDVALIDITY=1795348441/;UID=9', uidnext: 10, modseq: 20});
+/** A Login a dealer spilled while the catalog was locked, for --drain-spill. */
+const SPILLED = '{"event":"Login","timestamp":"2026-11-22T11:53:50.000Z","user":"alice","vnd.cmu.sessionId":"s-spilled"}\n';
+
+let lab: Lab;
+const results = new Map<Case, Ran>();
+const cli = async (c: Case) => results.set(c, await bonnie([...c.args(lab), '--json'], {env}));
+/** Runs `cases`, as many at once as there are cores (each is a process). */
+async function concurrently(cases: readonly Case[]): Promise<void> {
+  const queue = [...cases];
+  const worker = async () => {
+    for (let c = queue.shift(); c !== undefined; c = queue.shift()) await cli(c);
+  };
+  await Promise.all(Array.from({length: availableParallelism()}, worker));
+}
+
+beforeAll(async () => {
+  const home = mkdtempSync(join(tmpdir(), 'bonnie-json-'));
+  lab = {...copyArchiveFixture('sound', home), home};
+  const catalog = openCatalog(lab.catalog);
+  const raws = [Buffer.from(BAD_EVENT), ...NOT_EVENTS.map((e) => Buffer.from(e)), ...SPECIMEN_FILES.map((file) => readFileSync(join(SPECIMENS, file))), AFTER_A_GAP];
+  new Ingester(catalog.db).ingest(raws.map((raw, i) => ({raw, receivedAt: 1_000_000 + i, source: 'stdin' as const})));
+  catalog.close();
+  const spill = join(lab.dir, 'spill');
+  mkdirSync(spill, {recursive: true});
+  writeFileSync(join(spill, '0001763812430000-4242-0badcafe.stdin.spill'), SPILLED);
+
+  for (const c of WRITERS) await cli(c);
+  await concurrently(READERS);
+  for (const c of ACTORS) await cli(c);
+  await concurrently(AFTER);
+}, 300_000);
+afterAll(() => {
+  if (lab !== undefined) rmSync(lab.home, {recursive: true, force: true});
+});
+
+/** The statuses `bonnie <id>` may exit with, as its man page lists them (EXIT STATUS). */
+function manExits(id: string): number[] {
+  const exits = (page: string) => {
+    const section = readFileSync(join(REPO, 'man', page), 'utf8').split('.SH "EXIT STATUS"')[1]?.split('.SH ')[0] ?? '';
+    return [...section.matchAll(/^\\fB(\d+)\\fR\n(.*)$/gm)].map((m) => ({code: Number(m[1]), text: m[2] ?? ''}));
+  };
+  // bonnie(1) lists every status; 6 and 7 are said to be bonnie status' own.
+  const general = exits('bonnie.1').filter((e) => !e.text.startsWith('bonnie status:')).map((e) => e.code);
+  return [...new Set([0, ...exits(`bonnie-${id.replaceAll(':', '-')}.1`).map((e) => e.code), ...general])].sort();
+}
+
+/** What `c` printed, parsed: it must be one JSON document and nothing else. */
+function document(c: Case): unknown {
+  const r = results.get(c);
+  if (r === undefined) throw new Error(`${c.mode} did not run`);
+  try {
+    return JSON.parse(r.stdout);
+  } catch (error) {
+    throw new Error(`${c.mode}: stdout is not one JSON document (${(error as Error).message}):\n${r.stdout}\nstderr:\n${r.stderr}`);
+  }
+}
+
+describe('the JSON output of every command', () => {
+  it('runs every command of the CLI', () => {
+    const manifest = JSON.parse(readFileSync(join(REPO, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, unknown>};
+    expect(Object.keys(manifest.commands).filter((id) => !CASES.some((c) => c.command === id)), 'commands whose JSON output is not pinned: add a case').toEqual([]);
+  });
+
+  it.each(CASES.map((c) => [c.mode, c] as const))('%s: one JSON document on stdout, an exit status its man page lists', (_mode, c) => {
+    const r = results.get(c) as Ran;
+    const parsed = document(c);
+    const id = c.command === 'errors' ? (c.args(lab)[0] as string) : c.command;
+    expect(manExits(id), `${c.mode} exited ${r.code}; stderr:\n${r.stderr}`).toContain(r.code);
+    if (typeof parsed === 'object' && parsed !== null && 'error' in parsed) {
+      // The documented failure: exactly {error: {code, message, hint, exit}}, and the status it names.
+      expect(Object.keys(parsed)).toEqual(['error']);
+      const {code, message, hint, exit} = parsed.error as Record<string, unknown>;
+      expect(Object.keys(parsed.error as object)).toEqual(['code', 'message', 'hint', 'exit']);
+      expect([typeof code, typeof message, hint === null ? 'null' : typeof hint, exit]).toEqual(['string', 'string', expect.stringMatching(/^(string|null)$/), r.code]);
+      expect(r.code).not.toBe(0);
+    }
+  });
+
+  const files = [...new Set(CASES.map((c) => c.command))];
+  it.each(files)('%s: the shape of its output is the one committed in json-shapes/', (command) => {
+    const actual: Record<string, {exit: number | null; shape: Shape}> = {};
+    for (const c of CASES.filter((k) => k.command === command)) actual[c.mode] = {exit: results.get(c)?.code ?? null, shape: shapeOf(document(c), c.maps)};
+    const path = join(SHAPES, `${command.replaceAll(':', '-')}.json`);
+    if (UPDATE) {
+      mkdirSync(SHAPES, {recursive: true});
+      writeFileSync(path, `${JSON.stringify(actual, null, 2)}\n`);
+      return;
+    }
+    let committed: unknown;
+    try {
+      committed = JSON.parse(readFileSync(path, 'utf8'));
+    } catch {
+      throw new Error(`no shape committed for ${command} (${path}). ${UPDATE_HOW}`);
+    }
+    expect(actual, `The JSON output of bonnie ${command.replace(':', ' ')} changed. ${UPDATE_HOW}`).toEqual(committed);
+  });
+
+  it('keeps no shape of a command that is no longer run', () => {
+    const expected = new Set(files.map((command) => `${command.replaceAll(':', '-')}.json`));
+    const stale = readdirSync(SHAPES).filter((file) => !expected.has(file));
+    if (UPDATE) for (const file of stale) rmSync(join(SHAPES, file));
+    else expect(stale, `stale files in test/cli/json-shapes/. ${UPDATE_HOW}`).toEqual([]);
+  });
+});
+
+describe('shapes', () => {
+  it('tells null from a missing key, and merges the elements of an array', () => {
+    expect(shapeOf({a: null, b: [{x: 1, y: 'z'}, {x: 2, y: null}, {x: 3}], c: [], d: {}})).toEqual({
+      a: 'null',
+      b: [{x: 'number', 'y?': 'null|string'}],
+      c: [],
+      d: {},
+    });
+    expect(shapeOf({b: 1})).not.toEqual(shapeOf({b: null}));
+    expect(shapeOf({})).not.toEqual(shapeOf({b: null}));
+  });
+
+  it('lists different kinds, and writes the keys of a map as one', () => {
+    expect(shapeOf([1, 'a', {k: true}, [2]])).toEqual([{anyOf: ['number', 'string', {k: 'boolean'}, ['number']]}]);
+    expect(shapeOf({counts: {Login: 3, Logout: 1}}, ['counts'])).toEqual({counts: {'<key>': 'number'}});
+    expect(union([[{a: 'number'}], [{a: 'number', b: 'string'}], []])).toEqual([{a: 'number', 'b?': 'string'}]);
+  });
+});
