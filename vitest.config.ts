@@ -12,6 +12,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // The catalog's schema, as every bonnie program sets it at start (src/lib/cli/schema.ts).
+    setupFiles: ['test/setup/schema.ts'],
     projects: [
       {
         extends: true,

@@ -737,6 +737,7 @@ function expectations(facts: readonly EventFacts[]): Expected {
 
 /** Queues `lines` into a new catalog at `path` with the Ingester, checkpointed and closed (ready to copy). */
 async function queueCatalog(path: string, lines: readonly string[]): Promise<number> {
+  await import('../dist/lib/cli/schema.js'); // the catalog's schema, as bonnie's entry points set it
   const {openCatalog} = await import('../dist/lib/base/catalog/catalog.js');
   const {Ingester} = await import('../dist/lib/pipeline/queue/ingest.js');
   const catalog = openCatalog(path, {create: true});
@@ -914,6 +915,7 @@ async function runWorker(specFile: string): Promise<number> {
 
 /** The ceiling: what reading and parsing every notification costs, with nothing recorded. */
 async function ceiling(spec: WorkerSpec): Promise<WorkerResult> {
+  await import('../dist/lib/cli/schema.js'); // the catalog's schema, as bonnie's entry points set it
   const {openCatalog} = await import('../dist/lib/base/catalog/catalog.js');
   const {parseNotification} = await import('../dist/lib/core/event/parse.js');
   const catalog = openCatalog(spec.catalog, {readOnly: true});
@@ -953,6 +955,7 @@ async function ceiling(spec: WorkerSpec): Promise<WorkerResult> {
 
 /** processQueue to completion, with the rate and RSS of every tranche. */
 async function drain(spec: WorkerSpec): Promise<WorkerResult> {
+  await import('../dist/lib/cli/schema.js'); // the catalog's schema, as bonnie's entry points set it
   const {openCatalog} = await import('../dist/lib/base/catalog/catalog.js');
   const {processQueue} = await import('../dist/lib/pipeline/process/engine.js');
   const {createDirectory, NoDirectory} = await import('../dist/lib/sources/directory/index.js');
@@ -1169,6 +1172,7 @@ interface RecordCounts {
 }
 
 async function countRecord(path: string): Promise<RecordCounts> {
+  await import('../dist/lib/cli/schema.js'); // the catalog's schema, as bonnie's entry points set it
   const {openCatalog} = await import('../dist/lib/base/catalog/catalog.js');
   const {verifyChain} = await import('../dist/lib/pipeline/process/chain.js');
   const catalog = openCatalog(path, {readOnly: true});

@@ -126,6 +126,7 @@ function parseArgs(argv: string[]): Options {
 
 /** bonnie's modules, from dist/ (benchmarks measure what ships). */
 async function loadBonnie() {
+  await import('../dist/lib/cli/schema.js'); // the catalog's schema, as bonnie's entry points set it
   const [catalog, indexer, update, searchIndex, search, query, compile, plan] = await Promise.all([
     import('../dist/lib/base/catalog/catalog.js'),
     import('../dist/lib/read/search/indexer.js'),

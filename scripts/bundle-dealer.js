@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles the dealer (dist/lib/pipeline/capture/dealer.js, compiled by tsc, and better-sqlite3's JavaScript) into
+// Bundles the dealer (dist/lib/cli/dealer-entry.js: the catalog's schema and pipeline/capture/dealer.js, compiled by tsc, and better-sqlite3's JavaScript) into
 // one CommonJS file, dist/bonnie-dealer.cjs, which bin/bonnie-dealer loads.
 //
 // Why: notifyd runs the dealer once per event and waits for it, so its start-up is the mail server's
@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 await build({
   absWorkingDir: root,
-  entryPoints: ['dist/lib/pipeline/capture/dealer.js'],
+  entryPoints: ['dist/lib/cli/dealer-entry.js'],
   outfile: 'dist/bonnie-dealer.cjs',
   bundle: true,
   platform: 'node',

@@ -15,6 +15,7 @@ import {cpSync, mkdirSync, openSync, readSync, closeSync, renameSync, rmSync, rm
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import Database from 'better-sqlite3';
+import '../dist/lib/cli/schema.js'; // the catalog's schema, as bonnie's entry points set it
 import {openCatalog} from '../dist/lib/base/catalog/catalog.js';
 import {segmentRelativePath} from '../dist/lib/store/archive/segment/segment-file.js';
 import {archiveFolders} from '../dist/lib/pipeline/snapshot/archiver.js';

@@ -13,7 +13,7 @@ import {importSpecifiers, listTs, resolveRelative} from './source-scan.js';
  */
 const LAYERS: ReadonlyArray<readonly [layer: string, folders: readonly string[]]> = [
   ['base', ['errors', 'system', 'log', 'config', 'catalog']],
-  ['core', ['event', 'job-lifecycle', 'mail']],
+  ['core', ['event', 'job-lifecycle', 'mail', 'folder', 'selector']],
   ['sources', ['directory', 'cyrus', 'imap']],
   ['store', ['archive']],
   // Dependency order, not the data's: capture calls queue's Ingester, process calls the record, collect
@@ -26,14 +26,6 @@ const LAYERS: ReadonlyArray<readonly [layer: string, folders: readonly string[]]
 
 /** Back-edges today, one line each: [importing file, imported file]. Remove a line when fixed; never add one. */
 const KNOWN: ReadonlyArray<readonly [from: string, to: string]> = [
-  ['src/lib/base/catalog/migrations.ts', 'src/lib/store/archive/index/schema.ts'],
-  ['src/lib/base/catalog/migrations.ts', 'src/lib/pipeline/capture/gaps-schema.ts'],
-  ['src/lib/base/catalog/migrations.ts', 'src/lib/pipeline/capture/journal-schema.ts'],
-  ['src/lib/base/catalog/migrations.ts', 'src/lib/pipeline/collect/schema.ts'],
-  ['src/lib/base/catalog/migrations.ts', 'src/lib/pipeline/queue/schema.ts'],
-  ['src/lib/base/catalog/migrations.ts', 'src/lib/pipeline/record/schema.ts'],
-  ['src/lib/base/catalog/migrations.ts', 'src/lib/read/search/schema.ts'],
-  ['src/lib/base/catalog/migrations.ts', 'src/lib/pipeline/snapshot/schema.ts'],
   ['src/lib/base/config/settings.ts', 'src/lib/sources/directory/filter.ts'],
 ];
 
@@ -81,7 +73,7 @@ describe('import graph (issue 14)', () => {
   it('sees static, re-export and dynamic imports', () => {
     // The parser itself, on a module that uses all three forms: otherwise the ratchet could pass vacuously.
     expect(importSpecifiers('src/lib/read/doctor/reach.ts')).toContain('../../sources/imap/connect.js');
-    expect(importSpecifiers('src/lib/base/catalog/migrations.ts')).toContain('../../pipeline/queue/schema.js');
+    expect(importSpecifiers('src/lib/cli/schema.ts')).toContain('../pipeline/queue/schema.js');
     expect(importSpecifiers('src/lib/cli/live-progress.ts')).toContain('../base/config/bytes.js');
   });
 

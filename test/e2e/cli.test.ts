@@ -3,7 +3,7 @@ import {chmodSync, existsSync, readFileSync, statSync, writeFileSync} from 'node
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
 import {describe, expect, it} from 'vitest';
-import {LATEST_SCHEMA_VERSION} from '../../src/lib/base/catalog/migrations.js';
+import {CATALOG_SCHEMA} from '../../src/lib/cli/schema.js';
 import {BIN_DEALER, BIN_RUN, SPECIMENS} from '../helpers/paths.js';
 import {bonnie, NOTIFYD_ARGV, status, type Ran} from '../helpers/run.js';
 import {isRoot, OWNER, READER, runAs, useSystemUsers} from '../helpers/system-users.js';
@@ -18,7 +18,7 @@ describe('bonnie init', () => {
     const catalog = join(home, 'catalog.db');
     const first = await bonnie(['init', '--catalog', catalog, '--json'], {env: noConfig});
     expect(first.code, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({catalog, created: true, schemaVersion: LATEST_SCHEMA_VERSION});
+    expect(JSON.parse(first.stdout)).toMatchObject({catalog, created: true, schemaVersion: CATALOG_SCHEMA.latest});
     expect(statSync(catalog).mode & 0o777).toBe(0o640);
     for (const folder of [home, join(home, 'spill'), join(home, 'archive')]) expect(statSync(folder).mode & 0o777).toBe(0o750);
     const again = await bonnie(['init', '--catalog', catalog, '--json'], {env: noConfig});
@@ -47,7 +47,7 @@ describe('bonnie status', () => {
     expect(s.queue).toMatchObject({pending: 3, claimed: 0, done: 0, failed: 0, dead: 0, quarantined: 1, duplicateDeliveries: 1, unknownTypes: {'vnd.example.Future': 1}});
     expect(s.queue.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(0);
     expect(s.spill).toEqual({path: join(catalog, '..', 'spill'), files: 0});
-    expect(s.catalog).toMatchObject({path: catalog, schemaVersion: LATEST_SCHEMA_VERSION, latestSchemaVersion: LATEST_SCHEMA_VERSION});
+    expect(s.catalog).toMatchObject({path: catalog, schemaVersion: CATALOG_SCHEMA.latest, latestSchemaVersion: CATALOG_SCHEMA.latest});
     expect(s.gaps).toEqual({open: 0, reconciled: 0, unscanned: 3, reconcilePending: 0, reconcileFailed: 0, reconcileDead: 0});
     expect(s.archive).toEqual({segments: 0, brokenSegments: 0, messages: 0, originalBytes: 0, storedBytes: 0, collectPending: 0, collectUnrecoverable: 0});
     expect(s.snapshots).toMatchObject({folders: 0, total: 0});

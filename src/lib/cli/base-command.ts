@@ -10,6 +10,8 @@ import {catalogFailure} from '../base/catalog/sqlite-errors.js';
 import {loadSettings, type LoadOptions, type SettingFlags, type Settings} from '../base/config/settings.js';
 import {liveProgress} from './live-progress.js';
 import {Progress} from './progress.js';
+// The catalog's schema (every domain's migrations), set before any command opens a catalog.
+import './schema.js';
 
 export abstract class BonnieCommand extends Command {
   static override enableJsonFlag = true;

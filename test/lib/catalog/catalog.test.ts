@@ -3,7 +3,7 @@ import {join} from 'node:path';
 import Database from 'better-sqlite3';
 import {describe, expect, it} from 'vitest';
 import {CATALOG_APPLICATION_ID, openCatalog} from '../../../src/lib/base/catalog/catalog.js';
-import {LATEST_SCHEMA_VERSION, MIGRATIONS} from '../../../src/lib/base/catalog/migrations.js';
+import {CATALOG_SCHEMA} from '../../../src/lib/cli/schema.js';
 import {BonnieError} from '../../../src/lib/base/errors.js';
 import {thrownBonnieError} from '../../helpers/catalog.js';
 import {useTempDirs} from '../../helpers/tmp.js';
@@ -14,11 +14,11 @@ describe('openCatalog', () => {
   it('migrates an empty catalog to the latest version, recording each migration', () => {
     const path = join(tempDir(), 'new', 'catalog.db');
     const catalog = openCatalog(path, {create: true});
-    expect(catalog.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
+    expect(catalog.schemaVersion).toBe(CATALOG_SCHEMA.latest);
     const tables = catalog.db.prepare<[], {name: string}>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all().map((r) => r.name);
     expect(tables).toEqual(expect.arrayContaining(['job', 'notification', 'quarantine', 'schema_migration', 'spill_drained']));
     const applied = catalog.db.prepare<[], {version: number}>('SELECT version FROM schema_migration ORDER BY version').all().map((r) => r.version);
-    expect(applied).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(applied).toEqual(CATALOG_SCHEMA.migrations.map((m) => m.version));
     expect(catalog.db.pragma('journal_mode', {simple: true})).toBe('wal');
     expect(catalog.db.pragma('foreign_keys', {simple: true})).toBe(1);
     catalog.close();
@@ -40,7 +40,7 @@ describe('openCatalog', () => {
     const path = join(tempDir(), 'catalog.db');
     openCatalog(path, {create: true}).close();
     const again = openCatalog(path);
-    expect(again.db.prepare('SELECT count(*) AS n FROM schema_migration').get()).toEqual({n: MIGRATIONS.length});
+    expect(again.db.prepare('SELECT count(*) AS n FROM schema_migration').get()).toEqual({n: CATALOG_SCHEMA.migrations.length});
     again.close();
   });
 
@@ -48,7 +48,7 @@ describe('openCatalog', () => {
     const path = join(tempDir(), 'catalog.db');
     openCatalog(path, {create: true}).close();
     const raw = new Database(path);
-    raw.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    raw.pragma(`user_version = ${CATALOG_SCHEMA.latest + 1}`);
     raw.close();
     const before = readFileSync(path);
     let error: unknown;
@@ -68,7 +68,7 @@ describe('openCatalog', () => {
     const path = join(tempDir(), 'catalog.db');
     openCatalog(path, {create: true}).close();
     const raw = new Database(path);
-    raw.pragma(`user_version = ${LATEST_SCHEMA_VERSION - 1}`);
+    raw.pragma(`user_version = ${CATALOG_SCHEMA.latest - 1}`);
     raw.close();
     const before = readFileSync(path);
     let error: unknown;
@@ -160,7 +160,7 @@ describe('openCatalog: only a bonnie catalog', () => {
     expect(refusal(() => openCatalog(path))).toMatchObject({code: 'CatalogForeign', message: expect.stringContaining('an empty database')});
     expect(statSync(path).size).toBe(0);
     const catalog = openCatalog(path, {create: true});
-    expect(catalog.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
+    expect(catalog.schemaVersion).toBe(CATALOG_SCHEMA.latest);
     catalog.close();
   });
 

@@ -10,7 +10,7 @@ import {join} from 'node:path';
 import Database from 'better-sqlite3';
 import {describe, expect, it} from 'vitest';
 import {openCatalog, type Catalog} from '../../../src/lib/base/catalog/catalog.js';
-import {MIGRATIONS} from '../../../src/lib/base/catalog/migrations.js';
+import {CATALOG_SCHEMA} from '../../../src/lib/cli/schema.js';
 import {listGaps} from '../../../src/lib/pipeline/capture/gaps.js';
 import {collect} from '../../../src/lib/pipeline/collect/collector.js';
 import {CollectJobs} from '../../../src/lib/pipeline/collect/jobs.js';
@@ -141,7 +141,7 @@ describe('migration 12', () => {
     const path = join(tempDir(), 'v11.db');
     const raw = new Database(path);
     raw.pragma('foreign_keys = ON');
-    for (const m of MIGRATIONS.filter((m) => m.version <= 11)) {
+    for (const m of CATALOG_SCHEMA.migrations.filter((m) => m.version <= 11)) {
       raw.transaction(() => {
         raw.exec(m.sql);
         raw.prepare('INSERT INTO schema_migration (version, name, applied_at) VALUES (?, ?, 0)').run(m.version, m.name);

@@ -20,7 +20,7 @@ import {createRequire} from 'node:module';
 import {dirname} from 'node:path';
 import Database from 'better-sqlite3';
 import {BonnieError, EXIT, errorMessage} from '../errors.js';
-import {LATEST_SCHEMA_VERSION, MIGRATIONS} from './migrations.js';
+import {catalogSchema, latestSchemaVersion} from './migrations.js';
 import {CORRUPT_CATALOG_HINT} from './sqlite-errors.js';
 
 /** The connection type handed to repositories. */
@@ -122,8 +122,8 @@ function openOnce(path: string, options: OpenOptions): Catalog {
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     const version = readOnly ? userVersion(db) : migrate(db);
-    if (version > LATEST_SCHEMA_VERSION) throw tooNew(path, version);
-    if (readOnly && version < LATEST_SCHEMA_VERSION) throw tooOld(path, version);
+    if (version > latestSchemaVersion()) throw tooNew(path, version);
+    if (readOnly && version < latestSchemaVersion()) throw tooOld(path, version);
     if (!readOnly && applicationId !== CATALOG_APPLICATION_ID) db.pragma(`application_id = ${CATALOG_APPLICATION_ID}`);
     const close = readOnly || db.memory ? () => db.close() : () => closeWriter(db, path, checkpointOnClose);
     return {db, path, schemaVersion: version, close};
@@ -196,8 +196,8 @@ function canWrite(path: string): boolean {
 /** Applies every migration above the catalog's version. Returns the resulting version. */
 function migrate(db: Db): number {
   let version = userVersion(db);
-  if (version > LATEST_SCHEMA_VERSION) return version;
-  for (const migration of MIGRATIONS) {
+  if (version > latestSchemaVersion()) return version;
+  for (const migration of catalogSchema().migrations) {
     if (migration.version <= version) continue;
     db.transaction(() => {
       // Another process may have migrated while we waited for the write lock.
@@ -216,14 +216,14 @@ function userVersion(db: Db): number {
 }
 
 function tooNew(path: string, version: number): BonnieError {
-  return new BonnieError('CatalogTooNew', `the catalog ${path} has schema version ${version}; this bonnie knows up to ${LATEST_SCHEMA_VERSION}`, {
+  return new BonnieError('CatalogTooNew', `the catalog ${path} has schema version ${version}; this bonnie knows up to ${latestSchemaVersion()}`, {
     exit: EXIT.catalog,
     hint: 'It was written by a newer bonnie. Upgrade bonnie; the catalog was not changed.',
   });
 }
 
 function tooOld(path: string, version: number): BonnieError {
-  return new BonnieError('CatalogTooOld', `the catalog ${path} has schema version ${version}; this bonnie needs ${LATEST_SCHEMA_VERSION}`, {
+  return new BonnieError('CatalogTooOld', `the catalog ${path} has schema version ${version}; this bonnie needs ${latestSchemaVersion()}`, {
     exit: EXIT.catalog,
     hint: 'Upgrade it with "bonnie init" (as the catalog\'s owner); commands that only read never change the catalog.',
   });

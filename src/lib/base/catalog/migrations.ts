@@ -1,15 +1,13 @@
 /**
- * Numbered schema migrations, oldest first. Each domain owns its SQL; this list only orders them.
- * Never edit a released migration: add a new one.
+ * The catalog's schema: numbered migrations, oldest first. Each domain owns its tables and exports its
+ * migrations next to their SQL (e.g. pipeline/queue/schema.ts, QUEUE_MIGRATIONS); src/lib/cli/schema.ts
+ * composes them and hands the list to the catalog with useSchema() when a program starts (every command
+ * through the base command, the per-event dealer through its entry). So the catalog imports no domain,
+ * and the domains import the catalog: one direction.
+ *
+ * Never edit a released migration: add a new one to the owning domain's list, and add that list to
+ * src/lib/cli/schema.ts if it is a new domain.
  */
-import {ARCHIVE_SCHEMA_V4} from '../../store/archive/index/schema.js';
-import {GAPS_SCHEMA_V2, GAPS_SCHEMA_V11, GAPS_SCHEMA_V12} from '../../pipeline/capture/gaps-schema.js';
-import {CAPTURE_SCHEMA_V9} from '../../pipeline/capture/journal-schema.js';
-import {COLLECT_SCHEMA_V5} from '../../pipeline/collect/schema.js';
-import {QUEUE_SCHEMA_V1, QUEUE_SCHEMA_V8, QUEUE_SCHEMA_V10} from '../../pipeline/queue/schema.js';
-import {PROCESS_SCHEMA_V3, RECORD_SCHEMA_V3} from '../../pipeline/record/schema.js';
-import {SEARCH_SCHEMA_V7} from '../../read/search/schema.js';
-import {SNAPSHOT_SCHEMA_V6} from '../../pipeline/snapshot/schema.js';
 
 export interface Migration {
   version: number;
@@ -17,27 +15,66 @@ export interface Migration {
   sql: string;
 }
 
-const CATALOG_SCHEMA_V1 = `
+/** The catalog's own bookkeeping: created with the first migration, before any domain's tables. */
+export const CATALOG_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'catalog: applied migrations',
+    sql: `
 CREATE TABLE schema_migration (
   version    INTEGER PRIMARY KEY,
   name       TEXT NOT NULL,
   applied_at INTEGER NOT NULL -- ms since the epoch
 ) STRICT;
-`;
-
-export const MIGRATIONS: readonly Migration[] = [
-  {version: 1, name: 'queue: notifications, jobs, quarantine, spill', sql: CATALOG_SCHEMA_V1 + QUEUE_SCHEMA_V1},
-  {version: 2, name: 'gaps: mailbox counters, gaps, reconcile jobs', sql: GAPS_SCHEMA_V2},
-  {version: 3, name: 'record: people, sessions, folders, messages, changelog; evidence chain', sql: RECORD_SCHEMA_V3 + PROCESS_SCHEMA_V3},
-  {version: 4, name: 'archive: segments, blobs (the archive index), archive lock', sql: ARCHIVE_SCHEMA_V4},
-  {version: 5, name: 'collect: message jobs (and their links to blobs), scan watermark', sql: COLLECT_SCHEMA_V5},
-  {version: 6, name: 'snapshot: folder snapshots, their messages, links of archived messages to blobs', sql: SNAPSHOT_SCHEMA_V6},
-  {version: 7, name: 'search: full-text index of archived messages, their places and flags', sql: SEARCH_SCHEMA_V7},
-  {version: 8, name: 'queue: crashes of the run counted apart from a job\'s own failures', sql: QUEUE_SCHEMA_V8},
-  {version: 9, name: 'capture: how far each capture journal file was moved into the queue', sql: CAPTURE_SCHEMA_V9},
-  {version: 10, name: 'queue: quarantine resolutions and an immutable log of what operators re-queued', sql: QUEUE_SCHEMA_V10},
-  {version: 11, name: 'gaps: open UID gaps by their upper end', sql: GAPS_SCHEMA_V11},
-  {version: 12, name: 'gaps: a gap can end reconciled (its folder re-read whole)', sql: GAPS_SCHEMA_V12},
+`,
+  },
 ];
 
-export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+export interface Schema {
+  /** One per version, 1..latest without holes. */
+  migrations: readonly Migration[];
+  latest: number;
+}
+
+/**
+ * One list from the domains' lists. Migrations of the same version (released before the domains split
+ * them, e.g. version 1: the catalog's table and the queue's) become one, their SQL in the order given, and
+ * their names joined with "; " (the catalog's own name gives way: version 1 keeps its released name, the queue's).
+ */
+export function composeSchema(lists: ReadonlyArray<readonly Migration[]>): Schema {
+  const byVersion = new Map<number, Migration>();
+  for (const list of lists) {
+    for (const migration of list) {
+      const seen = byVersion.get(migration.version);
+      if (seen === undefined) {
+        byVersion.set(migration.version, {...migration});
+        continue;
+      }
+      const name = seen.name === CATALOG_MIGRATIONS[0]?.name ? migration.name : `${seen.name}; ${migration.name}`;
+      byVersion.set(migration.version, {version: seen.version, name, sql: seen.sql + migration.sql});
+    }
+  }
+  const migrations = [...byVersion.values()].sort((a, b) => a.version - b.version);
+  migrations.forEach((migration, i) => {
+    if (migration.version !== i + 1) throw new Error(`catalog schema: migration ${i + 1} is missing (next is ${migration.version})`);
+  });
+  return {migrations, latest: migrations.length};
+}
+
+let current: Schema | undefined;
+
+/** Sets the schema every catalog opened from now on is checked and migrated against. */
+export function useSchema(schema: Schema): void {
+  current = schema;
+}
+
+/** The schema set by useSchema(). A program that opens a catalog without one is a bug in bonnie. */
+export function catalogSchema(): Schema {
+  if (current === undefined) throw new Error('bonnie bug: no catalog schema set; the entry point must import src/lib/cli/schema.js');
+  return current;
+}
+
+/** The newest schema version this bonnie knows. */
+export function latestSchemaVersion(): number {
+  return catalogSchema().latest;
+}

@@ -8,6 +8,8 @@
  *   cancelled when late events close every open gap of the folder before the collector got to it.
  * - gap_scan: how far the detector has read the notification table.
  */
+import type {Migration} from '../../base/catalog/migrations.js';
+
 export const GAPS_SCHEMA_V2 = `
 CREATE TABLE mailbox_counter (
   mailbox_id           TEXT    PRIMARY KEY,
@@ -110,3 +112,10 @@ UPDATE gap SET state = 'reconciled',
   WHERE state = 'open'
     AND EXISTS (SELECT 1 FROM reconcile_job j WHERE j.mailbox_id = gap.mailbox_id AND j.state = 'done' AND j.created_at >= gap.noticed_at);
 `;
+
+/** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
+export const GAPS_MIGRATIONS: readonly Migration[] = [
+  {version: 2, name: 'gaps: mailbox counters, gaps, reconcile jobs', sql: GAPS_SCHEMA_V2},
+  {version: 11, name: 'gaps: open UID gaps by their upper end', sql: GAPS_SCHEMA_V11},
+  {version: 12, name: 'gaps: a gap can end reconciled (its folder re-read whole)', sql: GAPS_SCHEMA_V12},
+];

@@ -6,6 +6,8 @@
  *   whoever drains (the daemon, or `bonnie dealer --drain-spill` after it died). `finished` is set once the
  *   file's writer is gone and its last bytes were queued or quarantined: the file may then be removed.
  */
+import type {Migration} from '../../base/catalog/migrations.js';
+
 export const CAPTURE_SCHEMA_V9 = `
 CREATE TABLE capture_journal (
   file       TEXT    PRIMARY KEY,
@@ -15,3 +17,8 @@ CREATE TABLE capture_journal (
   updated_at INTEGER NOT NULL
 ) STRICT;
 `;
+
+/** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
+export const CAPTURE_MIGRATIONS: readonly Migration[] = [
+  {version: 9, name: 'capture: how far each capture journal file was moved into the queue', sql: CAPTURE_SCHEMA_V9},
+];

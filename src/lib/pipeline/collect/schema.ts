@@ -9,6 +9,8 @@
  *   `uid_validity` is 0 when the event carried none (Cyrus always sends it on arrivals).
  * - collect_scan: how far the collector has read the notification table.
  */
+import type {Migration} from '../../base/catalog/migrations.js';
+
 export const COLLECT_SCHEMA_V5 = `
 CREATE TABLE collect_job (
   id              INTEGER PRIMARY KEY,
@@ -35,3 +37,8 @@ CREATE TABLE collect_scan (
   last_notification_id INTEGER NOT NULL
 ) STRICT;
 `;
+
+/** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
+export const COLLECT_MIGRATIONS: readonly Migration[] = [
+  {version: 5, name: 'collect: message jobs (and their links to blobs), scan watermark', sql: COLLECT_SCHEMA_V5},
+];

@@ -7,6 +7,8 @@
  * - quarantine: input that is not a valid event, kept with the reason.
  * - spill_drained: spill files already moved into the queue, so a drain is applied exactly once.
  */
+import type {Migration} from '../../base/catalog/migrations.js';
+
 export const QUEUE_SCHEMA_V1 = `
 CREATE TABLE notification (
   id                INTEGER PRIMARY KEY,
@@ -115,3 +117,10 @@ BEGIN SELECT RAISE(ABORT, 'what operators did is evidence: it cannot be changed'
 CREATE TRIGGER queue_action_undeletable BEFORE DELETE ON queue_action
 BEGIN SELECT RAISE(ABORT, 'what operators did is evidence: it cannot be deleted'); END;
 `;
+
+/** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
+export const QUEUE_MIGRATIONS: readonly Migration[] = [
+  {version: 1, name: 'queue: notifications, jobs, quarantine, spill', sql: QUEUE_SCHEMA_V1},
+  {version: 8, name: 'queue: crashes of the run counted apart from a job\'s own failures', sql: QUEUE_SCHEMA_V8},
+  {version: 10, name: 'queue: quarantine resolutions and an immutable log of what operators re-queued', sql: QUEUE_SCHEMA_V10},
+];

@@ -11,6 +11,8 @@
  *   (folder, UID), with where a copy or move came from: the lineage.
  * - change: the per-item changelog / audit trail: who did what to which item, when, from what to what.
  */
+import type {Migration} from '../../base/catalog/migrations.js';
+
 export const RECORD_SCHEMA_V3 = `
 CREATE TABLE person (
   id         INTEGER PRIMARY KEY,
@@ -146,3 +148,8 @@ CREATE TABLE evidence_chain (
   hash            BLOB    NOT NULL
 ) STRICT;
 `;
+
+/** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
+export const RECORD_MIGRATIONS: readonly Migration[] = [
+  {version: 3, name: 'record: people, sessions, folders, messages, changelog; evidence chain', sql: RECORD_SCHEMA_V3 + PROCESS_SCHEMA_V3},
+];

@@ -12,6 +12,8 @@
  *   archive` read, or why they could not be had. The collector's links are its `done` collect_job rows;
  *   the view archived_message shows both.
  */
+import type {Migration} from '../../base/catalog/migrations.js';
+
 export const SNAPSHOT_SCHEMA_V6 = `
 CREATE TABLE snapshot (
   id             INTEGER PRIMARY KEY,
@@ -59,3 +61,8 @@ CREATE VIEW archived_message AS
   UNION ALL
   SELECT mailbox_id, uid_validity, uid, sha256, source FROM message_link WHERE sha256 IS NOT NULL;
 `;
+
+/** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
+export const SNAPSHOT_MIGRATIONS: readonly Migration[] = [
+  {version: 6, name: 'snapshot: folder snapshots, their messages, links of archived messages to blobs', sql: SNAPSHOT_SCHEMA_V6},
+];

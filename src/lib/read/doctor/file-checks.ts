@@ -6,7 +6,7 @@
 import {closeSync, existsSync, openSync, readdirSync, readSync, statfsSync, statSync, type Stats} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {CATALOG_APPLICATION_ID, openCatalog} from '../../base/catalog/catalog.js';
-import {LATEST_SCHEMA_VERSION} from '../../base/catalog/migrations.js';
+import {latestSchemaVersion} from '../../base/catalog/migrations.js';
 import {BonnieError, errorMessage} from '../../base/errors.js';
 import {RESERVE_BYTES, reservePath} from '../../pipeline/capture/reserve.js';
 import {formatBytes} from '../../base/config/bytes.js';
@@ -46,7 +46,7 @@ export function checkCatalogFile(path: string, owner: ExpectedOwner): CheckResul
     if (!(e instanceof BonnieError)) return error(id, `${path}: ${errorMessage(e)}`, 'Check the file with bonnie verify --integrity.');
     const fix: Record<string, string> = {
       CatalogMissing: `bonnie init --catalog ${path} --owner ${owner.user}:${owner.group}`,
-      CatalogTooOld: `sudo -u ${owner.user} bonnie init --catalog ${path} (upgrades the schema to version ${LATEST_SCHEMA_VERSION})`,
+      CatalogTooOld: `sudo -u ${owner.user} bonnie init --catalog ${path} (upgrades the schema to version ${latestSchemaVersion()})`,
       CatalogTooNew: 'Upgrade bonnie: the catalog was written by a newer version.',
     };
     return error(id, `${e.message}`, fix[e.code] ?? e.hint ?? 'See bonnie verify --integrity.');
@@ -88,7 +88,7 @@ function checkCatalogHeader(path: string): CheckResult {
   if (header.subarray(0, 16).toString('latin1') !== 'SQLite format 3\0' || (applicationId !== CATALOG_APPLICATION_ID && applicationId !== 0)) {
     return error(id, `${path} is not a bonnie catalog`, 'Point --catalog, BONNIE_CATALOG or the "catalog:" key at bonnie\'s catalog.');
   }
-  if (version > LATEST_SCHEMA_VERSION) return error(id, `${path} has schema version ${version}; this bonnie knows up to ${LATEST_SCHEMA_VERSION}`, 'Upgrade bonnie: the catalog was written by a newer version.');
+  if (version > latestSchemaVersion()) return error(id, `${path} has schema version ${version}; this bonnie knows up to ${latestSchemaVersion()}`, 'Upgrade bonnie: the catalog was written by a newer version.');
   if (applicationId === 0) {
     return warning(id, `${path} has no application id: a catalog older than the id, or another application's file (not opened: its -wal or -shm file is missing)`, `Check it after the repair catalog.owner gives: bonnie doctor --catalog ${path}`);
   }

@@ -27,6 +27,8 @@
  *   it holds (for the query planner's estimates).
  * - search_segment: per archive segment, the last blob offset indexed (blobs are appended in offset order).
  */
+import type {Migration} from '../../base/catalog/migrations.js';
+
 export const SEARCH_SCHEMA_V7 = `
 CREATE TABLE search_doc (
   id             INTEGER PRIMARY KEY,
@@ -104,3 +106,8 @@ CREATE TABLE search_segment (
   header_offset INTEGER NOT NULL
 ) STRICT;
 `;
+
+/** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
+export const SEARCH_MIGRATIONS: readonly Migration[] = [
+  {version: 7, name: 'search: full-text index of archived messages, their places and flags', sql: SEARCH_SCHEMA_V7},
+];

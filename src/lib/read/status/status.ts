@@ -7,7 +7,7 @@
 import {statSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 import type {Catalog} from '../../base/catalog/catalog.js';
-import {LATEST_SCHEMA_VERSION} from '../../base/catalog/migrations.js';
+import {latestSchemaVersion} from '../../base/catalog/migrations.js';
 import {listSpill} from '../../pipeline/capture/spill.js';
 import {listJournals} from '../../pipeline/capture/journal.js';
 import {JournalDrain} from '../../pipeline/capture/journal-drain.js';
@@ -128,7 +128,7 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now(),
   const gaps = gapCounts(db);
   const reconcile = reconcileCounts(db, since);
   const status: Omit<Status, 'health'> = {
-    catalog: {path: catalog.path, sizeBytes: fileSize(catalog.path) + fileSize(`${catalog.path}-wal`), schemaVersion: catalog.schemaVersion, latestSchemaVersion: LATEST_SCHEMA_VERSION},
+    catalog: {path: catalog.path, sizeBytes: fileSize(catalog.path) + fileSize(`${catalog.path}-wal`), schemaVersion: catalog.schemaVersion, latestSchemaVersion: latestSchemaVersion()},
     queue: {
       ...q.byState,
       quarantined: q.quarantined,

@@ -11,6 +11,8 @@
  * - archive_lock: the one writer of the archive (like process_lock; a dead holder on this host is
  *   recognised by its pid, elsewhere by expiry).
  */
+import type {Migration} from '../../../base/catalog/migrations.js';
+
 export const ARCHIVE_SCHEMA_V4 = `
 CREATE TABLE segment (
   id         TEXT    PRIMARY KEY CHECK (length(id) = 32),
@@ -44,3 +46,8 @@ CREATE TABLE archive_lock (
   expires_at INTEGER NOT NULL
 ) STRICT;
 `;
+
+/** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
+export const ARCHIVE_MIGRATIONS: readonly Migration[] = [
+  {version: 4, name: 'archive: segments, blobs (the archive index), archive lock', sql: ARCHIVE_SCHEMA_V4},
+];
