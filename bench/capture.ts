@@ -19,7 +19,7 @@
  *
  * Needs root, Cyrus (test/harness/install.sh, run first) and a build. Usage:
  *   node --import tsx bench/capture.ts [--messages N] [--rounds R] [--nagle] [--json]
- *   node --import tsx bench/capture.ts --burst [--deliveries N] [--notifyd-deliveries N] [--rounds R] [--json]
+ *   node --import tsx bench/capture.ts --burst [--deliveries N] [--notifyd-deliveries N] [--rounds R] [--lean] [--json]
  */
 import {spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
@@ -65,7 +65,7 @@ const DEFAULT_DELIVERIES = 1000;
 const DEFAULT_NOTIFYD_DELIVERIES = 40;
 
 const USAGE = `usage: node --import tsx bench/capture.ts [--messages N] [--rounds R] [--nagle] [--json]
-       node --import tsx bench/capture.ts --burst [--deliveries N] [--notifyd-deliveries N] [--rounds R] [--json]
+       node --import tsx bench/capture.ts --burst [--deliveries N] [--notifyd-deliveries N] [--rounds R] [--lean] [--json]
 APPEND throughput of a real Cyrus with events off, through notifyd + bin/bonnie-dealer, and through \`bonnie dealer --listen\`.
   --messages N  messages APPENDed per mode (default ${DEFAULT_MESSAGES}; the issue asks for at least ${MIN_SOUND_MESSAGES})
   --rounds R    run every mode R times, in rotated order, and report medians (default 1)
@@ -73,6 +73,7 @@ APPEND throughput of a real Cyrus with events off, through notifyd + bin/bonnie-
   --json        print one JSON object (type "benchmark", name "capture") instead of the table
   --burst       LMTP bursts over 4 and 8 connections: events off, dealer --listen (qlen as found and 512), notifyd
   --deliveries N          deliveries per burst (default ${DEFAULT_DELIVERIES})
+  --lean                  also sinkLean and listenLean: event_extra_params without what bonnie does not read
   --notifyd-deliveries N  deliveries per notifyd burst (default ${DEFAULT_NOTIFYD_DELIVERIES}: notifyd is ~100x slower)
 Needs root and \`npm run build\`. Exit status: 0 measured (PASS or MISS), 1 failed or an event was lost, 2 bad usage.
 `;
@@ -86,12 +87,13 @@ interface Options {
   nagle: boolean;
   json: boolean;
   burst: boolean;
+  lean: boolean;
   deliveries: number;
   notifydDeliveries: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = {messages: DEFAULT_MESSAGES, rounds: 1, nagle: false, json: false, burst: false, deliveries: DEFAULT_DELIVERIES, notifydDeliveries: DEFAULT_NOTIFYD_DELIVERIES};
+  const options: Options = {messages: DEFAULT_MESSAGES, rounds: 1, nagle: false, json: false, burst: false, lean: false, deliveries: DEFAULT_DELIVERIES, notifydDeliveries: DEFAULT_NOTIFYD_DELIVERIES};
   const count = (name: string, value: string | undefined) => {
     if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`${name} needs a whole number of at least 1`);
     return Number(value);
@@ -104,7 +106,7 @@ function parseArgs(argv: string[]): Options {
     else if (name === '--rounds') options.rounds = count(name, value());
     else if (name === '--deliveries') options.deliveries = count(name, value());
     else if (name === '--notifyd-deliveries') options.notifydDeliveries = count(name, value());
-    else if (name === '--json' || name === '--nagle' || name === '--burst') options[name.slice(2) as 'json' | 'nagle' | 'burst'] = true;
+    else if (name === '--json' || name === '--nagle' || name === '--burst' || name === '--lean') options[name.slice(2) as 'json' | 'nagle' | 'burst' | 'lean'] = true;
     else if (name === '--help' || name === '-h') {
       process.stdout.write(USAGE);
       process.exit(0);
@@ -378,7 +380,7 @@ async function burst(options: Options): Promise<number> {
   const progress = !options.json ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
   let rows;
   try {
-    ({rows} = await runBurstBench({deliveries: options.deliveries, notifydDeliveries: options.notifydDeliveries, rounds: options.rounds}, cleanups, progress));
+    ({rows} = await runBurstBench({deliveries: options.deliveries, notifydDeliveries: options.notifydDeliveries, rounds: options.rounds, lean: options.lean}, cleanups, progress));
   } catch (error) {
     process.stderr.write(`\nbench/capture --burst: ${(error as Error).message}\n`);
     return 1;

@@ -8,6 +8,8 @@
  *   sink      a Perl loop that reads the socket and throws every datagram away: what Cyrus pays for making
  *             and sending events, with a reader that costs next to nothing (listen / sink: the daemon's share)
  *   notifyd   notifyd + bin/bonnie-dealer per event: ~100x slower, so it gets fewer deliveries
+ *   sinkLean, listenLean (with --lean) sink and listen with `event_extra_params` less the parameters bonnie
+ *             does not read (LEAN_DROPPED): what those parameters cost Cyrus
  * Rounds rotate the modes; medians; ratios against `off` of the same run and connection count.
  * For the daemon: its CPU per event (utime+stime of the daemon, the holder's child, from /proc) and the lag
  * from the last delivery's answer to the last event committed (the catalog's max(id), polled read-only every
@@ -23,13 +25,26 @@ import {startListener, type ListenerStopped, type RunningListener} from '../../t
 import {lmtpData, LmtpSession} from './lmtp-session.js';
 import {random} from './random.js';
 
+/**
+ * Parameters of the lab's `event_extra_params` (test/harness/cyrus/imapd.conf, the README's) that no bonnie
+ * module reads (src/lib/core/event/parse.ts). bodyStructure makes Cyrus render each message's MIME tree
+ * into every message event.
+ */
+export const LEAN_DROPPED = ['bodyStructure', 'vnd.cmu.unseenMessages', 'vnd.cmu.mbtype', 'vnd.cmu.threadid'] as const;
+const FULL_PARAMS = 'bodyStructure clientAddress diskUsed flagNames messageSize messages modseq service timestamp uidnext vnd.cmu.midset vnd.cmu.unseenMessages vnd.cmu.envelope vnd.cmu.sessionId vnd.cmu.mailboxACL vnd.cmu.mbtype vnd.cmu.emailid vnd.cmu.threadid';
+const LEAN = {event_extra_params: FULL_PARAMS.split(' ').filter((p) => !(LEAN_DROPPED as readonly string[]).includes(p)).join(' ')};
+
 export const BURST_MODES = [
-  {key: 'off', notify: 'off', qlen: undefined, label: 'events off'},
-  {key: 'listen', notify: 'listen', qlen: undefined, label: 'dealer --listen'},
-  {key: 'listen512', notify: 'listen', qlen: 512, label: 'dealer --listen, qlen 512'},
-  {key: 'sink', notify: 'listen', qlen: undefined, label: 'events to a null reader'},
-  {key: 'notifyd', notify: 'notifyd', qlen: undefined, label: 'notifyd + dealer'},
-] as const satisfies ReadonlyArray<{key: string; notify: NotifyMode; qlen: number | undefined; label: string}>;
+  {key: 'off', notify: 'off', qlen: undefined, label: 'events off', imapd: undefined},
+  {key: 'listen', notify: 'listen', qlen: undefined, label: 'dealer --listen', imapd: undefined},
+  {key: 'listen512', notify: 'listen', qlen: 512, label: 'dealer --listen, qlen 512', imapd: undefined},
+  {key: 'sink', notify: 'listen', qlen: undefined, label: 'events to a null reader', imapd: undefined},
+  {key: 'notifyd', notify: 'notifyd', qlen: undefined, label: 'notifyd + dealer', imapd: undefined},
+  {key: 'sinkLean', notify: 'listen', qlen: undefined, label: 'null reader, lean params', imapd: LEAN},
+  {key: 'listenLean', notify: 'listen', qlen: undefined, label: 'dealer --listen, lean params', imapd: LEAN},
+] as const satisfies ReadonlyArray<{key: string; notify: NotifyMode; qlen: number | undefined; label: string; imapd: Readonly<Record<string, string>> | undefined}>;
+const isSink = (mode: BurstMode) => mode.key === 'sink' || mode.key === 'sinkLean';
+const isListen = (mode: BurstMode) => mode.key.startsWith('listen');
 export type BurstMode = (typeof BURST_MODES)[number];
 
 export const BURST_CONNECTIONS = [4, 8] as const;
@@ -70,24 +85,24 @@ export function burstMessages(count: number): string[] {
 
 /** One burst in a fresh lab. Throws (with what was missing) when an event was lost or stored twice. */
 export async function runBurst(mode: BurstMode, connections: number, messages: string[], cleanups: Set<() => Promise<unknown>>): Promise<BurstSample> {
-  const lab: Lab = await startLab({notify: mode.notify});
+  const lab: Lab = await startLab({notify: mode.notify, ...(mode.imapd === undefined ? {} : {imapd: mode.imapd})});
   cleanups.add(lab.stop);
   let listener: RunningListener | undefined;
   let sink: NullReader | undefined;
   try {
-    if (mode.key === 'sink') {
+    if (isSink(mode)) {
       sink = await startNullReader(lab.notifySocket);
       cleanups.add(sink.stop);
     }
     await allowLmtpConnections(lab, Math.max(...BURST_CONNECTIONS));
-    if (mode.key === 'listen' || mode.key === 'listen512') listener = await withQlen(mode.qlen, () => startListener(lab));
+    if (isListen(mode)) listener = await withQlen(mode.qlen, () => startListener(lab));
     if (listener !== undefined) cleanups.add(listener.stop);
     const daemon = listener === undefined ? undefined : findDaemon(lab.notifySocket);
     await warmUp(lab, messages[0] as string);
-    const stores = mode.key !== 'off' && mode.key !== 'sink';
+    const stores = mode.key !== 'off' && !isSink(mode);
     // The null reader stores nothing to watch: the lab's setup events get the same time to pass.
     if (stores) await settle(lab);
-    else if (mode.key === 'sink') await sleep(SETTLE_QUIET_MS);
+    else if (isSink(mode)) await sleep(SETTLE_QUIET_MS);
     const after = stores ? lastEventId(lab) : 0;
 
     const sessions = await Promise.all(Array.from({length: connections}, () => LmtpSession.open(lab.lmtp)));
@@ -280,6 +295,8 @@ export interface BurstOptions {
   /** notifyd's deliveries per burst: it is ~100x slower. */
   notifydDeliveries: number;
   rounds: number;
+  /** Also the sinkLean and listenLean modes. */
+  lean: boolean;
 }
 
 const median = (values: number[]) => {
@@ -296,10 +313,11 @@ const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 
 export async function runBurstBench(options: BurstOptions, cleanups: Set<() => Promise<unknown>>, progress?: (line: string) => void) {
   const messages = burstMessages(Math.max(options.deliveries, options.notifydDeliveries));
   const samples: BurstSample[] = [];
+  const modes = BURST_MODES.filter((mode) => options.lean || mode.imapd === undefined);
   for (let r = 0; r < options.rounds; r++) {
     for (const connections of BURST_CONNECTIONS) {
-      for (let i = 0; i < BURST_MODES.length; i++) {
-        const mode = BURST_MODES[(r + i) % BURST_MODES.length] as BurstMode;
+      for (let i = 0; i < modes.length; i++) {
+        const mode = modes[(r + i) % modes.length] as BurstMode;
         const count = mode.key === 'notifyd' ? options.notifydDeliveries : options.deliveries;
         const sample = await runBurst(mode, connections, messages.slice(0, count), cleanups);
         samples.push(sample);
@@ -312,7 +330,7 @@ export async function runBurstBench(options: BurstOptions, cleanups: Set<() => P
     const rate = (s: BurstSample) => s.deliveries / (s.burstMs / 1000);
     const off = median(of('off').map(rate));
     const sink = median(of('sink').map(rate));
-    return BURST_MODES.map((mode) => {
+    return modes.map((mode) => {
       const own = of(mode.key);
       const lags = own.flatMap((s) => (s.lagMs === null ? [] : [s.lagMs]));
       const cpus = own.flatMap((s) => (s.cpuUsPerEvent === null ? [] : [s.cpuUsPerEvent]));
