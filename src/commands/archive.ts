@@ -8,7 +8,8 @@ import type {UpdateSummary} from '../lib/read/search/update.js';
 import {archiveFolders, type ArchiveSummary} from '../lib/pipeline/snapshot/archiver.js';
 import {ImapSource} from '../lib/pipeline/snapshot/imap-source.js';
 import {SpoolSource} from '../lib/pipeline/snapshot/spool-source.js';
-import {parseMessageSelector, type FolderSource, type Selector} from '../lib/pipeline/snapshot/source.js';
+import type {FolderSource} from '../lib/pipeline/snapshot/source.js';
+import {parseSelector} from '../lib/core/selector.js';
 
 export default class ArchiveCommand extends BonnieCommand {
   static override summary = 'Archive mail that already exists, and record each folder\'s state as a snapshot.';
@@ -49,7 +50,7 @@ virtual domains).`;
 
   async run(): Promise<ArchiveSummary & {search: UpdateSummary | null}> {
     const {flags} = await this.parse(ArchiveCommand);
-    const selector = toSelector(flags);
+    const selector = parseSelector(flags, {message: 'placement'});
     const settings = this.settings({catalog: flags.catalog, config: flags.config, spool: flags.spool, archive: flags.archive}, {ldap: false});
     let source: FolderSource;
     if (flags.from === 'imap') {
@@ -84,19 +85,6 @@ virtual domains).`;
       catalog.close();
     }
   }
-}
-
-function toSelector(flags: {mailbox?: string | undefined; user?: string | undefined; all?: boolean; message?: string | undefined}): Selector {
-  if (flags.mailbox !== undefined) return {kind: 'mailbox', name: flags.mailbox};
-  if (flags.user !== undefined) return {kind: 'user', login: flags.user};
-  if (flags.message !== undefined) {
-    const parsed = parseMessageSelector(flags.message);
-    if (parsed === undefined) {
-      throw new BonnieError('UsageInvalid', `--message ${flags.message}: expected <mailbox>:<uid>`, {exit: EXIT.usage, hint: 'For example --message user.alice:42 (the UID as IMAP and "bonnie history" show it).'});
-    }
-    return {kind: 'message', ...parsed};
-  }
-  return {kind: 'all'};
 }
 
 function renderSummary(s: ArchiveSummary): string {

@@ -1,5 +1,6 @@
 /** What `bonnie restore` and `bonnie export` select: one of --mailbox, --user, --message, at --at (default now). */
 import {parseInstant} from '../base/config/dates.js';
+import {parseSelector} from '../core/selector.js';
 import type {RestoreSelector} from '../out/restore/targets.js';
 
 export interface SelectionFlags {
@@ -9,10 +10,10 @@ export interface SelectionFlags {
   at?: string | undefined;
 }
 
-/** The selector and the instant (ms since the epoch) the flags name; oclif ensures exactly one selector. */
+/** The selector (the one parser, core/selector.ts) and the instant (ms since the epoch) the flags name; oclif ensures exactly one selector. */
 export function selectionFrom(flags: SelectionFlags, now = new Date()): {selector: RestoreSelector; at: number} {
   const at = flags.at === undefined ? now.getTime() : parseInstant(flags.at, '--at', now);
-  const selector: RestoreSelector =
-    flags.mailbox !== undefined ? {kind: 'mailbox', name: flags.mailbox} : flags.user !== undefined ? {kind: 'user', login: flags.user} : {kind: 'message', ref: flags.message as string};
+  // Without --all among the flags, the selector is never `all`.
+  const selector = parseSelector({mailbox: flags.mailbox, user: flags.user, message: flags.message}) as RestoreSelector;
   return {selector, at};
 }

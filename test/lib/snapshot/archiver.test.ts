@@ -166,9 +166,9 @@ describe('archiveFolders from the spool', () => {
 
   it('--message archives that one message and records no snapshot', async () => {
     const {catalog, run} = setup();
-    expect(await run({kind: 'message', name: 'user.alice', uid: 2})).toMatchObject({folders: 1, messages: 1, read: 1, stored: 1, snapshots: 0});
+    expect(await run({kind: 'message', ref: 'user.alice:2'})).toMatchObject({folders: 1, messages: 1, read: 1, stored: 1, snapshots: 0});
     expect(links(catalog).map((l) => [l.mailbox_id, l.uid])).toEqual([[ALICE, 2]]);
-    expect(await run({kind: 'message', name: 'user.dave@example.com', uid: 1})).toMatchObject({read: 1, stored: 1});
+    expect(await run({kind: 'message', ref: 'user.dave@example.com:1'})).toMatchObject({read: 1, stored: 1});
     expect(link(catalog, DAVE, 1)?.sha256).not.toBeNull();
     expect(count(catalog, 'snapshot')).toBe(0);
     catalog.close();
@@ -258,7 +258,7 @@ describe('archiveFolders from the spool', () => {
     expect(user.hint).toBe('Names are the admin form, as in events and "bonnie history": user.alice, user.alice.Sent, user.alice@example.com with virtual domains.');
     const mailbox = await rejectedBonnieError(run({kind: 'mailbox', name: 'user.dave'}));
     expect(mailbox.message).toBe('no folder named user.dave was found in the spool');
-    const message = await rejectedBonnieError(run({kind: 'message', name: 'user.zed', uid: 1}));
+    const message = await rejectedBonnieError(run({kind: 'message', ref: 'user.zed:1'}));
     expect(message.message).toBe('no folder named user.zed was found in the spool');
     expect(count(catalog, 'segment')).toBe(0);
     expect(count(catalog, 'snapshot')).toBe(0);
@@ -279,7 +279,7 @@ describe('archiveFolders from the spool', () => {
 
   it('says MessageNotFound for a UID the folder does not have, with its UID range and where to look', async () => {
     const {catalog, run} = setup();
-    const error = await rejectedBonnieError(run({kind: 'message', name: 'user.alice', uid: 99}));
+    const error = await rejectedBonnieError(run({kind: 'message', ref: 'user.alice:99'}));
     expect(error.code).toBe('MessageNotFound');
     expect(error.message).toBe('user.alice has no message with UID 99');
     expect(error.hint).toBe('Its UIDs run from 1 to 3; "bonnie history --mailbox user.alice" shows what happened to it.');

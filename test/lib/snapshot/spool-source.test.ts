@@ -44,7 +44,7 @@ describe('SpoolSource', () => {
     expect(await names(source, {kind: 'user', login: 'dave'})).toEqual([]);
     expect(await names(source, {kind: 'mailbox', name: 'user.dave@example.com'})).toEqual(['user.dave@example.com']);
     expect(await names(source, {kind: 'mailbox', name: 'user/alice/Sent'})).toEqual(['user.alice.Sent']);
-    expect(await names(source, {kind: 'message', name: 'user.bob', uid: 2})).toEqual(['user.bob']);
+    expect(await names(source, {kind: 'message', ref: 'user.bob:2'})).toEqual(['user.bob']);
   });
 
   it("reads a folder's state from its index: UIDVALIDITY, HIGHESTMODSEQ, flags, dates, sizes, SHA-1, expunged", async () => {

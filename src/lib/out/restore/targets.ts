@@ -10,9 +10,11 @@ import {BonnieError} from '../../base/errors.js';
 import {folderLastNamed, folderNamedAt, foldersOwnedBy} from '../../pipeline/record/folders.js';
 import {placementsOf} from '../../pipeline/record/messages.js';
 import {hasSnapshot, lastSnapshotHolding, snapshotFolderNamed, snapshottedFolders} from '../../pipeline/snapshot/repository.js';
+import type {Selector} from '../../core/selector.js';
 import {folderStateAt, type FolderAt} from './state-at.js';
 
-export type RestoreSelector = {kind: 'mailbox'; name: string} | {kind: 'user'; login: string} | {kind: 'message'; ref: string};
+/** The selectors restore and export take (core/selector.ts): every one but --all. `message.ref` is any message reference. */
+export type RestoreSelector = Exclude<Selector, {kind: 'all'}>;
 
 /** The folders (with their state at `at`) the selector names. A message selector gives one folder holding one message. */
 export function selectTargets(db: Db, selector: RestoreSelector, at: number): FolderAt[] {

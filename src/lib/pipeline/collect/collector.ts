@@ -18,7 +18,8 @@ import type {Catalog} from '../../base/catalog/catalog.js';
 import {ArchiveWriter} from '../../store/archive/store.js';
 import type {ImapSettings} from '../../base/config/settings.js';
 import {BonnieError} from '../../base/errors.js';
-import {ImapMessageReader, type FolderRef} from './imap-reader.js';
+import type {FolderRef} from '../../core/folder.js';
+import {ImapMessageReader} from './imap-reader.js';
 import {CollectJobs, scanForJobs, type CollectJob, type JobOutcome, type JobScanSummary} from './jobs.js';
 import {reconcileFolders, type ReconcileSummary} from './reconcile.js';
 import {openSpool, routeRead, type SpoolReader} from './spool.js';
@@ -164,7 +165,7 @@ async function collectMessages(
         };
 
         // The spool first; what it cannot give goes over IMAP afterwards, one folder at a time.
-        const overImap = new Map<string, {folder: FolderRef; jobs: Map<number, CollectJob>}>();
+        const overImap = new Map<string, {folder: Required<FolderRef>; jobs: Map<number, CollectJob>}>();
         for (const job of batch) {
           const route = routeRead(spool.read(job.mailboxId, job.uid), imap !== undefined);
           if (route.kind === 'store') store(job, route.bytes);

@@ -12,6 +12,7 @@
 import type {ImapFlow} from 'imapflow';
 import type {ImapSettings} from '../../base/config/settings.js';
 import {parseMailboxName} from '../../core/event/mailbox-name.js';
+import type {FolderRef} from '../../core/folder.js';
 import {BonnieError, errorMessage} from '../../base/errors.js';
 import {connectImap, ownerLogin, userFolderPath} from '../../sources/imap/connect.js';
 
@@ -22,13 +23,6 @@ export const NOT_ON_IMAP_REASON =
 const FETCH_CHUNK = 50;
 /** Connections kept open at once (one per owner, least recently used closed first). */
 const MAX_CONNECTIONS = 8;
-
-/** The folder a job names: Cyrus' mailboxID, the name from the event, the event's UIDVALIDITY (0: none). */
-export interface FolderRef {
-  mailboxId: string;
-  name: string;
-  uidValidity: number;
-}
 
 /** One message's bytes, or why they cannot be had (`gone`: for good; `failed`: retry later). */
 export type ImapRead = {uid: number; bytes: Buffer} | {uid: number; gone: string} | {uid: number; failed: string};
@@ -47,8 +41,11 @@ export class ImapMessageReader {
 
   constructor(private readonly settings: ImapSettings, private readonly options: ImapReaderOptions = {}) {}
 
-  /** The messages `uids` of `folder`, in the order given, one result each. */
-  async *read(folder: FolderRef, uids: readonly number[]): AsyncGenerator<ImapRead> {
+  /**
+   * The messages `uids` of `folder`, in the order given, one result each. The folder as a job names it:
+   * its mailboxID, the name from the event, the event's UIDVALIDITY (0: none).
+   */
+  async *read(folder: Required<FolderRef>, uids: readonly number[]): AsyncGenerator<ImapRead> {
     const opened = await this.open(folder);
     if (opened.kind !== 'open') {
       for (const uid of uids) yield opened.kind === 'gone' ? {uid, gone: opened.reason} : {uid, failed: opened.error};
@@ -84,7 +81,7 @@ export class ImapMessageReader {
    * EXAMINEs the folder by the event's name, then by the latest name the catalog knows, and accepts the
    * first that is the job's mailbox with the job's UIDVALIDITY.
    */
-  private async open(folder: FolderRef): Promise<Opened> {
+  private async open(folder: Required<FolderRef>): Promise<Opened> {
     const names = [folder.name];
     const known = this.options.knownName?.(folder.mailboxId);
     if (known !== undefined && known !== folder.name) names.push(known);

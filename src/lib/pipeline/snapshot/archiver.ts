@@ -18,6 +18,7 @@ import {ArchiveWriter} from '../../store/archive/store.js';
 import {ArchiveIndex} from '../../store/archive/index/repository.js';
 import {BonnieError} from '../../base/errors.js';
 import {SnapshotRepository, unchangedSince, type LinkRow} from './repository.js';
+import {placementOf} from '../../core/selector.js';
 import type {FolderSource, FolderState, MessageState, Selector} from './source.js';
 
 /** Commit the archive and write links after this many messages or bytes read. */
@@ -143,7 +144,7 @@ export async function archiveFolders(catalog: Catalog, source: FolderSource, sel
     for (const [i, folder] of folders.entries()) {
       const report = () => options.onProgress?.({folder: folder.name, folderIndex: i + 1, folders: folders.length, messages: summary.messages, bytesRead: summary.bytesRead, elapsedMs: now() - started});
       const state = await source.readFolder(folder);
-      const messages = selector.kind === 'message' ? onlyMessage(state, selector.uid) : state.messages;
+      const messages = selector.kind === 'message' ? onlyMessage(state, placementOf(selector).uid) : state.messages;
       summary.folders++;
       summary.messages += messages.length;
 
@@ -229,7 +230,7 @@ function onlyMessage(state: FolderState, uid: number): MessageState[] {
 }
 
 function nothingSelected(selector: Selector, source: 'spool' | 'imap'): BonnieError {
-  const what = selector.kind === 'all' ? 'no folder' : selector.kind === 'user' ? `no folder of user ${selector.login}` : `no folder named ${selector.name}`;
+  const what = selector.kind === 'all' ? 'no folder' : selector.kind === 'user' ? `no folder of user ${selector.login}` : `no folder named ${selector.kind === 'message' ? placementOf(selector).folder : selector.name}`;
   return new BonnieError('NothingToArchive', `${what} was found ${source === 'spool' ? 'in the spool' : 'on the IMAP server'}`, {
     hint:
       selector.kind === 'all'
