@@ -83,7 +83,7 @@ async function generatePages() {
   assertBuilt();
   // Imported only after the build is known to exist, so a missing build gets a message, not a stack.
   const {Config, toConfiguredId} = await import('@oclif/core');
-  const {EXIT, EXIT_DESCRIPTIONS} = await import(pathToFileURL(join(REPO, 'dist', 'lib', 'base', 'errors.js')).href);
+  const {ERROR_CODES, EXIT, EXIT_DESCRIPTIONS} = await import(pathToFileURL(join(REPO, 'dist', 'lib', 'base', 'errors.js')).href);
   const settings = await import(pathToFileURL(join(REPO, 'dist', 'lib', 'base', 'config', 'settings.js')).href);
 
   const config = await Config.load({root: REPO});
@@ -105,6 +105,7 @@ async function generatePages() {
     description: pjson.description,
     exitConfig: EXIT.config,
     exitDescriptions: EXIT_DESCRIPTIONS,
+    errorCodes: Object.entries(ERROR_CODES).sort(([a], [b]) => compare(a, b)),
     settingKeys: settings.SETTING_KEYS,
     flagName: settings.flagName,
     defaultConfigFile: settings.DEFAULT_CONFIG_FILE,
@@ -412,8 +413,12 @@ with ${bold('--json')}; progress and logs go to standard error.`);
 
   page.section('EXIT STATUS').text(r`Every command exits with one of these statuses. They are a contract: a status keeps its meaning in later
 releases and new ones are only added. With ${bold('--json')}, an expected failure also prints an object
-${bold('{"error": {...}}')} with its ${bold('code')} (a stable name scripts may match), ${bold('message')}, ${bold('hint')} and ${bold('exit')} status.`);
+${bold('{"error": {...}}')} with its ${bold('code')} (a stable name scripts may match, listed in ${bold('ERRORS')}), ${bold('message')}, ${bold('hint')} and ${bold('exit')} status.`);
   for (const [code, description] of ctx.exitDescriptions) page.macro('TP').text(bold(String(code))).text(esc(description));
+
+  page.section('ERRORS').text(r`The ${bold('code')} of each expected failure, printed with ${bold('--json')}: the code fixes the exit status.
+Codes keep their name and status in later releases; new ones are only added.`);
+  for (const [code, {exit, meaning}] of ctx.errorCodes) page.macro('TP').text(r`${bold(code)} (exit ${exit})`).text(esc(meaning));
 
   page.section('FILES');
   const files = [

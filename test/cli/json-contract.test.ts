@@ -72,6 +72,7 @@ const READERS: Case[] = [
   {command: 'init', mode: 'init', args: (l) => ['init', '--catalog', join(l.home, 'new', 'catalog.db')]},
   {command: 'errors', mode: 'usage error (status --no-such-flag)', args: (l) => ['status', '--no-such-flag', ...cat(l)]},
   {command: 'errors', mode: 'missing catalog (status)', args: (l) => ['status', '--catalog', join(l.home, 'none.db')]},
+  {command: 'completion', mode: 'completion bash', args: () => ['completion', 'bash']},
 ];
 /** After the readers: what acts on the job and the delivery they listed (job 3 is done: skipped). */
 const ACTORS: Case[] = [

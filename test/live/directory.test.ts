@@ -223,7 +223,7 @@ describe('LDAP directory (live slapd)', () => {
     writeFileSync(wrong, 'not-the-password\n', {mode: 0o600});
     await withDirectory({passwordFile: wrong}, async (directory) => {
       const error = await failure(directory.lookUp('alice'));
-      expect(error.code).toBe('DirectoryUnavailable');
+      expect(error.code).toBe('DirectoryConfigInvalid');
       expect(error.exit).toBe(EXIT.config);
       expect(error.message).toContain('invalid credentials');
       expect(error.message).toContain(ldap.bindDn);
@@ -235,7 +235,7 @@ describe('LDAP directory (live slapd)', () => {
     const missing = join(dir, 'missing.secret');
     await withDirectory({passwordFile: missing}, async (directory) => {
       const error = await failure(directory.lookUp('alice'));
-      expect(error.code).toBe('DirectoryUnavailable');
+      expect(error.code).toBe('DirectoryConfigInvalid');
       expect(error.exit).toBe(EXIT.config);
       expect(error.message).toContain('ldap_password_file');
       expect(error.message).toContain(missing);
@@ -265,7 +265,7 @@ describe('LDAP directory (live slapd)', () => {
   it('is unavailable when the base DN does not exist', async () => {
     await withDirectory({baseDn: 'dc=nowhere,dc=test'}, async (directory) => {
       const error = await failure(directory.lookUp('alice'));
-      expect(error.code).toBe('DirectoryUnavailable');
+      expect(error.code).toBe('DirectoryConfigInvalid');
       expect(error.message).toContain('dc=nowhere,dc=test');
       expect(error.hint).toContain('ldap_base_dn');
     });

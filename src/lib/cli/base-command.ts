@@ -8,6 +8,7 @@ import {Command, Flags} from '#oclif';
 import {BonnieError, EXIT} from '../base/errors.js';
 import {catalogFailure} from '../base/catalog/sqlite-errors.js';
 import {loadSettings, type LoadOptions, type SettingFlags, type Settings} from '../base/config/settings.js';
+import {errorJson, errorText} from './error-output.js';
 import {liveProgress} from './live-progress.js';
 import {Progress} from './progress.js';
 // The catalog's schema (every domain's migrations), set before any command opens a catalog.
@@ -55,11 +56,8 @@ export abstract class BonnieCommand extends Command {
     const error = sqlite ?? (this.jsonEnabled() ? asJsonError(thrown, this.id) : thrown);
     if (!(error instanceof BonnieError)) return super.catch(error);
     process.exitCode = error.exit;
-    if (this.jsonEnabled()) {
-      this.logJson({error: {code: error.code, message: error.message, hint: error.hint ?? null, exit: error.exit}});
-    } else {
-      process.stderr.write(`bonnie: ${error.message}\n${error.hint === undefined ? '' : `hint: ${error.hint}\n`}`);
-    }
+    if (this.jsonEnabled()) this.logJson(errorJson(error));
+    else process.stderr.write(errorText(error));
     return undefined;
   }
 }

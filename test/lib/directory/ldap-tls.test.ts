@@ -88,7 +88,7 @@ describe('ldaps://', () => {
   it('binds inside TLS to a server whose CA is in ldap_ca_file', async () => {
     const server = await fake({tls: 'implicit', pair: certs.signed});
     const error = await lookUpError(`ldaps://localhost:${server.port}`, {caFile: certs.caFile});
-    expect(error.code).toBe('DirectoryUnavailable');
+    expect(error.code).toBe('DirectoryConfigInvalid');
     expect(error.message).toContain('invalid credentials');
     expect(server.bindPasswords()).toEqual([PASSWORD]);
     expect(server.plainBytes().length).toBe(0);
@@ -121,7 +121,7 @@ describe('ldap:// to a host that is not loopback by name (StartTLS required)', (
     if (alias === undefined) context.skip('no host name resolving to 127.0.0.0/8 in /etc/hosts');
     const server = await fake({tls: 'starttls', pair: certs.signed});
     const error = await lookUpError(`ldap://${alias}:${server.port}`, {caFile: certs.caFile});
-    expect(error.code).toBe('DirectoryUnavailable');
+    expect(error.code).toBe('DirectoryConfigInvalid');
     expect(server.operations().slice(0, 2)).toEqual(['extended', 'bind']);
     expect(server.bindPasswords()).toEqual([PASSWORD]);
     expect(server.plainBytes().toString('latin1')).not.toContain(PASSWORD);

@@ -22,7 +22,7 @@ export function handedOverSocket(env: NodeJS.ProcessEnv = process.env): number |
   const count = Number(env.LISTEN_FDS);
   if (!Number.isInteger(count) || count < 1) return undefined;
   if (count > 1) {
-    throw new BonnieError('SocketUnavailable', `${count} sockets were handed over (LISTEN_FDS); bonnie reads exactly one`, {
+    throw new BonnieError('SocketSetupInvalid', `${count} sockets were handed over (LISTEN_FDS); bonnie reads exactly one`, {
       exit: EXIT.usage,
       hint: 'Give the .socket unit one ListenDatagram= line: imapd.conf\'s notifysocket.',
     });
@@ -45,7 +45,7 @@ export interface HolderOptions {
  */
 export async function runSocketHolder(options: HolderOptions): Promise<number> {
   if (Buffer.byteLength(options.socket) > MAX_SOCKET_PATH_BYTES) {
-    throw new BonnieError('SocketUnavailable', `the socket path ${options.socket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes`, {
+    throw new BonnieError('SocketSetupInvalid', `the socket path ${options.socket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes`, {
       exit: EXIT.usage,
       hint: 'Unix socket paths are limited to 107 bytes: choose a shorter path (and the same in imapd.conf\'s notifysocket).',
     });

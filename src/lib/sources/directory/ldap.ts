@@ -3,9 +3,10 @@
  * `ldap_filter`, then their groups. The persistent id (`ldap_id_attribute`) is what survives a rename.
  *
  * One connection per directory object, bound once and reused; a connection the server or the network
- * dropped is replaced. Whatever keeps the directory from answering (unreachable, bind refused, timeout,
- * an error result) is a BonnieError `DirectoryUnavailable`: the caller retries later and never records a
- * guess. A server `ldap_tls` forbids (config/tls.ts: a certificate that fails the check, no StartTLS on
+ * dropped is replaced. Whatever keeps the directory from answering (unreachable, timeout, an error result)
+ * is a BonnieError `DirectoryUnavailable`; settings the server refuses (bind, base DN, id attribute, the
+ * password file) are `DirectoryConfigInvalid` (exit 3). Either way the caller retries later and never
+ * records a guess. A server `ldap_tls` forbids (config/tls.ts: a certificate that fails the check, no StartTLS on
  * ldap:// to a host other than loopback) is refused before the bind: TlsCertificateRejected or
  * StartTlsUnavailable.
  */
@@ -166,7 +167,7 @@ export class LdapDirectory implements Directory {
     const [id, ...more] = ids.map(idText);
     if (id === undefined || more.length > 0) {
       throw new BonnieError(
-        'DirectoryUnavailable',
+        'DirectoryConfigInvalid',
         `the entry ${entry.dn} in ${this.ldap.url} has ${id === undefined ? 'no' : 'more than one'} ${this.ldap.idAttribute}: bonnie cannot identify the person`,
         {
           exit: EXIT.config,
@@ -223,19 +224,19 @@ export class LdapDirectory implements Directory {
     // Not "retry later": the same server will be refused again until the configuration or the server changes.
     if (error instanceof BonnieError && TLS_ERROR_CODES.has(error.code)) return error;
     if (error instanceof BonnieError) {
-      // The password file: a configuration problem, but still "the directory cannot answer" to the caller.
-      return new BonnieError('DirectoryUnavailable', error.message, {exit: error.exit, hint: error.hint, cause: error});
+      // The password file: the directory cannot answer until the configuration changes.
+      return new BonnieError('DirectoryConfigInvalid', error.message, {hint: error.hint, cause: error});
     }
     if (error instanceof ResultCodeError) {
       if (error.code === RESULT.invalidCredentials) {
-        return new BonnieError('DirectoryUnavailable', `${url} refused the bind as ${this.ldap.bindDn ?? 'anonymous'}: invalid credentials`, {
+        return new BonnieError('DirectoryConfigInvalid', `${url} refused the bind as ${this.ldap.bindDn ?? 'anonymous'}: invalid credentials`, {
           exit: EXIT.config,
           hint: `Check ldap_bind_dn and the password in ${this.ldap.passwordFile ?? 'ldap_password_file'} (its first line).`,
           cause: error,
         });
       }
       if (error.code === RESULT.noSuchObject) {
-        return new BonnieError('DirectoryUnavailable', `${url} has no entry ${this.ldap.baseDn} (ldap_base_dn)`, {
+        return new BonnieError('DirectoryConfigInvalid', `${url} has no entry ${this.ldap.baseDn} (ldap_base_dn)`, {
           exit: EXIT.config,
           hint: 'Check ldap_base_dn.',
           cause: error,
