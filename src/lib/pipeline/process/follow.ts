@@ -47,9 +47,12 @@ export async function followQueue(catalog: Catalog, directory: Directory, option
   const summary = await followUntilSignal({
     round: async () => {
       const r = await processQueue(catalog, directory, {...options, onProgress});
-      // Said once per outage, not at every retry (one a second while the directory is down).
-      if (r.stoppedBecause !== null && r.stoppedBecause !== outage) emit({type: 'warning', at: at(), message: `stopped early, retrying: ${r.stoppedBecause}`});
-      outage = r.stoppedBecause;
+      // Said once per outage, not at every retry (one a second while the directory is down); a round
+      // that had nothing to look up says nothing about the directory.
+      if (r.stoppedBecause !== null) {
+        if (r.stoppedBecause !== outage) emit({type: 'warning', at: at(), message: `stopped early, retrying: ${r.stoppedBecause}`});
+        outage = r.stoppedBecause;
+      } else if (r.done + r.failed + r.dead > 0) outage = null;
       return r;
     },
     // Nothing done, or stopped early (the directory is down): wait rather than spin.
