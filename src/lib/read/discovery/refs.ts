@@ -15,6 +15,7 @@
  */
 import type {Db} from '../../base/catalog/catalog.js';
 import {BonnieError, EXIT} from '../../base/errors.js';
+import {parsePlacement} from '../../core/selector.js';
 import {findMessages, type MessageCandidate, type MessageKey} from '../../pipeline/record/messages.js';
 
 /** A parsed message reference. */
@@ -23,9 +24,6 @@ export type MessageRef = MessageKey;
 /** Cyrus 3 emailids: `M` and the first 96 bits of the message's GUID in hex. */
 const EMAIL_ID = /^M[0-9a-f]{24}$/;
 const MESSAGE_ROW = /^msg:([1-9][0-9]{0,15})$/;
-const PLACEMENT = /^(.+):([1-9][0-9]{0,9})$/;
-/** IMAP UIDs are 32-bit (RFC 3501, 2.3.1.1). */
-const MAX_UID = 0xffffffff;
 
 const FORMATS_HINT =
   'A message is named by its emailid (M9c44bebc02a85abc0c8606d6), msg:<number>, its Message-ID (<id@host>), or a placement: <folder>:<uid> (user.alice.Work:1) or <mailboxID>:<uid>. Copy one from "bonnie audit" or "bonnie history" output.';
@@ -38,8 +36,9 @@ export function parseMessageRef(text: string): MessageRef {
   if (row !== null) return {kind: 'message', id: Number(row[1])};
   if (/^<[^<>\s]+>$/.test(ref)) return {kind: 'message-id', messageId: ref};
   if (/^[^<>\s:]+@[^<>\s:]+$/.test(ref)) return {kind: 'message-id', messageId: `<${ref}>`};
-  const placement = PLACEMENT.exec(ref);
-  if (placement !== null && Number(placement[2]) <= MAX_UID) return {kind: 'placement', folder: placement[1] as string, uid: Number(placement[2])};
+  // The one <folder>:<uid> parser, shared with archive, restore and export's --message (core/selector.ts).
+  const placement = parsePlacement(ref);
+  if (placement !== undefined) return {kind: 'placement', ...placement};
   throw new BonnieError('RefInvalid', `"${text}" is not a message reference`, {exit: EXIT.usage, hint: FORMATS_HINT});
 }
 
