@@ -40,6 +40,8 @@ interface Case {
   args: (lab: Lab) => string[];
   /** Paths (json-shape.ts) of objects whose keys are data. */
   maps?: string[];
+  /** Standard input. */
+  input?: string;
 }
 
 const cat = (lab: Lab) => ['--catalog', lab.catalog];
@@ -54,6 +56,7 @@ const WRITERS: Case[] = [
   {command: 'search', mode: 'search QUERY', args: (l) => ['search', 'user:alice', ...store(l)]},
   {command: 'gaps', mode: 'gaps --all', args: (l) => ['gaps', '--all', ...cat(l)]},
   {command: 'dealer', mode: 'dealer --drain-spill', args: (l) => ['dealer', '--drain-spill', ...cat(l)]},
+  {command: 'dealer', mode: 'dealer (an event on stdin)', args: (l) => ['dealer', ...cat(l)], input: '{"event":"Logout","timestamp":"2026-11-22T12:00:00.000Z","user":"alice","vnd.cmu.sessionId":"s-spilled"}\n'},
 ];
 const READERS: Case[] = [
   {command: 'status', mode: 'status', args: (l) => ['status', ...cat(l)], maps: ['queue.unknownTypes']},
@@ -63,10 +66,10 @@ const READERS: Case[] = [
   {command: 'history', mode: 'history --message', args: (l) => ['history', '--message', 'user.alice.Work:1', ...cat(l)]},
   {command: 'history', mode: 'history --folder', args: (l) => ['history', '--folder', 'user.alice.Work', ...cat(l)]},
   {command: 'history', mode: 'history --user', args: (l) => ['history', '--user', 'alice', ...cat(l)]},
-  {command: 'audit', mode: 'audit --user', args: (l) => ['audit', '--user', 'alice', ...cat(l)]},
+  {command: 'audit', mode: 'audit --user --since', args: (l) => ['audit', '--user', 'alice', '--since', '2026-11-01', ...cat(l)]},
   {command: 'verify', mode: 'verify --events', args: (l) => ['verify', '--events', ...cat(l)]},
   {command: 'verify', mode: 'verify --integrity', args: (l) => ['verify', '--integrity', ...cat(l)]},
-  {command: 'verify', mode: 'verify --segments --read-data', args: (l) => ['verify', '--segments', '--read-data', ...store(l)]},
+  {command: 'verify', mode: 'verify --read-data (every check)', args: (l) => ['verify', '--read-data', ...store(l)]},
   {command: 'export', mode: 'export --user --format eml', args: (l) => ['export', '--user', 'alice', '--format', 'eml', '--out', join(l.home, 'export'), ...store(l)]},
   {command: 'restore', mode: 'restore --user --dry-run', args: (l) => ['restore', '--user', 'alice', '--dry-run', ...store(l)]},
   {command: 'init', mode: 'init', args: (l) => ['init', '--catalog', join(l.home, 'new', 'catalog.db')]},
@@ -99,7 +102,7 @@ const SPILLED = '{"event":"Login","timestamp":"2026-11-22T11:53:50.000Z","user":
 
 let lab: Lab;
 const results = new Map<Case, Ran>();
-const cli = async (c: Case) => results.set(c, await bonnie([...c.args(lab), '--json'], {env}));
+const cli = async (c: Case) => results.set(c, await bonnie([...c.args(lab), '--json'], {env, ...(c.input === undefined ? {} : {input: c.input})}));
 /** Runs `cases`, as many at once as there are cores (each is a process). */
 async function concurrently(cases: readonly Case[]): Promise<void> {
   const queue = [...cases];
