@@ -15,7 +15,7 @@ export interface ProgressSink {
 
 /** One report from a long command. */
 export interface ProgressReport {
-  /** What is being done ("Processing events"). A new title starts a new phase: its rate is measured from then. */
+  /** What is being done ("Processing events"). Another title starts a new phase: its rate is measured from then. */
   title: string;
   /** Units done so far in this phase. */
   done: number;
@@ -34,17 +34,20 @@ export interface ProgressReport {
 /** Turns reports into the rows a person watching wants, rates included; `now` is the clock (ms, tests). */
 export class Progress {
   private phase: string | undefined;
-  private started = 0;
+  private started: number;
 
+  /** Created when the work starts: the first phase's rate counts from here (its first report comes after a batch). */
   constructor(
     private readonly sink: ProgressSink,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.started = now();
+  }
 
   report(report: ProgressReport): void {
     if (report.title !== this.phase) {
+      if (this.phase !== undefined) this.started = this.now();
       this.phase = report.title;
-      this.started = this.now();
     }
     this.sink.update(report.title, progressRows(report, this.now() - this.started));
   }

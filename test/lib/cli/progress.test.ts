@@ -43,6 +43,15 @@ describe('progress', () => {
     ]);
   });
 
+  it('measures the first rate from the start of the work, not from the first report', () => {
+    let now = 0;
+    const sink = fakeSink();
+    const progress = new Progress(sink, () => now);
+    now = 2_000; // the first batch took two seconds
+    progress.report({title: 'Processing events', done: 1000, total: 3000, unit: 'events'});
+    expect(sink.shown.at(-1)?.rows).toContainEqual(['rate', '500 events/s']);
+  });
+
   it('measures the rate of a new phase from its start, not from the first phase', () => {
     let now = 0;
     const sink = fakeSink();
