@@ -9,6 +9,7 @@ import {
   afterCrash,
   afterFailure,
   allows,
+  COLLECT_STORED_STATE,
   collectJobState,
   isDue,
   JOB_STATES,
@@ -21,7 +22,7 @@ import {
   type JobTransition,
 } from '../../../src/lib/core/job-lifecycle.js';
 import {Ingester} from '../../../src/lib/pipeline/queue/ingest.js';
-import {JobQueue} from '../../../src/lib/pipeline/queue/jobs.js';
+import {JOB_STATES as QUEUE_STATES, JobQueue} from '../../../src/lib/pipeline/queue/jobs.js';
 import {CollectJobs, scanForJobs} from '../../../src/lib/pipeline/collect/jobs.js';
 import {ReconcileJobs} from '../../../src/lib/pipeline/capture/reconcile-jobs.js';
 import {deliver, variant} from '../../helpers/record.js';
@@ -107,6 +108,17 @@ describe('the three job repositories follow it', () => {
     catalog = openCatalog(':memory:', {create: true});
   });
   const MAX = 4;
+
+  it('stores no state the lifecycle does not know (the tables\' CHECK constraints)', () => {
+    const allowed = (table: string): string[] => {
+      const sql = catalog.db.prepare<[string], {sql: string}>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").get(table)?.sql ?? '';
+      const list = /state\s+TEXT[^,]*CHECK \(state IN \(([^)]*)\)\)/.exec(sql)?.[1] ?? '';
+      return [...list.matchAll(/'([^']+)'/g)].map((m) => m[1] as string).sort();
+    };
+    expect(allowed('job')).toEqual([...QUEUE_STATES].sort());
+    expect(allowed('reconcile_job')).toEqual([...JOB_STATES].sort());
+    expect(allowed('collect_job')).toEqual([...new Set(Object.values(COLLECT_STORED_STATE))].sort());
+  });
 
   it('queue: waits 30 s, 60 s, 120 s, then gives up at max_attempts', () => {
     new Ingester(catalog.db).ingest([{raw: Buffer.from('{"event":"Login","timestamp":"2026-11-22T11:53:51.000Z"}'), receivedAt: 1, source: 'stdin'}]);
