@@ -2,7 +2,8 @@
  * The JSON output of every command, pinned (issue 14): each command runs with --json in its common modes on
  * one catalog (the archive fixture `sound`, its spool, and the 96 real Cyrus events processed), and the
  * SHAPE of what it prints (keys, nesting, value types: test/helpers/json-shape.ts) must equal the committed
- * test/cli/json-shapes/<command>.json. A change to a command's JSON is then a deliberate one:
+ * test/cli/json-shapes/<command>.json, with the exit status (and an error's code). A change to a command's
+ * JSON is then a deliberate one:
  *
  *   BONNIE_UPDATE_SHAPES=1 npx vitest run --project unit test/cli/json-contract.test.ts
  *
@@ -10,7 +11,7 @@
  * commit them. Also the contract every output shares: one JSON document on stdout and nothing else, and an
  * exit status the command's man page lists (an error's `exit` being the status).
  */
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {availableParallelism, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -75,6 +76,8 @@ const READERS: Case[] = [
   {command: 'init', mode: 'init', args: (l) => ['init', '--catalog', join(l.home, 'new', 'catalog.db')]},
   {command: 'errors', mode: 'usage error (status --no-such-flag)', args: (l) => ['status', '--no-such-flag', ...cat(l)]},
   {command: 'errors', mode: 'missing catalog (status)', args: (l) => ['status', '--catalog', join(l.home, 'none.db')]},
+  {command: 'errors', mode: 'not found (history --message)', args: (l) => ['history', '--message', 'Mffffffffffffffffffffffff', ...cat(l)]},
+  {command: 'errors', mode: 'unknown command (frobnicate)', args: () => ['frobnicate']},
   {command: 'completion', mode: 'completion bash', args: () => ['completion', 'bash']},
 ];
 /** After the readers: what acts on the job and the delivery they listed (job 3 is done: skipped). */
@@ -140,7 +143,10 @@ function manExits(id: string): number[] {
   };
   // bonnie(1) lists every status; 6 and 7 are said to be bonnie status' own.
   const general = exits('bonnie.1').filter((e) => !e.text.startsWith('bonnie status:')).map((e) => e.code);
-  return [...new Set([0, ...exits(`bonnie-${id.replaceAll(':', '-')}.1`).map((e) => e.code), ...general])].sort();
+  const page = `bonnie-${id.replaceAll(':', '-')}.1`;
+  // Not a command (an unknown one): bonnie(1) alone.
+  const own = existsSync(join(REPO, 'man', page)) ? exits(page).map((e) => e.code) : [];
+  return [...new Set([0, ...own, ...general])].sort();
 }
 
 /** What `c` printed, parsed: it must be one JSON document and nothing else. */
@@ -177,8 +183,12 @@ describe('the JSON output of every command', () => {
 
   const files = [...new Set(CASES.map((c) => c.command))];
   it.each(files)('%s: the shape of its output is the one committed in json-shapes/', (command) => {
-    const actual: Record<string, {exit: number | null; shape: Shape}> = {};
-    for (const c of CASES.filter((k) => k.command === command)) actual[c.mode] = {exit: results.get(c)?.code ?? null, shape: shapeOf(document(c), c.maps)};
+    // An error's code is pinned too: scripts match on it (bonnie(1), ERRORS).
+    const actual: Record<string, {exit: number | null; errorCode?: unknown; shape: Shape}> = {};
+    for (const c of CASES.filter((k) => k.command === command)) {
+      const parsed = document(c) as {error?: {code?: unknown}};
+      actual[c.mode] = {exit: results.get(c)?.code ?? null, ...(parsed.error === undefined ? {} : {errorCode: parsed.error.code}), shape: shapeOf(parsed, c.maps)};
+    }
     const path = join(SHAPES, `${command.replaceAll(':', '-')}.json`);
     if (UPDATE) {
       mkdirSync(SHAPES, {recursive: true});
