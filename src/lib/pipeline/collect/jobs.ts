@@ -188,15 +188,15 @@ export class CollectJobs {
   pending(afterId: number, limit: number, now = Number.MAX_SAFE_INTEGER): CollectJob[] {
     const policy = retryPolicy(Number.MAX_SAFE_INTEGER, COLLECT_RETRY_BASE_MS);
     const due: CollectJob[] = [];
+    // Each further page asks only for what is still missing: the caller resumes after the last job returned.
     for (let after = afterId; ; ) {
-      const rows = this.s.pending.all({afterId: after, limit});
+      const want = limit - due.length;
+      const rows = this.s.pending.all({afterId: after, limit: want});
       for (const r of rows) {
-        if (!isDue({state: collectJobState(r.state, r.attempts), attempts: r.attempts, updatedAt: r.updated_at}, policy, now)) continue;
-        due.push(toJob(r));
-        if (due.length === limit) return due;
+        if (isDue({state: collectJobState(r.state, r.attempts), attempts: r.attempts, updatedAt: r.updated_at}, policy, now)) due.push(toJob(r));
       }
       const last = rows.at(-1);
-      if (last === undefined || rows.length < limit) return due;
+      if (last === undefined || rows.length < want || due.length === limit) return due;
       after = last.id;
     }
   }
