@@ -24,6 +24,7 @@ const TOTAL = SINGLES + BATCHES * BATCH;
 
 /** Commits SINGLES events one by one, and a batch of BATCH (~2 KB each) after every SINGLES / (BATCHES + 1). */
 const WRITER = `
+import ${JSON.stringify(join(REPO, 'dist/lib/cli/schema.js'))};
 import {openCatalog} from ${JSON.stringify(join(REPO, 'dist/lib/base/catalog/catalog.js'))};
 import {Ingester} from ${JSON.stringify(join(REPO, 'dist/lib/pipeline/queue/ingest.js'))};
 const [path, template] = process.argv.slice(2);
@@ -44,6 +45,7 @@ for (let i = 0; i < ${SINGLES}; i++) {
 
 /** Reads until it has seen TOTAL notifications or 90 s passed; prints what it saw as JSON. */
 const READER_SCRIPT = `
+import ${JSON.stringify(join(REPO, 'dist/lib/cli/schema.js'))};
 import {openCatalog} from ${JSON.stringify(join(REPO, 'dist/lib/base/catalog/catalog.js'))};
 const [path] = process.argv.slice(2);
 const seen = {reads: 0, errors: [], regressions: 0, mismatches: 0, last: 0, checks: 0};
