@@ -133,8 +133,9 @@ describe('ArchiveWriter and ArchiveReader', () => {
     const src = (p: string): string => JSON.stringify(join(process.cwd(), 'src/lib', p));
     writeFileSync(
       script,
-      `import {openCatalog} from ${src('catalog/catalog.js')};
-import {ArchiveWriter} from ${src('archive/store.js')};
+      `import ${src('cli/schema.js')};
+import {openCatalog} from ${src('base/catalog/catalog.js')};
+import {ArchiveWriter} from ${src('store/archive/store.js')};
 const catalog = openCatalog(${JSON.stringify(catalogPath)});
 const writer = ArchiveWriter.open(catalog, ${JSON.stringify(archiveDir)});
 for (let i = 0; i < 5; i++) writer.put(Buffer.from('committed message ' + i + ' ' + 'x'.repeat(5000)));
