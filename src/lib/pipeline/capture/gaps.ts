@@ -73,30 +73,49 @@ interface Counter {
   last_notification_id: number;
 }
 
-/** Reads every notification received since the last scan and records the gaps they reveal. */
-export function scanForGaps(db: Db, now = Date.now()): ScanSummary {
+/** Notifications a caller has already parsed (`bonnie process`, a batch at a time): see {@link scanForGaps}. */
+export interface ParsedNotifications {
+  /** Events by notification id; a notification not in the map is read and parsed as usual. */
+  events: ReadonlyMap<number, BonnieEvent>;
+  /** The scan stops after this notification id. */
+  upTo: number;
+}
+
+/**
+ * Reads every notification received since the last scan (up to `known.upTo`) and records the gaps they
+ * reveal. Those in `known.events` are not parsed again; the result is the same.
+ */
+export function scanForGaps(db: Db, now = Date.now(), known?: ParsedNotifications): ScanSummary {
   const statements = prepare(db);
   const notifications = new NotificationLog(db);
   const total: ScanSummary = {scanned: 0, opened: 0, closed: 0};
+  const upTo = known?.upTo ?? Number.MAX_SAFE_INTEGER;
   for (;;) {
-    const batch = db
+    const {batch, full} = db
       .transaction(() => {
         const watermark = statements.watermark.get()?.last_notification_id ?? 0;
-        const rows = notifications.page(watermark, BATCH_NOTIFICATIONS);
+        // Ids are row ids: at most upTo - watermark of them are in (watermark, upTo].
+        const limit = Math.max(0, Math.min(BATCH_NOTIFICATIONS, upTo - watermark));
+        const rows = limit === 0 ? [] : notifications.page(watermark, limit).filter((row) => row.id <= upTo);
         const summary: ScanSummary = {scanned: rows.length, opened: 0, closed: 0};
         for (const row of rows) {
-          const parsed = parseNotification(row.raw.toString('utf8'));
-          if (parsed.ok && parsed.event.mailboxId !== undefined) observe(statements, row.id, parsed.event, now, summary);
+          const event = known?.events.get(row.id) ?? parsedEvent(row.raw);
+          if (event?.mailboxId !== undefined) observe(statements, row.id, event, now, summary);
         }
         if (rows.length > 0) statements.setWatermark.run((rows.at(-1) as {id: number}).id);
-        return summary;
+        return {batch: summary, full: rows.length === BATCH_NOTIFICATIONS};
       })
       .immediate();
     total.scanned += batch.scanned;
     total.opened += batch.opened;
     total.closed += batch.closed;
-    if (batch.scanned < BATCH_NOTIFICATIONS) return total;
+    if (!full) return total;
   }
+}
+
+function parsedEvent(raw: Buffer): BonnieEvent | undefined {
+  const parsed = parseNotification(raw.toString('utf8'));
+  return parsed.ok ? parsed.event : undefined;
 }
 
 function observe(s: Statements, notificationId: number, event: BonnieEvent, now: number, summary: ScanSummary): void {

@@ -4,8 +4,10 @@
  * Contracts:
  * - One run at a time per catalog (ProcessLock); jobs are applied in notification (arrival) order.
  * - A batch is claimed, then its people are looked up in the directory (the only asynchronous step),
- *   then it is applied in ONE transaction: the evidence chain is extended, each job runs in a savepoint
- *   and is marked done with what it wrote, or rolled back and marked failed. A crash (kill -9) anywhere
+ *   then it is applied in ONE transaction: the evidence chain is extended, each job is marked done with
+ *   what it wrote, or rolled back and marked failed. Savepoints cost more than most events' own writes, so
+ *   a batch is first applied without them; if a job throws, the whole batch is rolled back and applied
+ *   again with one savepoint per job (the result is the same). A crash (kill -9) anywhere
  *   leaves either the whole batch or none of it; the next run releases the dead run's claims and does
  *   the batch again: the record equals that of an uninterrupted run.
  * - A crash is not a job's failure: it costs no attempt. A batch that keeps killing its run is halved at
@@ -30,7 +32,7 @@ import {JobQueue, type ClaimedJob} from '../queue/jobs.js';
 import {extendChain} from './chain.js';
 import {HANDLERS, type HandlerContext} from './handlers.js';
 import {ProcessLock, type LockHolder} from './lock.js';
-import {openRecorder} from './recorder.js';
+import {openRecorder, type Recorder} from './recorder.js';
 
 export const DEFAULT_BATCH_JOBS = 1000;
 export const DEFAULT_SESSION_TIMEOUT_MS = 12 * 60 * 60 * 1000;
@@ -143,16 +145,26 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
         break;
       }
       const before = {done: summary.done, failed: summary.failed, dead: summary.dead, warnings: summary.warnings.length};
-      db.transaction(() => {
-        // The directory lookup awaited: a run that hung there may have lost its lock, and its claims to
-        // another run. Checked inside the write transaction, so no other run can take over meanwhile.
-        if (!lock.renew()) throw lockLost();
-        extendChain(db, jobs.at(-1)?.notificationId);
-        for (const item of parsed) {
-          const at = applyOne(db, recorder, queue, lock.owner, item, people, summary);
-          if (at !== undefined && at > latest) latest = at;
-        }
-      }).immediate();
+      const apply = (isolate: boolean): BatchOutcome =>
+        db
+          .transaction(() => {
+            // The directory lookup awaited: a run that hung there may have lost its lock, and its claims to
+            // another run. Checked inside the write transaction, so no other run can take over meanwhile.
+            if (!lock.renew()) throw lockLost();
+            recorder.forget();
+            return applyBatch(db, recorder, queue, lock.owner, parsed, people, isolate);
+          })
+          .immediate();
+      let outcome: BatchOutcome;
+      try {
+        outcome = apply(false);
+      } catch (error) {
+        if (!(error instanceof EventFailed)) throw error;
+        // Rolled back whole: applied again with each event in a savepoint, so that only the failing ones fail.
+        outcome = apply(true);
+      }
+      merge(summary, outcome);
+      if (outcome.latest > latest) latest = outcome.latest;
       processed += jobs.length;
       options.onProgress?.({
         processed,
@@ -162,7 +174,7 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
       });
     }
     if (latest !== '') summary.sessionsClosed = recorder.sessions.closeIdle(latest, options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
-    summary.gaps = scanForGaps(db);
+    addGaps(summary.gaps, scanForGaps(db)); // notifications after the last batch's (a --limit run, a failed claim)
     summary.remaining = queue.due();
     return summary;
   } finally {
@@ -207,15 +219,75 @@ async function lookUpPeople(directory: Directory, batch: Parsed[]): Promise<Peop
   return people;
 }
 
-/** Applies one job in a savepoint; returns the event's time when it was applied. */
+/** What applying one batch did: merged into the run's summary once the batch's transaction committed. */
+interface BatchOutcome {
+  done: number;
+  failed: number;
+  dead: number;
+  byType: Record<string, number>;
+  unhandled: Record<string, number>;
+  /** The first {@link MAX_WARNINGS_SHOWN} of the batch. */
+  warnings: ProcessSummary['warnings'];
+  /** The newest event time applied ('' when none was). */
+  latest: string;
+  gaps: ScanSummary;
+}
+
+/**
+ * An event failed in a batch applied without savepoints: thrown out of the batch's transaction, which rolls
+ * the whole batch back, to apply it again with savepoints.
+ */
+class EventFailed extends Error {}
+
+/**
+ * Extends the evidence chain to the batch's last notification and applies its jobs in arrival order, inside
+ * the caller's transaction. With `isolate`, each job runs in a savepoint and one that throws is rolled back
+ * alone and marked failed. Without it (a savepoint per event costs more than the event's own writes), a job
+ * that throws throws {@link EventFailed}: the caller rolls the batch back and applies it again isolated, so
+ * the record and the queue end up exactly as if every job had had its savepoint.
+ */
+function applyBatch(db: Catalog['db'], recorder: Recorder, queue: JobQueue, owner: string, parsed: readonly Parsed[], people: People, isolate: boolean): BatchOutcome {
+  const outcome: BatchOutcome = {done: 0, failed: 0, dead: 0, byType: {}, unhandled: {}, warnings: [], latest: '', gaps: {scanned: 0, opened: 0, closed: 0}};
+  const upTo = parsed.at(-1)?.job.notificationId ?? 0;
+  extendChain(db, upTo);
+  for (const item of parsed) {
+    const at = applyOne(db, recorder, queue, owner, item, people, outcome, isolate);
+    if (at !== undefined && at > outcome.latest) outcome.latest = at;
+  }
+  recorder.sessions.flush();
+  // Gap detection reads every notification in order: up to this batch's, those it has just parsed not again.
+  const events = new Map<number, BonnieEvent>();
+  for (const {job, event} of parsed) if (event !== undefined) events.set(job.notificationId, event);
+  outcome.gaps = scanForGaps(db, Date.now(), {events, upTo});
+  return outcome;
+}
+
+function merge(summary: ProcessSummary, outcome: BatchOutcome): void {
+  summary.done += outcome.done;
+  summary.failed += outcome.failed;
+  summary.dead += outcome.dead;
+  for (const [type, n] of Object.entries(outcome.byType)) summary.byType[type] = (summary.byType[type] ?? 0) + n;
+  for (const [type, n] of Object.entries(outcome.unhandled)) summary.unhandled[type] = (summary.unhandled[type] ?? 0) + n;
+  for (const warned of outcome.warnings) if (summary.warnings.length < MAX_WARNINGS_SHOWN) summary.warnings.push(warned);
+  addGaps(summary.gaps, outcome.gaps);
+}
+
+function addGaps(total: ScanSummary, more: ScanSummary): void {
+  total.scanned += more.scanned;
+  total.opened += more.opened;
+  total.closed += more.closed;
+}
+
+/** Applies one job (in a savepoint with `isolate`: see {@link applyBatch}); returns the event's time when it was applied. */
 function applyOne(
   db: Catalog['db'],
-  recorder: ReturnType<typeof openRecorder>,
+  recorder: Recorder,
   queue: JobQueue,
   owner: string,
   {job, event, error}: Parsed,
   people: People,
-  summary: ProcessSummary,
+  summary: BatchOutcome,
+  isolate: boolean,
 ): string | undefined {
   if (event === undefined) {
     recordFailure(queue, owner, job, error ?? 'unreadable notification', summary);
@@ -223,7 +295,7 @@ function applyOne(
   }
   const at = event.timestamp ?? new Date(job.receivedAt).toISOString();
   try {
-    db.transaction(() => {
+    const apply = () => {
       const nid = job.notificationId;
       const identify = (login: string | undefined) => {
         if (login === undefined) return undefined;
@@ -262,12 +334,18 @@ function applyOne(
       } else {
         summary.unhandled[event.type] = (summary.unhandled[event.type] ?? 0) + 1;
       }
+      // Isolated, the job's session touch is written inside its savepoint; otherwise once for the batch.
+      if (isolate) recorder.sessions.flush();
       if (!queue.complete(nid, owner)) throw new Error('the job was taken over by another run');
-    })();
+    };
+    if (isolate) db.transaction(apply)();
+    else apply();
     summary.done++;
     if (event.warnings.length > 0 && summary.warnings.length < MAX_WARNINGS_SHOWN) summary.warnings.push({notificationId: job.notificationId, type: event.type, warnings: event.warnings});
     return at;
   } catch (failure) {
+    if (!isolate) throw new EventFailed(errorMessage(failure), {cause: failure});
+    recorder.forget(); // the savepoint rolled back what the repositories may remember
     recordFailure(queue, owner, job, errorMessage(failure), summary);
     return undefined;
   }
@@ -278,13 +356,13 @@ function applyOne(
  * owner: no one acted, a message arrived) and a quota event the quota root's owner (the admin who changed
  * it is the session's login, when the session's Login has been seen).
  */
-function actorLogin(event: BonnieEvent, recorder: ReturnType<typeof openRecorder>): string | undefined {
+function actorLogin(event: BonnieEvent, recorder: Recorder): string | undefined {
   if (event.type === 'MessageNew') return undefined;
   if (event.category === 'quota') return event.sessionId === undefined ? undefined : recorder.sessions.loggedIn(event.sessionId);
   return event.user;
 }
 
-function recordFailure(queue: JobQueue, owner: string, job: ClaimedJob, error: string, summary: ProcessSummary): void {
+function recordFailure(queue: JobQueue, owner: string, job: ClaimedJob, error: string, summary: BatchOutcome): void {
   const state = queue.fail(job.notificationId, owner, error);
   if (state === 'dead') summary.dead++;
   else summary.failed++;

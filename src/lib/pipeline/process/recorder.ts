@@ -12,8 +12,28 @@ export interface Recorder {
   folders: Folders;
   messages: Messages;
   changes: Changes;
+  /**
+   * Drops what the repositories remember of the record between events, and the session touches not
+   * written yet. Call it at the start of each batch (another run may have written since) and after any
+   * rollback (what they remember may be gone).
+   */
+  forget(): void;
 }
 
 export function openRecorder(db: Db): Recorder {
-  return {people: new People(db), sessions: new Sessions(db), folders: new Folders(db), messages: new Messages(db), changes: new Changes(db)};
+  const people = new People(db);
+  const sessions = new Sessions(db);
+  const folders = new Folders(db);
+  return {
+    people,
+    sessions,
+    folders,
+    messages: new Messages(db),
+    changes: new Changes(db),
+    forget: () => {
+      people.forget();
+      sessions.forget();
+      folders.forget();
+    },
+  };
 }

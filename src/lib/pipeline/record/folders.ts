@@ -32,6 +32,12 @@ interface VersionRow {
   valid_from: string;
 }
 
+/** A current version as {@link Folders} keeps it between events: parsed once, never handed out to be changed. */
+interface CurrentVersion extends FolderVersion {
+  change: FolderChange;
+  validFrom: string;
+}
+
 export class Folders {
   private readonly insertFolder;
   private readonly setCreated;
@@ -43,6 +49,14 @@ export class Folders {
   private readonly namedUnder;
   private readonly setOwner;
   private readonly everNamed;
+  /**
+   * Current versions by mailboxID (null: none), as read or written since {@link forget}: nearly every
+   * event names a folder, few change it. Only this class writes folder_version, so the map stays true
+   * until a rollback, after which the caller must call forget.
+   */
+  private readonly currents = new Map<string, CurrentVersion | null>();
+  /** MailboxIDs whose folder row exists (since {@link forget}). */
+  private readonly rows = new Set<string>();
 
   constructor(db: Db) {
     this.insertFolder = db.prepare<{id: string; owner: string | null; person: number | null}>(
@@ -68,10 +82,37 @@ export class Folders {
     this.setOwner = db.prepare<{id: string; owner: string; person: number}>('UPDATE folder SET owner_login = @owner, owner_person_id = @person WHERE mailbox_id = @id');
   }
 
+  /**
+   * Drops what this repository remembers of the record (current versions, known folders): after a
+   * rollback (a failed event's savepoint, a failed batch) it may describe rows that are gone.
+   */
+  forget(): void {
+    this.currents.clear();
+    this.rows.clear();
+  }
+
   /** The folder's current version, if it is known. */
   current(mailboxId: string): FolderVersion | undefined {
-    const row = this.currentVersion.get(mailboxId);
-    return row === undefined ? undefined : {id: row.id, name: row.name, uidValidity: row.uid_validity, acl: row.acl === null ? null : (JSON.parse(row.acl) as AclEntry[])};
+    const version = this.currentOf(mailboxId);
+    return version === undefined ? undefined : {id: version.id, name: version.name, uidValidity: version.uidValidity, acl: version.acl};
+  }
+
+  private currentOf(mailboxId: string): CurrentVersion | undefined {
+    let version = this.currents.get(mailboxId);
+    if (version === undefined) {
+      const row = this.currentVersion.get(mailboxId);
+      version = row === undefined ? null : {id: row.id, name: row.name, uidValidity: row.uid_validity, acl: parseAcl(row.acl), change: row.change, validFrom: row.valid_from};
+      this.currents.set(mailboxId, version);
+      if (version !== null) this.rows.add(mailboxId); // a version names its folder's row (foreign key)
+    }
+    return version ?? undefined;
+  }
+
+  /** The folder's row, made when missing (ON CONFLICT DO NOTHING: an existing row keeps its owner). */
+  private ensureRow(mailboxId: string, owner: {login: string; personId: number} | undefined): void {
+    if (this.rows.has(mailboxId)) return;
+    this.insertFolder.run({id: mailboxId, owner: owner?.login ?? null, person: owner?.personId ?? null});
+    this.rows.add(mailboxId);
   }
 
   /** The folder currently called `name` (a copy's or move's source is named by URL, not by id). */
@@ -100,33 +141,33 @@ export class Folders {
     nid: number,
     options: {trustName?: boolean} = {},
   ): FolderVersion | undefined {
-    this.insertFolder.run({id: mailboxId, owner: owner?.login ?? null, person: owner?.personId ?? null});
-    const row = this.currentVersion.get(mailboxId);
-    const before = this.current(mailboxId);
-    if (row === undefined || before === undefined) {
+    this.ensureRow(mailboxId, owner);
+    const row = this.currentOf(mailboxId);
+    if (row === undefined) {
       this.open(mailboxId, mailbox.name, mailbox.uidValidity ?? null, acl, 'first-seen', at, nid);
-      return before;
+      return undefined;
     }
+    const before = this.current(mailboxId) as FolderVersion;
     const newAcl = acl !== undefined && JSON.stringify(acl) !== JSON.stringify(before.acl);
     const missedRename =
       options.trustName === true &&
       mailbox.name !== row.name &&
       mailbox.deletedAt === undefined &&
       row.change !== 'deleted' &&
-      at > row.valid_from &&
+      at > row.validFrom &&
       this.everNamed.get(mailboxId, mailbox.name) === undefined;
     if (newAcl || missedRename) {
-      this.closeVersion.run(at, before.id);
+      this.close(mailboxId, before.id, at);
       this.open(mailboxId, missedRename ? mailbox.name : before.name, before.uidValidity ?? mailbox.uidValidity ?? null, newAcl ? acl : before.acl, missedRename ? 'renamed' : 'acl', at, nid);
     }
     return before;
   }
 
   created(mailboxId: string, mailbox: MailboxRef, acl: AclEntry[] | undefined, owner: {login: string; personId: number} | undefined, at: string, nid: number): void {
-    this.insertFolder.run({id: mailboxId, owner: owner?.login ?? null, person: owner?.personId ?? null});
+    this.ensureRow(mailboxId, owner);
     this.setCreated.run(at, mailboxId);
     const before = this.current(mailboxId);
-    if (before !== undefined) this.closeVersion.run(at, before.id);
+    if (before !== undefined) this.close(mailboxId, before.id, at);
     this.open(mailboxId, mailbox.name, mailbox.uidValidity ?? null, acl, 'created', at, nid);
   }
 
@@ -145,14 +186,14 @@ export class Folders {
     nid: number,
   ): string | undefined {
     // A folder first seen by its rename (older than bonnie) has no row yet: its versions need one.
-    this.insertFolder.run({id: mailboxId, owner: owner?.login ?? null, person: owner?.personId ?? null});
+    this.ensureRow(mailboxId, owner);
     let before = this.current(mailboxId);
     if (before === undefined && from !== undefined) {
       // Its history starts with the name it had, so that the rename reads `from -> to`.
       this.open(mailboxId, from.name, from.uidValidity ?? mailbox.uidValidity ?? null, acl, 'first-seen', at, nid);
       before = this.current(mailboxId);
     }
-    if (before !== undefined) this.closeVersion.run(at, before.id);
+    if (before !== undefined) this.close(mailboxId, before.id, at);
     this.open(mailboxId, mailbox.name, mailbox.uidValidity ?? before?.uidValidity ?? null, acl ?? before?.acl ?? undefined, 'renamed', at, nid);
     if (owner !== undefined) this.setOwner.run({id: mailboxId, owner: owner.login, person: owner.personId});
     return before?.name;
@@ -169,7 +210,7 @@ export class Folders {
     const moved = this.below(from).map(({mailboxId, before, rest}) => ({mailboxId, before, after: `${target.base}${to.separator}${rest}${target.suffix}`}));
     for (const folder of moved) {
       const version = this.current(folder.mailboxId) as FolderVersion;
-      this.closeVersion.run(at, version.id);
+      this.close(folder.mailboxId, version.id, at);
       this.open(folder.mailboxId, folder.after, version.uidValidity, version.acl, 'renamed', at, nid);
       if (owner !== undefined) this.setOwner.run({id: folder.mailboxId, owner: owner.login, person: owner.personId});
     }
@@ -180,7 +221,7 @@ export class Folders {
     const before = this.current(mailboxId);
     this.setDeleted.run(at, mailboxId);
     if (before === undefined) return;
-    this.closeVersion.run(at, before.id);
+    this.close(mailboxId, before.id, at);
     this.open(mailboxId, before.name, before.uidValidity, before.acl ?? undefined, 'deleted', at, nid);
   }
 
@@ -206,9 +247,22 @@ export class Folders {
       .map((row) => ({mailboxId: row.mailbox_id, before: row.name, rest: row.name.slice(low.length, row.name.length - suffix.length)}));
   }
 
-  private open(mailboxId: string, name: string, uidValidity: number | null, acl: AclEntry[] | undefined | null, change: FolderChange, at: string, nid: number): void {
-    this.insertVersion.run({id: mailboxId, name, uidValidity, acl: acl == null ? null : JSON.stringify(acl), change, at, nid});
+  private close(mailboxId: string, versionId: number, at: string): void {
+    this.currents.delete(mailboxId);
+    this.closeVersion.run(at, versionId);
   }
+
+  private open(mailboxId: string, name: string, uidValidity: number | null, acl: AclEntry[] | undefined | null, change: FolderChange, at: string, nid: number): void {
+    const json = acl == null ? null : JSON.stringify(acl);
+    this.currents.delete(mailboxId);
+    const id = Number(this.insertVersion.run({id: mailboxId, name, uidValidity, acl: json, change, at, nid}).lastInsertRowid);
+    // What a read of the row would give (the ACL through JSON, as stored).
+    this.currents.set(mailboxId, {id, name, uidValidity, acl: parseAcl(json), change, validFrom: at});
+  }
+}
+
+function parseAcl(json: string | null): AclEntry[] | null {
+  return json === null ? null : (JSON.parse(json) as AclEntry[]);
 }
 
 /** One name a folder had, from `valid_from` until `valid_to` (ISO 8601), and the change that gave it. */

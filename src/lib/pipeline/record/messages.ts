@@ -56,11 +56,12 @@ export class Messages {
     this.placementAt = db.prepare<{mailbox: string; validity: number | null; uid: number}, PlacementRow>(
       'SELECT id, message, flags, removed_at FROM placement WHERE mailbox_id = @mailbox AND uid_validity IS @validity AND uid = @uid',
     );
-    this.insertPlacement = db.prepare<{mailbox: string; validity: number | null; uid: number; message: number; origin: Origin; source: number | null; flags: string; at: string; nid: number}, {id: number}>(
+    // RETURNING gives the row as it stands after the statement: the new one, or the one already there.
+    this.insertPlacement = db.prepare<{mailbox: string; validity: number | null; uid: number; message: number; origin: Origin; source: number | null; flags: string; at: string; nid: number}, PlacementRow>(
       `INSERT INTO placement (mailbox_id, uid_validity, uid, message, origin, source_placement_id, flags, added_at, added_notification)
        VALUES (@mailbox, @validity, @uid, @message, @origin, @source, @flags, @at, @nid)
        ON CONFLICT (mailbox_id, uid_validity, uid) DO UPDATE SET flags = flags
-       RETURNING id`,
+       RETURNING id, message, flags, removed_at`,
     );
     this.setFlags = db.prepare<[string, number]>('UPDATE placement SET flags = ? WHERE id = ?');
     this.remove = db.prepare<[string, Removal, number]>('UPDATE placement SET removed_at = ?, removal = ? WHERE id = ? AND removed_at IS NULL');
@@ -150,8 +151,8 @@ export class Messages {
 
   /** Records a placement (idempotent for the same folder and UID); returns it. */
   place(mailboxId: string, uidValidity: number | null, uid: number, message: number, origin: Origin, source: number | undefined, flags: string[], at: string, nid: number): Placement {
-    const id = (this.insertPlacement.get({mailbox: mailboxId, validity: uidValidity, uid, message, origin, source: source ?? null, flags: JSON.stringify(flags), at, nid}) as {id: number}).id;
-    return this.find(mailboxId, uidValidity, uid) ?? {id, message, flags, removedAt: null};
+    const row = this.insertPlacement.get({mailbox: mailboxId, validity: uidValidity, uid, message, origin, source: source ?? null, flags: JSON.stringify(flags), at, nid}) as PlacementRow;
+    return {id: row.id, message: row.message, flags: JSON.parse(row.flags) as string[], removedAt: row.removed_at};
   }
 
   /** Sets a placement's flags; returns false when they did not change. */

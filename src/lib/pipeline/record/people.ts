@@ -22,8 +22,14 @@ export class People {
   private readonly current;
   private readonly closeVersion;
   private readonly insertVersion;
-  /** person id by login and attributes, for this batch's repeated lookups. */
+  /** person id by login and attributes, for repeated lookups until {@link forget}. */
   private readonly memo = new Map<string, number>();
+  /**
+   * The last answer by login, with the directory entry it was for. Every event of a batch gets the same
+   * entry object for a login (looked up once per batch, never changed), so the same object means the same
+   * attributes: the answer holds without building the memo's key.
+   */
+  private readonly last = new Map<string, {person: DirectoryPerson | undefined; id: number}>();
 
   constructor(db: Db) {
     this.byKey = db.prepare<[string], {id: number}>('SELECT id FROM person WHERE key = ?');
@@ -35,12 +41,26 @@ export class People {
     );
   }
 
+  /** Drops the remembered ids: after a rollback they may name people that are gone. */
+  forget(): void {
+    this.memo.clear();
+    this.last.clear();
+  }
+
   /**
    * The person behind `login` as the directory described them (`person`; undefined when the directory
    * does not know the login: identified by the login then). Records a new version when they changed.
    */
   identify(login: string, person: DirectoryPerson | undefined, at: string, notificationId: number): number {
     const canonical = canonicalLogin(login);
+    const last = this.last.get(canonical);
+    if (last !== undefined && last.person === person) return last.id;
+    const id = this.identifyAnew(canonical, person, at, notificationId);
+    this.last.set(canonical, {person, id});
+    return id;
+  }
+
+  private identifyAnew(canonical: string, person: DirectoryPerson | undefined, at: string, notificationId: number): number {
     const key = person?.id ?? `login:${canonical}`;
     const attributes = {
       login: canonical,

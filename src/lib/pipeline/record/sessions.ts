@@ -13,19 +13,36 @@ export interface SessionEvent {
   login: string | undefined;
 }
 
+/** Touches of one session not written yet: what the rows they would have written add up to. */
+interface PendingTouch {
+  events: number;
+  first: string;
+  last: string;
+  /** The first value given (coalesce keeps the first non-null, event after event). */
+  service: string | null;
+  person: number | null;
+  login: string | null;
+}
+
 export class Sessions {
   private readonly touchStatement;
+  /**
+   * Touches held back until {@link flush}: most events only count in their session, and one upsert per
+   * session and batch costs far less than one per event. Anything that reads or sets a session's row
+   * writes its pending touches first, so no reader can tell.
+   */
+  private readonly pending = new Map<string, PendingTouch>();
   private readonly loginStatement;
   private readonly logoutStatement;
   private readonly closeIdleStatement;
   private readonly loggedInStatement;
 
   constructor(db: Db) {
-    this.touchStatement = db.prepare<{id: string; at: string; service: string | null; person: number | null; login: string | null}>(
+    this.touchStatement = db.prepare<{id: string; first: string; last: string; events: number; service: string | null; person: number | null; login: string | null}>(
       `INSERT INTO session (session_id, service, person_id, login, first_event_at, last_event_at, events)
-       VALUES (@id, @service, @person, @login, @at, @at, 1)
+       VALUES (@id, @service, @person, @login, @first, @last, @events)
        ON CONFLICT (session_id) DO UPDATE SET
-         events = events + 1,
+         events = events + excluded.events,
          first_event_at = min(first_event_at, excluded.first_event_at),
          last_event_at = max(last_event_at, excluded.last_event_at),
          service = coalesce(service, excluded.service),
@@ -48,30 +65,67 @@ export class Sessions {
     );
   }
 
-  /** Counts an event in its session (creating the session when it is the first one seen). */
+  /**
+   * Counts an event in its session (creating the session when it is the first one seen). Written by
+   * {@link flush} (or before the session is next read or set): call flush before the transaction commits.
+   */
   touch(event: SessionEvent): void {
-    this.touchStatement.run({id: event.sessionId, at: event.at, service: event.service ?? null, person: event.personId ?? null, login: event.login ?? null});
+    const service = event.service ?? null;
+    const person = event.personId ?? null;
+    const login = event.login ?? null;
+    const held = this.pending.get(event.sessionId);
+    if (held === undefined) {
+      this.pending.set(event.sessionId, {events: 1, first: event.at, last: event.at, service, person, login});
+      return;
+    }
+    held.events++;
+    if (event.at < held.first) held.first = event.at;
+    if (event.at > held.last) held.last = event.at;
+    held.service ??= service;
+    held.person ??= person;
+    held.login ??= login;
+  }
+
+  /** Writes every touch held back. */
+  flush(): void {
+    for (const sessionId of this.pending.keys()) this.flushOne(sessionId);
+  }
+
+  /** Drops the touches held back (their transaction was rolled back). */
+  forget(): void {
+    this.pending.clear();
+  }
+
+  private flushOne(sessionId: string): void {
+    const held = this.pending.get(sessionId);
+    if (held === undefined) return;
+    this.pending.delete(sessionId);
+    this.touchStatement.run({id: sessionId, ...held});
   }
 
   login(event: SessionEvent, clientIp: string | undefined, clientPort: number | undefined, notificationId: number): void {
     this.touch(event);
+    this.flushOne(event.sessionId);
     this.loginStatement.run({id: event.sessionId, at: event.at, person: event.personId ?? null, login: event.login ?? null, ip: clientIp ?? null, port: clientPort ?? null, nid: notificationId});
   }
 
   /** A Logout also reopens a session that was closed by timeout: the Logout is the better evidence. */
   logout(event: SessionEvent, clientIp: string | undefined, clientPort: number | undefined, notificationId: number): void {
     this.touch(event);
+    this.flushOne(event.sessionId);
     this.logoutStatement.run({id: event.sessionId, at: event.at, ip: clientIp ?? null, port: clientPort ?? null, nid: notificationId});
   }
 
   /** The login of the session's Login, if it has been seen. */
   loggedIn(sessionId: string): string | undefined {
+    this.flushOne(sessionId);
     return this.loggedInStatement.get(sessionId)?.login;
   }
 
   /** Closes sessions idle for `timeoutMs` before `now` (the newest event time processed, not the clock). */
   closeIdle(now: string, timeoutMs: number): number {
     const cutoff = new Date(Date.parse(now) - timeoutMs).toISOString();
+    this.flush();
     return this.closeIdleStatement.run({cutoff}).changes;
   }
 }
