@@ -14,7 +14,7 @@ import type {LdapInfo} from '../harness/ldap.js';
 import {freePorts} from '../harness/process.js';
 import type {LdapSettings} from '../../src/lib/base/config/settings.js';
 import {createDirectory} from '../../src/lib/sources/directory/create-directory.js';
-import {DEFAULT_LOGIN_FILTER} from '../../src/lib/sources/directory/filter.js';
+import {DEFAULT_LOGIN_FILTER} from '../../src/lib/base/config/ldap-filter.js';
 import {LdapDirectory} from '../../src/lib/sources/directory/ldap.js';
 import {BonnieError, EXIT} from '../../src/lib/base/errors.js';
 

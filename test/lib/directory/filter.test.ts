@@ -10,7 +10,7 @@ import {
   GROUP_PLACEHOLDERS,
   LOGIN_PLACEHOLDERS,
   splitLogin,
-} from '../../../src/lib/sources/directory/filter.js';
+} from '../../../src/lib/base/config/ldap-filter.js';
 
 /** The value ldapts will send for the single equality filter `filter` (what the server compares). */
 function sentValue(filter: string): string {

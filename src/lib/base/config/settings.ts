@@ -10,7 +10,7 @@
  */
 import {readFileSync} from 'node:fs';
 import {dirname, isAbsolute, resolve} from 'node:path';
-import {checkFilterTemplate, DEFAULT_LOGIN_FILTER, GROUP_PLACEHOLDERS, LOGIN_PLACEHOLDERS} from '../../sources/directory/filter.js';
+import {checkFilterTemplate, DEFAULT_LOGIN_FILTER, GROUP_PLACEHOLDERS, LOGIN_PLACEHOLDERS} from './ldap-filter.js';
 import {BonnieError, EXIT} from '../errors.js';
 import {parseDuration as parseDurationText} from './duration.js';
 import {parseTlsMode, TLS_MODES, type TlsMode} from './tls.js';
@@ -85,7 +85,7 @@ export interface LdapSettings {
   passwordFileSource: string | undefined;
   /** Where people and groups are searched (scope sub). */
   baseDn: string;
-  /** Person filter template: %s login, %u local part, %d domain (directory/filter.ts). */
+  /** Person filter template: %s login, %u local part, %d domain (config/ldap-filter.ts). */
   filter: string;
   /** Group filter template with %D (the person's DN); undefined: the person's memberOf, else the default. */
   groupFilter: string | undefined;

@@ -10,5 +10,5 @@ export {CachedDirectory, DEFAULT_CACHE_ENTRIES} from './cache.js';
 export type {CacheOptions, Clock} from './cache.js';
 export {LdapDirectory} from './ldap.js';
 export type {LdapDirectoryOptions} from './ldap.js';
-export {DEFAULT_GROUP_FILTER, DEFAULT_LOGIN_FILTER, escapeFilterValue, expandGroupFilter, expandLoginFilter} from './filter.js';
+export {DEFAULT_GROUP_FILTER, DEFAULT_LOGIN_FILTER, escapeFilterValue, expandGroupFilter, expandLoginFilter} from '../../base/config/ldap-filter.js';
 export {readLdapPassword} from './password.js';

@@ -16,7 +16,7 @@ import type {LdapSettings} from '../../base/config/settings.js';
 import {certificateProblem, certificateRejected, planTls, startTlsUnavailable, TLS_ERROR_CODES, tlsConnectionOptions, type TlsTarget} from '../../base/config/tls.js';
 import {BonnieError, EXIT, errorMessage} from '../../base/errors.js';
 import {firstRdnValue} from './dn.js';
-import {DEFAULT_GROUP_FILTER, expandGroupFilter, expandLoginFilter} from './filter.js';
+import {DEFAULT_GROUP_FILTER, expandGroupFilter, expandLoginFilter} from '../../base/config/ldap-filter.js';
 import {readLdapPassword} from './password.js';
 import {canonicalLogin, type Directory, type DirectoryPerson} from './types.js';
 

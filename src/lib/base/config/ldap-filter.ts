@@ -5,7 +5,8 @@
  * (login filter), `%D` the person's DN (group filter), `%%` a percent sign. Every value put in is escaped,
  * so a login like `*` or `a)(uid=*` matches nothing instead of everything.
  *
- * No imports: settings.ts (on the dealer's start-up path) checks templates with this module.
+ * No imports: settings.ts (on the dealer's start-up path) checks templates with this module, and the
+ * directory (sources/directory/ldap.ts) expands them: it is configuration's syntax, so it lives in config.
  */
 
 /** Placeholders of `ldap_filter`. */
