@@ -5,6 +5,8 @@ import {EXIT} from '../lib/base/errors.js';
 import {afterCatalogCheck, checkCatalog, type CatalogCheckReport} from '../lib/base/catalog/integrity.js';
 import {markBrokenSegments, verifyArchive, type ArchiveVerifyReport, type MarkBrokenResult, type VerifyProgress} from '../lib/store/archive/verify.js';
 import {verifyChain, type ChainReport} from '../lib/pipeline/process/chain.js';
+import {ArchivedMessages} from '../lib/pipeline/collect/archived-messages.js';
+import {catalogReferences} from '../lib/cli/reference-checks.js';
 import {renderArchiveReport, renderCatalogReport, renderChainReport, renderMarkBroken} from '../lib/cli/render-verify.js';
 
 interface Result {
@@ -89,10 +91,10 @@ catalog read-only (read-write with --mark-broken) and never writes to the archiv
       });
     try {
       // The catalog first: the other checks read it, and on a damaged one they stop where it is damaged.
-      const integrity = checkIntegrity ? checkCatalog(catalog) : null;
+      const integrity = checkIntegrity ? checkCatalog(catalog, catalogReferences(catalog.db)) : null;
       const guarded = <T>(what: string, check: () => T): T | null => (integrity === null ? check() : afterCatalogCheck(integrity, catalog, what, check));
       const events = checkEvents ? guarded('the evidence chain check', () => verifyChain(catalog.db)) : null;
-      const archive = checkSegments ? guarded('the archive check', () => verifyArchive(catalog, settings.archive, {readData: flags['read-data'], subsetPercent: flags.subset, onProgress})) : null;
+      const archive = checkSegments ? guarded('the archive check', () => verifyArchive(catalog, settings.archive, {readData: flags['read-data'], subsetPercent: flags.subset, onProgress, messages: new ArchivedMessages(catalog.db)})) : null;
       live?.done();
       const sound = (integrity === null || integrity.sound) && (events === null || events.firstProblem === null) && (archive === null || archive.sound);
       if (!this.jsonEnabled()) {
@@ -101,7 +103,7 @@ catalog read-only (read-write with --mark-broken) and never writes to the archiv
         if (archive !== null) this.log(renderArchiveReport(archive, {markBroken}));
       }
       if (!sound) process.exitCode = EXIT.unsound;
-      const markedBroken = markBroken && archive !== null ? markBrokenSegments(catalog, archive) : null;
+      const markedBroken = markBroken && archive !== null ? markBrokenSegments(catalog, archive, new ArchivedMessages(catalog.db)) : null;
       if (markedBroken !== null && !this.jsonEnabled()) this.log(renderMarkBroken(markedBroken));
       return {sound, catalog: integrity, events, archive, markedBroken};
     } finally {

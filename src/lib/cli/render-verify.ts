@@ -1,5 +1,5 @@
 /** Human rendering of `bonnie verify`; `--json` prints the reports themselves. */
-import {describeMessage} from '../store/archive/index/archived-messages.js';
+import {describeMessage} from '../store/archive/index/archived-message-ref.js';
 import type {ArchiveProblem, ArchiveVerifyReport, MarkBrokenResult} from '../store/archive/verify.js';
 import type {CatalogCheckReport} from '../base/catalog/integrity.js';
 import type {ChainProblem, ChainReport} from '../pipeline/process/chain.js';

@@ -1,6 +1,6 @@
 /** The text `bonnie verify` prints for the archive: every problem with the messages it affects, a few per problem. */
 import {describe, expect, it} from 'vitest';
-import type {ArchivedMessageRef} from '../../../src/lib/store/archive/index/archived-messages.js';
+import type {ArchivedMessageRef} from '../../../src/lib/store/archive/index/archived-message-ref.js';
 import type {ArchiveProblem, ArchiveVerifyReport} from '../../../src/lib/store/archive/verify.js';
 import {MESSAGES_SHOWN, renderArchiveReport, renderMarkBroken} from '../../../src/lib/cli/render-verify.js';
 

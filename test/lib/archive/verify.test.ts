@@ -3,7 +3,7 @@ import {join} from 'node:path';
 import Database from 'better-sqlite3';
 import {describe, expect, it} from 'vitest';
 import {blobHex, type BlobId} from '../../../src/lib/store/archive/blob/blob.js';
-import {ArchivedMessages} from '../../../src/lib/store/archive/index/archived-messages.js';
+import {ArchivedMessages} from '../../../src/lib/pipeline/collect/archived-messages.js';
 import {ArchiveIndex} from '../../../src/lib/store/archive/index/repository.js';
 import {ARCHIVE_SCHEMA_V4} from '../../../src/lib/store/archive/index/schema.js';
 import {ArchiveReader, ArchiveWriter} from '../../../src/lib/store/archive/store.js';
@@ -137,7 +137,7 @@ describe('verifyArchive names the messages affected', () => {
     linkCollected(catalog, 'mbox-inbox', 'user.alice', 5, b); // the name comes from the latest snapshot
     // c: stored, but no message links to it (yet).
     unlinkSync(file);
-    const [problem] = verifyArchive(catalog, archiveDir).problems;
+    const [problem] = verifyArchive(catalog, archiveDir, {messages: new ArchivedMessages(catalog.db)}).problems;
     expect(problem?.blobs).toEqual(ids.map(blobHex));
     expect(problem?.messages.map((m) => [m.mailboxName, m.uid, m.blob, m.source])).toEqual([
       ['user.alice', 4, blobHex(a), 'spool'],
@@ -171,7 +171,7 @@ describe('markBrokenSegments', () => {
     linkArchived(catalog, {mailboxId: 'mbox-bob', name: 'user.bob'}, 3, ids[2] as BlobId);
     truncateSync(file, blobs[2]!.dataOffset + 100);
     const report = verifyArchive(catalog, archiveDir);
-    const result = markBrokenSegments(catalog, report);
+    const result = markBrokenSegments(catalog, report, new ArchivedMessages(catalog.db));
     expect(result.segments).toEqual([{id: segment.id, path: segment.path, blobs: 3}]);
     expect(result.messages.map((m) => `${m.mailboxName} UID ${m.uid}`)).toEqual(['user.alice UID 1', 'user.bob UID 3']);
     expect(result.users).toEqual(['alice', 'bob']);

@@ -247,3 +247,8 @@ function unavailable(path: string, error: unknown, readOnly: boolean): BonnieErr
                 : 'Check the path and that the file is a bonnie catalog.';
   return new BonnieError('CatalogUnavailable', `cannot use the catalog ${path}: ${errorMessage(error)}`, {exit: EXIT.catalog, hint, cause: error});
 }
+
+/** True when the catalog has the view `name` (a catalog opened read-only is not migrated: it may predate it). */
+export function hasView(db: Db, name: string): boolean {
+  return db.prepare<[string], {n: number}>("SELECT 1 AS n FROM sqlite_schema WHERE type = 'view' AND name = ?").get(name) !== undefined;
+}

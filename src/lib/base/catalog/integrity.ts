@@ -55,7 +55,23 @@ interface SchemaObject {
 }
 
 /** Checks the catalog's structure and bonnie's cross-references. Never writes; never throws on damage. */
-export function checkCatalog(catalog: Catalog): CatalogCheckReport {
+/**
+ * A reference between domains that SQLite's foreign keys do not hold (a link to a blob: blobs live in the
+ * archive index, links in the snapshots and the collector's jobs). Each owner counts its own rows that
+ * point nowhere, asking the other owner; the check only reports (src/lib/cli/reference-checks.ts lists them).
+ */
+export interface ReferenceCheck {
+  /** The table whose rows refer. */
+  table: string;
+  /** Every table the count reads: skipped when one is damaged or missing. */
+  reads: readonly string[];
+  /** Rows of `table` whose reference points nowhere. */
+  count(): number;
+  /** What `n` such rows mean, for the report. */
+  detail(n: number): string;
+}
+
+export function checkCatalog(catalog: Catalog, references: readonly ReferenceCheck[] = []): CatalogCheckReport {
   const {db, path} = catalog;
   const problems: CatalogProblem[] = [];
   const pageSize = db.pragma('page_size', {simple: true}) as number;
@@ -94,7 +110,7 @@ export function checkCatalog(catalog: Catalog): CatalogCheckReport {
       for (const line of unplaced) if (!tableLines.has(line)) problems.push({kind: 'Corrupt', table: null, index: null, detail: line});
     }
   }
-  crossCheck(db, problems, byName);
+  crossCheck(db, problems, byName, references);
   return finish(path, pageSize, pages, objects.filter((o) => o.type === 'table').length, problems);
 }
 
@@ -159,7 +175,7 @@ function pageOwner(db: Db, page: number): string | undefined {
 }
 
 /** Foreign keys and bonnie's own references, each query guarded: a damaged table makes it a problem. */
-function crossCheck(db: Db, problems: CatalogProblem[], byName: Map<string, SchemaObject>): void {
+function crossCheck(db: Db, problems: CatalogProblem[], byName: Map<string, SchemaObject>, references: readonly ReferenceCheck[]): void {
   const damaged = new Set(problems.map((p) => p.table));
   const guarded = (tables: string[], run: () => void) => {
     // A check over a table already reported damaged would only fail again, or count garbage.
@@ -179,14 +195,12 @@ function crossCheck(db: Db, problems: CatalogProblem[], byName: Map<string, Sche
       for (const [parent, count] of missing) problems.push({kind: 'ForeignKey', table, index: null, detail: `${count} row(s) refer to ${parent} rows that do not exist`});
     });
   }
-  guarded(['message_link', 'blob'], () => {
-    const {n} = db.prepare<[], {n: number}>('SELECT count(*) AS n FROM message_link l WHERE l.sha256 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM blob b WHERE b.sha256 = l.sha256)').get() as {n: number};
-    if (n > 0) problems.push({kind: 'LinkWithoutBlob', table: 'message_link', index: null, detail: `${n} archived message(s) link to a blob the archive index does not know`});
-  });
-  guarded(['collect_job', 'blob'], () => {
-    const {n} = db.prepare<[], {n: number}>("SELECT count(*) AS n FROM collect_job j WHERE j.state = 'done' AND NOT EXISTS (SELECT 1 FROM blob b WHERE b.sha256 = j.sha256)").get() as {n: number};
-    if (n > 0) problems.push({kind: 'LinkWithoutBlob', table: 'collect_job', index: null, detail: `${n} collected message(s) link to a blob the archive index does not know`});
-  });
+  for (const reference of references) {
+    guarded([...reference.reads], () => {
+      const n = reference.count();
+      if (n > 0) problems.push({kind: 'LinkWithoutBlob', table: reference.table, index: null, detail: reference.detail(n)});
+    });
+  }
 }
 
 function finish(path: string, pageSize: number, pages: number, tables: number, problems: CatalogProblem[]): CatalogCheckReport {

@@ -320,3 +320,18 @@ export class CollectJobReader {
     return this.s.oldestPending.get()?.n ?? (this.s.lastId.get()?.n ?? 0) + 1;
   }
 }
+
+/**
+ * Calls `each` with the blob of every done job, in job order, reading a page at a time (so that `each`
+ * may query the catalog): for the catalog's reference check, which asks the archive index whether each
+ * exists.
+ */
+export function forEachDoneBlob(db: Db, each: (sha256: Buffer) => void, page = 10_000): void {
+  const statement = db.prepare<[number, number], {id: number; sha256: Buffer}>("SELECT id, sha256 FROM collect_job WHERE id > ? AND state = 'done' ORDER BY id LIMIT ?");
+  for (let after = 0; ; ) {
+    const rows = statement.all(after, page);
+    for (const row of rows) each(row.sha256);
+    if (rows.length < page) return;
+    after = (rows.at(-1) as {id: number}).id;
+  }
+}

@@ -270,3 +270,18 @@ export class SnapshotReader {
 function toPlace(r: {mailbox_id: string; uid_validity: number; uid: number; sha256: Buffer; source: string}): LinkedPlace {
   return {mailboxId: r.mailbox_id, uidValidity: r.uid_validity, uid: r.uid, sha256: r.sha256, source: r.source};
 }
+
+/**
+ * Calls `each` with every blob `bonnie archive`'s links point to and how many links point to it, in blob
+ * order, reading a page at a time (so that `each` may query the catalog): for the catalog's reference
+ * check, which asks the archive index whether each exists.
+ */
+export function forEachLinkedBlob(db: Db, each: (sha256: Buffer, links: number) => void, page = 10_000): void {
+  const first = db.prepare<[number], {sha256: Buffer; n: number}>('SELECT sha256, count(*) AS n FROM message_link WHERE sha256 IS NOT NULL GROUP BY sha256 ORDER BY sha256 LIMIT ?');
+  const next = db.prepare<[Buffer, number], {sha256: Buffer; n: number}>('SELECT sha256, count(*) AS n FROM message_link WHERE sha256 > ? GROUP BY sha256 ORDER BY sha256 LIMIT ?');
+  for (let rows = first.all(page); ; ) {
+    for (const row of rows) each(row.sha256, row.n);
+    if (rows.length < page) return;
+    rows = next.all((rows.at(-1) as {sha256: Buffer}).sha256, page);
+  }
+}

@@ -16,7 +16,7 @@ import type {Catalog} from '../../base/catalog/catalog.js';
 import {parseMailboxName} from '../../core/event/mailbox-name.js';
 import {BonnieError} from '../../base/errors.js';
 import {BlobDecompressor, blobHex, openFrame} from './blob/blob.js';
-import {ArchivedMessages, type ArchivedMessageRef} from './index/archived-messages.js';
+import {NO_MESSAGES, type ArchivedMessageLookup, type ArchivedMessageRef} from './index/archived-message-ref.js';
 import {ArchiveLock} from './index/lock.js';
 import {ArchiveIndex, assertReadableFormat, type SegmentRecord, type SegmentState} from './index/repository.js';
 import {readMember} from './segment/member.js';
@@ -65,6 +65,8 @@ export interface VerifyArchiveOptions {
   random?: () => number;
   /** Called after each segment checked. */
   onProgress?: (progress: VerifyProgress) => void;
+  /** Names the messages behind the blobs a problem affects (pipeline/collect/archived-messages.ts); default: none. */
+  messages?: ArchivedMessageLookup;
 }
 
 /** How far {@link verifyArchive} is. */
@@ -119,7 +121,7 @@ export function verifyArchive(catalog: Catalog, archiveDir: string, options: Ver
     const id = path.slice(path.lastIndexOf('/') + 1).replace(/\.tar$/, '');
     report.problems.push({kind: 'SegmentUnknown', severity: 'notice', segmentId: id, path, segmentState: null, blobs: [], messages: [], detail: 'a segment file the index does not know; nothing refers to it'});
   }
-  const messages = new ArchivedMessages(catalog.db);
+  const messages = options.messages ?? NO_MESSAGES;
   for (const problem of report.problems) problem.messages = messages.byBlobs(problem.blobs.map((hex) => Buffer.from(hex, 'hex')));
   report.sound = report.problems.every((p) => p.severity !== 'error');
   return report;
@@ -217,7 +219,7 @@ export interface MarkBrokenResult {
  * no writer is appending to a segment being marked; throws ArchiveLocked when another writer holds it
  * (nothing is marked then). Idempotent: segments already broken are left as they are.
  */
-export function markBrokenSegments(catalog: Catalog, report: ArchiveVerifyReport, now = Date.now()): MarkBrokenResult {
+export function markBrokenSegments(catalog: Catalog, report: ArchiveVerifyReport, lookup: ArchivedMessageLookup = NO_MESSAGES, now = Date.now()): MarkBrokenResult {
   const index = new ArchiveIndex(catalog.db);
   const candidates = [...new Set(report.problems.filter((p) => p.severity === 'error' && p.segmentState !== null && p.segmentState !== 'broken').map((p) => p.segmentId))];
   let marked: string[] = [];
@@ -239,7 +241,7 @@ export function markBrokenSegments(catalog: Catalog, report: ArchiveVerifyReport
     const segment = index.getSegment(id);
     return {id, path: segment?.path ?? '', blobs: index.listBlobs(id).length};
   });
-  const messages = new ArchivedMessages(catalog.db).byBlobs(marked.flatMap((id) => index.listBlobs(id).map((b) => b.id)));
+  const messages = lookup.byBlobs(marked.flatMap((id) => index.listBlobs(id).map((b) => b.id)));
   const users = [...new Set(messages.flatMap((m) => (m.mailboxName === null ? [] : (parseMailboxName(m.mailboxName).owner ?? []))))].sort();
   const byUser = users.length === 0 ? '' : ` (or ${users.slice(0, 3).map((u) => `--user ${u}`).join(', ')}${users.length > 3 ? ', ...' : ''})`;
   const hint =
