@@ -102,9 +102,14 @@ describe('parseNotification: odd fields become warnings, the event is kept', () 
     expect([...event.uids]).toEqual([1]);
   });
 
-  it.each(['2026-11-22T11:53:57.094Z', '2026-11-22T11:53:57+01:00', '2024-02-29t23:59:59.5z'])('keeps the valid timestamp %s as sent', (timestamp) => {
+  it.each([
+    ['2026-11-22T11:53:57.094Z', '2026-11-22T11:53:57.094Z'],
+    ['2026-11-22T11:53:57+01:00', '2026-11-22T10:53:57.000Z'],
+    ['2024-02-29t23:59:59.5z', '2024-02-29T23:59:59.500Z'],
+    ['2026-11-22T11:53:57.094999-00:30', '2026-11-22T12:23:57.094Z'],
+  ])('normalizes the valid timestamp %s to UTC with milliseconds (%s), one spelling per instant', (timestamp, normalized) => {
     const event = parse({event: 'Login', timestamp});
-    expect(event.timestamp).toBe(timestamp);
+    expect(event.timestamp).toBe(normalized);
     expect(event.warnings).toEqual([]);
   });
 

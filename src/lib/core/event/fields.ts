@@ -38,9 +38,15 @@ export class FieldReader {
    * Anything else (`yesterday`, a 13th month, February 30) is warned about and reads as absent, so that
    * every consumer falls back to the time the event was received instead of failing on an invalid date.
    */
+  /**
+   * An RFC 3339 date-time, normalized to UTC with milliseconds (`2026-11-22T11:53:57.094Z`, what Cyrus 3.6
+   * sends): every instant then has one spelling, so the record's times compare and sort as text. An offset,
+   * a lower-case `t`/`z` or more than three fraction digits are converted (the raw event keeps what was sent).
+   */
   dateTime(key: string): string | undefined {
     const text = this.string(key);
-    if (text === undefined || isDateTime(text)) return text;
+    if (text === undefined) return undefined;
+    if (isDateTime(text)) return new Date(Date.parse(text.toUpperCase())).toISOString();
     this.warn(key, `"${text.length > 40 ? `${text.slice(0, 37)}...` : text}" is not an RFC 3339 date-time; the time it was received is used`);
     return undefined;
   }

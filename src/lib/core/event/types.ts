@@ -105,8 +105,9 @@ export interface BonnieEvent {
   known: boolean;
   category: EventCategory;
   /**
-   * RFC 3339 timestamp from the event, as sent; undefined when Cyrus did not send one or it is not a valid
-   * date-time (then with a warning): consumers use the time the event was received instead.
+   * RFC 3339 timestamp from the event, normalized to UTC with milliseconds (`2026-11-22T11:53:57.094Z`):
+   * one spelling per instant, so times compare as text. Undefined when Cyrus did not send one or it is not
+   * a valid date-time (then with a warning): consumers use the time the event was received instead.
    */
   timestamp: string | undefined;
   /** Who acted (`cyrus` for admin actions); undefined when empty (cyr_expire, MailboxModseq, some LMTP). */
