@@ -114,6 +114,8 @@ socket="$demo/notify.sock"
 bonnie init --catalog "$demo/socket/catalog.db" > /dev/null
 node bin/run.js dealer --listen "$socket" --catalog "$demo/socket/catalog.db" --socket-group "$(id -gn)" &
 daemon=$!
+# Should a step below fail, the daemon (and the holder it started) must not outlive the demo.
+trap 'kill -TERM "$daemon" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.1; done
 start=$(date +%s%N)
 events=(samples/events/*.json)
@@ -125,6 +127,7 @@ reader=$(pgrep -P "$holder" || true)
 [ -n "$reader" ] && kill -9 "$reader" && echo "   killed the daemon (pid $reader) with SIGKILL after 48 events; sending the other 48"
 node scripts/send-datagrams.js "$socket" "${events[@]:48}"
 kill -TERM "$daemon"; wait "$daemon"
+trap - EXIT
 echo "   96 datagrams sent and committed in $(( ($(date +%s%N) - start) / 1000000 )) ms, through a kill -9 (the daemon stopped on SIGTERM)"
 { bonnie status --catalog "$demo/socket/catalog.db" || true; } | grep -E '^(queue\.pending|queue\.quarantined|gaps\.open)'
 echo

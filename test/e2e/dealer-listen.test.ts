@@ -4,7 +4,7 @@
  * them, stopped with SIGTERM. Requires the build (the test command builds first).
  */
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process';
-import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs';
+import {existsSync, readFileSync, readdirSync, renameSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {createNotifySender} from '../../src/lib/pipeline/capture/notify-sender.js';
@@ -145,6 +145,32 @@ describe('bonnie dealer --listen', () => {
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
     expect(rows('SELECT deliveries FROM notification')).toEqual([{deliveries: 2}]);
+  });
+
+  it('moves what arrives after its catalog was replaced (a restore) into the new file, with what its journal still holds', async () => {
+    const daemon = await startDaemon([]);
+    const sender = createNotifySender(socket);
+    await sender.send(cyrusDatagram(eventJson('01-Login.json')));
+    const committed = async (path: string, n: number) => {
+      for (const deadline = Date.now() + 20_000; queryCatalog<{n: number}>(path, 'SELECT count(*) AS n FROM notification')[0]?.n !== n; ) {
+        if (Date.now() > deadline) throw new Error(`${path} never held ${n} notification(s): ${daemon.stderr()}\n${readFileSync(join(home, "dealer.log"), "utf8")}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    await committed(catalog, 1);
+    // The administrator moves the catalog aside (with its -wal and -shm) and puts another in its place.
+    for (const suffix of ['', '-wal', '-shm']) if (existsSync(catalog + suffix)) renameSync(catalog + suffix, `${catalog}.old${suffix}`);
+    const init = await bonnie(['init', '--catalog', catalog], {env});
+    expect(init.code, init.stderr).toBe(0);
+    await sender.send(cyrusDatagram(eventJson('02-MailboxCreate.json')));
+    sender.close();
+    // The journal still holds what went into the old file: the new one (a backup, say) gets it too.
+    await committed(catalog, 2);
+    daemon.child.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
+    expect(rows<{event_type: string}>('SELECT event_type FROM notification ORDER BY id')).toEqual([{event_type: 'Login'}, {event_type: 'MailboxCreate'}]);
+    expect(queryCatalog<{event_type: string}>(`${catalog}.old`, 'SELECT event_type FROM notification')).toEqual([{event_type: 'Login'}]);
+    expect(readFileSync(join(home, 'dealer.log'), 'utf8')).toContain('was replaced or removed while the daemon ran');
   });
 
   it('refuses to start on a socket another listener is alive on; says so on stderr, quietly on stdout', async () => {

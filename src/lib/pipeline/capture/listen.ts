@@ -19,7 +19,7 @@
  * is moved into the queue; exit 0. What the catalog cannot take stays in the journal for the next start or
  * `bonnie dealer --drain-spill`.
  */
-import {fstatSync} from 'node:fs';
+import {fstatSync, statSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 import {Worker} from 'node:worker_threads';
 import {openCatalog, type Catalog} from '../../base/catalog/catalog.js';
@@ -119,6 +119,8 @@ export class NotifyListener {
   private readerError: string | undefined;
   private catalog: Catalog | undefined;
   private drainer: JournalDrain | undefined;
+  /** Device and inode of the catalog file opened: a file replaced at the path (a restore) is reopened. */
+  private catalogFile: string | undefined;
   private outage: {reason: string; retryAt: number} | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
   private statsTimer: NodeJS.Timeout | undefined;
@@ -319,10 +321,18 @@ export class NotifyListener {
 
   /** The open connection's drainer; opens the catalog unless it failed less than CATALOG_RETRY_MS ago. */
   private connect(now: number): JournalDrain | undefined {
-    if (this.drainer !== undefined) return this.drainer;
+    if (this.drainer !== undefined) {
+      // The catalog at the path must still be the file open here: one restored from a backup, or removed,
+      // would otherwise receive nothing more, and the journal (this daemon's, and those of dead daemons it
+      // takes over) would be moved into a file nobody reads again.
+      if (fileIdentity(this.options.catalog) === this.catalogFile) return this.drainer;
+      this.logger.log('warning', `the catalog ${this.options.catalog} was replaced or removed while the daemon ran: opening what is at the path now`);
+      this.disconnect();
+    }
     if (this.outage !== undefined && now < this.outage.retryAt) return undefined;
     try {
       this.catalog = openCatalog(this.options.catalog, {busyTimeoutMs: this.options.busyTimeoutMs});
+      this.catalogFile = fileIdentity(this.options.catalog);
       this.drainer = new JournalDrain(this.catalog.db);
     } catch (error) {
       this.disconnect();
@@ -405,4 +415,10 @@ export async function runNotifyListener(options: ListenerOptions, signals: reado
 
 function describeCounters(c: ListenerCounters & {left?: number}): string {
   return `received ${c.received}; journaled ${c.journaled}; committed ${c.committed} in ${c.batches} transaction(s): ${c.queued} queued, ${c.duplicates} duplicate(s), ${c.quarantined} quarantined; gaps found ${c.gaps}; reserve released ${c.reserveReleases} time(s)`;
+}
+
+/** `<dev>:<ino>` of the file at `path`; undefined when there is none. */
+function fileIdentity(path: string): string | undefined {
+  const stat = statSync(path, {throwIfNoEntry: false});
+  return stat === undefined ? undefined : `${stat.dev}:${stat.ino}`;
 }
