@@ -128,7 +128,13 @@ reader=$(pgrep -P "$holder" || true)
 node scripts/send-datagrams.js "$socket" "${events[@]:48}"
 kill -TERM "$daemon"; wait "$daemon"
 trap - EXIT
-echo "   96 datagrams sent and committed in $(( ($(date +%s%N) - start) / 1000000 )) ms, through a kill -9 (the daemon stopped on SIGTERM)"
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+committed=$(bonnie status --json --catalog "$demo/socket/catalog.db" | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>{const q=JSON.parse(s).queue;console.log(q.pending+q.done+q.failed+q.dead)})' || true)
+if [ "$committed" != "${#events[@]}" ]; then
+  echo "   ${#events[@]} datagrams sent, but the catalog holds $committed: something was lost" >&2
+  exit 1
+fi
+echo "   ${#events[@]} datagrams sent and committed in $elapsed ms, through a kill -9 (the daemon stopped on SIGTERM)"
 { bonnie status --catalog "$demo/socket/catalog.db" || true; } | grep -E '^(queue\.pending|queue\.quarantined|gaps\.open)'
 echo
 echo "Catalog: $demo/catalog.db   Dealer log: $demo/dealer.log"
