@@ -22,7 +22,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f dist/lib/pipeline/capture/dealer.js ] || npm run build --silent
 
-demo="$PWD/demo"
+# BONNIE_DEMO_DIR: where the demo works (the tests run it in a temporary folder); ./demo by default.
+demo="${BONNIE_DEMO_DIR:-$PWD/demo}"
+# ./demo is the demo's own and made again; a folder named in BONNIE_DEMO_DIR must be new or empty.
+if [ -n "${BONNIE_DEMO_DIR:-}" ] && [ -n "$(ls -A "$demo" 2>/dev/null)" ]; then
+  echo "demo: $demo is not empty; BONNIE_DEMO_DIR must name a new or empty folder" >&2
+  exit 2
+fi
 rm -rf "$demo"
 export BONNIE_CONFIG=/dev/null BONNIE_CATALOG="$demo/catalog.db" BONNIE_LOG_FILE="$demo/dealer.log"
 bonnie() { node bin/run.js "$@"; }
