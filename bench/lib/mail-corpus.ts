@@ -19,7 +19,7 @@
  */
 import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {writeMailbox} from '../../test/lib/cyrus/cyrus-spool.js';
+import {writeMailbox} from '../../test/lib/sources/cyrus/cyrus-spool.js';
 import {makeAttachment, makePng, type Attachment, type AttachmentKind} from './mail-attachments.js';
 import {SITE_DOMAIN, calendarFor, composeMessage, forwardBody, newMessageId, quoteBody, traceHeaders, writeBody, type Body, type Client, type Company, type Draft, type Person, type Provider} from './mail-message.js';
 import {Rng} from './mail-rng.js';

@@ -1,6 +1,6 @@
 /**
  * 5,000 fuzzed queries through the real parser, compiler and search (searchMessages) on a small archived
- * site (test/lib/search/mail-fixture.ts, indexed by the built CLI), and the worst of them through the
+ * site (test/lib/read/search/mail-fixture.ts, indexed by the built CLI), and the worst of them through the
  * built `bonnie search`: every query either runs or is refused with the documented QueryInvalid (exit 2,
  * a position); nothing else is thrown, never a stack overflow or an SQLite error. Deterministic: the
  * queries come from a seeded PRNG, so a failure names a query that fails again.
@@ -13,7 +13,7 @@ import {openCatalog, type Catalog} from '../../src/lib/base/catalog/catalog.js';
 import {BonnieError, EXIT} from '../../src/lib/base/errors.js';
 import {MAX_QUERY_DEPTH} from '../../src/lib/read/search/query.js';
 import {searchMessages} from '../../src/lib/read/search/search.js';
-import {archiveSite, type Site} from '../lib/search/mail-fixture.js';
+import {archiveSite, type Site} from '../lib/read/search/mail-fixture.js';
 import {seeded} from '../helpers/random.js';
 
 const QUERIES = 5000;

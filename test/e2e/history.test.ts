@@ -58,7 +58,7 @@ describe('bonnie audit and bonnie history', () => {
   });
 
   it('accepts the references audit and history --folder print for each kind of action', async () => {
-    // Every reference is checked in-process (test/lib/discovery/refs.test.ts); here one per action, as a user would.
+    // Every reference is checked in-process (test/lib/read/discovery/refs.test.ts); here one per action, as a user would.
     const audit = await json<Audit>('audit', '--user', 'alice');
     const byAction = new Map(audit.sessions.flatMap((s) => s.actions).filter((e) => e.placementRef !== null).map((e) => [e.action, e]));
     expect([...byAction.keys()].sort()).toEqual(['appended', 'copied', 'expunged', 'flags-cleared', 'flags-set', 'moved', 'read', 'trashed']);

@@ -15,7 +15,7 @@ import {BIN_RUN, SPECIMENS} from '../helpers/paths.js';
 import {bonnie, type Ran} from '../helpers/run.js';
 import {isRoot, OWNER, runAs, useSystemUsers} from '../helpers/system-users.js';
 import {useTempDirs} from '../helpers/tmp.js';
-import {writeSite} from '../lib/snapshot/spool-fixture.js';
+import {writeSite} from '../lib/pipeline/snapshot/spool-fixture.js';
 
 const tempDir = useTempDirs();
 const noConfig = {BONNIE_CONFIG: '/dev/null'};

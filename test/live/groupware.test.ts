@@ -16,7 +16,7 @@ import {rawImap, RawImap} from '../harness/imap.js';
 import {labBonnieEnv} from '../harness/bonnie-env.js';
 import {BIN_RUN} from '../helpers/paths.js';
 import {bonnie} from '../helpers/run.js';
-import {kolabEvent, type EventFields} from '../lib/groupware/kolab-fixture.js';
+import {kolabEvent, type EventFields} from '../lib/read/groupware/kolab-fixture.js';
 
 const lab = inject('lab');
 const stamp = Date.now();
