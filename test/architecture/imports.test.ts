@@ -13,7 +13,7 @@ import {importSpecifiers, listTs, resolveRelative} from './source-scan.js';
  */
 const LAYERS: ReadonlyArray<readonly [layer: string, folders: readonly string[]]> = [
   ['base', ['errors', 'system', 'log', 'config', 'catalog']],
-  ['core', ['event', 'job-lifecycle', 'mail', 'folder', 'selector']],
+  ['core', ['time', 'event', 'job-lifecycle', 'mail', 'folder', 'selector']],
   ['sources', ['directory', 'cyrus', 'imap']],
   ['store', ['archive']],
   // Dependency order, not the data's: capture calls queue's Ingester, process calls the record, collect

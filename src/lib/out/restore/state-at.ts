@@ -17,6 +17,7 @@
  * of the events (exact for LMTP delivery, not for an APPEND that gave its own date); events not yet
  * processed are not in the record.
  */
+import {isoTime} from '../../core/time.js';
 import type {Db} from '../../base/catalog/catalog.js';
 import {unprocessedAbout} from '../../pipeline/queue/stats.js';
 import {ChangeReader} from '../../pipeline/record/read-changes.js';
@@ -72,19 +73,18 @@ class StateReader {
   }
 
   folderAt(mailboxId: string, at: number): FolderAt {
-    const iso = new Date(at).toISOString();
     // A folder deleted by then: its last state before the deletion (what restoring a deleted folder means).
-    const deleted = this.folders.deletionBy(mailboxId, iso);
+    const deleted = this.folders.deletionBy(mailboxId, at);
     if (deleted !== undefined) {
-      const before = this.folderAt(mailboxId, Date.parse(deleted.valid_from) - 1);
-      return {...before, existed: false, limits: [...before.limits, `the folder was deleted at ${deleted.valid_from}: its last state before the deletion is used`]};
+      const before = this.folderAt(mailboxId, deleted.valid_from - 1);
+      return {...before, existed: false, limits: [...before.limits, `the folder was deleted at ${isoTime(deleted.valid_from)}: its last state before the deletion is used`]};
     }
     const snapshot = this.snapshots.latest(mailboxId, at);
-    const version = this.folders.at(mailboxId, iso);
+    const version = this.folders.at(mailboxId, at);
     const anyVersion = this.folders.latest(mailboxId);
     const anySnapshot = this.snapshots.latest(mailboxId);
     const uidValidity = snapshot?.uidValidity ?? version?.uid_validity ?? anyVersion?.uid_validity ?? anySnapshot?.uidValidity ?? 0;
-    const name = (snapshot !== undefined && (version === undefined || Date.parse(version.valid_from) <= snapshot.takenAt) ? snapshot.name : undefined) ?? version?.name ?? anySnapshot?.name ?? anyVersion?.name ?? mailboxId;
+    const name = (snapshot !== undefined && (version === undefined || version.valid_from <= snapshot.takenAt) ? snapshot.name : undefined) ?? version?.name ?? anySnapshot?.name ?? anyVersion?.name ?? mailboxId;
     const existed = version !== undefined ? version.change !== 'deleted' : snapshot !== undefined;
 
     const limits: string[] = [];
@@ -103,15 +103,16 @@ class StateReader {
           : 'the folder has no snapshot ("bonnie archive"): only messages the record saw arrive are known, and internal dates are the arrival times of their events',
       );
     }
-    const since = snapshot === undefined ? '' : new Date(snapshot.takenAt).toISOString();
+    // Without a snapshot, every change up to the instant counts.
+    const since = snapshot === undefined ? Number.MIN_SAFE_INTEGER : snapshot.takenAt;
     const fromSnapshot = new Set(present.keys());
 
     // Placements that changed after the snapshot (or ever, without one), up to the instant.
     let applied = 0;
-    for (const p of this.placements.changedInFolder(mailboxId, uidValidity, since, iso)) {
-      const addedInWindow = p.addedAt > since && p.addedAt <= iso;
-      const removedInWindow = p.removedAt !== null && p.removedAt > since && p.removedAt <= iso;
-      if (removedInWindow || (p.removedAt !== null && p.removedAt <= iso && !present.has(p.uid))) {
+    for (const p of this.placements.changedInFolder(mailboxId, uidValidity, since, at)) {
+      const addedInWindow = p.addedAt > since && p.addedAt <= at;
+      const removedInWindow = p.removedAt !== null && p.removedAt > since && p.removedAt <= at;
+      if (removedInWindow || (p.removedAt !== null && p.removedAt <= at && !present.has(p.uid))) {
         if (present.delete(p.uid)) applied++;
         continue;
       }
@@ -121,7 +122,7 @@ class StateReader {
       present.set(p.uid, {
         uid: p.uid,
         flags: p.flags,
-        internalDate: known?.internalDate ?? Date.parse(p.addedAt),
+        internalDate: known?.internalDate ?? p.addedAt,
         dateFrom: known === undefined ? 'event' : 'snapshot',
         size: known?.size ?? p.size ?? undefined,
         sha256: linked.get(p.uid),
@@ -135,8 +136,8 @@ class StateReader {
       if (placement === undefined) continue;
       m.message = placement.message;
       const all = this.changes.flagChanges(placement.id);
-      const last = all.filter((c) => c.at <= iso).at(-1);
-      const next = all.find((c) => c.at > iso);
+      const last = all.filter((c) => c.at <= at).at(-1);
+      const next = all.find((c) => c.at > at);
       if (fromSnapshot.has(m.uid)) {
         // The snapshot's flags, unless a flag change after it (and up to the instant) is later.
         if (last !== undefined && last.after !== null && last.at > since) m.flags = JSON.parse(last.after) as string[];

@@ -3,6 +3,7 @@
  * resolved as they were then (a folder renamed or deleted since is still found by its old name), through
  * the record's folder versions and the snapshots.
  */
+import {isoTime} from '../../core/time.js';
 import type {Db} from '../../base/catalog/catalog.js';
 import {parseMailboxName} from '../../core/event/mailbox-name.js';
 import {parseMessageRef, resolveMessage} from '../../read/discovery/refs.js';
@@ -39,8 +40,7 @@ export function selectTargets(db: Db, selector: RestoreSelector, at: number): Fo
 
 /** The mailboxID that bore `name` at `at`; for a name no folder bears now, the last folder that bore it. */
 export function mailboxIdFor(db: Db, name: string, at: number): string {
-  const iso = new Date(at).toISOString();
-  const found = folderNamedAt(db, name, iso) ?? snapshotFolderNamed(db, name, at) ?? folderLastNamed(db, name, iso) ?? snapshotFolderNamed(db, name);
+  const found = folderNamedAt(db, name, at) ?? snapshotFolderNamed(db, name, at) ?? folderLastNamed(db, name, at) ?? snapshotFolderNamed(db, name);
   if (found !== undefined) return found;
   throw new BonnieError('FolderUnknown', `no folder named ${name} in the record or the snapshots`, {
     hint: 'Names are the admin form: user.alice, user.alice.Sent (user.alice@example.com with virtual domains). "bonnie history --user <login>" lists a user\'s folders; "bonnie archive" records snapshots.',
@@ -71,19 +71,18 @@ function messageTarget(db: Db, refText: string, at: number): FolderAt {
     const id = ref.folder.length >= 16 && !ref.folder.includes('.') ? ref.folder : mailboxIdFor(db, ref.folder, at);
     chosen = placements.find((p) => p.mailbox_id === id && p.uid === ref.uid) ?? chosen;
   } else {
-    const iso = new Date(at).toISOString();
-    chosen = placements.filter((p) => p.added_at <= iso && (p.removed_at === null || p.removed_at > iso)).at(-1) ?? chosen;
+    chosen = placements.filter((p) => p.added_at <= at && (p.removed_at === null || p.removed_at > at)).at(-1) ?? chosen;
   }
   if (chosen === undefined) throw new BonnieError('MessageUnknown', `the record knows no folder that held ${refText}`);
   // A message removed before the instant is restored as it was just before its removal.
-  const when = chosen.removed_at !== null && Date.parse(chosen.removed_at) <= at ? Date.parse(chosen.removed_at) - 1 : at;
+  const when = chosen.removed_at !== null && chosen.removed_at <= at ? chosen.removed_at - 1 : at;
   const folder = folderStateAt(db, chosen.mailbox_id, when);
   const found = folder.messages.filter((m) => m.uid === chosen.uid);
   if (found.length === 0) throw new BonnieError('MessageUnknown', `${refText} was not in ${folder.name} at ${new Date(when).toISOString()}`);
   if (when === at) return {...folder, messages: found};
   // Undoing a removal: the message comes back visible, not marked for the next EXPUNGE.
   const revived = found.map((m) => ({...m, flags: m.flags.filter((f) => f.toLowerCase() !== '\\deleted')}));
-  return {...folder, existed: true, messages: revived, limits: [...folder.limits, `the message was removed at ${chosen.removed_at}: restored as it was just before, without \\Deleted`]};
+  return {...folder, existed: true, messages: revived, limits: [...folder.limits, `the message was removed at ${isoTime(chosen.removed_at as number)}: restored as it was just before, without \\Deleted`]};
 }
 
 /** A message at `<folder or mailboxID>:<uid>` that only snapshots know: as at `at`, or as the last snapshot holding it saw it. */

@@ -11,6 +11,7 @@
  * Contracts: incremental, each batch of notifications in one transaction, safe to run again (a message
  * already known keeps its job: UNIQUE (mailbox_id, uid_validity, uid)).
  */
+import {isoTime} from '../../core/time.js';
 import type {Db} from '../../base/catalog/catalog.js';
 import {afterFailure, COLLECT_RETRY_BASE_MS, COLLECT_STORED_STATE, collectJobState, isDue, retryPolicy} from '../../core/job-lifecycle.js';
 import {parseNotification} from '../../core/event/parse.js';
@@ -220,7 +221,7 @@ export class CollectJobs {
       known.deleted = `deleted (notification ${row.id}, ${row.event_type})`;
     } else {
       const deletedAt = this.folders.deletedAt(mailboxId);
-      if (deletedAt !== undefined) known.deleted = `deleted at ${deletedAt} (the record)`;
+      if (deletedAt !== undefined) known.deleted = `deleted at ${isoTime(deletedAt)} (the record)`;
     }
     return known;
   }

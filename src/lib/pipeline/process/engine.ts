@@ -128,7 +128,7 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
     summary.dead += orphans.dead;
     const total = Math.min(queue.due(), options.limit ?? Number.MAX_SAFE_INTEGER);
     const recorder = openRecorder(db);
-    let latest = '';
+    let latest = -Infinity;
     let processed = 0;
     while (processed < (options.limit ?? Number.MAX_SAFE_INTEGER)) {
       if (!lock.renew()) throw lockLost();
@@ -173,7 +173,7 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
         warnings: summary.warnings.slice(before.warnings),
       });
     }
-    if (latest !== '') summary.sessionsClosed = recorder.sessions.closeIdle(latest, options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
+    if (latest !== -Infinity) summary.sessionsClosed = recorder.sessions.closeIdle(latest, options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
     addGaps(summary.gaps, scanForGaps(db)); // notifications after the last batch's (a --limit run, a failed claim)
     summary.remaining = queue.due();
     return summary;
@@ -228,8 +228,8 @@ interface BatchOutcome {
   unhandled: Record<string, number>;
   /** The first {@link MAX_WARNINGS_SHOWN} of the batch. */
   warnings: ProcessSummary['warnings'];
-  /** The newest event time applied ('' when none was). */
-  latest: string;
+  /** The newest event time applied, in ms (-Infinity when none was). */
+  latest: number;
   gaps: ScanSummary;
 }
 
@@ -247,7 +247,7 @@ class EventFailed extends Error {}
  * the record and the queue end up exactly as if every job had had its savepoint.
  */
 function applyBatch(db: Catalog['db'], recorder: Recorder, queue: JobQueue, owner: string, parsed: readonly Parsed[], people: People, isolate: boolean): BatchOutcome {
-  const outcome: BatchOutcome = {done: 0, failed: 0, dead: 0, byType: {}, unhandled: {}, warnings: [], latest: '', gaps: {scanned: 0, opened: 0, closed: 0}};
+  const outcome: BatchOutcome = {done: 0, failed: 0, dead: 0, byType: {}, unhandled: {}, warnings: [], latest: -Infinity, gaps: {scanned: 0, opened: 0, closed: 0}};
   const upTo = parsed.at(-1)?.job.notificationId ?? 0;
   extendChain(db, upTo);
   for (const item of parsed) {
@@ -288,12 +288,13 @@ function applyOne(
   people: People,
   summary: BatchOutcome,
   isolate: boolean,
-): string | undefined {
+): number | undefined {
   if (event === undefined) {
     recordFailure(queue, owner, job, error ?? 'unreadable notification', summary);
     return undefined;
   }
-  const at = event.timestamp ?? new Date(job.receivedAt).toISOString();
+  // The record's one representation of time: ms since the epoch (the timestamp is RFC 3339, checked when parsed).
+  const at = event.timestamp === undefined ? job.receivedAt : Date.parse(event.timestamp);
   try {
     const apply = () => {
       const nid = job.notificationId;

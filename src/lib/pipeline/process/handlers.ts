@@ -15,8 +15,8 @@ import type {Recorder} from './recorder.js';
 export interface HandlerContext {
   notificationId: number;
   event: BonnieEvent;
-  /** The event's time (its timestamp, or when it was received). */
-  at: string;
+  /** The event's time in ms since the epoch (its timestamp, or when it was received). */
+  at: number;
   actor: {login: string; personId: number} | undefined;
   owner: {login: string; personId: number} | undefined;
   /** The folder as it was before this event (after `observe`, for mailbox and message events). */

@@ -31,7 +31,7 @@ export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
 
 export interface Change {
   notificationId: number;
-  at: string;
+  at: number;
   actorPersonId: number | undefined;
   actorLogin: string | undefined;
   sessionId: string | undefined;
@@ -49,11 +49,11 @@ export class Changes {
   private readonly insertPerPlacement;
 
   constructor(db: Db) {
-    this.insert = db.prepare<{nid: number; at: string; actor: number | null; login: string | null; session: string | null; kind: ChangeKind; action: ChangeAction; mailbox: string | null; placement: number | null; message: number | null; before: string | null; after: string | null}>(
+    this.insert = db.prepare<{nid: number; at: number; actor: number | null; login: string | null; session: string | null; kind: ChangeKind; action: ChangeAction; mailbox: string | null; placement: number | null; message: number | null; before: string | null; after: string | null}>(
       `INSERT INTO change (notification_id, at, actor_person_id, actor_login, session_id, kind, action, mailbox_id, placement_id, message, before, after)
        VALUES (@nid, @at, @actor, @login, @session, @kind, @action, @mailbox, @placement, @message, @before, @after)`,
     );
-    this.insertPerPlacement = db.prepare<{nid: number; at: string; actor: number | null; login: string | null; session: string | null; action: ChangeAction; mailbox: string; before: string | null; after: string | null}>(
+    this.insertPerPlacement = db.prepare<{nid: number; at: number; actor: number | null; login: string | null; session: string | null; action: ChangeAction; mailbox: string; before: string | null; after: string | null}>(
       `INSERT INTO change (notification_id, at, actor_person_id, actor_login, session_id, kind, action, mailbox_id, placement_id, message, before, after)
        SELECT @nid, @at, @actor, @login, @session, 'message', @action, @mailbox, p.id, p.message, @before, @after
        FROM placement p WHERE p.mailbox_id = @mailbox AND p.removed_at IS NULL ORDER BY p.id`,

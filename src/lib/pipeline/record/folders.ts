@@ -29,13 +29,13 @@ interface VersionRow {
   uid_validity: number | null;
   acl: string | null;
   change: FolderChange;
-  valid_from: string;
+  valid_from: number;
 }
 
 /** A current version as {@link Folders} keeps it between events: parsed once, never handed out to be changed. */
 interface CurrentVersion extends FolderVersion {
   change: FolderChange;
-  validFrom: string;
+  validFrom: number;
 }
 
 export class Folders {
@@ -62,11 +62,11 @@ export class Folders {
     this.insertFolder = db.prepare<{id: string; owner: string | null; person: number | null}>(
       'INSERT INTO folder (mailbox_id, owner_login, owner_person_id) VALUES (@id, @owner, @person) ON CONFLICT (mailbox_id) DO NOTHING',
     );
-    this.setCreated = db.prepare<[string, string]>('UPDATE folder SET created_at = ?, deleted_at = NULL WHERE mailbox_id = ?');
-    this.setDeleted = db.prepare<[string, string]>('UPDATE folder SET deleted_at = ? WHERE mailbox_id = ?');
+    this.setCreated = db.prepare<[number, string]>('UPDATE folder SET created_at = ?, deleted_at = NULL WHERE mailbox_id = ?');
+    this.setDeleted = db.prepare<[number, string]>('UPDATE folder SET deleted_at = ? WHERE mailbox_id = ?');
     this.currentVersion = db.prepare<[string], VersionRow>('SELECT id, name, uid_validity, acl, change, valid_from FROM folder_version WHERE mailbox_id = ? AND valid_to IS NULL');
-    this.closeVersion = db.prepare<[string, number]>('UPDATE folder_version SET valid_to = ? WHERE id = ?');
-    this.insertVersion = db.prepare<{id: string; name: string; uidValidity: number | null; acl: string | null; change: FolderChange; at: string; nid: number}>(
+    this.closeVersion = db.prepare<[number, number]>('UPDATE folder_version SET valid_to = ? WHERE id = ?');
+    this.insertVersion = db.prepare<{id: string; name: string; uidValidity: number | null; acl: string | null; change: FolderChange; at: number; nid: number}>(
       `INSERT INTO folder_version (mailbox_id, name, uid_validity, acl, change, valid_from, notification_id)
        VALUES (@id, @name, @uidValidity, @acl, @change, @at, @nid)`,
     );
@@ -137,7 +137,7 @@ export class Folders {
     mailbox: MailboxRef,
     acl: AclEntry[] | undefined,
     owner: {login: string; personId: number} | undefined,
-    at: string,
+    at: number,
     nid: number,
     options: {trustName?: boolean} = {},
   ): FolderVersion | undefined {
@@ -163,7 +163,7 @@ export class Folders {
     return before;
   }
 
-  created(mailboxId: string, mailbox: MailboxRef, acl: AclEntry[] | undefined, owner: {login: string; personId: number} | undefined, at: string, nid: number): void {
+  created(mailboxId: string, mailbox: MailboxRef, acl: AclEntry[] | undefined, owner: {login: string; personId: number} | undefined, at: number, nid: number): void {
     this.ensureRow(mailboxId, owner);
     this.setCreated.run(at, mailboxId);
     const before = this.current(mailboxId);
@@ -182,7 +182,7 @@ export class Folders {
     from: MailboxRef | undefined,
     acl: AclEntry[] | undefined,
     owner: {login: string; personId: number} | undefined,
-    at: string,
+    at: number,
     nid: number,
   ): string | undefined {
     // A folder first seen by its rename (older than bonnie) has no row yet: its versions need one.
@@ -205,7 +205,7 @@ export class Folders {
    * MailboxModseq, under their old names): each descendant gets a version of its own at the same instant.
    * Returns them, nearest first.
    */
-  renamedBelow(from: MailboxRef, to: MailboxRef, owner: {login: string; personId: number} | undefined, at: string, nid: number): Descendant[] {
+  renamedBelow(from: MailboxRef, to: MailboxRef, owner: {login: string; personId: number} | undefined, at: number, nid: number): Descendant[] {
     const target = splitDomain(to);
     const moved = this.below(from).map(({mailboxId, before, rest}) => ({mailboxId, before, after: `${target.base}${to.separator}${rest}${target.suffix}`}));
     for (const folder of moved) {
@@ -217,7 +217,7 @@ export class Folders {
     return moved;
   }
 
-  deleted(mailboxId: string, at: string, nid: number): void {
+  deleted(mailboxId: string, at: number, nid: number): void {
     const before = this.current(mailboxId);
     this.setDeleted.run(at, mailboxId);
     if (before === undefined) return;
@@ -230,7 +230,7 @@ export class Folders {
    * user's INBOX deleted by an admin: then the whole `user.x.*` tree goes (to `DELETED.user.x...` under
    * delete_mode: delayed) with one MailboxDelete, for `user.x`. Returns them, nearest first.
    */
-  deletedBelow(parent: MailboxRef, at: string, nid: number): Descendant[] {
+  deletedBelow(parent: MailboxRef, at: number, nid: number): Descendant[] {
     const gone = this.below(parent).map(({mailboxId, before}) => ({mailboxId, before, after: before}));
     for (const folder of gone) this.deleted(folder.mailboxId, at, nid);
     return gone;
@@ -247,12 +247,12 @@ export class Folders {
       .map((row) => ({mailboxId: row.mailbox_id, before: row.name, rest: row.name.slice(low.length, row.name.length - suffix.length)}));
   }
 
-  private close(mailboxId: string, versionId: number, at: string): void {
+  private close(mailboxId: string, versionId: number, at: number): void {
     this.currents.delete(mailboxId);
     this.closeVersion.run(at, versionId);
   }
 
-  private open(mailboxId: string, name: string, uidValidity: number | null, acl: AclEntry[] | undefined | null, change: FolderChange, at: string, nid: number): void {
+  private open(mailboxId: string, name: string, uidValidity: number | null, acl: AclEntry[] | undefined | null, change: FolderChange, at: number, nid: number): void {
     const json = acl == null ? null : JSON.stringify(acl);
     this.currents.delete(mailboxId);
     const id = Number(this.insertVersion.run({id: mailboxId, name, uidValidity, acl: json, change, at, nid}).lastInsertRowid);
@@ -265,11 +265,11 @@ function parseAcl(json: string | null): AclEntry[] | null {
   return json === null ? null : (JSON.parse(json) as AclEntry[]);
 }
 
-/** One name a folder had, from `valid_from` until `valid_to` (ISO 8601), and the change that gave it. */
+/** One name a folder had, from `valid_from` until `valid_to` (ms since the epoch), and the change that gave it. */
 export interface FolderNameRow {
   name: string;
-  valid_from: string;
-  valid_to: string | null;
+  valid_from: number;
+  valid_to: number | null;
   change: string;
 }
 
@@ -284,7 +284,7 @@ export class FolderReader {
     this.versionsStmt = db.prepare<[string], FolderNameRow>('SELECT name, valid_from, valid_to, change FROM folder_version WHERE mailbox_id = ? ORDER BY id');
     this.holdersStmt = db.prepare<[string], {n: number}>('SELECT count(DISTINCT mailbox_id) AS n FROM folder_version WHERE name = ?');
     this.namedStmt = db.prepare<[string], {mailbox_id: string}>('SELECT DISTINCT mailbox_id FROM folder_version WHERE name = ?');
-    this.deletedAtStmt = db.prepare<[string], {deleted_at: string | null}>('SELECT deleted_at FROM folder WHERE mailbox_id = ?');
+    this.deletedAtStmt = db.prepare<[string], {deleted_at: number | null}>('SELECT deleted_at FROM folder WHERE mailbox_id = ?');
   }
 
   /** The folder's names, oldest first; empty for a folder the record does not know. */
@@ -302,24 +302,24 @@ export class FolderReader {
     return this.namedStmt.all(name).map((row) => row.mailbox_id);
   }
 
-  /** When the record saw the folder deleted (ISO 8601); undefined when it was not, or is unknown. */
-  deletedAt(mailboxId: string): string | undefined {
+  /** When the record saw the folder deleted (ms since the epoch); undefined when it was not, or is unknown. */
+  deletedAt(mailboxId: string): number | undefined {
     return this.deletedAtStmt.get(mailboxId)?.deleted_at ?? undefined;
   }
 }
 
-/** The folder that bore `name` at `at` (ISO 8601) and was not deleted then. */
-export function folderNamedAt(db: Db, name: string, at: string): string | undefined {
+/** The folder that bore `name` at `at` (ms) and was not deleted then. */
+export function folderNamedAt(db: Db, name: string, at: number): string | undefined {
   return db
-    .prepare<[string, string, string], {mailbox_id: string}>(
+    .prepare<[string, number, number], {mailbox_id: string}>(
       "SELECT mailbox_id FROM folder_version WHERE name = ? AND change != 'deleted' AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?) ORDER BY valid_from DESC LIMIT 1",
     )
     .get(name, at, at)?.mailbox_id;
 }
 
-/** The last folder that took the name `name` at or before `at` (ISO 8601), deleted or not. */
-export function folderLastNamed(db: Db, name: string, at: string): string | undefined {
-  return db.prepare<[string, string], {mailbox_id: string}>('SELECT mailbox_id FROM folder_version WHERE name = ? AND valid_from <= ? ORDER BY valid_from DESC, id DESC LIMIT 1').get(name, at)?.mailbox_id;
+/** The last folder that took the name `name` at or before `at` (ms), deleted or not. */
+export function folderLastNamed(db: Db, name: string, at: number): string | undefined {
+  return db.prepare<[string, number], {mailbox_id: string}>('SELECT mailbox_id FROM folder_version WHERE name = ? AND valid_from <= ? ORDER BY valid_from DESC, id DESC LIMIT 1').get(name, at)?.mailbox_id;
 }
 
 /** The mailboxIDs of the folders the record says `login` owns. */

@@ -14,7 +14,7 @@ export interface Placement {
   id: number;
   message: number;
   flags: string[];
-  removedAt: string | null;
+  removedAt: number | null;
 }
 
 export interface MessageFacts {
@@ -28,7 +28,7 @@ interface PlacementRow {
   id: number;
   message: number;
   flags: string;
-  removed_at: string | null;
+  removed_at: number | null;
 }
 
 export class Messages {
@@ -49,7 +49,7 @@ export class Messages {
 
   constructor(db: Db) {
     this.byEmailId = db.prepare<[string], {id: number}>('SELECT id FROM message WHERE email_id = ?');
-    this.insertMessage = db.prepare<{emailId: string | null; messageId: string | null; subject: string | null; sender: string | null; date: string | null; envelope: string | null; size: number | null; at: string; nid: number}, {id: number}>(
+    this.insertMessage = db.prepare<{emailId: string | null; messageId: string | null; subject: string | null; sender: string | null; date: string | null; envelope: string | null; size: number | null; at: number; nid: number}, {id: number}>(
       `INSERT INTO message (email_id, message_id, subject, sender, sent_date, envelope, size, first_seen_at, first_notification_id)
        VALUES (@emailId, @messageId, @subject, @sender, @date, @envelope, @size, @at, @nid) RETURNING id`,
     );
@@ -57,16 +57,16 @@ export class Messages {
       'SELECT id, message, flags, removed_at FROM placement WHERE mailbox_id = @mailbox AND uid_validity IS @validity AND uid = @uid',
     );
     // RETURNING gives the row as it stands after the statement: the new one, or the one already there.
-    this.insertPlacement = db.prepare<{mailbox: string; validity: number | null; uid: number; message: number; origin: Origin; source: number | null; flags: string; at: string; nid: number}, PlacementRow>(
+    this.insertPlacement = db.prepare<{mailbox: string; validity: number | null; uid: number; message: number; origin: Origin; source: number | null; flags: string; at: number; nid: number}, PlacementRow>(
       `INSERT INTO placement (mailbox_id, uid_validity, uid, message, origin, source_placement_id, flags, added_at, added_notification)
        VALUES (@mailbox, @validity, @uid, @message, @origin, @source, @flags, @at, @nid)
        ON CONFLICT (mailbox_id, uid_validity, uid) DO UPDATE SET flags = flags
        RETURNING id, message, flags, removed_at`,
     );
     this.setFlags = db.prepare<[string, number]>('UPDATE placement SET flags = ? WHERE id = ?');
-    this.remove = db.prepare<[string, Removal, number]>('UPDATE placement SET removed_at = ?, removal = ? WHERE id = ? AND removed_at IS NULL');
+    this.remove = db.prepare<[number, Removal, number]>('UPDATE placement SET removed_at = ?, removal = ? WHERE id = ? AND removed_at IS NULL');
     this.emailIdOf = db.prepare<[number], {email_id: string | null}>('SELECT email_id FROM message WHERE id = ?');
-    this.enrich = db.prepare<{id: number; at: string; emailId: string | null; messageId: string | null; subject: string | null; sender: string | null; date: string | null; envelope: string | null; size: number | null}>(
+    this.enrich = db.prepare<{id: number; at: number; emailId: string | null; messageId: string | null; subject: string | null; sender: string | null; date: string | null; envelope: string | null; size: number | null}>(
       `UPDATE message SET email_id = coalesce(email_id, @emailId), message_id = coalesce(@messageId, message_id), subject = coalesce(@subject, subject),
          sender = coalesce(@sender, sender), sent_date = coalesce(@date, sent_date), envelope = coalesce(@envelope, envelope), size = coalesce(@size, size),
        first_seen_at = min(first_seen_at, @at)
@@ -75,11 +75,11 @@ export class Messages {
     this.repointPlacements = db.prepare<[number, number]>('UPDATE placement SET message = ? WHERE message = ?');
     this.repointChanges = db.prepare<[number, number]>('UPDATE change SET message = ? WHERE message = ?');
     this.dropMessage = db.prepare<[number]>('DELETE FROM message WHERE id = ?');
-    this.settle = db.prepare<{id: number; origin: Origin; at: string; nid: number}>(
+    this.settle = db.prepare<{id: number; origin: Origin; at: number; nid: number}>(
       "UPDATE placement SET origin = @origin, added_at = @at, added_notification = @nid WHERE id = @id AND origin = 'first-seen'",
     );
     this.flagChanges = db.prepare<[number], {before: string | null; after: string | null}>("SELECT before, after FROM change WHERE placement_id = ? AND action IN ('flags-cleared', 'flags-set', 'read', 'trashed')");
-    this.removeFolder = db.prepare<[string, string]>("UPDATE placement SET removed_at = ?, removal = 'folder-deleted' WHERE mailbox_id = ? AND removed_at IS NULL");
+    this.removeFolder = db.prepare<[number, string]>("UPDATE placement SET removed_at = ?, removal = 'folder-deleted' WHERE mailbox_id = ? AND removed_at IS NULL");
   }
 
   /** The placement at (folder, UIDVALIDITY, UID), if known. */
@@ -89,7 +89,7 @@ export class Messages {
   }
 
   /** The message with these facts: the one with the same emailid, or a new one. */
-  message(facts: MessageFacts, at: string, nid: number): number {
+  message(facts: MessageFacts, at: number, nid: number): number {
     if (facts.emailId !== undefined) {
       const known = this.byEmailId.get(facts.emailId);
       if (known !== undefined) return known.id;
@@ -117,7 +117,7 @@ export class Messages {
    * and the message its facts; if those facts name a message already known (same emailid), the two
    * become one, with every placement and change of the provisional one.
    */
-  arrivedLate(placement: Placement, facts: MessageFacts, origin: Origin, at: string, nid: number): number {
+  arrivedLate(placement: Placement, facts: MessageFacts, origin: Origin, at: number, nid: number): number {
     this.settle.run({id: placement.id, origin, at, nid});
     const known = facts.emailId === undefined ? undefined : this.byEmailId.get(facts.emailId)?.id;
     if (known !== undefined && known !== placement.message) {
@@ -150,7 +150,7 @@ export class Messages {
   }
 
   /** Records a placement (idempotent for the same folder and UID); returns it. */
-  place(mailboxId: string, uidValidity: number | null, uid: number, message: number, origin: Origin, source: number | undefined, flags: string[], at: string, nid: number): Placement {
+  place(mailboxId: string, uidValidity: number | null, uid: number, message: number, origin: Origin, source: number | undefined, flags: string[], at: number, nid: number): Placement {
     const row = this.insertPlacement.get({mailbox: mailboxId, validity: uidValidity, uid, message, origin, source: source ?? null, flags: JSON.stringify(flags), at, nid}) as PlacementRow;
     return {id: row.id, message: row.message, flags: JSON.parse(row.flags) as string[], removedAt: row.removed_at};
   }
@@ -164,12 +164,12 @@ export class Messages {
   }
 
   /** Marks a placement removed; false when it already was (e.g. the expunge that follows a move). */
-  removed(placement: Placement, removal: Removal, at: string): boolean {
+  removed(placement: Placement, removal: Removal, at: number): boolean {
     return this.remove.run(at, removal, placement.id).changes === 1;
   }
 
   /** Every placement still in a deleted folder is gone with it. */
-  folderDeleted(mailboxId: string, at: string): void {
+  folderDeleted(mailboxId: string, at: number): void {
     this.removeFolder.run(at, mailboxId);
   }
 }
@@ -181,10 +181,10 @@ export function normalizeFlags(flags: Iterable<string>): string[] {
   return [...seen.values()].sort((a, b) => Number(!a.startsWith('\\')) - Number(!b.startsWith('\\')) || a.localeCompare(b));
 }
 
-/** Where message `message` has been placed (folder, UID, when added and removed, ISO 8601), oldest first. */
-export function placementsOf(db: Db, message: number): Array<{mailbox_id: string; uid: number; added_at: string; removed_at: string | null}> {
+/** Where message `message` has been placed (folder, UID, when added and removed, ms), oldest first. */
+export function placementsOf(db: Db, message: number): Array<{mailbox_id: string; uid: number; added_at: number; removed_at: number | null}> {
   return db
-    .prepare<[number], {mailbox_id: string; uid: number; added_at: string; removed_at: string | null}>('SELECT mailbox_id, uid, added_at, removed_at FROM placement WHERE message = ? ORDER BY added_at')
+    .prepare<[number], {mailbox_id: string; uid: number; added_at: number; removed_at: number | null}>('SELECT mailbox_id, uid, added_at, removed_at FROM placement WHERE message = ? ORDER BY added_at')
     .all(message);
 }
 
@@ -221,7 +221,7 @@ export interface MessageCandidate {
   email_id: string | null;
   subject: string | null;
   sent_date: string | null;
-  first_seen_at: string;
+  first_seen_at: number;
 }
 
 const CANDIDATE_COLUMNS = 'm.id, m.email_id, m.subject, m.sent_date, m.first_seen_at';

@@ -33,10 +33,10 @@ export class People {
 
   constructor(db: Db) {
     this.byKey = db.prepare<[string], {id: number}>('SELECT id FROM person WHERE key = ?');
-    this.insertPerson = db.prepare<[string, string], {id: number}>('INSERT INTO person (key, first_seen) VALUES (?, ?) RETURNING id');
+    this.insertPerson = db.prepare<[string, number], {id: number}>('INSERT INTO person (key, first_seen) VALUES (?, ?) RETURNING id');
     this.current = db.prepare<[number], VersionRow>('SELECT id, login, uid, mail, cn, dn, aliases, groups FROM person_version WHERE person_id = ? AND valid_to IS NULL');
-    this.closeVersion = db.prepare<[string, number]>('UPDATE person_version SET valid_to = ? WHERE id = ?');
-    this.insertVersion = db.prepare<[number, string, string | null, string | null, string | null, string | null, string, string, string, number]>(
+    this.closeVersion = db.prepare<[number, number]>('UPDATE person_version SET valid_to = ? WHERE id = ?');
+    this.insertVersion = db.prepare<[number, string, string | null, string | null, string | null, string | null, string, string, number, number]>(
       'INSERT INTO person_version (person_id, login, uid, mail, cn, dn, aliases, groups, valid_from, notification_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
   }
@@ -51,7 +51,7 @@ export class People {
    * The person behind `login` as the directory described them (`person`; undefined when the directory
    * does not know the login: identified by the login then). Records a new version when they changed.
    */
-  identify(login: string, person: DirectoryPerson | undefined, at: string, notificationId: number): number {
+  identify(login: string, person: DirectoryPerson | undefined, at: number, notificationId: number): number {
     const canonical = canonicalLogin(login);
     const last = this.last.get(canonical);
     if (last !== undefined && last.person === person) return last.id;
@@ -60,7 +60,7 @@ export class People {
     return id;
   }
 
-  private identifyAnew(canonical: string, person: DirectoryPerson | undefined, at: string, notificationId: number): number {
+  private identifyAnew(canonical: string, person: DirectoryPerson | undefined, at: number, notificationId: number): number {
     const key = person?.id ?? `login:${canonical}`;
     const attributes = {
       login: canonical,
@@ -123,9 +123,9 @@ export function personIdsByName(db: Db, canonical: string): number[] {
 }
 
 /** A person's key, first sighting and login now (of the current version, else the latest). */
-export function personSummary(db: Db, id: number): {key: string; first_seen: string; login: string | null} | undefined {
+export function personSummary(db: Db, id: number): {key: string; first_seen: number; login: string | null} | undefined {
   return db
-    .prepare<[number], {key: string; first_seen: string; login: string | null}>(
+    .prepare<[number], {key: string; first_seen: number; login: string | null}>(
       `SELECT p.key, p.first_seen, (SELECT v.login FROM person_version v WHERE v.person_id = p.id ORDER BY v.valid_to IS NULL DESC, v.id DESC LIMIT 1) AS login
        FROM person p WHERE p.id = ?`,
     )
@@ -133,9 +133,9 @@ export function personSummary(db: Db, id: number): {key: string; first_seen: str
 }
 
 /** A person's versions as stored (aliases and groups as JSON arrays), oldest first. */
-export function personVersionRows(db: Db, personId: number): Array<Omit<VersionRow, 'id'> & {valid_from: string; valid_to: string | null}> {
+export function personVersionRows(db: Db, personId: number): Array<Omit<VersionRow, 'id'> & {valid_from: number; valid_to: number | null}> {
   return db
-    .prepare<[number], Omit<VersionRow, 'id'> & {valid_from: string; valid_to: string | null}>(
+    .prepare<[number], Omit<VersionRow, 'id'> & {valid_from: number; valid_to: number | null}>(
       'SELECT valid_from, valid_to, login, uid, mail, cn, dn, aliases, groups FROM person_version WHERE person_id = ? ORDER BY id',
     )
     .all(personId);

@@ -10,7 +10,7 @@ import type {ChangeAction, ChangeKind} from './changes.js';
 /** One `change` row with its placement's UID and its message's emailid, as timelines show it. */
 export interface ChangeRow {
   id: number;
-  at: string;
+  at: number;
   actor_login: string | null;
   actor_person_id: number | null;
   session_id: string | null;
@@ -48,7 +48,7 @@ export interface ChangedPlace {
 
 /** A flag change of one placement: its time and the flag lists before and after (JSON). */
 export interface FlagChange {
-  at: string;
+  at: number;
   before: string | null;
   after: string | null;
 }
@@ -85,7 +85,7 @@ const OUTSIDE = `FROM ${FROM} LEFT JOIN session s ON s.session_id = c.session_id
   WHERE c.actor_person_id = @person AND c.kind != 'session' AND ${NOT_ECHO} AND (s.person_id IS NULL OR s.person_id != @person)
     AND (@since IS NULL OR c.at >= @since) AND (@until IS NULL OR c.at <= @until)`;
 
-type Bounds = {person: number; since: string | null; until: string | null};
+type Bounds = {person: number; since: number | null; until: number | null};
 
 /** Reads the changelog. `limit` -1 is no limit; pages are the newest rows, returned oldest first. */
 export class ChangeReader {
@@ -109,12 +109,12 @@ export class ChangeReader {
          ORDER BY c.at, c.id`,
       ),
       flagChanges: db.prepare<[number], FlagChange>(`SELECT at, before, after FROM change WHERE placement_id = ? AND action IN ${FLAG_ACTIONS} ORDER BY id`),
-      lastFlagChange: db.prepare<[number], {at: string | null}>(`SELECT max(at) AS at FROM change WHERE placement_id = ? AND action IN ${FLAG_ACTIONS}`),
+      lastFlagChange: db.prepare<[number], {at: number | null}>(`SELECT max(at) AS at FROM change WHERE placement_id = ? AND action IN ${FLAG_ACTIONS}`),
       actor: db.prepare<[number, string], ChangeActor>(`SELECT ${ACTOR} FROM change c WHERE c.placement_id = ? AND c.action = ? ORDER BY c.id LIMIT 1`),
       movedAway: db.prepare<[number], ChangeActor>(
         `SELECT ${ACTOR} FROM placement d JOIN change c ON c.placement_id = d.id AND c.action = 'moved' WHERE d.source_placement_id = ? ORDER BY c.id LIMIT 1`,
       ),
-      folderDeleted: db.prepare<[string, string], ChangeActor>(
+      folderDeleted: db.prepare<[string, number], ChangeActor>(
         `SELECT ${ACTOR} FROM change c WHERE c.mailbox_id = ? AND c.kind = 'folder' AND c.action = 'deleted' AND c.at = ? ORDER BY c.id LIMIT 1`,
       ),
       since: db.prepare<[number, number], ChangedPlace>(
@@ -140,7 +140,7 @@ export class ChangeReader {
     return this.s.inSession.all({session: sessionId, limit}).reverse();
   }
 
-  /** What person `personId` did in the bounds (inclusive, ISO 8601) outside their own sessions: newest `limit`, oldest first. */
+  /** What person `personId` did in the bounds (inclusive, ms) outside their own sessions: newest `limit`, oldest first. */
   outsideSessions(bounds: Bounds, limit: number): ChangeRow[] {
     return this.s.outside.all({...bounds, limit}).reverse();
   }
@@ -168,8 +168,8 @@ export class ChangeReader {
     return this.s.flagChanges.all(placementId);
   }
 
-  /** When the placement's flags last changed (ISO 8601), if ever. */
-  lastFlagChangeAt(placementId: number): string | undefined {
+  /** When the placement's flags last changed (ms), if ever. */
+  lastFlagChangeAt(placementId: number): number | undefined {
     return this.s.lastFlagChange.get(placementId)?.at ?? undefined;
   }
 
@@ -183,8 +183,8 @@ export class ChangeReader {
     return this.s.movedAway.get(placementId);
   }
 
-  /** Who deleted folder `mailboxId` at `at` (ISO 8601). */
-  folderDeletedBy(mailboxId: string, at: string): ChangeActor | undefined {
+  /** Who deleted folder `mailboxId` at `at` (ms). */
+  folderDeletedBy(mailboxId: string, at: number): ChangeActor | undefined {
     return this.s.folderDeleted.get(mailboxId, at);
   }
 

@@ -1,6 +1,6 @@
 /**
  * Folders read back by the read models (history, restore, search): a folder's row, its versions, the
- * version valid at an instant, the folders that ever had a name. Times are ISO 8601 as the record writes
+ * version valid at an instant, the folders that ever had a name. Times are ms since the epoch, as the record writes
  * them. Statements are prepared once per reader.
  */
 import type {Db} from '../../base/catalog/catalog.js';
@@ -9,8 +9,8 @@ import type {FolderChange} from './folders.js';
 /** A folder's row: its owner and when the record saw it created and deleted. */
 export interface FolderRow {
   owner_login: string | null;
-  created_at: string | null;
-  deleted_at: string | null;
+  created_at: number | null;
+  deleted_at: number | null;
 }
 
 /** One version of a folder (a name and an ACL, from `valid_from` until `valid_to`). */
@@ -20,18 +20,18 @@ export interface FolderVersionRow {
   /** JSON list of ACL entries; null when the event carried none. */
   acl: string | null;
   change: FolderChange;
-  valid_from: string;
-  valid_to: string | null;
+  valid_from: number;
+  valid_to: number | null;
 }
 
 /** A folder that had a given name, and when. */
 export interface NamedFolder {
   mailbox_id: string;
-  /** When it first took the name. */
-  first: string;
-  /** When it last had it. */
-  last: string;
-  deleted_at: string | null;
+  /** When it first took the name (ms). */
+  first: number;
+  /** When it last had it (ms). */
+  last: number;
+  deleted_at: number | null;
 }
 
 const VERSION_COLUMNS = 'name, uid_validity, acl, change, valid_from, valid_to';
@@ -44,8 +44,8 @@ export class FolderVersions {
       folder: db.prepare<[string], FolderRow>('SELECT owner_login, created_at, deleted_at FROM folder WHERE mailbox_id = ?'),
       versions: db.prepare<[string], FolderVersionRow>(`SELECT ${VERSION_COLUMNS} FROM folder_version WHERE mailbox_id = ? ORDER BY id`),
       latest: db.prepare<[string], FolderVersionRow>(`SELECT ${VERSION_COLUMNS} FROM folder_version WHERE mailbox_id = ? ORDER BY id DESC LIMIT 1`),
-      at: db.prepare<[string, string], FolderVersionRow>(`SELECT ${VERSION_COLUMNS} FROM folder_version WHERE mailbox_id = ? AND valid_from <= ? ORDER BY valid_from DESC, id DESC LIMIT 1`),
-      deletion: db.prepare<[string, string], FolderVersionRow>(
+      at: db.prepare<[string, number], FolderVersionRow>(`SELECT ${VERSION_COLUMNS} FROM folder_version WHERE mailbox_id = ? AND valid_from <= ? ORDER BY valid_from DESC, id DESC LIMIT 1`),
+      deletion: db.prepare<[string, number], FolderVersionRow>(
         `SELECT ${VERSION_COLUMNS} FROM folder_version WHERE mailbox_id = ? AND change = 'deleted' AND valid_from <= ? ORDER BY valid_from DESC LIMIT 1`,
       ),
       named: db.prepare<[string], NamedFolder>(
@@ -72,12 +72,12 @@ export class FolderVersions {
   }
 
   /** The version that began last at or before `at`. */
-  at(mailboxId: string, at: string): FolderVersionRow | undefined {
+  at(mailboxId: string, at: number): FolderVersionRow | undefined {
     return this.s.at.get(mailboxId, at);
   }
 
   /** The folder's last deletion at or before `at`, if it was deleted by then. */
-  deletionBy(mailboxId: string, at: string): FolderVersionRow | undefined {
+  deletionBy(mailboxId: string, at: number): FolderVersionRow | undefined {
     return this.s.deletion.get(mailboxId, at);
   }
 

@@ -23,9 +23,9 @@ export interface PlacementRef {
   sourcePlacementId: number | null;
   /** Now, or when it was removed. */
   flags: string[];
-  /** ISO 8601. */
-  addedAt: string;
-  removedAt: string | null;
+  /** ms since the epoch. */
+  addedAt: number;
+  removedAt: number | null;
   removal: Removal | null;
 }
 
@@ -38,7 +38,7 @@ export interface MessageRow {
   sender: string | null;
   sent_date: string | null;
   size: number | null;
-  first_seen_at: string;
+  first_seen_at: number;
 }
 
 /** A placement of a folder with its message's size, for a folder's state at an instant. */
@@ -46,8 +46,8 @@ export interface WindowPlacement {
   uid: number;
   message: number;
   flags: string[];
-  addedAt: string;
-  removedAt: string | null;
+  addedAt: number;
+  removedAt: number | null;
   size: number | null;
 }
 
@@ -61,8 +61,8 @@ interface Row {
   origin: Origin;
   source_placement_id: number | null;
   flags: string;
-  added_at: string;
-  removed_at: string | null;
+  added_at: number;
+  removed_at: number | null;
   removal: Removal | null;
 }
 
@@ -81,7 +81,7 @@ export class PlacementReader {
       // Each an equality on UNIQUE (mailbox_id, uid_validity, uid); the last reads the folder's placements.
       exact: db.prepare<[string, number | null, number], Row>(`SELECT ${COLUMNS} FROM ${FROM} WHERE p.mailbox_id = ? AND p.uid_validity IS ? AND p.uid = ?`),
       anyValidity: db.prepare<[string, number], Row>(`SELECT ${COLUMNS} FROM ${FROM} WHERE p.mailbox_id = ? AND p.uid = ? ORDER BY p.id DESC LIMIT 1`),
-      window: db.prepare<{mailbox: string; validity: number; since: string; until: string}, {uid: number; message: number; flags: string; added_at: string; removed_at: string | null; size: number | null}>(
+      window: db.prepare<{mailbox: string; validity: number; since: number; until: number}, {uid: number; message: number; flags: string; added_at: number; removed_at: number | null; size: number | null}>(
         `SELECT p.uid, p.message, p.flags, p.added_at, p.removed_at, m.size FROM ${FROM}
          WHERE p.mailbox_id = @mailbox AND coalesce(p.uid_validity, @validity) = @validity AND ((p.added_at > @since AND p.added_at <= @until) OR p.removed_at IS NOT NULL)
          ORDER BY p.uid`,
@@ -145,10 +145,10 @@ export class PlacementReader {
 
   /**
    * The placements of folder `mailboxId` (under `uidValidity`, or recorded without one) added in
-   * (`since`, `until`] or removed at any time (ISO 8601), with their message's size, by UID: what changed
+   * (`since`, `until`] or removed at any time (ms), with their message's size, by UID: what changed
    * a folder after a snapshot taken at `since`.
    */
-  changedInFolder(mailboxId: string, uidValidity: number, since: string, until: string): WindowPlacement[] {
+  changedInFolder(mailboxId: string, uidValidity: number, since: number, until: number): WindowPlacement[] {
     return this.s.window.all({mailbox: mailboxId, validity: uidValidity, since, until}).map((r) => ({uid: r.uid, message: r.message, flags: JSON.parse(r.flags) as string[], addedAt: r.added_at, removedAt: r.removed_at, size: r.size}));
   }
 }

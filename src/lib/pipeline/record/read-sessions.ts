@@ -9,18 +9,18 @@ export interface SessionRow {
   service: string | null;
   client_ip: string | null;
   client_port: number | null;
-  login_at: string | null;
-  logout_at: string | null;
+  login_at: number | null;
+  logout_at: number | null;
   closed_by: 'logout' | 'timeout' | null;
-  first_event_at: string;
-  last_event_at: string;
+  first_event_at: number;
+  last_event_at: number;
   actions: number;
 }
 
-/** The sessions of person `personId` that overlap the bounds (ISO 8601, inclusive; null: unbounded), oldest first. */
-export function sessionsOf(db: Db, personId: number, since: string | null, until: string | null): SessionRow[] {
+/** The sessions of person `personId` that overlap the bounds (ms, inclusive; null: unbounded), oldest first. */
+export function sessionsOf(db: Db, personId: number, since: number | null, until: number | null): SessionRow[] {
   return db
-    .prepare<{person: number; since: string | null; until: string | null}, SessionRow>(
+    .prepare<{person: number; since: number | null; until: number | null}, SessionRow>(
       `SELECT s.session_id, s.login, s.service, s.client_ip, s.client_port, s.login_at, s.logout_at, s.closed_by, s.first_event_at, s.last_event_at,
          (SELECT count(*) FROM change c WHERE c.session_id = s.session_id AND c.kind != 'session' AND ${NOT_ECHO}) AS actions
        FROM session s

@@ -1,7 +1,8 @@
 /**
  * The e-discovery record (migration 3): what `bonnie process` derives from the notifications. Every row
- * names the notification it came from; times written `*_at` are the events' own timestamps (ISO 8601),
- * so that processing the same notifications again gives the same record.
+ * names the notification it came from; times written `*_at` are the events' own timestamps (ms since the
+ * epoch since migration 13; ISO 8601 text before), so that processing the same notifications again gives
+ * the same record.
  *
  * - person / person_version: who acted or owns, by persistent id (LDAP) or canonical login; a new version
  *   when their attributes (login, mail, aliases, groups...) change.
@@ -149,7 +150,56 @@ CREATE TABLE evidence_chain (
 ) STRICT;
 `;
 
+/**
+ * Migration 13: the record's times become milliseconds since the epoch (INTEGER), as every other table's
+ * are: one representation, converted to ISO 8601 only where it is shown. SQLite cannot change a column's
+ * type, and rebuilding these tables needs foreign keys off, which a migration's transaction cannot do: each
+ * column is added anew, filled from the text (`unixepoch`, any RFC 3339 spelling), and takes the old one's
+ * name. A NOT NULL column gets DEFAULT 0 (SQLite requires one to add it); the repositories always write it.
+ */
+const TIME_COLUMNS: ReadonlyArray<readonly [table: string, column: string, notNull: boolean]> = [
+  ['person', 'first_seen', true],
+  ['person_version', 'valid_from', true],
+  ['person_version', 'valid_to', false],
+  ['session', 'login_at', false],
+  ['session', 'logout_at', false],
+  ['session', 'first_event_at', true],
+  ['session', 'last_event_at', true],
+  ['folder', 'created_at', false],
+  ['folder', 'deleted_at', false],
+  ['folder_version', 'valid_from', true],
+  ['folder_version', 'valid_to', false],
+  ['message', 'first_seen_at', true],
+  ['placement', 'added_at', true],
+  ['placement', 'removed_at', false],
+  ['change', 'at', true],
+];
+
+/** The indexes on those columns: dropped before, made again after. */
+const TIME_INDEXES = `
+CREATE INDEX person_version_current ON person_version (person_id) WHERE valid_to IS NULL;
+CREATE INDEX session_by_person ON session (person_id, login_at);
+CREATE INDEX session_open ON session (login_at) WHERE closed_by IS NULL AND login_at IS NOT NULL;
+CREATE INDEX change_by_actor ON change (actor_person_id, at);
+`;
+
+const toMs = (column: string) => `coalesce(CAST(round(unixepoch(${column}, 'subsec') * 1000) AS INTEGER), CAST(round(unixepoch(upper(${column}), 'subsec') * 1000) AS INTEGER))`;
+
+export const RECORD_SCHEMA_V13 = [
+  'DROP INDEX person_version_current; DROP INDEX session_by_person; DROP INDEX session_open; DROP INDEX change_by_actor;',
+  ...TIME_COLUMNS.map(([table, column, notNull]) =>
+    [
+      `ALTER TABLE ${table} ADD COLUMN ${column}__ms INTEGER${notNull ? ' NOT NULL DEFAULT 0' : ''};`,
+      `UPDATE ${table} SET ${column}__ms = ${toMs(column)} WHERE ${column} IS NOT NULL;`,
+      `ALTER TABLE ${table} DROP COLUMN ${column};`,
+      `ALTER TABLE ${table} RENAME COLUMN ${column}__ms TO ${column};`,
+    ].join('\n'),
+  ),
+  TIME_INDEXES,
+].join('\n');
+
 /** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
 export const RECORD_MIGRATIONS: readonly Migration[] = [
   {version: 3, name: 'record: people, sessions, folders, messages, changelog; evidence chain', sql: RECORD_SCHEMA_V3 + PROCESS_SCHEMA_V3},
+  {version: 13, name: 'record: times in milliseconds since the epoch, like every other table', sql: RECORD_SCHEMA_V13},
 ];

@@ -7,7 +7,8 @@ import type {Db} from '../../base/catalog/catalog.js';
 
 export interface SessionEvent {
   sessionId: string;
-  at: string;
+  /** When (ms since the epoch). */
+  at: number;
   service: string | undefined;
   personId: number | undefined;
   login: string | undefined;
@@ -16,8 +17,8 @@ export interface SessionEvent {
 /** Touches of one session not written yet: what the rows they would have written add up to. */
 interface PendingTouch {
   events: number;
-  first: string;
-  last: string;
+  first: number;
+  last: number;
   /** The first value given (coalesce keeps the first non-null, event after event). */
   service: string | null;
   person: number | null;
@@ -38,7 +39,7 @@ export class Sessions {
   private readonly loggedInStatement;
 
   constructor(db: Db) {
-    this.touchStatement = db.prepare<{id: string; first: string; last: string; events: number; service: string | null; person: number | null; login: string | null}>(
+    this.touchStatement = db.prepare<{id: string; first: number; last: number; events: number; service: string | null; person: number | null; login: string | null}>(
       `INSERT INTO session (session_id, service, person_id, login, first_event_at, last_event_at, events)
        VALUES (@id, @service, @person, @login, @first, @last, @events)
        ON CONFLICT (session_id) DO UPDATE SET
@@ -49,18 +50,18 @@ export class Sessions {
          person_id = coalesce(person_id, excluded.person_id),
          login = coalesce(login, excluded.login)`,
     );
-    this.loginStatement = db.prepare<{id: string; at: string; person: number | null; login: string | null; ip: string | null; port: number | null; nid: number}>(
+    this.loginStatement = db.prepare<{id: string; at: number; person: number | null; login: string | null; ip: string | null; port: number | null; nid: number}>(
       `UPDATE session SET login_at = @at, login_notification_id = @nid, person_id = coalesce(@person, person_id), login = coalesce(@login, login),
          client_ip = coalesce(client_ip, @ip), client_port = coalesce(client_port, @port)
        WHERE session_id = @id`,
     );
-    this.logoutStatement = db.prepare<{id: string; at: string; ip: string | null; port: number | null; nid: number}>(
+    this.logoutStatement = db.prepare<{id: string; at: number; ip: string | null; port: number | null; nid: number}>(
       `UPDATE session SET logout_at = @at, logout_notification_id = @nid, closed_by = 'logout',
          client_ip = coalesce(client_ip, @ip), client_port = coalesce(client_port, @port)
        WHERE session_id = @id`,
     );
     this.loggedInStatement = db.prepare<[string], {login: string}>('SELECT login FROM session WHERE session_id = ? AND login_at IS NOT NULL AND login IS NOT NULL');
-    this.closeIdleStatement = db.prepare<{cutoff: string}>(
+    this.closeIdleStatement = db.prepare<{cutoff: number}>(
       `UPDATE session SET closed_by = 'timeout' WHERE closed_by IS NULL AND login_at IS NOT NULL AND last_event_at < @cutoff`,
     );
   }
@@ -122,9 +123,9 @@ export class Sessions {
     return this.loggedInStatement.get(sessionId)?.login;
   }
 
-  /** Closes sessions idle for `timeoutMs` before `now` (the newest event time processed, not the clock). */
-  closeIdle(now: string, timeoutMs: number): number {
-    const cutoff = new Date(Date.parse(now) - timeoutMs).toISOString();
+  /** Closes sessions idle for `timeoutMs` before `now` (ms: the newest event time processed, not the clock). */
+  closeIdle(now: number, timeoutMs: number): number {
+    const cutoff = now - timeoutMs;
     this.flush();
     return this.closeIdleStatement.run({cutoff}).changes;
   }

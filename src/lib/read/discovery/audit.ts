@@ -6,6 +6,7 @@
  * cut in half; actions outside sessions are those in the range. With an address filter only sessions from
  * matching clients are kept, and actions outside sessions (which have no client address) are left out.
  */
+import {isoTime, isoTimeOrNull} from '../../core/time.js';
 import type {Db} from '../../base/catalog/catalog.js';
 import {BonnieError, EXIT} from '../../base/errors.js';
 import {ChangeReader} from '../../pipeline/record/read-changes.js';
@@ -57,7 +58,7 @@ export function audit(db: Db, request: AuditRequest): Audit {
   const since = request.since === undefined ? null : parseTimeBound(request.since, '--since', now);
   const until = request.until === undefined ? null : parseTimeBound(request.until, '--until', now);
   if (since !== null && until !== null && since > until) {
-    throw new BonnieError('UsageInvalid', `--since (${since}) is after --until (${until})`, {exit: EXIT.usage, hint: 'Swap them, or widen the range.'});
+    throw new BonnieError('UsageInvalid', `--since (${isoTime(since)}) is after --until (${isoTime(until)})`, {exit: EXIT.usage, hint: 'Swap them, or widen the range.'});
   }
   const ip = request.ip === undefined ? undefined : parseAddressFilter(request.ip);
   const person = resolvePerson(db, request.user);
@@ -74,7 +75,7 @@ export function audit(db: Db, request: AuditRequest): Audit {
 
   return {
     person,
-    range: {since, until, ip: ip?.text ?? null},
+    range: {since: isoTimeOrNull(since), until: isoTimeOrNull(until), ip: ip?.text ?? null},
     sessions: sessions.kept.map((session) => {
       const actions = changes.inSession(session.sessionId, limit).map((row) => toTimelineEntry(row, names));
       return {...session, actions, omittedActions: session.actionCount - actions.length};

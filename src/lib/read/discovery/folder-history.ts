@@ -2,6 +2,7 @@
  * `bonnie history --folder`: a folder's versions (created, renamed, ACL changed, deleted) and what happened
  * in it: appends, deliveries, flag changes, removals, copies and moves in and out.
  */
+import {isoTime, isoTimeOrNull} from '../../core/time.js';
 import type {Db} from '../../base/catalog/catalog.js';
 import {BonnieError, EXIT} from '../../base/errors.js';
 import type {AclEntry} from '../../core/event/types.js';
@@ -75,8 +76,8 @@ export function folderHistory(db: Db, nameOrId: string, options: {limit?: number
       mailboxId,
       name: names.nameNow(mailboxId) ?? mailboxId,
       owner: folder?.owner_login ?? null,
-      createdAt: folder?.created_at ?? null,
-      deletedAt: folder?.deleted_at ?? null,
+      createdAt: isoTimeOrNull(folder?.created_at ?? null),
+      deletedAt: isoTimeOrNull(folder?.deleted_at ?? null),
     },
     versions: toVersions(record.versions(mailboxId)),
     timeline: rows.map((row) => ({...toTimelineEntry(row, names), direction: row.direction})),
@@ -101,7 +102,7 @@ export function resolveFolder(db: Db, nameOrId: string): string {
     });
   }
   const names = new FolderNames(db);
-  const lines = candidates.map((c) => `  ${c.mailbox_id}  named ${text} from ${c.first}; now ${names.nameNow(c.mailbox_id) ?? '?'}${c.deleted_at === null ? '' : ` (deleted ${c.deleted_at})`}`);
+  const lines = candidates.map((c) => `  ${c.mailbox_id}  named ${text} from ${isoTime(c.first)}; now ${names.nameNow(c.mailbox_id) ?? '?'}${c.deleted_at === null ? '' : ` (deleted ${isoTime(c.deleted_at)})`}`);
   throw new BonnieError('FolderAmbiguous', `${candidates.length} folders have been called ${text}:\n${lines.join('\n')}`, {
     exit: EXIT.usage,
     hint: 'Choose one and pass its mailboxID (the first column) to --folder.',
@@ -124,7 +125,7 @@ function toVersions(rows: FolderVersionRow[]): FolderVersionEntry[] {
       if (row.change === 'deleted') parts.push(`deleted (was ${row.name})`);
       else parts.push(...aclChanges.map((c) => rightsDiff(c.subject, c.before, c.after)));
     }
-    return {at: row.valid_from, until: row.valid_to, change: row.change, name: row.name, uidValidity: row.uid_validity, acl, renamedFrom, aclChanges, summary: parts.join('; ')};
+    return {at: isoTime(row.valid_from), until: isoTimeOrNull(row.valid_to), change: row.change, name: row.name, uidValidity: row.uid_validity, acl, renamedFrom, aclChanges, summary: parts.join('; ')};
   });
 }
 

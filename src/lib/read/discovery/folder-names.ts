@@ -8,8 +8,8 @@ import {FolderReader} from '../../pipeline/record/folders.js';
 
 interface NameSpan {
   name: string;
-  validFrom: string;
-  validTo: string | null;
+  validFrom: number;
+  validTo: number | null;
   change: string;
 }
 
@@ -37,10 +37,10 @@ export class FolderNames {
   }
 
   /**
-   * The folder's name at `at` (ISO 8601): the version valid then (valid_from <= at < valid_to). Before
+   * The folder's name at `at` (ms): the version valid then (valid_from <= at < valid_to). Before
    * its first version, the first name; undefined for a folder the record does not know.
    */
-  nameAt(mailboxId: string, at: string): string | undefined {
+  nameAt(mailboxId: string, at: number): string | undefined {
     const spans = this.spans(mailboxId);
     const valid = spans.find((span) => span.validFrom <= at && (span.validTo === null || at < span.validTo));
     return (valid ?? (spans[0] !== undefined && at < spans[0].validFrom ? spans[0] : spans.at(-1)))?.name;

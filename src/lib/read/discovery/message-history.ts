@@ -5,6 +5,7 @@
  * from its arrival to each copy's end. Folder renames keep the mailboxID, hence the placements; each row
  * names the folder as it was called then.
  */
+import {isoTime, isoTimeOrNull} from '../../core/time.js';
 import type {Db} from '../../base/catalog/catalog.js';
 import type {Origin, Removal} from '../../pipeline/record/messages.js';
 import {ChangeReader} from '../../pipeline/record/read-changes.js';
@@ -93,7 +94,7 @@ export function messageHistory(db: Db, ref: MessageRef, options: {limit?: number
       from: message.sender,
       date: message.sent_date,
       size: message.size,
-      firstSeenAt: message.first_seen_at,
+      firstSeenAt: isoTime(message.first_seen_at),
     },
     placements: placements.map((p) => toPlacementState(p, byId, names)),
     timeline: kept,
@@ -127,8 +128,8 @@ function toPlacementState(p: PlacementRef, byId: Map<number, PlacementRef>, name
     origin: p.origin,
     source: source === undefined || sourceName === undefined ? null : formatPlacementRef(sourceName, source.uid),
     flags: p.flags,
-    addedAt: p.addedAt,
-    removedAt: p.removedAt,
+    addedAt: isoTime(p.addedAt),
+    removedAt: isoTimeOrNull(p.removedAt),
     state: p.removal ?? 'present',
   };
 }

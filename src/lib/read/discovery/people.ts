@@ -2,6 +2,7 @@
  * Finding a person by anything they were ever called: every login, uid, address and alias of every
  * version of them. A renamed user is one person, found by the old name and the new.
  */
+import {isoTime, isoTimeOrNull} from '../../core/time.js';
 import type {Db} from '../../base/catalog/catalog.js';
 import {canonicalLogin} from '../../sources/directory/types.js';
 import {BonnieError, EXIT} from '../../base/errors.js';
@@ -67,15 +68,15 @@ function findPeople(db: Db, wanted: string): number[] {
 
 function personFacts(db: Db, id: number): PersonFacts {
   // findPeople returned this id from the same connection: the row exists.
-  const row = personSummary(db, id) as {key: string; first_seen: string; login: string | null};
-  return {ref: `person:${id}`, id, key: row.key, login: row.login ?? row.key, firstSeen: row.first_seen};
+  const row = personSummary(db, id) as {key: string; first_seen: number; login: string | null};
+  return {ref: `person:${id}`, id, key: row.key, login: row.login ?? row.key, firstSeen: isoTime(row.first_seen)};
 }
 
 /** The person's versions, oldest first. */
 export function personVersions(db: Db, personId: number): PersonVersionEntry[] {
   return personVersionRows(db, personId).map((row) => ({
-    validFrom: row.valid_from,
-    validTo: row.valid_to,
+    validFrom: isoTime(row.valid_from),
+    validTo: isoTimeOrNull(row.valid_to),
     login: row.login,
     uid: row.uid,
     mail: row.mail,

@@ -4,12 +4,12 @@ import {parseInstant} from '../../base/config/dates.js';
 import {BonnieError, EXIT} from '../../base/errors.js';
 
 /**
- * A time bound as ISO 8601 UTC (the record's form, so that bounds compare as strings), parsed by the one
- * date parser (config/dates.ts): an ISO date or date-time, or a duration before `now`. Throws BonnieError
- * UsageInvalid, also for a moment after `now`.
+ * A time bound in ms since the epoch (the record's form), parsed by the one date parser (config/dates.ts):
+ * an ISO date or date-time, or a duration before `now`. Throws BonnieError UsageInvalid, also for a moment
+ * after `now`.
  */
-export function parseTimeBound(text: string, flag: string, now: Date): string {
-  return new Date(parseInstant(text, flag, now)).toISOString();
+export function parseTimeBound(text: string, flag: string, now: Date): number {
+  return parseInstant(text, flag, now);
 }
 
 /** Client addresses to keep: one address or a CIDR block, IPv4 or IPv6. */

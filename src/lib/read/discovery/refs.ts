@@ -13,6 +13,7 @@
  * Precedence when a text could be read two ways: emailid, then `msg:`, then Message-ID, then placement (a
  * folder literally named `msg` cannot be named by name: use its mailboxID).
  */
+import {isoTime} from '../../core/time.js';
 import type {Db} from '../../base/catalog/catalog.js';
 import {BonnieError, EXIT} from '../../base/errors.js';
 import {parsePlacement} from '../../core/selector.js';
@@ -66,7 +67,7 @@ export function resolveMessage(db: Db, ref: MessageRef): number {
     });
   }
   if (found.length > 1) {
-    const lines = found.map((m) => `  ${formatMessageRef({id: m.id, emailId: m.email_id}).padEnd(26)} ${m.first_seen_at}  ${m.subject ?? '(no subject)'}`);
+    const lines = found.map((m) => `  ${formatMessageRef({id: m.id, emailId: m.email_id}).padEnd(26)} ${isoTime(m.first_seen_at)}  ${m.subject ?? '(no subject)'}`);
     throw new BonnieError('MessageAmbiguous', `${text} matches ${found.length} messages:\n${lines.join('\n')}`, {
       exit: EXIT.usage,
       hint: 'Choose one and pass its reference (the first column) to --message.',

@@ -1,4 +1,5 @@
 /** A person's sessions as history and audit show them. */
+import {isoTime, isoTimeOrNull} from '../../core/time.js';
 import type {Db} from '../../base/catalog/catalog.js';
 import {sessionsOf, type SessionRow} from '../../pipeline/record/read-sessions.js';
 
@@ -27,10 +28,10 @@ export interface SessionEntry {
   actionCount: number;
 }
 
-/** Time bounds, ISO 8601, inclusive; null is unbounded. */
+/** Time bounds, ms since the epoch, inclusive; null is unbounded. */
 export interface TimeRange {
-  since: string | null;
-  until: string | null;
+  since: number | null;
+  until: number | null;
 }
 
 /** The person's sessions that overlap `range`, oldest first. */
@@ -48,12 +49,12 @@ function toSessionEntry(row: SessionRow): SessionEntry {
     service: row.service,
     clientIp: row.client_ip,
     clientPort: row.client_port,
-    start,
-    loginAt: row.login_at,
-    logoutAt: row.logout_at,
+    start: isoTime(start),
+    loginAt: isoTimeOrNull(row.login_at),
+    logoutAt: isoTimeOrNull(row.logout_at),
     state,
-    end,
-    durationSeconds: Math.max(0, Date.parse(end) - Date.parse(start)) / 1000,
+    end: isoTime(end),
+    durationSeconds: Math.max(0, end - start) / 1000,
     actionCount: row.actions,
   };
 }

@@ -3,6 +3,7 @@
  * `ChangeReader`), with the folder's
  * name as it was then, the message's and placement's references, and a one-line summary of what changed.
  */
+import {isoTime} from '../../core/time.js';
 import type {ChangeAction, ChangeKind} from '../../pipeline/record/changes.js';
 import type {ChangeRow} from '../../pipeline/record/read-changes.js';
 import type {FolderNames} from './folder-names.js';
@@ -52,7 +53,7 @@ export function toTimelineEntry(row: TimelineRow, names: FolderNames): TimelineE
   const folder = row.mailbox_id === null ? null : (names.nameAt(row.mailbox_id, row.at) ?? folderFromEvent(row.action, after) ?? null);
   return {
     id: row.id,
-    at: row.at,
+    at: isoTime(row.at),
     actor: row.actor_login,
     actorPersonId: row.actor_person_id,
     sessionId: row.session_id,

@@ -249,7 +249,8 @@ function lastPlace(places: readonly ObjectPlace[]): ObjectPlace {
 /** Names from the record (the folder's name at the time), else from the snapshots and the collector. */
 function placeNaming(db: Db): PlaceNaming {
   const names = new FolderNames(db);
-  const folderAt = (p: ObjectPlace, at: string) => names.nameAt(p.mailboxId, at) ?? p.archivedName;
+  // Object places carry their times as shown (ISO 8601); the record is asked in ms.
+  const folderAt = (p: ObjectPlace, at: string) => names.nameAt(p.mailboxId, Date.parse(at)) ?? p.archivedName;
   return {
     folderAt,
     folderNow: (p) => names.nameNow(p.mailboxId) ?? p.archivedName,

@@ -6,6 +6,7 @@
  * record does not know (mail from before bonnie) is dated from the snapshots: its internal date, and the
  * first later snapshot without it as when it left (`approximate`).
  */
+import {isoTime, isoTimeOrNull} from '../../core/time.js';
 import type {Db} from '../../base/catalog/catalog.js';
 import {CollectJobReader} from '../../pipeline/collect/jobs.js';
 import type {Origin, Removal} from '../../pipeline/record/messages.js';
@@ -93,9 +94,9 @@ export class PlaceFinder {
       uid: row.uid,
       origin: row.origin,
       sourcePlacementId: row.sourcePlacementId,
-      addedAt: row.addedAt,
+      addedAt: isoTime(row.addedAt),
       added: row.origin === 'first-seen' ? null : actorOf(this.changes.actorOf(row.id, row.origin)),
-      removedAt: row.removedAt,
+      removedAt: isoTimeOrNull(row.removedAt),
       removal: row.removal,
       removed: this.removedBy(row),
       emailId: row.emailId,
@@ -111,7 +112,7 @@ export class PlaceFinder {
       case 'moved':
         return actorOf(this.changes.movedAwayBy(row.id));
       case 'folder-deleted':
-        return actorOf(this.changes.folderDeletedBy(row.mailboxId, row.removedAt as string));
+        return actorOf(this.changes.folderDeletedBy(row.mailboxId, row.removedAt as number));
       default:
         return actorOf(this.changes.actorOf(row.id, row.removal));
     }

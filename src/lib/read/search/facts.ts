@@ -80,7 +80,7 @@ export class LocationFacts {
     if (cached !== undefined) return cached;
     const version = this.folderVersions.latest(mailboxId);
     const snap = this.snapshots.latest(mailboxId);
-    const snapshotIsLater = snap !== undefined && (version === undefined || snap.takenAt > Date.parse(version.valid_from));
+    const snapshotIsLater = snap !== undefined && (version === undefined || snap.takenAt > version.valid_from);
     const raw = (snapshotIsLater ? snap?.name : version?.name) ?? this.jobs.folderName(mailboxId) ?? mailboxId;
     const undeleted = undeletedName(raw);
     const name = undeleted ?? raw;
@@ -106,11 +106,11 @@ export class LocationFacts {
     const latest = snap !== undefined && snap.uidValidity === validity ? this.snapshots.message(snap.id, uid) : undefined;
     const seen = latest !== undefined && snap !== undefined ? {...latest, takenAt: snap.takenAt} : this.snapshots.latestWithUid(folder.mailboxId, validity, uid);
 
-    const seenAt = placement === undefined ? null : Date.parse(placement.addedAt);
+    const seenAt = placement === undefined ? null : placement.addedAt;
     let flags: string[] = [];
     if (placement !== undefined) {
       const changedAt = this.changes.lastFlagChangeAt(placement.id);
-      const recordAt = Math.max(seenAt ?? 0, changedAt === undefined ? 0 : Date.parse(changedAt));
+      const recordAt = Math.max(seenAt ?? 0, changedAt ?? 0);
       flags = seen !== undefined && seen.takenAt >= recordAt ? splitFlags(seen.flags) : placement.flags;
     } else if (seen !== undefined) flags = splitFlags(seen.flags);
 

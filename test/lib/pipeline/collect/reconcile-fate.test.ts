@@ -115,7 +115,7 @@ describe('jobs for a folder deleted before the collector got to it', () => {
   it('end cancelled when only the record knows (a parent deleted with its children sends no event for them)', async () => {
     const {catalog, archiveDir, spool} = setUp();
     writeMailbox(spool, {mailboxId: GAPPY, name: 'user.alice.Gappy', uidValidity: 77, messages: []});
-    catalog.db.prepare("INSERT INTO folder (mailbox_id, owner_login, deleted_at) VALUES ('child0000000000000000001', 'alice', '2026-01-01T00:00:00.000Z')").run();
+    catalog.db.prepare("INSERT INTO folder (mailbox_id, owner_login, deleted_at) VALUES ('child0000000000000000001', 'alice', ?)").run(Date.parse('2026-01-01T00:00:00.000Z'));
     new ReconcileJobs(catalog.db).queueFolder('child0000000000000000001', 'user.alice.Parent.Child', 'MailboxCreate: snapshot with folder metadata', T0);
     expect(new CollectJobs(catalog.db).knownFolder('child0000000000000000001')).toEqual({name: undefined, deleted: 'deleted at 2026-01-01T00:00:00.000Z (the record)'});
 

@@ -32,7 +32,7 @@ describe('bonnie process', () => {
     deliver(catalog.db, [63, 6]); // alice's Logout, then her Login
     await processQueue(catalog, new NoDirectory(), options);
     expect(rows('SELECT login, client_ip, login_at, logout_at, closed_by, login_notification_id, logout_notification_id FROM session')).toEqual([
-      {login: 'alice', client_ip: '127.0.0.1', login_at: '2026-11-22T11:53:59.610Z', logout_at: '2026-11-22T11:54:15.901Z', closed_by: 'logout', login_notification_id: 2, logout_notification_id: 1},
+      {login: 'alice', client_ip: '127.0.0.1', login_at: Date.parse('2026-11-22T11:53:59.610Z'), logout_at: Date.parse('2026-11-22T11:54:15.901Z'), closed_by: 'logout', login_notification_id: 2, logout_notification_id: 1},
     ]);
   });
 
@@ -81,7 +81,7 @@ describe('bonnie process', () => {
     ]);
     // Appended with \Flagged $Important; \Flagged was cleared and set again since, $Important never cleared.
     expect(rows("SELECT flags FROM placement WHERE mailbox_id = '76yzkoa5vpplgcimbgeofaee' AND uid = 2")).toEqual([{flags: JSON.stringify(['\\Answered', '\\Flagged', '\\Seen', '$Important', 'Work'])}]);
-    expect(rows("SELECT first_seen_at FROM message WHERE email_id = 'Mb505991248156e00f911ba8c'")).toEqual([{first_seen_at: '2026-11-22T11:54:03.725Z'}]);
+    expect(rows("SELECT first_seen_at FROM message WHERE email_id = 'Mb505991248156e00f911ba8c'")).toEqual([{first_seen_at: Date.parse('2026-11-22T11:54:03.725Z')}]);
     // Every change of that message points at the settled message, none at a provisional one.
     expect(rows("SELECT count(*) AS n FROM change c JOIN message m ON m.id = c.message WHERE m.email_id IS NULL")).toEqual([{n: 0}]);
   });
@@ -99,8 +99,8 @@ describe('bonnie process', () => {
     deliver(catalog.db, [63]);
     await processQueue(catalog, directory, options);
     expect(rows("SELECT p.key, v.mail, v.valid_from, v.valid_to FROM person p JOIN person_version v ON v.person_id = p.id WHERE p.key = 'uuid-alice' ORDER BY v.id")).toEqual([
-      {key: 'uuid-alice', mail: 'alice@lab.test', valid_from: '2026-11-22T11:53:59.610Z', valid_to: '2026-11-22T11:54:15.901Z'},
-      {key: 'uuid-alice', mail: 'alice.archer@lab.test', valid_from: '2026-11-22T11:54:15.901Z', valid_to: null},
+      {key: 'uuid-alice', mail: 'alice@lab.test', valid_from: Date.parse('2026-11-22T11:53:59.610Z'), valid_to: Date.parse('2026-11-22T11:54:15.901Z')},
+      {key: 'uuid-alice', mail: 'alice.archer@lab.test', valid_from: Date.parse('2026-11-22T11:54:15.901Z'), valid_to: null},
     ]);
   });
 

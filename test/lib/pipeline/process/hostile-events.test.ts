@@ -21,7 +21,8 @@ const copyMany = variant(45, {uidset: '1001:201000', 'vnd.cmu.oldUidset': '1:200
 const yesterday = variant(6, {timestamp: 'yesterday', 'vnd.cmu.sessionId': 'session-with-bad-time'});
 const all = () => SPECIMEN_FILES.map((_, i) => i + 1);
 /** deliver() receives item i at 1_000_000 + i ms. */
-const receivedAt = (index: number) => new Date(1_000_000 + index).toISOString();
+/** When the index-th notification was received (ms): the record's time for an event whose own is unusable. */
+const receivedAt = (index: number) => 1_000_000 + index;
 const TOO_LARGE = 'vnd.cmu.MessageCopy: the UID set 1:4294967295 names 4294967295 messages, more than the 1000000 one event can really concern; not recorded';
 
 describe('bonnie process with hostile events', () => {

@@ -7,8 +7,8 @@ import {Folders} from '../../../../src/lib/pipeline/record/folders.js';
 
 let catalog: Catalog;
 let folders: Folders;
-const AT = '2026-12-07T05:00:00.000Z';
-const LATER = '2026-12-07T06:00:00.000Z';
+const AT = Date.parse('2026-12-07T05:00:00.000Z');
+const LATER = Date.parse('2026-12-07T06:00:00.000Z');
 
 beforeEach(() => {
   catalog = openCatalog(':memory:', {create: true});
