@@ -5,6 +5,7 @@
  * bytes the archive lacks (never archived, segment missing, blob corrupt) is listed in the manifest's
  * `missing` and the summary, never silently left out. Messages are read and written one at a time.
  */
+import {isoTime} from '../../core/time.js';
 import type {Catalog} from '../../base/catalog/catalog.js';
 import {ArchiveReader} from '../../store/archive/reader.js';
 import {BonnieError} from '../../base/errors.js';
@@ -86,7 +87,7 @@ export async function exportFolders(catalog: Catalog, targets: readonly FolderAt
     manifestVersion: MANIFEST_VERSION,
     bonnieVersion: options.bonnieVersion,
     exportedAt: exportedAt.toISOString(),
-    at: new Date(options.at).toISOString(),
+    at: isoTime(options.at),
     selector: options.selector,
     format: options.format,
     folders: [],

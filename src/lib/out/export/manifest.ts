@@ -2,6 +2,7 @@
  * manifest.json: what an export holds and what it is based on, for whoever receives it. Version 1; fields
  * are only ever added. Times are ISO 8601 UTC. Paths are relative to the export's root, `/`-separated.
  */
+import {isoTime} from '../../core/time.js';
 import type {RestoreSelector} from '../restore/targets.js';
 import type {FolderAt, MessageAt} from '../restore/state-at.js';
 import type {ExportFormat} from './layout.js';
@@ -86,7 +87,7 @@ export function manifestFolder(folder: FolderAt, path: string, exported: number,
     existed: folder.existed,
     basis: {
       snapshotId: folder.basis.snapshotId ?? null,
-      snapshotAt: folder.basis.snapshotAt === undefined ? null : new Date(folder.basis.snapshotAt).toISOString(),
+      snapshotAt: folder.basis.snapshotAt === undefined ? null : isoTime(folder.basis.snapshotAt),
       placementsApplied: folder.basis.placementsApplied,
     },
     limits: folder.limits,
@@ -97,7 +98,7 @@ export function manifestFolder(folder: FolderAt, path: string, exported: number,
 }
 
 export function manifestMessage(folder: FolderAt, m: MessageAt, size: number, sha256: string, path: string): ManifestMessage {
-  return {folder: folder.name, mailboxId: folder.mailboxId, uid: m.uid, flags: m.flags, internalDate: new Date(m.internalDate).toISOString(), internalDateFrom: m.dateFrom, size, sha256, path};
+  return {folder: folder.name, mailboxId: folder.mailboxId, uid: m.uid, flags: m.flags, internalDate: isoTime(m.internalDate), internalDateFrom: m.dateFrom, size, sha256, path};
 }
 
 export function manifestMissing(folder: FolderAt, m: MessageAt, reason: string): ManifestMissing {
@@ -106,7 +107,7 @@ export function manifestMissing(folder: FolderAt, m: MessageAt, reason: string):
     mailboxId: folder.mailboxId,
     uid: m.uid,
     flags: m.flags,
-    internalDate: new Date(m.internalDate).toISOString(),
+    internalDate: isoTime(m.internalDate),
     internalDateFrom: m.dateFrom,
     size: m.size ?? null,
     sha256: m.sha256?.toString('hex') ?? null,

@@ -1,4 +1,5 @@
 /** The human-readable report of `bonnie export` (stdout; --json prints the summary itself). */
+import {isoTime} from '../../core/time.js';
 import {formatBytes} from '../../base/config/bytes.js';
 import type {ExportSummary} from './export.js';
 import {CHECKSUM_FILE} from './layout.js';
@@ -9,7 +10,7 @@ const MISSING_SHOWN = 10;
 export function renderExport(s: ExportSummary): string {
   const lines: string[] = [];
   for (const f of s.folders) {
-    const basis = f.basis.snapshotAt === undefined ? 'the record only' : `the snapshot of ${new Date(f.basis.snapshotAt).toISOString()} and ${f.basis.placementsApplied} change(s) since`;
+    const basis = f.basis.snapshotAt === undefined ? 'the record only' : `the snapshot of ${isoTime(f.basis.snapshotAt)} and ${f.basis.placementsApplied} change(s) since`;
     lines.push(`${f.name} as at ${s.at} -> ${f.path}`);
     lines.push(`  ${f.messages} message(s): ${f.exported} exported, ${f.missing.length} missing`);
     const shown = f.missing.slice(0, MISSING_SHOWN).map((m) => `UID ${m.uid} (${m.reason})`);

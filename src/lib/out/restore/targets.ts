@@ -27,7 +27,7 @@ export function selectTargets(db: Db, selector: RestoreSelector, at: number): Fo
         .map((id) => folderStateAt(db, id, at))
         .filter((f) => f.existed);
       if (folders.length === 0) {
-        throw new BonnieError('NothingToRestore', `no folder of user ${selector.login} existed at ${new Date(at).toISOString()} in the record or the snapshots`, {
+        throw new BonnieError('NothingToRestore', `no folder of user ${selector.login} existed at ${isoTime(at)} in the record or the snapshots`, {
           hint: 'Check the login ("bonnie history --user"), or choose an earlier --at; a deleted folder can be named with --mailbox.',
         });
       }
@@ -78,7 +78,7 @@ function messageTarget(db: Db, refText: string, at: number): FolderAt {
   const when = chosen.removed_at !== null && chosen.removed_at <= at ? chosen.removed_at - 1 : at;
   const folder = folderStateAt(db, chosen.mailbox_id, when);
   const found = folder.messages.filter((m) => m.uid === chosen.uid);
-  if (found.length === 0) throw new BonnieError('MessageUnknown', `${refText} was not in ${folder.name} at ${new Date(when).toISOString()}`);
+  if (found.length === 0) throw new BonnieError('MessageUnknown', `${refText} was not in ${folder.name} at ${isoTime(when)}`);
   if (when === at) return {...folder, messages: found};
   // Undoing a removal: the message comes back visible, not marked for the next EXPUNGE.
   const revived = found.map((m) => ({...m, flags: m.flags.filter((f) => f.toLowerCase() !== '\\deleted')}));
@@ -101,5 +101,5 @@ function snapshotTarget(db: Db, folder: string, uid: number, at: number): Folder
   if (lastTakenAt === undefined) return undefined;
   const then = folderStateAt(db, mailboxId, lastTakenAt);
   const messages = then.messages.filter((m) => m.uid === uid).map((m) => ({...m, flags: m.flags.filter((f) => f.toLowerCase() !== '\\deleted')}));
-  return {...then, existed: true, messages, limits: [...then.limits, `the message is known from the snapshot of ${new Date(lastTakenAt).toISOString()} only (the record never saw it): restored as it was then, without \\Deleted`]};
+  return {...then, existed: true, messages, limits: [...then.limits, `the message is known from the snapshot of ${isoTime(lastTakenAt)} only (the record never saw it): restored as it was then, without \\Deleted`]};
 }

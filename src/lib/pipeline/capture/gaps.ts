@@ -23,6 +23,7 @@
  *
  * Contracts: incremental (a watermark in gap_scan), each batch in one transaction, safe to run again.
  */
+import {isoTime} from '../../core/time.js';
 import type {Db} from '../../base/catalog/catalog.js';
 import {parseNotification} from '../../core/event/parse.js';
 import type {BonnieEvent} from '../../core/event/types.js';
@@ -261,10 +262,10 @@ export function listGaps(db: Db, options: {includeClosed?: boolean; limit?: numb
     kind: r.kind,
     from: r.range_from,
     to: r.range_to,
-    noticedAt: new Date(r.noticed_at).toISOString(),
+    noticedAt: isoTime(r.noticed_at),
     noticedBy: r.noticed_by,
     state: r.state,
-    closedAt: r.closed_at === null ? null : new Date(r.closed_at).toISOString(),
+    closedAt: r.closed_at === null ? null : isoTime(r.closed_at),
     closedReason: r.closed_reason,
   }));
 }

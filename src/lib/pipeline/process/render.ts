@@ -1,8 +1,9 @@
 /** Human rendering of a processing run; `--json` prints the summary itself. */
+import {isoTime} from '../../core/time.js';
 import type {ProcessSummary} from './engine.js';
 
 export function renderProcessSummary(s: ProcessSummary): string {
-  if (s.lockedBy !== null) return `Another bonnie process (${s.lockedBy.owner}) is working on this catalog until ${new Date(s.lockedBy.expiresAt).toISOString()}; nothing done.`;
+  if (s.lockedBy !== null) return `Another bonnie process (${s.lockedBy.owner}) is working on this catalog until ${isoTime(s.lockedBy.expiresAt)}; nothing done.`;
   const lines = [`Processed ${s.done} event(s)${s.failed + s.dead > 0 ? `; ${s.failed} failed (will be retried), ${s.dead} dead` : ''}; ${s.remaining} still due.`];
   const types = Object.entries(s.byType).sort(([a], [b]) => a.localeCompare(b));
   if (types.length > 0) lines.push(`  by type: ${types.map(([type, n]) => `${type} ${n}`).join(', ')}`);

@@ -3,6 +3,7 @@
  * Job state and a quarantined delivery's resolution may change; each change is recorded here with who made
  * it, when, from what state, and why (the operator's own words), so an auditor can see who re-queued what.
  */
+import {isoTime} from '../../core/time.js';
 import {userInfo} from 'node:os';
 import type {Db} from '../../base/catalog/catalog.js';
 
@@ -41,7 +42,7 @@ export function operatorName(env: NodeJS.ProcessEnv = process.env): string {
 type Row = {at: number; actor: string; action: QueueActionKind; notification_id: number | null; quarantine_id: number | null; from_state: string | null; detail: string; reason: string | null};
 
 const toAction = (r: Row): QueueAction => ({
-  at: new Date(r.at).toISOString(),
+  at: isoTime(r.at),
   actor: r.actor,
   action: r.action,
   notificationId: r.notification_id,

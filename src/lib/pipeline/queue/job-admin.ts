@@ -3,6 +3,7 @@
  * The lease protocol itself lives in jobs.ts; this module only reads jobs and resets the ones an operator
  * names, each reset recorded in `queue_action` (actions.ts).
  */
+import {isoTime} from '../../core/time.js';
 import type {Db} from '../../base/catalog/catalog.js';
 import {BonnieError, EXIT} from '../../base/errors.js';
 import {parseNotification} from '../../core/event/parse.js';
@@ -88,12 +89,12 @@ function toEntry(r: Row, actions: QueueActions): JobEntry {
     mailbox: mailboxName(r.raw),
     mailboxId: r.mailbox_id,
     eventTime: r.event_time,
-    receivedAt: new Date(r.received_at).toISOString(),
-    updatedAt: new Date(r.updated_at).toISOString(),
+    receivedAt: isoTime(r.received_at),
+    updatedAt: isoTime(r.updated_at),
     attempts: r.attempts,
     crashes: r.crashes,
     lastError: r.last_error,
-    retryAt: r.state === 'failed' && r.retry_at !== null ? new Date(r.retry_at).toISOString() : null,
+    retryAt: r.state === 'failed' && r.retry_at !== null ? isoTime(r.retry_at) : null,
     retries: actions.forJob(r.notification_id).filter((a) => a.action === 'job-retry'),
   };
 }

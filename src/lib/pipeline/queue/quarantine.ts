@@ -12,6 +12,7 @@
  *   The delivery is marked requeued only when every line is now valid; otherwise it still needs review and
  *   the reasons are returned. One IMMEDIATE transaction per call.
  */
+import {isoTime, isoTimeOrNull} from '../../core/time.js';
 import {createHash} from 'node:crypto';
 import type {Db} from '../../base/catalog/catalog.js';
 import {BonnieError, EXIT} from '../../base/errors.js';
@@ -74,19 +75,18 @@ const COLUMNS = `id, received_at, last_delivered_at, deliveries, source, spill_f
   (resolution IS NULL OR last_delivered_at > resolved_at) AS needs_review`;
 const NEEDS_REVIEW = '(resolution IS NULL OR last_delivered_at > resolved_at)';
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 const toDelivery = (r: Row): QuarantinedDelivery => ({
   id: r.id,
-  receivedAt: new Date(r.received_at).toISOString(),
-  lastDeliveredAt: new Date(r.last_delivered_at).toISOString(),
+  receivedAt: isoTime(r.received_at),
+  lastDeliveredAt: isoTime(r.last_delivered_at),
   deliveries: r.deliveries,
   source: r.source,
   spillFile: r.spill_file,
   size: r.size,
   reason: r.error,
   resolution: r.resolution,
-  resolvedAt: iso(r.resolved_at),
+  resolvedAt: isoTimeOrNull(r.resolved_at),
   resolvedBy: r.resolved_by,
   needsReview: r.needs_review === 1,
 });

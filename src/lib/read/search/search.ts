@@ -4,6 +4,7 @@
  * `bonnie history --message`, `bonnie restore --message` and `bonnie export` accept: `<mailboxID>:<uid>`.
  * Read-only; the index is brought up to date beforehand by update.ts.
  */
+import {isoTime} from '../../core/time.js';
 import type {Catalog, Db} from '../../base/catalog/catalog.js';
 import {formatMessageRef, formatPlacementRef} from '../discovery/refs.js';
 import {MessageAtPlacement} from '../../pipeline/record/messages.js';
@@ -108,7 +109,7 @@ function toHit(r: Row, message: {id: number; emailId: string | null} | undefined
   return {
     ref: formatPlacementRef(r.mailbox_id, r.uid),
     messageRef: message === undefined ? null : formatMessageRef(message),
-    date: new Date(r.doc_date).toISOString(),
+    date: isoTime(r.doc_date),
     dateSource: r.date_source,
     from: r.from_display,
     subject: r.subject,
@@ -121,7 +122,7 @@ function toHit(r: Row, message: {id: number; emailId: string | null} | undefined
     flags: r.flags === '' ? [] : r.flags.split(' '),
     deleted: r.deleted === 1,
     removal: r.removal,
-    internalDate: r.internal_date === null ? null : new Date(r.internal_date).toISOString(),
+    internalDate: r.internal_date === null ? null : isoTime(r.internal_date),
     size: r.size,
     hasAttachment: r.has_attachment === 1,
     blob: r.sha256.toString('hex'),

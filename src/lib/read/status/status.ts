@@ -4,6 +4,7 @@
  * snapshotted, and the health all that adds up to (health.ts).
  * JSON field names are a contract: add, never rename.
  */
+import {isoTime} from '../../core/time.js';
 import {statSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 import type {Catalog} from '../../base/catalog/catalog.js';
@@ -118,7 +119,7 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now(),
   const q = queueCounts(db, PROBLEMS_SHOWN);
   const oldest = q.oldestPendingReceivedAt;
   const pendingSince = q.pendingSince;
-  const problems = q.problems.map((p) => ({...p, retryAt: p.retryAt === null ? null : new Date(p.retryAt).toISOString()}));
+  const problems = q.problems.map((p) => ({...p, retryAt: p.retryAt === null ? null : isoTime(p.retryAt)}));
   const snapshots = snapshotCounts(db);
   const lastSnapshot = snapshots.lastTakenAt;
   const quarantineNeedingReview = countNeedingReview(db);
@@ -134,7 +135,7 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now(),
       quarantined: q.quarantined,
       quarantineNeedingReview,
       oldestPendingAgeSeconds: oldest == null ? null : Math.max(0, Math.round((now - oldest) / 1000)),
-      oldestPendingReceivedAt: oldest == null ? null : new Date(oldest).toISOString(),
+      oldestPendingReceivedAt: oldest == null ? null : isoTime(oldest),
       oldestPendingWaitSeconds: pendingSince == null ? null : Math.max(0, Math.round((now - pendingSince) / 1000)),
       duplicateDeliveries: q.duplicateDeliveries,
       unknownTypes: q.unknownTypes,
@@ -150,7 +151,7 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now(),
     snapshots: {
       folders: snapshots.folders,
       total: snapshots.total,
-      lastTakenAt: lastSnapshot === null ? null : new Date(lastSnapshot).toISOString(),
+      lastTakenAt: lastSnapshot === null ? null : isoTime(lastSnapshot),
       lastAgeSeconds: lastSnapshot === null ? null : Math.max(0, Math.round((now - lastSnapshot) / 1000)),
     },
     gaps: {
