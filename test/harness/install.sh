@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Installs what the live tests need: Cyrus IMAP 3.6 (Debian 12 packages) and OpenLDAP's slapd.
+# Installs what the live tests need: Cyrus IMAP 3.6 (Debian 12 packages), OpenLDAP's slapd and Postfix
+# (postfix.ts runs private instances of it in front of the lab's Cyrus).
 # Idempotent and quiet: prints nothing unless it fails (then the apt log). Needs root.
 #
 # No system service may stay running afterwards: the lab starts its own private servers on loopback.
 # While apt runs, a temporary policy-rc.d (exit 101, "action forbidden") keeps the postinst scripts from
-# starting cyrus-imapd or slapd; one that is already there (as in Docker images) is left alone. If a
+# starting cyrus-imapd, slapd or postfix; one that is already there (as in Docker images) is left alone. If a
 # service still came up during the install, it is stopped through its own init script.
 set -euo pipefail
 
-PACKAGES=(cyrus-imapd cyrus-common cyrus-clients cyrus-admin sasl2-bin libsasl2-modules slapd ldap-utils)
+# postfix replaces an installed exim4 (both provide mail-transport-agent); nothing here needs exim4.
+PACKAGES=(cyrus-imapd cyrus-common cyrus-clients cyrus-admin sasl2-bin libsasl2-modules slapd ldap-utils postfix)
 # Commands the lab uses, one per package that provides them.
-NEEDED=(/usr/sbin/cyrmaster /usr/lib/cyrus/bin/ctl_cyrusdb /usr/sbin/saslpasswd2 /usr/sbin/slapd /usr/sbin/slapadd /usr/sbin/slappasswd /usr/bin/ldapsearch /usr/bin/ldapadd)
+NEEDED=(/usr/sbin/cyrmaster /usr/lib/cyrus/bin/ctl_cyrusdb /usr/sbin/saslpasswd2 /usr/sbin/slapd /usr/sbin/slapadd /usr/sbin/slappasswd /usr/bin/ldapsearch /usr/bin/ldapadd /usr/sbin/postfix /usr/sbin/postconf)
 
 fail() {
   echo "test/harness/install.sh: $*" >&2
@@ -42,9 +44,13 @@ if [ "$missing" = 1 ]; then
   fi
   before_cyrus=$(pgrep -x cyrmaster || true)
   before_slapd=$(pgrep -x slapd || true)
+  before_postfix=$(pgrep -x master || true)
 
   # slapd must not build a system directory (dc=nodomain...) at install: the lab makes its own.
   echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections
+  # Nor a system Postfix: "No configuration" leaves /etc/postfix without a main.cf (the lab writes its own
+  # per instance) and asks nothing else.
+  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
   export DEBIAN_FRONTEND=noninteractive
   install() {
     apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${PACKAGES[@]}" </dev/null >>"$log" 2>&1
@@ -61,6 +67,9 @@ if [ "$missing" = 1 ]; then
   fi
   if [ -z "$before_slapd" ] && pgrep -x slapd >/dev/null; then
     if [ -x /etc/init.d/slapd ]; then /etc/init.d/slapd stop >>"$log" 2>&1 || true; fi
+  fi
+  if [ -z "$before_postfix" ] && pgrep -x master >/dev/null; then
+    if [ -x /etc/init.d/postfix ]; then /etc/init.d/postfix stop >>"$log" 2>&1 || true; fi
   fi
   rm -f "$log"
 fi
