@@ -27,7 +27,7 @@ import {createConnection} from 'node:net';
 import {MAIL_DOMAIN} from './accounts.js';
 import type {Endpoint} from './lab.js';
 import {testMessage} from './lmtp.js';
-import {canConnect, freePorts, isAlive, mustRun, readPidFile, runCommand, stopProcess, waitUntil} from './process.js';
+import {freePorts, isAlive, mustRun, readPidFile, runCommand, stopProcess, waitUntil} from './process.js';
 
 export interface PostfixPairOptions {
   /** Cyrus' LMTP over TCP (the lab's `lmtp`), where the mailhub delivers the lab domain. */
@@ -286,10 +286,10 @@ async function startInstance(spec: InstanceSpec, owner: {uid: number; gid: numbe
   };
   const instance: PostfixInstance = {...info, flush: async () => void (await mustRun('/usr/sbin/postqueue', ['-c', configDir, '-f'], {env}))};
   try {
-    await waitUntil(`postfix (${spec.role}) to accept SMTP on 127.0.0.1:${spec.port}`, () => canConnect('127.0.0.1', spec.port), POSTFIX_START_TIMEOUT_MS, 100);
-    // canConnect hangs up before the greeting (smtpd logs `lost connection after CONNECT`): make sure
-    // smtpd itself answers, and leave with QUIT.
-    await smtpSession({host: '127.0.0.1', port: spec.port}, async () => undefined);
+    // A whole session (EHLO, QUIT), not just a connection: a client that hangs up at once leaves
+    // `lost connection after CONNECT` in the log.
+    const answers = () => smtpSession(info.smtp, async () => true).catch(() => false);
+    await waitUntil(`postfix (${spec.role}) to answer SMTP on 127.0.0.1:${spec.port}`, answers, POSTFIX_START_TIMEOUT_MS, 100);
   } catch (error) {
     await stopInstance(instance);
     throw error;
@@ -430,6 +430,14 @@ export async function sendMail(message: SmtpMessage): Promise<SmtpResult> {
   });
 }
 
+/** The lines of a maillog that match `pattern`, in order (none when the file does not exist yet). */
+export function logLines(file: string, pattern: RegExp): string[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => pattern.test(line));
+}
+
 /**
  * Waits until a line of `file` matches `pattern` and returns that line (the first that matches). The file
  * may not exist yet (postlogd creates it with its first line).
@@ -440,8 +448,7 @@ export async function waitForLogLine(file: string, pattern: RegExp, timeoutMs = 
     await waitUntil(
       `a line matching ${pattern} in ${file}`,
       () => {
-        if (!existsSync(file)) return false;
-        found = readFileSync(file, 'utf8').split('\n').find((line) => pattern.test(line));
+        found = logLines(file, pattern)[0];
         return found !== undefined;
       },
       timeoutMs,

@@ -9,8 +9,10 @@
  * lab is touched.
  */
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest';
+import {lastEventId, waitForEvents} from '../harness/events.js';
 import {imapClient} from '../harness/imap.js';
-import {sendMail, startPostfixPair, waitForLogLine} from '../harness/postfix.js';
+import {logLines, sendMail, startPostfixPair, waitForLogLine} from '../harness/postfix.js';
+import {waitUntil} from '../harness/process.js';
 import type {PostfixPair} from '../harness/postfix.js';
 
 const lab = inject('lab');
@@ -57,6 +59,7 @@ describe('postfix harness', () => {
 
   it('relays a message from the edge to the mailhub, which delivers it to Cyrus by LMTP', async () => {
     const {edge, mailhub} = started();
+    const after = lastEventId(lab);
     const edgeId = await send(['alice@lab.test'], 'delivered');
 
     const relayed = await waitForLogLine(edge.maillog, new RegExp(`postfix-a/smtp\\[\\d+\\]: ${edgeId}: to=<alice@lab\\.test>, .*status=sent`), LOG_TIMEOUT_MS);
@@ -67,6 +70,12 @@ describe('postfix harness', () => {
     await waitForLogLine(mailhub.maillog, new RegExp(`postfix-b/cleanup\\[\\d+\\]: ${hubId}: message-id=<delivered-${literal(stamp)}@example\\.org>$`), LOG_TIMEOUT_MS);
     const delivered = await waitForLogLine(mailhub.maillog, new RegExp(`postfix-b/lmtp\\[\\d+\\]: ${hubId}: to=<alice@lab\\.test>, `), LOG_TIMEOUT_MS);
     expect(delivered).toMatch(new RegExp(`relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${lab.lmtp.port}, .*dsn=2\\.1\\.5, status=sent \\(250 2\\.1\\.5 Success SESSIONID=<[^>]+>\\)$`));
+
+    // Cyrus' SESSIONID is the vnd.cmu.sessionId of the MessageNew event the delivery made: the link from
+    // the MTA's log to the mailbox.
+    const sessionId = /SESSIONID=<([^>]+)>/.exec(delivered)?.[1];
+    const events = await waitForEvents(lab, (es) => es.some((e) => e.type === 'MessageNew' && e.json['vnd.cmu.sessionId'] === sessionId), {after});
+    expect(events.find((e) => e.json['vnd.cmu.sessionId'] === sessionId)?.event.mailbox?.name).toBe('user.alice');
 
     // And the message is in alice's INBOX.
     const alice = await imapClient(lab, 'alice');
@@ -88,6 +97,11 @@ describe('postfix harness', () => {
     const edgeId = await send(['someone@dead.test'], 'deferred');
     const line = await waitForLogLine(edge.maillog, new RegExp(`postfix-a/smtp\\[\\d+\\]: ${edgeId}: to=<someone@dead\\.test>, `), LOG_TIMEOUT_MS);
     expect(line).toMatch(new RegExp(`relay=none, .*dsn=4\\.4\\.1, status=deferred \\(connect to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:${deadPort}: Connection refused\\)$`));
+
+    // A queue run (`postqueue -f`) tries it again: the same queue ID, deferred once more.
+    const attempts = new RegExp(`${edgeId}: to=<someone@dead\\.test>, .*status=deferred`);
+    await edge.flush();
+    await waitUntil('a second delivery attempt', () => logLines(edge.maillog, attempts).length >= 2, LOG_TIMEOUT_MS);
   });
 
   it('bounces, on the mailhub, a user Cyrus does not know, and discards the notice to the outside sender', async () => {
