@@ -14,7 +14,7 @@ import {importSpecifiers, listTs, resolveRelative} from './source-scan.js';
 const LAYERS: ReadonlyArray<readonly [layer: string, folders: readonly string[]]> = [
   ['base', ['errors', 'system', 'log', 'config', 'catalog']],
   ['core', ['time', 'event', 'job-lifecycle', 'mail', 'folder', 'selector']],
-  ['sources', ['directory', 'cyrus', 'imap']],
+  ['sources', ['directory', 'cyrus', 'imap', 'maillog']],
   ['store', ['archive']],
   // Dependency order, not the data's: capture calls queue's Ingester, process calls the record, collect
   // calls the archive.
