@@ -114,7 +114,9 @@ export async function startPostfixPair(options: PostfixPairOptions): Promise<Pos
   try {
     const owner = await mailOwner();
     const [edgePort, mailhubPort, deadPort] = (await freePorts(3)) as [number, number, number];
-    const mailhub = await startInstance({
+    // Started side by side (each takes ~2 s of postfix-script checks); the edge needs only the mailhub's
+    // port, known already.
+    const mailhubStart = startInstance({
       role: 'mailhub',
       dir: join(dir, 'b'),
       port: mailhubPort,
@@ -131,8 +133,7 @@ export async function startPostfixPair(options: PostfixPairOptions): Promise<Pos
         ...options.mainCf,
       },
     }, owner);
-    started.push(mailhub);
-    const edge = await startInstance({
+    const edgeStart = startInstance({
       role: 'edge',
       dir: join(dir, 'a'),
       port: edgePort,
@@ -145,8 +146,11 @@ export async function startPostfixPair(options: PostfixPairOptions): Promise<Pos
         ...options.mainCf,
       },
     }, owner);
-    started.push(edge);
-    return {edge, mailhub, domain, deadDomain, deadPort, stop};
+    const [mailhub, edge] = await Promise.allSettled([mailhubStart, edgeStart]);
+    for (const result of [mailhub, edge]) if (result.status === 'fulfilled') started.push(result.value);
+    if (mailhub.status === 'rejected') throw mailhub.reason;
+    if (edge.status === 'rejected') throw edge.reason;
+    return {edge: edge.value, mailhub: mailhub.value, domain, deadDomain, deadPort, stop};
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
