@@ -53,6 +53,12 @@ const OWNERS: Record<string, readonly string[]> = {
   snapshot: ['src/lib/pipeline/snapshot/repository.ts'],
   snapshot_message: ['src/lib/pipeline/snapshot/repository.ts'],
   message_link: ['src/lib/pipeline/snapshot/repository.ts'],
+  // maillog (issue 18)
+  maillog_file: ['src/lib/pipeline/maillog/files.ts'],
+  mta_message: ['src/lib/pipeline/maillog/transport-reader.ts', 'src/lib/pipeline/maillog/transport-writer.ts'],
+  mta_delivery: ['src/lib/pipeline/maillog/transport-reader.ts', 'src/lib/pipeline/maillog/transport-writer.ts'],
+  mta_reject: ['src/lib/pipeline/maillog/transport-reader.ts', 'src/lib/pipeline/maillog/transport-writer.ts'],
+  mailbox_delivery: ['src/lib/pipeline/maillog/transport-reader.ts', 'src/lib/pipeline/maillog/transport-writer.ts'],
   // search
   search_doc: ['src/lib/read/search/plan.ts', 'src/lib/read/search/search-index.ts'],
   search_fts: ['src/lib/read/search/compile.ts', 'src/lib/read/search/plan.ts', 'src/lib/read/search/search-index.ts'],

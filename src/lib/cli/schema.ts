@@ -10,6 +10,7 @@ import {CAPTURE_MIGRATIONS} from '../pipeline/capture/journal-schema.js';
 import {GAPS_MIGRATIONS} from '../pipeline/capture/gaps-schema.js';
 import {COLLECT_MIGRATIONS} from '../pipeline/collect/schema.js';
 import {QUEUE_MIGRATIONS} from '../pipeline/queue/schema.js';
+import {MAILLOG_MIGRATIONS} from '../pipeline/maillog/schema.js';
 import {RECORD_MIGRATIONS} from '../pipeline/record/schema.js';
 import {SNAPSHOT_MIGRATIONS} from '../pipeline/snapshot/schema.js';
 import {SEARCH_MIGRATIONS} from '../read/search/schema.js';
@@ -25,6 +26,7 @@ export const CATALOG_SCHEMA = composeSchema([
   SNAPSHOT_MIGRATIONS,
   SEARCH_MIGRATIONS,
   CAPTURE_MIGRATIONS,
+  MAILLOG_MIGRATIONS,
 ]);
 
 useSchema(CATALOG_SCHEMA);

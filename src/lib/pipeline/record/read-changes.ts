@@ -46,6 +46,16 @@ export interface ChangedPlace {
   s_uid: number | null;
 }
 
+/** A message Cyrus delivered (MessageNew) in an LMTP session, where it was placed. */
+export interface SessionDelivery {
+  message_row: number;
+  email_id: string | null;
+  message_id: string | null;
+  mailbox_id: string;
+  uid: number;
+  at: number;
+}
+
 /** A flag change of one placement: its time and the flag lists before and after (JSON). */
 export interface FlagChange {
   at: number;
@@ -123,6 +133,11 @@ export class ChangeReader {
          WHERE c.id > ? AND c.id <= ? AND c.kind IN ('message', 'folder')`,
       ),
       lastId: db.prepare<[], {n: number | null}>('SELECT max(id) AS n FROM change'),
+      delivered: db.prepare<[string], SessionDelivery>(
+        `SELECT c.message AS message_row, m.email_id, m.message_id, p.mailbox_id, p.uid, c.at
+         FROM change c JOIN placement p ON p.id = c.placement_id JOIN message m ON m.id = c.message
+         WHERE c.session_id = ? AND c.action = 'delivered' ORDER BY c.id`,
+      ),
     };
   }
 
@@ -191,6 +206,14 @@ export class ChangeReader {
   /** Message and folder changes with ids in (`afterId`, `upTo`], with the places they touched. */
   changedPlaces(afterId: number, upTo: number): ChangedPlace[] {
     return this.s.since.all(afterId, upTo);
+  }
+
+  /**
+   * What Cyrus delivered in session `sessionId` (an LMTP session: the `SESSIONID=<...>` of lmtpd's 250
+   * reply, which an MTA logs), oldest first. issue 18: the join of a transport delivery to the mailbox.
+   */
+  deliveredInSession(sessionId: string): SessionDelivery[] {
+    return this.s.delivered.all(sessionId);
   }
 
   /** The newest change's id; 0 when there is none. */

@@ -12,9 +12,11 @@
  * `on:D` within D (a duration back from now: that UTC day); `larger:`/`smaller:` strictly, in bytes;
  * `user:` the folder owner's login; `folder:` a folder's name now or ever, its path below the owner (INBOX,
  * Sent) or its mailboxID; `flag:` case-insensitively; `deleted:yes|no`. Mail that is gone is left out unless
- * asked for (--include-deleted, or any deleted: term).
+ * asked for (--include-deleted, or any deleted: term). `queueid:X` matches the messages whose Message-ID an
+ * MTA logged under queue ID X on any host (`bonnie maillog`'s transport record).
  */
 import type {Db} from '../../base/catalog/catalog.js';
+import {TransportReader} from '../../pipeline/maillog/transport-reader.js';
 import {FolderReader} from '../../pipeline/record/folders.js';
 import {snapshotFoldersNamed} from '../../pipeline/snapshot/repository.js';
 import {indexText} from './extract.js';
@@ -191,6 +193,11 @@ class SqlCompiler {
         return this.bind("instr(' ' || lower(i.flags) || ' ', ?) > 0", ` ${node.flag.toLowerCase()} `);
       case 'deleted':
         return this.bind('i.deleted = ?', node.value ? 1 : 0);
+      case 'queueid': {
+        // The index keeps the Message-ID as the message wrote it: with or without its angle brackets.
+        const ids = new TransportReader(this.db).byQueueId(node.queueId).flatMap((e) => (e.messageId === null ? [] : [e.messageId, e.messageId.replace(/^<(.*)>$/, '$1')]));
+        return this.bind('d.message_id IN (SELECT value FROM json_each(?))', JSON.stringify([...new Set(ids)]));
+      }
     }
   }
 

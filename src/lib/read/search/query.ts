@@ -10,7 +10,8 @@
  *
  * Fields: from to cc subject body attachment (file names) messageid; has:attachment; before: after: on:
  * (YYYY, YYYY-MM, YYYY-MM-DD, or a duration back from now: 7d); larger: smaller: (bytes, 10k, 2M, 1.5MB);
- * user: folder: flag: (seen answered flagged draft deleted, or a keyword); deleted:yes|no. AND, OR and NOT
+ * user: folder: flag: (seen answered flagged draft deleted, or a keyword); deleted:yes|no; queueid: (a queue ID
+ * any MTA logged for the message, read by `bonnie maillog`). AND, OR and NOT
  * are operators only in capitals; a field name is case-insensitive.
  */
 import {parseDateRange} from '../../base/config/dates.js';
@@ -30,10 +31,11 @@ export type QueryNode =
   | {kind: 'user'; login: string}
   | {kind: 'folder'; name: string}
   | {kind: 'flag'; flag: string}
-  | {kind: 'deleted'; value: boolean};
+  | {kind: 'deleted'; value: boolean}
+  | {kind: 'queueid'; queueId: string};
 
 const TEXT_FIELDS: Record<string, TextField> = {from: 'from', to: 'to', cc: 'cc', subject: 'subject', body: 'body', attachment: 'attachment', messageid: 'messageid', 'message-id': 'messageid'};
-const OTHER_FIELDS = new Set(['has', 'before', 'after', 'on', 'larger', 'smaller', 'user', 'folder', 'flag', 'deleted']);
+const OTHER_FIELDS = new Set(['has', 'before', 'after', 'on', 'larger', 'smaller', 'user', 'folder', 'flag', 'deleted', 'queueid']);
 const SYSTEM_FLAGS: Record<string, string> = {seen: '\\Seen', answered: '\\Answered', flagged: '\\Flagged', draft: '\\Draft', deleted: '\\Deleted'};
 
 interface Token {
@@ -277,6 +279,9 @@ class Parser {
         return {kind: 'folder', name: value};
       case 'flag':
         return {kind: 'flag', flag: SYSTEM_FLAGS[value.toLowerCase().replace(/^\\/, '')] ?? value};
+      case 'queueid':
+        if (!/^[A-Za-z0-9-]+$/.test(value)) throw queryError(this.query, at, `"${value}" is not a queue ID`, 'Write the queue ID as the MTA logged it: 4D8F21C3B2, 4Fh0Zb1XyTz9vWd, 1tJabc-000123-AB.');
+        return {kind: 'queueid', queueId: value};
       case 'deleted': {
         const v = value.toLowerCase();
         if (v !== 'yes' && v !== 'no') throw queryError(this.query, at, `deleted:${value} must be yes or no`);
