@@ -1,3 +1,4 @@
+import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
 import {normalizeMessageId, parseMaillogLine} from '../../../../src/lib/sources/maillog/parse.js';
 
@@ -23,6 +24,17 @@ describe('parseMaillogLine', () => {
     expect(eximFile).toMatchObject({mta: 'exim', host: 'mx1', kind: 'client', messageId: '<incoming@x.example>'});
     expect(eximSyslog).toMatchObject({mta: 'exim', host: 'mx2', nextQueueId: '4D8F21C3B2', time: new Date(2026, 11, 7, 15, 27, 11).getTime()});
     expect(parseMaillogLine('2002-10-31 09:00:11 16ZCW1-0005MB-00 Completed', {referenceTime: 0})).toMatchObject({host: ''});
+  });
+
+  it("understands every line of real postlogd maillogs (test/fixtures/maillog: Postfix 3.7 pair, relay a -> b -> Cyrus LMTP)", () => {
+    const parsed = ['a', 'b'].flatMap((side) => readFileSync(`test/fixtures/maillog/postfix-live-${side}.log`, 'utf8').split('\n').filter(Boolean))
+      .map((line) => parseMaillogLine(line, context));
+    expect(parsed.filter((r) => r === 'unknown')).toEqual([]);
+    const records = parsed.filter((r) => typeof r !== 'string');
+    const hop = records.find((r) => r.host === 'mx-a' && r.nextQueueId !== undefined);
+    expect(records.some((r) => r.host === 'mx-b' && r.kind === 'client' && r.queueId === hop?.nextQueueId)).toBe(true);
+    expect(records.some((r) => r.program === 'postfix-b/lmtp' && r.sessionId?.startsWith('cyruslab-'))).toBe(true);
+    expect(records.some((r) => r.kind === 'notice' && r.nextQueueId !== undefined)).toBe(true);
   });
 
   it('drops a trailing CR', () => {
