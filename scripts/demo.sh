@@ -15,6 +15,8 @@
 #    (`bonnie search`), checks the evidence chain and the archive with `bonnie verify
 #    --read-data` (the catalog itself too), shows `bonnie status` (a warning: the quarantined event), reviews
 #    and acknowledges it with `bonnie quarantine`, and shows the status as a monitoring plugin sees it;
+#    before verify, it reads two Postfix hosts' logs (`bonnie maillog`, samples/maillog) and follows
+#    messages through them into the mailbox (`bonnie trace`, search's queueid:);
 # 6. runs the socket daemon (`bonnie dealer --listen`, what replaces notifyd in production) on a second
 #    catalog, sends it the same events as Cyrus' datagrams, and kills it with SIGKILL half-way: nothing is
 #    lost (its journal and the socket, which its holder keeps open, hold everything).
@@ -103,6 +105,21 @@ echo "== bonnie search: the archive's full text, newest first, with refs that hi
 bonnie search 'from:carol subject:"second message"'
 echo "== ... mail that is gone (expunged, moved away, deleted folders) only when asked for"
 bonnie search 'message NOT subject:second' --include-deleted
+echo
+echo "== bonnie maillog: two Postfix hosts' logs (samples/maillog: an edge relaying to a hub that delivers by LMTP);"
+echo "   each file is remembered by its first line, so a second run reads nothing again"
+mkdir -p "$demo/maillog"
+cp samples/maillog/*.log "$demo/maillog/"
+# Syslog lines carry no year: the copies are dated as the samples' day, and read in the zone they were written in.
+touch -d '2026-11-22 12:00:00 UTC' "$demo"/maillog/*.log
+TZ=UTC bonnie maillog "$demo/maillog/mx-edge.log" "$demo/maillog/mx-hub.log"
+TZ=UTC bonnie maillog "$demo/maillog/mx-edge.log" "$demo/maillog/mx-hub.log"
+echo "== bonnie trace: a message from the outside through both hosts into alice's Job folder (the hub's LMTP"
+echo "   reply carries Cyrus' session ID, the MessageNew event's), then one deferred at the edge and bounced at the hub"
+bonnie trace '<Plus-addressed-1795348462056@example.org>'
+bonnie trace 90C7E20C10D
+echo "== ... and search by a queue ID any host gave the message"
+bonnie search 'queueid:5C83A20C0C5'
 echo
 echo "== bonnie verify --read-data: the evidence chain is intact, and every archived message re-hashes"
 bonnie verify --read-data

@@ -12,12 +12,18 @@ import {useTempDirs} from '../helpers/tmp.js';
 const tempDir = useTempDirs();
 
 describe('npm run demo', () => {
-  it('runs every step to the end: the record, the archive, restore, search, verify, status, and the daemon through a kill -9', () => {
+  it('runs every step to the end: the record, the archive, restore, search, maillog and trace, verify, status, and the daemon through a kill -9', () => {
     const demo = join(tempDir(), 'demo');
     const run = spawnSync('bash', [join(REPO, 'scripts', 'demo.sh')], {cwd: REPO, env: {...process.env, BONNIE_DEMO_DIR: demo}, encoding: 'utf8', timeout: 300_000});
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toMatch(/^BONNIE OK - 0 pending, 97 done/m);
     expect(run.stdout).toMatch(/96 datagrams sent and committed in \d+ ms, through a kill -9/);
     expect(run.stdout).toMatch(/^queue\.pending\s+96$/m);
+    // bonnie maillog, then trace: the hub's LMTP delivery joined to the folder Cyrus put the message in.
+    expect(run.stdout).toMatch(/mx-hub\.log: 33 new line\(s\), 25 about messages, 8 ignored, 0 unknown/);
+    expect(run.stdout).toMatch(/mx-hub\.log: nothing new/);
+    expect(run.stdout).toMatch(/^ {2}mailbox {2}user\.alice\.Job:2 {2}M638a86d0a3982587419fc33a .*session cyruslab-1795348462-16372-1-676667785871068319$/m);
+    expect(run.stdout).toMatch(/^ {4}bob@imap\.lab\.test {2}bounced {2}at mx-hub/m);
+    expect(run.stdout).toMatch(/^ {4}ann@partner\.example {2}deferred {2}at mx-edge/m);
   }, 360_000);
 });
