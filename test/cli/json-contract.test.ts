@@ -56,6 +56,7 @@ const WRITERS: Case[] = [
   {command: 'archive', mode: 'archive --all', args: (l) => ['archive', '--all', ...spool(l)]},
   {command: 'search', mode: 'search QUERY', args: (l) => ['search', 'user:alice', ...store(l)]},
   {command: 'gaps', mode: 'gaps --all', args: (l) => ['gaps', '--all', ...cat(l)]},
+  {command: 'maillog', mode: 'maillog FILE...', args: (l) => ['maillog', join(REPO, 'samples/maillog/mx-edge.log'), join(REPO, 'samples/maillog/mx-hub.log'), ...cat(l)]},
   {command: 'dealer', mode: 'dealer --drain-spill', args: (l) => ['dealer', '--drain-spill', ...cat(l)]},
   {command: 'dealer', mode: 'dealer (an event on stdin)', args: (l) => ['dealer', ...cat(l)], input: '{"event":"Logout","timestamp":"2026-11-22T12:00:00.000Z","user":"alice","vnd.cmu.sessionId":"s-spilled"}\n'},
 ];
@@ -67,6 +68,9 @@ const READERS: Case[] = [
   {command: 'history', mode: 'history --message', args: (l) => ['history', '--message', 'user.alice.Work:1', ...cat(l)]},
   {command: 'history', mode: 'history --folder', args: (l) => ['history', '--folder', 'user.alice.Work', ...cat(l)]},
   {command: 'history', mode: 'history --user', args: (l) => ['history', '--user', 'alice', ...cat(l)]},
+  {command: 'trace', mode: 'trace MESSAGE-ID', args: (l) => ['trace', '<Plus-addressed-1795348462056@example.org>', ...cat(l)]},
+  {command: 'trace', mode: 'trace --to --since (a bounce, a reject)', args: (l) => ['trace', '--to', 'bob@imap.lab.test', '--since', '2026-11-01', ...cat(l)]},
+  {command: 'errors', mode: 'not found (trace)', args: (l) => ['trace', 'ABCDEF123456', ...cat(l)]},
   {command: 'audit', mode: 'audit --user --since', args: (l) => ['audit', '--user', 'alice', '--since', '2026-11-01', ...cat(l)]},
   {command: 'verify', mode: 'verify --events', args: (l) => ['verify', '--events', ...cat(l)]},
   {command: 'verify', mode: 'verify --integrity', args: (l) => ['verify', '--integrity', ...cat(l)]},
