@@ -39,6 +39,7 @@ QUERY LANGUAGE
   flag:F          with this flag: seen, answered, flagged, draft, deleted (\\Deleted, marked for
                   expunge), or a keyword ($Label1)
   deleted:yes|no  gone from the folder (the archive still has it), or not
+  queueid:ID      the message an MTA logged under this queue ID, on any host (read by bonnie maillog)
   A B, A AND B    both;  A OR B  either;  NOT A, -A  not;  ( ) groups. AND binds tighter than OR;
                   operators are written in capitals. Put a word with a colon in quotes ("10:30").
                   A query that starts with "-" goes after "--": bonnie search -- '-from:bob invoice'.

@@ -45,6 +45,11 @@ describe('the search query language', () => {
     expect(parseSize('2G')).toBe(2 * 1024 ** 3);
   });
 
+  it('reads queueid: as one queue ID, as an MTA logged it', () => {
+    expect(q('queueid:4Fh0Zb1XyTz9vWd subject:x')).toEqual({kind: 'and', children: [{kind: 'queueid', queueId: '4Fh0Zb1XyTz9vWd'}, word('x', 'subject')]});
+    expect(q('queueid:1tJabc-000123-AB')).toEqual({kind: 'queueid', queueId: '1tJabc-000123-AB'});
+  });
+
   it('gives OR a lower precedence than AND, and honours NOT, - and parentheses', () => {
     expect(q('a b OR c')).toEqual({kind: 'or', children: [{kind: 'and', children: [word('a'), word('b')]}, word('c')]});
     expect(q('a AND (b OR c)')).toEqual({kind: 'and', children: [word('a'), {kind: 'or', children: [word('b'), word('c')]}]});
@@ -77,6 +82,7 @@ describe('the search query language', () => {
       ['a "..."', '"..." has no letter or digit to search for', 3],
       ['-:)', '":" has no letter or digit to search for', 2],
       ['a -colour:red', 'unknown field "colour:"', 4],
+      ['queueid:4D8F/21', '"4D8F/21" is not a queue ID', 9],
     ];
     for (const [query, problem, position] of cases) {
       const error = thrownBonnieError(() => q(query));

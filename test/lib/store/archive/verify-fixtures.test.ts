@@ -66,7 +66,9 @@ describe('the archive fixtures', () => {
 
   it('are small', () => {
     const total = [...filesOf(ARCHIVE_FIXTURES), ...CASES.map((c) => join(c, 'catalog.db'))].reduce((sum, f) => sum + statSync(join(ARCHIVE_FIXTURES, f)).size, 0);
-    expect(total).toBeLessThan(400 * 1024);
+    // Each empty table and index of the schema costs a page or two per catalog (512-byte pages): the bound
+    // grows with the schema (migration 14 added the transport tables), never with the data.
+    expect(total).toBeLessThan(512 * 1024);
   });
 
   for (const name of DAMAGED_CASES) {
