@@ -73,6 +73,12 @@ describe('bonnie maillog and bonnie trace against a real Postfix pair and Cyrus'
     expect(trace?.placements[0]?.placementRef).toMatch(/^user\.alice:\d+$/);
     expect(trace?.outcomes).toEqual([expect.objectContaining({recipient: 'alice@lab.test', status: 'delivered', host: 'mx-b'})]);
     expect(trace?.history.map((h) => h.message.messageId)).toEqual([messageId]);
+    // bonnie history --message shows the transport path too.
+    const history = await cli<{transport: Array<{host: string; queueId: string}>}>(['history', '--message', messageId]);
+    expect(history.transport.map((h) => [h.host, h.queueId])).toEqual([
+      ['mx-a', edgeId],
+      ['mx-b', hubId],
+    ]);
 
     // The same path from the edge's queue ID.
     const byQueueId = await cli<TraceReport>(['trace', edgeId]);

@@ -211,6 +211,42 @@ export class TransportReader {
     return this.s.mailbox.all(messageId);
   }
 
+  /**
+   * A group's entries in the order the message went: by how many hops lie before each (a relay's entry
+   * before the next hop's, a message before its notice), then by time. Hosts' clocks drift: the next hop may
+   * log its first line a moment before the relay logged its delivery.
+   */
+  inPathOrder(group: readonly QueueEntry[]): QueueEntry[] {
+    const ids = new Set(group.map((e) => e.id));
+    const after = new Map<number, number[]>();
+    const before = new Map<number, number>();
+    const link = (from: number, to: number) => {
+      if (from === to || !ids.has(from) || !ids.has(to)) return;
+      after.set(from, [...(after.get(from) ?? []), to]);
+      before.set(to, (before.get(to) ?? 0) + 1);
+    };
+    for (const entry of group) {
+      for (const delivery of this.deliveries(entry.id)) {
+        const hop = this.nextHop(delivery);
+        if (hop !== undefined) link(entry.id, hop.id);
+      }
+      if (entry.parentId !== null) link(entry.parentId, entry.id);
+    }
+    const depth = new Map<number, number>();
+    const todo = group.filter((e) => !before.has(e.id)).map((e) => e.id);
+    for (const id of todo) depth.set(id, 0);
+    while (todo.length > 0) {
+      const id = todo.shift() as number;
+      for (const next of after.get(id) ?? []) {
+        if (depth.has(next)) continue;
+        depth.set(next, (depth.get(id) as number) + 1);
+        todo.push(next);
+      }
+    }
+    const rank = (e: QueueEntry) => depth.get(e.id) ?? 0;
+    return [...group].sort((a, b) => rank(a) - rank(b) || a.firstAt - b.firstAt || a.id - b.id);
+  }
+
   /** How many rows each table holds. */
   counts(): {entries: number; deliveries: number; rejects: number; mailbox: number} {
     return this.s.counts.get() as {entries: number; deliveries: number; rejects: number; mailbox: number};

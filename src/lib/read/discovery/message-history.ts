@@ -7,6 +7,7 @@
  */
 import {isoTime, isoTimeOrNull} from '../../core/time.js';
 import type {Db} from '../../base/catalog/catalog.js';
+import {TransportReader, type Delivery} from '../../pipeline/maillog/transport-reader.js';
 import type {Origin, Removal} from '../../pipeline/record/messages.js';
 import {ChangeReader} from '../../pipeline/record/read-changes.js';
 import {PlacementReader, type MessageRow, type PlacementRef} from '../../pipeline/record/read-placements.js';
@@ -58,8 +59,22 @@ export interface PlacementState {
   state: 'present' | Removal;
 }
 
+/** One MTA hop that logged the message's Message-ID (`bonnie maillog`); `bonnie trace` shows the path whole. */
+export interface TransportHop {
+  host: string;
+  queueId: string;
+  receivedAt: string;
+  client: string | null;
+  /** The envelope sender. */
+  from: string | null;
+  /** Each recipient's last attempt on this host. */
+  deliveries: Array<{at: string; to: string; status: string; relay: string | null; nextQueueId: string | null}>;
+}
+
 export interface MessageHistory {
   message: MessageFacts;
+  /** Its path through the MTAs whose logs were read, oldest first; empty when none logged it. */
+  transport: TransportHop[];
   /** Every placement of the message and its lineage, in the order they were made. */
   placements: PlacementState[];
   /** Newest last. */
@@ -96,10 +111,28 @@ export function messageHistory(db: Db, ref: MessageRef, options: {limit?: number
       size: message.size,
       firstSeenAt: isoTime(message.first_seen_at),
     },
+    transport: message.message_id === null ? [] : transportOf(db, message.message_id),
     placements: placements.map((p) => toPlacementState(p, byId, names)),
     timeline: kept,
     omitted,
   };
+}
+
+/** The MTA hops that logged `messageId`, each recipient's last attempt per hop. */
+function transportOf(db: Db, messageId: string): TransportHop[] {
+  const transport = new TransportReader(db);
+  return transport.inPathOrder(transport.byMessageId(messageId)).map((entry) => {
+    const last = new Map<string, Delivery>();
+    for (const d of transport.deliveries(entry.id)) last.set(d.recipient, d);
+    return {
+      host: entry.host,
+      queueId: entry.queueId,
+      receivedAt: isoTime(entry.firstAt),
+      client: entry.client,
+      from: entry.sender,
+      deliveries: [...last.values()].map((d) => ({at: isoTime(d.at), to: d.recipient, status: d.status, relay: d.relay, nextQueueId: d.nextQueueId})),
+    };
+  });
 }
 
 /** The message's placements and, transitively, their sources and copies, by when they were made. */

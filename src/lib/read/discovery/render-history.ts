@@ -24,10 +24,15 @@ export function renderMessageHistory(h: MessageHistory): string {
     p.source === null ? `${p.origin} ${p.addedAt}` : `${p.origin} from ${p.source} ${p.addedAt}`,
   ]);
   const several = new Set(h.timeline.map((e) => e.messageRef)).size > 1;
+  const transport = h.transport.flatMap((hop) => [
+    `  ${hop.receivedAt}  ${hop.host} ${hop.queueId}${hop.client === null ? '' : ` from ${hop.client}`}`,
+    ...hop.deliveries.map((d) => `    ${d.to}  ${d.status}  via ${d.relay ?? '-'}${d.nextQueueId === null ? '' : `  queued as ${d.nextQueueId}`}`),
+  ]);
   return [
     `Message ${m.ref}`,
     renderPairs(facts),
     '',
+    ...(transport.length === 0 ? [] : ['Transport (bonnie trace shows it whole)', ...transport, '']),
     'Placements',
     renderTable(['PLACEMENT', 'STATE', 'FLAGS', 'ORIGIN'], placements),
     '',
