@@ -113,6 +113,30 @@ describe('bonnie maillog', () => {
     expect(new TransportReader(catalog.db).counts()).toMatchObject({entries: 3, deliveries: 2});
   });
 
+  it('reads Exim\'s own mainlog under the host given, and joins it to the Postfix hop it relayed to', async () => {
+    // Exim's mainlog lines name no host: `bonnie maillog --host`. Lines as the Exim spec's "Log files" shows them.
+    const exim = writeLog('mainlog', [
+      '2026-12-07 10:00:00 1tJabc-000123-AB <= alice@example.org H=mail.example.org [198.51.100.25] P=esmtp S=1234 id=exim-1@example.org',
+      '2026-12-07 10:00:01 1tJabc-000123-AB => bob@lab.test R=dnslookup T=remote_smtp H=mx-b.lab.test [192.0.2.20] C="250 2.0.0 Ok: queued as 4Fh0B2bbbbz9"',
+      '2026-12-07 10:00:01 1tJabc-000123-AB Completed',
+    ]);
+    const hub = writeLog('hub.log', [
+      'Dec  7 10:00:01 mx-b postfix/smtpd[200]: 4Fh0B2bbbbz9: client=exim-edge.lab.test[192.0.2.9]',
+      'Dec  7 10:00:01 mx-b postfix/cleanup[201]: 4Fh0B2bbbbz9: message-id=<exim-1@example.org>',
+      'Dec  7 10:00:01 mx-b postfix/qmgr[202]: 4Fh0B2bbbbz9: from=<alice@example.org>, size=1300, nrcpt=1 (queue active)',
+    ]);
+    const read = await readMaillogs(catalog.db, [exim], {host: 'exim-edge'});
+    expect(read.unknown).toBe(0);
+    await readMaillogs(catalog.db, [hub]);
+    const [trace] = traceMessages(catalog.db, {kind: 'message-id', messageId: '<exim-1@example.org>'}).traces;
+    expect(trace?.hops.map((h) => [h.host, h.mta, h.queueId, h.from, h.size])).toEqual([
+      ['exim-edge', 'exim', '1tJabc-000123-AB', 'alice@example.org', 1234],
+      ['mx-b', 'postfix', '4Fh0B2bbbbz9', 'alice@example.org', 1300],
+    ]);
+    expect(trace?.hops[0]?.deliveries[0]).toMatchObject({to: 'bob@lab.test', status: 'sent', nextHost: 'mx-b'});
+    expect(trace?.hops[0]?.removedAt).not.toBeNull();
+  });
+
   it('refuses a file it cannot read, naming it', async () => {
     const error = await readMaillogs(catalog.db, [join(dir, 'missing.log')]).then(
       () => undefined,
