@@ -1,10 +1,9 @@
 /**
- * What the search index keeps of a message: its addresses, subject, Message-ID, decoded body text (text/plain,
- * and the text of text/html) and attachment file names, from the exact bytes, decoded by postal-mime (every
- * charset Node's TextDecoder knows, encoded words, quoted-printable, base64). Text is folded for the index
- * (see {@link indexText}): Chinese, Japanese and Korean characters become one token each, so that a word
- * inside a run of them is found as a phrase of its characters. Attachments' content is not indexed and not
- * decoded (binary-parts.ts).
+ * The one MIME extraction: a message's addresses, subject, Message-ID, decoded body text (text/plain, and the
+ * text of text/html) and attachment file names, from the exact bytes, decoded by postal-mime (every charset
+ * Node's TextDecoder knows, encoded words, quoted-printable, base64). The search index keeps what
+ * {@link extractDoc} returns, without attachments' content (not decoded at all: binary-parts.ts); data-loss
+ * prevention asks {@link extractMessage} for the content too, to tell attachments' types by their bytes.
  */
 import type PostalMimeModule from 'postal-mime';
 import {withoutBinaryContent} from './binary-parts.js';
@@ -24,7 +23,27 @@ export interface MessageDoc {
   hasAttachment: boolean;
 }
 
-/** Index text of at most this many characters per message body (a huge text/plain part is cut, not dropped). */
+/** One attachment: its name (may be ''), declared type, and content when it was asked for. */
+export interface MessageAttachment {
+  filename: string;
+  /** The Content-Type the sender declared (never trusted for what the bytes are). */
+  mimeType: string;
+  /** The decoded bytes; empty unless {@link ExtractOptions.attachmentContent} was set. */
+  content: Uint8Array;
+}
+
+/** A message's fields and its attachments (every part that is not the body text, inline images too). */
+export interface ExtractedMessage {
+  doc: MessageDoc;
+  attachments: MessageAttachment[];
+}
+
+export interface ExtractOptions {
+  /** Decode attachments' content too (default false: their base64 is skipped, which is most of the cost). */
+  attachmentContent?: boolean;
+}
+
+/** Body text of at most this many characters per message (a huge text/plain part is cut, not dropped). */
 const MAX_BODY_CHARS = 1_000_000;
 
 /** postal-mime, imported on first use: a search that does not update the index never parses mail. */
@@ -32,13 +51,22 @@ let postalMime: Promise<{default: typeof PostalMimeModule}> | undefined;
 
 /** Parses a message into the fields the index keeps. Never throws: a message it cannot parse gives what it could. */
 export async function extractDoc(bytes: Uint8Array): Promise<MessageDoc> {
+  return (await extractMessage(bytes)).doc;
+}
+
+/**
+ * Parses a message into its fields and attachments. Never throws: a message it cannot parse gives its bytes
+ * as latin1 text, and no attachments.
+ */
+export async function extractMessage(bytes: Uint8Array, options: ExtractOptions = {}): Promise<ExtractedMessage> {
   const {default: PostalMime} = await (postalMime ??= import('postal-mime'));
+  const content = options.attachmentContent === true;
   let email;
   try {
-    email = await PostalMime.parse(withoutBinaryContent(bytes), {attachmentEncoding: 'arraybuffer'});
+    email = await PostalMime.parse(content ? bytes : withoutBinaryContent(bytes), {attachmentEncoding: 'arraybuffer'});
   } catch {
     const text = Buffer.from(bytes).toString('latin1');
-    return {from: '', to: '', cc: '', subject: '', messageId: '', body: text.slice(0, MAX_BODY_CHARS), attachments: '', date: undefined, fromDisplay: '', hasAttachment: false};
+    return {doc: {from: '', to: '', cc: '', subject: '', messageId: '', body: text.slice(0, MAX_BODY_CHARS), attachments: '', date: undefined, fromDisplay: '', hasAttachment: false}, attachments: []};
   }
   const addresses = (list: ReadonlyArray<{address?: string; name?: string; group?: ReadonlyArray<{address?: string; name?: string}>}> | undefined) =>
     (list ?? []).flatMap((a) => (a.group !== undefined ? a.group : [a])).map((a) => [a.name ?? '', a.address ?? ''].filter(Boolean).join(' ')).join(', ');
@@ -50,7 +78,7 @@ export async function extractDoc(bytes: Uint8Array): Promise<MessageDoc> {
   const attachments = email.attachments.filter((a) => a.disposition === 'attachment' || ((a.filename ?? '') !== '' && a.related !== true));
   const names = attachments.map((a) => a.filename ?? '').filter((n) => n !== '');
   const parsedDate = email.date === undefined ? Number.NaN : Date.parse(email.date);
-  return {
+  const doc: MessageDoc = {
     from,
     to: addresses(email.to),
     cc: addresses(email.cc),
@@ -61,6 +89,15 @@ export async function extractDoc(bytes: Uint8Array): Promise<MessageDoc> {
     date: Number.isNaN(parsedDate) ? undefined : parsedDate,
     fromDisplay: email.from?.address || email.from?.name || '',
     hasAttachment: attachments.length > 0,
+  };
+  return {
+    doc,
+    // Every part that is not the body text, inline images too: what the sender could hide there counts.
+    attachments: email.attachments.map((a) => ({
+      filename: a.filename ?? '',
+      mimeType: a.mimeType,
+      content: content && a.content instanceof ArrayBuffer ? new Uint8Array(a.content) : new Uint8Array(0),
+    })),
   };
 }
 
@@ -97,12 +134,4 @@ export function htmlToText(html: string): string {
 
 function safeChar(code: number, fallback: string): string {
   return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : fallback;
-}
-
-/** Han, Hiragana, Katakana, Hangul (and their compatibility blocks): written without spaces between words. */
-const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\uff66-\uff9f]/g;
-
-/** Text as the index tokenizes it: each CJK character stands alone (see the module comment). */
-export function indexText(text: string): string {
-  return text.replace(CJK, ' $& ');
 }

@@ -6,7 +6,7 @@
  */
 import type {Db} from '../../base/catalog/catalog.js';
 import {ArchiveIndexReader} from '../../store/archive/index/repository.js';
-import {indexText} from '../search/extract.js';
+import {indexText} from '../search/index-text.js';
 import {SearchIndex, searchIndexMissing} from '../search/search-index.js';
 
 /** SHA-256s of the archived contents whose Subject is exactly `uid` (surrounding white space aside). */

@@ -19,7 +19,7 @@ import type {Db} from '../../base/catalog/catalog.js';
 import {TransportReader} from '../../pipeline/maillog/transport-reader.js';
 import {FolderReader} from '../../pipeline/record/folders.js';
 import {snapshotFoldersNamed} from '../../pipeline/snapshot/repository.js';
-import {indexText} from './extract.js';
+import {indexText} from './index-text.js';
 import type {QueryNode, TextField} from './query.js';
 import {dateKey} from './search-index.js';
 

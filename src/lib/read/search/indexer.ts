@@ -8,7 +8,7 @@
  */
 import type {Db} from '../../base/catalog/catalog.js';
 import {errorMessage} from '../../base/errors.js';
-import {extractDoc, type MessageDoc} from './extract.js';
+import {extractDoc, type MessageDoc} from '../../core/mail/extract.js';
 import {LocationFacts} from './facts.js';
 import {SearchIndex} from './search-index.js';
 

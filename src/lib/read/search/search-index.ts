@@ -4,8 +4,8 @@
  */
 import type {Db} from '../../base/catalog/catalog.js';
 import {BonnieError} from '../../base/errors.js';
-import type {MessageDoc} from './extract.js';
-import {indexText} from './extract.js';
+import type {MessageDoc} from '../../core/mail/extract.js';
+import {indexText} from './index-text.js';
 import type {FolderFacts, ItemFacts} from './facts.js';
 
 /**

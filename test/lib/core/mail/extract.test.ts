@@ -1,8 +1,8 @@
 import {describe, expect, it} from 'vitest';
-import {withoutBinaryContent} from '../../../../src/lib/read/search/binary-parts.js';
-import {extractDoc, htmlToText, indexText} from '../../../../src/lib/read/search/extract.js';
+import {withoutBinaryContent} from '../../../../src/lib/core/mail/binary-parts.js';
+import {extractDoc, extractMessage, htmlToText} from '../../../../src/lib/core/mail/extract.js';
 import {makeMail} from '../../store/archive/mail.js';
-import {MAIL} from './mail-fixture.js';
+import {MAIL} from '../../read/search/mail-fixture.js';
 
 describe('what the index keeps of a message', () => {
   it('decodes UTF-8 text, addresses with names, Message-ID and the Date header', async () => {
@@ -80,12 +80,19 @@ describe('withoutBinaryContent', () => {
   });
 });
 
-describe('htmlToText and indexText', () => {
+describe('extractMessage', () => {
+  it("decodes attachments' content only when asked, and lists inline images too", async () => {
+    const names = await extractMessage(MAIL.withAttachment);
+    expect(names.attachments.map((a) => [a.filename, a.content.length])).toEqual([['logo.png', 0], ['budget-2026.xlsx', 0]]);
+    const content = await extractMessage(MAIL.withAttachment, {attachmentContent: true});
+    expect(content.doc).toEqual(names.doc);
+    expect(content.attachments.every((a) => a.content.length > 0)).toBe(true);
+    expect((await extractMessage(MAIL.inlineLogo)).attachments.length).toBe(1);
+  });
+});
+
+describe('htmlToText', () => {
   it('decodes named, decimal and hex character references, and ends blocks with line breaks', () => {
     expect(htmlToText('<p>caf&eacute; &Eacute;t&eacute; &#233; &#xE9; &euro;&nbsp;5 &bogus;</p><p>next</p>')).toBe('café Été é é €\u00a05 &bogus;\nnext');
-  });
-
-  it('makes each CJK character a token of its own, and leaves other text alone', () => {
-    expect(indexText('会議の議事録 budget')).toBe(' 会  議  の  議  事  録  budget');
   });
 });
