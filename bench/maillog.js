@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 /**
- * Benchmark: how fast `bonnie maillog` can read an MTA log, without the catalog (issue 18). It writes a
+ * Benchmark: how fast `bonnie maillog` reads an MTA log, parsing alone and into the catalog (issue 18). It writes a
  * mixed syslog file (Postfix smtpd/cleanup/qmgr/smtp/lmtp/bounce, Exim through syslog, Cyrus lmtpd, and
  * noise from cron and sshd), then times, in rotating order:
  *   a. `wc -l` on the file                                        (baseline: reading the bytes at all)
  *   b. node: an fs stream split on \n, every line through parseMaillogLine (dist/lib/sources/maillog/parse.js)
+ *   c. what `bonnie maillog FILE` runs (readMaillogs from dist/, into a new catalog file): read, parse and
+ *      store, in batches of 20,000 lines per transaction
  * and prints lines/s of each, b's time over a's, and b's peak RSS. The figures are ratios to a baseline of the
  * same run: the machine is shared and noisy, so absolute rates say little. Reports, never gates.
  *
  * Usage: node bench/maillog.js [--lines N] [--rounds N] [--json]        (run `npm run build` first)
  */
 import {spawnSync} from 'node:child_process';
-import {existsSync, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {appendFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -43,10 +45,19 @@ function parseArgs(argv) {
   return options;
 }
 
-/** A deterministic pseudo-random sequence, so that every run parses the same file. */
+/**
+ * A deterministic pseudo-random sequence (mulberry32), so that every run parses the same file. (A plain LCG
+ * repeated its low bits: its "unique" queue IDs came back every ~900 messages, which no MTA does.)
+ */
 function lcg(seed) {
-  let s = seed;
-  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
 }
 
 const HEX = '0123456789ABCDEF';
@@ -67,7 +78,13 @@ function generate(path, count) {
     const pad = (n) => String(n).padStart(2, '0');
     return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
   };
-  const push = (line) => { chunks.push(line); lines++; };
+  writeFileSync(path, '');
+  // Written in slices: a 1 GB file (--lines 8000000) never sits in memory whole.
+  const push = (line) => {
+    chunks.push(line);
+    lines++;
+    if (chunks.length === 100_000) appendFileSync(path, `${chunks.splice(0).join('\n')}\n`);
+  };
   while (lines < count) {
     const r = random();
     const id = qid();
@@ -98,8 +115,9 @@ function generate(path, count) {
       push(`${stamp()} mx1 systemd[1]: Starting Clean php session files...`);
     }
   }
-  writeFileSync(path, `${chunks.slice(0, count).join('\n')}\n`);
-  return Math.min(lines, count);
+  // The last message may overshoot `count` by a few lines: they are kept (every variant reads the same file).
+  if (chunks.length > 0) appendFileSync(path, `${chunks.join('\n')}\n`);
+  return lines;
 }
 
 /** Child b: stream, split on \n, parse; prints its counts and peak RSS. Run as its own process: RSS is its own. */
@@ -125,6 +143,31 @@ if (rest !== '') take(rest);
 const ms = Number(process.hrtime.bigint() - start) / 1e6;
 process.stdout.write(JSON.stringify({ms, ...counts, maxRssKiB: process.resourceUsage().maxRSS}));
 `;
+
+/** Child c: readMaillogs into a new catalog; prints its counts and peak RSS. */
+const STORE_CHILD = `
+const dist = process.argv[2];
+await import(dist + '/lib/cli/schema.js');
+const {openCatalog} = await import(dist + '/lib/base/catalog/catalog.js');
+const {readMaillogs} = await import(dist + '/lib/pipeline/maillog/ingest.js');
+const catalog = openCatalog(process.argv[3], {create: true});
+const start = process.hrtime.bigint();
+const result = await readMaillogs(catalog.db, [process.argv[1]], {host: 'mx'});
+const ms = Number(process.hrtime.bigint() - start) / 1e6;
+catalog.close();
+process.stdout.write(JSON.stringify({ms, records: result.records, ignored: result.ignored, unknown: result.unknown, stored: result.stored, maxRssKiB: process.resourceUsage().maxRSS}));
+`;
+
+function timeStore(file, dir, round) {
+  const catalog = join(dir, `catalog-${round}.db`);
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', STORE_CHILD, file, join(ROOT, 'dist'), catalog], {encoding: 'utf8'});
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`the storing child failed: ${result.stderr}`);
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${catalog}${suffix}`, {force: true});
+  const child = JSON.parse(result.stdout);
+  return {...child, ms, loopMs: child.ms};
+}
 
 function timeWc(file) {
   const start = process.hrtime.bigint();
@@ -155,9 +198,11 @@ function main() {
     const bytes = statSync(file).size;
     const wc = [];
     const node = [];
-    timeWc(file); // warm the page cache: both variants then read from memory
+    const store = [];
+    timeWc(file); // warm the page cache: every variant then reads from memory
     for (let round = 0; round < options.rounds; round++) {
-      if (round % 2 === 0) { wc.push(timeWc(file)); node.push(timeNode(file)); } else { node.push(timeNode(file)); wc.push(timeWc(file)); }
+      const order = [() => wc.push(timeWc(file)), () => node.push(timeNode(file)), () => store.push(timeStore(file, dir, round))];
+      for (let i = 0; i < order.length; i++) order[(i + round) % order.length]();
     }
     if (wc.some((run) => run.lines !== lines)) throw new Error('wc -l counted other lines than were written');
     const last = node.at(-1);
@@ -165,6 +210,8 @@ function main() {
     const wcMs = median(wc.map((run) => run.ms));
     const nodeMs = median(node.map((run) => run.ms));
     const loopMs = median(node.map((run) => run.loopMs));
+    const storeMs = median(store.map((run) => run.ms));
+    if (store.some((run) => run.unknown !== last.unknown || run.records !== last.records)) throw new Error('storing saw other lines than parsing');
     // b's wall time includes Node's start-up and module loading, as `bonnie maillog` pays them; loopMs is the
     // child's own stream + split + parse loop: what the parser costs.
     const report = {
@@ -172,6 +219,7 @@ function main() {
       wc: {ms: wcMs, linesPerSecond: lines / (wcMs / 1000), samples: wc.map((run) => run.ms)},
       node: {ms: nodeMs, linesPerSecond: lines / (nodeMs / 1000), samples: node.map((run) => run.ms), loopMs, loopLinesPerSecond: lines / (loopMs / 1000)},
       ratio: nodeMs / wcMs,
+      store: {ms: storeMs, linesPerSecond: lines / (storeMs / 1000), samples: store.map((run) => run.ms), ratio: storeMs / wcMs, maxRssMiB: Math.max(...store.map((run) => run.maxRssKiB)) / 1024, stored: store.at(-1).stored},
       maxRssMiB: Math.max(...node.map((run) => run.maxRssKiB)) / 1024,
       counts: {records: last.records, ignored: last.ignored, unknown: last.unknown},
     };
@@ -181,6 +229,7 @@ function main() {
     process.stdout.write(`  a  wc -l                          ${fmt(wcMs).padStart(7)} ms  ${fmt(report.wc.linesPerSecond).padStart(12)} lines/s\n`);
     process.stdout.write(`  b  node stream + parseMaillogLine ${fmt(nodeMs).padStart(7)} ms  ${fmt(report.node.linesPerSecond).padStart(12)} lines/s  (${report.ratio.toFixed(1)}x a; peak RSS ${report.maxRssMiB.toFixed(0)} MiB)\n`);
     process.stdout.write(`     of which the loop (stream, split, parse) ${fmt(loopMs)} ms: ${fmt(report.node.loopLinesPerSecond)} lines/s\n`);
+    process.stdout.write(`  c  bonnie maillog (into a catalog) ${fmt(storeMs).padStart(7)} ms  ${fmt(report.store.linesPerSecond).padStart(12)} lines/s  (${report.store.ratio.toFixed(1)}x a; peak RSS ${report.store.maxRssMiB.toFixed(0)} MiB)\n`);
     process.stdout.write(`  b's lines: ${fmt(last.records)} records, ${fmt(last.ignored)} ignored, ${fmt(last.unknown)} unknown\n`);
   } finally {
     rmSync(dir, {recursive: true, force: true});

@@ -150,6 +150,7 @@ export class MaillogReader {
       const counts = pending;
       this.db.transaction(() => {
         for (const record of batch) this.writer.store(record);
+        this.writer.flush();
         this.files.advance({fingerprint, path, host: this.options.host ?? null, position, ...counts});
       })();
       batch.length = 0;

@@ -49,6 +49,8 @@ CREATE TABLE mta_message (
   removed_at  INTEGER
 ) STRICT;
 CREATE INDEX mta_message_by_queue_id ON mta_message (queue_id, first_at);
+-- The entries still in a queue: what each new line is matched to (Postfix reuses queue IDs once removed).
+CREATE INDEX mta_message_open ON mta_message (host, queue_id) WHERE removed_at IS NULL;
 CREATE INDEX mta_message_by_message_id ON mta_message (message_id);
 CREATE INDEX mta_message_by_sender ON mta_message (sender, first_at);
 CREATE INDEX mta_message_by_time ON mta_message (first_at);

@@ -1,8 +1,12 @@
 /**
  * Stores parsed MTA log records (sources/maillog) as the transport record: queue entries, deliveries,
  * rejects, lmtpd deliveries (schema.ts). One of the two modules that name these tables (transport-reader.ts
- * reads them). The caller runs `store` inside its transaction, with the file position (files.ts), so a
- * line's records are stored exactly once.
+ * reads them). The caller runs `store` and then `flush` inside its transaction, with the file position
+ * (files.ts), so a line's records are stored exactly once.
+ *
+ * An entry's facts are gathered in memory as its lines come (client, Message-ID, sender and size, its
+ * deliveries, removed) and written when it is removed or at the end of the batch: most entries are opened
+ * and removed within one batch and cost one INSERT, not a write per line (bench/maillog.js).
  *
  * A record with a queue ID belongs to the host's open entry with that ID: the newest row for (host, queue
  * ID) not yet removed and seen within ENTRY_LIFETIME_MS. Postfix reuses short queue IDs once an entry is
@@ -19,15 +23,52 @@ import type {MaillogRecord} from '../../sources/maillog/record.js';
  */
 export const ENTRY_LIFETIME_MS = 14 * 24 * 60 * 60 * 1000;
 
-/** How many hosts' open entries are cached; beyond it, the oldest are looked up again when seen. */
+/** How many hosts' open entries are kept in memory; beyond it, the oldest is written and looked up again when seen. */
 const CACHE_LIMIT = 100_000;
 
 type Origin = 'client' | 'pickup' | 'notice' | 'unknown';
 
-interface Open {
-  id: number;
+/** A delivery attempt waiting for its entry's row: positional values of the INSERT after the entry id. */
+type PendingDelivery = [at: number, program: string, recipient: string, origRecipient: string | null, relay: string | null, status: string, dsn: string | null, reason: string | null, nextQueueId: string | null, sessionId: string | null];
+
+/** An entry as it is being written: its row's columns, whether they changed, its deliveries not yet written. */
+interface OpenEntry {
+  /** null until its row is inserted. */
+  id: number | null;
+  host: string;
+  mta: 'postfix' | 'exim';
+  queueId: string;
+  origin: Origin;
+  client: string | null;
+  protocol: string | null;
+  sender: string | null;
+  size: number | null;
+  nrcpt: number | null;
+  messageId: string | null;
+  /** The entry this one is a notice of (its row is written first). */
+  parent: OpenEntry | null;
+  parentId: number | null;
+  firstAt: number;
   lastAt: number;
+  removedAt: number | null;
+  dirty: boolean;
+  deliveries: PendingDelivery[];
 }
+
+type EntryRow = {
+  id: number;
+  mta: 'postfix' | 'exim';
+  origin: Origin;
+  client: string | null;
+  protocol: string | null;
+  sender: string | null;
+  size: number | null;
+  nrcpt: number | null;
+  message_id: string | null;
+  parent_id: number | null;
+  first_at: number;
+  last_at: number;
+};
 
 /** What a batch stored, by kind of row. */
 export interface StoredCounts {
@@ -37,94 +78,63 @@ export interface StoredCounts {
   mailboxDeliveries: number;
 }
 
+type Values = Array<string | number | null>;
+
 export class TransportWriter {
   private readonly s;
-  private readonly open = new Map<string, Open>();
+  /**
+   * Open entries by host and queue ID, oldest first (a Map keeps insertion order). An entry leaving it
+   * (removed, evicted, expired) is written at once, so that a lookup of its queue ID in the table never
+   * finds a row older than what is in memory.
+   */
+  private readonly open = new Map<string, OpenEntry>();
   readonly counts: StoredCounts = {entries: 0, deliveries: 0, rejects: 0, mailboxDeliveries: 0};
 
   constructor(db: Db) {
+    // Positional parameters: binding an array is cheaper than an object's named properties, per line.
     this.s = {
-      find: db.prepare<{host: string; queueId: string; after: number}, {id: number; last_at: number}>(
-        `SELECT id, last_at FROM mta_message
-         WHERE queue_id = @queueId AND host = @host AND removed_at IS NULL AND last_at >= @after
+      find: db.prepare<[string, string, number], EntryRow>(
+        `SELECT id, mta, origin, client, protocol, sender, size, nrcpt, message_id, parent_id, first_at, last_at FROM mta_message
+         WHERE host = ? AND queue_id = ? AND removed_at IS NULL AND last_at >= ?
          ORDER BY first_at DESC, id DESC LIMIT 1`,
       ),
-      insert: db.prepare<{host: string; mta: string; queueId: string; origin: Origin; at: number}>(
-        `INSERT INTO mta_message (host, mta, queue_id, origin, first_at, last_at) VALUES (@host, @mta, @queueId, @origin, @at, @at)`,
+      insert: db.prepare<Values>(
+        `INSERT INTO mta_message (host, mta, queue_id, origin, client, protocol, sender, size, nrcpt, message_id, parent_id, first_at, last_at, removed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      // coalesce: a later line adds what an earlier one lacked, never erases it; the first value wins for
-      // the message's own facts (a bounce's qmgr line repeats from= and size=).
-      update: db.prepare<{
-        id: number;
-        at: number;
-        origin: Origin | null;
-        client: string | null;
-        protocol: string | null;
-        sender: string | null;
-        size: number | null;
-        nrcpt: number | null;
-        messageId: string | null;
-        parentId: number | null;
-        removedAt: number | null;
-      }>(
-        `UPDATE mta_message SET
-           origin = CASE WHEN @origin IS NULL OR (origin != 'unknown' AND @origin != 'notice') THEN origin ELSE @origin END,
-           client = coalesce(client, @client), protocol = coalesce(protocol, @protocol),
-           sender = coalesce(sender, @sender), size = coalesce(size, @size), nrcpt = coalesce(nrcpt, @nrcpt),
-           message_id = coalesce(message_id, @messageId), parent_id = coalesce(parent_id, @parentId),
-           last_at = max(last_at, @at), removed_at = coalesce(removed_at, @removedAt)
-         WHERE id = @id`,
+      update: db.prepare<Values>(
+        `UPDATE mta_message SET origin = ?, client = ?, protocol = ?, sender = ?, size = ?, nrcpt = ?, message_id = ?, parent_id = ?,
+           last_at = ?, removed_at = ? WHERE id = ?`,
       ),
-      delivery: db.prepare<{
-        entry: number;
-        at: number;
-        program: string;
-        recipient: string;
-        origRecipient: string | null;
-        relay: string | null;
-        status: string;
-        dsn: string | null;
-        reason: string | null;
-        nextQueueId: string | null;
-        sessionId: string | null;
-      }>(
+      delivery: db.prepare<Values>(
         `INSERT INTO mta_delivery (mta_message_id, at, program, recipient, orig_recipient, relay, status, dsn, reason, next_queue_id, session_id)
-         VALUES (@entry, @at, @program, @recipient, @origRecipient, @relay, @status, @dsn, @reason, @nextQueueId, @sessionId)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      reject: db.prepare<{host: string; at: number; program: string; client: string | null; sender: string | null; recipient: string | null; dsn: string | null; reason: string | null}>(
-        `INSERT INTO mta_reject (host, at, program, client, sender, recipient, dsn, reason)
-         VALUES (@host, @at, @program, @client, @sender, @recipient, @dsn, @reason)`,
-      ),
-      mailbox: db.prepare<{host: string; at: number; program: string; messageId: string | null; mailbox: string; sessionId: string | null}>(
-        `INSERT INTO mailbox_delivery (host, at, program, message_id, mailbox, session_id) VALUES (@host, @at, @program, @messageId, @mailbox, @sessionId)`,
-      ),
+      reject: db.prepare<Values>(`INSERT INTO mta_reject (host, at, program, client, sender, recipient, dsn, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      mailbox: db.prepare<Values>(`INSERT INTO mailbox_delivery (host, at, program, message_id, mailbox, session_id) VALUES (?, ?, ?, ?, ?, ?)`),
     };
   }
 
-  /** Stores one record. Call inside a transaction. */
+  /** Stores one record (in memory until `flush` for queue entries). Call inside a transaction. */
   store(record: MaillogRecord): void {
     switch (record.kind) {
       case 'reject':
-        this.s.reject.run({
-          host: record.host,
-          at: record.time,
-          program: record.program,
-          client: record.client ?? null,
-          sender: record.from ?? null,
-          recipient: record.to ?? null,
-          dsn: record.dsn ?? null,
-          reason: record.reason ?? null,
-        });
+        this.s.reject.run(record.host, record.time, record.program, record.client ?? null, record.from ?? null, record.to ?? null, record.dsn ?? null, record.reason ?? null);
         this.counts.rejects++;
         return;
       case 'mailbox':
         if (record.mailbox === undefined) return;
-        this.s.mailbox.run({host: record.host, at: record.time, program: record.program, messageId: record.messageId ?? null, mailbox: record.mailbox, sessionId: record.sessionId ?? null});
+        this.s.mailbox.run(record.host, record.time, record.program, record.messageId ?? null, record.mailbox, record.sessionId ?? null);
         this.counts.mailboxDeliveries++;
         return;
       default:
         this.storeQueued(record);
     }
+  }
+
+  /** Writes what changed in the open entries. Call at the end of each batch, in its transaction. */
+  flush(): void {
+    for (const entry of this.open.values()) this.write(entry);
   }
 
   private storeQueued(record: MaillogRecord): void {
@@ -134,64 +144,107 @@ export class TransportWriter {
     if (record.kind === 'notice' && record.nextQueueId !== undefined) {
       // The notice (a bounce or delay report) is an entry of its own, made from this one.
       const notice = this.entry(record, record.nextQueueId, 'notice');
-      this.update(notice, record, {origin: 'notice', parentId: entry});
+      notice.origin = 'notice';
+      if (notice.parentId === null && notice.parent === null) notice.parent = entry;
+      touch(notice, record.time);
     }
     if (record.kind === 'delivery' && record.status !== undefined && record.status !== 'rejected') {
-      this.s.delivery.run({
-        entry,
-        at: record.time,
-        program: record.program,
-        recipient: record.to ?? '',
-        origRecipient: record.origTo ?? null,
-        relay: record.relay ?? null,
-        status: record.status,
-        dsn: record.dsn ?? null,
-        reason: record.reason ?? null,
-        nextQueueId: record.nextQueueId ?? null,
-        sessionId: record.sessionId ?? null,
-      });
-      this.counts.deliveries++;
+      entry.deliveries.push([
+        record.time,
+        record.program,
+        record.to ?? '',
+        record.origTo ?? null,
+        record.relay ?? null,
+        record.status,
+        record.dsn ?? null,
+        record.reason ?? null,
+        record.nextQueueId ?? null,
+        record.sessionId ?? null,
+      ]);
+    } else if (record.kind !== 'notice') {
+      // A later line adds what an earlier one lacked, never erases it: the first value wins for the
+      // message's own facts (a bounce's qmgr line repeats from= and size=).
+      if (origin !== null && entry.origin === 'unknown') entry.origin = origin;
+      entry.client ??= record.client ?? null;
+      entry.protocol ??= record.protocol ?? null;
+      entry.sender ??= record.from ?? null;
+      entry.size ??= record.size ?? null;
+      entry.nrcpt ??= record.nrcpt ?? null;
+      entry.messageId ??= record.messageId ?? null;
     }
-    this.update(entry, record, {origin, parentId: null, removed: record.kind === 'removed'});
-    if (record.kind === 'removed') this.open.delete(key(record.host, record.queueId));
+    touch(entry, record.time);
+    if (record.kind === 'removed') {
+      entry.removedAt ??= record.time;
+      this.close(key(record.host, record.queueId), entry);
+    }
   }
 
-  private update(id: number, record: MaillogRecord, options: {origin: Origin | null; parentId: number | null; removed?: boolean}): void {
-    const facts = record.kind !== 'delivery' && record.kind !== 'notice';
-    this.s.update.run({
-      id,
-      at: record.time,
-      origin: options.origin,
-      client: facts ? (record.client ?? null) : null,
-      protocol: facts ? (record.protocol ?? null) : null,
-      sender: facts ? (record.from ?? null) : null,
-      size: facts ? (record.size ?? null) : null,
-      nrcpt: facts ? (record.nrcpt ?? null) : null,
-      messageId: facts ? (record.messageId ?? null) : null,
-      parentId: options.parentId,
-      removedAt: options.removed === true ? record.time : null,
-    });
+  /** Writes the entry's row (INSERT the first time, UPDATE when it changed since) and its pending deliveries. */
+  private write(entry: OpenEntry): void {
+    if (entry.parent !== null) {
+      if (entry.parent.id === null) this.write(entry.parent);
+      entry.parentId = entry.parent.id;
+      entry.parent = null;
+    }
+    if (entry.id === null) {
+      const values: Values = [entry.host, entry.mta, entry.queueId, entry.origin, entry.client, entry.protocol, entry.sender, entry.size, entry.nrcpt, entry.messageId, entry.parentId, entry.firstAt, entry.lastAt, entry.removedAt];
+      entry.id = Number(this.s.insert.run(...values).lastInsertRowid);
+      this.counts.entries++;
+    } else if (entry.dirty) {
+      this.s.update.run(entry.origin, entry.client, entry.protocol, entry.sender, entry.size, entry.nrcpt, entry.messageId, entry.parentId, entry.lastAt, entry.removedAt, entry.id);
+    }
+    entry.dirty = false;
+    for (const d of entry.deliveries) this.s.delivery.run(entry.id, ...d);
+    this.counts.deliveries += entry.deliveries.length;
+    entry.deliveries.length = 0;
   }
 
-  /** The open entry for (host, queue ID), made if there is none. */
-  private entry(record: MaillogRecord, queueId: string, origin: Origin): number {
+  /** Writes the entry and forgets it: the next line with its queue ID looks it up again. */
+  private close(k: string, entry: OpenEntry): void {
+    this.write(entry);
+    this.open.delete(k);
+  }
+
+  /** The open entry for (host, queue ID): in memory, else the newest open row, else a new one. */
+  private entry(record: MaillogRecord, queueId: string, origin: Origin): OpenEntry {
     const k = key(record.host, queueId);
     const cached = this.open.get(k);
-    if (cached !== undefined && record.time - cached.lastAt <= ENTRY_LIFETIME_MS) {
-      cached.lastAt = Math.max(cached.lastAt, record.time);
-      return cached.id;
+    if (cached !== undefined && record.time - cached.lastAt <= ENTRY_LIFETIME_MS) return cached;
+    // Not seen for longer than any queue keeps a message: over, its `removed` line lost.
+    if (cached !== undefined) this.close(k, cached);
+    const found = cached === undefined ? this.s.find.get(record.host, queueId, record.time - ENTRY_LIFETIME_MS) : undefined;
+    const entry: OpenEntry = {
+      id: found?.id ?? null,
+      host: record.host,
+      mta: found?.mta ?? (record.mta === 'exim' ? 'exim' : 'postfix'),
+      queueId,
+      origin: found?.origin ?? origin,
+      client: found?.client ?? null,
+      protocol: found?.protocol ?? null,
+      sender: found?.sender ?? null,
+      size: found?.size ?? null,
+      nrcpt: found?.nrcpt ?? null,
+      messageId: found?.message_id ?? null,
+      parent: null,
+      parentId: found?.parent_id ?? null,
+      firstAt: found?.first_at ?? record.time,
+      lastAt: found?.last_at ?? record.time,
+      removedAt: null,
+      dirty: false,
+      deliveries: [],
+    };
+    if (this.open.size >= CACHE_LIMIT) {
+      const oldest = this.open.keys().next().value as string;
+      this.close(oldest, this.open.get(oldest) as OpenEntry);
     }
-    const found = this.s.find.get({host: record.host, queueId, after: record.time - ENTRY_LIFETIME_MS});
-    let id: number;
-    if (found !== undefined) id = found.id;
-    else {
-      id = Number(this.s.insert.run({host: record.host, mta: record.mta === 'exim' ? 'exim' : 'postfix', queueId, origin, at: record.time}).lastInsertRowid);
-      this.counts.entries++;
-    }
-    if (this.open.size >= CACHE_LIMIT) this.open.delete(this.open.keys().next().value as string);
-    this.open.set(k, {id, lastAt: Math.max(found?.last_at ?? record.time, record.time)});
-    return id;
+    this.open.set(k, entry);
+    return entry;
   }
+}
+
+function touch(entry: OpenEntry, at: number): void {
+  if (at > entry.lastAt) entry.lastAt = at;
+  entry.dirty = true;
 }
 
 function key(host: string, queueId: string): string {
