@@ -18,7 +18,7 @@ const LAYERS: ReadonlyArray<readonly [layer: string, folders: readonly string[]]
   ['store', ['archive']],
   // Dependency order, not the data's: capture calls queue's Ingester, process calls the record, collect
   // calls the archive.
-  ['pipeline', ['queue', 'capture', 'record', 'process', 'snapshot', 'collect', 'maillog']],
+  ['pipeline', ['queue', 'capture', 'record', 'process', 'snapshot', 'collect', 'maillog', 'dlp']],
   ['read', ['status', 'discovery', 'search', 'groupware', 'trace', 'doctor']],
   ['out', ['restore', 'export']],
   ['cli', ['']],

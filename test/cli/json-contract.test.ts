@@ -68,6 +68,7 @@ const READERS: Case[] = [
   {command: 'history', mode: 'history --message', args: (l) => ['history', '--message', 'user.alice.Work:1', ...cat(l)]},
   {command: 'history', mode: 'history --folder', args: (l) => ['history', '--folder', 'user.alice.Work', ...cat(l)]},
   {command: 'history', mode: 'history --user', args: (l) => ['history', '--user', 'alice', ...cat(l)]},
+  {command: 'dlp:test', mode: 'dlp test RULES MESSAGE', args: () => ['dlp', 'test', join(REPO, 'test/fixtures/dlp/rules.yaml'), join(REPO, 'test/fixtures/dlp/card.eml'), '--direction', 'out']},
   {command: 'trace', mode: 'trace MESSAGE-ID', args: (l) => ['trace', '<Plus-addressed-1795348462056@example.org>', ...cat(l)]},
   {command: 'trace', mode: 'trace --to --since (a bounce, a reject)', args: (l) => ['trace', '--to', 'bob@imap.lab.test', '--since', '2026-11-01', ...cat(l)]},
   {command: 'errors', mode: 'not found (trace)', args: (l) => ['trace', 'ABCDEF123456', ...cat(l)]},

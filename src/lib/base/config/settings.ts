@@ -41,6 +41,8 @@ export interface Settings {
   maxAttempts: number;
   /** A session without Logout is closed this long after its last event, in milliseconds (event time). */
   sessionTimeoutMs: number;
+  /** The data-loss prevention rule file (YAML). */
+  dlpRules: string;
   /** The LDAP directory people are resolved in; undefined (the default) when `ldap_url` is not set, or when loaded with `{ldap: false}`. */
   ldap?: LdapSettings | undefined;
   /** The configuration file that was read, if any. */
@@ -113,6 +115,7 @@ export type SettingKey =
   | 'dealerTimeoutMs'
   | 'maxAttempts'
   | 'sessionTimeoutMs'
+  | 'dlpRules'
   | 'ldapUrl'
   | 'ldapBindDn'
   | 'ldapPasswordFile'
@@ -155,6 +158,7 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   dealerTimeoutMs: {file: 'dealer_timeout', env: 'BONNIE_DEALER_TIMEOUT', kind: 'duration', description: 'How long the dealer waits for a locked catalog before it spills, e.g. 2s or 500ms (default 2s).'},
   maxAttempts: {file: 'max_attempts', env: 'BONNIE_MAX_ATTEMPTS', kind: 'count', description: 'Attempts before a job is marked dead (default 5).'},
   sessionTimeoutMs: {file: 'session_timeout', env: 'BONNIE_SESSION_TIMEOUT', kind: 'duration', description: 'bonnie process closes a session that has a Login but no Logout this long after its last event (default 12h).'},
+  dlpRules: {file: 'dlp_rules', env: 'BONNIE_DLP_RULES', kind: 'path', description: 'The data-loss prevention rules, a YAML file (default /etc/bonnie/dlp.yaml); bonnie dlp test checks one.'},
   ldapUrl: {file: 'ldap_url', env: 'BONNIE_LDAP_URL', kind: 'url', description: 'Resolve users in this LDAP directory, ldap://host[:port] or ldaps://host[:port]. Without it (the default) a user is identified by their login.'},
   ldapBindDn: {file: 'ldap_bind_dn', env: 'BONNIE_LDAP_BIND_DN', kind: 'dn', description: 'The DN to bind as (default: anonymous). Requires ldap_password_file.'},
   ldapPasswordFile: {file: 'ldap_password_file', env: 'BONNIE_LDAP_PASSWORD_FILE', kind: 'path', description: 'A file whose first line is the bind password, readable by bonnie only (mode 0640 or 0600).'},
@@ -174,6 +178,7 @@ const DEFAULT_SPOOL = '/var/spool/cyrus/mail';
 const DEFAULT_DEALER_TIMEOUT_MS = 2000;
 const DEFAULT_MAX_ATTEMPTS = 5;
 const DEFAULT_SESSION_TIMEOUT_MS = 12 * 3_600_000;
+const DEFAULT_DLP_RULES = '/etc/bonnie/dlp.yaml';
 const DEFAULT_LDAP_ID_ATTRIBUTE = 'entryUUID';
 const DEFAULT_LDAP_CACHE_TTL_MS = 5 * 60_000;
 const DEFAULT_LDAP_TIMEOUT_MS = 10_000;
@@ -269,11 +274,13 @@ export function loadSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = 
   const session = pick('sessionTimeoutMs');
   const sessionTimeoutMs = session === undefined ? DEFAULT_SESSION_TIMEOUT_MS : tolerate(() => parseDuration(session.raw, 'sessionTimeoutMs', session.where), DEFAULT_SESSION_TIMEOUT_MS);
 
+  const dlpRules = path('dlpRules') ?? DEFAULT_DLP_RULES;
+
   let ldap: LdapSettings | undefined;
   if (options.ldap === false) for (const key of LDAP_KEYS) origin[key] = 'default';
   else ldap = tolerate(() => loadLdapSettings(pick), undefined);
 
-  return {catalog, archive, spill, spool, partitions, imap, folderMetadata, logFile, dealerTimeoutMs, maxAttempts, sessionTimeoutMs, ldap, configFile: fileValues ? configFile : undefined, origin};
+  return {catalog, archive, spill, spool, partitions, imap, folderMetadata, logFile, dealerTimeoutMs, maxAttempts, sessionTimeoutMs, dlpRules, ldap, configFile: fileValues ? configFile : undefined, origin};
 }
 
 /** A raw value and where it came from. */

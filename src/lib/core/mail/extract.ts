@@ -23,12 +23,12 @@ export interface MessageDoc {
   hasAttachment: boolean;
 }
 
-/** One attachment: its name (may be ''), declared type, and content when it was asked for. */
+/** One attachment: its name (may be ''), declared type, and decoded content. */
 export interface MessageAttachment {
   filename: string;
   /** The Content-Type the sender declared (never trusted for what the bytes are). */
   mimeType: string;
-  /** The decoded bytes; empty unless {@link ExtractOptions.attachmentContent} was set. */
+  /** The decoded bytes; a base64 binary part's (not text, message or multipart) are empty unless {@link ExtractOptions.attachmentContent}. */
   content: Uint8Array;
 }
 
@@ -96,7 +96,7 @@ export async function extractMessage(bytes: Uint8Array, options: ExtractOptions 
     attachments: email.attachments.map((a) => ({
       filename: a.filename ?? '',
       mimeType: a.mimeType,
-      content: content && a.content instanceof ArrayBuffer ? new Uint8Array(a.content) : new Uint8Array(0),
+      content: a.content instanceof ArrayBuffer ? new Uint8Array(a.content) : new Uint8Array(0),
     })),
   };
 }
