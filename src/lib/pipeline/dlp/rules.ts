@@ -183,7 +183,9 @@ function readTerm(reader: NodeReader, node: YamlNode): DetectorTerm {
     const ignoreCase = keys.get('ignore_case') === undefined ? false : reader.boolean(keys.get('ignore_case') as YamlNode, 'ignore_case');
     let pattern: RegExp;
     try {
-      pattern = new RegExp(source, ignoreCase ? 'giu' : 'gu');
+      // Unicode mode only when the pattern needs it (\p{...}, \u{...}): with 'i' it costs V8 ~25 times the time.
+      const unicode = /\\[pPu]\{/.test(source) ? 'u' : '';
+      pattern = new RegExp(source, `g${ignoreCase ? 'i' : ''}${unicode}`);
     } catch (error) {
       return reader.fail(`pattern is not a regular expression: ${(error as Error).message}`, patternNode);
     }

@@ -8,6 +8,10 @@ describe('keywords and regex', () => {
     expect(found.map((f) => [f.sample, f.confidence])).toEqual([['confidential', 'medium'], ['trade secret', 'medium'], ['confidential', 'medium']]);
   });
 
+  it('folds the case of accented letters too', () => {
+    expect(new TermMatcher({words: ['Geschäftsgeheimnis']}).find('GESCHÄFTSGEHEIMNIS! ein geschäftsgeheimnis').length).toBe(2);
+  });
+
   it('counts an occurrence only with a near word within the distance, and is then highly confident', () => {
     const matcher = new TermMatcher({words: ['merger'], near: ['acme'], within: 20});
     expect(matcher.find('the merger with Acme').map((f) => f.confidence)).toEqual(['high']);
