@@ -12,6 +12,21 @@ not, with each detector's count, confidence (low, medium, high) and up to three 
 (4111 **** **** 1111, DE89 **** **** **** **** 00): what matched is never printed in clear. Nothing is
 stored or sent.
 
+The rule file:
+
+  rules:
+    - name: cards-leaving
+      severity: high                  # low, medium, high or critical
+      condition:                      # a detector, or all: / any: of conditions
+        any:
+          - {detector: credit_card, min_count: 1, min_confidence: high}
+          - {detector: keywords, words: [confidential], near: [invoice], within: 200}
+      scope: {direction: out, groups: [finance], users: [alice], folders: ['Sent*']}
+      actions: [alert, notify]
+
+Every detector takes min_count (default 1) and min_confidence (low, medium or high; default medium). A
+mistake in the file is reported with its line and column.
+
 A rule's scope is checked against --user, --group, --folder and --direction when given; a part of the scope
 that they do not give is reported as not checked, and does not stop the rule from matching.
 
