@@ -46,9 +46,14 @@ export function maskPhone(text: string): string {
   });
 }
 
-/** Any matched text: its first and last characters, the rest masked (whitespace kept), at most 40 characters. */
+/**
+ * Any matched text: its first and last characters, the rest masked (whitespace kept), at most 40 characters.
+ * Under {@link SHORT_TEXT} characters only the first is shown (a PIN's last digit is a quarter of it).
+ */
 export function maskText(text: string): string {
   const short = text.length > 40 ? `${text.slice(0, 39)}…` : text;
   if (short.length <= 2) return MASK.repeat(short.length);
+  if (short.length < SHORT_TEXT) return short[0] + short.slice(1).replace(/\S/g, MASK);
   return short[0] + short.slice(1, -1).replace(/\S/g, MASK) + short.slice(-1);
 }
+const SHORT_TEXT = 8;

@@ -12,5 +12,6 @@ describe('masking', () => {
     expect(maskGrouped('123456789', 4, 4)).toBe('1*** **** *');
     expect(maskText('ab')).toBe('**');
     expect(maskText('secret word')).toBe('s***** ***d');
+    expect(maskText('1234')).toBe('1***');
   });
 });
