@@ -234,7 +234,10 @@ function buildTrace(db: Db, transport: TransportReader, entries: readonly QueueE
     });
   }
 
-  // The mail store: what Cyrus delivered in the LMTP sessions the MTAs logged, then by Message-ID.
+  // The mail store: what Cyrus delivered in the LMTP sessions the MTAs logged (or lmtpd's own auditlog
+  // line named), then by Message-ID.
+  const lmtpd: MailboxDelivery[] = messageId === null ? [] : transport.mailboxDeliveries(messageId);
+  for (const l of lmtpd) if (l.sessionId !== null) sessions.add(l.sessionId);
   const changes = new ChangeReader(db);
   const messages = new Set<number>();
   const delivered: Array<{at: number; sessionId: string | null; message: number; mailboxId: string; uid: number}> = [];
@@ -253,7 +256,6 @@ function buildTrace(db: Db, transport: TransportReader, entries: readonly QueueE
     const p = h?.placements.find((x) => x.mailboxId === d.mailboxId && x.uid === d.uid);
     return {at: isoTime(d.at), sessionId: d.sessionId, messageRef: h?.message.ref ?? `msg:${d.message}`, placementRef: p?.ref ?? `${d.mailboxId}:${d.uid}`, folder: p?.folderThen ?? p?.folder ?? null};
   });
-  const lmtpd: MailboxDelivery[] = messageId === null ? [] : transport.mailboxDeliveries(messageId);
   return {
     messageId,
     hops,
