@@ -16,7 +16,8 @@
 #    --read-data` (the catalog itself too), shows `bonnie status` (a warning: the quarantined event), reviews
 #    and acknowledges it with `bonnie quarantine`, and shows the status as a monitoring plugin sees it;
 #    before verify, it reads two Postfix hosts' logs (`bonnie maillog`, samples/maillog) and follows
-#    messages through them into the mailbox (`bonnie trace`, search's queueid:);
+#    messages through them into the mailbox (`bonnie trace`, search's queueid:), and tries data-loss
+#    prevention rules on a message and a decoy (`bonnie dlp test`, samples/dlp);
 # 6. runs the socket daemon (`bonnie dealer --listen`, what replaces notifyd in production) on a second
 #    catalog, sends it the same events as Cyrus' datagrams, and kills it with SIGKILL half-way: nothing is
 #    lost (its journal and the socket, which its holder keeps open, hold everything).
@@ -120,6 +121,12 @@ bonnie trace '<Plus-addressed-1795348462056@example.org>'
 bonnie trace 90C7E20C10D
 echo "== ... and search by a queue ID any host gave the message"
 bonnie search 'queueid:5C83A20C0C5'
+echo
+echo "== bonnie dlp test: data-loss prevention rules (samples/dlp/rules.yaml) tried on a message before they are"
+echo "   put in force, as if alice sent it (direction out, her Sent folder); numbers only ever shown masked"
+bonnie dlp test samples/dlp/rules.yaml samples/dlp/card.eml --direction out --folder Sent
+echo "== ... and on a decoy whose card-like number fails the Luhn check"
+bonnie dlp test samples/dlp/rules.yaml samples/dlp/decoy.eml
 echo
 echo "== bonnie verify --read-data: the evidence chain is intact, and every archived message re-hashes"
 bonnie verify --read-data

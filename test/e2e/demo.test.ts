@@ -12,7 +12,7 @@ import {useTempDirs} from '../helpers/tmp.js';
 const tempDir = useTempDirs();
 
 describe('npm run demo', () => {
-  it('runs every step to the end: the record, the archive, restore, search, maillog and trace, verify, status, and the daemon through a kill -9', () => {
+  it('runs every step to the end: the record, the archive, restore, search, maillog and trace, dlp test, verify, status, and the daemon through a kill -9', () => {
     const demo = join(tempDir(), 'demo');
     const run = spawnSync('bash', [join(REPO, 'scripts', 'demo.sh')], {cwd: REPO, env: {...process.env, BONNIE_DEMO_DIR: demo}, encoding: 'utf8', timeout: 300_000});
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
@@ -25,5 +25,10 @@ describe('npm run demo', () => {
     expect(run.stdout).toMatch(/^ {2}mailbox {2}user\.alice\.Job:2 {2}M638a86d0a3982587419fc33a .*session cyruslab-1795348462-16372-1-676667785871068319$/m);
     expect(run.stdout).toMatch(/^ {4}bob@imap\.lab\.test {2}bounced {2}at mx-hub/m);
     expect(run.stdout).toMatch(/^ {4}ann@partner\.example {2}deferred {2}at mx-edge/m);
+    // bonnie dlp test: the card rule matches with the numbers masked; the clear number never appears; the decoy matches nothing.
+    expect(run.stdout).toMatch(/^3 of 4 rules matched: card-numbers, bank-details-leaving, encrypted-or-executable$/m);
+    expect(run.stdout).toContain('4111 **** **** 1111');
+    expect(run.stdout).not.toMatch(/4111[ -]?1111[ -]?1111[ -]?1111/);
+    expect(run.stdout).toMatch(/^no rule of samples\/dlp\/rules\.yaml matched \(4 checked\)$/m);
   }, 360_000);
 });
