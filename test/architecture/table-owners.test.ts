@@ -59,6 +59,9 @@ const OWNERS: Record<string, readonly string[]> = {
   mta_delivery: ['src/lib/pipeline/maillog/transport-reader.ts', 'src/lib/pipeline/maillog/transport-writer.ts'],
   mta_reject: ['src/lib/pipeline/maillog/transport-reader.ts', 'src/lib/pipeline/maillog/transport-writer.ts'],
   mailbox_delivery: ['src/lib/pipeline/maillog/transport-reader.ts', 'src/lib/pipeline/maillog/transport-writer.ts'],
+  // dlp (issue 15)
+  dlp_alert: ['src/lib/pipeline/dlp/alerts.ts'],
+  dlp_alert_ack: ['src/lib/pipeline/dlp/alerts.ts'],
   // search
   search_doc: ['src/lib/read/search/plan.ts', 'src/lib/read/search/search-index.ts'],
   search_fts: ['src/lib/read/search/compile.ts', 'src/lib/read/search/plan.ts', 'src/lib/read/search/search-index.ts'],

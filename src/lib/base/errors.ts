@@ -92,6 +92,7 @@ export const ERROR_CODES = {
   DirectoryAmbiguous: {exit: EXIT.failure, meaning: 'A login matches more than one person in the LDAP directory.'},
   DirectoryConfigInvalid: {exit: EXIT.config, meaning: 'The LDAP directory answers but the ldap_* settings do not fit it: bind refused, no base DN, no usable id attribute, no password.'},
   DirectoryUnavailable: {exit: EXIT.failure, meaning: 'The LDAP directory cannot be reached or answered with an error; bonnie process retries later.'},
+  DlpAlertNotFound: {exit: EXIT.failure, meaning: 'bonnie dlp ack names an alert that does not exist.'},
   DlpMessageUnreadable: {exit: EXIT.failure, meaning: 'bonnie dlp test cannot read the message file it was given.'},
   DlpRulesInvalid: {exit: EXIT.config, meaning: 'The DLP rule file is not valid YAML or not a valid rule set; the message names the line and column. Rules already in force stay.'},
   DlpRulesUnreadable: {exit: EXIT.config, meaning: 'The DLP rule file (dlp_rules) cannot be read.'},

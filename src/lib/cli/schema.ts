@@ -9,6 +9,7 @@ import {CATALOG_MIGRATIONS, composeSchema, useSchema} from '../base/catalog/migr
 import {CAPTURE_MIGRATIONS} from '../pipeline/capture/journal-schema.js';
 import {GAPS_MIGRATIONS} from '../pipeline/capture/gaps-schema.js';
 import {COLLECT_MIGRATIONS} from '../pipeline/collect/schema.js';
+import {DLP_MIGRATIONS} from '../pipeline/dlp/schema.js';
 import {QUEUE_MIGRATIONS} from '../pipeline/queue/schema.js';
 import {MAILLOG_MIGRATIONS} from '../pipeline/maillog/schema.js';
 import {RECORD_MIGRATIONS} from '../pipeline/record/schema.js';
@@ -27,6 +28,7 @@ export const CATALOG_SCHEMA = composeSchema([
   SEARCH_MIGRATIONS,
   CAPTURE_MIGRATIONS,
   MAILLOG_MIGRATIONS,
+  DLP_MIGRATIONS,
 ]);
 
 useSchema(CATALOG_SCHEMA);

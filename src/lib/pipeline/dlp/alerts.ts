@@ -1,0 +1,243 @@
+/**
+ * DLP alerts: the one module that reads and writes `dlp_alert` and `dlp_alert_ack` (schema.ts).
+ *
+ * Contracts:
+ * - An alert is immutable once written; an acknowledgement is a row of its own (who, when, note).
+ * - {@link Alerts.raise} is idempotent by the alert's dedup key: the same rule on the same message, or on the
+ *   same behaviour window, is one alert, also when the same events are seen again. It returns the new
+ *   alert, or undefined when that key was already raised.
+ * - What a detector matched is stored masked only (the hits' samples are masked where they are found:
+ *   instance.ts); nothing here ever sees the clear secret.
+ */
+import type {Db} from '../../base/catalog/catalog.js';
+import {BonnieError} from '../../base/errors.js';
+import type {Hit} from './evaluate.js';
+import type {BehaviourName, Direction, Severity} from './rules.js';
+
+export type AlertKind = 'content' | 'behaviour';
+
+/** A message an alert is about, as far as it is known. */
+export interface MessageRef {
+  /** Cyrus' emailid (content identity), when known. */
+  emailId: string | null;
+  /** The Message-ID header, when known. */
+  messageId: string | null;
+  mailboxId: string | null;
+  uid: number | null;
+}
+
+/** What a behaviour detector saw: counts, the window, the folders, the ACL entry. */
+export interface BehaviourSummary {
+  /** mass_delete: messages expunged in the window; shared_to_anyone: 1. */
+  count: number;
+  /** mass_delete: the rule's threshold and window. */
+  minCount?: number;
+  withinMs?: number;
+  /** The first and last event of the window (ms). */
+  from?: number;
+  to?: number;
+  /** The folders acted on (names), at most {@link MAX_REFS}. */
+  folders?: string[];
+  /** shared_to_anyone: the ACL subject and the rights it got. */
+  subject?: string;
+  rights?: string;
+}
+
+export interface NewAlert {
+  /** See the contract: one alert per key. */
+  dedupKey: string;
+  /** When what it reports happened (ms since the epoch). */
+  at: number;
+  rule: string;
+  severity: Severity;
+  kind: AlertKind;
+  behaviour?: BehaviourName | undefined;
+  direction?: Direction | undefined;
+  personId?: number | null | undefined;
+  login?: string | null | undefined;
+  sessionId?: string | null | undefined;
+  clientIp?: string | null | undefined;
+  mailboxId?: string | null | undefined;
+  folder?: string | null | undefined;
+  messages?: readonly MessageRef[];
+  placementIds?: readonly number[];
+  /** Instances (content: the sum over the hits) or messages (mass_delete). */
+  count: number;
+  /** content: the matched detectors with masked samples; behaviour: what it saw. */
+  hits?: readonly Hit[];
+  behaviourSummary?: BehaviourSummary;
+  notificationIds?: readonly number[];
+}
+
+export interface Acknowledgement {
+  id: number;
+  alertId: number;
+  /** ms since the epoch. */
+  at: number;
+  by: string;
+  note: string;
+}
+
+/** An alert as stored, with its acknowledgements (oldest first). */
+export interface Alert {
+  id: number;
+  at: number;
+  raisedAt: number;
+  rule: string;
+  severity: Severity;
+  kind: AlertKind;
+  behaviour: BehaviourName | null;
+  direction: Direction | null;
+  personId: number | null;
+  login: string | null;
+  sessionId: string | null;
+  clientIp: string | null;
+  mailboxId: string | null;
+  folder: string | null;
+  messages: MessageRef[];
+  placementIds: number[];
+  count: number;
+  hits: Hit[];
+  behaviourSummary: BehaviourSummary | null;
+  notificationIds: number[];
+  acks: Acknowledgement[];
+}
+
+/** Refs kept per alert at most (a mass deletion of 10,000 messages keeps the first ones and its count). */
+export const MAX_REFS = 1000;
+
+interface AlertRow {
+  id: number;
+  at: number;
+  raised_at: number;
+  rule: string;
+  severity: Severity;
+  kind: AlertKind;
+  behaviour: BehaviourName | null;
+  direction: Direction | null;
+  person_id: number | null;
+  login: string | null;
+  session_id: string | null;
+  client_ip: string | null;
+  mailbox_id: string | null;
+  folder: string | null;
+  message_refs: string;
+  placement_ids: string;
+  count: number;
+  summary: string;
+  notification_ids: string;
+}
+
+interface AckRow {
+  id: number;
+  alert_id: number;
+  at: number;
+  by: string;
+  note: string;
+}
+
+/** Bounds of a listing: alerts at or after `since` (ms), of one rule, the newest `limit`. */
+export interface AlertQuery {
+  since?: number | undefined;
+  rule?: string | undefined;
+  limit?: number | undefined;
+}
+
+export class Alerts {
+  private readonly s;
+
+  constructor(db: Db) {
+    this.s = {
+      insert: db.prepare(
+        `INSERT INTO dlp_alert (dedup_key, at, raised_at, rule, severity, kind, behaviour, direction, person_id, login, session_id, client_ip, mailbox_id, folder, message_refs, placement_ids, count, summary, notification_ids)
+         VALUES (@dedupKey, @at, @raisedAt, @rule, @severity, @kind, @behaviour, @direction, @personId, @login, @sessionId, @clientIp, @mailboxId, @folder, @messages, @placements, @count, @summary, @notifications)
+         ON CONFLICT (dedup_key) DO NOTHING`,
+      ),
+      byId: db.prepare<[number], AlertRow>('SELECT * FROM dlp_alert WHERE id = ?'),
+      list: db.prepare<{since: number | null; rule: string | null; limit: number}, AlertRow>(
+        `SELECT * FROM dlp_alert WHERE (@since IS NULL OR at >= @since) AND (@rule IS NULL OR rule = @rule) ORDER BY at DESC, id DESC LIMIT @limit`,
+      ),
+      lastOf: db.prepare<[string, string], {at: number | null}>('SELECT max(at) AS at FROM dlp_alert WHERE rule = ? AND login = ?'),
+      acks: db.prepare<[number], AckRow>('SELECT * FROM dlp_alert_ack WHERE alert_id = ? ORDER BY id'),
+      ack: db.prepare<[number, number, string, string]>('INSERT INTO dlp_alert_ack (alert_id, at, by, note) VALUES (?, ?, ?, ?)'),
+    };
+  }
+
+  /** Writes `alert` unless its dedup key was raised already; returns it as stored, or undefined. */
+  raise(alert: NewAlert, now: number): Alert | undefined {
+    const summary = alert.kind === 'content' ? {hits: alert.hits ?? []} : {behaviour: alert.behaviourSummary ?? {count: alert.count}};
+    const result = this.s.insert.run({
+      dedupKey: alert.dedupKey,
+      at: alert.at,
+      raisedAt: now,
+      rule: alert.rule,
+      severity: alert.severity,
+      kind: alert.kind,
+      behaviour: alert.behaviour ?? null,
+      direction: alert.direction ?? null,
+      personId: alert.personId ?? null,
+      login: alert.login ?? null,
+      sessionId: alert.sessionId ?? null,
+      clientIp: alert.clientIp ?? null,
+      mailboxId: alert.mailboxId ?? null,
+      folder: alert.folder ?? null,
+      messages: JSON.stringify((alert.messages ?? []).slice(0, MAX_REFS)),
+      placements: JSON.stringify((alert.placementIds ?? []).slice(0, MAX_REFS)),
+      count: alert.count,
+      summary: JSON.stringify(summary),
+      notifications: JSON.stringify((alert.notificationIds ?? []).slice(0, MAX_REFS)),
+    });
+    return result.changes === 0 ? undefined : this.get(Number(result.lastInsertRowid));
+  }
+
+  /** When rule `rule` last alerted about person `login` (the event's time, ms). */
+  lastAt(rule: string, login: string): number | undefined {
+    return this.s.lastOf.get(rule, login)?.at ?? undefined;
+  }
+
+  get(id: number): Alert | undefined {
+    const row = this.s.byId.get(id);
+    return row === undefined ? undefined : this.toAlert(row);
+  }
+
+  /** The newest alerts in the bounds, newest first. */
+  list(query: AlertQuery = {}): Alert[] {
+    return this.s.list.all({since: query.since ?? null, rule: query.rule ?? null, limit: query.limit ?? -1}).map((row) => this.toAlert(row));
+  }
+
+  /** Records an acknowledgement of alert `id` (DlpAlertNotFound when there is none); the alert is unchanged. */
+  acknowledge(id: number, by: string, note: string, now: number): Acknowledgement {
+    if (this.s.byId.get(id) === undefined) {
+      throw new BonnieError('DlpAlertNotFound', `there is no DLP alert ${id}`, {hint: 'List the alerts with bonnie dlp alerts; an alert is named by its number.'});
+    }
+    const result = this.s.ack.run(id, now, by, note);
+    return {id: Number(result.lastInsertRowid), alertId: id, at: now, by, note};
+  }
+
+  private toAlert(row: AlertRow): Alert {
+    const summary = JSON.parse(row.summary) as {hits?: Hit[]; behaviour?: BehaviourSummary};
+    return {
+      id: row.id,
+      at: row.at,
+      raisedAt: row.raised_at,
+      rule: row.rule,
+      severity: row.severity,
+      kind: row.kind,
+      behaviour: row.behaviour,
+      direction: row.direction,
+      personId: row.person_id,
+      login: row.login,
+      sessionId: row.session_id,
+      clientIp: row.client_ip,
+      mailboxId: row.mailbox_id,
+      folder: row.folder,
+      messages: JSON.parse(row.message_refs) as MessageRef[],
+      placementIds: JSON.parse(row.placement_ids) as number[],
+      count: row.count,
+      hits: summary.hits ?? [],
+      behaviourSummary: summary.behaviour ?? null,
+      notificationIds: JSON.parse(row.notification_ids) as number[],
+      acks: this.s.acks.all(row.id).map((a) => ({id: a.id, alertId: a.alert_id, at: a.at, by: a.by, note: a.note})),
+    };
+  }
+}
