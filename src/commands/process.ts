@@ -3,6 +3,7 @@ import {BonnieCommand} from '../lib/cli/base-command.js';
 import {EXIT} from '../lib/base/errors.js';
 import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {createDirectory} from '../lib/sources/directory/create-directory.js';
+import {RuleSet} from '../lib/pipeline/dlp/rules.js';
 import {processQueue, type ProcessProgress, type ProcessSummary} from '../lib/pipeline/process/engine.js';
 import {followQueue, type ProcessBatchLine} from '../lib/pipeline/process/follow.js';
 import {renderProcessSummary} from '../lib/pipeline/process/render.js';
@@ -22,6 +23,12 @@ result, and the crash costs no job an attempt: a batch that keeps killing its ru
 until the one event that kills it is found; after max_attempts runs killed with it alone, that event is
 marked dead with the reason, and every other event is applied. Jobs that fail are retried later and are
 marked dead after max_attempts. A run that marked jobs dead exits 1; "bonnie status" lists them.
+
+When the DLP rule file (dlp_rules, /etc/bonnie/dlp.yaml by default) exists, its behaviour rules run over
+each batch, in its transaction: mass_delete (min_count messages expunged by one person within a duration)
+and shared_to_anyone (a folder's ACL lets anyone or anonymous read it) raise alerts ("bonnie dlp alerts"),
+one per burst or ACL change, never twice for the same events. A rule file that cannot be read or is invalid
+is reported on stderr and the run goes on without DLP.
 
 From cron (every minute):
   * * * * *  cyrus  bonnie process --quiet
@@ -58,6 +65,7 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
         maxAttempts: settings.maxAttempts,
         limit: flags.limit,
         sessionTimeoutMs: settings.sessionTimeoutMs,
+        dlpRules: RuleSet.loadIfPresent(settings.dlpRules, (message) => this.warn(message)),
         onProgress:
           live === undefined
             ? undefined

@@ -17,8 +17,8 @@ const LAYERS: ReadonlyArray<readonly [layer: string, folders: readonly string[]]
   ['sources', ['directory', 'cyrus', 'imap', 'maillog']],
   ['store', ['archive']],
   // Dependency order, not the data's: capture calls queue's Ingester, process calls the record, collect
-  // calls the archive.
-  ['pipeline', ['queue', 'capture', 'record', 'process', 'snapshot', 'collect', 'maillog', 'dlp']],
+  // calls the archive; dlp reads the record, and process and collect call it after each batch.
+  ['pipeline', ['queue', 'capture', 'record', 'dlp', 'process', 'snapshot', 'collect', 'maillog']],
   ['read', ['status', 'discovery', 'search', 'groupware', 'trace', 'doctor']],
   ['out', ['restore', 'export']],
   ['cli', ['']],

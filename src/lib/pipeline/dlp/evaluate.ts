@@ -182,7 +182,7 @@ function hitsOf(result: ConditionResult): Hit[] {
 }
 
 /** IMAP LIST patterns: `*` anything, `%` anything but the hierarchy separator. */
-function folderPattern(pattern: string): RegExp {
+export function folderPattern(pattern: string): RegExp {
   const body = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/%/g, '[^/]*');
   return new RegExp(`^${body}$`);
 }

@@ -18,12 +18,23 @@
  * archive, encrypted, encrypted_zip, encrypted_7z, encrypted_pdf); size (`message_above` and/or
  * `attachment_above`: 10MB, 500kB, 2MiB).
  *
+ * Behaviour rules sit in the same file; their condition is one behaviour over the record, alone (not inside
+ * all:/any:), and their scope takes users (the person who acted) and folders:
+ *
+ *     - name: mass-delete
+ *       severity: high
+ *       condition: {behaviour: mass_delete, min_count: 50, within: 1m}   # N messages expunged by one person within T
+ *     - name: public-folder
+ *       severity: medium
+ *       condition: {behaviour: shared_to_anyone}                           # a folder's ACL lets anyone/anonymous read (r)
+ *
  * A {@link RuleSet} keeps the rules it last loaded: a reload that fails returns its error and leaves them in
  * force, so a typo in the file never turns data-loss prevention off.
  */
 import {readFileSync} from 'node:fs';
 import {isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode} from 'yaml';
 import {BonnieError} from '../../base/errors.js';
+import {parseDuration} from '../../base/config/duration.js';
 import {ATTACHMENT_KINDS, type AttachmentKind} from './attachment-types.js';
 import {CONFIDENCES, type Confidence} from './instance.js';
 import {DEFAULT_WITHIN, TermMatcher} from './keywords.js';
@@ -37,6 +48,11 @@ export const ACTIONS = ['alert', 'notify'] as const;
 export type Action = (typeof ACTIONS)[number];
 export const DETECTORS = ['credit_card', 'iban', 'email_list', 'phone_list', 'keywords', 'regex', 'attachment_type', 'size'] as const;
 export type DetectorName = (typeof DETECTORS)[number];
+/** Behaviour detectors over the record (issue 15, 3): see behaviour.ts. */
+export const BEHAVIOURS = ['mass_delete', 'shared_to_anyone'] as const;
+export type BehaviourName = (typeof BEHAVIOURS)[number];
+/** mass_delete's defaults: 50 messages within 1 minute. */
+export const DEFAULT_MASS_DELETE = {minCount: 50, withinMs: 60_000} as const;
 
 /** One detector with its thresholds. */
 export interface DetectorTerm {
@@ -81,8 +97,34 @@ export interface Rule {
   line: number;
 }
 
-/** Reads and parses a rule file; DlpRulesUnreadable or DlpRulesInvalid. */
+/** A rule over what people do, read from the record (not over a message's content). */
+export interface BehaviourRule {
+  name: string;
+  severity: Severity;
+  behaviour: BehaviourName;
+  /** mass_delete: messages expunged by one person ... */
+  minCount: number;
+  /** ... within this many ms. */
+  withinMs: number;
+  /** users: the person who acted; folders: the folder acted on. */
+  scope: Pick<Scope, 'users' | 'folders'>;
+  actions: readonly Action[];
+  line: number;
+}
+
+/** A rule file: its content rules and its behaviour rules, each in the file's order (names unique across both). */
+export interface RuleFile {
+  rules: Rule[];
+  behaviour: BehaviourRule[];
+}
+
+/** Reads and parses a rule file's content rules; DlpRulesUnreadable or DlpRulesInvalid. */
 export function loadRulesFile(file: string): Rule[] {
+  return loadRuleFile(file).rules;
+}
+
+/** Reads and parses a whole rule file (content and behaviour rules); DlpRulesUnreadable or DlpRulesInvalid. */
+export function loadRuleFile(file: string): RuleFile {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -93,11 +135,16 @@ export function loadRulesFile(file: string): Rule[] {
       cause: error,
     });
   }
-  return parseRules(text, file);
+  return parseRuleFile(text, file);
+}
+
+/** The content rules of a rule file's text (`source` names it in errors); throws DlpRulesInvalid with line and column. */
+export function parseRules(text: string, source: string): Rule[] {
+  return parseRuleFile(text, source).rules;
 }
 
 /** Parses the text of a rule file (`source` names it in errors); throws DlpRulesInvalid with line and column. */
-export function parseRules(text: string, source: string): Rule[] {
+export function parseRuleFile(text: string, source: string): RuleFile {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {lineCounter, prettyErrors: false, uniqueKeys: true});
   const fail = (message: string, offset: number | undefined): never => {
@@ -114,21 +161,42 @@ export function parseRules(text: string, source: string): Rule[] {
   if (list === undefined) return fail('no "rules:" list', doc.contents?.range?.[0]);
   const items = reader.seq(list, 'rules');
   const names = new Set<string>();
-  return items.map((item) => {
+  const file: RuleFile = {rules: [], behaviour: []};
+  for (const item of items) {
     const rule = reader.map(item, 'a rule', ['name', 'severity', 'condition', 'scope', 'actions', 'description']);
     const name = reader.string(reader.required(rule, 'name', item), 'name');
     if (names.has(name)) fail(`a second rule named "${name}"`, rule.get('name')?.range?.[0]);
     names.add(name);
     const scopeNode = rule.get('scope');
-    return {
-      name,
-      severity: reader.oneOf(reader.required(rule, 'severity', item), 'severity', SEVERITIES),
-      condition: readCondition(reader, reader.required(rule, 'condition', item)),
-      scope: scopeNode === undefined ? {} : readScope(reader, scopeNode),
-      actions: rule.get('actions') === undefined ? ['alert'] : reader.seq(rule.get('actions') as YamlNode, 'actions').map((a) => reader.oneOf(a, 'an action', ACTIONS)),
-      line: lineCounter.linePos(item.range?.[0] ?? 0).line,
-    };
-  });
+    const severity = reader.oneOf(reader.required(rule, 'severity', item), 'severity', SEVERITIES);
+    const conditionNode = reader.required(rule, 'condition', item);
+    const actions = rule.get('actions') === undefined ? (['alert'] as const) : reader.seq(rule.get('actions') as YamlNode, 'actions').map((a) => reader.oneOf(a, 'an action', ACTIONS));
+    const line = lineCounter.linePos(item.range?.[0] ?? 0).line;
+    if (isMap(conditionNode) && conditionNode.has('behaviour')) {
+      const scope = scopeNode === undefined ? {} : readScope(reader, scopeNode, ['users', 'folders']);
+      file.behaviour.push({name, severity, ...readBehaviour(reader, conditionNode), scope, actions, line});
+    } else {
+      file.rules.push({name, severity, condition: readCondition(reader, conditionNode), scope: scopeNode === undefined ? {} : readScope(reader, scopeNode), actions, line});
+    }
+  }
+  return file;
+}
+
+function readBehaviour(reader: NodeReader, node: YamlNode): Pick<BehaviourRule, 'behaviour' | 'minCount' | 'withinMs'> {
+  const any = reader.map(node, 'a condition', undefined);
+  const behaviour = reader.oneOf(any.get('behaviour') as YamlNode, 'behaviour', BEHAVIOURS);
+  if (behaviour === 'shared_to_anyone') {
+    reader.map(node, 'the shared_to_anyone condition', ['behaviour']);
+    return {behaviour, minCount: 1, withinMs: 0};
+  }
+  const keys = reader.map(node, `the ${behaviour} condition`, ['behaviour', 'min_count', 'within']);
+  const count = keys.get('min_count');
+  const within = keys.get('within');
+  return {
+    behaviour,
+    minCount: count === undefined ? DEFAULT_MASS_DELETE.minCount : reader.integer(count, 'min_count', 2),
+    withinMs: within === undefined ? DEFAULT_MASS_DELETE.withinMs : reader.duration(within, 'within'),
+  };
 }
 
 function readCondition(reader: NodeReader, node: YamlNode): Condition {
@@ -157,6 +225,7 @@ const TERM_KEYS: Record<DetectorName, readonly string[]> = {
 
 function readTerm(reader: NodeReader, node: YamlNode): DetectorTerm {
   const any = reader.map(node, 'a condition', undefined);
+  if (any.has('behaviour')) return reader.fail('a behaviour is a rule\'s whole condition, not part of all: or any:', node);
   const detectorNode = any.get('detector');
   if (detectorNode === undefined) return reader.fail('a condition needs detector:, all: or any:', node);
   const detector = reader.oneOf(detectorNode, 'detector', DETECTORS);
@@ -206,8 +275,8 @@ function readTerm(reader: NodeReader, node: YamlNode): DetectorTerm {
   return term;
 }
 
-function readScope(reader: NodeReader, node: YamlNode): Scope {
-  const keys = reader.map(node, 'scope', ['users', 'groups', 'folders', 'direction']);
+function readScope(reader: NodeReader, node: YamlNode, allowed: readonly string[] = ['users', 'groups', 'folders', 'direction']): Scope {
+  const keys = reader.map(node, 'scope', allowed);
   const list = (key: string) => (keys.get(key) === undefined ? undefined : reader.strings(keys.get(key) as YamlNode, key));
   return {
     users: list('users'),
@@ -281,6 +350,13 @@ class NodeReader {
     return value;
   }
 
+  /** A duration such as 30s, 1m, 2h (whole or decimal, in ms). */
+  duration(node: YamlNode, what: string): number {
+    const ms = isScalar(node) ? parseDuration(String(node.value)) : undefined;
+    if (ms === undefined || ms < 1000) return this.fail(`${what} must be a duration of at least 1s, such as 30s, 1m or 2h`, node);
+    return ms;
+  }
+
   size(node: YamlNode, what: string): number {
     const text = isScalar(node) ? String(node.value) : '';
     const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(text);
@@ -296,25 +372,47 @@ class NodeReader {
  * turns data-loss prevention off).
  */
 export class RuleSet {
-  private current: readonly Rule[];
+  private current: RuleFile;
 
-  private constructor(readonly file: string, rules: readonly Rule[]) {
+  private constructor(readonly file: string, rules: RuleFile) {
     this.current = rules;
+  }
+
+  /**
+   * The rules of `file` for a process that runs without them too (`bonnie process`, the collector):
+   * undefined when there is no such file (DLP not set up); when it cannot be read or is invalid, `warn` says
+   * so and undefined is returned: the record and the archive go on, without DLP, and the operator is told.
+   */
+  static loadIfPresent(file: string, warn: (message: string) => void): RuleSet | undefined {
+    try {
+      return RuleSet.load(file);
+    } catch (error) {
+      if (!(error instanceof BonnieError)) throw error;
+      if (error.code === 'DlpRulesUnreadable' && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
+      warn(`${error.message}: data-loss prevention is off for this run`);
+      return undefined;
+    }
   }
 
   /** Loads `file`; throws DlpRulesUnreadable or DlpRulesInvalid (nothing is in force yet to fall back on). */
   static load(file: string): RuleSet {
-    return new RuleSet(file, loadRulesFile(file));
+    return new RuleSet(file, loadRuleFile(file));
   }
 
+  /** The content rules in force. */
   get rules(): readonly Rule[] {
-    return this.current;
+    return this.current.rules;
+  }
+
+  /** The behaviour rules in force. */
+  get behaviour(): readonly BehaviourRule[] {
+    return this.current.behaviour;
   }
 
   /** Reads the file again: undefined when the new rules are in force, the error when the old ones stay. */
   reload(): BonnieError | undefined {
     try {
-      this.current = loadRulesFile(this.file);
+      this.current = loadRuleFile(this.file);
       return undefined;
     } catch (error) {
       if (error instanceof BonnieError) return error;

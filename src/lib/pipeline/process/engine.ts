@@ -27,6 +27,8 @@ import type {BonnieEvent} from '../../core/event/types.js';
 import {canonicalLogin, type Directory, type DirectoryPerson} from '../../sources/directory/types.js';
 import {drainSpill, type DrainSummary} from '../capture/spill.js';
 import {scanForGaps, type ScanSummary} from '../capture/gaps.js';
+import {BehaviourDetector} from '../dlp/behaviour.js';
+import type {RuleSet} from '../dlp/rules.js';
 import {Ingester} from '../queue/ingest.js';
 import {JobQueue, type ClaimedJob} from '../queue/jobs.js';
 import {extendChain} from './chain.js';
@@ -46,6 +48,8 @@ export interface ProcessOptions {
   sessionTimeoutMs?: number;
   /** Called after each batch. */
   onProgress?: (progress: ProcessProgress) => void;
+  /** DLP rules: their behaviour rules run over each batch's changes, in its transaction (issue 15). */
+  dlpRules?: RuleSet | undefined;
 }
 
 /** Reported after each committed batch. */
@@ -84,6 +88,8 @@ export interface ProcessSummary {
   remaining: number;
   /** Why the run stopped early, if it did (the directory was unavailable). */
   stoppedBecause: string | null;
+  /** DLP alerts raised by the behaviour rules (mass deletion, folders shared to anyone). */
+  dlpAlerts: number;
   /** Events applied despite oddities (a timestamp that is not a date: the received time was used), the first {@link MAX_WARNINGS_SHOWN}. */
   warnings: Array<{notificationId: number; type: string; warnings: string[]}>;
 }
@@ -115,6 +121,7 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
     gaps: {scanned: 0, opened: 0, closed: 0},
     remaining: 0,
     stoppedBecause: null,
+    dlpAlerts: 0,
     warnings: [],
   };
   const holder = lock.acquire();
@@ -128,6 +135,8 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
     summary.dead += orphans.dead;
     const total = Math.min(queue.due(), options.limit ?? Number.MAX_SAFE_INTEGER);
     const recorder = openRecorder(db);
+    const rules = options.dlpRules;
+    const behaviour = rules === undefined ? undefined : new BehaviourDetector(db, () => rules.behaviour);
     let latest = -Infinity;
     let processed = 0;
     while (processed < (options.limit ?? Number.MAX_SAFE_INTEGER)) {
@@ -152,7 +161,11 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
             // another run. Checked inside the write transaction, so no other run can take over meanwhile.
             if (!lock.renew()) throw lockLost();
             recorder.forget();
-            return applyBatch(db, recorder, queue, lock.owner, parsed, people, isolate);
+            const mark = behaviour?.mark() ?? 0;
+            const outcome = applyBatch(db, recorder, queue, lock.owner, parsed, people, isolate);
+            // In the batch's transaction: the alerts commit with the record they come from.
+            outcome.dlpAlerts = behaviour?.afterBatch(mark).alerts ?? 0;
+            return outcome;
           })
           .immediate();
       let outcome: BatchOutcome;
@@ -231,6 +244,7 @@ interface BatchOutcome {
   /** The newest event time applied, in ms (-Infinity when none was). */
   latest: number;
   gaps: ScanSummary;
+  dlpAlerts: number;
 }
 
 /**
@@ -247,7 +261,7 @@ class EventFailed extends Error {}
  * the record and the queue end up exactly as if every job had had its savepoint.
  */
 function applyBatch(db: Catalog['db'], recorder: Recorder, queue: JobQueue, owner: string, parsed: readonly Parsed[], people: People, isolate: boolean): BatchOutcome {
-  const outcome: BatchOutcome = {done: 0, failed: 0, dead: 0, byType: {}, unhandled: {}, warnings: [], latest: -Infinity, gaps: {scanned: 0, opened: 0, closed: 0}};
+  const outcome: BatchOutcome = {done: 0, failed: 0, dead: 0, byType: {}, unhandled: {}, warnings: [], latest: -Infinity, gaps: {scanned: 0, opened: 0, closed: 0}, dlpAlerts: 0};
   const upTo = parsed.at(-1)?.job.notificationId ?? 0;
   extendChain(db, upTo);
   for (const item of parsed) {
@@ -266,6 +280,7 @@ function merge(summary: ProcessSummary, outcome: BatchOutcome): void {
   summary.done += outcome.done;
   summary.failed += outcome.failed;
   summary.dead += outcome.dead;
+  summary.dlpAlerts += outcome.dlpAlerts;
   for (const [type, n] of Object.entries(outcome.byType)) summary.byType[type] = (summary.byType[type] ?? 0) + n;
   for (const [type, n] of Object.entries(outcome.unhandled)) summary.unhandled[type] = (summary.unhandled[type] ?? 0) + n;
   for (const warned of outcome.warnings) if (summary.warnings.length < MAX_WARNINGS_SHOWN) summary.warnings.push(warned);

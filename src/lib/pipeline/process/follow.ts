@@ -84,6 +84,7 @@ function merge(a: ProcessSummary, b: ProcessSummary): ProcessSummary {
     gaps: {scanned: a.gaps.scanned + b.gaps.scanned, opened: a.gaps.opened + b.gaps.opened, closed: a.gaps.closed + b.gaps.closed},
     remaining: b.remaining,
     stoppedBecause: b.stoppedBecause,
+    dlpAlerts: a.dlpAlerts + b.dlpAlerts,
     warnings: [...a.warnings, ...b.warnings].slice(0, MAX_WARNINGS_SHOWN),
   };
 }

@@ -13,6 +13,7 @@ export function renderProcessSummary(s: ProcessSummary): string {
   if (s.orphansReleased > 0) lines.push(`  ${s.orphansReleased} job(s) claimed by a run that died were done again`);
   if (s.sessionsClosed > 0) lines.push(`  ${s.sessionsClosed} session(s) without Logout closed by timeout`);
   if (s.gaps.opened > 0) lines.push(`  ${s.gaps.opened} new gap(s): events Cyrus did not deliver (see "bonnie gaps")`);
+  if (s.dlpAlerts > 0) lines.push(`  ${s.dlpAlerts} DLP alert(s) raised (see "bonnie dlp alerts")`);
   if (s.dead > 0) lines.push(`  ${s.dead} job(s) went dead: the record lacks what they carried; "bonnie status" lists them with the reason`);
   if (s.stoppedBecause !== null) lines.push(`  stopped early: ${s.stoppedBecause}${s.postponed > 0 ? ` (${s.postponed} job(s) wait for it, their attempts untouched)` : ''}`);
   for (const w of s.warnings) lines.push(`  notification ${w.notificationId} (${w.type}) applied with a warning: ${w.warnings.join('; ')}`);

@@ -56,6 +56,26 @@ export interface SessionDelivery {
   at: number;
 }
 
+/**
+ * A change as data-loss prevention's behaviour detectors read it: who, from where (the session's client
+ * address), which folder, placement and message.
+ */
+export interface ActRow {
+  change_id: number;
+  notification_id: number;
+  at: number;
+  actor_person_id: number | null;
+  actor_login: string | null;
+  session_id: string | null;
+  client_ip: string | null;
+  mailbox_id: string | null;
+  placement_id: number | null;
+  uid: number | null;
+  email_id: string | null;
+  message_id: string | null;
+  after: string | null;
+}
+
 /** A flag change of one placement: its time and the flag lists before and after (JSON). */
 export interface FlagChange {
   at: number;
@@ -67,6 +87,9 @@ const COLUMNS = `c.id, c.at, c.actor_login, c.actor_person_id, c.session_id, c.k
   c.message AS message_row, m.email_id, p.uid, c.before, c.after`;
 const FROM = 'change c LEFT JOIN placement p ON p.id = c.placement_id LEFT JOIN message m ON m.id = c.message';
 const ACTOR = 'c.actor_login, c.actor_person_id, c.session_id';
+const ACT = `SELECT c.id AS change_id, c.notification_id, c.at, c.actor_person_id, c.actor_login, c.session_id, s.client_ip, c.mailbox_id, c.placement_id,
+  p.uid, m.email_id, m.message_id, c.after
+  FROM change c LEFT JOIN placement p ON p.id = c.placement_id LEFT JOIN message m ON m.id = c.message LEFT JOIN session s ON s.session_id = c.session_id`;
 const FLAG_ACTIONS = "('read', 'trashed', 'flags-set', 'flags-cleared')";
 
 /**
@@ -133,6 +156,8 @@ export class ChangeReader {
          WHERE c.id > ? AND c.id <= ? AND c.kind IN ('message', 'folder')`,
       ),
       lastId: db.prepare<[], {n: number | null}>('SELECT max(id) AS n FROM change'),
+      actsAfter: db.prepare<[number, string], ActRow>(`${ACT} WHERE c.id > ? AND c.action = ? ORDER BY c.id`),
+      actsOf: db.prepare<[number, string, number, number], ActRow>(`${ACT} WHERE c.actor_person_id = ? AND c.action = ? AND c.at >= ? AND c.at <= ? ORDER BY c.at, c.id`),
       delivered: db.prepare<[string], SessionDelivery>(
         `SELECT c.message AS message_row, m.email_id, m.message_id, p.mailbox_id, p.uid, c.at
          FROM change c JOIN placement p ON p.id = c.placement_id JOIN message m ON m.id = c.message
@@ -214,6 +239,16 @@ export class ChangeReader {
    */
   deliveredInSession(sessionId: string): SessionDelivery[] {
     return this.s.delivered.all(sessionId);
+  }
+
+  /** Changes of `action` with ids after `afterId` (those a batch has just written), in the order written. */
+  actsAfter(afterId: number, action: ChangeAction): ActRow[] {
+    return this.s.actsAfter.all(afterId, action);
+  }
+
+  /** Person `personId`'s changes of `action` in [`from`, `to`] (ms), by time. */
+  actsOf(personId: number, action: ChangeAction, from: number, to: number): ActRow[] {
+    return this.s.actsOf.all(personId, action, from, to);
   }
 
   /** The newest change's id; 0 when there is none. */

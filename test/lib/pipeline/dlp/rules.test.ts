@@ -2,7 +2,7 @@ import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {BonnieError} from '../../../../src/lib/base/errors.js';
-import {parseRules, RuleSet} from '../../../../src/lib/pipeline/dlp/rules.js';
+import {parseRuleFile, parseRules, RuleSet} from '../../../../src/lib/pipeline/dlp/rules.js';
 import {useTempDirs} from '../../../helpers/tmp.js';
 import {RULES} from './fixtures.js';
 
@@ -76,5 +76,33 @@ describe('the DLP rule file', () => {
 
   it('says when the file cannot be read', () => {
     expect(() => RuleSet.load(join(tempDir(), 'none.yaml'))).toThrow(expect.objectContaining({code: 'DlpRulesUnreadable', message: expect.stringContaining('no such file')}));
+  });
+});
+
+describe('behaviour rules in the DLP rule file', () => {
+  it('reads behaviour rules beside content rules, with defaults', () => {
+    const file = parseRuleFile(
+      'rules:\n  - name: cards\n    severity: high\n    condition: {detector: credit_card}\n  - name: mass\n    severity: high\n    condition: {behaviour: mass_delete, min_count: 20, within: 30s}\n    scope: {users: [alice]}\n  - name: public\n    severity: low\n    condition: {behaviour: shared_to_anyone}\n  - name: mass-default\n    severity: low\n    condition: {behaviour: mass_delete}\n',
+      'dlp.yaml',
+    );
+    expect(file.rules.map((r) => r.name)).toEqual(['cards']);
+    expect(file.behaviour).toEqual([
+      {name: 'mass', severity: 'high', behaviour: 'mass_delete', minCount: 20, withinMs: 30_000, scope: {users: ['alice'], groups: undefined, folders: undefined, direction: undefined}, actions: ['alert'], line: 5},
+      {name: 'public', severity: 'low', behaviour: 'shared_to_anyone', minCount: 1, withinMs: 0, scope: {}, actions: ['alert'], line: 9},
+      {name: 'mass-default', severity: 'low', behaviour: 'mass_delete', minCount: 50, withinMs: 60_000, scope: {}, actions: ['alert'], line: 12},
+    ]);
+    expect(parseRules('rules:\n  - name: public\n    severity: low\n    condition: {behaviour: shared_to_anyone}\n', 'dlp.yaml')).toEqual([]);
+  });
+
+  it('refuses a behaviour rule that means nothing, with line and column', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['rules:\n  - name: a\n    severity: low\n    condition: {behaviour: mass_read}\n', /^dlp\.yaml:4:28: behaviour must be one of mass_delete, shared_to_anyone$/],
+      ['rules:\n  - name: a\n    severity: low\n    condition: {behaviour: mass_delete, within: soon}\n', /^dlp\.yaml:4:49: within must be a duration/],
+      ['rules:\n  - name: a\n    severity: low\n    condition: {behaviour: mass_delete, min_count: 1}\n', /^dlp\.yaml:4:52: min_count must be a whole number of at least 2$/],
+      ['rules:\n  - name: a\n    severity: low\n    condition: {behaviour: shared_to_anyone, min_count: 3}\n', /^dlp\.yaml:4:46: unknown key "min_count" in the shared_to_anyone condition/],
+      ['rules:\n  - name: a\n    severity: low\n    condition: {behaviour: mass_delete}\n    scope: {direction: in}\n', /^dlp\.yaml:5:13: unknown key "direction" in scope/],
+      ['rules:\n  - name: a\n    severity: low\n    condition:\n      any: [{behaviour: mass_delete}, {detector: iban}]\n', /^dlp\.yaml:5:13: a behaviour is a rule's whole condition/],
+    ];
+    for (const [text, message] of cases) expect(refusal(text).message, text).toMatch(message);
   });
 });

@@ -1,0 +1,167 @@
+/**
+ * Behaviour detectors over the record (issue 15, 3), run by `bonnie process` after each batch, inside the
+ * batch's transaction: the alerts commit with the record they come from, or not at all.
+ *
+ * - shared_to_anyone: an ACL change that lets `anyone` or `anonymous` (RFC 4314 identifiers) read the folder
+ *   (the `r` right; `p` alone, posting as for plus-addresses, shares nothing): one alert per ACL change.
+ * - mass_delete: `min_count` messages expunged by one person within `within`. One alert per burst: a burst
+ *   counts only expunges after the rule's last alert about that person, so a deletion of 10,000 messages in
+ *   one EXPUNGE is one alert, and deleting steadily faster than the threshold raises one per window.
+ *
+ * Contracts: each alert's dedup key names the rule and the notification that completed it, so the same
+ * events seen again raise nothing new; only changes the batch has just written can complete a burst (older
+ * ones are counted toward it).
+ */
+import type {Db} from '../../base/catalog/catalog.js';
+import {ChangeReader, type ActRow} from '../record/read-changes.js';
+import {FolderVersions} from '../record/read-folders.js';
+import {Alerts, MAX_REFS, type MessageRef} from './alerts.js';
+import {folderPattern} from './evaluate.js';
+import type {BehaviourRule} from './rules.js';
+
+/** ACL identifiers that make a folder public (RFC 4314 2: `anyone`; Cyrus' `anonymous`). */
+const PUBLIC_SUBJECTS = new Set(['anyone', 'anonymous']);
+
+/** What the engine gets back from a batch: alerts raised. */
+export interface BehaviourOutcome {
+  alerts: number;
+}
+
+/** The behaviour detectors of one `bonnie process` run: statements prepared once. */
+export class BehaviourDetector {
+  private readonly changes: ChangeReader;
+  private readonly folders: FolderVersions;
+  private readonly alerts: Alerts;
+
+  constructor(db: Db, private readonly rules: () => readonly BehaviourRule[], private readonly now: () => number = Date.now) {
+    this.changes = new ChangeReader(db);
+    this.folders = new FolderVersions(db);
+    this.alerts = new Alerts(db);
+  }
+
+  /** The newest change's id: give it to {@link afterBatch} once the batch is applied. */
+  mark(): number {
+    return this.rules().length === 0 ? 0 : this.changes.lastId();
+  }
+
+  /** Runs every behaviour rule over the changes written after `mark` (the batch's). */
+  afterBatch(mark: number): BehaviourOutcome {
+    const rules = this.rules();
+    let alerts = 0;
+    if (rules.length === 0) return {alerts};
+    const shares = rules.filter((r) => r.behaviour === 'shared_to_anyone');
+    if (shares.length > 0) for (const act of this.changes.actsAfter(mark, 'acl-granted')) alerts += this.shared(shares, act);
+    const deletes = rules.filter((r) => r.behaviour === 'mass_delete');
+    if (deletes.length > 0) {
+      const byPerson = new Map<number, ActRow[]>();
+      for (const act of this.changes.actsAfter(mark, 'expunged')) {
+        if (act.actor_person_id === null) continue;
+        byPerson.set(act.actor_person_id, [...(byPerson.get(act.actor_person_id) ?? []), act]);
+      }
+      for (const [personId, acts] of byPerson) for (const rule of deletes) alerts += this.massDelete(rule, personId, acts, mark);
+    }
+    return {alerts};
+  }
+
+  private folderName(mailboxId: string | null, at: number): string | null {
+    return mailboxId === null ? null : (this.folders.at(mailboxId, at)?.name ?? this.folders.latest(mailboxId)?.name ?? null);
+  }
+
+  private inScope(rule: BehaviourRule, login: string | null, folder: string | null): boolean {
+    const {users, folders} = rule.scope;
+    if (users !== undefined && !users.some((u) => u.toLowerCase() === (login ?? '').toLowerCase())) return false;
+    if (folders !== undefined && !folders.some((p) => folder !== null && folderPattern(p).test(folder))) return false;
+    return true;
+  }
+
+  private shared(rules: readonly BehaviourRule[], act: ActRow): number {
+    const after = JSON.parse(act.after ?? '{}') as {subject?: string; rights?: string};
+    if (after.subject === undefined || !PUBLIC_SUBJECTS.has(after.subject.toLowerCase()) || !(after.rights ?? '').includes('r')) return 0;
+    const folder = this.folderName(act.mailbox_id, act.at);
+    let raised = 0;
+    for (const rule of rules) {
+      if (!this.inScope(rule, act.actor_login, folder)) continue;
+      const alert = this.alerts.raise(
+        {
+          dedupKey: `shared_to_anyone/${rule.name}/${act.notification_id}/${act.mailbox_id ?? ''}/${after.subject}`,
+          at: act.at,
+          rule: rule.name,
+          severity: rule.severity,
+          kind: 'behaviour',
+          behaviour: 'shared_to_anyone',
+          personId: act.actor_person_id,
+          login: act.actor_login,
+          sessionId: act.session_id,
+          clientIp: act.client_ip,
+          mailboxId: act.mailbox_id,
+          folder,
+          count: 1,
+          behaviourSummary: {count: 1, subject: after.subject, rights: after.rights ?? '', folders: folder === null ? [] : [folder], from: act.at, to: act.at},
+          notificationIds: [act.notification_id],
+        },
+        this.now(),
+      );
+      if (alert !== undefined) raised++;
+    }
+    return raised;
+  }
+
+  /**
+   * Person `personId`'s expunges around the batch's (`fresh`), walked in time order with a window of
+   * `rule.withinMs`: a window of `rule.minCount` or more that ends on a fresh expunge, and counts none from
+   * before the rule's last alert about the person, is a burst.
+   */
+  private massDelete(rule: BehaviourRule, personId: number, fresh: readonly ActRow[], mark: number): number {
+    const login = fresh[0]?.actor_login ?? null;
+    if (login === null || !this.inScope(rule, login, null)) return 0;
+    const first = Math.min(...fresh.map((a) => a.at));
+    const last = Math.max(...fresh.map((a) => a.at));
+    const names = new Map<string, string | null>();
+    const nameOf = (act: ActRow) => {
+      const key = act.mailbox_id ?? '';
+      if (!names.has(key)) names.set(key, this.folderName(act.mailbox_id, act.at));
+      return names.get(key) ?? null;
+    };
+    const acts = this.changes.actsOf(personId, 'expunged', first - rule.withinMs, last).filter((a) => rule.scope.folders === undefined || this.inScope(rule, login, nameOf(a)));
+    let lastAlert = this.alerts.lastAt(rule.name, login) ?? -Infinity;
+    let raised = 0;
+    let start = 0;
+    for (let i = 0; i < acts.length; i++) {
+      const end = acts[i] as ActRow;
+      while (start <= i && ((acts[start] as ActRow).at <= lastAlert || (acts[start] as ActRow).at < end.at - rule.withinMs)) start++;
+      // A single EXPUNGE's messages share its time: the burst takes them all.
+      while (i + 1 < acts.length && (acts[i + 1] as ActRow).at === end.at) i++;
+      const burst = acts.slice(start, i + 1);
+      const closing = acts[i] as ActRow;
+      if (burst.length < rule.minCount || !burst.some((a) => a.change_id > mark)) continue;
+      const folders = [...new Set(burst.map(nameOf).filter((n): n is string => n !== null))];
+      const mailboxes = new Set(burst.map((a) => a.mailbox_id));
+      const alert = this.alerts.raise(
+        {
+          dedupKey: `mass_delete/${rule.name}/${personId}/${closing.notification_id}`,
+          at: closing.at,
+          rule: rule.name,
+          severity: rule.severity,
+          kind: 'behaviour',
+          behaviour: 'mass_delete',
+          personId,
+          login,
+          sessionId: closing.session_id,
+          clientIp: closing.client_ip,
+          mailboxId: mailboxes.size === 1 ? closing.mailbox_id : null,
+          folder: mailboxes.size === 1 ? nameOf(closing) : null,
+          messages: burst.slice(0, MAX_REFS).map((a): MessageRef => ({emailId: a.email_id, messageId: a.message_id, mailboxId: a.mailbox_id, uid: a.uid})),
+          placementIds: burst.flatMap((a) => (a.placement_id === null ? [] : [a.placement_id])),
+          count: burst.length,
+          behaviourSummary: {count: burst.length, minCount: rule.minCount, withinMs: rule.withinMs, from: (burst[0] as ActRow).at, to: closing.at, folders: folders.slice(0, MAX_REFS)},
+          notificationIds: [...new Set(burst.map((a) => a.notification_id))],
+        },
+        this.now(),
+      );
+      if (alert !== undefined) raised++;
+      lastAlert = closing.at;
+      start = i + 1;
+    }
+    return raised;
+  }
+}
