@@ -4,7 +4,7 @@
  * them, stopped with SIGTERM. Requires the build (the test command builds first).
  */
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process';
-import {existsSync, readFileSync, readdirSync, renameSync, statSync} from 'node:fs';
+import {existsSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {createNotifySender} from '../../src/lib/pipeline/capture/notify-sender.js';
@@ -171,6 +171,29 @@ describe('bonnie dealer --listen', () => {
     expect(rows<{event_type: string}>('SELECT event_type FROM notification ORDER BY id')).toEqual([{event_type: 'Login'}, {event_type: 'MailboxCreate'}]);
     expect(queryCatalog<{event_type: string}>(`${catalog}.old`, 'SELECT event_type FROM notification')).toEqual([{event_type: 'Login'}]);
     expect(readFileSync(join(home, 'dealer.log'), 'utf8')).toContain('was replaced or removed while the daemon ran');
+  });
+
+  it('binds its socket anew when the path is removed while it runs, losing nothing sent before or after', async () => {
+    const daemon = await startDaemon([]);
+    const sender = createNotifySender(socket);
+    await sender.send(cyrusDatagram(eventJson('01-Login.json')));
+    sender.close();
+    // A cleaner of /run, or a Cyrus restart that empties its socket folder: Cyrus' sends now fail.
+    unlinkSync(socket);
+    // Bound anew (the inode number may well be the same again) and read by a new daemon.
+    const deadline = Date.now() + 30_000;
+    while (!(existsSync(socket) && (daemon.stderr().match(/bonnie: reading /g) ?? []).length === 2) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(existsSync(socket), daemon.stderr()).toBe(true);
+    // The new socket is read by a daemon again.
+    const again = createNotifySender(socket);
+    await again.send(cyrusDatagram(eventJson('02-MailboxCreate.json')));
+    again.close();
+    for (const until = Date.now() + 20_000; rows<{n: number}>('SELECT count(*) AS n FROM notification')[0]?.n !== 2 && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(rows<{event_type: string}>('SELECT event_type FROM notification ORDER BY id')).toEqual([{event_type: 'Login'}, {event_type: 'MailboxCreate'}]);
+    expect(daemon.stderr()).toMatch(/was removed or replaced: Cyrus cannot reach the daemon; stopping it and binding .* anew/);
+    daemon.child.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
+    expect(existsSync(socket)).toBe(false);
   });
 
   it('refuses to start on a socket another listener is alive on; says so on stderr, quietly on stdout', async () => {
