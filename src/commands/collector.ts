@@ -1,6 +1,7 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {openCatalog} from '../lib/base/catalog/catalog.js';
+import {RuleSet} from '../lib/pipeline/dlp/rules.js';
 import {collect, type CollectProgress, type CollectSummary} from '../lib/pipeline/collect/collector.js';
 import {followCollect, type CollectBatchLine} from '../lib/pipeline/collect/follow.js';
 import {clock, followWriter} from '../lib/cli/follow-lines.js';
@@ -46,6 +47,13 @@ bonnie archive --from imap; and a folder whose gap already has a
 reconcile job waiting gets no second one: that job runs, from the spool when the folder is here, without
 the annotations.
 
+When the DLP rule file (dlp_rules, /etc/bonnie/dlp.yaml by default) exists, its content rules run over
+each message delivered (LMTP: direction in) or appended (APPEND: direction out; bonnie has no local_domains
+setting yet, so every APPEND counts as out) as it is stored, and what matches raises an alert ("bonnie dlp
+alerts") with masked samples, in the transaction that marks the message collected: one per rule and
+message. Copies and moves are not scanned again. A rule file that cannot be read or is invalid is reported
+on stderr and the run goes on without DLP.
+
 Prints how many messages were collected (over IMAP among them), were already stored, are unrecoverable,
 and remain, and how many reconcile jobs were done, cancelled, failed or died, and gaps reconciled. On a
 terminal, a run shows its progress on stderr (messages done of those pending, rate, bytes, folder).
@@ -90,6 +98,7 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
         limit: flags.limit,
         maxAttempts: settings.maxAttempts,
         warn: (message: string) => this.warn(message),
+        dlpRules: RuleSet.loadIfPresent(settings.dlpRules, (message) => this.warn(message)),
         onProgress:
           live === undefined
             ? undefined
@@ -150,6 +159,7 @@ function renderSummary(s: CollectSummary): string {
     `Collected ${s.collected}, already stored ${s.alreadyStored}, unrecoverable ${s.unrecoverable}, failed ${s.failed} (retried by a later run); ${s.remaining} remaining.`,
   ];
   if (s.overImap > 0) lines.push(`Read ${s.overImap} message(s) over IMAP: their files are not readable on this host.`);
+  if (s.dlpAlerts > 0) lines.push(`Raised ${s.dlpAlerts} DLP alert(s) (see "bonnie dlp alerts").`);
   lines.push(
     `Reconcile jobs: ${r.done} done (${r.snapshots} snapshot(s), ${r.collected} message(s) collected, ${r.alreadyStored} already stored, ${r.unrecoverable} unrecoverable, ${r.gapsReconciled} gap(s) reconciled), ${r.cancelled} cancelled (folder deleted), ${r.failed} failed (retried by a later run), ${r.dead} dead; ${r.remaining} remaining.`,
   );

@@ -17,8 +17,10 @@
 import type {Catalog} from '../../base/catalog/catalog.js';
 import {ArchiveWriter} from '../../store/archive/store.js';
 import type {ImapSettings} from '../../base/config/settings.js';
-import {BonnieError} from '../../base/errors.js';
+import {BonnieError, errorMessage} from '../../base/errors.js';
 import type {FolderRef} from '../../core/folder.js';
+import {ContentAlerter} from '../dlp/content.js';
+import type {RuleSet} from '../dlp/rules.js';
 import {ImapMessageReader} from './imap-reader.js';
 import {CollectJobs, scanForJobs, type CollectJob, type JobOutcome, type JobScanSummary} from './jobs.js';
 import {reconcileFolders, type ReconcileSummary} from './reconcile.js';
@@ -51,6 +53,8 @@ export interface CollectOptions {
   warn?: (message: string) => void;
   /** Called after each committed batch of message jobs, and once after the reconcile jobs when there were any. */
   onProgress?: (progress: CollectProgress) => void;
+  /** DLP rules: their content rules run over each delivered or appended message stored (issue 15). */
+  dlpRules?: RuleSet | undefined;
 }
 
 /** Counts of one committed batch of message jobs. */
@@ -95,6 +99,8 @@ export interface CollectSummary {
   remaining: number;
   /** Folders re-read whole: after a gap in the events, or for their metadata. */
   reconcile: ReconcileSummary;
+  /** DLP alerts raised by the content rules on the messages stored. */
+  dlpAlerts: number;
 }
 
 /** Runs the collector once: scan, collect every pending job (or `limit` of them), then the reconcile jobs. */
@@ -123,7 +129,7 @@ export async function collect(catalog: Catalog, options: CollectOptions): Promis
   return {scan, ...messages, remaining: jobs.countPending(), reconcile};
 }
 
-type MessageCounts = Pick<CollectSummary, 'collected' | 'alreadyStored' | 'overImap' | 'unrecoverable' | 'failed'>;
+type MessageCounts = Pick<CollectSummary, 'collected' | 'alreadyStored' | 'overImap' | 'unrecoverable' | 'failed' | 'dlpAlerts'>;
 
 async function collectMessages(
   catalog: Catalog,
@@ -132,7 +138,8 @@ async function collectMessages(
   options: CollectOptions & {now: () => number; warn: (message: string) => void; maxAttempts: number},
 ): Promise<MessageCounts> {
   const {now} = options;
-  const counts: MessageCounts = {collected: 0, alreadyStored: 0, overImap: 0, unrecoverable: 0, failed: 0};
+  const counts: MessageCounts = {collected: 0, alreadyStored: 0, overImap: 0, unrecoverable: 0, failed: 0, dlpAlerts: 0};
+  const content = options.dlpRules === undefined ? undefined : new ContentAlerter(catalog.db, options.dlpRules);
   let budget = options.limit ?? Number.POSITIVE_INFINITY;
   let batch = jobs.pending(0, Math.min(COLLECT_BATCH_JOBS, budget), now());
   if (batch.length === 0) return counts;
@@ -148,12 +155,18 @@ async function collectMessages(
       while (batch.length > 0) {
         const outcomes: JobOutcome[] = [];
         const before = {...counts};
-        const store = (job: CollectJob, message: Buffer) => {
+        const store = async (job: CollectJob, message: Buffer) => {
           bytes += message.length;
           const put = writer.put(message);
           if (put.stored) counts.collected++;
           else counts.alreadyStored++;
           outcomes.push({kind: 'done', jobId: job.id, sha256: put.id});
+          // Scanned while its bytes are at hand; its alerts are written once they are committed.
+          try {
+            await content?.scan(job, message);
+          } catch (error) {
+            options.warn(`DLP: message ${job.mailboxName} UID ${job.uid} could not be scanned: ${errorMessage(error)}`);
+          }
         };
         const unrecoverable = (job: CollectJob, reason: string) => {
           counts.unrecoverable++;
@@ -168,7 +181,7 @@ async function collectMessages(
         const overImap = new Map<string, {folder: Required<FolderRef>; jobs: Map<number, CollectJob>}>();
         for (const job of batch) {
           const route = routeRead(spool.read(job.mailboxId, job.uid), imap !== undefined);
-          if (route.kind === 'store') store(job, route.bytes);
+          if (route.kind === 'store') await store(job, route.bytes);
           else if (route.kind === 'unrecoverable') unrecoverable(job, route.reason);
           else if (route.kind === 'failed') failed(job, route.error);
           else if (route.kind === 'imap') {
@@ -188,7 +201,7 @@ async function collectMessages(
               for await (const got of imap.read(group.folder, [...group.jobs.keys()])) {
                 const job = group.jobs.get(got.uid) as CollectJob;
                 if ('bytes' in got) {
-                  store(job, got.bytes);
+                  await store(job, got.bytes);
                   counts.overImap++;
                 } else if ('gone' in got) unrecoverable(job, got.gone);
                 else failed(job, got.failed);
@@ -203,7 +216,11 @@ async function collectMessages(
         }
         // The links only after the bytes are durable and verified.
         writer.commit();
-        jobs.record(outcomes, now(), options.maxAttempts);
+        // The jobs' outcomes and their messages' DLP alerts in one transaction: both or neither.
+        catalog.db.transaction(() => {
+          jobs.record(outcomes, now(), options.maxAttempts);
+          if (content !== undefined) counts.dlpAlerts += content.flush(now());
+        })();
         done += outcomes.length;
         const delta = (k: keyof MessageCounts) => counts[k] - before[k];
         options.onProgress?.({

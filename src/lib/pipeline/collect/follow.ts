@@ -66,6 +66,7 @@ function merge(a: CollectSummary, b: CollectSummary): CollectSummary {
     failed: a.failed + b.failed,
     remaining: b.remaining,
     reconcile: mergeReconcile(a.reconcile, b.reconcile),
+    dlpAlerts: a.dlpAlerts + b.dlpAlerts,
   };
 }
 

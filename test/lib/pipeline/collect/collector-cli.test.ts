@@ -46,6 +46,7 @@ describe('bonnie collector', () => {
       unrecoverable: 0,
       failed: 0,
       remaining: 0,
+      dlpAlerts: 0,
       reconcile: {done: 0, cancelled: 0, gapsReconciled: 0, failed: 0, dead: 0, remaining: 0, snapshots: 0, collected: 0, alreadyStored: 0, unrecoverable: 0},
       // New mail is searchable at once.
       search: expect.objectContaining({locations: 1, docs: 1, problems: 0}) as unknown,

@@ -91,7 +91,7 @@ describe('collect', () => {
 
     const summary = await collect(catalog, {archiveDir, spool});
     // 13 arrivals: 9 distinct messages, 3 hard links (copy 1:2, move 2), 1 gone.
-    expect(summary).toEqual({scan: {scanned: files.length, created: 13, folders: 0}, collected: 9, alreadyStored: 3, overImap: 0, unrecoverable: 1, failed: 0, remaining: 0, reconcile: NO_RECONCILE});
+    expect(summary).toEqual({scan: {scanned: files.length, created: 13, folders: 0}, collected: 9, alreadyStored: 3, overImap: 0, unrecoverable: 1, failed: 0, remaining: 0, reconcile: NO_RECONCILE, dlpAlerts: 0});
 
     const jobs = new CollectJobs(catalog.db);
     const reader = new ArchiveReader(catalog, archiveDir);
@@ -143,7 +143,7 @@ describe('collect', () => {
     const {spool} = makeSpool(dir);
     deliver(catalog, 1, 60);
     expect(await collect(catalog, {archiveDir, spool})).toMatchObject({scan: {scanned: 60, created: 7}, collected: 4, alreadyStored: 3, remaining: 0});
-    expect(await collect(catalog, {archiveDir, spool})).toEqual({scan: {scanned: 0, created: 0, folders: 0}, collected: 0, alreadyStored: 0, overImap: 0, unrecoverable: 0, failed: 0, remaining: 0, reconcile: NO_RECONCILE});
+    expect(await collect(catalog, {archiveDir, spool})).toEqual({scan: {scanned: 0, created: 0, folders: 0}, collected: 0, alreadyStored: 0, overImap: 0, unrecoverable: 0, failed: 0, remaining: 0, reconcile: NO_RECONCILE, dlpAlerts: 0});
     deliver(catalog, 61);
     expect(await collect(catalog, {archiveDir, spool})).toMatchObject({scan: {scanned: files.length - 60, created: 6}, collected: 5, alreadyStored: 0, unrecoverable: 1, remaining: 0});
     catalog.close();

@@ -1,0 +1,97 @@
+/**
+ * Content rules on the messages the collector stores (issue 15, 5): each message that arrived by LMTP
+ * (MessageNew) or APPEND (MessageAppend) is scanned when its bytes are read, and its alerts are written once
+ * the archive holds the bytes (the collector calls {@link ContentAlerter.flush} after its commit). Copies and
+ * moves are the same bytes, scanned where they first arrived.
+ *
+ * Direction: `in` for an LMTP delivery, `out` for an APPEND. bonnie has no `local_domains` setting yet, so
+ * the direction is the origin only: every APPEND counts as out (a mail client's copy in Sent, but also drafts
+ * and imports); a rule scoped to `folders: ['Sent*']` narrows it to what was sent.
+ *
+ * Scope: `users` is the mailbox owner; `folders` the folder as the owner sees it (`INBOX`, `Sent`,
+ * `Projects/2026`); `groups` the owner's groups as the record knows them (none until `bonnie process` has
+ * seen the owner: such a rule does not fire before).
+ *
+ * Contracts: one alert per rule and message (folder, UIDVALIDITY, UID), also when the same job is collected
+ * again; only masked samples are stored.
+ */
+import type {Db} from '../../base/catalog/catalog.js';
+import {parseNotification} from '../../core/event/parse.js';
+import {readHeader} from '../../core/mail/headers.js';
+import {NotificationLog} from '../queue/notifications.js';
+import {personIdsByName, personVersionRows} from '../record/people.js';
+import {Alerts, type NewAlert} from './alerts.js';
+import {evaluateRules, needsAttachmentContent, scanMessage} from './evaluate.js';
+import type {Direction, RuleSet} from './rules.js';
+
+/** The message the collector read: where it is, and the notification that announced it. */
+export interface ArrivedMessage {
+  mailboxId: string;
+  uidValidity: number;
+  uid: number;
+  notificationId: number;
+}
+
+const DIRECTION: Readonly<Record<string, Direction>> = {MessageNew: 'in', MessageAppend: 'out'};
+
+export class ContentAlerter {
+  private readonly notifications: NotificationLog;
+  private readonly alerts: Alerts;
+  private pending: NewAlert[] = [];
+
+  constructor(private readonly db: Db, private readonly rules: RuleSet) {
+    this.notifications = new NotificationLog(db);
+    this.alerts = new Alerts(db);
+  }
+
+  /** Scans `bytes` against the content rules; what matched waits for {@link flush}. */
+  async scan(message: ArrivedMessage, bytes: Uint8Array): Promise<void> {
+    const rules = this.rules.rules;
+    if (rules.length === 0) return;
+    const raw = this.notifications.byId(message.notificationId)?.raw;
+    const parsed = raw === undefined ? undefined : parseNotification(raw.toString('utf8'));
+    if (parsed === undefined || !parsed.ok) return;
+    const {event} = parsed;
+    const direction = DIRECTION[event.type];
+    if (direction === undefined) return;
+    const owner = event.mailbox?.owner;
+    const folder = event.mailbox === undefined ? undefined : event.mailbox.isInbox ? 'INBOX' : event.mailbox.path.join('/');
+    const groups = rules.some((r) => r.scope.groups !== undefined) && owner !== undefined ? this.groupsOf(owner) : [];
+    const scan = await scanMessage(bytes, {attachmentContent: needsAttachmentContent(rules)});
+    const at = event.timestamp === undefined ? Date.now() : Date.parse(event.timestamp);
+    for (const result of evaluateRules(rules, scan, {user: owner, groups, folder, direction})) {
+      if (!result.matched) continue;
+      this.pending.push({
+        dedupKey: `content/${result.rule}/${message.mailboxId}/${message.uidValidity}/${message.uid}`,
+        at,
+        rule: result.rule,
+        severity: result.severity,
+        kind: 'content',
+        direction,
+        login: direction === 'in' ? owner : (event.user ?? owner),
+        sessionId: event.sessionId,
+        clientIp: event.clientIp,
+        mailboxId: message.mailboxId,
+        folder: event.mailbox?.name,
+        messages: [{emailId: event.emailId ?? null, messageId: readHeader(bytes).get('message-id') ?? null, mailboxId: message.mailboxId, uid: message.uid}],
+        count: result.hits.reduce((sum, hit) => sum + hit.count, 0),
+        hits: result.hits,
+        notificationIds: [message.notificationId],
+      });
+    }
+  }
+
+  /** Writes the alerts scanned so far (call once their messages' bytes are committed); returns how many were new. */
+  flush(now = Date.now()): number {
+    const pending = this.pending;
+    this.pending = [];
+    return this.db.transaction(() => pending.filter((alert) => this.alerts.raise(alert, now) !== undefined).length)();
+  }
+
+  /** The owner's groups in the record's newest version of them (empty when the record does not know the owner). */
+  private groupsOf(login: string): string[] {
+    const [personId] = personIdsByName(this.db, login.toLowerCase());
+    const latest = personId === undefined ? undefined : personVersionRows(this.db, personId).at(-1);
+    return latest === undefined ? [] : (JSON.parse(latest.groups) as string[]);
+  }
+}
