@@ -5,15 +5,18 @@ import {EXIT} from '../lib/base/errors.js';
 import {afterCatalogCheck, checkCatalog, type CatalogCheckReport} from '../lib/base/catalog/integrity.js';
 import {markBrokenSegments, verifyArchive, type ArchiveVerifyReport, type MarkBrokenResult, type VerifyProgress} from '../lib/store/archive/verify.js';
 import {verifyChain, type ChainReport} from '../lib/pipeline/process/chain.js';
+import {Policy, type PolicyLogReport} from '../lib/pipeline/retention/policy.js';
 import {ArchivedMessages} from '../lib/pipeline/collect/archived-messages.js';
 import {catalogReferences} from '../lib/cli/reference-checks.js';
-import {renderArchiveReport, renderCatalogReport, renderChainReport, renderMarkBroken} from '../lib/cli/render-verify.js';
+import {renderArchiveReport, renderCatalogReport, renderChainReport, renderMarkBroken, renderPolicyLog} from '../lib/cli/render-verify.js';
 
 interface Result {
   sound: boolean;
   /** With --integrity (or no choice): the catalog file itself. */
   catalog: CatalogCheckReport | null;
   events: ChainReport | null;
+  /** With --events: the hash-chained log of retention rules and legal holds. */
+  policyLog: PolicyLogReport | null;
   archive: ArchiveVerifyReport | null;
   /** With --mark-broken: the segments marked and the messages that now count as not archived. */
   markedBroken: MarkBrokenResult | null;
@@ -94,18 +97,20 @@ catalog read-only (read-write with --mark-broken) and never writes to the archiv
       const integrity = checkIntegrity ? checkCatalog(catalog, catalogReferences(catalog.db)) : null;
       const guarded = <T>(what: string, check: () => T): T | null => (integrity === null ? check() : afterCatalogCheck(integrity, catalog, what, check));
       const events = checkEvents ? guarded('the evidence chain check', () => verifyChain(catalog.db)) : null;
+      const policyLog = checkEvents ? guarded('the policy log check', () => new Policy(catalog.db).verifyLog()) : null;
       const archive = checkSegments ? guarded('the archive check', () => verifyArchive(catalog, settings.archive, {readData: flags['read-data'], subsetPercent: flags.subset, onProgress, messages: new ArchivedMessages(catalog.db)})) : null;
       live?.done();
-      const sound = (integrity === null || integrity.sound) && (events === null || events.firstProblem === null) && (archive === null || archive.sound);
+      const sound = (integrity === null || integrity.sound) && (events === null || events.firstProblem === null) && (policyLog === null || policyLog.firstBreak === null) && (archive === null || archive.sound);
       if (!this.jsonEnabled()) {
         if (integrity !== null) this.log(renderCatalogReport(integrity));
         if (events !== null) this.log(renderChainReport(events));
+        if (policyLog !== null) this.log(renderPolicyLog(policyLog));
         if (archive !== null) this.log(renderArchiveReport(archive, {markBroken}));
       }
       if (!sound) process.exitCode = EXIT.unsound;
       const markedBroken = markBroken && archive !== null ? markBrokenSegments(catalog, archive, new ArchivedMessages(catalog.db)) : null;
       if (markedBroken !== null && !this.jsonEnabled()) this.log(renderMarkBroken(markedBroken));
-      return {sound, catalog: integrity, events, archive, markedBroken};
+      return {sound, catalog: integrity, events, policyLog, archive, markedBroken};
     } finally {
       live?.done();
       catalog.close();

@@ -62,6 +62,11 @@ const OWNERS: Record<string, readonly string[]> = {
   // dlp (issue 15)
   dlp_alert: ['src/lib/pipeline/dlp/alerts.ts'],
   dlp_alert_ack: ['src/lib/pipeline/dlp/alerts.ts'],
+  // retention (issue 17)
+  retention_rule: ['src/lib/pipeline/retention/policy.ts'],
+  legal_hold: ['src/lib/pipeline/retention/policy.ts'],
+  policy_log: ['src/lib/pipeline/retention/policy.ts'],
+  prune_plan: ['src/lib/pipeline/retention/policy.ts'],
   // search
   search_doc: ['src/lib/read/search/plan.ts', 'src/lib/read/search/search-index.ts'],
   search_fts: ['src/lib/read/search/compile.ts', 'src/lib/read/search/plan.ts', 'src/lib/read/search/search-index.ts'],

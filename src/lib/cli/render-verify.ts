@@ -2,6 +2,7 @@
 import {describeMessage} from '../store/archive/index/archived-message-ref.js';
 import type {ArchiveProblem, ArchiveVerifyReport, MarkBrokenResult} from '../store/archive/verify.js';
 import type {CatalogCheckReport} from '../base/catalog/integrity.js';
+import type {PolicyLogReport} from '../pipeline/retention/policy.js';
 import type {ChainProblem, ChainReport} from '../pipeline/process/chain.js';
 
 /** The catalog check: its size, one line per problem with the table (and index) it is in, the hint. */
@@ -20,6 +21,12 @@ export function renderChainReport(report: ChainReport): string {
   const lines = [`events: ${report.checked} notification(s) checked${report.pending > 0 ? `, ${report.pending} not chained yet (run bonnie process)` : ''}`];
   lines.push(report.firstProblem === null ? 'events: the chain is intact' : `events: BROKEN: ${describeChainProblem(report.firstProblem)}`);
   return lines.join('\n');
+}
+
+/** The log of retention rules and legal holds (its own hash chain). */
+export function renderPolicyLog(report: PolicyLogReport): string {
+  if (report.firstBreak !== null) return `policy: BROKEN: the log of retention rules and legal holds does not follow at entry ${report.firstBreak} (${report.checked} checked before it): an entry was changed, removed or inserted`;
+  return `policy: ${report.checked} change(s) to retention rules and legal holds checked; the log is intact`;
 }
 
 /** How many messages (or blobs) the text output lists per problem; `--json` lists them all. */

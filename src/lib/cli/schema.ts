@@ -12,6 +12,7 @@ import {COLLECT_MIGRATIONS} from '../pipeline/collect/schema.js';
 import {DLP_MIGRATIONS} from '../pipeline/dlp/schema.js';
 import {QUEUE_MIGRATIONS} from '../pipeline/queue/schema.js';
 import {MAILLOG_MIGRATIONS} from '../pipeline/maillog/schema.js';
+import {RETENTION_MIGRATIONS} from '../pipeline/retention/schema.js';
 import {RECORD_MIGRATIONS} from '../pipeline/record/schema.js';
 import {SNAPSHOT_MIGRATIONS} from '../pipeline/snapshot/schema.js';
 import {SEARCH_MIGRATIONS} from '../read/search/schema.js';
@@ -29,6 +30,7 @@ export const CATALOG_SCHEMA = composeSchema([
   CAPTURE_MIGRATIONS,
   MAILLOG_MIGRATIONS,
   DLP_MIGRATIONS,
+  RETENTION_MIGRATIONS,
 ]);
 
 useSchema(CATALOG_SCHEMA);

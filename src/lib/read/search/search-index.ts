@@ -38,6 +38,24 @@ export interface SearchState {
 }
 
 /** A content to add: its parsed fields (undefined with `problem` when there are none), size and date. */
+/** A place of an archived message (search_item) with its content (search_doc): what retention decides on. */
+export interface ArchivedItem {
+  id: number;
+  mailboxId: string;
+  uidValidity: number;
+  uid: number;
+  /** The folder's owner (login), when known. */
+  owner: string | null;
+  /** The folder as its owner sees it (`INBOX`, `Sent`, `Archive/2026`). */
+  path: string;
+  /** 1: gone from the folder (the archive still has it). */
+  deleted: number;
+  sha256: Buffer;
+  /** The message's date (its Date header, else when it arrived), ms. */
+  date: number;
+  size: number;
+}
+
 export interface NewDoc {
   sha256: Buffer;
   doc: MessageDoc | undefined;
@@ -75,6 +93,11 @@ export class SearchIndex {
       itemFlags: db.prepare<[number], {doc_id: number; flags: string}>('SELECT doc_id, flags FROM search_item WHERE id = ?'),
       addFlag: db.prepare<[string, number, number]>('INSERT OR IGNORE INTO search_flag (flag, doc_id, item_id) VALUES (?, ?, ?)'),
       dropFlag: db.prepare<[string, number, number]>('DELETE FROM search_flag WHERE flag = ? AND doc_id = ? AND item_id = ?'),
+      archived: db.prepare<[number, number], ArchivedItem>(
+        `SELECT i.id, i.uid_validity AS uidValidity, i.uid, i.owner, i.deleted, f.mailbox_id AS mailboxId, f.path, d.sha256, d.date, d.size
+         FROM search_item i JOIN search_folder f ON f.id = i.folder_id JOIN search_doc d ON d.id = i.doc_id
+         WHERE i.id > ? ORDER BY i.id LIMIT ?`,
+      ),
       itemsOfFolder: db.prepare<[number, number], {id: number; uid_validity: number; uid: number}>('SELECT id, uid_validity, uid FROM search_item WHERE folder_id = ? AND id <= ? ORDER BY id'),
       lastItem: db.prepare<[], {id: number | null}>('SELECT max(id) AS id FROM search_item'),
       // FTS5's incremental merge: a negative count merges every segment, level or not (fts5.html, "merge").
@@ -186,6 +209,11 @@ export class SearchIndex {
   /** The folder's places, those up to row `upTo` (places added later were computed when added). */
   itemsOfFolder(folderId: number, upTo: number): Array<{id: number; uidValidity: number; uid: number}> {
     return this.s.itemsOfFolder.all(folderId, upTo).map((r) => ({id: r.id, uidValidity: r.uid_validity, uid: r.uid}));
+  }
+
+  /** Every indexed place with its content's date and size, by row id after `afterId` (paging), `limit` at a time. */
+  archivedItems(afterId: number, limit: number): ArchivedItem[] {
+    return this.s.archived.all(afterId, limit);
   }
 
   /** The last place's row id (0: none). */

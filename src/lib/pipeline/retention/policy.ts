@@ -1,0 +1,203 @@
+/**
+ * Retention rules and legal holds, and the hash-chained log of every change to them (schema.ts). The one
+ * module that names retention_rule, legal_hold, policy_log and prune_plan. A change and its log entry are
+ * written in one transaction. Nothing here deletes mail: only `bonnie prune` will, after a dry run's plan.
+ *
+ * The log: entry n is the JSON of what changed (`{"op": "hold", ...}`) and hash(n) = SHA-256(hash(n-1) ||
+ * `<seq>\n<at>\n<actor>\n<entry>`), hash(0) = 32 zero bytes, as the notifications' chain (process/chain.ts).
+ */
+import {createHash} from 'node:crypto';
+import type {Db} from '../../base/catalog/catalog.js';
+import {BonnieError} from '../../base/errors.js';
+
+/** What a rule applies to and does. `users`/`folders` undefined: every user, every folder. */
+export interface RetentionRuleSpec {
+  name: string;
+  users?: string[];
+  /** Folder name patterns as the owner sees them (`INBOX`, `Sent`, `Archive/*`); `*` matches anything. */
+  folders?: string[];
+  periodMs: number;
+  /** From the message's date, or from when it left its last folder (expunged, moved away, deleted). */
+  basis: 'date' | 'left';
+  action: 'keep' | 'delete';
+}
+
+export interface RetentionRule extends RetentionRuleSpec {
+  id: number;
+  createdAt: number;
+  createdBy: string;
+  removedAt: number | null;
+  removedBy: string | null;
+}
+
+/** A legal hold's scope: `users` undefined is everyone; `since`/`until` bound the messages' dates (ms, inclusive). */
+export interface HoldSpec {
+  caseId: string;
+  users?: string[];
+  since?: number;
+  until?: number;
+  reason: string;
+}
+
+export interface Hold extends HoldSpec {
+  id: number;
+  placedAt: number;
+  placedBy: string;
+  releasedAt: number | null;
+  releasedBy: string | null;
+  releaseReason: string | null;
+}
+
+/** The result of checking the log's chain. */
+export interface PolicyLogReport {
+  checked: number;
+  /** The first entry whose hash does not follow, if any. */
+  firstBreak: number | null;
+}
+
+const GENESIS = Buffer.alloc(32);
+
+type RuleRow = {id: number; name: string; users: string | null; folders: string | null; period_ms: number; basis: 'date' | 'left'; action: 'keep' | 'delete'; created_at: number; created_by: string; removed_at: number | null; removed_by: string | null};
+type HoldRow = {id: number; case_id: string; users: string | null; since: number | null; until: number | null; reason: string; placed_at: number; placed_by: string; released_at: number | null; released_by: string | null; release_reason: string | null};
+
+export class Policy {
+  private readonly s;
+
+  constructor(private readonly db: Db) {
+    this.s = {
+      rules: db.prepare<[number], RuleRow>('SELECT * FROM retention_rule WHERE (? = 1 OR removed_at IS NULL) ORDER BY name'),
+      ruleByName: db.prepare<[string], RuleRow>('SELECT * FROM retention_rule WHERE name = ?'),
+      addRule: db.prepare<[string, string | null, string | null, number, string, string, number, string]>(
+        'INSERT INTO retention_rule (name, users, folders, period_ms, basis, action, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      removeRule: db.prepare<[number, string, string]>('UPDATE retention_rule SET removed_at = ?, removed_by = ? WHERE name = ? AND removed_at IS NULL'),
+      holds: db.prepare<[number], HoldRow>('SELECT * FROM legal_hold WHERE (? = 1 OR released_at IS NULL) ORDER BY placed_at, id'),
+      holdByCase: db.prepare<[string], HoldRow>('SELECT * FROM legal_hold WHERE case_id = ?'),
+      addHold: db.prepare<[string, string | null, number | null, number | null, string, number, string]>(
+        'INSERT INTO legal_hold (case_id, users, since, until, reason, placed_at, placed_by) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      release: db.prepare<[number, string, string, string]>('UPDATE legal_hold SET released_at = ?, released_by = ?, release_reason = ? WHERE case_id = ? AND released_at IS NULL'),
+      lastLog: db.prepare<[], {seq: number; hash: Buffer}>('SELECT seq, hash FROM policy_log ORDER BY seq DESC LIMIT 1'),
+      appendLog: db.prepare<[number, number, string, string, Buffer]>('INSERT INTO policy_log (seq, at, actor, entry, hash) VALUES (?, ?, ?, ?, ?)'),
+      logPage: db.prepare<[number, number], {seq: number; at: number; actor: string; entry: string; hash: Buffer}>('SELECT seq, at, actor, entry, hash FROM policy_log WHERE seq > ? ORDER BY seq LIMIT ?'),
+      savePlan: db.prepare<[string, number, string, string]>('INSERT OR IGNORE INTO prune_plan (id, created_at, created_by, summary) VALUES (?, ?, ?, ?)'),
+    };
+  }
+
+  /** Active rules (with `all`, removed ones too), by name. */
+  rules(options: {all?: boolean} = {}): RetentionRule[] {
+    return this.s.rules.all(options.all === true ? 1 : 0).map(toRule);
+  }
+
+  /** Active holds (with `all`, released ones too), oldest first. */
+  holds(options: {all?: boolean} = {}): Hold[] {
+    return this.s.holds.all(options.all === true ? 1 : 0).map(toHold);
+  }
+
+  /** Adds a rule. Throws BonnieError RetentionRuleExists when a rule (even a removed one) has the name. */
+  addRule(spec: RetentionRuleSpec, actor: string, now: number): RetentionRule {
+    return this.db.transaction(() => {
+      if (this.s.ruleByName.get(spec.name) !== undefined) {
+        throw new BonnieError('RetentionRuleExists', `a retention rule named "${spec.name}" exists (or existed: names are never reused, so the log stays unambiguous)`, {
+          hint: 'Choose another name; "bonnie retention list --all" shows every name used.',
+        });
+      }
+      this.s.addRule.run(spec.name, json(spec.users), json(spec.folders), spec.periodMs, spec.basis, spec.action, now, actor);
+      this.log(now, actor, {op: 'retention-add', ...spec});
+      return toRule(this.s.ruleByName.get(spec.name) as RuleRow);
+    })();
+  }
+
+  /** Removes an active rule (it stays, marked removed). Throws BonnieError RetentionRuleUnknown. */
+  removeRule(name: string, actor: string, now: number): RetentionRule {
+    return this.db.transaction(() => {
+      if (this.s.removeRule.run(now, actor, name).changes !== 1) {
+        throw new BonnieError('RetentionRuleUnknown', `no active retention rule named "${name}"`, {hint: 'See "bonnie retention list".'});
+      }
+      this.log(now, actor, {op: 'retention-remove', name});
+      return toRule(this.s.ruleByName.get(name) as RuleRow);
+    })();
+  }
+
+  /** Places a hold. Throws BonnieError HoldExists when the case id has one (active or released). */
+  addHold(spec: HoldSpec, actor: string, now: number): Hold {
+    return this.db.transaction(() => {
+      if (this.s.holdByCase.get(spec.caseId) !== undefined) {
+        throw new BonnieError('HoldExists', `case "${spec.caseId}" has a legal hold (active or released)`, {hint: 'See "bonnie hold list --all"; a released hold is not placed again: use a new case id.'});
+      }
+      this.s.addHold.run(spec.caseId, json(spec.users), spec.since ?? null, spec.until ?? null, spec.reason, now, actor);
+      this.log(now, actor, {op: 'hold', ...spec});
+      return toHold(this.s.holdByCase.get(spec.caseId) as HoldRow);
+    })();
+  }
+
+  /** Releases an active hold. Throws BonnieError HoldUnknown. */
+  releaseHold(caseId: string, reason: string, actor: string, now: number): Hold {
+    return this.db.transaction(() => {
+      if (this.s.release.run(now, actor, reason, caseId).changes !== 1) {
+        throw new BonnieError('HoldUnknown', `no active legal hold for case "${caseId}"`, {hint: 'See "bonnie hold list".'});
+      }
+      this.log(now, actor, {op: 'release', caseId, reason});
+      return toHold(this.s.holdByCase.get(caseId) as HoldRow);
+    })();
+  }
+
+  /** Keeps a dry run's plan under its id (the same plan twice keeps the first). */
+  savePlan(id: string, summary: unknown, actor: string, now: number): void {
+    this.s.savePlan.run(id, now, actor, JSON.stringify(summary));
+  }
+
+  /** Recomputes the log's chain; the first entry that does not follow is reported. Read-only. */
+  verifyLog(): PolicyLogReport {
+    let previous: Buffer = GENESIS;
+    let checked = 0;
+    for (let page = this.s.logPage.all(0, 1000); page.length > 0; page = this.s.logPage.all(checked, 1000)) {
+      for (const row of page) {
+        if (row.seq !== checked + 1) return {checked, firstBreak: checked + 1};
+        previous = link(previous, row.seq, row.at, row.actor, row.entry);
+        if (!previous.equals(row.hash)) return {checked, firstBreak: row.seq};
+        checked++;
+      }
+    }
+    return {checked, firstBreak: null};
+  }
+
+  private log(at: number, actor: string, entry: object): void {
+    const last = this.s.lastLog.get();
+    const seq = (last?.seq ?? 0) + 1;
+    const text = JSON.stringify(entry);
+    this.s.appendLog.run(seq, at, actor, text, link(last?.hash ?? GENESIS, seq, at, actor, text));
+  }
+}
+
+function link(previous: Buffer, seq: number, at: number, actor: string, entry: string): Buffer {
+  return createHash('sha256').update(previous).update(`${seq}\n${at}\n${actor}\n${entry}`).digest();
+}
+
+function json(list: readonly string[] | undefined): string | null {
+  return list === undefined || list.length === 0 ? null : JSON.stringify(list);
+}
+
+function list(text: string | null): string[] | undefined {
+  return text === null ? undefined : (JSON.parse(text) as string[]);
+}
+
+function toRule(r: RuleRow): RetentionRule {
+  return {id: r.id, name: r.name, users: list(r.users), folders: list(r.folders), periodMs: r.period_ms, basis: r.basis, action: r.action, createdAt: r.created_at, createdBy: r.created_by, removedAt: r.removed_at, removedBy: r.removed_by};
+}
+
+function toHold(h: HoldRow): Hold {
+  return {
+    id: h.id,
+    caseId: h.case_id,
+    users: list(h.users),
+    since: h.since ?? undefined,
+    until: h.until ?? undefined,
+    reason: h.reason,
+    placedAt: h.placed_at,
+    placedBy: h.placed_by,
+    releasedAt: h.released_at,
+    releasedBy: h.released_by,
+    releaseReason: h.release_reason,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Retention and legal holds (migration 16, issue 17): what the law says must be kept, and for how long.
+ * Times are ms since the epoch; periods are ms.
+ *
+ * - retention_rule: a scope (every user, or some; every folder, or some by name pattern), a period counted
+ *   from the message's date or from when it left its last folder, and what happens at its end (keep or
+ *   delete). A removed rule stays, marked removed (who, when): the log must be able to name it.
+ * - legal_hold: a case id, a scope (users; a range of message dates), who placed it and why; released, never
+ *   deleted.
+ * - policy_log: every change to either, in a hash chain of its own (hash(n) = SHA-256(hash(n-1) || entry))
+ *   that `bonnie verify --events` checks with the notifications' chain: removing or editing an entry breaks it.
+ * - prune_plan: what a `bonnie prune --dry-run` found (its id is what `bonnie prune --plan` will confirm).
+ */
+import type {Migration} from '../../base/catalog/migrations.js';
+
+export const RETENTION_SCHEMA_V16 = `
+CREATE TABLE retention_rule (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT    NOT NULL UNIQUE,
+  users       TEXT,
+  folders     TEXT,
+  period_ms   INTEGER NOT NULL CHECK (period_ms > 0),
+  basis       TEXT    NOT NULL CHECK (basis IN ('date', 'left')),
+  action      TEXT    NOT NULL CHECK (action IN ('keep', 'delete')),
+  created_at  INTEGER NOT NULL,
+  created_by  TEXT    NOT NULL,
+  removed_at  INTEGER,
+  removed_by  TEXT
+) STRICT;
+
+CREATE TABLE legal_hold (
+  id             INTEGER PRIMARY KEY,
+  case_id        TEXT    NOT NULL UNIQUE,
+  users          TEXT,
+  since          INTEGER,
+  until          INTEGER,
+  reason         TEXT    NOT NULL,
+  placed_at      INTEGER NOT NULL,
+  placed_by      TEXT    NOT NULL,
+  released_at    INTEGER,
+  released_by    TEXT,
+  release_reason TEXT
+) STRICT;
+
+CREATE TABLE policy_log (
+  seq    INTEGER PRIMARY KEY,
+  at     INTEGER NOT NULL,
+  actor  TEXT    NOT NULL,
+  entry  TEXT    NOT NULL,
+  hash   BLOB    NOT NULL CHECK (length(hash) = 32)
+) STRICT;
+
+CREATE TABLE prune_plan (
+  id          TEXT    PRIMARY KEY,
+  created_at  INTEGER NOT NULL,
+  created_by  TEXT    NOT NULL,
+  summary     TEXT    NOT NULL
+) STRICT;
+`;
+
+/** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
+export const RETENTION_MIGRATIONS: readonly Migration[] = [
+  {version: 16, name: 'retention: rules, legal holds, their hash-chained log, prune plans', sql: RETENTION_SCHEMA_V16},
+];
