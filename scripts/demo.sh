@@ -17,7 +17,8 @@
 #    and acknowledges it with `bonnie quarantine`, and shows the status as a monitoring plugin sees it;
 #    before verify, it reads two Postfix hosts' logs (`bonnie maillog`, samples/maillog) and follows
 #    messages through them into the mailbox (`bonnie trace`, search's queueid:), and tries data-loss
-#    prevention rules on a message and a decoy (`bonnie dlp test`, samples/dlp);
+#    prevention rules on a message and a decoy (`bonnie dlp test`, samples/dlp), adds retention rules and a
+#    legal hold and asks `bonnie prune --dry-run` what they would let go;
 # 6. runs the socket daemon (`bonnie dealer --listen`, what replaces notifyd in production) on a second
 #    catalog, sends it the same events as Cyrus' datagrams, and kills it with SIGKILL half-way: nothing is
 #    lost (its journal and the socket, which its holder keeps open, hold everything).
@@ -127,6 +128,13 @@ echo "   put in force, as if alice sent it (direction out, her Sent folder); num
 bonnie dlp test samples/dlp/rules.yaml samples/dlp/card.eml --direction out --folder Sent
 echo "== ... and on a decoy whose card-like number fails the Luhn check"
 bonnie dlp test samples/dlp/rules.yaml samples/dlp/decoy.eml
+echo
+echo "== bonnie retention and bonnie hold: mail may go after a week, bob's is kept ten years, a legal hold keeps what"
+echo "   alice received by LMTP; bonnie prune --dry-run says what the rules would let go (nothing is deleted)"
+bonnie retention add week --delete 7d
+bonnie retention add bob-ten-years --keep 10y --user bob
+bonnie hold add CASE-1 --user alice --since 2026-11-22T11:54:15Z --until 2026-11-22T11:54:23Z --reason "demo: alice's mail of those seconds"
+bonnie prune --dry-run
 echo
 echo "== bonnie verify --read-data: the evidence chain is intact, and every archived message re-hashes"
 bonnie verify --read-data
