@@ -9,7 +9,7 @@ import {renderRules} from '../../lib/pipeline/retention/render.js';
 export default class RetentionAddCommand extends BonnieCommand {
   static override summary = 'Add a retention rule: keep archived mail for a period, then keep it or let bonnie prune delete it.';
   static override description = `A rule applies to every user's mail, or --user's, in every folder, or --folder's (patterns as the owner
-sees the folder: INBOX, Sent, Archive/*). Its period (--keep or --delete, e.g. 7y, 18mo, 12w, 90d) runs from
+sees the folder: INBOX, Sent, Archive.*). Its period (--keep or --delete, e.g. 7y, 18mo, 12w, 90d) runs from
 the message's date (--from date, the default) or from when it left its last folder (--from left: expunged,
 moved away, its folder deleted). At its end, --keep keeps the message; --delete lets "bonnie prune" remove it.
 When several rules apply to a message (one of its copies is enough), the longest period wins; a legal hold

@@ -14,7 +14,7 @@ import {BonnieError} from '../../base/errors.js';
 export interface RetentionRuleSpec {
   name: string;
   users?: string[];
-  /** Folder name patterns as the owner sees them (`INBOX`, `Sent`, `Archive/*`); `*` matches anything. */
+  /** Folder name patterns as the owner sees them (`INBOX`, `Sent`, `Archive.*`); `*` matches anything. */
   folders?: string[];
   periodMs: number;
   /** From the message's date, or from when it left its last folder (expunged, moved away, deleted). */
