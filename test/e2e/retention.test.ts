@@ -57,6 +57,10 @@ describe('retention rules, legal holds and bonnie prune --dry-run', () => {
     expect(held.holds).toEqual([{caseId: 'CASE-1', messages: 2, bytes: expect.any(Number)}]);
     expect(held.id).not.toBe(ruled.id);
 
+    // bonnie status shows the rules, the active hold and what the latest dry run found.
+    const status = await bonnie(['status', '--json'], {env});
+    expect(JSON.parse(status.stdout)).toMatchObject({retention: {rules: 2, activeHolds: 1, lastPlan: {id: held.id, expired: 2, held: 1}}});
+
     await ok(['hold', 'release', 'CASE-1', '--reason', 'settled']);
     expect((await plan()).expired).toBe(3);
     const holds = JSON.parse(await ok(['hold', 'list', '--all', '--json'])) as {holds: Array<{caseId: string; releaseReason: string}>};

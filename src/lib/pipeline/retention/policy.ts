@@ -80,6 +80,10 @@ export class Policy {
       lastLog: db.prepare<[], {seq: number; hash: Buffer}>('SELECT seq, hash FROM policy_log ORDER BY seq DESC LIMIT 1'),
       appendLog: db.prepare<[number, number, string, string, Buffer]>('INSERT INTO policy_log (seq, at, actor, entry, hash) VALUES (?, ?, ?, ?, ?)'),
       logPage: db.prepare<[number, number], {seq: number; at: number; actor: string; entry: string; hash: Buffer}>('SELECT seq, at, actor, entry, hash FROM policy_log WHERE seq > ? ORDER BY seq LIMIT ?'),
+      counts: db.prepare<[], {rules: number; holds: number}>(
+        'SELECT (SELECT count(*) FROM retention_rule WHERE removed_at IS NULL) AS rules, (SELECT count(*) FROM legal_hold WHERE released_at IS NULL) AS holds',
+      ),
+      lastPlan: db.prepare<[], {id: string; created_at: number; summary: string}>('SELECT id, created_at, summary FROM prune_plan ORDER BY created_at DESC, rowid DESC LIMIT 1'),
       savePlan: db.prepare<[string, number, string, string]>('INSERT OR IGNORE INTO prune_plan (id, created_at, created_by, summary) VALUES (?, ?, ?, ?)'),
     };
   }
@@ -140,6 +144,18 @@ export class Policy {
       this.log(now, actor, {op: 'release', caseId, reason});
       return toHold(this.s.holdByCase.get(caseId) as HoldRow);
     })();
+  }
+
+  /** Rules in force and active holds. */
+  counts(): {rules: number; activeHolds: number} {
+    const row = this.s.counts.get() as {rules: number; holds: number};
+    return {rules: row.rules, activeHolds: row.holds};
+  }
+
+  /** The latest dry run's plan: its id, when, and what it found (as `bonnie prune --dry-run --json` printed it). */
+  lastPlan(): {id: string; createdAt: number; summary: unknown} | undefined {
+    const row = this.s.lastPlan.get();
+    return row === undefined ? undefined : {id: row.id, createdAt: row.created_at, summary: JSON.parse(row.summary) as unknown};
   }
 
   /** Keeps a dry run's plan under its id (the same plan twice keeps the first). */

@@ -34,6 +34,14 @@ export function renderStatus(status: Status): string {
     ['gaps.unscanned', String(status.gaps.unscanned)],
     ['gaps.reconcile_pending', String(status.gaps.reconcilePending)],
     ['gaps.reconcile_failed', `${status.gaps.reconcileFailed} (retried), ${status.gaps.reconcileDead} dead`],
+    ['retention.rules', String(status.retention.rules)],
+    ['retention.holds', `${status.retention.activeHolds} active`],
+    [
+      'retention.last_plan',
+      status.retention.lastPlan === null
+        ? '- (bonnie prune --dry-run makes one)'
+        : `${status.retention.lastPlan.id} at ${status.retention.lastPlan.at}: ${status.retention.lastPlan.expired} expired (${formatBytes(status.retention.lastPlan.expiredBytes)}), ${status.retention.lastPlan.held} held (${formatBytes(status.retention.lastPlan.heldBytes)}), ${status.retention.lastPlan.expiringSoon} expiring within 30 days (${formatBytes(status.retention.lastPlan.expiringSoonBytes)})`,
+    ],
     ['catalog.path', catalog.path],
     ['catalog.size', formatBytes(catalog.sizeBytes)],
     ['catalog.schema', `${catalog.schemaVersion} (this bonnie: ${catalog.latestSchemaVersion})`],

@@ -21,6 +21,7 @@ import {NotificationLog} from '../../pipeline/queue/notifications.js';
 import type {JobState} from '../../pipeline/queue/jobs.js';
 import {countNeedingReview} from '../../pipeline/queue/quarantine.js';
 import {queueCounts} from '../../pipeline/queue/stats.js';
+import {Policy} from '../../pipeline/retention/policy.js';
 import {snapshotCounts} from '../../pipeline/snapshot/repository.js';
 import {assessHealth, DEFAULT_THRESHOLDS, type Health, type HealthThresholds} from './health.js';
 import {isProcessAlive} from '../../base/system/processes.js';
@@ -107,6 +108,13 @@ export interface Status {
     /** Reconcile jobs given up after max_attempts (their last error in the reconcile_job table). */
     reconcileDead: number;
   };
+  /** Retention rules and legal holds in force, and what the latest `bonnie prune --dry-run` found. */
+  retention: {
+    rules: number;
+    activeHolds: number;
+    /** null until a dry run was made. Its figures are as of `at`: run the dry run again for today's. */
+    lastPlan: {id: string; at: string; expired: number; expiredBytes: number; held: number; heldBytes: number; expiringSoon: number; expiringSoonBytes: number} | null;
+  };
   /** ok, warning or critical, with the reasons (health.ts); `exit` is bonnie status' exit status for it. */
   health: Health & {exit: number; thresholds: HealthThresholds};
 }
@@ -162,6 +170,7 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now(),
       reconcileFailed: reconcile.failed,
       reconcileDead: reconcile.dead,
     },
+    retention: readRetention(catalog),
   };
   const health = assessHealth(
     {
@@ -174,6 +183,31 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now(),
     thresholds,
   );
   return {...status, health: {...health, exit: HEALTH_EXIT[health.level], thresholds}};
+}
+
+/** Rules, holds and the latest plan; a catalog older than migration 16 (read-only) has none. */
+function readRetention(catalog: Catalog): Status['retention'] {
+  if (catalog.schemaVersion < 16) return {rules: 0, activeHolds: 0, lastPlan: null};
+  const policy = new Policy(catalog.db);
+  const last = policy.lastPlan();
+  type Summary = {expired: number; expiredBytes: number; held: number; heldBytes: number; rules: Array<{expiringSoon: number; expiringSoonBytes: number}>};
+  const plan = last?.summary as Summary | undefined;
+  return {
+    ...policy.counts(),
+    lastPlan:
+      last === undefined || plan === undefined
+        ? null
+        : {
+            id: last.id,
+            at: isoTime(last.createdAt),
+            expired: plan.expired,
+            expiredBytes: plan.expiredBytes,
+            held: plan.held,
+            heldBytes: plan.heldBytes,
+            expiringSoon: plan.rules.reduce((n, r) => n + r.expiringSoon, 0),
+            expiringSoonBytes: plan.rules.reduce((n, r) => n + r.expiringSoonBytes, 0),
+          },
+  };
 }
 
 /** The capture journal's files; those whose writer is gone wait for a drain nobody is running. */
