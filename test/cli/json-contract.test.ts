@@ -43,6 +43,8 @@ interface Case {
   maps?: string[];
   /** Standard input. */
   input?: string;
+  /** Environment besides BONNIE_CONFIG. */
+  env?: Record<string, string>;
 }
 
 const cat = (lab: Lab) => ['--catalog', lab.catalog];
@@ -51,7 +53,8 @@ const spool = (lab: Lab) => [...store(lab), '--spool', lab.spool];
 
 // What writes runs one at a time, in the order an administrator would; what only reads, at once.
 const WRITERS: Case[] = [
-  {command: 'process', mode: 'process', args: (l) => ['process', ...cat(l)], maps: ['byType', 'unhandled']},
+  // With behaviour rules: alice's EXPUNGE of two messages raises a DLP alert (for dlp alerts and dlp ack).
+  {command: 'process', mode: 'process', args: (l) => ['process', ...cat(l)], maps: ['byType', 'unhandled'], env: {BONNIE_DLP_RULES: join(REPO, 'test/fixtures/dlp/behaviour.yaml')}},
   {command: 'collector', mode: 'collector', args: (l) => ['collector', ...spool(l)]},
   {command: 'archive', mode: 'archive --all', args: (l) => ['archive', '--all', ...spool(l)]},
   {command: 'search', mode: 'search QUERY', args: (l) => ['search', 'user:alice', ...store(l)]},
@@ -68,6 +71,7 @@ const READERS: Case[] = [
   {command: 'history', mode: 'history --message', args: (l) => ['history', '--message', 'user.alice.Work:1', ...cat(l)]},
   {command: 'history', mode: 'history --folder', args: (l) => ['history', '--folder', 'user.alice.Work', ...cat(l)]},
   {command: 'history', mode: 'history --user', args: (l) => ['history', '--user', 'alice', ...cat(l)]},
+  {command: 'dlp:alerts', mode: 'dlp alerts', args: (l) => ['dlp', 'alerts', ...cat(l)]},
   {command: 'dlp:test', mode: 'dlp test RULES MESSAGE', args: () => ['dlp', 'test', join(REPO, 'test/fixtures/dlp/rules.yaml'), join(REPO, 'test/fixtures/dlp/card.eml'), '--direction', 'out']},
   {command: 'trace', mode: 'trace MESSAGE-ID', args: (l) => ['trace', '<Plus-addressed-1795348462056@example.org>', ...cat(l)]},
   {command: 'trace', mode: 'trace --to --since (a bounce, a reject)', args: (l) => ['trace', '--to', 'bob@imap.lab.test', '--since', '2026-11-01', ...cat(l)]},
@@ -90,12 +94,15 @@ const ACTORS: Case[] = [
   {command: 'queue:retry', mode: 'queue retry ID...', args: (l) => ['queue', 'retry', '1', '3', '--reason', 'handler fixed', ...cat(l)]},
   {command: 'quarantine:requeue', mode: 'quarantine requeue ID (still invalid)', args: (l) => ['quarantine', 'requeue', '1', ...cat(l)]},
   {command: 'quarantine:ack', mode: 'quarantine ack ID', args: (l) => ['quarantine', 'ack', '1', '--reason', 'a probe', ...cat(l)]},
+  {command: 'dlp:ack', mode: 'dlp ack ID --note', args: (l) => ['dlp', 'ack', '1', '--note', 'a clean-up alice announced', ...cat(l)]},
+  {command: 'errors', mode: 'not found (dlp ack)', args: (l) => ['dlp', 'ack', '99', '--note', 'x', ...cat(l)]},
 ];
 /** Then what shows those actions. */
 const AFTER: Case[] = [
   {command: 'queue:list', mode: 'queue list --state pending (retried)', args: (l) => ['queue', 'list', '--state', 'pending', ...cat(l)]},
   {command: 'quarantine:list', mode: 'quarantine list --all (one acknowledged)', args: (l) => ['quarantine', 'list', '--all', ...cat(l)]},
   {command: 'quarantine:show', mode: 'quarantine show ID (acknowledged)', args: (l) => ['quarantine', 'show', '1', ...cat(l)]},
+  {command: 'dlp:alerts', mode: 'dlp alerts --rule --since (acknowledged)', args: (l) => ['dlp', 'alerts', '--rule', 'mass-delete', '--since', '2026-11-01', ...cat(l)]},
 ];
 const CASES = [...WRITERS, ...READERS, ...ACTORS, ...AFTER];
 
@@ -110,7 +117,7 @@ const SPILLED = '{"event":"Login","timestamp":"2026-11-22T11:53:50.000Z","user":
 
 let lab: Lab;
 const results = new Map<Case, Ran>();
-const cli = async (c: Case) => results.set(c, await bonnie([...c.args(lab), '--json'], {env, ...(c.input === undefined ? {} : {input: c.input})}));
+const cli = async (c: Case) => results.set(c, await bonnie([...c.args(lab), '--json'], {env: {...env, ...c.env}, ...(c.input === undefined ? {} : {input: c.input})}));
 /** Runs `cases`, as many at once as there are cores (each is a process). */
 async function concurrently(cases: readonly Case[]): Promise<void> {
   const queue = [...cases];

@@ -22,6 +22,16 @@ import type {BehaviourRule} from './rules.js';
 /** ACL identifiers that make a folder public (RFC 4314 2: `anyone`; Cyrus' `anonymous`). */
 const PUBLIC_SUBJECTS = new Set(['anyone', 'anonymous']);
 
+/**
+ * A folder's name as its owner sees it (`user.alice.Projects.2026` → `Projects/2026`, `user.alice` →
+ * `INBOX`), as content rules' `folders` patterns are written; other names as they are.
+ */
+function ownerView(name: string): string {
+  const match = /^user[./][^./]+(?:[./](.*))?$/.exec(name);
+  if (match === null) return name;
+  return match[1] === undefined ? 'INBOX' : match[1].replace(/\./g, '/');
+}
+
 /** What the engine gets back from a batch: alerts raised. */
 export interface BehaviourOutcome {
   alerts: number;
@@ -68,10 +78,17 @@ export class BehaviourDetector {
   }
 
   private inScope(rule: BehaviourRule, login: string | null, folder: string | null): boolean {
-    const {users, folders} = rule.scope;
-    if (users !== undefined && !users.some((u) => u.toLowerCase() === (login ?? '').toLowerCase())) return false;
-    if (folders !== undefined && !folders.some((p) => folder !== null && folderPattern(p).test(folder))) return false;
-    return true;
+    return this.userInScope(rule, login) && this.folderInScope(rule, folder);
+  }
+
+  private userInScope(rule: BehaviourRule, login: string | null): boolean {
+    const {users} = rule.scope;
+    return users === undefined || users.some((u) => u.toLowerCase() === (login ?? '').toLowerCase());
+  }
+
+  private folderInScope(rule: BehaviourRule, folder: string | null): boolean {
+    const {folders} = rule.scope;
+    return folders === undefined || folders.some((p) => folder !== null && (folderPattern(p).test(folder) || folderPattern(p).test(ownerView(folder))));
   }
 
   private shared(rules: readonly BehaviourRule[], act: ActRow): number {
@@ -113,7 +130,7 @@ export class BehaviourDetector {
    */
   private massDelete(rule: BehaviourRule, personId: number, fresh: readonly ActRow[], mark: number): number {
     const login = fresh[0]?.actor_login ?? null;
-    if (login === null || !this.inScope(rule, login, null)) return 0;
+    if (login === null || !this.userInScope(rule, login)) return 0;
     const first = Math.min(...fresh.map((a) => a.at));
     const last = Math.max(...fresh.map((a) => a.at));
     const names = new Map<string, string | null>();
@@ -122,7 +139,7 @@ export class BehaviourDetector {
       if (!names.has(key)) names.set(key, this.folderName(act.mailbox_id, act.at));
       return names.get(key) ?? null;
     };
-    const acts = this.changes.actsOf(personId, 'expunged', first - rule.withinMs, last).filter((a) => rule.scope.folders === undefined || this.inScope(rule, login, nameOf(a)));
+    const acts = this.changes.actsOf(personId, 'expunged', first - rule.withinMs, last).filter((a) => this.folderInScope(rule, nameOf(a)));
     let lastAlert = this.alerts.lastAt(rule.name, login) ?? -Infinity;
     let raised = 0;
     let start = 0;

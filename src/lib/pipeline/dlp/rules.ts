@@ -19,7 +19,8 @@
  * `attachment_above`: 10MB, 500kB, 2MiB).
  *
  * Behaviour rules sit in the same file; their condition is one behaviour over the record, alone (not inside
- * all:/any:), and their scope takes users (the person who acted) and folders:
+ * all:/any:), and their scope takes users (the person who acted) and folders (as the owner sees them,
+ * `Projects/*`, or the admin name, `user.alice.Projects.*`):
  *
  *     - name: mass-delete
  *       severity: high

@@ -99,6 +99,22 @@ describe('DLP behaviour rules in bonnie process', () => {
 `);
     deliver(catalog.db, [expunge('1:60', '2026-11-22T12:00:00.000Z'), setAcl('anyone', 'lrs')]);
     expect((await run(scoped)).dlpAlerts).toBe(0);
+    const job = ruleSet(`rules:
+  - name: shared-job
+    severity: low
+    condition: {behaviour: shared_to_anyone}
+    scope: {folders: ['Job']}
+`);
+    deliver(catalog.db, [setAcl('anyone', 'lrsw', '2026-11-22T11:56:00.000Z')]);
+    expect((await run(job)).dlpAlerts).toBe(1);
+    const inbox = ruleSet(`rules:
+  - name: inbox-deletes
+    severity: low
+    condition: {behaviour: mass_delete, min_count: 50}
+    scope: {users: [alice], folders: [INBOX]}
+`);
+    deliver(catalog.db, [expunge('300:359', '2026-11-22T14:00:00.000Z')]);
+    expect((await run(inbox)).dlpAlerts).toBe(1);
   });
 
   it('runs without behaviour rules as before', async () => {
