@@ -9,9 +9,9 @@ import {renderRules} from '../../lib/pipeline/retention/render.js';
 export default class RetentionAddCommand extends BonnieCommand {
   static override summary = 'Add a retention rule: keep archived mail for a period, then keep it or let bonnie prune delete it.';
   static override description = `A rule applies to every user's mail, or --user's, in every folder, or --folder's (patterns as the owner
-sees the folder: INBOX, Sent, Archive.*). Its period (--keep or --delete, e.g. 7y, 18mo, 12w, 90d) runs from
-the message's date (--from date, the default) or from when it left its last folder (--from left: expunged,
-moved away, its folder deleted). At its end, --keep keeps the message; --delete lets "bonnie prune" remove it.
+sees the folder: INBOX, Sent, Archive/* or Archive.*). Its period (--keep or --delete, e.g. 7y, 18mo, 12w,
+90d) runs from the message's date (--from date, the default) or from when it left its last folder (--from
+left: expunged, moved away, its folder deleted). At its end, --keep keeps the message; --delete lets "bonnie prune" remove it.
 When several rules apply to a message (one of its copies is enough), the longest period wins; a legal hold
 ("bonnie hold") keeps it whatever the rules say. A rule never deletes on its own: only "bonnie prune" does,
 after a dry run. Every change is recorded, with who made it, in a hash-chained log ("bonnie verify --events").`;

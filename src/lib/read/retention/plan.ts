@@ -149,7 +149,10 @@ function decidingRule(rules: readonly RetentionRule[], message: Message): Retent
 
 function applies(rule: RetentionRule, place: ArchivedItem): boolean {
   if (rule.users !== undefined && (place.owner === null || !rule.users.includes(place.owner))) return false;
-  if (rule.folders !== undefined && !rule.folders.some((pattern) => matches(pattern, place.path))) return false;
+  // The owner's view with either separator (Archive.2026 as Cyrus names it, Archive/2026 as DLP rules and
+  // mail clients show it): the same pattern language for every rule file and flag.
+  const slashed = place.path.replaceAll('.', '/');
+  if (rule.folders !== undefined && !rule.folders.some((pattern) => matches(pattern, place.path) || matches(pattern, slashed))) return false;
   return true;
 }
 
