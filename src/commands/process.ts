@@ -3,6 +3,8 @@ import {BonnieCommand} from '../lib/cli/base-command.js';
 import {EXIT} from '../lib/base/errors.js';
 import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {createDirectory} from '../lib/sources/directory/create-directory.js';
+import {createLogger} from '../lib/base/log/logger.js';
+import {alertLogLine, type Alert} from '../lib/pipeline/dlp/alerts.js';
 import {RuleSet} from '../lib/pipeline/dlp/rules.js';
 import {processQueue, type ProcessProgress, type ProcessSummary} from '../lib/pipeline/process/engine.js';
 import {followQueue, type ProcessBatchLine} from '../lib/pipeline/process/follow.js';
@@ -27,7 +29,8 @@ marked dead after max_attempts. A run that marked jobs dead exits 1; "bonnie sta
 When the DLP rule file (dlp_rules, /etc/bonnie/dlp.yaml by default) exists, its behaviour rules run over
 each batch, in its transaction: mass_delete (min_count messages expunged by one person within a duration)
 and shared_to_anyone (a folder's ACL lets anyone or anonymous read it) raise alerts ("bonnie dlp alerts"),
-one per burst or ACL change, never twice for the same events. A rule file that cannot be read or is invalid
+one per burst or ACL change, never twice for the same events; each is also logged to syslog (facility
+mail, ident bonnie-dlp) once its batch has committed. A rule file that cannot be read or is invalid
 is reported on stderr and the run goes on without DLP.
 
 From cron (every minute):
@@ -54,6 +57,7 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
     const {flags} = await this.parse(ProcessCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, sessionTimeoutMs: flags['session-timeout']});
     const catalog = openCatalog(settings.catalog);
+    const dlpLog = createLogger({ident: 'bonnie-dlp'});
     const directory = createDirectory(settings, {warn: (message) => this.warn(message)});
     // Following, batches are lines (a live display would never end); a single run shows live progress.
     const live = flags.follow ? undefined : await this.progress({quiet: flags.quiet});
@@ -66,6 +70,8 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
         limit: flags.limit,
         sessionTimeoutMs: settings.sessionTimeoutMs,
         dlpRules: RuleSet.loadIfPresent(settings.dlpRules, (message) => this.warn(message)),
+        // Each new alert to syslog (facility mail, ident bonnie-dlp), masked samples only.
+        onDlpAlert: (alert: Alert) => dlpLog.log('warning', alertLogLine(alert)),
         onProgress:
           live === undefined
             ? undefined
@@ -90,6 +96,7 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
       live?.done();
       await directory.close();
       catalog.close();
+      await dlpLog.flush();
     }
   }
 }

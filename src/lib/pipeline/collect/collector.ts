@@ -20,6 +20,7 @@ import type {ImapSettings} from '../../base/config/settings.js';
 import {BonnieError, errorMessage} from '../../base/errors.js';
 import type {FolderRef} from '../../core/folder.js';
 import {ContentAlerter} from '../dlp/content.js';
+import type {Alert} from '../dlp/alerts.js';
 import type {RuleSet} from '../dlp/rules.js';
 import {ImapMessageReader} from './imap-reader.js';
 import {CollectJobs, scanForJobs, type CollectJob, type JobOutcome, type JobScanSummary} from './jobs.js';
@@ -55,6 +56,8 @@ export interface CollectOptions {
   onProgress?: (progress: CollectProgress) => void;
   /** DLP rules: their content rules run over each delivered or appended message stored (issue 15). */
   dlpRules?: RuleSet | undefined;
+  /** Called with each DLP alert raised, once it has committed (for syslog). */
+  onDlpAlert?: (alert: Alert) => void;
 }
 
 /** Counts of one committed batch of message jobs. */
@@ -217,10 +220,12 @@ async function collectMessages(
         // The links only after the bytes are durable and verified.
         writer.commit();
         // The jobs' outcomes and their messages' DLP alerts in one transaction: both or neither.
-        catalog.db.transaction(() => {
+        const raised = catalog.db.transaction(() => {
           jobs.record(outcomes, now(), options.maxAttempts);
-          if (content !== undefined) counts.dlpAlerts += content.flush(now());
+          return content?.flush(now()) ?? [];
         })();
+        counts.dlpAlerts += raised.length;
+        for (const alert of raised) options.onDlpAlert?.(alert);
         done += outcomes.length;
         const delta = (k: keyof MessageCounts) => counts[k] - before[k];
         options.onProgress?.({

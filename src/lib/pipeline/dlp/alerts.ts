@@ -103,6 +103,18 @@ export interface Alert {
   acks: Acknowledgement[];
 }
 
+/**
+ * An alert as one syslog line (facility mail, like Cyrus): enough to act on, masked samples only.
+ * `DLP alert #12 high cards (content, in) login=alice client=- session=- folder=user.alice count=1 credit_card: 4111 **** **** 1111`
+ */
+export function alertLogLine(alert: Alert): string {
+  const what = alert.kind === 'content' ? `content, ${alert.direction ?? '-'}` : (alert.behaviour ?? 'behaviour');
+  const found = alert.hits.map((hit) => `${hit.detector}: ${hit.samples.join('; ')}`).join(' | ');
+  const b = alert.behaviourSummary;
+  const seen = b === null ? '' : b.subject !== undefined ? ` ${b.subject} given ${b.rights ?? ''}` : '';
+  return `DLP alert #${alert.id} ${alert.severity} ${alert.rule} (${what}) login=${alert.login ?? '-'} client=${alert.clientIp ?? '-'} session=${alert.sessionId ?? '-'} folder=${alert.folder ?? '-'} count=${alert.count}${found === '' ? '' : ` ${found}`}${seen}`;
+}
+
 /** Refs kept per alert at most (a mass deletion of 10,000 messages keeps the first ones and its count). */
 export const MAX_REFS = 1000;
 

@@ -15,7 +15,7 @@
 import type {Db} from '../../base/catalog/catalog.js';
 import {ChangeReader, type ActRow} from '../record/read-changes.js';
 import {FolderVersions} from '../record/read-folders.js';
-import {Alerts, MAX_REFS, type MessageRef} from './alerts.js';
+import {Alerts, MAX_REFS, type Alert, type MessageRef} from './alerts.js';
 import {folderPattern} from './evaluate.js';
 import type {BehaviourRule} from './rules.js';
 
@@ -32,9 +32,9 @@ function ownerView(name: string): string {
   return match[1] === undefined ? 'INBOX' : match[1].replace(/\./g, '/');
 }
 
-/** What the engine gets back from a batch: alerts raised. */
+/** What the engine gets back from a batch: the alerts raised (to announce once the batch has committed). */
 export interface BehaviourOutcome {
-  alerts: number;
+  alerts: Alert[];
 }
 
 /** The behaviour detectors of one `bonnie process` run: statements prepared once. */
@@ -57,10 +57,10 @@ export class BehaviourDetector {
   /** Runs every behaviour rule over the changes written after `mark` (the batch's). */
   afterBatch(mark: number): BehaviourOutcome {
     const rules = this.rules();
-    let alerts = 0;
+    const alerts: Alert[] = [];
     if (rules.length === 0) return {alerts};
     const shares = rules.filter((r) => r.behaviour === 'shared_to_anyone');
-    if (shares.length > 0) for (const act of this.changes.actsAfter(mark, 'acl-granted')) alerts += this.shared(shares, act);
+    if (shares.length > 0) for (const act of this.changes.actsAfter(mark, 'acl-granted')) alerts.push(...this.shared(shares, act));
     const deletes = rules.filter((r) => r.behaviour === 'mass_delete');
     if (deletes.length > 0) {
       const byPerson = new Map<number, ActRow[]>();
@@ -68,7 +68,7 @@ export class BehaviourDetector {
         if (act.actor_person_id === null) continue;
         byPerson.set(act.actor_person_id, [...(byPerson.get(act.actor_person_id) ?? []), act]);
       }
-      for (const [personId, acts] of byPerson) for (const rule of deletes) alerts += this.massDelete(rule, personId, acts, mark);
+      for (const [personId, acts] of byPerson) for (const rule of deletes) alerts.push(...this.massDelete(rule, personId, acts, mark));
     }
     return {alerts};
   }
@@ -91,11 +91,11 @@ export class BehaviourDetector {
     return folders === undefined || folders.some((p) => folder !== null && (folderPattern(p).test(folder) || folderPattern(p).test(ownerView(folder))));
   }
 
-  private shared(rules: readonly BehaviourRule[], act: ActRow): number {
+  private shared(rules: readonly BehaviourRule[], act: ActRow): Alert[] {
     const after = JSON.parse(act.after ?? '{}') as {subject?: string; rights?: string};
-    if (after.subject === undefined || !PUBLIC_SUBJECTS.has(after.subject.toLowerCase()) || !(after.rights ?? '').includes('r')) return 0;
+    if (after.subject === undefined || !PUBLIC_SUBJECTS.has(after.subject.toLowerCase()) || !(after.rights ?? '').includes('r')) return [];
     const folder = this.folderName(act.mailbox_id, act.at);
-    let raised = 0;
+    const raised: Alert[] = [];
     for (const rule of rules) {
       if (!this.inScope(rule, act.actor_login, folder)) continue;
       const alert = this.alerts.raise(
@@ -118,7 +118,7 @@ export class BehaviourDetector {
         },
         this.now(),
       );
-      if (alert !== undefined) raised++;
+      if (alert !== undefined) raised.push(alert);
     }
     return raised;
   }
@@ -128,9 +128,9 @@ export class BehaviourDetector {
    * `rule.withinMs`: a window of `rule.minCount` or more that ends on a fresh expunge, and counts none from
    * before the rule's last alert about the person, is a burst.
    */
-  private massDelete(rule: BehaviourRule, personId: number, fresh: readonly ActRow[], mark: number): number {
+  private massDelete(rule: BehaviourRule, personId: number, fresh: readonly ActRow[], mark: number): Alert[] {
     const login = fresh[0]?.actor_login ?? null;
-    if (login === null || !this.userInScope(rule, login)) return 0;
+    if (login === null || !this.userInScope(rule, login)) return [];
     const first = Math.min(...fresh.map((a) => a.at));
     const last = Math.max(...fresh.map((a) => a.at));
     const names = new Map<string, string | null>();
@@ -141,7 +141,7 @@ export class BehaviourDetector {
     };
     const acts = this.changes.actsOf(personId, 'expunged', first - rule.withinMs, last).filter((a) => this.folderInScope(rule, nameOf(a)));
     let lastAlert = this.alerts.lastAt(rule.name, login) ?? -Infinity;
-    let raised = 0;
+    const raised: Alert[] = [];
     let start = 0;
     for (let i = 0; i < acts.length; i++) {
       const end = acts[i] as ActRow;
@@ -175,7 +175,7 @@ export class BehaviourDetector {
         },
         this.now(),
       );
-      if (alert !== undefined) raised++;
+      if (alert !== undefined) raised.push(alert);
       lastAlert = closing.at;
       start = i + 1;
     }

@@ -20,7 +20,7 @@ import {parseNotification} from '../../core/event/parse.js';
 import {readHeader} from '../../core/mail/headers.js';
 import {NotificationLog} from '../queue/notifications.js';
 import {personIdsByName, personVersionRows} from '../record/people.js';
-import {Alerts, type NewAlert} from './alerts.js';
+import {Alerts, type Alert, type NewAlert} from './alerts.js';
 import {evaluateRules, needsAttachmentContent, scanMessage} from './evaluate.js';
 import type {Direction, RuleSet} from './rules.js';
 
@@ -81,11 +81,11 @@ export class ContentAlerter {
     }
   }
 
-  /** Writes the alerts scanned so far (call once their messages' bytes are committed); returns how many were new. */
-  flush(now = Date.now()): number {
+  /** Writes the alerts scanned so far (call once their messages' bytes are committed); returns those that were new. */
+  flush(now = Date.now()): Alert[] {
     const pending = this.pending;
     this.pending = [];
-    return this.db.transaction(() => pending.filter((alert) => this.alerts.raise(alert, now) !== undefined).length)();
+    return this.db.transaction(() => pending.flatMap((alert) => this.alerts.raise(alert, now) ?? []))();
   }
 
   /** The owner's groups in the record's newest version of them (empty when the record does not know the owner). */

@@ -28,6 +28,7 @@ import {canonicalLogin, type Directory, type DirectoryPerson} from '../../source
 import {drainSpill, type DrainSummary} from '../capture/spill.js';
 import {scanForGaps, type ScanSummary} from '../capture/gaps.js';
 import {BehaviourDetector} from '../dlp/behaviour.js';
+import type {Alert} from '../dlp/alerts.js';
 import type {RuleSet} from '../dlp/rules.js';
 import {Ingester} from '../queue/ingest.js';
 import {JobQueue, type ClaimedJob} from '../queue/jobs.js';
@@ -50,6 +51,8 @@ export interface ProcessOptions {
   onProgress?: (progress: ProcessProgress) => void;
   /** DLP rules: their behaviour rules run over each batch's changes, in its transaction (issue 15). */
   dlpRules?: RuleSet | undefined;
+  /** Called with each DLP alert raised, once its batch has committed (for syslog). */
+  onDlpAlert?: (alert: Alert) => void;
 }
 
 /** Reported after each committed batch. */
@@ -164,7 +167,7 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
             const mark = behaviour?.mark() ?? 0;
             const outcome = applyBatch(db, recorder, queue, lock.owner, parsed, people, isolate);
             // In the batch's transaction: the alerts commit with the record they come from.
-            outcome.dlpAlerts = behaviour?.afterBatch(mark).alerts ?? 0;
+            outcome.dlpAlerts = behaviour?.afterBatch(mark).alerts ?? [];
             return outcome;
           })
           .immediate();
@@ -177,6 +180,7 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
         outcome = apply(true);
       }
       merge(summary, outcome);
+      for (const alert of outcome.dlpAlerts) options.onDlpAlert?.(alert);
       if (outcome.latest > latest) latest = outcome.latest;
       processed += jobs.length;
       options.onProgress?.({
@@ -244,7 +248,8 @@ interface BatchOutcome {
   /** The newest event time applied, in ms (-Infinity when none was). */
   latest: number;
   gaps: ScanSummary;
-  dlpAlerts: number;
+  /** Raised in the batch's transaction: announced only once it has committed. */
+  dlpAlerts: Alert[];
 }
 
 /**
@@ -261,7 +266,7 @@ class EventFailed extends Error {}
  * the record and the queue end up exactly as if every job had had its savepoint.
  */
 function applyBatch(db: Catalog['db'], recorder: Recorder, queue: JobQueue, owner: string, parsed: readonly Parsed[], people: People, isolate: boolean): BatchOutcome {
-  const outcome: BatchOutcome = {done: 0, failed: 0, dead: 0, byType: {}, unhandled: {}, warnings: [], latest: -Infinity, gaps: {scanned: 0, opened: 0, closed: 0}, dlpAlerts: 0};
+  const outcome: BatchOutcome = {done: 0, failed: 0, dead: 0, byType: {}, unhandled: {}, warnings: [], latest: -Infinity, gaps: {scanned: 0, opened: 0, closed: 0}, dlpAlerts: []};
   const upTo = parsed.at(-1)?.job.notificationId ?? 0;
   extendChain(db, upTo);
   for (const item of parsed) {
@@ -280,7 +285,7 @@ function merge(summary: ProcessSummary, outcome: BatchOutcome): void {
   summary.done += outcome.done;
   summary.failed += outcome.failed;
   summary.dead += outcome.dead;
-  summary.dlpAlerts += outcome.dlpAlerts;
+  summary.dlpAlerts += outcome.dlpAlerts.length;
   for (const [type, n] of Object.entries(outcome.byType)) summary.byType[type] = (summary.byType[type] ?? 0) + n;
   for (const [type, n] of Object.entries(outcome.unhandled)) summary.unhandled[type] = (summary.unhandled[type] ?? 0) + n;
   for (const warned of outcome.warnings) if (summary.warnings.length < MAX_WARNINGS_SHOWN) summary.warnings.push(warned);

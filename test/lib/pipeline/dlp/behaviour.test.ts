@@ -1,6 +1,6 @@
 import {beforeEach, describe, expect, it} from 'vitest';
 import {openCatalog, type Catalog} from '../../../../src/lib/base/catalog/catalog.js';
-import {Alerts} from '../../../../src/lib/pipeline/dlp/alerts.js';
+import {alertLogLine, Alerts} from '../../../../src/lib/pipeline/dlp/alerts.js';
 import {RuleSet} from '../../../../src/lib/pipeline/dlp/rules.js';
 import {processQueue} from '../../../../src/lib/pipeline/process/engine.js';
 import {NoDirectory} from '../../../../src/lib/sources/directory/types.js';
@@ -66,6 +66,16 @@ describe('DLP behaviour rules in bonnie process', () => {
     expect(alerts.map((a) => [a.count, a.at])).toEqual([
       [50, t0 + 40_000],
       [50, t0 + 90_000],
+    ]);
+  });
+
+  it('announces each alert once its batch has committed, as one line with masked samples only', async () => {
+    deliver(catalog.db, [setAcl('anyone', 'lrs'), expunge('1:60', '2026-11-22T12:00:00.000Z')]);
+    const lines: string[] = [];
+    await processQueue(catalog, new NoDirectory(), {spillDir: '/nonexistent', maxAttempts: 3, dlpRules: ruleSet(), onDlpAlert: (alert) => lines.push(alertLogLine(alert))});
+    expect(lines).toEqual([
+      'DLP alert #1 medium public-folder (shared_to_anyone) login=cyrus client=- session=cyruslab-1795348459-13829-1-5189652220807415411 folder=user.alice.Job count=1 anyone given lrs',
+      'DLP alert #2 high mass-delete (mass_delete) login=alice client=- session=s-alice-1 folder=user.alice count=60',
     ]);
   });
 

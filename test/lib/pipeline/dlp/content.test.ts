@@ -2,7 +2,7 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {collect} from '../../../../src/lib/pipeline/collect/collector.js';
-import {Alerts} from '../../../../src/lib/pipeline/dlp/alerts.js';
+import {alertLogLine, Alerts} from '../../../../src/lib/pipeline/dlp/alerts.js';
 import {RuleSet} from '../../../../src/lib/pipeline/dlp/rules.js';
 import {messagePath} from '../../../../src/lib/sources/cyrus/partition.js';
 import {deliver, variant} from '../../../helpers/record.js';
@@ -49,8 +49,10 @@ describe('DLP content rules in the collector', () => {
     deliver(catalog.db, [65, variant(65, {uri: 'imap://imap.lab.test/user.alice;UIDVALIDITY=1795348438/;UID=6', 'vnd.cmu.midset': ['<plain@example.org>']})]);
     put(5, CARD_EML);
     put(6, mail({body: 'Lunch at noon?'}));
-    const summary = await collect(catalog, {archiveDir, spool, dlpRules});
+    const lines: string[] = [];
+    const summary = await collect(catalog, {archiveDir, spool, dlpRules, onDlpAlert: (a) => lines.push(alertLogLine(a))});
     expect(summary).toMatchObject({collected: 2, dlpAlerts: 1});
+    expect(lines).toEqual(['DLP alert #1 high cards-in (content, in) login=alice client=- session=cyruslab-1795348456-16372-2-362537514055159032 folder=user.alice count=2 credit_card: 4111 **** **** 1111; 5555 **** **** 4444']);
     const [alert, ...rest] = new Alerts(catalog.db).list();
     expect(rest).toEqual([]);
     expect(alert).toMatchObject({
