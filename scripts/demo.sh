@@ -17,7 +17,8 @@
 #    and acknowledges it with `bonnie quarantine`, and shows the status as a monitoring plugin sees it;
 #    before verify, it reads two Postfix hosts' logs (`bonnie maillog`, samples/maillog) and follows
 #    messages through them into the mailbox (`bonnie trace`, search's queueid:), and tries data-loss
-#    prevention rules on a message and a decoy (`bonnie dlp test`, samples/dlp), adds retention rules and a
+#    prevention rules on a message and a decoy (`bonnie dlp test`, samples/dlp), lists the alert a behaviour
+#    rule raised while `bonnie process` ran (`bonnie dlp alerts`), adds retention rules and a
 #    legal hold and asks `bonnie prune --dry-run` what they would let go;
 # 6. runs the socket daemon (`bonnie dealer --listen`, what replaces notifyd in production) on a second
 #    catalog, sends it the same events as Cyrus' datagrams, and kills it with SIGKILL half-way: nothing is
@@ -73,8 +74,9 @@ wait
 echo "   spill folder: $(ls "$demo/spill")"
 bonnie dealer --drain-spill
 echo
-echo "== bonnie process: the events become the record (sessions, people, folders, messages, changelog)"
-bonnie process
+echo "== bonnie process: the events become the record (sessions, people, folders, messages, changelog); with"
+echo "   samples/dlp/behaviour.yaml as its DLP rules, it also raises an alert when someone deletes en masse"
+BONNIE_DLP_RULES="$PWD/samples/dlp/behaviour.yaml" bonnie process
 echo "== bonnie history --message: alice's second message, followed through a copy, a move and two renames"
 bonnie history --message Mb505991248156e00f911ba8c
 echo
@@ -128,6 +130,8 @@ echo "   put in force, as if alice sent it (direction out, her Sent folder); num
 bonnie dlp test samples/dlp/rules.yaml samples/dlp/card.eml --direction out --folder Sent
 echo "== ... and on a decoy whose card-like number fails the Luhn check"
 bonnie dlp test samples/dlp/rules.yaml samples/dlp/decoy.eml
+echo "== bonnie dlp alerts: what the behaviour rules raised while bonnie process ran (alice expunged two at once)"
+bonnie dlp alerts
 echo
 echo "== bonnie retention and bonnie hold: mail may go after a week, bob's is kept ten years, a legal hold keeps what"
 echo "   alice received by LMTP; bonnie prune --dry-run says what the rules would let go (nothing is deleted)"

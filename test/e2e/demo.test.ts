@@ -12,7 +12,7 @@ import {useTempDirs} from '../helpers/tmp.js';
 const tempDir = useTempDirs();
 
 describe('npm run demo', () => {
-  it('runs every step to the end: the record, the archive, restore, search, maillog and trace, dlp test, retention, verify, status, and the daemon through a kill -9', () => {
+  it('runs every step to the end: the record, the archive, restore, search, maillog and trace, dlp test and alerts, retention, verify, status, and the daemon through a kill -9', () => {
     const demo = join(tempDir(), 'demo');
     const run = spawnSync('bash', [join(REPO, 'scripts', 'demo.sh')], {cwd: REPO, env: {...process.env, BONNIE_DEMO_DIR: demo}, encoding: 'utf8', timeout: 300_000});
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
@@ -29,6 +29,9 @@ describe('npm run demo', () => {
     expect(run.stdout).toMatch(/^3 of 4 rules matched: card-numbers, bank-details-leaving, encrypted-or-executable$/m);
     expect(run.stdout).toContain('4111 **** **** 1111');
     expect(run.stdout).not.toMatch(/4111[ -]?1111[ -]?1111[ -]?1111/);
+    // DLP behaviour rules during bonnie process: alice's expunge of two messages at once is one alert.
+    expect(run.stdout).toMatch(/^ {2}1 DLP alert\(s\) raised/m);
+    expect(run.stdout).toMatch(/^#1 \S+ HIGH mass-delete \(mass_delete\) by alice, from 127\.0\.0\.1/m);
     // Retention: a week-long delete rule, bob's ten years, a hold on what alice received in those seconds.
     expect(run.stdout).toMatch(/^Plan [0-9a-f]{16}: of 10 archived message\(s\), 5 expired \([\d.]+ kB as received\) would be pruned; 4 expired but held/m);
     expect(run.stdout).toMatch(/^ {2}hold CASE-1: keeps 4 message\(s\)/m);
