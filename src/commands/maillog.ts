@@ -2,6 +2,7 @@ import {Args, Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {BonnieError} from '../lib/base/errors.js';
+import {useTimeZone} from '../lib/base/config/time-zone.js';
 import {clock, followWriter} from '../lib/cli/follow-lines.js';
 import type {FollowLine} from '../lib/base/system/follow-lines.js';
 import {readMaillogs, type MaillogResult} from '../lib/pipeline/maillog/ingest.js';
@@ -21,8 +22,9 @@ lmtpd's "Delivered:" lines.
 Each file is remembered by its first line, so a run reads only what is new: run it from cron, or keep it
 running with --follow (it survives rotation). Renamed or compressed by logrotate, a file is resumed where
 it was left. Lines of other programs are ignored; lines of mail programs that no rule understands are
-counted as unknown, never fatal. Lines with no year (traditional syslog) are dated in the local time zone,
-in the year that puts them at most a day after the file's modification time.
+counted as unknown, never fatal. Lines with no year (traditional syslog) are dated in the local time zone
+(--timezone for logs written in another), in the year that puts them at most a day after the file's
+modification time.
 
 --json prints {files: [{path, fingerprint, gzip, from, to, lines, records, ignored, unknown}], lines,
 records, ignored, unknown, stored: {entries, deliveries, rejects, mailboxDeliveries}}. With --follow --json,
@@ -40,6 +42,7 @@ stopped (the totals). Fields may be added, never removed or renamed.`;
   };
   static override flags = {
     host: Flags.string({description: 'The host of lines that name none (Exim\'s own mainlog). Default: this machine\'s name.'}),
+    timezone: Flags.string({helpValue: 'ZONE', description: 'Read times without a zone (traditional syslog) in this IANA zone (Europe/Berlin), not this host\'s: for logs written elsewhere.'}),
     follow: Flags.boolean({description: 'Keep reading the files as they grow, through rotation, until SIGTERM or SIGINT.'}),
     quiet: Flags.boolean({description: 'Print nothing when all went well (for cron).'}),
   };
@@ -48,6 +51,7 @@ stopped (the totals). Fields may be added, never removed or renamed.`;
     const {argv, flags} = await this.parse(MaillogCommand);
     const files = argv as string[];
     if (files.length === 0) throw new BonnieError('UsageInvalid', 'no log file given', {hint: 'For example: bonnie maillog /var/log/mail.log'});
+    if (flags.timezone !== undefined) useTimeZone(flags.timezone, '--timezone');
     const settings = this.settings(flags);
     const catalog = openCatalog(settings.catalog);
     const live = flags.follow ? undefined : await this.progress({quiet: flags.quiet});

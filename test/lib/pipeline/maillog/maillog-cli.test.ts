@@ -4,7 +4,7 @@
  * line exactly once; and a second run reads nothing again.
  */
 import {spawn} from 'node:child_process';
-import {writeFileSync} from 'node:fs';
+import {utimesSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {queryCatalog} from '../../../helpers/catalog.js';
@@ -95,4 +95,21 @@ describe('bonnie maillog (the built CLI)', () => {
     const again = await bonnie(['maillog', log, '--json', '--catalog', killed], {env});
     expect(JSON.parse(again.stdout)).toMatchObject({lines: 0, stored: {entries: 0, deliveries: 0}});
   }, 180_000);
+
+  it('reads times without a zone in the zone given with --timezone, and refuses a zone that does not exist', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'mail.log');
+    writeFileSync(log, 'Dec  7 10:00:00 mx postfix/smtpd[1]: 1A2B3C4D5E: client=a.example[192.0.2.1]\nDec  7 10:00:00 mx postfix/cleanup[2]: 1A2B3C4D5E: message-id=<tz@example.org>\n');
+    utimesSync(log, new Date('2026-12-08T00:00:00Z'), new Date('2026-12-08T00:00:00Z'));
+    const catalog = join(dir, 'catalog.db');
+    await init(catalog);
+    const read = await bonnie(['maillog', log, '--timezone', 'America/New_York', '--json', '--catalog', catalog], {env: {...env, TZ: 'UTC'}});
+    expect(read.code, read.stderr).toBe(0);
+    const traced = await bonnie(['trace', '<tz@example.org>', '--json', '--catalog', catalog], {env});
+    expect(JSON.parse(traced.stdout).traces[0].hops[0].receivedAt).toBe('2026-12-07T15:00:00.000Z');
+
+    const bad = await bonnie(['maillog', log, '--timezone', 'Nowhere/Atlantis', '--json', '--catalog', catalog], {env});
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout)).toMatchObject({error: {code: 'UsageInvalid', hint: expect.stringContaining('Europe/Berlin')}});
+  });
 });
