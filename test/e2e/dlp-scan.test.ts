@@ -1,0 +1,56 @@
+/**
+ * Issue 15: `bonnie dlp scan` as an administrator runs it (the built CLI) on a copy of the sound archive
+ * fixture: a new content rule over old mail raises one alert for the one message that matches, masked, and
+ * a second scan raises nothing new.
+ */
+import {writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {beforeEach, describe, expect, it} from 'vitest';
+import {copyArchiveFixture, type FixtureCopy} from '../fixtures/archive/fixtures.js';
+import {bonnie} from '../helpers/run.js';
+import {useTempDirs} from '../helpers/tmp.js';
+
+const tempDir = useTempDirs();
+let lab: FixtureCopy;
+let env: NodeJS.ProcessEnv;
+let rules: string;
+
+beforeEach(() => {
+  const dir = tempDir();
+  lab = copyArchiveFixture('sound', dir);
+  rules = join(dir, 'dlp.yaml');
+  // "The quarter closed 4 % above plan." is in alice's INBOX UID 2 only.
+  writeFileSync(rules, "rules:\n  - name: results-early\n    severity: high\n    condition:\n      all:\n        - {detector: keywords, words: [quarter]}\n        - {detector: regex, pattern: '\\d+ % above plan'}\n");
+  env = {BONNIE_CONFIG: '/dev/null', BONNIE_CATALOG: lab.catalog, BONNIE_ARCHIVE: lab.archive, BONNIE_DLP_RULES: rules};
+});
+
+async function ok(args: string[]): Promise<string> {
+  const ran = await bonnie(args, {env});
+  expect(ran.code, `bonnie ${args.join(' ')}: ${ran.stderr}`).toBe(0);
+  return ran.stdout;
+}
+
+describe('bonnie dlp scan', () => {
+  it('raises one masked alert for the archived message a new rule matches, and nothing on a second scan', async () => {
+    const first = JSON.parse(await ok(['dlp', 'scan', '--json'])) as Record<string, unknown>;
+    expect(first).toMatchObject({messages: 6, places: 7, alerts: 1, alreadyRaised: 0, byRule: [{rule: 'results-early', alerts: 1, alreadyRaised: 0}], unreadable: []});
+
+    const listed = JSON.parse(await ok(['dlp', 'alerts', '--json'])) as {alerts: Array<{rule: string; login: string; folder: string; direction: string; hits: Array<{detector: string; samples: string[]}>}>};
+    expect(listed.alerts).toEqual([expect.objectContaining({rule: 'results-early', login: 'alice', folder: 'INBOX', direction: 'in'})]);
+    const text = JSON.stringify(listed);
+    expect(text).not.toContain('4 % above plan');
+
+    const human = await ok(['dlp', 'scan', '--rules', rules]);
+    expect(human).toContain('Scanned 6 archived message(s)');
+    expect(human).toContain('results-early: 0 new alert(s), 1 already raised');
+    expect((JSON.parse(await ok(['dlp', 'alerts', '--json'])) as {alerts: unknown[]}).alerts).toHaveLength(1);
+  });
+
+  it('exits 3 when the rule file is missing, and 2 for bounds that are not moments', async () => {
+    const missing = await bonnie(['dlp', 'scan', '--rules', join(lab.dir, 'none.yaml'), '--json'], {env});
+    expect(missing.code).toBe(3);
+    expect(JSON.parse(missing.stdout)).toMatchObject({error: {code: 'DlpRulesUnreadable'}});
+    const bad = await bonnie(['dlp', 'scan', '--since', 'yesterday-ish', '--json'], {env});
+    expect(bad.code).toBe(2);
+  });
+});
