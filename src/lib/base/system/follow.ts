@@ -15,10 +15,12 @@ export interface FollowOptions<T> {
   /** Adds a round's result to the total so far. */
   merge: (total: T, round: T) => T;
   signals?: readonly NodeJS.Signals[];
+  /** Pause after an idle round, ms (default {@link FOLLOW_IDLE_MS}). */
+  idleMs?: number;
 }
 
 /** Runs rounds until a signal; resolves with the merged results of every round (at least one). */
-export async function followUntilSignal<T>({round, idle, merge, signals = ['SIGTERM', 'SIGINT']}: FollowOptions<T>): Promise<T> {
+export async function followUntilSignal<T>({round, idle, merge, signals = ['SIGTERM', 'SIGINT'], idleMs = FOLLOW_IDLE_MS}: FollowOptions<T>): Promise<T> {
   let stopping = false;
   let wake: () => void = () => undefined;
   const onSignal = () => {
@@ -35,7 +37,7 @@ export async function followUntilSignal<T>({round, idle, merge, signals = ['SIGT
         // A referenced timer: it is what keeps the process alive while waiting (an unref'd one let Node
         // exit mid-loop with status 13). A signal clears it, so stopping does not wait it out.
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, FOLLOW_IDLE_MS);
+          const timer = setTimeout(resolve, idleMs);
           wake = () => {
             clearTimeout(timer);
             resolve();

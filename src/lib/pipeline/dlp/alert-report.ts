@@ -52,7 +52,7 @@ export interface AlertFilter {
 /** The newest alerts matching `filter`, newest first; UsageInvalid for a --since that is not a moment. */
 export function listAlerts(db: Db, filter: AlertFilter, now = new Date()): AlertListing {
   const since = filter.since === undefined ? undefined : parseInstant(filter.since, '--since', now);
-  return {alerts: new Alerts(db).list({since, rule: filter.rule, limit: filter.limit}).map(viewOf)};
+  return {alerts: new Alerts(db).list({since, rule: filter.rule, limit: filter.limit}).map(alertView)};
 }
 
 /** Acknowledges alert `id` (a row of its own; the alert is not changed); DlpAlertNotFound when there is none. */
@@ -62,10 +62,11 @@ export function acknowledgeAlert(db: Db, id: string, note: string, by = operator
   if (note.trim() === '') throw new BonnieError('UsageInvalid', '--note is empty', {exit: EXIT.usage, hint: 'Say why the alert is acknowledged: --note "the shop\'s test card".'});
   const alerts = new Alerts(db);
   alerts.acknowledge(number, by, note, now);
-  return viewOf(alerts.get(number) as Alert);
+  return alertView(alerts.get(number) as Alert);
 }
 
-function viewOf(alert: Alert): AlertView {
+/** An alert as `--json` prints it (times in ISO 8601). */
+export function alertView(alert: Alert): AlertView {
   const b = alert.behaviourSummary;
   return {
     id: alert.id,

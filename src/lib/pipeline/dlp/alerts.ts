@@ -169,6 +169,8 @@ export class Alerts {
       list: db.prepare<{since: number | null; rule: string | null; limit: number}, AlertRow>(
         `SELECT * FROM dlp_alert WHERE (@since IS NULL OR at >= @since) AND (@rule IS NULL OR rule = @rule) ORDER BY at DESC, id DESC LIMIT @limit`,
       ),
+      after: db.prepare<[number, number], AlertRow>('SELECT * FROM dlp_alert WHERE id > ? ORDER BY id LIMIT ?'),
+      lastId: db.prepare<[], {id: number | null}>('SELECT max(id) AS id FROM dlp_alert'),
       lastOf: db.prepare<[string, string], {at: number | null}>('SELECT max(at) AS at FROM dlp_alert WHERE rule = ? AND login = ?'),
       acks: db.prepare<[number], AckRow>('SELECT * FROM dlp_alert_ack WHERE alert_id = ? ORDER BY id'),
       ack: db.prepare<[number, number, string, string]>('INSERT INTO dlp_alert_ack (alert_id, at, by, note) VALUES (?, ?, ?, ?)'),
@@ -215,6 +217,16 @@ export class Alerts {
   /** The newest alerts in the bounds, newest first. */
   list(query: AlertQuery = {}): Alert[] {
     return this.s.list.all({since: query.since ?? null, rule: query.rule ?? null, limit: query.limit ?? -1}).map((row) => this.toAlert(row));
+  }
+
+  /** Alerts committed after alert `id`, oldest first, at most `limit` (following: `bonnie dlp watch`). */
+  after(id: number, limit: number): Alert[] {
+    return this.s.after.all(id, limit).map((row) => this.toAlert(row));
+  }
+
+  /** The newest alert's id (0: none yet). */
+  lastId(): number {
+    return this.s.lastId.get()?.id ?? 0;
   }
 
   /** Records an acknowledgement of alert `id` (DlpAlertNotFound when there is none); the alert is unchanged. */

@@ -1,0 +1,44 @@
+import {BonnieCommand} from '../../lib/cli/base-command.js';
+import {openCatalog} from '../../lib/base/catalog/catalog.js';
+import {renderAlert} from '../../lib/pipeline/dlp/alert-report.js';
+import {watchAlerts, type WatchLine, type WatchSummary} from '../../lib/pipeline/dlp/watch.js';
+
+export default class DlpWatchCommand extends BonnieCommand {
+  static override summary = 'Follow the data-loss prevention alerts as they are raised, until SIGTERM or Ctrl-C.';
+  static override description = `Reads the catalog's alerts every half second and prints each alert committed since the watch started,
+whoever raised it (bonnie collector, bonnie process, bonnie dlp scan), in the order they were written, with
+masked samples only. "bonnie dlp alerts" lists the earlier ones. SIGTERM or SIGINT stops it (exit 0).
+
+Without --json, each alert is printed as "bonnie dlp alerts" prints it, on stdout. With --json, stdout
+carries JSON Lines whose "type" is started (at, command, pid, catalog, afterId), alert (the fields of an
+entry of "bonnie dlp alerts --json") and stopped (at, alerts: how many were printed). Fields may be added,
+never removed or renamed.`;
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json | jq -c \'select(.type == "alert") | {rule, login, severity}\''];
+
+  async run(): Promise<WatchSummary | undefined> {
+    const {flags} = await this.parse(DlpWatchCommand);
+    const settings = this.settings({catalog: flags.catalog, config: flags.config}, {ldap: false});
+    const catalog = openCatalog(settings.catalog, {readOnly: true});
+    const json = this.jsonEnabled();
+    try {
+      const summary = await watchAlerts(catalog.db, catalog.path, (line) => {
+        if (json) process.stdout.write(`${JSON.stringify(line)}\n`);
+        else writeHuman(line);
+      });
+      return json ? undefined : summary;
+    } finally {
+      catalog.close();
+    }
+  }
+}
+
+/** Alerts on stdout (the data), one paragraph each; the start and stop notes on stderr. */
+function writeHuman(line: WatchLine): void {
+  if (line.type === 'alert') {
+    process.stdout.write(`${renderAlert(line)}\n\n`);
+  } else if (line.type === 'started') {
+    process.stderr.write(`bonnie dlp watch: following the alerts of ${line.catalog}; SIGTERM or Ctrl-C stops\n`);
+  } else {
+    process.stderr.write(`bonnie dlp watch: stopped after ${line.alerts} alert(s)\n`);
+  }
+}
