@@ -67,6 +67,10 @@ const OWNERS: Record<string, readonly string[]> = {
   legal_hold: ['src/lib/pipeline/retention/policy.ts'],
   policy_log: ['src/lib/pipeline/retention/policy.ts'],
   prune_plan: ['src/lib/pipeline/retention/policy.ts'],
+  // the interception store, a file apart from the catalog (issue 16)
+  intercept: ['src/lib/pipeline/intercept/warrants.ts'],
+  intercept_target: ['src/lib/pipeline/intercept/warrants.ts'],
+  intercept_log: ['src/lib/pipeline/intercept/warrants.ts'],
   // search
   search_doc: ['src/lib/read/search/plan.ts', 'src/lib/read/search/search-index.ts'],
   search_fts: ['src/lib/read/search/compile.ts', 'src/lib/read/search/plan.ts', 'src/lib/read/search/search-index.ts'],

@@ -44,12 +44,15 @@ interface Case {
   /** Standard input. */
   input?: string;
   /** Environment besides BONNIE_CONFIG. */
-  env?: Record<string, string>;
+  env?: Record<string, string> | ((lab: Lab) => Record<string, string>);
 }
 
 const cat = (lab: Lab) => ['--catalog', lab.catalog];
 const store = (lab: Lab) => [...cat(lab), '--archive', lab.archive];
 const spool = (lab: Lab) => [...store(lab), '--spool', lab.spool];
+/** The interception store, apart from the catalog (root's: CI runs as root). */
+const interceptEnv = (lab: Lab) => ({BONNIE_INTERCEPT_DB: join(lab.home, 'intercept', 'intercept.db')});
+const WARRANT = ['--liid', 'LI-1', '--agency', 'BKA', '--target', 'alice', '--start', '2026-01-01', '--end', '2099-01-01', '--hi2', 'tcp://127.0.0.1:9001', '--hi3', 'tcp://127.0.0.1:9002', '--auth-country', 'DE', '--delivery-country', 'DE'];
 
 // What writes runs one at a time, in the order an administrator would; what only reads, at once.
 const WRITERS: Case[] = [
@@ -61,6 +64,7 @@ const WRITERS: Case[] = [
   {command: 'gaps', mode: 'gaps --all', args: (l) => ['gaps', '--all', ...cat(l)]},
   {command: 'retention:add', mode: 'retention add NAME --delete', args: (l) => ['retention', 'add', 'week', '--delete', '7d', ...cat(l)]},
   {command: 'hold:add', mode: 'hold add CASE', args: (l) => ['hold', 'add', 'CASE-1', '--user', 'alice', '--reason', 'a probe', ...cat(l)]},
+  {command: 'intercept:add', mode: 'intercept add --hi2 --hi3', args: () => ['intercept', 'add', ...WARRANT], env: interceptEnv},
   {command: 'prune', mode: 'prune --dry-run', args: (l) => ['prune', '--dry-run', ...store(l)]},
   {command: 'maillog', mode: 'maillog FILE...', args: (l) => ['maillog', join(REPO, 'samples/maillog/mx-edge.log'), join(REPO, 'samples/maillog/mx-hub.log'), ...cat(l)]},
   {command: 'dealer', mode: 'dealer --drain-spill', args: (l) => ['dealer', '--drain-spill', ...cat(l)]},
@@ -78,6 +82,9 @@ const READERS: Case[] = [
   {command: 'dlp:test', mode: 'dlp test RULES MESSAGE', args: () => ['dlp', 'test', join(REPO, 'test/fixtures/dlp/rules.yaml'), join(REPO, 'test/fixtures/dlp/card.eml'), '--direction', 'out']},
   {command: 'retention:list', mode: 'retention list', args: (l) => ['retention', 'list', ...cat(l)]},
   {command: 'hold:list', mode: 'hold list', args: (l) => ['hold', 'list', ...cat(l)]},
+  {command: 'intercept:list', mode: 'intercept list', args: () => ['intercept', 'list'], env: interceptEnv},
+  {command: 'intercept:verify-log', mode: 'intercept verify-log', args: () => ['intercept', 'verify-log'], env: interceptEnv},
+  {command: 'errors', mode: 'LIID used (intercept add)', args: () => ['intercept', 'add', ...WARRANT], env: interceptEnv},
   {command: 'errors', mode: 'usage (prune without --dry-run)', args: (l) => ['prune', ...cat(l)]},
   {command: 'trace', mode: 'trace MESSAGE-ID', args: (l) => ['trace', '<Plus-addressed-1795348462056@example.org>', ...cat(l)]},
   {command: 'trace', mode: 'trace --to --since (a bounce, a reject)', args: (l) => ['trace', '--to', 'bob@imap.lab.test', '--since', '2026-11-01', ...cat(l)]},
@@ -97,6 +104,7 @@ const READERS: Case[] = [
 ];
 /** After the readers: what acts on the job and the delivery they listed (job 3 is done: skipped). */
 const ACTORS: Case[] = [
+  {command: 'intercept:end', mode: 'intercept end LIID', args: () => ['intercept', 'end', 'LI-1', '--reason', 'a probe'], env: interceptEnv},
   {command: 'hold:release', mode: 'hold release CASE', args: (l) => ['hold', 'release', 'CASE-1', '--reason', 'done', ...cat(l)]},
   {command: 'retention:remove', mode: 'retention remove NAME', args: (l) => ['retention', 'remove', 'week', ...cat(l)]},
   {command: 'queue:retry', mode: 'queue retry ID...', args: (l) => ['queue', 'retry', '1', '3', '--reason', 'handler fixed', ...cat(l)]},
@@ -125,7 +133,7 @@ const SPILLED = '{"event":"Login","timestamp":"2026-11-22T11:53:50.000Z","user":
 
 let lab: Lab;
 const results = new Map<Case, Ran>();
-const cli = async (c: Case) => results.set(c, await bonnie([...c.args(lab), '--json'], {env: {...env, ...c.env}, ...(c.input === undefined ? {} : {input: c.input})}));
+const cli = async (c: Case) => results.set(c, await bonnie([...c.args(lab), '--json'], {env: {...env, ...(typeof c.env === 'function' ? c.env(lab) : c.env)}, ...(c.input === undefined ? {} : {input: c.input})}));
 /** Runs `cases`, as many at once as there are cores (each is a process). */
 async function concurrently(cases: readonly Case[]): Promise<void> {
   const queue = [...cases];

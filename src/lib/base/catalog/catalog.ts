@@ -20,7 +20,7 @@ import {createRequire} from 'node:module';
 import {dirname} from 'node:path';
 import Database from 'better-sqlite3';
 import {BonnieError, EXIT, errorMessage} from '../errors.js';
-import {catalogSchema, latestSchemaVersion} from './migrations.js';
+import {catalogSchema, type Schema} from './migrations.js';
 import {CORRUPT_CATALOG_HINT} from './sqlite-errors.js';
 
 /** The connection type handed to repositories. */
@@ -39,6 +39,12 @@ export interface OpenOptions {
    * anyway whenever it passes 1000 pages and by the next `bonnie process`.
    */
   checkpointOnClose?: boolean;
+  /**
+   * Another bonnie database kept apart from the catalog (the interception store, issue 16): its own
+   * application id and schema. The same contracts hold (identity checked before a byte is written,
+   * numbered migrations, a newer file refused). Default: the catalog's id and the schema set by useSchema().
+   */
+  database?: {applicationId: number; schema: Schema};
 }
 
 export interface Catalog {
@@ -92,6 +98,8 @@ const READER_RETRY_MS = 25;
 
 function openOnce(path: string, options: OpenOptions): Catalog {
   const {create = false, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS, readOnly = false, checkpointOnClose = true} = options;
+  const schema = options.database?.schema ?? catalogSchema();
+  const expectedId = options.database?.applicationId ?? CATALOG_APPLICATION_ID;
   if (!existsSync(path)) {
     if (!create || readOnly) {
       throw new BonnieError('CatalogMissing', `no catalog at ${path}`, {
@@ -117,14 +125,14 @@ function openOnce(path: string, options: OpenOptions): Catalog {
   }
   try {
     // Before anything writes (even the journal mode): another application's file must stay as it was.
-    const applicationId = checkIdentity(db, path, create);
+    const applicationId = checkIdentity(db, path, create, expectedId);
     if (!readOnly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    const version = readOnly ? userVersion(db) : migrate(db);
-    if (version > latestSchemaVersion()) throw tooNew(path, version);
-    if (readOnly && version < latestSchemaVersion()) throw tooOld(path, version);
-    if (!readOnly && applicationId !== CATALOG_APPLICATION_ID) db.pragma(`application_id = ${CATALOG_APPLICATION_ID}`);
+    const version = readOnly ? userVersion(db) : migrate(db, schema);
+    if (version > schema.latest) throw tooNew(path, version, schema.latest);
+    if (readOnly && version < schema.latest) throw tooOld(path, version, schema.latest);
+    if (!readOnly && applicationId !== expectedId) db.pragma(`application_id = ${expectedId}`);
     const close = readOnly || db.memory ? () => db.close() : () => closeWriter(db, path, checkpointOnClose);
     return {db, path, schemaVersion: version, close};
   } catch (error) {
@@ -137,13 +145,14 @@ function openOnce(path: string, options: OpenOptions): Catalog {
  * Refuses a database that is not a bonnie catalog; returns its application id. An empty database is
  * accepted only when `create` (init's new file).
  */
-function checkIdentity(db: Db, path: string, create: boolean): number {
+function checkIdentity(db: Db, path: string, create: boolean, expectedId: number): number {
   const applicationId = db.pragma('application_id', {simple: true}) as number;
-  if (applicationId === CATALOG_APPLICATION_ID) return applicationId;
+  if (applicationId === expectedId) return applicationId;
   const {objects, bonnie} = db
     .prepare<[], {objects: number; bonnie: number}>("SELECT count(*) AS objects, count(*) FILTER (WHERE type = 'table' AND name = 'schema_migration') AS bonnie FROM sqlite_schema")
     .get() as {objects: number; bonnie: number};
-  if (applicationId === 0 && (bonnie > 0 || (objects === 0 && create))) return applicationId;
+  // Files without an id predate it: only the catalog has such files (another database has its id from its first write).
+  if (applicationId === 0 && ((bonnie > 0 && expectedId === CATALOG_APPLICATION_ID) || (objects === 0 && create))) return applicationId;
   const what =
     applicationId !== 0 ? `another application's database (application id ${applicationId})`
     : objects === 0 ? 'an empty database'
@@ -194,10 +203,10 @@ function canWrite(path: string): boolean {
 }
 
 /** Applies every migration above the catalog's version. Returns the resulting version. */
-function migrate(db: Db): number {
+function migrate(db: Db, schema: Schema): number {
   let version = userVersion(db);
-  if (version > latestSchemaVersion()) return version;
-  for (const migration of catalogSchema().migrations) {
+  if (version > schema.latest) return version;
+  for (const migration of schema.migrations) {
     if (migration.version <= version) continue;
     db.transaction(() => {
       // Another process may have migrated while we waited for the write lock.
@@ -215,15 +224,15 @@ function userVersion(db: Db): number {
   return db.pragma('user_version', {simple: true}) as number;
 }
 
-function tooNew(path: string, version: number): BonnieError {
-  return new BonnieError('CatalogTooNew', `the catalog ${path} has schema version ${version}; this bonnie knows up to ${latestSchemaVersion()}`, {
+function tooNew(path: string, version: number, latest: number): BonnieError {
+  return new BonnieError('CatalogTooNew', `the catalog ${path} has schema version ${version}; this bonnie knows up to ${latest}`, {
     exit: EXIT.catalog,
     hint: 'It was written by a newer bonnie. Upgrade bonnie; the catalog was not changed.',
   });
 }
 
-function tooOld(path: string, version: number): BonnieError {
-  return new BonnieError('CatalogTooOld', `the catalog ${path} has schema version ${version}; this bonnie needs ${latestSchemaVersion()}`, {
+function tooOld(path: string, version: number, latest: number): BonnieError {
+  return new BonnieError('CatalogTooOld', `the catalog ${path} has schema version ${version}; this bonnie needs ${latest}`, {
     exit: EXIT.catalog,
     hint: 'Upgrade it with "bonnie init" (as the catalog\'s owner); commands that only read never change the catalog.',
   });

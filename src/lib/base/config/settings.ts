@@ -43,6 +43,8 @@ export interface Settings {
   sessionTimeoutMs: number;
   /** The data-loss prevention rule file (YAML). */
   dlpRules: string;
+  /** The interception (warrant) store, apart from the catalog: root's only (issue 16). */
+  interceptDb: string;
   /** The LDAP directory people are resolved in; undefined (the default) when `ldap_url` is not set, or when loaded with `{ldap: false}`. */
   ldap?: LdapSettings | undefined;
   /** The configuration file that was read, if any. */
@@ -116,6 +118,7 @@ export type SettingKey =
   | 'maxAttempts'
   | 'sessionTimeoutMs'
   | 'dlpRules'
+  | 'interceptDb'
   | 'ldapUrl'
   | 'ldapBindDn'
   | 'ldapPasswordFile'
@@ -159,6 +162,7 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   maxAttempts: {file: 'max_attempts', env: 'BONNIE_MAX_ATTEMPTS', kind: 'count', description: 'Attempts before a job is marked dead (default 5).'},
   sessionTimeoutMs: {file: 'session_timeout', env: 'BONNIE_SESSION_TIMEOUT', kind: 'duration', description: 'bonnie process closes a session that has a Login but no Logout this long after its last event (default 12h).'},
   dlpRules: {file: 'dlp_rules', env: 'BONNIE_DLP_RULES', kind: 'path', description: 'The data-loss prevention rules, a YAML file (default /etc/bonnie/dlp.yaml); bonnie dlp test checks one.'},
+  interceptDb: {file: 'intercept_db', env: 'BONNIE_INTERCEPT_DB', kind: 'path', description: 'The lawful-interception store and its hash-chained log, an SQLite file apart from the catalog, root\'s only: mode 0600 in a folder 0700, both owned by root (default /var/lib/bonnie-intercept/intercept.db).'},
   ldapUrl: {file: 'ldap_url', env: 'BONNIE_LDAP_URL', kind: 'url', description: 'Resolve users in this LDAP directory, ldap://host[:port] or ldaps://host[:port]. Without it (the default) a user is identified by their login.'},
   ldapBindDn: {file: 'ldap_bind_dn', env: 'BONNIE_LDAP_BIND_DN', kind: 'dn', description: 'The DN to bind as (default: anonymous). Requires ldap_password_file.'},
   ldapPasswordFile: {file: 'ldap_password_file', env: 'BONNIE_LDAP_PASSWORD_FILE', kind: 'path', description: 'A file whose first line is the bind password, readable by bonnie only (mode 0640 or 0600).'},
@@ -173,6 +177,8 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
 };
 
 const DEFAULT_CATALOG = '/var/lib/bonnie/catalog.db';
+/** Not beside the catalog: the catalog's folder is the mail group's; this one is root's alone. */
+const DEFAULT_INTERCEPT_DB = '/var/lib/bonnie-intercept/intercept.db';
 /** Debian's `partition-default`. */
 const DEFAULT_SPOOL = '/var/spool/cyrus/mail';
 const DEFAULT_DEALER_TIMEOUT_MS = 2000;
@@ -275,12 +281,13 @@ export function loadSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = 
   const sessionTimeoutMs = session === undefined ? DEFAULT_SESSION_TIMEOUT_MS : tolerate(() => parseDuration(session.raw, 'sessionTimeoutMs', session.where), DEFAULT_SESSION_TIMEOUT_MS);
 
   const dlpRules = path('dlpRules') ?? DEFAULT_DLP_RULES;
+  const interceptDb = path('interceptDb') ?? DEFAULT_INTERCEPT_DB;
 
   let ldap: LdapSettings | undefined;
   if (options.ldap === false) for (const key of LDAP_KEYS) origin[key] = 'default';
   else ldap = tolerate(() => loadLdapSettings(pick), undefined);
 
-  return {catalog, archive, spill, spool, partitions, imap, folderMetadata, logFile, dealerTimeoutMs, maxAttempts, sessionTimeoutMs, dlpRules, ldap, configFile: fileValues ? configFile : undefined, origin};
+  return {catalog, archive, spill, spool, partitions, imap, folderMetadata, logFile, dealerTimeoutMs, maxAttempts, sessionTimeoutMs, dlpRules, interceptDb, ldap, configFile: fileValues ? configFile : undefined, origin};
 }
 
 /** A raw value and where it came from. */

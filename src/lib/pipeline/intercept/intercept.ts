@@ -1,0 +1,125 @@
+/**
+ * The administrator's side of lawful interception (issue 16, item 1): what `bonnie intercept add|list|end|
+ * verify-log` do. Nothing here writes to the catalog, to syslog or to stdout: a warrant is known to the
+ * interception store (root's only) and its log, and to the administrator's terminal.
+ */
+import {parseInstant} from '../../base/config/dates.js';
+import type {Settings} from '../../base/config/settings.js';
+import {BonnieError} from '../../base/errors.js';
+import {createDirectory} from '../../sources/directory/create-directory.js';
+import type {Directory} from '../../sources/directory/types.js';
+import {openInterceptStore, requireRoot} from './store-file.js';
+import {checkCountry, checkLiid, checkTcpUrl, invalid} from './validate.js';
+import {Warrants, type Delivery, type Intercept, type InterceptLogReport, type InterceptTarget} from './warrants.js';
+
+/** What `bonnie intercept add` is given, as typed. */
+export interface AddInput {
+  liid: string;
+  agency: string;
+  targets: string[];
+  start: string;
+  end: string;
+  hi2?: string | undefined;
+  hi3?: string | undefined;
+  folder?: string | undefined;
+  authCountry: string;
+  deliveryCountry: string;
+}
+
+type StoreSettings = Pick<Settings, 'interceptDb' | 'ldap'>;
+
+/** Checks everything given, resolves the targets, then stores the warrant and logs it. */
+export async function addIntercept(settings: StoreSettings, input: AddInput, actor: string, now: Date, directory?: Directory): Promise<Intercept> {
+  requireRoot();
+  const liid = checkLiid(input.liid);
+  const agency = input.agency.trim();
+  if (agency === '') throw invalid('--agency is empty', 'Give the agency\'s id, as in its order.');
+  const authCountry = checkCountry(input.authCountry, '--auth-country');
+  const deliveryCountry = checkCountry(input.deliveryCountry, '--delivery-country');
+  const start = parseInstant(input.start, '--start', now, {future: true});
+  const end = parseInstant(input.end, '--end', now, {future: true});
+  if (end <= start) throw invalid('--end is not after --start', 'Nothing is delivered outside the warrant\'s period: give its end after its start.');
+  if (end <= now.getTime()) throw invalid('--end is in the past', 'A warrant that is over delivers nothing: check --end.');
+  const delivery = checkDelivery(input);
+  if (input.targets.length === 0) throw invalid('no --target', 'Give each target\'s login or address (--target, repeated).');
+  // The directory is asked before the store is touched: a refused target leaves no trace.
+  const targets = await resolveTargets(directory ?? createDirectory(settings), input.targets);
+  const store = openInterceptStore(settings.interceptDb, {create: true});
+  try {
+    return new Warrants(store.db).add({liid, agency, authCountry, deliveryCountry, start, end, delivery, targets}, actor, now.getTime());
+  } finally {
+    store.close();
+  }
+}
+
+/** Every warrant, oldest first, with its state at `now`. */
+export function listIntercepts(settings: StoreSettings, now: Date): Intercept[] {
+  const store = openInterceptStore(settings.interceptDb, {readOnly: true});
+  try {
+    return new Warrants(store.db).list(now.getTime());
+  } finally {
+    store.close();
+  }
+}
+
+/** Ends a warrant before its end time; `reason` is logged. */
+export function endIntercept(settings: StoreSettings, liid: string, reason: string, actor: string, now: Date): Intercept {
+  if (reason.trim() === '') throw invalid('--reason is empty', 'Say why the intercept ends (it is logged).');
+  const store = openInterceptStore(settings.interceptDb);
+  try {
+    return new Warrants(store.db).end(liid, reason, actor, now.getTime());
+  } finally {
+    store.close();
+  }
+}
+
+/** Checks the interception log's hash chain. Throws InterceptLogBroken (exit 5) naming the first entry that does not follow. */
+export function checkInterceptLog(settings: StoreSettings): InterceptLogReport {
+  const store = openInterceptStore(settings.interceptDb, {readOnly: true});
+  let report: InterceptLogReport;
+  try {
+    report = new Warrants(store.db).verifyLog();
+  } finally {
+    store.close();
+  }
+  const problem = report.firstProblem;
+  if (problem !== null) {
+    throw new BonnieError('InterceptLogBroken', `the interception log is broken at entry ${problem.seq} (${problem.problem}); the ${report.checked} entries before it are intact`, {
+      hint: 'An entry was edited, removed or inserted after it was written: keep the file as evidence, and compare it with a backup.',
+    });
+  }
+  return report;
+}
+
+function checkDelivery(input: AddInput): Delivery {
+  const tcp = input.hi2 !== undefined || input.hi3 !== undefined;
+  if (tcp && input.folder !== undefined) throw invalid('--folder with --hi2/--hi3', 'Deliver either over TCP (--hi2 and --hi3) or to a folder (--folder), not both.');
+  if (input.folder !== undefined) {
+    if (!input.folder.startsWith('/')) throw invalid(`--folder "${input.folder}" is not an absolute path`, 'Give the folder\'s absolute path.');
+    return {folder: input.folder};
+  }
+  if (input.hi2 === undefined || input.hi3 === undefined) throw invalid('no delivery', 'Give both --hi2 and --hi3 (tcp://host:port), or --folder.');
+  return {hi2: checkTcpUrl(input.hi2, '--hi2'), hi3: checkTcpUrl(input.hi3, '--hi3')};
+}
+
+async function resolveTargets(directory: Directory, given: string[]): Promise<InterceptTarget[]> {
+  const targets: InterceptTarget[] = [];
+  try {
+    for (const raw of given) {
+      const target = raw.trim();
+      if (target === '') throw invalid('--target is empty', 'Give a login or an address.');
+      if (targets.some((t) => t.given === target)) continue;
+      const person = await directory.lookUp(target);
+      if (person === undefined) {
+        throw new BonnieError('InterceptInvalid', `--target ${target}: the directory knows nobody by this login or address`, {
+          hint: 'Check the spelling, or look the person up in LDAP: a target is resolved to the person, with all their addresses.',
+        });
+      }
+      const addresses = [...new Set([person.mail, ...person.aliases].filter((a): a is string => a !== undefined && a !== ''))];
+      targets.push({given: target, personId: person.id, login: person.uid ?? target, addresses});
+    }
+  } finally {
+    await directory.close();
+  }
+  return targets;
+}

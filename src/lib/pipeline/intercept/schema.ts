@@ -1,0 +1,65 @@
+/**
+ * The interception store's schema (issue 16). It is NOT part of the catalog: warrants live in a file of
+ * their own (setting intercept_db), root's only, so nothing running as cyrus or the mail group can tell who
+ * is intercepted. Its own application id and its own numbered migrations; opened by the catalog module
+ * with `database` (store-file.ts). Times are ms since the epoch.
+ *
+ * - intercept: one warrant (ETSI TS 102 232-1): the LIID the agency gave, the agency, the authorisation and
+ *   delivery country codes, when it starts and ends, where IRI (HI2) and CC (HI3) go, or a folder; who
+ *   added it; who ended it early, when and why. Never deleted: an ended warrant stays, for the log.
+ * - intercept_target: each target as the administrator gave it, with what the directory resolved it to
+ *   (the person's id, login and every address), at the time it was added.
+ * - intercept_log: every change, in a hash chain of its own: hash(n) = SHA-256(hash(n-1) || entry(n)),
+ *   hash(0) = 32 zero bytes, entry(n) = `<seq>\n<at>\n<actor>\n<entry>` as the policy log's.
+ */
+import {CATALOG_MIGRATIONS, composeSchema, type Migration, type Schema} from '../../base/catalog/migrations.js';
+
+/** `PRAGMA application_id` of the interception store: "bnli" in ASCII (the catalog's is "bonn"). */
+export const INTERCEPT_APPLICATION_ID = 0x62_6e_6c_69;
+
+export const INTERCEPT_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'intercept: warrants, targets, log',
+    sql: `
+CREATE TABLE intercept (
+  id                INTEGER PRIMARY KEY,
+  liid              TEXT    NOT NULL UNIQUE,
+  agency            TEXT    NOT NULL,
+  auth_country      TEXT    NOT NULL,
+  delivery_country  TEXT    NOT NULL,
+  start_at          INTEGER NOT NULL,
+  end_at            INTEGER NOT NULL CHECK (end_at > start_at),
+  hi2               TEXT,
+  hi3               TEXT,
+  folder            TEXT,
+  created_at        INTEGER NOT NULL,
+  created_by        TEXT    NOT NULL,
+  ended_at          INTEGER,
+  ended_by          TEXT,
+  end_reason        TEXT,
+  CHECK ((hi2 IS NOT NULL AND hi3 IS NOT NULL AND folder IS NULL) OR (hi2 IS NULL AND hi3 IS NULL AND folder IS NOT NULL))
+) STRICT;
+
+CREATE TABLE intercept_target (
+  intercept_id  INTEGER NOT NULL REFERENCES intercept (id),
+  given         TEXT    NOT NULL,
+  person_id     TEXT    NOT NULL,
+  login         TEXT    NOT NULL,
+  addresses     TEXT    NOT NULL, -- JSON array of strings
+  PRIMARY KEY (intercept_id, given)
+) STRICT;
+
+CREATE TABLE intercept_log (
+  seq    INTEGER PRIMARY KEY,
+  at     INTEGER NOT NULL,
+  actor  TEXT    NOT NULL,
+  entry  TEXT    NOT NULL,
+  hash   BLOB    NOT NULL
+) STRICT;
+`,
+  },
+];
+
+/** The store's migrations with the bookkeeping table every bonnie database has (schema_migration). */
+export const INTERCEPT_SCHEMA: Schema = composeSchema([CATALOG_MIGRATIONS, INTERCEPT_MIGRATIONS]);
