@@ -50,7 +50,7 @@ describe('bonnie doctor', () => {
     expect(healthy.code).toBe(0);
     expect(report).toMatchObject({level: 'ok', exit: 0, summary: {warning: 0, error: 0}});
     expect(report.checks.map((c) => c.id)).toEqual([
-      'config.file', 'system.owner', 'config.paths', 'catalog.file', 'catalog.folder', 'catalog.owner', 'spill.folder', 'journal.folder', 'spill.reserve', 'archive.folder', 'catalog.disk-space',
+      'config.file', 'system.owner', 'config.paths', 'catalog.file', 'catalog.folder', 'catalog.owner', 'spill.folder', 'journal.folder', 'spill.reserve', 'archive.folder', 'catalog.disk-space', 'intercept.store',
       'cyrus.imapd-conf', 'cyrus.event-notifier', 'cyrus.event-groups', 'cyrus.event-extra-params', 'cyrus.event-exclude-specialuse', 'cyrus.notify-service', 'cyrus.notify-external', 'cyrus.notify-socket', 'system.max-dgram-qlen',
       'reach.imap', 'reach.ldap',
     ]);

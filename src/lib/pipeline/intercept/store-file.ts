@@ -47,6 +47,34 @@ export function openInterceptStore(path: string, options: OpenStoreOptions = {})
   return openCatalog(path, {create: options.create === true, readOnly: options.readOnly === true, database: {applicationId: INTERCEPT_APPLICATION_ID, schema: INTERCEPT_SCHEMA}});
 }
 
+/**
+ * What `bonnie doctor` says of the store, without opening it: absent (no warrant was ever recorded here),
+ * secure (root's, 0700 and 0600), or what is wrong and the fix. A folder this user may not enter is as it
+ * should be; its file is checked when doctor runs as root.
+ */
+export function inspectInterceptStore(path: string): {state: 'absent' | 'secure' | 'unchecked'} | {state: 'insecure'; message: string; hint: string} {
+  const folder = dirname(path);
+  try {
+    if (!existsSync(folder)) return {state: 'absent'};
+    checkSecure(folder, lstatSync(folder), 'folder', 0o700);
+    let file;
+    try {
+      file = lstatSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES') return {state: 'unchecked'};
+      if (code === 'ENOENT') return {state: 'absent'};
+      throw error;
+    }
+    checkSecure(path, file, 'file', 0o600);
+    for (const companion of [`${path}-wal`, `${path}-shm`]) if (existsSync(companion)) checkSecure(companion, lstatSync(companion), 'file', 0o600);
+    return {state: 'secure'};
+  } catch (error) {
+    if (error instanceof BonnieError) return {state: 'insecure', message: error.message, hint: error.hint ?? ''};
+    throw error;
+  }
+}
+
 /** Throws InterceptNotRoot unless the effective uid (`uid`, default process.geteuid()) is 0. */
 export function requireRoot(uid: number = process.geteuid?.() ?? -1): void {
   if (uid !== 0) {

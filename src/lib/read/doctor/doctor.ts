@@ -6,6 +6,7 @@ import {existsSync} from 'node:fs';
 import {join} from 'node:path';
 import {lookUpGroup, lookUpUser} from '../../base/system/accounts.js';
 import {checkConfiguration, checkPaths} from './config-checks.js';
+import {checkInterceptStore} from './intercept-check.js';
 import {checkCatalogFile, checkCatalogOwnership, checkDiskSpace, checkFolder, checkReserve, checkTree, type ExpectedOwner} from './file-checks.js';
 import {checkCyrus, type CaptureMode} from './cyrus-checks.js';
 import {checkImapReach, checkLdapReach} from './reach.js';
@@ -45,6 +46,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       checkReserve(settings.spill, owner),
       checkTree('archive.folder', settings.archive, owner, {optional: 'bonnie init or the first archive run makes it', usedBy: 'bonnie collector and archive'}),
       checkDiskSpace(settings.catalog),
+      checkInterceptStore(settings.interceptDb),
     );
   }
   checks.push(...checkCyrus({imapdConf: options.imapdConf, cyrusConf: options.cyrusConf, capture: options.capture, cyrus: owner, ...(options.dgramQlenFile === undefined ? {} : {dgramQlenFile: options.dgramQlenFile})}));
