@@ -2,7 +2,7 @@
  * LMTP delivery into the lab (RFC 2033), spoken by hand over TCP to `lmtpd -a` (pre-authenticated): the
  * way an MTA delivers, which is what makes Cyrus emit MessageNew (IMAP APPEND gives MessageAppend).
  */
-import {createConnection} from 'node:net';
+import {dotStuffed, openReplySession} from './reply-session.js';
 import type {LabInfo} from './lab.js';
 
 export interface LmtpDelivery {
@@ -28,47 +28,14 @@ const LMTP_TIMEOUT_MS = 30_000;
  * RCPT gets that refusal. Throws if the session itself fails (greeting, LHLO, MAIL, DATA).
  */
 export async function lmtpDeliver(lab: LabInfo, delivery: LmtpDelivery): Promise<LmtpRecipientResult[]> {
-  const socket = createConnection(lab.lmtp);
-  socket.setTimeout(LMTP_TIMEOUT_MS, () => socket.destroy(new Error(`LMTP timed out after ${LMTP_TIMEOUT_MS} ms`)));
-  let buffer = '';
-  let failure: Error | undefined;
-  let wake: (() => void) | undefined;
-  socket.on('data', (data: Buffer) => {
-    buffer += data.toString('utf8');
-    wake?.();
-  });
-  socket.on('error', (error) => {
-    failure = error;
-    wake?.();
-  });
-  socket.on('close', () => {
-    failure ??= new Error('LMTP connection closed');
-    wake?.();
-  });
-
-  /** One reply, possibly multi-line (`250-...` lines then `250 ...`). */
-  const reply = async (): Promise<{code: number; text: string}> => {
-    const lines: string[] = [];
-    for (;;) {
-      const end = buffer.indexOf('\r\n');
-      if (end < 0) {
-        if (failure !== undefined) throw failure;
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        continue;
-      }
-      const line = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      lines.push(line.slice(4));
-      if (line[3] !== '-') return {code: Number(line.slice(0, 3)), text: lines.join('\n')};
-    }
-  };
+  const session = openReplySession(lab.lmtp, 'LMTP', LMTP_TIMEOUT_MS);
+  const reply = () => session.reply();
   const expect = async (step: string, ok: (code: number) => boolean) => {
     const r = await reply();
     if (!ok(r.code)) throw new Error(`LMTP ${step} refused: ${r.code} ${r.text}`);
     return r;
   };
-  const send = (line: string) => socket.write(`${line}\r\n`);
+  const send = (line: string) => session.write(line);
 
   try {
     await expect('greeting', (c) => c === 220);
@@ -89,13 +56,7 @@ export async function lmtpDeliver(lab: LabInfo, delivery: LmtpDelivery): Promise
     if (accepted.length > 0) {
       send('DATA');
       await expect('DATA', (c) => c === 354);
-      const body = delivery.message
-        .replace(/\r?\n/g, '\r\n')
-        .replace(/\r\n$/, '')
-        .split('\r\n')
-        .map((line) => (line.startsWith('.') ? `.${line}` : line))
-        .join('\r\n');
-      socket.write(`${body}\r\n.\r\n`);
+      session.write(`${dotStuffed(delivery.message)}\r\n.`);
       // One reply per recipient accepted at RCPT, in the same order.
       for (const result of accepted) {
         const r = await reply();
@@ -107,7 +68,7 @@ export async function lmtpDeliver(lab: LabInfo, delivery: LmtpDelivery): Promise
     await reply().catch(() => undefined);
     return results;
   } finally {
-    socket.destroy();
+    session.close();
   }
 }
 

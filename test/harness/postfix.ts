@@ -23,10 +23,10 @@
 import {chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {createConnection} from 'node:net';
 import {MAIL_DOMAIN} from './accounts.js';
 import type {Endpoint} from './lab.js';
 import {testMessage} from './lmtp.js';
+import {dotStuffed, openReplySession, type Reply} from './reply-session.js';
 import {freePorts, isAlive, mustRun, readPidFile, runCommand, stopProcess, waitUntil} from './process.js';
 
 export interface PostfixPairOptions {
@@ -334,10 +334,7 @@ export interface SmtpResult {
 }
 
 /** A reply of an SMTP server (RFC 5321 section 4.2); multi-line texts are joined with newlines. */
-interface SmtpReply {
-  code: number;
-  text: string;
-}
+type SmtpReply = Reply;
 
 interface SmtpConversation {
   /** Sends one command line (without CRLF) and waits for its reply. */
@@ -351,47 +348,14 @@ interface SmtpConversation {
  * itself fails.
  */
 async function smtpSession<T>(server: Endpoint, talk: (smtp: SmtpConversation) => Promise<T>): Promise<T> {
-  const socket = createConnection(server);
-  socket.setTimeout(SMTP_TIMEOUT_MS, () => socket.destroy(new Error(`SMTP timed out after ${SMTP_TIMEOUT_MS} ms`)));
-  let buffer = '';
-  let failure: Error | undefined;
-  let wake: (() => void) | undefined;
-  socket.on('data', (data: Buffer) => {
-    buffer += data.toString('utf8');
-    wake?.();
-  });
-  socket.on('error', (error) => {
-    failure = error;
-    wake?.();
-  });
-  socket.on('close', () => {
-    failure ??= new Error('SMTP connection closed');
-    wake?.();
-  });
-
-  /** One reply, possibly multi-line (`250-...` lines, then `250 ...`). */
-  const reply = async (): Promise<SmtpReply> => {
-    const lines: string[] = [];
-    for (;;) {
-      const end = buffer.indexOf('\r\n');
-      if (end < 0) {
-        if (failure !== undefined) throw failure;
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        continue;
-      }
-      const line = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      lines.push(line.slice(4));
-      if (line[3] !== '-') return {code: Number(line.slice(0, 3)), text: lines.join('\n')};
-    }
-  };
+  const session = openReplySession(server, 'SMTP', SMTP_TIMEOUT_MS);
+  const reply = () => session.reply();
   const check = (what: string, r: SmtpReply, code: number) => {
     if (r.code !== code) throw new Error(`SMTP ${what} refused by ${server.host}:${server.port}: ${r.code} ${r.text}`);
     return r;
   };
   const send = async (line: string) => {
-    socket.write(`${line}\r\n`);
+    session.write(line);
     return reply();
   };
   const smtp: SmtpConversation = {send, expect: async (line, code) => check(line.split(/[ :]/)[0] as string, await send(line), code)};
@@ -403,7 +367,7 @@ async function smtpSession<T>(server: Endpoint, talk: (smtp: SmtpConversation) =
     await send('QUIT').catch(() => undefined);
     return result;
   } finally {
-    socket.destroy();
+    session.close();
   }
 }
 
@@ -423,12 +387,7 @@ export async function sendMail(message: SmtpMessage): Promise<SmtpResult> {
     if (result.accepted.length === 0) return result;
     await smtp.expect('DATA', 354);
     const text = testMessage({from: message.from, to: message.to.join(', '), subject: message.subject, messageId: message.messageId, body: message.body});
-    const body = text
-      .replace(/\r\n$/, '')
-      .split('\r\n')
-      .map((line) => (line.startsWith('.') ? `.${line}` : line))
-      .join('\r\n');
-    const r = await smtp.expect(`${body}\r\n.`, 250);
+    const r = await smtp.expect(`${dotStuffed(text)}\r\n.`, 250);
     result.queueId = /queued as ([0-9A-Za-z]+)/.exec(r.text)?.[1];
     return result;
   });
