@@ -209,6 +209,20 @@ describe('bonnie dealer --listen', () => {
     expect(first.stderr()).toMatch(/reading .*notify[\s\S]*stopped: received 0/);
     expect(existsSync(socket)).toBe(false);
   });
+  it("refuses to start on another catalog's spill folder, before it reads anything", async () => {
+    const shared = join(home, 'shared-spill');
+    const drained = await bonnie(['dealer', '--drain-spill', '--catalog', catalog, '--spill', shared], {env});
+    expect(drained.code, drained.stderr).toBe(0);
+    const other = join(home, 'other.db');
+    expect((await bonnie(['init', '--catalog', other], {env})).code).toBe(0);
+    const refused = await bonnie(['dealer', '--listen', socket, '--catalog', other, '--spill', shared], {env});
+    // A configuration error: the holder stops instead of starting the daemon again (exit 1 would).
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain(`the spill folder ${shared} belongs to another catalog (${catalog})`);
+    expect(refused.stderr).toContain('hint: Give each catalog its own spill folder');
+    expect(existsSync(join(shared, 'journal'))).toBe(false);
+  });
+
   it('stops the holder and the daemon, keeping what they received, when the command itself is killed with SIGKILL', async () => {
     const daemon = await startDaemon(['--json']);
     const sender = createNotifySender(socket);

@@ -158,6 +158,29 @@ describe('bin/bonnie-dealer', () => {
     expect(logged).toMatch(/max_attempts \(environment variable BONNIE_MAX_ATTEMPTS\): "many"/);
   });
 
+  it('refuses to drain a spill folder another catalog claimed, and leaves its files for that catalog', async () => {
+    // Two Cyrus instances given one spill folder: each catalog must get only its own events.
+    const shared = join(home, 'shared-spill');
+    const other = join(home, 'other.db');
+    expect((await bonnie(['init', '--catalog', other], {env})).code).toBe(0);
+    const away = {...env, BONNIE_SPILL: shared, BONNIE_CATALOG: join(home, 'locked-away', 'none.db')};
+    const ran = await dealer(readFileSync(join(SPECIMENS, '01-Login.json')), NOTIFYD_ARGV('Login'), away);
+    expect(ran.code).toBe(0);
+    expect(spillFiles(shared)).toHaveLength(1);
+    const mine = await bonnie(['dealer', '--drain-spill', '--json'], {env: {...env, BONNIE_SPILL: shared}});
+    expect(JSON.parse(mine.stdout)).toMatchObject({files: 1, queued: 1});
+    expect((await dealer(readFileSync(join(SPECIMENS, '01-Login.json')), NOTIFYD_ARGV('Login'), away)).code).toBe(0);
+    const theirs = await bonnie(['dealer', '--drain-spill', '--json', '--catalog', other], {env: {...env, BONNIE_SPILL: shared}});
+    expect(theirs.code).toBe(3);
+    expect(JSON.parse(theirs.stdout)).toMatchObject({error: {code: 'SpillFolderShared'}});
+    expect(JSON.parse(theirs.stdout).error.hint).toContain('its own spill folder');
+    expect(spillFiles(shared)).toHaveLength(1);
+    expect(queryCatalog<{n: number}>(other, 'SELECT count(*) AS n FROM notification')).toEqual([{n: 0}]);
+    const processed = await bonnie(['process', '--json', '--catalog', other], {env: {...env, BONNIE_SPILL: shared}});
+    expect(JSON.parse(processed.stdout)).toMatchObject({error: {code: 'SpillFolderShared'}});
+    expect(spillFiles(shared)).toHaveLength(1);
+  });
+
   it("refuses another application's SQLite file: the event is spilled, the file left as it was", async () => {
     const foreign = join(home, 'other-app.db');
     const db = new Database(foreign);

@@ -152,6 +152,7 @@ export const ERROR_CODES = {
   SocketReadFailed: {exit: EXIT.failure, meaning: 'Reading the notify socket failed.'},
   SocketSetupInvalid: {exit: EXIT.usage, meaning: 'The notify socket cannot be used as given: a path longer than 107 bytes, or more than one socket handed over (LISTEN_FDS).'},
   SocketUnavailable: {exit: EXIT.failure, meaning: 'The notify socket cannot be checked or taken over: its folder is not readable, the handed-over descriptor is not a socket, perl is missing.'},
+  SpillFolderShared: {exit: EXIT.config, meaning: 'The spill folder was claimed by another catalog (its .catalog file): each catalog needs its own spill setting. The socket daemon stops rather than restarts.'},
   SpoolDamaged: {exit: EXIT.failure, meaning: "A folder's files in the Cyrus spool cannot be parsed (cyrus.header, cyrus.index)."},
   SpoolNotFound: {exit: EXIT.failure, meaning: 'The path is not a Cyrus partition, or a folder is not in it.'},
   SpoolUnreadable: {exit: EXIT.failure, meaning: 'The Cyrus spool cannot be read by this user.'},

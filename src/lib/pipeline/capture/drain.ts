@@ -18,6 +18,7 @@ import {Ingester, type DeliverySource} from '../queue/ingest.js';
 import {JournalDrain} from './journal-drain.js';
 import {ensureReserve} from './reserve.js';
 import {drainSpill, type DrainSummary} from './spill.js';
+import {claimSpill} from './spill-claim.js';
 
 export interface CaptureDrainSummary extends DrainSummary {
   spill: string;
@@ -33,6 +34,7 @@ export interface CaptureDrainSummary extends DrainSummary {
 export function drainCaptured(settings: Settings): CaptureDrainSummary {
   const catalog = openCatalog(settings.catalog);
   try {
+    claimSpill(settings.spill, catalog.path);
     const spilled = drainSpill(catalog.db, new Ingester(catalog.db), settings.spill);
     const journal = new JournalDrain(catalog.db).drain(join(settings.spill, 'journal'));
     return {

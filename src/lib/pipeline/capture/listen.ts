@@ -30,6 +30,7 @@ import {JournalDrain, type JournalDrainSummary} from './journal-drain.js';
 import {journalPath} from './journal.js';
 import {maxDgramQueue} from './notify-socket.js';
 import {ensureReserve} from './reserve.js';
+import {checkSpillClaim, claimSpill} from './spill-claim.js';
 import {COUNTER, COUNTER_SLOTS, type SocketReaderData, type SocketReaderMessage} from './socket-reader.js';
 
 
@@ -151,6 +152,7 @@ export class NotifyListener {
         hint: 'LISTEN_FDS says a socket was handed over, but it is not there: start bonnie dealer --listen without LISTEN_FDS, or check the .socket unit.',
       });
     }
+    checkSpillClaim(options.spill, options.catalog);
     const listener = new NotifyListener(options);
     listener.start();
     return listener;
@@ -333,6 +335,7 @@ export class NotifyListener {
     try {
       this.catalog = openCatalog(this.options.catalog, {busyTimeoutMs: this.options.busyTimeoutMs});
       this.catalogFile = fileIdentity(this.options.catalog);
+      claimSpill(this.options.spill, this.catalog.path);
       this.drainer = new JournalDrain(this.catalog.db);
     } catch (error) {
       this.disconnect();

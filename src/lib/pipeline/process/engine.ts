@@ -26,6 +26,7 @@ import {isKnownEventType} from '../../core/event/categories.js';
 import type {BonnieEvent} from '../../core/event/types.js';
 import {canonicalLogin, type Directory, type DirectoryPerson} from '../../sources/directory/types.js';
 import {drainSpill, type DrainSummary} from '../capture/spill.js';
+import {claimSpill} from '../capture/spill-claim.js';
 import {scanForGaps, type ScanSummary} from '../capture/gaps.js';
 import {BehaviourDetector} from '../dlp/behaviour.js';
 import type {Alert} from '../dlp/alerts.js';
@@ -131,6 +132,7 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
   if (holder !== undefined) return {...summary, lockedBy: holder};
   try {
     const queue = new JobQueue(db, {maxAttempts: options.maxAttempts});
+    claimSpill(options.spillDir, catalog.path);
     const drained = drainSpill(db, new Ingester(db), options.spillDir);
     summary.spill = {files: drained.files, queued: drained.queued, duplicates: drained.duplicates, quarantined: drained.quarantined};
     const orphans = queue.releaseOrphans();
