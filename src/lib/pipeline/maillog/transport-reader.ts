@@ -79,7 +79,8 @@ export interface EntryFilter {
   limit: number;
 }
 
-type EntryRow = {
+/** A row of mta_message as stored (the writer reads a subset of it). */
+export type EntryRow = {
   id: number;
   host: string;
   mta: 'postfix' | 'exim';

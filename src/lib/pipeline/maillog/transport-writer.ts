@@ -16,6 +16,7 @@
  */
 import type {Db} from '../../base/catalog/catalog.js';
 import type {MaillogRecord} from '../../sources/maillog/record.js';
+import type {EntryRow as StoredEntryRow, QueueEntry} from './transport-reader.js';
 
 /**
  * An entry not seen for this long is over even without its `removed` line (a log lost in rotation):
@@ -26,7 +27,7 @@ export const ENTRY_LIFETIME_MS = 14 * 24 * 60 * 60 * 1000;
 /** How many hosts' open entries are kept in memory; beyond it, the oldest is written and looked up again when seen. */
 const CACHE_LIMIT = 100_000;
 
-type Origin = 'client' | 'pickup' | 'notice' | 'unknown';
+type Origin = QueueEntry['origin'];
 
 /** A delivery attempt waiting for its entry's row: positional values of the INSERT after the entry id. */
 type PendingDelivery = [at: number, program: string, recipient: string, origRecipient: string | null, relay: string | null, status: string, dsn: string | null, reason: string | null, nextQueueId: string | null, sessionId: string | null];
@@ -55,20 +56,8 @@ interface OpenEntry {
   deliveries: PendingDelivery[];
 }
 
-type EntryRow = {
-  id: number;
-  mta: 'postfix' | 'exim';
-  origin: Origin;
-  client: string | null;
-  protocol: string | null;
-  sender: string | null;
-  size: number | null;
-  nrcpt: number | null;
-  message_id: string | null;
-  parent_id: number | null;
-  first_at: number;
-  last_at: number;
-};
+/** What the writer reads back of an open entry. */
+type EntryRow = Omit<StoredEntryRow, 'host' | 'queue_id' | 'removed_at'>;
 
 /** What a batch stored, by kind of row. */
 export interface StoredCounts {
