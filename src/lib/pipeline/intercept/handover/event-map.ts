@@ -32,7 +32,7 @@ export function mapEventRecords(event: BonnieEvent, intercepts: readonly Watched
   if (kind === undefined) return [];
   const at = eventTime(event, context);
   const records: InterceptRecord[] = [];
-  for (const match of matches(event, intercepts, at)) {
+  for (const match of matches(event, kind, intercepts, at)) {
     records.push(...recordsFor(event, kind, match, at, context));
   }
   return records;
@@ -79,8 +79,12 @@ function eventTime(event: BonnieEvent, context: MapContext): number {
   throw new Error(`${event.type} event without a timestamp: give the time it was received (context.receivedAt)`);
 }
 
-/** Intercepts in force at `at` that the event concerns, each once. */
-function matches(event: BonnieEvent, intercepts: readonly WatchedIntercept[], at: number): Match[] {
+/**
+ * Intercepts in force at `at` that the event concerns, each once. A read counts only when the target read
+ * (someone else setting \Seen in the target's mailbox did not download anything to the target); a
+ * delivery, an append and a session by the mailbox's owner or the acting login.
+ */
+function matches(event: BonnieEvent, kind: Kind, intercepts: readonly WatchedIntercept[], at: number): Match[] {
   const found: Match[] = [];
   for (const intercept of intercepts) {
     const end = Math.min(intercept.end, intercept.endedAt ?? Number.POSITIVE_INFINITY);
@@ -89,7 +93,7 @@ function matches(event: BonnieEvent, intercepts: readonly WatchedIntercept[], at
     const owner = intercept.targets.some((t) => sameLogin(event.owner, t.login, t.addresses));
     const addressed = event.type === 'MessageNew' && event.owner === undefined && intercept.targets.some((t) => recipientsOf(event.envelope).some((a) => t.addresses.some((x) => x.toLowerCase() === a.toLowerCase())));
     // A delivery is the recipient's: the LMTP "user" is the recipient too, so owner and actor agree there.
-    if (actor || owner || addressed) found.push({intercept, actor});
+    if (actor || (kind !== 'download' && (owner || addressed))) found.push({intercept, actor});
   }
   return found;
 }

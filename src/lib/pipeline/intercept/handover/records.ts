@@ -10,6 +10,7 @@ import {decodePdu, encodeKeepAlivePdu, encodeRecordPdu} from './pdu.js';
 import type {CcRecordWithContent, DecodedPsPdu, InterceptRecord, IriRecord, MapContext, PsHeader, WatchedIntercept} from './record-types.js';
 
 export {EMAIL_EVENT, EMAIL_PROTOCOL} from './record-types.js';
+export {SessionEndpointBook} from './session-endpoints.js';
 export type {
   CcRecord,
   CcRecordWithContent,

@@ -149,3 +149,23 @@ describe('mapEvent on the Cyrus specimens', () => {
     expect(mapEvent(login, [ALICE], {receivedAt: SPECIMEN_DAY + 5})[0]).toMatchObject({at: SPECIMEN_DAY + 5});
   });
 });
+
+describe('mapEvent: whose act it is', () => {
+  it('someone else marking the target\'s message \\Seen is not a download by the target', () => {
+    const byAdmin = variant('23-MessageRead.json', {user: 'cyrus'});
+    expect(mapEvent(byAdmin, [ALICE])).toStrictEqual([]);
+  });
+
+  it('the target reading a folder shared by someone else is a download by the target', () => {
+    const inBobs = variant('23-MessageRead.json', {uri: 'imap://imap.lab.test/user.bob.Shared;UIDVALIDITY=1795348439'});
+    expect(mapEvent(inBobs, [ALICE])[0]).toMatchObject({eventType: EMAIL_EVENT.download, mailbox: 'user.bob.Shared'});
+    expect(mapEvent(inBobs, [BOB])).toStrictEqual([]);
+  });
+
+  it('an append into the target\'s mailbox by someone else is an upload of unknown direction', () => {
+    const byBob = variant('15-MessageAppend.json', {user: 'bob'});
+    const records = mapEvent(byBob, [ALICE]);
+    expect(records[0]).toMatchObject({eventType: EMAIL_EVENT.upload});
+    expect(records[1]).toMatchObject({direction: 'indeterminate'});
+  });
+});
