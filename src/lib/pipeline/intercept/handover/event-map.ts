@@ -8,6 +8,7 @@
  * Everything else (flags, copies, moves, expunges, folders, ACLs, quota) has no e-mail event and maps to
  * nothing.
  */
+import {isIP} from 'node:net';
 import type {BonnieEvent, Envelope, EnvelopeAddress} from '../../../core/event/types.js';
 import {EMAIL_EVENT, EMAIL_PROTOCOL} from './record-types.js';
 import type {EmailEventType, EmailProtocol, InterceptRecord, IriRecord, MapContext, PayloadDirection, SessionEndpoints, WatchedIntercept} from './record-types.js';
@@ -123,16 +124,22 @@ function protocolOf(event: BonnieEvent): EmailProtocol {
 }
 
 function endpoints(event: BonnieEvent, context: MapContext): SessionEndpoints {
-  if (event.type === 'Login' || event.type === 'Logout') {
-    const own: SessionEndpoints = {};
-    if (event.clientIp !== undefined) own.clientAddress = event.clientIp;
-    if (event.clientPort !== undefined) own.clientPort = event.clientPort;
-    if (event.serverIp !== undefined) own.serverAddress = event.serverIp;
-    if (event.serverPort !== undefined) own.serverPort = event.serverPort;
-    return own;
-  }
+  if (event.type === 'Login' || event.type === 'Logout') return loginEndpoints(event);
   if (event.sessionId === undefined || context.session === undefined) return {};
   return context.session(event.sessionId) ?? {};
+}
+
+/**
+ * A Login's or Logout's endpoints. An address that is not an IP (Cyrus' `serverDomain` can hold a name
+ * on some builds) is left out rather than make the record unencodable: IPAddress holds addresses only.
+ */
+export function loginEndpoints(event: BonnieEvent): SessionEndpoints {
+  const own: SessionEndpoints = {};
+  if (event.clientIp !== undefined && isIP(event.clientIp) !== 0) own.clientAddress = event.clientIp;
+  if (event.clientPort !== undefined) own.clientPort = event.clientPort;
+  if (event.serverIp !== undefined && isIP(event.serverIp) !== 0) own.serverAddress = event.serverIp;
+  if (event.serverPort !== undefined) own.serverPort = event.serverPort;
+  return own;
 }
 
 function recordsFor(event: BonnieEvent, kind: Kind, match: Match, at: number, context: MapContext): InterceptRecord[] {
