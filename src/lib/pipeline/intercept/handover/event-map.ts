@@ -156,11 +156,13 @@ function recordsFor(event: BonnieEvent, kind: Kind, match: Match, at: number, co
   const direction: PayloadDirection = kind === 'receive' ? 'toTarget' : match.actor ? 'fromTarget' : 'indeterminate';
   const records: InterceptRecord[] = [];
   let index = 0;
-  for (const uid of event.uids) {
+  // Cyrus always names the message (FACTS.md); an event that does not still gets its IRI, without a UID or CC.
+  const uids: Iterable<number | undefined> = event.uids.rangeCount === 0 ? [undefined] : event.uids;
+  for (const uid of uids) {
     if (index >= MAX_UIDS_PER_EVENT) break;
     const iri: IriRecord = {...base};
     if (mailbox !== undefined) iri.mailbox = mailbox;
-    iri.uid = uid;
+    if (uid !== undefined) iri.uid = uid;
     // One envelope covers one message (append, delivery); a read of several names them through midset.
     const messageId = event.uids.rangeCount === 1 && event.uids.first === event.uids.last ? envelope?.messageId ?? event.messageIds[0] : event.messageIds[index];
     if (messageId !== undefined) iri.messageId = messageId;
@@ -169,7 +171,7 @@ function recordsFor(event: BonnieEvent, kind: Kind, match: Match, at: number, co
       if (envelope !== undefined) iri.recipients = recipients;
     }
     records.push(iri);
-    if (kind !== 'download' && mailbox !== undefined) {
+    if (kind !== 'download' && mailbox !== undefined && uid !== undefined) {
       records.push({kind: 'cc', liid, at, eventType, protocol, messageRef: {mailbox, mailboxId: event.mailboxId, uid}, direction});
     }
     index += 1;
