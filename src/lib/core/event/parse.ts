@@ -116,6 +116,8 @@ export function normalizeEvent(json: unknown, options: ParseOptions = {}): Parse
     sessionId: fields.string('vnd.cmu.sessionId'),
     clientIp: fields.string('clientIP'),
     clientPort: fields.integer('clientPort'),
+    serverIp: fields.string('serverDomain'),
+    serverPort: fields.integer('serverPort'),
     flags: flagNames === undefined ? [] : splitFlags(flagNames),
     acl,
     aclSubject: fields.string('aclSubject'),

@@ -131,6 +131,9 @@ export interface BonnieEvent {
   /** Client address (Login/Logout only). */
   clientIp: string | undefined;
   clientPort: number | undefined;
+  /** Server address (`serverDomain`, which Cyrus fills with the local IP) and port: Login/Logout only. */
+  serverIp: string | undefined;
+  serverPort: number | undefined;
   /** Flags from `flagNames`, system flags canonically capitalized (`\Flagged`), keywords as sent. */
   flags: string[];
   /** ACL from `vnd.cmu.mailboxACL`. */

@@ -40,6 +40,8 @@ export function blank(type: string, category: EventCategory): BonnieEvent {
     sessionId: undefined,
     clientIp: undefined,
     clientPort: undefined,
+    serverIp: undefined,
+    serverPort: undefined,
     flags: [],
     acl: undefined,
     aclSubject: undefined,

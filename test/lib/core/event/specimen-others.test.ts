@@ -20,6 +20,8 @@ describe('normalized session, mailbox and quota events', () => {
       sessionId: ADMIN_SESSION,
       clientIp: '127.0.0.1',
       clientPort: 41694,
+      serverIp: '127.0.0.1',
+      serverPort: 11143,
     });
   });
 
@@ -32,6 +34,8 @@ describe('normalized session, mailbox and quota events', () => {
       sessionId: ALICE_SESSION,
       clientIp: '127.0.0.1',
       clientPort: 41820,
+      serverIp: '127.0.0.1',
+      serverPort: 11143,
     });
   });
 
