@@ -24,7 +24,7 @@ import {parseNotification} from '../../core/event/parse.js';
 import type {BonnieEvent} from '../../core/event/types.js';
 import type {SpoolRead} from '../collect/spool.js';
 import {NotificationLog} from '../queue/notifications.js';
-import type {CcRecord, CcRecordWithContent, InterceptRecord, IriRecord, MapContext, PsHeader, SessionEndpoints, WatchedIntercept} from './handover/records.js';
+import {SessionEndpointBook, type CcRecord, type CcRecordWithContent, type InterceptRecord, type IriRecord, type MapContext, type PsHeader, type WatchedIntercept} from './handover/records.js';
 import {FolderSender} from './handover/folder-sender.js';
 import {TcpSender, type KeepAliveOptions, type SenderEvent} from './handover/tcp-sender.js';
 import {HandoverQueue, type Hi, type PduToEnqueue} from './queue.js';
@@ -91,7 +91,7 @@ export async function serveIntercepts(store: Db, catalog: Db, options: ServeOpti
   const queue = new HandoverQueue(store);
   const notifications = new NotificationLog(catalog);
   const senders = new Map<string, Sender>();
-  const sessions = new Map<string, SessionEndpoints>();
+  const sessions = new SessionEndpointBook();
   const summary: ServeSummary = {events: 0, records: 0, delivered: 0};
   const networkElementId = (options.networkElementId ?? hostname()).slice(0, 16) || 'bonnie';
   const emit = options.onLine;
@@ -152,11 +152,9 @@ export async function serveIntercepts(store: Db, catalog: Db, options: ServeOpti
     const parsed = parseNotification(raw.toString('utf8'));
     if (!parsed.ok) return [];
     const event = parsed.event;
-    if (event.type === 'Login' && event.sessionId !== undefined) {
-      sessions.set(event.sessionId, {clientAddress: event.clientIp, clientPort: event.clientPort, serverAddress: event.serverIp, serverPort: event.serverPort});
-    }
-    const records = options.codec.mapEvent(event, intercepts, {receivedAt, session: (s) => sessions.get(s)});
-    if (event.type === 'Logout' && event.sessionId !== undefined) sessions.delete(event.sessionId);
+    // A Logout's own record still carries the endpoints: the book forgets the session after it is mapped.
+    const records = options.codec.mapEvent(event, intercepts, {receivedAt, session: sessions.lookUp});
+    sessions.note(event);
     const items: PduToEnqueue[] = [];
     for (const record of records) {
       const intercept = intercepts.find((i) => i.liid === record.liid);
