@@ -34,7 +34,7 @@ delivered). SIGTERM or SIGINT stops it once the write in progress is done (exit 
     spool: Flags.string({description: 'Cyrus\' partition root, imapd.conf\'s partition-default (overrides BONNIE_SPOOL and spool). Other partitions: the partitions setting.'}),
     'keepalive-freq': Flags.integer({helpValue: 'SECONDS', description: 'Send a keep-alive after this long without a PDU (OpenLI keepalivefreq; 0: never).', default: 300, min: 0}),
     'keepalive-wait': Flags.integer({helpValue: 'SECONDS', description: 'Reconnect when a keep-alive gets no answer within this time (OpenLI keepalivewait; 0: expect no answer).', default: 30, min: 0}),
-    'operator-id': Flags.string({helpValue: 'ID', description: 'The operator identifier in every PS-PDU header (1-5 characters).', default: 'BONNI'}),
+    'operator-id': Flags.string({helpValue: 'ID', description: 'The operator identifier in every PS-PDU header (1-16 characters).', default: 'bonnie'}),
     'network-element-id': Flags.string({helpValue: 'ID', description: 'The network element identifier in every PS-PDU header (1-16 characters; default the host name).'}),
   };
 

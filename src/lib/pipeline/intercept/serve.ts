@@ -71,7 +71,7 @@ export interface ServeOptions {
   codec: InterceptCodec;
   spool: MessageSource;
   keepAlive: KeepAliveOptions;
-  /** PSHeader operatorIdentifier (1-5 characters) and networkElementIdentifier (1-16). */
+  /** PSHeader operatorIdentifier and networkElementIdentifier (1-16 characters each). */
   operatorId: string;
   networkElementId?: string;
   catalogPath: string;
