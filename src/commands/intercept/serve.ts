@@ -5,7 +5,7 @@ import type {ServeLine, ServeSummary} from '../../lib/pipeline/intercept/serve.j
 
 export default class InterceptServeCommand extends BonnieCommand {
   static override summary = 'Hand over the intercepted events and messages to the agencies as they happen (root only; a service).';
-  static override description = `Follows the notifications capture commits to the catalog (opened read-only; polled every 200 ms), maps
+  static override description = `Follows the notifications capture commits to the catalog (opened read-only; polled every 100 ms), maps
 each event of a target to ETSI TS 102 232-2 e-mail records for every warrant in intercept_db (re-read each
 round: an added or ended warrant counts at once), reads the message of a CC record from Cyrus' spool
 (spool, partitions), and queues the BER-encoded PS-PDUs in the interception store, numbered from 0 per

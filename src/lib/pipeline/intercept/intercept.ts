@@ -49,6 +49,11 @@ export interface ServeInput {
 export async function serveFromSettings(settings: Pick<Settings, 'interceptDb' | 'catalog' | 'spool' | 'partitions'>, input: ServeInput): Promise<ServeSummary> {
   requireRoot();
   const store = openInterceptStore(settings.interceptDb);
+  // Two commits per PDU (queued, delivered): in WAL mode NORMAL keeps each one across a crash of bonnie,
+  // without an fsync that would compete with Cyrus' own. A power loss may take the last commits back:
+  // the cursor goes back with the PDUs it covered (nothing is lost, the events are mapped again), and a
+  // PDU sent but no longer marked is sent again, with its sequence number (docs/OPERATIONS.md).
+  store.db.pragma('synchronous = NORMAL');
   try {
     const catalog = openCatalog(settings.catalog, {readOnly: true});
     try {

@@ -31,7 +31,7 @@ import {HandoverQueue, type Hi, type PduToEnqueue} from './queue.js';
 import {Warrants, type Intercept} from './warrants.js';
 
 /** How often the catalog is read for new notifications when there was nothing new (the IRI latency's floor). */
-export const SERVE_POLL_MS = 200;
+export const SERVE_POLL_MS = 100;
 /** Notifications mapped per round. */
 const SERVE_BATCH = 500;
 /** Events stamped a little before they were received still count for a warrant that starts then. */
