@@ -49,6 +49,7 @@ export class HandoverQueue {
         'SELECT intercept_id, hi, seq, event_id, enqueued_at, pdu FROM intercept_pdu WHERE intercept_id = ? AND hi = ? AND delivered_at IS NULL AND seq > ? ORDER BY seq LIMIT ?',
       ),
       deliver: db.prepare<[number, number, number, number]>('UPDATE intercept_pdu SET delivered_at = ? WHERE intercept_id = ? AND hi = ? AND seq = ? AND delivered_at IS NULL'),
+      hasPending: db.prepare<[number, number], {one: number}>('SELECT 1 AS one FROM intercept_pdu WHERE intercept_id = ? AND hi = ? AND delivered_at IS NULL LIMIT 1'),
       counts: db.prepare<[number, number], {queued: number; delivered: number}>(
         'SELECT count(*) AS queued, count(delivered_at) AS delivered FROM intercept_pdu WHERE intercept_id = ? AND hi = ?',
       ),
@@ -97,6 +98,11 @@ export class HandoverQueue {
   /** Records that PDU `seq` was handed over (idempotent: a PDU keeps its first delivery time). */
   markDelivered(interceptId: number, hi: Hi, seq: number, now: number): void {
     this.statements.deliver.run(now, interceptId, hi, seq);
+  }
+
+  /** True when one destination has PDUs not yet delivered (the partial index: cheap, however many were). */
+  hasPending(interceptId: number, hi: Hi): boolean {
+    return this.statements.hasPending.get(interceptId, hi) !== undefined;
   }
 
   /** How many PDUs one destination has had queued, and how many of them were delivered. */

@@ -91,6 +91,7 @@ export async function serveIntercepts(store: Db, catalog: Db, options: ServeOpti
   const queue = new HandoverQueue(store);
   const notifications = new NotificationLog(catalog);
   const senders = new Map<string, Sender>();
+  const closing: Array<Promise<void>> = [];
   const sessions = new SessionEndpointBook();
   const summary: ServeSummary = {events: 0, records: 0, delivered: 0};
   const networkElementId = (options.networkElementId ?? hostname()).slice(0, 16) || 'bonnie';
@@ -136,14 +137,24 @@ export async function serveIntercepts(store: Db, catalog: Db, options: ServeOpti
     operatorId: options.operatorId, networkElementId, communicationId, sequenceNumber, timestamp,
   });
 
-  /** Senders for every warrant in force, and for any with PDUs still to hand over. */
+  /**
+   * Senders for every warrant in force, and for one that is over while it has PDUs to hand over; the
+   * sender of a warrant over and handed over is closed (no connection, no keep-alives, for nothing).
+   */
   const refreshSenders = () => {
     intercepts = warrants.list(now());
     for (const intercept of intercepts) {
       const id = warrants.idOf(intercept.liid) as number;
       for (const hi of [2, 3] as const) {
-        const counts = queue.counts(id, hi);
-        if (intercept.state !== 'over' || counts.delivered < counts.queued) senderFor(intercept, id, hi);
+        if (intercept.state !== 'over' || queue.hasPending(id, hi)) {
+          senderFor(intercept, id, hi);
+          continue;
+        }
+        const key = `${id}:${hi}`;
+        const done = senders.get(key);
+        if (done === undefined) continue;
+        senders.delete(key);
+        closing.push(done.close());
       }
     }
   };
@@ -212,7 +223,7 @@ export async function serveIntercepts(store: Db, catalog: Db, options: ServeOpti
     idleMs: options.pollMs ?? SERVE_POLL_MS,
     signals: options.signals,
   });
-  await Promise.all([...senders.values()].map((s) => s.close()));
+  await Promise.all([...closing, ...[...senders.values()].map((s) => s.close())]);
   emit({type: 'stopped', at: at(), ...summary});
   return summary;
 }

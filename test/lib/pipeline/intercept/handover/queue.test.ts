@@ -59,6 +59,10 @@ describe('the queue', () => {
     queue.markDelivered(interceptId, 2, 1, NOW + 5);
     expect(queue.pending(interceptId, 2, 10).map((p) => p.seq)).toEqual([2]);
     expect(queue.counts(interceptId, 2)).toEqual({queued: 3, delivered: 2});
+    expect(queue.hasPending(interceptId, 2)).toBe(true);
+    queue.markDelivered(interceptId, 2, 2, NOW);
+    expect(queue.hasPending(interceptId, 2)).toBe(false);
+    expect(queue.hasPending(interceptId, 3)).toBe(false);
   });
 });
 
