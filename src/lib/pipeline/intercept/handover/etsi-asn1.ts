@@ -87,7 +87,8 @@ export function ctxUtf8(tag: number, value: string): asn1.Utf8String {
   return tagged(tag, new asn1.Utf8String({value}));
 }
 export function ctxInteger(tag: number, value: number): asn1.Integer {
-  return tagged(tag, asn1.Integer.fromBigInt(BigInt(value)));
+  if (!Number.isSafeInteger(value)) throw new Error(`not a whole number: ${value}`);
+  return tagged(tag, new asn1.Integer({value}));
 }
 export function ctxEnumerated(tag: number, value: number): asn1.Enumerated {
   return tagged(tag, new asn1.Enumerated({value}));
@@ -105,12 +106,17 @@ export function microSecondTimeStamp(tag: number, ms: number): asn1.Constructed 
   return contextSeq(tag, [ctxInteger(0, seconds), ctxInteger(1, Math.round((ms - seconds * 1000) * 1000))]);
 }
 
+// Values that are the same in every PDU are built once: asn1js encodes a block anew on each toBER().
+const IP_TYPE_V4 = ctxEnumerated(1, 0);
+const IP_TYPE_V6 = ctxEnumerated(1, 1);
+const IP_ASSIGNMENT = ctxEnumerated(3, IP_ASSIGNMENT_UNKNOWN);
+
 /** IPAddress from its text (`127.0.0.1`, `::1`): binary, 4 or 16 octets. Throws on anything else. */
 export function ipAddress(tag: number, text: string): asn1.Constructed {
   const v6 = isIPv6(text);
   if (!v6 && !isIPv4(text)) throw new Error(`not an IP address: ${text}`);
   const bytes = v6 ? ipv6Bytes(text) : Uint8Array.from(text.split('.').map(Number));
-  return contextSeq(tag, [ctxEnumerated(1, v6 ? 1 : 0), contextSeq(2, [ctxOctets(1, bytes)]), ctxEnumerated(3, IP_ASSIGNMENT_UNKNOWN)]);
+  return contextSeq(tag, [v6 ? IP_TYPE_V6 : IP_TYPE_V4, contextSeq(2, [ctxOctets(1, bytes)]), IP_ASSIGNMENT]);
 }
 
 /** The 16 octets of an IPv6 address in any RFC 4291 text form (`::`, embedded IPv4). */

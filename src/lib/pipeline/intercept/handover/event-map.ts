@@ -8,6 +8,7 @@
  * Everything else (flags, copies, moves, expunges, folders, ACLs, quota) has no e-mail event and maps to
  * nothing.
  */
+import {isIP} from 'node:net';
 import type {BonnieEvent, Envelope, EnvelopeAddress} from '../../../core/event/types.js';
 import {EMAIL_EVENT, EMAIL_PROTOCOL} from './record-types.js';
 import type {EmailEventType, EmailProtocol, InterceptRecord, IriRecord, MapContext, PayloadDirection, SessionEndpoints, WatchedIntercept} from './record-types.js';
@@ -123,16 +124,22 @@ function protocolOf(event: BonnieEvent): EmailProtocol {
 }
 
 function endpoints(event: BonnieEvent, context: MapContext): SessionEndpoints {
-  if (event.type === 'Login' || event.type === 'Logout') {
-    const own: SessionEndpoints = {};
-    if (event.clientIp !== undefined) own.clientAddress = event.clientIp;
-    if (event.clientPort !== undefined) own.clientPort = event.clientPort;
-    if (event.serverIp !== undefined) own.serverAddress = event.serverIp;
-    if (event.serverPort !== undefined) own.serverPort = event.serverPort;
-    return own;
-  }
+  if (event.type === 'Login' || event.type === 'Logout') return loginEndpoints(event);
   if (event.sessionId === undefined || context.session === undefined) return {};
   return context.session(event.sessionId) ?? {};
+}
+
+/**
+ * A Login's or Logout's endpoints. An address that is not an IP (Cyrus' `serverDomain` can hold a name
+ * on some builds) is left out rather than make the record unencodable: IPAddress holds addresses only.
+ */
+export function loginEndpoints(event: BonnieEvent): SessionEndpoints {
+  const own: SessionEndpoints = {};
+  if (event.clientIp !== undefined && isIP(event.clientIp) !== 0) own.clientAddress = event.clientIp;
+  if (event.clientPort !== undefined) own.clientPort = event.clientPort;
+  if (event.serverIp !== undefined && isIP(event.serverIp) !== 0) own.serverAddress = event.serverIp;
+  if (event.serverPort !== undefined) own.serverPort = event.serverPort;
+  return own;
 }
 
 function recordsFor(event: BonnieEvent, kind: Kind, match: Match, at: number, context: MapContext): InterceptRecord[] {
@@ -149,11 +156,13 @@ function recordsFor(event: BonnieEvent, kind: Kind, match: Match, at: number, co
   const direction: PayloadDirection = kind === 'receive' ? 'toTarget' : match.actor ? 'fromTarget' : 'indeterminate';
   const records: InterceptRecord[] = [];
   let index = 0;
-  for (const uid of event.uids) {
+  // Cyrus always names the message (FACTS.md); an event that does not still gets its IRI, without a UID or CC.
+  const uids: Iterable<number | undefined> = event.uids.rangeCount === 0 ? [undefined] : event.uids;
+  for (const uid of uids) {
     if (index >= MAX_UIDS_PER_EVENT) break;
     const iri: IriRecord = {...base};
     if (mailbox !== undefined) iri.mailbox = mailbox;
-    iri.uid = uid;
+    if (uid !== undefined) iri.uid = uid;
     // One envelope covers one message (append, delivery); a read of several names them through midset.
     const messageId = event.uids.rangeCount === 1 && event.uids.first === event.uids.last ? envelope?.messageId ?? event.messageIds[0] : event.messageIds[index];
     if (messageId !== undefined) iri.messageId = messageId;
@@ -162,7 +171,7 @@ function recordsFor(event: BonnieEvent, kind: Kind, match: Match, at: number, co
       if (envelope !== undefined) iri.recipients = recipients;
     }
     records.push(iri);
-    if (kind !== 'download' && mailbox !== undefined) {
+    if (kind !== 'download' && mailbox !== undefined && uid !== undefined) {
       records.push({kind: 'cc', liid, at, eventType, protocol, messageRef: {mailbox, mailboxId: event.mailboxId, uid}, direction});
     }
     index += 1;

@@ -67,18 +67,25 @@ function psPdu(header: PsHeader, payload: asn1.Constructed): Uint8Array {
   return new Uint8Array(new asn1.Sequence({value: [contextSeq(1, psHeader(header)), contextSeq(2, [payload])]}).toBER());
 }
 
+// Values that are the same in every PDU, built once (asn1js encodes a block anew on each toBER()).
+const DOMAIN_ID = ctxOid(0, LI_PS_DOMAIN_ID);
+const QUALIFIER = ctxEnumerated(8, TIME_OF_INTERCEPTION);
+const IRI_OBJ_ID = ctxRelativeOid(0, EMAIL_IRI_OBJ_ID);
+const CC_OBJ_ID = ctxRelativeOid(0, EMAIL_CC_OBJ_ID);
+const CC_FORMAT = ctxEnumerated(1, EMAIL_FORMAT_APPLICATION);
+
 function psHeader(h: PsHeader): asn1.AsnType[] {
   const network = [ctxOctets(0, h.operatorId)];
   if (h.networkElementId !== '') network.push(ctxOctets(1, h.networkElementId));
   return [
-    ctxOid(0, LI_PS_DOMAIN_ID),
+    DOMAIN_ID,
     ctxOctets(1, h.liid),
     ctxPrintable(2, h.authCountry),
     contextSeq(3, [contextSeq(0, network), ctxInteger(1, h.communicationId), ctxPrintable(2, h.deliveryCountry)]),
     ctxInteger(4, h.sequenceNumber),
     ctxTime(5, h.timestamp),
     microSecondTimeStamp(7, h.timestamp),
-    ctxEnumerated(8, TIME_OF_INTERCEPTION),
+    QUALIFIER,
   ];
 }
 
@@ -89,7 +96,7 @@ function iriType(event: EmailEventType): number {
 }
 
 function iriPayload(r: IriRecord): asn1.AsnType[] {
-  const email: asn1.AsnType[] = [ctxRelativeOid(0, EMAIL_IRI_OBJ_ID), ctxEnumerated(1, r.eventType)];
+  const email: asn1.AsnType[] = [IRI_OBJ_ID, ctxEnumerated(1, r.eventType)];
   if (r.clientAddress !== undefined) email.push(ipAddress(2, r.clientAddress));
   if (r.serverAddress !== undefined) email.push(ipAddress(3, r.serverAddress));
   if (r.clientPort !== undefined) email.push(ctxInteger(4, r.clientPort));
@@ -104,7 +111,7 @@ function iriPayload(r: IriRecord): asn1.AsnType[] {
 }
 
 function ccPayload(r: CcRecordWithContent): asn1.AsnType[] {
-  const email = [ctxRelativeOid(0, EMAIL_CC_OBJ_ID), ctxEnumerated(1, EMAIL_FORMAT_APPLICATION), ctxOctets(2, r.content)];
+  const email = [CC_OBJ_ID, CC_FORMAT, ctxOctets(2, r.content)];
   return [ctxEnumerated(0, DIRECTION[r.direction]), ctxTime(1, r.at), contextSeq(2, [contextSeq(EMAIL_CONTENTS, email)])];
 }
 

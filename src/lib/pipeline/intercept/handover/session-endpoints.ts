@@ -5,6 +5,7 @@
  * notes it.
  */
 import type {BonnieEvent} from '../../../core/event/types.js';
+import {loginEndpoints} from './event-map.js';
 import type {SessionEndpoints} from './record-types.js';
 
 /** Sessions remembered at most: the oldest is forgotten first (a session whose Logout was never seen). */
@@ -23,13 +24,8 @@ export class SessionEndpointBook {
       return;
     }
     if (event.type !== 'Login') return;
-    const endpoints: SessionEndpoints = {};
-    if (event.clientIp !== undefined) endpoints.clientAddress = event.clientIp;
-    if (event.clientPort !== undefined) endpoints.clientPort = event.clientPort;
-    if (event.serverIp !== undefined) endpoints.serverAddress = event.serverIp;
-    if (event.serverPort !== undefined) endpoints.serverPort = event.serverPort;
     this.open.delete(event.sessionId);
-    this.open.set(event.sessionId, endpoints);
+    this.open.set(event.sessionId, loginEndpoints(event));
     if (this.open.size > this.limit) {
       const oldest = this.open.keys().next();
       if (oldest.done !== true) this.open.delete(oldest.value);

@@ -169,3 +169,13 @@ describe('mapEvent: whose act it is', () => {
     expect(records[1]).toMatchObject({direction: 'indeterminate'});
   });
 });
+
+describe('mapEvent: events missing a part', () => {
+  it('a delivery without a UID still gives its IRI, without a CC', () => {
+    const noUid = variant('65-MessageNew.json', {uri: 'imap://imap.lab.test/user.alice;UIDVALIDITY=1795348438'});
+    const records = mapEvent(noUid, [ALICE]);
+    expect(records.map((r) => r.kind)).toStrictEqual(['iri']);
+    expect(records[0]).toMatchObject({eventType: EMAIL_EVENT.receive, messageId: '<Delivered-via-LMTP-1795348456401@example.org>'});
+    expect(records[0]).not.toHaveProperty('uid');
+  });
+});
