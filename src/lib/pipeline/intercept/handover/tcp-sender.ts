@@ -57,7 +57,6 @@ export class TcpSender {
   private wakeUp: (() => void) | undefined;
   private woken = false;
   private running: Promise<void> | undefined;
-  private socket: Socket | undefined;
   private readonly host: string;
   private readonly port: number;
 
@@ -92,14 +91,12 @@ export class TcpSender {
       let error: string;
       try {
         const socket = await this.open(state);
-        this.socket = socket;
         backoffMs = RECONNECT_MIN_MS;
         this.options.onEvent?.({kind: 'connected', url: this.options.url});
         try {
           await this.pump(socket, state);
         } finally {
           socket.destroy();
-          this.socket = undefined;
         }
         error = state.failed ?? 'closed';
       } catch (failure) {
