@@ -15,7 +15,7 @@
  *   node --import tsx bench/intercept.ts [--deliveries N] [--rounds R] [--json]
  */
 import {spawn} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {createServer, type Server} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -79,6 +79,13 @@ function splitArrivals(hi: 2 | 3, chunks: ReadonlyArray<{at: number; bytes: Buff
   return out;
 }
 
+/** CPU time (user + system) of a process so far, ms, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 const stats = (values: number[]) => {
   const s = [...values].sort((x, y) => x - y);
@@ -132,6 +139,8 @@ async function main(): Promise<void> {
   createInterface({input: serve.stdout}).on('line', (l) => lines.push(JSON.parse(l) as {type: string}));
   const rates: {a: number[]; b: number[]} = {a: [], b: []};
   const ratios: number[] = [];
+  /** serve's CPU per delivery, ms, in each phase (a: polling with nothing to map). */
+  const serveCpu: {a: number[]; b: number[]} = {a: [], b: []};
   let failure: string | undefined;
   try {
     for (const deadline = Date.now() + GUARD_MS; !lines.some((l) => l.type === 'started'); ) {
@@ -144,7 +153,9 @@ async function main(): Promise<void> {
       const rate: {a?: number; b?: number} = {};
       for (const phase of round % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
         if (phase === 'a') {
+          const cpu = cpuMs(serve.pid);
           rate.a = await deliverAll(lab, deliveries, `a${round}`);
+          serveCpu.a.push((cpuMs(serve.pid) - cpu) / deliveries);
           rates.a.push(rate.a);
           continue;
         }
@@ -153,6 +164,7 @@ async function main(): Promise<void> {
           '--hi2', `tcp://127.0.0.1:${hi2.port}`, '--hi3', `tcp://127.0.0.1:${hi3.port}`, '--auth-country', 'DE', '--delivery-country', 'DE');
         // The warrant counts from serve's next round (100 ms).
         await sleep(1000);
+        const cpu = cpuMs(serve.pid);
         rate.b = await deliverAll(lab, deliveries, `b${round}`);
         rates.b.push(rate.b);
         const mine = () => arrivals().filter((x) => x.liid === liid);
@@ -160,6 +172,7 @@ async function main(): Promise<void> {
           if (Date.now() > deadline) throw new Error(`${liid}: ${mine().length} of ${2 * deliveries} PDUs after ${GUARD_MS} ms`);
           await sleep(100);
         }
+        serveCpu.b.push((cpuMs(serve.pid) - cpu) / deliveries);
         for (const hi of [2, 3] as const) {
           const seqs = mine().filter((x) => x.hi === hi).map((x) => x.seq);
           if (seqs.some((s, i) => s !== i)) failure = `${liid} HI${hi}: sequence numbers not 0..${deliveries - 1} in order, once`;
@@ -186,7 +199,7 @@ async function main(): Promise<void> {
   const ratio = median(ratios);
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
   const result = {
-    type: 'benchmark', name: 'intercept', deliveries, rounds, iriLatencyMs: iri, ccLatencyMs: cc, deliveriesPerSecond: {withoutIntercept: rates.a, withIntercept: rates.b, medianWithout: rate.a, medianWith: rate.b, roundRatios: ratios, ratio},
+    type: 'benchmark', name: 'intercept', deliveries, rounds, iriLatencyMs: iri, ccLatencyMs: cc, deliveriesPerSecond: {withoutIntercept: rates.a, withIntercept: rates.b, medianWithout: rate.a, medianWith: rate.b, roundRatios: ratios, ratio}, serveCpuMsPerDelivery: serveCpu,
     verdicts: {iriP99: verdict(iri.p99 <= TARGET.iriP99Ms), ccP99: verdict(cc.p99 <= TARGET.ccP99Ms), rate: verdict(ratio >= TARGET.rateRatio)},
   };
   if (json) {
@@ -201,6 +214,7 @@ async function main(): Promise<void> {
       `IRI (HI2)               ${String(iri.n).padEnd(6)} ${f(iri.p50).padEnd(6)} ${f(iri.p99).padEnd(6)} ${f(iri.max).padEnd(6)} p99 <= ${TARGET.iriP99Ms}: ${result.verdicts.iriP99}`,
       `CC  (HI3)               ${String(cc.n).padEnd(6)} ${f(cc.p50).padEnd(6)} ${f(cc.p99).padEnd(6)} ${f(cc.max).padEnd(6)} p99 <= ${TARGET.ccP99Ms}: ${result.verdicts.ccP99}`,
       `LMTP deliveries/s       without ${rates.a.map((r) => r.toFixed(1)).join(', ')} (median ${rate.a.toFixed(1)}); with ${rates.b.map((r) => r.toFixed(1)).join(', ')} (median ${rate.b.toFixed(1)})`,
+      `serve CPU per delivery  without ${serveCpu.a.map((c) => c.toFixed(2)).join(', ')} ms; with ${serveCpu.b.map((c) => c.toFixed(2)).join(', ')} ms (mapping, spool, encoding, queue, TCP)`,
       `ratio with/without      per round ${ratios.map((r) => r.toFixed(3)).join(', ')}; median ${ratio.toFixed(3)} (target >= ${TARGET.rateRatio}: ${result.verdicts.rate})`,
       '',
     ].join('\n'),

@@ -5,8 +5,8 @@
  * Contracts:
  * - Sequence numbers start at 0 and grow by 1 per intercept and destination (HI2: IRI, HI3: CC), in the
  *   order PDUs are enqueued; the number is given before the PDU is encoded (it is inside the PDU).
- * - {@link HandoverQueue.enqueueEvent} writes an event's PDUs and moves the cursor past it in ONE
- *   transaction: after a crash the event is mapped again from scratch, or not at all. Nothing is lost and
+ * - {@link HandoverQueue.enqueueEvents} writes events' PDUs and moves the cursor past them in ONE
+ *   transaction: after a crash the events are mapped again from scratch, or not at all. Nothing is lost and
  *   nothing is numbered twice across a restart.
  * - A PDU is delivered once: `delivered_at` is set when the socket write of its bytes completed (or its
  *   file was renamed into the folder), and a delivered PDU is never read for sending again.
@@ -75,7 +75,19 @@ export class HandoverQueue {
    * transaction. Returns the PDUs written (with their numbers).
    */
   enqueueEvent(eventId: number, items: readonly PduToEnqueue[], now: number, name: string = SERVE_CURSOR): QueuedPdu[] {
-    return this.db.transaction(() => {
+    return this.enqueueEvents([{eventId, items}], eventId, now, (_, error) => {
+      throw error;
+    }, name);
+  }
+
+  /**
+   * The PDUs of several notifications, in their order, and the cursor moved to `cursor`, in ONE
+   * transaction (one commit per round of serve, not one per event). Each event is a savepoint of its
+   * own: one whose encoding throws leaves none of its PDUs and no sequence number used, goes to
+   * `onError` (which may throw to abandon the whole batch), and the others are kept.
+   */
+  enqueueEvents(events: ReadonlyArray<{eventId: number; items: readonly PduToEnqueue[]}>, cursor: number, now: number, onError: (eventId: number, error: unknown) => void, name: string = SERVE_CURSOR): QueuedPdu[] {
+    const one = this.db.transaction((eventId: number, items: readonly PduToEnqueue[]) => {
       const written: QueuedPdu[] = [];
       for (const item of items) {
         const seq = (this.statements.lastSeq.get(item.interceptId, item.hi)?.seq ?? -1) + 1;
@@ -83,7 +95,19 @@ export class HandoverQueue {
         this.statements.insert.run(item.interceptId, item.hi, seq, eventId, now, pdu);
         written.push({interceptId: item.interceptId, hi: item.hi, seq, eventId, enqueuedAt: now, pdu});
       }
-      this.statements.setCursor.run(name, eventId, now);
+      return written;
+    });
+    return this.db.transaction(() => {
+      const written: QueuedPdu[] = [];
+      for (const {eventId, items} of events) {
+        if (items.length === 0) continue;
+        try {
+          written.push(...one(eventId, items));
+        } catch (error) {
+          onError(eventId, error);
+        }
+      }
+      this.statements.setCursor.run(name, cursor, now);
       return written;
     }).immediate();
   }

@@ -5,8 +5,9 @@
  * message from Cyrus' spool, numbers and encodes the PDUs into the handover queue, and hands them over.
  *
  * Contracts:
- * - Each notification is mapped once: its PDUs and the cursor (the last notification id mapped) are
- *   committed together in the interception store; a restart resumes after the cursor.
+ * - Each notification is mapped once: the PDUs of a round's notifications and the cursor (the last
+ *   notification id mapped) are committed together in the interception store; a restart resumes after
+ *   the cursor.
  * - The first run starts at the notifications received since the earliest start of a warrant in force
  *   (or at the newest one when none is); the mapping itself keeps each warrant to its period, by the time
  *   the event happened. PDUs of events inside the period are handed over even when that is later (the
@@ -197,23 +198,22 @@ export async function serveIntercepts(store: Db, catalog: Db, options: ServeOpti
     round: () => {
       refreshSenders();
       const page = notifications.pageReceived(cursor as number, SERVE_BATCH);
-      const woken = new Set<string>();
+      if (page.length === 0) return 0;
+      const mapped: Array<{eventId: number; items: PduToEnqueue[]}> = [];
       for (const n of page) {
-        let items: PduToEnqueue[];
         try {
-          items = mapOne(n.id, n.received_at, n.raw);
+          mapped.push({eventId: n.id, items: mapOne(n.id, n.received_at, n.raw)});
         } catch (error) {
-          // A mapping or encoding bug must not stop interception of the other events: said, and skipped.
+          // A mapping bug must not stop interception of the other events: said, and skipped.
           emit({type: 'error', at: at(), message: `notification ${n.id} could not be mapped: ${errorMessage(error)}`});
-          items = [];
         }
-        if (items.length > 0) {
-          for (const pdu of queue.enqueueEvent(n.id, items, now())) woken.add(`${pdu.interceptId}:${pdu.hi}`);
-          summary.records += items.length;
-        }
-        cursor = n.id;
       }
-      if (page.length > 0) queue.setCursor(cursor as number, now());
+      cursor = (page.at(-1) as {id: number}).id;
+      const written = queue.enqueueEvents(mapped, cursor, now(), (eventId, error) => {
+        emit({type: 'error', at: at(), message: `notification ${eventId} could not be encoded: ${errorMessage(error)}`});
+      });
+      summary.records += written.length;
+      const woken = new Set(written.map((pdu) => `${pdu.interceptId}:${pdu.hi}`));
       summary.events += page.length;
       for (const key of woken) senders.get(key)?.wake();
       return page.length;

@@ -52,6 +52,17 @@ describe('the queue', () => {
     expect(queue.counts(interceptId, 2)).toEqual({queued: 1, delivered: 0});
   });
 
+  it('commits a round of events at once; an event whose encoding fails is left out, said, and uses no number', () => {
+    const failing = {interceptId, hi: 2 as const, encode: () => {
+      throw new Error('encoder broke');
+    }};
+    const errors: number[] = [];
+    const written = queue.enqueueEvents([{eventId: 1, items: [fake(2)]}, {eventId: 2, items: [fake(3), failing]}, {eventId: 3, items: []}, {eventId: 4, items: [fake(2), fake(3)]}], 5, NOW, (id) => errors.push(id));
+    expect(written.map((p) => [p.eventId, p.hi, p.seq])).toEqual([[1, 2, 0], [4, 2, 1], [4, 3, 0]]);
+    expect(errors).toEqual([2]);
+    expect(queue.cursor()).toBe(5);
+  });
+
   it('never gives a delivered PDU again', () => {
     queue.enqueueEvent(1, [fake(2), fake(2), fake(2)], NOW);
     queue.markDelivered(interceptId, 2, 0, NOW);
