@@ -15,7 +15,7 @@
  *   node --import tsx bench/intercept.ts [--deliveries N] [--rounds R] [--json]
  */
 import {spawn} from 'node:child_process';
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import {createServer, type Server} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -28,12 +28,14 @@ import {startListener} from '../test/harness/listener.js';
 import {lmtpDeliver, testMessage} from '../test/harness/lmtp.js';
 import {REPO} from '../test/harness/lab.js';
 import {runCommand} from '../test/harness/process.js';
+import {summarizeProfile} from './lib/cpu-profile.js';
 
 const TARGET = {iriP99Ms: 2000, ccP99Ms: 5000, rateRatio: 0.95};
 const USAGE = `usage: node --import tsx bench/intercept.ts [--deliveries N] [--rounds R] [--json]
   --deliveries N  LMTP deliveries per phase (default 300)
   --rounds R      rounds of both phases, in rotated order (default 3)
   --json          one JSON object instead of the table
+  --profile       a CPU profile of serve (node --cpu-prof): where its time goes, printed after the table
 Needs root and \`npm run build\`. Exit status: 0 measured (PASS or MISS), 1 failed, 2 bad usage.`;
 /** Bounds a wait: a guard against a hang, never a measure. */
 const GUARD_MS = 120_000;
@@ -134,7 +136,8 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   await bonnie('intercept', 'add', '--liid', 'BENCH-0', '--agency', 'LAB', '--target', 'carol', '--start', new Date(t0 + 1000).toISOString(), '--end', new Date(t0 + 2000).toISOString(),
     '--hi2', `tcp://127.0.0.1:${hi2.port}`, '--hi3', `tcp://127.0.0.1:${hi3.port}`, '--auth-country', 'DE', '--delivery-country', 'DE');
-  const serve = spawn(process.execPath, [join(REPO, 'bin/run.js'), 'intercept', 'serve', '--json', '--keepalive-freq', '0'], {env});
+  const profile = args.includes('--profile') ? join(dir, 'profile') : undefined;
+  const serve = spawn(process.execPath, [...(profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile]), join(REPO, 'bin/run.js'), 'intercept', 'serve', '--json', '--keepalive-freq', '0'], {env});
   const lines: Array<{type: string}> = [];
   createInterface({input: serve.stdout}).on('line', (l) => lines.push(JSON.parse(l) as {type: string}));
   const rates: {a: number[]; b: number[]} = {a: [], b: []};
@@ -188,8 +191,13 @@ async function main(): Promise<void> {
     hi3.server.close();
     await listener.stop();
     await lab.stop();
-    rmSync(dir, {recursive: true, force: true});
   }
+  let profileText = '';
+  if (profile !== undefined) {
+    const summary = summarizeProfile(join(profile, readdirSync(profile)[0] as string), {places: 12, functions: 20});
+    profileText = [`serve's CPU profile: ${summary.totalMs.toFixed(0)} ms`, ...summary.byPlace.map((p) => `  ${p.ms.toFixed(0).padStart(7)} ms  ${p.place}`), '  functions:', ...summary.byFunction.map((f) => `  ${f.ms.toFixed(0).padStart(7)} ms  ${f.fn}`), ''].join('\n');
+  }
+  rmSync(dir, {recursive: true, force: true});
   if (failure !== undefined) throw new Error(`untrustworthy: ${failure}`);
   const all = arrivals();
   const iri = stats(all.filter((x) => x.hi === 2).map((x) => x.latencyMs));
@@ -217,7 +225,7 @@ async function main(): Promise<void> {
       `serve CPU per delivery  without ${serveCpu.a.map((c) => c.toFixed(2)).join(', ')} ms; with ${serveCpu.b.map((c) => c.toFixed(2)).join(', ')} ms (mapping, spool, encoding, queue, TCP)`,
       `ratio with/without      per round ${ratios.map((r) => r.toFixed(3)).join(', ')}; median ${ratio.toFixed(3)} (target >= ${TARGET.rateRatio}: ${result.verdicts.rate})`,
       '',
-    ].join('\n'),
+    ].join('\n') + profileText,
   );
 }
 
