@@ -93,6 +93,8 @@ export async function serveIntercepts(store: Db, catalog: Db, options: ServeOpti
   const notifications = new NotificationLog(catalog);
   const senders = new Map<string, Sender>();
   const closing: Array<Promise<void>> = [];
+  /** The store's id of each warrant, by LIID (what the queue is keyed by). */
+  const ids = new Map<string, number>();
   const sessions = new SessionEndpointBook();
   const summary: ServeSummary = {events: 0, records: 0, delivered: 0};
   const networkElementId = (options.networkElementId ?? hostname()).slice(0, 16) || 'bonnie';
@@ -146,6 +148,7 @@ export async function serveIntercepts(store: Db, catalog: Db, options: ServeOpti
     intercepts = warrants.list(now());
     for (const intercept of intercepts) {
       const id = warrants.idOf(intercept.liid) as number;
+      ids.set(intercept.liid, id);
       for (const hi of [2, 3] as const) {
         if (intercept.state !== 'over' || queue.hasPending(id, hi)) {
           senderFor(intercept, id, hi);
@@ -170,7 +173,7 @@ export async function serveIntercepts(store: Db, catalog: Db, options: ServeOpti
     const items: PduToEnqueue[] = [];
     for (const record of records) {
       const intercept = intercepts.find((i) => i.liid === record.liid);
-      const interceptId = intercept === undefined ? undefined : warrants.idOf(intercept.liid);
+      const interceptId = ids.get(record.liid);
       if (intercept === undefined || interceptId === undefined) continue;
       const cin = communicationId(event, record, id);
       if (record.kind === 'iri') {
