@@ -71,6 +71,8 @@ const OWNERS: Record<string, readonly string[]> = {
   intercept: ['src/lib/pipeline/intercept/warrants.ts'],
   intercept_target: ['src/lib/pipeline/intercept/warrants.ts'],
   intercept_log: ['src/lib/pipeline/intercept/warrants.ts'],
+  intercept_pdu: ['src/lib/pipeline/intercept/queue.ts'],
+  intercept_cursor: ['src/lib/pipeline/intercept/queue.ts'],
   // search
   search_doc: ['src/lib/read/search/plan.ts', 'src/lib/read/search/search-index.ts'],
   search_fts: ['src/lib/read/search/compile.ts', 'src/lib/read/search/plan.ts', 'src/lib/read/search/search-index.ts'],

@@ -86,6 +86,8 @@ const READERS: Case[] = [
   {command: 'dlp:watch', mode: 'dlp watch (no catalog)', args: (l) => ['dlp', 'watch', '--catalog', join(l.home, 'none.db')]},
   {command: 'intercept:list', mode: 'intercept list', args: () => ['intercept', 'list'], env: interceptEnv},
   {command: 'intercept:verify-log', mode: 'intercept verify-log', args: () => ['intercept', 'verify-log'], env: interceptEnv},
+  // A service printing JSON Lines (test/live/intercept.test.ts); pinned here: its failure without a store.
+  {command: 'intercept:serve', mode: 'intercept serve (no store)', args: (l) => ['intercept', 'serve', ...cat(l)], env: (l: Lab) => ({BONNIE_INTERCEPT_DB: join(l.home, 'none', 'intercept.db')})},
   {command: 'errors', mode: 'LIID used (intercept add)', args: () => ['intercept', 'add', ...WARRANT], env: interceptEnv},
   {command: 'errors', mode: 'usage (prune without --dry-run)', args: (l) => ['prune', ...cat(l)]},
   {command: 'trace', mode: 'trace MESSAGE-ID', args: (l) => ['trace', '<Plus-addressed-1795348462056@example.org>', ...cat(l)]},

@@ -8,6 +8,11 @@ import type {Settings} from '../../base/config/settings.js';
 import {BonnieError} from '../../base/errors.js';
 import {createDirectory} from '../../sources/directory/create-directory.js';
 import type {Directory} from '../../sources/directory/types.js';
+import {openCatalog} from '../../base/catalog/catalog.js';
+import {openSpool} from '../collect/spool.js';
+import {encodeKeepAlive, encodePsPdu, mapEvent} from './handover/records.js';
+import type {KeepAliveOptions} from './handover/tcp-sender.js';
+import {serveIntercepts, type ServeLine, type ServeSummary} from './serve.js';
 import {openInterceptStore, requireRoot} from './store-file.js';
 import {checkCountry, checkLiid, checkTcpUrl, invalid} from './validate.js';
 import {Warrants, type Delivery, type Intercept, type InterceptLogReport, type InterceptTarget} from './warrants.js';
@@ -27,6 +32,44 @@ export interface AddInput {
 }
 
 type StoreSettings = Pick<Settings, 'interceptDb' | 'ldap'>;
+
+/** What `bonnie intercept serve` is given besides the settings. */
+export interface ServeInput {
+  keepAlive: KeepAliveOptions;
+  operatorId: string;
+  networkElementId?: string | undefined;
+  onLine: (line: ServeLine) => void;
+}
+
+/**
+ * `bonnie intercept serve`: opens the interception store (root's), the catalog read-only and the spool's
+ * partitions, then hands over until SIGTERM or SIGINT. Throws InterceptNotRoot, InterceptStoreMissing
+ * (no warrant was ever added), InterceptStoreInsecure, CatalogMissing.
+ */
+export async function serveFromSettings(settings: Pick<Settings, 'interceptDb' | 'catalog' | 'spool' | 'partitions'>, input: ServeInput): Promise<ServeSummary> {
+  requireRoot();
+  const store = openInterceptStore(settings.interceptDb);
+  // Two commits per PDU (queued, delivered): in WAL mode NORMAL keeps each one across a crash of bonnie,
+  // without an fsync that would compete with Cyrus' own. A power loss may take the last commits back:
+  // the cursor goes back with the PDUs it covered (nothing is lost, the events are mapped again), and a
+  // PDU sent but no longer marked is sent again, with its sequence number (docs/OPERATIONS.md).
+  store.db.pragma('synchronous = NORMAL');
+  try {
+    const catalog = openCatalog(settings.catalog, {readOnly: true});
+    try {
+      // Lenient: a partition that is not here is said, not fatal (the IRI records need no spool).
+      const spool = openSpool([settings.spool, ...settings.partitions], true, (message) => input.onLine({type: 'warning', at: new Date().toISOString(), message}));
+      return await serveIntercepts(store.db, catalog.db, {
+        codec: {mapEvent, encodePsPdu, encodeKeepAlive}, spool, keepAlive: input.keepAlive, operatorId: input.operatorId,
+        networkElementId: input.networkElementId, catalogPath: catalog.path, onLine: input.onLine,
+      });
+    } finally {
+      catalog.close();
+    }
+  } finally {
+    store.close();
+  }
+}
 
 /** Checks everything given, resolves the targets, then stores the warrant and logs it. */
 export async function addIntercept(settings: StoreSettings, input: AddInput, actor: string, now: Date, directory?: Directory): Promise<Intercept> {

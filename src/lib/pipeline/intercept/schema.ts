@@ -11,6 +11,12 @@
  *   (the person's id, login and every address), at the time it was added.
  * - intercept_log: every change, in a hash chain of its own: hash(n) = SHA-256(hash(n-1) || entry(n)),
  *   hash(0) = 32 zero bytes, entry(n) = `<seq>\n<at>\n<actor>\n<entry>` as the policy log's.
+ * - intercept_pdu (migration 2): the handover queue. One BER-encoded PS-PDU per row, numbered per intercept
+ *   and destination (hi 2: IRI to HI2, hi 3: CC to HI3) from 0 in the order written, with the notification
+ *   it came from; delivered_at is set once the PDU was handed to the agency's socket (or its file renamed
+ *   into the folder). Kept after delivery, as the record of what was handed over.
+ * - intercept_cursor (migration 2): where `bonnie intercept serve` is in the catalog's notifications (the
+ *   last id it mapped), advanced in the same transaction as the PDUs that notification gave.
  */
 import {CATALOG_MIGRATIONS, composeSchema, type Migration, type Schema} from '../../base/catalog/migrations.js';
 
@@ -56,6 +62,30 @@ CREATE TABLE intercept_log (
   actor  TEXT    NOT NULL,
   entry  TEXT    NOT NULL,
   hash   BLOB    NOT NULL
+) STRICT;
+`,
+  },
+  {
+    version: 2,
+    name: 'intercept: handover queue and cursor',
+    sql: `
+CREATE TABLE intercept_pdu (
+  intercept_id  INTEGER NOT NULL REFERENCES intercept (id),
+  hi            INTEGER NOT NULL CHECK (hi IN (2, 3)),
+  seq           INTEGER NOT NULL CHECK (seq >= 0),
+  event_id      INTEGER NOT NULL,
+  enqueued_at   INTEGER NOT NULL,
+  pdu           BLOB    NOT NULL,
+  delivered_at  INTEGER,
+  PRIMARY KEY (intercept_id, hi, seq)
+) STRICT;
+
+CREATE INDEX intercept_pdu_undelivered ON intercept_pdu (intercept_id, hi, seq) WHERE delivered_at IS NULL;
+
+CREATE TABLE intercept_cursor (
+  name        TEXT    PRIMARY KEY,
+  event_id    INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
 ) STRICT;
 `,
   },

@@ -128,6 +128,11 @@ export class Warrants {
     return row === undefined ? undefined : this.map(row, now);
   }
 
+  /** The store's id of a warrant (what the handover queue is keyed by), or undefined. */
+  idOf(liid: string): number | undefined {
+    return this.statements.byLiid.get(liid)?.id;
+  }
+
   /** Every warrant, oldest first (ended ones included: `state` tells). */
   list(now: number): Intercept[] {
     return this.statements.all.all().map((row) => this.map(row, now));

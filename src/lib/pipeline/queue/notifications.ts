@@ -33,6 +33,7 @@ export class NotificationLog {
   private countAfterStmt: ReturnType<typeof this.db.prepare<[number], {n: number}>> | undefined;
   private pageStmt: ReturnType<typeof this.db.prepare<[number, number], NotificationTyped>> | undefined;
   private latestAboutStmt: ReturnType<typeof this.db.prepare<[string], NotificationTyped>> | undefined;
+  private pageReceivedStmt: ReturnType<typeof this.db.prepare<[number, number], NotificationRecord>> | undefined;
 
   constructor(private readonly db: Db) {}
 
@@ -62,6 +63,35 @@ export class NotificationLog {
   page(after: number, limit: number): NotificationTyped[] {
     this.pageStmt ??= this.db.prepare<[number, number], NotificationTyped>('SELECT id, raw, event_type FROM notification WHERE id > ? ORDER BY id LIMIT ?');
     return this.pageStmt.all(after, limit);
+  }
+
+  /** At most `limit` notifications with id > `after`, in id order, with when they arrived (bonnie intercept serve). */
+  pageReceived(after: number, limit: number): NotificationRecord[] {
+    this.pageReceivedStmt ??= this.db.prepare<[number, number], NotificationRecord>('SELECT id, received_at, source, raw FROM notification WHERE id > ? ORDER BY id LIMIT ?');
+    return this.pageReceivedStmt.all(after, limit);
+  }
+
+  /** The highest id, 0 when there is none. */
+  lastId(): number {
+    return this.db.prepare<[], {id: number | null}>('SELECT max(id) AS id FROM notification').get()?.id ?? 0;
+  }
+
+  /**
+   * The id just before the first notification received at or after `at` (ms): a binary search over ids,
+   * which grow with arrival (received_at has no index). Ids after it are the ones received since `at`.
+   */
+  lastIdBefore(at: number): number {
+    const probe = this.db.prepare<[number], {id: number; received_at: number}>('SELECT id, received_at FROM notification WHERE id >= ? ORDER BY id LIMIT 1');
+    let low = 0;
+    let high = this.lastId();
+    // Invariant: every notification with id <= low arrived before `at`; the one at `high` (if any) did not, or high is the last id.
+    while (low < high) {
+      const middle = Math.floor((low + high + 1) / 2);
+      const row = probe.get(middle);
+      if (row === undefined || row.received_at >= at) high = middle - 1;
+      else low = row.id;
+    }
+    return low;
   }
 
   /** The newest notification about mailbox `mailboxId` (it names the folder as it is now). */

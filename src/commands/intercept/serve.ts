@@ -1,0 +1,72 @@
+import {Flags} from '#oclif';
+import {BonnieCommand} from '../../lib/cli/base-command.js';
+import {serveFromSettings} from '../../lib/pipeline/intercept/intercept.js';
+import type {ServeLine, ServeSummary} from '../../lib/pipeline/intercept/serve.js';
+
+export default class InterceptServeCommand extends BonnieCommand {
+  static override summary = 'Hand over the intercepted events and messages to the agencies as they happen (root only; a service).';
+  static override description = `Follows the notifications capture commits to the catalog (opened read-only; polled every 100 ms), maps
+each event of a target to ETSI TS 102 232-2 e-mail records for every warrant in intercept_db (re-read each
+round: an added or ended warrant counts at once), reads the message of a CC record from Cyrus' spool
+(spool, partitions), and queues the BER-encoded PS-PDUs in the interception store, numbered from 0 per
+warrant for HI2 (IRI) and HI3 (CC). Each destination gets its own TCP connection (tcp://host:port), in
+sequence order, reconnecting with back-off (0.5 s to 30 s); when idle for --keepalive-freq it sends a
+keep-alive and, unless --keepalive-wait is 0, drops and reopens a connection that answers nothing within
+--keepalive-wait. A warrant with a folder gets one file per PDU (LIID-IRI|CC-seq.ber, 0600).
+
+Exactly once: a PDU is marked delivered when its socket write completed, and never sent again; a failed
+write is sent again, whole, on the next connection. What remains: bytes the kernel took for a connection
+that then died without the agency closing it are counted as delivered, and a PDU written just before bonnie
+is killed may be sent again after the restart (same sequence number). The event stream resumes after the
+last notification mapped, committed with the PDUs: nothing is lost across a restart.
+
+Nothing is written to the catalog or syslog. Without --json, one line per start, stop, connection and
+problem on stderr. With --json, stdout carries JSON Lines whose "type" is started (at, command, pid,
+catalog, afterId, intercepts: how many are active), handover (liid, hi, destination, state connected or
+disconnected, error, retryInMs), warning (message), error (message) or stopped (events, records,
+delivered). SIGTERM or SIGINT stops it once the write in progress is done (exit 0).`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --json --keepalive-freq 60 --keepalive-wait 10',
+    'systemctl enable --now bonnie-intercept   # docs/systemd/bonnie-intercept.service',
+  ];
+  static override flags = {
+    spool: Flags.string({description: 'Cyrus\' partition root, imapd.conf\'s partition-default (overrides BONNIE_SPOOL and spool). Other partitions: the partitions setting.'}),
+    'keepalive-freq': Flags.integer({helpValue: 'SECONDS', description: 'Send a keep-alive after this long without a PDU (OpenLI keepalivefreq; 0: never).', default: 300, min: 0}),
+    'keepalive-wait': Flags.integer({helpValue: 'SECONDS', description: 'Reconnect when a keep-alive gets no answer within this time (OpenLI keepalivewait; 0: expect no answer).', default: 30, min: 0}),
+    'operator-id': Flags.string({helpValue: 'ID', description: 'The operator identifier in every PS-PDU header (1-16 characters).', default: 'bonnie'}),
+    'network-element-id': Flags.string({helpValue: 'ID', description: 'The network element identifier in every PS-PDU header (1-16 characters; default the host name).'}),
+  };
+
+  async run(): Promise<ServeSummary | undefined> {
+    const {flags} = await this.parse(InterceptServeCommand);
+    const settings = this.settings({catalog: flags.catalog, config: flags.config, spool: flags.spool}, {ldap: false});
+    const json = this.jsonEnabled();
+    const summary = await serveFromSettings(settings, {
+      keepAlive: {frequencyMs: flags['keepalive-freq'] * 1000, waitMs: flags['keepalive-wait'] * 1000},
+      operatorId: flags['operator-id'],
+      networkElementId: flags['network-element-id'],
+      onLine: (line) => {
+        if (json) process.stdout.write(`${JSON.stringify(line)}\n`);
+        else process.stderr.write(`bonnie intercept serve: ${renderServeLine(line)}\n`);
+      },
+    });
+    // With --json, the "stopped" line carried the summary.
+    return json ? undefined : summary;
+  }
+}
+
+function renderServeLine(line: ServeLine): string {
+  switch (line.type) {
+    case 'started':
+      return `following ${line.catalog} after notification ${line.afterId}; ${line.intercepts} active intercept(s); SIGTERM or Ctrl-C stops`;
+    case 'handover':
+      return line.state === 'connected' ? `${line.liid} ${line.hi} connected to ${line.destination}` : `${line.liid} ${line.hi} ${line.destination}: ${line.error}; retrying in ${line.retryInMs} ms`;
+    case 'warning':
+      return `warning: ${line.message}`;
+    case 'error':
+      return `error: ${line.message}`;
+    case 'stopped':
+      return `stopped after ${line.events} event(s), ${line.records} record(s) queued, ${line.delivered} handed over`;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The handover queue (issue 16, item 3) in the interception store: each PDU to hand over, numbered per
+ * intercept and destination, and where `bonnie intercept serve` is in the catalog's notifications.
+ *
+ * Contracts:
+ * - Sequence numbers start at 0 and grow by 1 per intercept and destination (HI2: IRI, HI3: CC), in the
+ *   order PDUs are enqueued; the number is given before the PDU is encoded (it is inside the PDU).
+ * - {@link HandoverQueue.enqueueEvents} writes events' PDUs and moves the cursor past them in ONE
+ *   transaction: after a crash the events are mapped again from scratch, or not at all. Nothing is lost and
+ *   nothing is numbered twice across a restart.
+ * - A PDU is delivered once: `delivered_at` is set when the socket write of its bytes completed (or its
+ *   file was renamed into the folder), and a delivered PDU is never read for sending again.
+ */
+import type {Db} from '../../base/catalog/catalog.js';
+
+/** HI2 carries intercept-related information (IRI); HI3 the content of communication (CC). */
+export type Hi = 2 | 3;
+
+/** One queued PDU. */
+export interface QueuedPdu {
+  interceptId: number;
+  hi: Hi;
+  seq: number;
+  /** The catalog notification it was made from. */
+  eventId: number;
+  /** ms since the epoch */
+  enqueuedAt: number;
+  pdu: Buffer;
+}
+
+/** What one event gives one intercept on one destination; `encode` receives the sequence number. */
+export interface PduToEnqueue {
+  interceptId: number;
+  hi: Hi;
+  encode: (seq: number) => Uint8Array;
+}
+
+/** The name of the cursor `bonnie intercept serve` keeps. */
+export const SERVE_CURSOR = 'serve';
+
+export class HandoverQueue {
+  private readonly statements;
+
+  constructor(private readonly db: Db) {
+    this.statements = {
+      lastSeq: db.prepare<[number, number], {seq: number}>('SELECT seq FROM intercept_pdu WHERE intercept_id = ? AND hi = ? ORDER BY seq DESC LIMIT 1'),
+      insert: db.prepare<[number, number, number, number, number, Buffer]>('INSERT INTO intercept_pdu (intercept_id, hi, seq, event_id, enqueued_at, pdu) VALUES (?, ?, ?, ?, ?, ?)'),
+      pending: db.prepare<[number, number, number, number], PduRow>(
+        'SELECT intercept_id, hi, seq, event_id, enqueued_at, pdu FROM intercept_pdu WHERE intercept_id = ? AND hi = ? AND delivered_at IS NULL AND seq > ? ORDER BY seq LIMIT ?',
+      ),
+      deliver: db.prepare<[number, number, number, number]>('UPDATE intercept_pdu SET delivered_at = ? WHERE intercept_id = ? AND hi = ? AND seq = ? AND delivered_at IS NULL'),
+      hasPending: db.prepare<[number, number], {one: number}>('SELECT 1 AS one FROM intercept_pdu WHERE intercept_id = ? AND hi = ? AND delivered_at IS NULL LIMIT 1'),
+      counts: db.prepare<[number, number], {queued: number; delivered: number}>(
+        'SELECT count(*) AS queued, count(delivered_at) AS delivered FROM intercept_pdu WHERE intercept_id = ? AND hi = ?',
+      ),
+      cursor: db.prepare<[string], {event_id: number}>('SELECT event_id FROM intercept_cursor WHERE name = ?'),
+      setCursor: db.prepare<[string, number, number]>(
+        'INSERT INTO intercept_cursor (name, event_id, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET event_id = excluded.event_id, updated_at = excluded.updated_at',
+      ),
+    };
+  }
+
+  /** The last notification id mapped, or undefined before the first run. */
+  cursor(name: string = SERVE_CURSOR): number | undefined {
+    return this.statements.cursor.get(name)?.event_id;
+  }
+
+  /** Sets the cursor alone (the first run, or events that gave nothing). */
+  setCursor(eventId: number, now: number, name: string = SERVE_CURSOR): void {
+    this.statements.setCursor.run(name, eventId, now);
+  }
+
+  /**
+   * Numbers, encodes and stores the PDUs of notification `eventId`, and moves the cursor to it, in one
+   * transaction. Returns the PDUs written (with their numbers).
+   */
+  enqueueEvent(eventId: number, items: readonly PduToEnqueue[], now: number, name: string = SERVE_CURSOR): QueuedPdu[] {
+    return this.enqueueEvents([{eventId, items}], eventId, now, (_, error) => {
+      throw error;
+    }, name);
+  }
+
+  /**
+   * The PDUs of several notifications, in their order, and the cursor moved to `cursor`, in ONE
+   * transaction (one commit per round of serve, not one per event). Each event is a savepoint of its
+   * own: one whose encoding throws leaves none of its PDUs and no sequence number used, goes to
+   * `onError` (which may throw to abandon the whole batch), and the others are kept.
+   */
+  enqueueEvents(events: ReadonlyArray<{eventId: number; items: readonly PduToEnqueue[]}>, cursor: number, now: number, onError: (eventId: number, error: unknown) => void, name: string = SERVE_CURSOR): QueuedPdu[] {
+    const one = this.db.transaction((eventId: number, items: readonly PduToEnqueue[]) => {
+      const written: QueuedPdu[] = [];
+      for (const item of items) {
+        const seq = (this.statements.lastSeq.get(item.interceptId, item.hi)?.seq ?? -1) + 1;
+        const pdu = Buffer.from(item.encode(seq));
+        this.statements.insert.run(item.interceptId, item.hi, seq, eventId, now, pdu);
+        written.push({interceptId: item.interceptId, hi: item.hi, seq, eventId, enqueuedAt: now, pdu});
+      }
+      return written;
+    });
+    return this.db.transaction(() => {
+      const written: QueuedPdu[] = [];
+      for (const {eventId, items} of events) {
+        if (items.length === 0) continue;
+        try {
+          written.push(...one(eventId, items));
+        } catch (error) {
+          onError(eventId, error);
+        }
+      }
+      this.statements.setCursor.run(name, cursor, now);
+      return written;
+    }).immediate();
+  }
+
+  /** Up to `limit` PDUs not yet delivered to one destination, after `afterSeq`, in sequence order. */
+  pending(interceptId: number, hi: Hi, limit: number, afterSeq = -1): QueuedPdu[] {
+    return this.statements.pending.all(interceptId, hi, afterSeq, limit).map((row) => ({
+      interceptId: row.intercept_id, hi: row.hi as Hi, seq: row.seq, eventId: row.event_id, enqueuedAt: row.enqueued_at, pdu: row.pdu,
+    }));
+  }
+
+  /** Records that PDU `seq` was handed over (idempotent: a PDU keeps its first delivery time). */
+  markDelivered(interceptId: number, hi: Hi, seq: number, now: number): void {
+    this.statements.deliver.run(now, interceptId, hi, seq);
+  }
+
+  /** True when one destination has PDUs not yet delivered (the partial index: cheap, however many were). */
+  hasPending(interceptId: number, hi: Hi): boolean {
+    return this.statements.hasPending.get(interceptId, hi) !== undefined;
+  }
+
+  /** How many PDUs one destination has had queued, and how many of them were delivered. */
+  counts(interceptId: number, hi: Hi): {queued: number; delivered: number} {
+    return this.statements.counts.get(interceptId, hi) ?? {queued: 0, delivered: 0};
+  }
+}
+
+type PduRow = {intercept_id: number; hi: number; seq: number; event_id: number; enqueued_at: number; pdu: Buffer};
