@@ -115,7 +115,9 @@ export function verifyArchive(catalog: Catalog, archiveDir: string, options: Ver
     if (readThis) bytesRead += segment.bytes;
     options.onProgress?.({checked: report.segments, segments: segments.length, blobs: report.blobs, blobsRead: report.blobsRead, bytesRead, segment: segment.path});
   }
-  const known = new Set(segments.map((s) => s.path));
+  // A segment a prune retired whose file a crash left behind: nothing refers to it, the next prune or
+  // writer removes it; not damage, and not unknown.
+  const known = new Set([...segments.map((s) => s.path), ...index.listRetired().map((r) => r.path)]);
   for (const path of listSegmentFiles(archiveDir, catalog.path)) {
     if (known.has(path)) continue;
     const id = path.slice(path.lastIndexOf('/') + 1).replace(/\.tar$/, '');

@@ -93,6 +93,18 @@ export class SegmentAppender {
     return {headerOffset, dataOffset: headerOffset + TAR_BLOCK, storedLength: data.length, end: this.end};
   }
 
+  /**
+   * Appends whole members copied from another segment (headers, data and padding, exactly as they were:
+   * a prune's repack) at {@link end}. `members` must start at a header and end at a 512-byte boundary.
+   * Not durable until {@link sync} or {@link seal}. Returns the offset they start at.
+   */
+  appendMembers(members: Uint8Array): number {
+    const at = this.end;
+    writeFully(this.fd, [members], at, members.length);
+    this.end = at + members.length;
+    return at;
+  }
+
   /** Reads `length` bytes at `offset` back from the file (for verify-after-write). */
   read(offset: number, length: number): Buffer {
     return preadFully(this.fd, offset, length);
