@@ -141,8 +141,10 @@ export function checkSegment(index: ArchiveIndex, decompressor: BlobDecompressor
   report.blobs += blobs.length;
   const broken = segment.state === 'broken';
   const problem = (kind: ArchiveProblemKind, affected: string[], detail: string): void => {
-    // In a segment already known broken, damage that no indexed blob depends on any more loses nothing.
-    const severity = broken && affected.length === 0 ? 'notice' : 'error';
+    // In a segment already known broken, damage that no indexed blob depends on any more loses nothing; nor
+    // in an open one no blob was indexed in yet (a writer or prune that died between recording its new
+    // segment and creating or filling the file: the next one removes it).
+    const severity = (broken || segment.state === 'open') && affected.length === 0 ? 'notice' : 'error';
     report.problems.push({kind, severity, segmentId: segment.id, path: segment.path, segmentState: segment.state, blobs: affected, messages: [], detail});
   };
   if (broken) {

@@ -135,7 +135,7 @@ describe('bonnie prune --plan', () => {
     expect(readAll().has(recent.sha256)).toBe(true);
   });
 
-  it('finds what an interrupted run left (new segments before the commit, old files after it) and removes it, never as damage', async () => {
+  it('finds what an interrupted run left before its commit (new segments written, a segment row without its file) and removes it, never as damage', async () => {
     addOldRule();
     const plan = await pruneDryRun(catalog, site.archive, {actor: 'alice', now: NOW});
     const old = site.messages.filter((m) => m.old).map((m) => Buffer.from(m.sha256, 'hex'));
@@ -143,11 +143,14 @@ describe('bonnie prune --plan', () => {
     const copies = repackSegments(catalog, site.archive, old);
     expect(copies.newSegments).toHaveLength(1);
     for (const s of copies.newSegments) expect(existsSync(join(site.archive, s.path))).toBe(true);
+    // And one that died between recording its next segment and creating the file.
+    new ArchiveIndex(catalog.db).addSegment('0123456789abcdef0123456789abcdef', 'segments/01/0123456789abcdef0123456789abcdef.tar', NOW);
     const before = verifyArchive(catalog, site.archive, {readData: true});
-    expect(before).toMatchObject({sound: true, problems: [], blobs: site.messages.length});
+    expect(before).toMatchObject({sound: true, blobs: site.messages.length});
+    expect(before.problems).toEqual([expect.objectContaining({kind: 'SegmentMissing', severity: 'notice', blobs: []})]);
 
     const result = await prunePlan(catalog, site.archive, plan.id, {actor: 'bob', now: clock()});
-    expect(result.recovered).toEqual({orphanSegments: 1, retiredSegments: 0});
+    expect(result.recovered).toEqual({orphanSegments: 2, retiredSegments: 0});
     for (const s of copies.newSegments) expect(existsSync(join(site.archive, s.path))).toBe(false);
     for (const s of copies.retired) expect(existsSync(join(site.archive, s.path))).toBe(false);
     expect(verifyArchive(catalog, site.archive, {readData: true})).toMatchObject({sound: true, problems: []});
