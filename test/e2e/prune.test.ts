@@ -3,7 +3,7 @@
  * (test/lib/read/retention/prune-fixture.ts: 3 users, every tenth message dated 2015): a rule change alone
  * deletes nothing; `prune --plan` with the dry run's id prunes the 10% the rule lets go but the one a hold
  * covers, frees their bytes, and leaves `verify --read-data` and `verify --integrity` clean and `search`
- * without them; a bogus or stale id is refused.
+ * without them; `restore` and `export` name them with their tombstones; a bogus or stale id is refused.
  */
 import {beforeEach, describe, expect, it} from 'vitest';
 import {bonnie} from '../helpers/run.js';
@@ -64,6 +64,16 @@ describe('bonnie prune --plan', () => {
     const kept = site.messages.find((m) => !m.old) as (typeof site.messages)[number];
     expect((await json<{hits: unknown[]}>(['search', `subject:"${kept.subject}"`])).hits).toHaveLength(1);
     expect(await json(['verify', '--events'])).toMatchObject({sound: true, policyLog: {firstBreak: null}});
+
+    // restore --at and export name the pruned messages with their tombstones instead of failing.
+    const u1Old = site.messages.filter((m) => m.user === 'u1' && m.old);
+    type Named = {uid: number; rule: string; prunedAt: string; planId: string};
+    const restore = await json<{pruned: number; missing: number; folders: Array<{pruned: Named[]}>}>(['restore', '--user', 'u1', '--dry-run']);
+    expect(restore).toMatchObject({pruned: u1Old.length, missing: 0});
+    expect(restore.folders[0]?.pruned).toEqual(u1Old.map((m) => expect.objectContaining({uid: m.uid, rule: 'five-years', planId: plan.id})));
+    const exported = await json<{pruned: number; missing: number; exported: number; folders: Array<{pruned: Named[]; missing: Array<{reason: string}>}>}>(['export', '--user', 'u1', '--format', 'eml', '--out', `${site.archive}-u1`]);
+    expect(exported).toMatchObject({pruned: u1Old.length, missing: u1Old.length, exported: site.messages.filter((m) => m.user === 'u1').length - u1Old.length});
+    expect(exported.folders[0]?.missing[0]?.reason).toMatch(/^pruned by retention rule five-years at /);
 
     // The hold's release changes the policy: the old plan is stale now, with a hint to plan again.
     await json(['hold', 'release', 'CASE-7', '--reason', 'settled']);

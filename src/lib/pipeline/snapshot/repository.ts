@@ -189,7 +189,7 @@ const toMessage = (r: MessageRowSql): SnapshotMessageRow => ({uid: r.uid, flags:
 export class SnapshotReader {
   private readonly s;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     const snapshot = 'SELECT id, mailbox_name, uid_validity, taken_at FROM snapshot';
     type SnapshotSql = {id: number; mailbox_name: string; uid_validity: number; taken_at: number};
     type PlaceSql = {mailbox_id: string; uid_validity: number; uid: number; sha256: Buffer; source: string};
@@ -277,6 +277,14 @@ export class SnapshotReader {
     const map = new Map<number, Buffer>();
     for (const row of this.s.links.iterate(mailboxId, uidValidity)) map.set(row.uid, row.sha256);
     return map;
+  }
+
+  /** The places of this folder whose archived message a prune removed, by UID: the blob each was (its tombstone's key). */
+  prunedLinks(mailboxId: string, uidValidity: number): Map<number, Buffer> {
+    const rows = this.db
+      .prepare<[string, number, string], {uid: number; reason: string}>("SELECT uid, reason FROM message_link WHERE mailbox_id = ? AND uid_validity = ? AND sha256 IS NULL AND reason GLOB ? || '*'")
+      .all(mailboxId, uidValidity, PRUNED_REASON);
+    return new Map(rows.map((r) => [r.uid, prunedBlob(r.reason) as Buffer]));
   }
 
   /** The blob linked to one place, if any. */
