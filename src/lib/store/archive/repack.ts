@@ -1,7 +1,8 @@
 /**
  * Repacking segments, as restic's prune does (issue 17): the segments that hold a blob to drop are copied,
- * member by member, minus those blobs, into new segments; the copies are fsynced and read back (every kept
- * blob decompressed and re-hashed) before anything in the index changes. The caller then points the index
+ * member by member, minus those blobs, into new segments; the copies are fsynced and read back (every
+ * copied run re-hashed against the bytes read, every member's header checked; with `verify: 'content'`
+ * every kept blob decompressed and re-hashed too) before anything in the index changes. The caller then points the index
  * at the copies and retires the old segments in one catalog transaction ({@link ArchiveIndex.commitRepack}),
  * and only after that commit removes the old files ({@link removeRetiredSegments}).
  *
@@ -16,15 +17,16 @@
  * Members are copied byte for byte (tar header, zstd frame, padding): a blob's member name, stored time and
  * frame stay what the writer wrote.
  */
+import {createHash} from 'node:crypto';
 import {closeSync, openSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import type {Catalog} from '../../base/catalog/catalog.js';
 import {fsyncFolder, removeIfPresent} from '../../base/system/files.js';
 import {BlobDecompressor, blobHex, openFrame, type BlobId} from './blob/blob.js';
 import {ArchiveIndex, assertReadableFormat, type BlobRecord, type SegmentRecord} from './index/repository.js';
-import {readMember} from './segment/member.js';
+import {memberName} from './segment/member.js';
 import {DEFAULT_SEGMENT_LIMIT_BYTES, SegmentAppender, newSegmentId, preadFully, segmentRelativePath} from './segment/segment-file.js';
-import {TAR_BLOCK, TAR_END_BYTES, memberSpan} from './segment/tar.js';
+import {TAR_BLOCK, TAR_END_BYTES, decodeHeader, memberSpan} from './segment/tar.js';
 
 /** Bytes read from an old segment at most per copy (consecutive kept members are copied together). */
 const COPY_CHUNK_BYTES = 16 * 1024 * 1024;
@@ -37,6 +39,13 @@ export interface RepackOptions {
   onProgress?: (progress: RepackProgress) => void;
   /** Called after each old segment: renews the archive lock; false means it was lost (the repack stops). */
   renew?: () => boolean;
+  /**
+   * How the copies are checked once fsynced: `bytes` (default) reads every copied run back and compares its
+   * SHA-256 with that of the bytes read from the old segment, and checks each member's tar header names its
+   * blob and length; `content` also decompresses every kept blob and re-hashes it against its id (what
+   * `verify --read-data` does; several times slower).
+   */
+  verify?: 'bytes' | 'content';
 }
 
 export interface RepackProgress {
@@ -87,25 +96,25 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
   }
   const result: Repack = {retired, newSegments: [], moved: [], dropped: [...dropped.values()], bytesBefore: 0, bytesAfter: 0};
   const written: Array<{id: string; path: string}> = [];
-  let out: {appender: SegmentAppender; members: BlobRecord[]} | undefined;
+  let out: NewSegment | undefined;
 
   const finish = (): void => {
     if (out === undefined) return;
-    const {appender, members} = out;
+    const {appender, members, runs} = out;
     out = undefined;
     const bytes = appender.seal();
-    verifyCopies(join(archiveDir, segmentRelativePath(appender.id)), appender.id, members);
+    verifyCopies(join(archiveDir, segmentRelativePath(appender.id)), appender.id, members, runs, options.verify ?? 'bytes');
     result.newSegments.push({id: appender.id, path: segmentRelativePath(appender.id), bytes});
     result.bytesAfter += bytes;
   };
-  const target = (span: number): {appender: SegmentAppender; members: BlobRecord[]} => {
+  const target = (span: number): NewSegment => {
     if (out !== undefined && out.appender.end > 0 && out.appender.end + span + TAR_END_BYTES > limit) finish();
     if (out === undefined) {
       const id = newSegmentId();
       // The row first: a crash from here on leaves an open segment with no blob, which is removed, never trusted.
       index.addSegment(id, segmentRelativePath(id), now());
       written.push({id, path: segmentRelativePath(id)});
-      out = {appender: SegmentAppender.create(archiveDir, id, catalog.path), members: []};
+      out = {appender: SegmentAppender.create(archiveDir, id, catalog.path), members: [], runs: []};
     }
     return out;
   };
@@ -134,6 +143,7 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
           const bytes = preadFully(fd, first.headerOffset, span);
           if (bytes.length !== span) throw new Error(`segment ${segment.id} ends before offset ${first.headerOffset + span}`);
           const start = dest.appender.appendMembers(bytes);
+          dest.runs.push({offset: start, length: span, sha256: createHash('sha256').update(bytes).digest()});
           for (const blob of kept.slice(at, end)) {
             const headerOffset = start + (blob.headerOffset - first.headerOffset);
             const moved = {...blob, segmentId: dest.appender.id, headerOffset, dataOffset: headerOffset + TAR_BLOCK};
@@ -161,16 +171,42 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
   return result;
 }
 
-/** Reads back every member copied into a new segment: the header names the blob, the frame decompresses to bytes of its hash. */
-function verifyCopies(path: string, segmentId: string, members: readonly BlobRecord[]): void {
+/** A new segment being written: its appender, the blobs copied into it, and each run copied (where, its SHA-256). */
+interface NewSegment {
+  appender: SegmentAppender;
+  members: BlobRecord[];
+  runs: Array<{offset: number; length: number; sha256: Buffer}>;
+}
+
+/**
+ * Reads a sealed new segment back: every copied run hashes as the bytes read from the old segment did, and
+ * each member's header names its blob and length; with `content`, each blob also decompresses to bytes of
+ * its hash. Throws on the first difference.
+ */
+function verifyCopies(path: string, segmentId: string, members: readonly BlobRecord[], runs: NewSegment['runs'], mode: 'bytes' | 'content'): void {
+  const failed = (blob: BlobRecord, reason: string) => new Error(`verify after repack: blob ${blobHex(blob.id)} in new segment ${segmentId} at offset ${blob.headerOffset}: ${reason}`);
   const decompressor = new BlobDecompressor();
   const fd = openSync(path, 'r');
   try {
-    for (const blob of members) {
-      const frame = readMember(fd, blob);
-      const bytes = typeof frame === 'string' ? frame : openFrame(decompressor, frame, blob.id, blob.originalLength);
-      if (typeof bytes === 'string') throw new Error(`verify after repack: blob ${blobHex(blob.id)} in new segment ${segmentId} at offset ${blob.headerOffset}: ${bytes}`);
+    let next = 0;
+    for (const run of runs) {
+      const bytes = preadFully(fd, run.offset, run.length);
+      if (bytes.length !== run.length || !createHash('sha256').update(bytes).digest().equals(run.sha256)) {
+        throw new Error(`verify after repack: the ${run.length} bytes copied to new segment ${segmentId} at offset ${run.offset} do not read back as written`);
+      }
+      for (; next < members.length && (members[next] as BlobRecord).headerOffset < run.offset + run.length; next++) {
+        const blob = members[next] as BlobRecord;
+        const at = blob.headerOffset - run.offset;
+        const header = decodeHeader(bytes.subarray(at, at + TAR_BLOCK));
+        if (typeof header === 'string') throw failed(blob, `no valid tar header: ${header}`);
+        if (header.name !== memberName(blob.id) || header.size !== blob.storedLength) throw failed(blob, `the header names ${header.name} of ${header.size} bytes`);
+        if (mode === 'content') {
+          const opened = openFrame(decompressor, bytes.subarray(at + TAR_BLOCK, at + TAR_BLOCK + blob.storedLength), blob.id, blob.originalLength);
+          if (typeof opened === 'string') throw failed(blob, opened);
+        }
+      }
     }
+    if (next !== members.length) throw new Error(`verify after repack: new segment ${segmentId} holds ${next} of its ${members.length} members`);
   } finally {
     closeSync(fd);
   }
