@@ -1,7 +1,7 @@
 /**
  * Repacking segments, as restic's prune does (issue 17): the segments that hold a blob to drop are copied,
  * member by member, minus those blobs, into new segments; the copies are fsynced and read back (every
- * copied run re-hashed against the bytes read, every member's header checked; with `verify: 'content'`
+ * copied run compared byte for byte with what was read, every member's header checked; with `verify: 'content'`
  * every kept blob decompressed and re-hashed too) before anything in the index changes. The caller then points the index
  * at the copies and retires the old segments in one catalog transaction ({@link ArchiveIndex.commitRepack}),
  * and only after that commit removes the old files ({@link removeRetiredSegments}).
@@ -17,7 +17,6 @@
  * Members are copied byte for byte (tar header, zstd frame, padding): a blob's member name, stored time and
  * frame stay what the writer wrote.
  */
-import {createHash} from 'node:crypto';
 import {closeSync, openSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import type {Catalog} from '../../base/catalog/catalog.js';
@@ -28,8 +27,10 @@ import {memberName} from './segment/member.js';
 import {DEFAULT_SEGMENT_LIMIT_BYTES, SegmentAppender, newSegmentId, preadFully, segmentRelativePath} from './segment/segment-file.js';
 import {TAR_BLOCK, TAR_END_BYTES, decodeHeader, memberSpan} from './segment/tar.js';
 
-/** Bytes read from an old segment at most per copy (consecutive kept members are copied together). */
+/** Bytes read from an old segment at most per pread (consecutive members, kept or not). */
 const COPY_CHUNK_BYTES = 16 * 1024 * 1024;
+/** Members written at most per writev (below IOV_MAX, 1024 on Linux). */
+const WRITE_PIECES = 512;
 
 export interface RepackOptions {
   /** A new segment is closed before a member would take it past this size, in bytes (default 64 MiB). */
@@ -40,8 +41,8 @@ export interface RepackOptions {
   /** Called after each old segment: renews the archive lock; false means it was lost (the repack stops). */
   renew?: () => boolean;
   /**
-   * How the copies are checked once fsynced: `bytes` (default) reads every copied run back and compares its
-   * SHA-256 with that of the bytes read from the old segment, and checks each member's tar header names its
+   * How the copies are checked once fsynced: `bytes` (default) reads every copied run back and compares it
+   * byte for byte with what was read from the old segment, and checks each member's tar header names its
    * blob and length; `content` also decompresses every kept blob and re-hashes it against its id (what
    * `verify --read-data` does; several times slower).
    */
@@ -98,23 +99,32 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
   const written: Array<{id: string; path: string}> = [];
   let out: NewSegment | undefined;
 
+  /** Writes the members queued for the new segment with one positioned writev; kept for the read-back. */
+  const flush = (dest: NewSegment): void => {
+    if (dest.pending.length === 0) return;
+    const offset = dest.appender.appendMembers(dest.pending);
+    dest.runs.push({offset, pieces: dest.pending});
+    dest.pending = [];
+  };
   const finish = (): void => {
     if (out === undefined) return;
-    const {appender, members, runs} = out;
+    const dest = out;
     out = undefined;
-    const bytes = appender.seal();
-    verifyCopies(join(archiveDir, segmentRelativePath(appender.id)), appender.id, members, runs, options.verify ?? 'bytes');
-    result.newSegments.push({id: appender.id, path: segmentRelativePath(appender.id), bytes});
+    flush(dest);
+    const bytes = dest.appender.seal();
+    verifyCopies(join(archiveDir, segmentRelativePath(dest.appender.id)), dest.appender.id, dest.members, dest.runs, options.verify ?? 'bytes');
+    result.newSegments.push({id: dest.appender.id, path: segmentRelativePath(dest.appender.id), bytes});
     result.bytesAfter += bytes;
   };
+  /** The new segment a member of `span` bytes goes into (the current one, or a new one when it would pass the limit). */
   const target = (span: number): NewSegment => {
-    if (out !== undefined && out.appender.end > 0 && out.appender.end + span + TAR_END_BYTES > limit) finish();
+    if (out !== undefined && out.queued > 0 && out.queued + span + TAR_END_BYTES > limit) finish();
     if (out === undefined) {
       const id = newSegmentId();
       // The row first: a crash from here on leaves an open segment with no blob, which is removed, never trusted.
       index.addSegment(id, segmentRelativePath(id), now());
       written.push({id, path: segmentRelativePath(id)});
-      out = {appender: SegmentAppender.create(archiveDir, id, catalog.path), members: [], runs: []};
+      out = {appender: SegmentAppender.create(archiveDir, id, catalog.path), members: [], runs: [], pending: [], queued: 0};
     }
     return out;
   };
@@ -124,32 +134,35 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
     for (const [i, segment] of retired.entries()) {
       result.bytesBefore += segment.bytes;
       const path = join(archiveDir, segment.path);
-      const kept = index.listBlobs(segment.id).filter((b) => !dropped.has(blobHex(b.id)));
+      const blobs = index.listBlobs(segment.id);
       const fd = openSync(path, 'r');
       try {
-        for (let at = 0; at < kept.length; ) {
-          // A run: consecutive members, copied with one read and one write, that fit in the new segment.
-          const first = kept[at] as BlobRecord;
-          const dest = target(memberSpan(first.storedLength));
+        for (let at = 0; at < blobs.length; ) {
+          // A chunk: consecutive members (kept or not) read with one pread; the kept ones are queued as slices.
+          const first = blobs[at] as BlobRecord;
           let end = at + 1;
           let span = memberSpan(first.storedLength);
-          while (end < kept.length) {
-            const next = kept[end] as BlobRecord;
-            const nextSpan = memberSpan(next.storedLength);
-            if (next.headerOffset !== first.headerOffset + span || span + nextSpan > COPY_CHUNK_BYTES || dest.appender.end + span + nextSpan + TAR_END_BYTES > limit) break;
-            span += nextSpan;
+          while (end < blobs.length) {
+            const next = blobs[end] as BlobRecord;
+            if (next.headerOffset !== first.headerOffset + span || span + memberSpan(next.storedLength) > COPY_CHUNK_BYTES) break;
+            span += memberSpan(next.storedLength);
             end++;
           }
-          const bytes = preadFully(fd, first.headerOffset, span);
-          if (bytes.length !== span) throw new Error(`segment ${segment.id} ends before offset ${first.headerOffset + span}`);
-          const start = dest.appender.appendMembers(bytes);
-          dest.runs.push({offset: start, length: span, sha256: createHash('sha256').update(bytes).digest()});
-          for (const blob of kept.slice(at, end)) {
-            const headerOffset = start + (blob.headerOffset - first.headerOffset);
+          const chunk = preadFully(fd, first.headerOffset, span);
+          if (chunk.length !== span) throw new Error(`segment ${segment.id} ends before offset ${first.headerOffset + span}`);
+          for (const blob of blobs.slice(at, end)) {
+            if (dropped.has(blobHex(blob.id))) continue;
+            const member = memberSpan(blob.storedLength);
+            const dest = target(member);
+            const headerOffset = dest.queued;
+            dest.pending.push(chunk.subarray(blob.headerOffset - first.headerOffset, blob.headerOffset - first.headerOffset + member));
+            dest.queued += member;
             const moved = {...blob, segmentId: dest.appender.id, headerOffset, dataOffset: headerOffset + TAR_BLOCK};
             dest.members.push(moved);
             result.moved.push(moved);
+            if (dest.pending.length >= WRITE_PIECES) flush(dest);
           }
+          if (out !== undefined) flush(out);
           at = end;
         }
       } finally {
@@ -171,16 +184,20 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
   return result;
 }
 
-/** A new segment being written: its appender, the blobs copied into it, and each run copied (where, its SHA-256). */
+/** A new segment being written: its appender, the blobs copied into it, and each run copied (where, what). */
 interface NewSegment {
   appender: SegmentAppender;
   members: BlobRecord[];
-  runs: Array<{offset: number; length: number; sha256: Buffer}>;
+  /** What was written where (one writev each), kept until the segment is read back (at most one segment's size). */
+  runs: Array<{offset: number; pieces: Buffer[]}>;
+  /** Members queued for the next writev, and the segment's length once they are written. */
+  pending: Buffer[];
+  queued: number;
 }
 
 /**
- * Reads a sealed new segment back: every copied run hashes as the bytes read from the old segment did, and
- * each member's header names its blob and length; with `content`, each blob also decompresses to bytes of
+ * Reads a sealed new segment back: every copied run is byte for byte what was read from the old segment
+ * (kept in memory meanwhile), and each member's header names its blob and length; with `content`, each blob also decompresses to bytes of
  * its hash. Throws on the first difference.
  */
 function verifyCopies(path: string, segmentId: string, members: readonly BlobRecord[], runs: NewSegment['runs'], mode: 'bytes' | 'content'): void {
@@ -190,18 +207,23 @@ function verifyCopies(path: string, segmentId: string, members: readonly BlobRec
   try {
     let next = 0;
     for (const run of runs) {
-      const bytes = preadFully(fd, run.offset, run.length);
-      if (bytes.length !== run.length || !createHash('sha256').update(bytes).digest().equals(run.sha256)) {
-        throw new Error(`verify after repack: the ${run.length} bytes copied to new segment ${segmentId} at offset ${run.offset} do not read back as written`);
+      const length = run.pieces.reduce((n, p) => n + p.length, 0);
+      const bytes = preadFully(fd, run.offset, length);
+      let at = 0;
+      for (const piece of run.pieces) {
+        if (bytes.length < at + piece.length || !bytes.subarray(at, at + piece.length).equals(piece)) {
+          throw new Error(`verify after repack: the ${piece.length} bytes copied to new segment ${segmentId} at offset ${run.offset + at} do not read back as written`);
+        }
+        at += piece.length;
       }
-      for (; next < members.length && (members[next] as BlobRecord).headerOffset < run.offset + run.length; next++) {
+      for (; next < members.length && (members[next] as BlobRecord).headerOffset < run.offset + length; next++) {
         const blob = members[next] as BlobRecord;
-        const at = blob.headerOffset - run.offset;
-        const header = decodeHeader(bytes.subarray(at, at + TAR_BLOCK));
+        const start = blob.headerOffset - run.offset;
+        const header = decodeHeader(bytes.subarray(start, start + TAR_BLOCK));
         if (typeof header === 'string') throw failed(blob, `no valid tar header: ${header}`);
         if (header.name !== memberName(blob.id) || header.size !== blob.storedLength) throw failed(blob, `the header names ${header.name} of ${header.size} bytes`);
         if (mode === 'content') {
-          const opened = openFrame(decompressor, bytes.subarray(at + TAR_BLOCK, at + TAR_BLOCK + blob.storedLength), blob.id, blob.originalLength);
+          const opened = openFrame(decompressor, bytes.subarray(start + TAR_BLOCK, start + TAR_BLOCK + blob.storedLength), blob.id, blob.originalLength);
           if (typeof opened === 'string') throw failed(blob, opened);
         }
       }
