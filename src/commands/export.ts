@@ -35,7 +35,8 @@ Every export has manifest.json (bonnie's version, the export time, --at, the sel
 its name, mailboxID, UIDVALIDITY and what its state is based on; for each message its folder, UID, flags
 and keywords, internal date, size, SHA-256 and file) and SHA256SUMS: "sha256sum -c SHA256SUMS" in the
 export's folder checks every file. For tar.zst both are the last members of the tar. Messages the folder
-held whose bytes the archive lacks are listed in the manifest ("missing") and the summary.
+held whose bytes the archive lacks are listed in the manifest ("missing") and the summary; those a prune
+removed (retention) say so, with their tombstone (rule, when, plan), and are counted in "pruned".
 
 --out must be a new name in an existing folder, or an empty folder (for tar.zst: a new file): an
 export never overwrites anything. Files are created 0640, folders 0750. The manifest is written last: a folder without one holds

@@ -26,7 +26,10 @@ is planned offline, without looking for what the destination already holds).
 
 Limits: mail that was in a folder before bonnie was installed is known only from a snapshot; moments
 before a folder's first snapshot show only what the record saw arrive. Events not yet processed are not
-taken into account (the plan says so). Each folder's plan states what it is based on.`;
+taken into account (the plan says so). Each folder's plan states what it is based on.
+
+Messages a prune removed (bonnie prune --plan: retention) are not restored: each folder names them with
+their tombstone (rule, when, plan) under "pruned", and the summary counts them.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> --mailbox user.alice.Sent --dry-run',
     '<%= config.bin %> <%= command.id %> --mailbox user.alice.Projects --at 2026-11-20T09:00Z --into user.alice.Restored',
@@ -77,10 +80,12 @@ function renderRestore(s: RestoreSummary): string {
     const basis = f.basis.snapshotAt === undefined ? 'the record only' : `the snapshot of ${new Date(f.basis.snapshotAt).toISOString()} and ${f.basis.placementsApplied} change(s) since`;
     lines.push(`${f.source} as at ${f.at} -> ${f.destination}${f.created ? (s.dryRun ? ' (would be created)' : ' (created)') : ''}`);
     lines.push(`  ${f.messages} message(s): ${f.appended} ${s.dryRun ? 'to append' : 'appended'}, ${f.alreadyThere} already there, ${f.missing.length} not in the archive${f.missing.length > 0 ? ` (UIDs ${f.missing.slice(0, 10).join(', ')}${f.missing.length > 10 ? ', ...' : ''})` : ''}`);
+    for (const p of f.pruned.slice(0, 10)) lines.push(`  UID ${p.uid}: pruned by retention rule ${p.rule} at ${p.prunedAt} (plan ${p.planId})`);
+    if (f.pruned.length > 10) lines.push(`  ... and ${f.pruned.length - 10} more pruned`);
     lines.push(`  based on ${basis}`);
     for (const limit of f.limits) lines.push(`  note: ${limit}`);
   }
   if (s.offline) lines.push('Planned without the server (imap_url is not set): messages already in a destination were not looked for.');
-  lines.push(`${s.dryRun ? 'Dry run: nothing was changed. Would append' : 'Appended'} ${s.appended} message(s) (${formatBytes(s.bytes)}), ${s.alreadyThere} already there, ${s.missing} missing, in ${(s.elapsedMs / 1000).toFixed(1)} s.`);
+  lines.push(`${s.dryRun ? 'Dry run: nothing was changed. Would append' : 'Appended'} ${s.appended} message(s) (${formatBytes(s.bytes)}), ${s.alreadyThere} already there, ${s.missing} missing, ${s.pruned} pruned, in ${(s.elapsedMs / 1000).toFixed(1)} s.`);
   return lines.join('\n');
 }

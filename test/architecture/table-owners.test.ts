@@ -46,6 +46,7 @@ const OWNERS: Record<string, readonly string[]> = {
   segment: ['src/lib/store/archive/index/repository.ts'],
   blob: ['src/lib/store/archive/index/repository.ts'],
   archive_lock: ['src/lib/store/archive/index/lock.ts'],
+  segment_retired: ['src/lib/store/archive/index/repository.ts'],
   // collect
   collect_job: ['src/lib/pipeline/collect/jobs.ts'],
   collect_scan: ['src/lib/pipeline/collect/jobs.ts'],
@@ -67,6 +68,9 @@ const OWNERS: Record<string, readonly string[]> = {
   legal_hold: ['src/lib/pipeline/retention/policy.ts'],
   policy_log: ['src/lib/pipeline/retention/policy.ts'],
   prune_plan: ['src/lib/pipeline/retention/policy.ts'],
+  prune_plan_blob: ['src/lib/pipeline/retention/policy.ts'],
+  prune_tombstone: ['src/lib/pipeline/retention/policy.ts'],
+  prune_approval: ['src/lib/pipeline/retention/policy.ts'],
   // the interception store, a file apart from the catalog (issue 16)
   intercept: ['src/lib/pipeline/intercept/warrants.ts'],
   intercept_target: ['src/lib/pipeline/intercept/warrants.ts'],

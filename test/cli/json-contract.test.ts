@@ -108,6 +108,11 @@ const READERS: Case[] = [
 ];
 /** After the readers: what acts on the job and the delivery they listed (job 3 is done: skipped). */
 const ACTORS: Case[] = [
+  // The dry run's plan (the `week` rule lets bob's mail go; CASE-1 holds alice's), approved by another
+  // administrator (through sudo), then deleted: before the hold's release and the rule's removal make it stale.
+  {command: 'prune:approve', mode: 'prune approve ID', args: (l) => ['prune', 'approve', lastPlan(l), ...cat(l)], env: {SUDO_USER: 'carol'}},
+  {command: 'prune', mode: 'prune --plan ID', args: (l) => ['prune', '--plan', lastPlan(l), ...store(l)]},
+  {command: 'errors', mode: 'unknown plan (prune --plan)', args: (l) => ['prune', '--plan', 'feedfacefeedface', ...store(l)]},
   {command: 'intercept:end', mode: 'intercept end LIID', args: () => ['intercept', 'end', 'LI-1', '--reason', 'a probe'], env: interceptEnv},
   {command: 'hold:release', mode: 'hold release CASE', args: (l) => ['hold', 'release', 'CASE-1', '--reason', 'done', ...cat(l)]},
   {command: 'retention:remove', mode: 'retention remove NAME', args: (l) => ['retention', 'remove', 'week', ...cat(l)]},
@@ -126,6 +131,16 @@ const AFTER: Case[] = [
   {command: 'dlp:alerts', mode: 'dlp alerts --rule --since (acknowledged)', args: (l) => ['dlp', 'alerts', '--rule', 'mass-delete', '--since', '2026-11-01', ...cat(l)]},
 ];
 const CASES = [...WRITERS, ...READERS, ...ACTORS, ...AFTER];
+
+/** The id of the latest prune plan (the dry run's, among the writers). */
+function lastPlan(l: Lab): string {
+  const catalog = openCatalog(l.catalog, {readOnly: true});
+  try {
+    return (catalog.db.prepare('SELECT id FROM prune_plan ORDER BY created_at DESC LIMIT 1').get() as {id: string}).id;
+  } finally {
+    catalog.close();
+  }
+}
 
 /** A MailboxCreate without its folder: the handler refuses it, the job fails (notification 1). */
 const BAD_EVENT = '{"event":"MailboxCreate","timestamp":"2026-11-22T11:53:57.598Z"}\n';

@@ -8,10 +8,20 @@ import type {ReferenceCheck} from '../base/catalog/integrity.js';
 import {ArchiveIndex} from '../store/archive/index/repository.js';
 import {forEachDoneBlob} from '../pipeline/collect/jobs.js';
 import {forEachLinkedBlob} from '../pipeline/snapshot/repository.js';
+import {Policy} from '../pipeline/retention/policy.js';
 
 export function catalogReferences(db: Db): ReferenceCheck[] {
   let index: ArchiveIndex | undefined;
-  const known = (sha256: Buffer): boolean => (index ??= new ArchiveIndex(db)).getBlob(sha256) !== undefined;
+  let policy: Policy | null | undefined;
+  // A pruned message's blob is gone on purpose: its tombstone says so (the collector's done job keeps its hash).
+  const pruned = (sha256: Buffer): boolean => {
+    if (policy === undefined) {
+      const p = new Policy(db);
+      policy = p.hasPruneTables() ? p : null;
+    }
+    return policy !== null && policy.tombstone(sha256) !== undefined;
+  };
+  const known = (sha256: Buffer): boolean => (index ??= new ArchiveIndex(db)).getBlob(sha256) !== undefined || pruned(sha256);
   return [
     {
       table: 'message_link',

@@ -45,6 +45,8 @@ export interface Settings {
   dlpRules: string;
   /** The interception (warrant) store, apart from the catalog: root's only (issue 16). */
   interceptDb: string;
+  /** Administrators who must sign a prune plan off before it runs: 1 (its maker) or 2 (another approves it). */
+  pruneApprovers: number;
   /** The LDAP directory people are resolved in; undefined (the default) when `ldap_url` is not set, or when loaded with `{ldap: false}`. */
   ldap?: LdapSettings | undefined;
   /** The configuration file that was read, if any. */
@@ -119,6 +121,7 @@ export type SettingKey =
   | 'sessionTimeoutMs'
   | 'dlpRules'
   | 'interceptDb'
+  | 'pruneApprovers'
   | 'ldapUrl'
   | 'ldapBindDn'
   | 'ldapPasswordFile'
@@ -163,6 +166,7 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   sessionTimeoutMs: {file: 'session_timeout', env: 'BONNIE_SESSION_TIMEOUT', kind: 'duration', description: 'bonnie process closes a session that has a Login but no Logout this long after its last event (default 12h).'},
   dlpRules: {file: 'dlp_rules', env: 'BONNIE_DLP_RULES', kind: 'path', description: 'The data-loss prevention rules, a YAML file (default /etc/bonnie/dlp.yaml); bonnie dlp test checks one.'},
   interceptDb: {file: 'intercept_db', env: 'BONNIE_INTERCEPT_DB', kind: 'path', description: 'The lawful-interception store and its hash-chained log, an SQLite file apart from the catalog, root\'s only: mode 0600 in a folder 0700, both owned by root (default /var/lib/bonnie-intercept/intercept.db).'},
+  pruneApprovers: {file: 'prune_approvers', env: 'BONNIE_PRUNE_APPROVERS', kind: 'count', description: 'How many administrators sign a prune plan off before bonnie prune --plan deletes anything: 1 (the default: whoever runs it) or 2 (another administrator than the one who made the plan runs bonnie prune approve ID first).'},
   ldapUrl: {file: 'ldap_url', env: 'BONNIE_LDAP_URL', kind: 'url', description: 'Resolve users in this LDAP directory, ldap://host[:port] or ldaps://host[:port]. Without it (the default) a user is identified by their login.'},
   ldapBindDn: {file: 'ldap_bind_dn', env: 'BONNIE_LDAP_BIND_DN', kind: 'dn', description: 'The DN to bind as (default: anonymous). Requires ldap_password_file.'},
   ldapPasswordFile: {file: 'ldap_password_file', env: 'BONNIE_LDAP_PASSWORD_FILE', kind: 'path', description: 'A file whose first line is the bind password, readable by bonnie only (mode 0640 or 0600).'},
@@ -282,12 +286,21 @@ export function loadSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = 
 
   const dlpRules = path('dlpRules') ?? DEFAULT_DLP_RULES;
   const interceptDb = path('interceptDb') ?? DEFAULT_INTERCEPT_DB;
+  const approvers = pick('pruneApprovers');
+  const pruneApprovers =
+    approvers === undefined
+      ? 1
+      : tolerate(() => {
+          const n = parseCount(approvers.raw, 'pruneApprovers', approvers.where);
+          if (n > 2) throw invalid('pruneApprovers', approvers, `${n} approvers are not supported`, 'Write 1 (the default) or 2.');
+          return n;
+        }, 1);
 
   let ldap: LdapSettings | undefined;
   if (options.ldap === false) for (const key of LDAP_KEYS) origin[key] = 'default';
   else ldap = tolerate(() => loadLdapSettings(pick), undefined);
 
-  return {catalog, archive, spill, spool, partitions, imap, folderMetadata, logFile, dealerTimeoutMs, maxAttempts, sessionTimeoutMs, dlpRules, interceptDb, ldap, configFile: fileValues ? configFile : undefined, origin};
+  return {catalog, archive, spill, spool, partitions, imap, folderMetadata, logFile, dealerTimeoutMs, maxAttempts, sessionTimeoutMs, dlpRules, interceptDb, pruneApprovers, ldap, configFile: fileValues ? configFile : undefined, origin};
 }
 
 /** A raw value and where it came from. */

@@ -7,6 +7,7 @@
  */
 import {isoTime} from '../../core/time.js';
 import type {Catalog} from '../../base/catalog/catalog.js';
+import {PrunedLookup, prunedReason, type PrunedMessage} from '../restore/pruned.js';
 import {ArchiveReader} from '../../store/archive/reader.js';
 import {BonnieError} from '../../base/errors.js';
 import type {FolderAt, MessageAt} from '../restore/state-at.js';
@@ -50,6 +51,8 @@ export interface FolderExport {
   messages: number;
   exported: number;
   missing: Array<{uid: number; reason: string}>;
+  /** Of the missing, the messages a prune removed (retention), with their tombstones. */
+  pruned: PrunedMessage[];
   basis: FolderAt['basis'];
   limits: string[];
 }
@@ -64,6 +67,8 @@ export interface ExportSummary {
   messages: number;
   exported: number;
   missing: number;
+  /** Of the missing, messages a prune removed. */
+  pruned: number;
   /** Bytes of the messages exported. */
   bytes: number;
   /** The manifest: a file under `out`, or for tar.zst the member that holds it. */
@@ -103,6 +108,7 @@ export async function exportFolders(catalog: Catalog, targets: readonly FolderAt
     messages: 0,
     exported: 0,
     missing: 0,
+    pruned: 0,
     bytes: 0,
     manifest: writer instanceof TarZstWriter ? `${writer.top}/${MANIFEST_FILE}` : under(options.out, MANIFEST_FILE),
     elapsedMs: 0,
@@ -110,13 +116,21 @@ export async function exportFolders(catalog: Catalog, targets: readonly FolderAt
   let reported = 0;
   try {
     reader = new ArchiveReader(catalog, options.archiveDir);
+    const prunedLookup = new PrunedLookup(catalog.db, reader);
     for (const [i, target] of targets.entries()) {
       const path = paths.get(target.mailboxId) as string;
       const exported: ManifestMessage[] = [];
       const missing: ManifestMissing[] = [];
+      const pruned: PrunedMessage[] = [];
       const report = () => options.onProgress?.({folder: target.name, folderIndex: i + 1, folders: targets.length, exported: summary.exported, bytes: summary.bytes, elapsedMs: Date.now() - started});
       await writer.beginFolder(path);
       for (const m of target.messages) {
+        const gone = prunedLookup.of(m.uid, m.sha256);
+        if (gone !== undefined) {
+          pruned.push(gone);
+          missing.push(manifestMissing(target, m, prunedReason(gone)));
+          continue;
+        }
         const read = readMessage(reader, m);
         if (typeof read === 'string') {
           missing.push(manifestMissing(target, m, read));
@@ -146,11 +160,13 @@ export async function exportFolders(catalog: Catalog, targets: readonly FolderAt
         messages: target.messages.length,
         exported: exported.length,
         missing: missing.map((m) => ({uid: m.uid, reason: m.reason})),
+        pruned,
         basis: target.basis,
         limits: target.limits,
       });
       summary.messages += target.messages.length;
       summary.missing += missing.length;
+      summary.pruned += pruned.length;
     }
     await writer.addFile(MANIFEST_FILE, encodeManifest(manifest));
     await writer.addFile(CHECKSUM_FILE, checksumFile(writer.checksums));

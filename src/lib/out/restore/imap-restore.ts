@@ -18,6 +18,7 @@ import {ArchiveReader} from '../../store/archive/reader.js';
 import {connectImap, ownerLogin, userFolderPath} from '../../sources/imap/connect.js';
 import {BonnieError, errorMessage} from '../../base/errors.js';
 import {KeyCounts, keyOfBytes, messageIdOf} from './message-key.js';
+import {PrunedLookup, type PrunedMessage} from './pruned.js';
 import type {FolderAt} from './state-at.js';
 
 export interface RestoreOptions {
@@ -53,6 +54,8 @@ export interface FolderRestore {
   alreadyThere: number;
   /** UIDs whose bytes the archive does not hold: not restored. */
   missing: number[];
+  /** Messages a prune removed (retention), with their tombstones: not restored, not missing. */
+  pruned: PrunedMessage[];
   basis: FolderAt['basis'];
   limits: string[];
 }
@@ -65,6 +68,8 @@ export interface RestoreSummary {
   appended: number;
   alreadyThere: number;
   missing: number;
+  /** Messages a prune removed, over every folder. */
+  pruned: number;
   bytes: number;
   elapsedMs: number;
 }
@@ -98,9 +103,10 @@ interface CommandRunner {
 export async function restoreFolders(catalog: Catalog, targets: readonly FolderAt[], options: RestoreOptions): Promise<RestoreSummary> {
   const started = Date.now();
   const reader = new ArchiveReader(catalog, options.archiveDir);
+  const prunedLookup = new PrunedLookup(catalog.db, reader);
   const offline = options.imap === undefined;
   if (offline && options.dryRun !== true) throw new Error('restoreFolders: an IMAP server is needed outside a dry run');
-  const summary: RestoreSummary = {dryRun: options.dryRun === true, offline, folders: [], appended: 0, alreadyThere: 0, missing: 0, bytes: 0, elapsedMs: 0};
+  const summary: RestoreSummary = {dryRun: options.dryRun === true, offline, folders: [], appended: 0, alreadyThere: 0, missing: 0, pruned: 0, bytes: 0, elapsedMs: 0};
   const clients = new Map<string, ImapFlow>();
   try {
     for (const [i, target] of targets.entries()) {
@@ -129,6 +135,7 @@ export async function restoreFolders(catalog: Catalog, targets: readonly FolderA
         appended: 0,
         alreadyThere: 0,
         missing: [],
+        pruned: [],
         basis: target.basis,
         limits: target.limits,
       };
@@ -177,6 +184,11 @@ export async function restoreFolders(catalog: Catalog, targets: readonly FolderA
           result.missing.push(m.uid);
           continue;
         }
+        const pruned = prunedLookup.of(m.uid, m.sha256);
+        if (pruned !== undefined) {
+          result.pruned.push(pruned);
+          continue;
+        }
         const bytes = reader.readBlob(m.sha256);
         if (exists && present.take(keyOfBytes(bytes))) {
           result.alreadyThere++;
@@ -198,6 +210,7 @@ export async function restoreFolders(catalog: Catalog, targets: readonly FolderA
       report();
       summary.alreadyThere += result.alreadyThere;
       summary.missing += result.missing.length;
+      summary.pruned += result.pruned.length;
       summary.folders.push(result);
     }
   } finally {

@@ -33,7 +33,7 @@ export interface MessageAt {
   /** Whether internalDate comes from Cyrus (a snapshot) or from the event's arrival time. */
   dateFrom: 'snapshot' | 'event';
   size: number | undefined;
-  /** The blob holding the bytes, or undefined when the archive has none. */
+  /** The blob holding the bytes (or that held them, when a prune removed it), or undefined when the archive has none. */
   sha256: Buffer | undefined;
   /** The record's message row, when the record knows the message. */
   message: number | undefined;
@@ -90,6 +90,8 @@ class StateReader {
     const limits: string[] = [];
     const present = new Map<number, MessageAt>();
     const linked = this.snapshots.links(mailboxId, uidValidity);
+    // A place whose message a prune removed keeps naming its blob: restore and export name it as pruned.
+    for (const [uid, sha256] of this.snapshots.prunedLinks(mailboxId, uidValidity)) if (!linked.has(uid)) linked.set(uid, sha256);
     const facts = this.snapshots.uidFacts(mailboxId, uidValidity);
 
     if (snapshot !== undefined) {

@@ -1,6 +1,7 @@
 /**
  * Retention rules and legal holds, and the hash-chained log of every change to them (schema.ts). The one
- * module that names retention_rule, legal_hold, policy_log and prune_plan. A change and its log entry are
+ * module that names retention_rule, legal_hold, policy_log, prune_plan (with prune_plan_blob and
+ * prune_approval) and prune_tombstone. A change and its log entry are
  * written in one transaction. Nothing here deletes mail: only `bonnie prune` will, after a dry run's plan.
  *
  * The log: entry n is the JSON of what changed (`{"op": "hold", ...}`) and hash(n) = SHA-256(hash(n-1) ||
@@ -48,6 +49,27 @@ export interface Hold extends HoldSpec {
   releaseReason: string | null;
 }
 
+/** A dry run's plan as kept: what it found, and each message it would remove with its rule (hex -> rule). */
+export interface SavedPlan {
+  id: string;
+  createdAt: number;
+  createdBy: string;
+  summary: unknown;
+  blobs: Map<string, string>;
+}
+
+/** The record that a message (blob) was pruned: immutable. */
+export interface Tombstone {
+  sha256: Buffer;
+  /** Bytes as received, and as stored (the zstd frame). */
+  originalLength: number;
+  storedLength: number;
+  rule: string;
+  planId: string;
+  prunedAt: number;
+  prunedBy: string;
+}
+
 /** The result of checking the log's chain. */
 export interface PolicyLogReport {
   checked: number;
@@ -58,6 +80,7 @@ export interface PolicyLogReport {
 const GENESIS = Buffer.alloc(32);
 
 type RuleRow = {id: number; name: string; users: string | null; folders: string | null; period_ms: number; basis: 'date' | 'left'; action: 'keep' | 'delete'; created_at: number; created_by: string; removed_at: number | null; removed_by: string | null};
+type TombstoneRow = {sha256: Buffer; original_length: number; stored_length: number; rule: string; plan_id: string; pruned_at: number; pruned_by: string};
 type HoldRow = {id: number; case_id: string; users: string | null; since: number | null; until: number | null; reason: string; placed_at: number; placed_by: string; released_at: number | null; released_by: string | null; release_reason: string | null};
 
 export class Policy {
@@ -86,6 +109,40 @@ export class Policy {
       lastPlan: db.prepare<[], {id: string; created_at: number; summary: string}>('SELECT id, created_at, summary FROM prune_plan ORDER BY created_at DESC, rowid DESC LIMIT 1'),
       savePlan: db.prepare<[string, number, string, string]>('INSERT OR IGNORE INTO prune_plan (id, created_at, created_by, summary) VALUES (?, ?, ?, ?)'),
     };
+  }
+
+  /** Statements on migration 17's tables, prepared on first use: a read-only catalog of 16 has none. */
+  private get v17() {
+    this.prepared17 ??= this.prepare17();
+    return this.prepared17;
+  }
+
+  private prepared17: ReturnType<Policy['prepare17']> | undefined;
+
+  private prepare17() {
+    const db = this.db;
+    return {
+      savePlanBlob: db.prepare<[string, Buffer, string]>('INSERT OR IGNORE INTO prune_plan_blob (plan_id, sha256, rule) VALUES (?, ?, ?)'),
+      plan: db.prepare<[string], {id: string; created_at: number; created_by: string; summary: string}>('SELECT id, created_at, created_by, summary FROM prune_plan WHERE id = ?'),
+      planBlobs: db.prepare<[string], {sha256: Buffer; rule: string}>('SELECT sha256, rule FROM prune_plan_blob WHERE plan_id = ?'),
+      lastPolicyChange: db.prepare<[], {at: number | null}>(
+        "SELECT max(at) AS at FROM policy_log WHERE json_extract(entry, '$.op') IN ('retention-add', 'retention-remove', 'hold', 'release')",
+      ),
+      addTombstone: db.prepare<[Buffer, number, number, string, string, number, string]>(
+        'INSERT INTO prune_tombstone (sha256, original_length, stored_length, rule, plan_id, pruned_at, pruned_by) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      tombstone: db.prepare<[Buffer], TombstoneRow>('SELECT sha256, original_length, stored_length, rule, plan_id, pruned_at, pruned_by FROM prune_tombstone WHERE sha256 = ? ORDER BY id DESC LIMIT 1'),
+      tombstoneCounts: db.prepare<[], {n: number; original: number; stored: number}>(
+        'SELECT count(*) AS n, coalesce(sum(original_length), 0) AS original, coalesce(sum(stored_length), 0) AS stored FROM prune_tombstone',
+      ),
+      approve: db.prepare<[string, string, number]>('INSERT OR IGNORE INTO prune_approval (plan_id, approved_by, approved_at) VALUES (?, ?, ?)'),
+      approvals: db.prepare<[string], {approved_by: string; approved_at: number}>('SELECT approved_by, approved_at FROM prune_approval WHERE plan_id = ? ORDER BY approved_at, approved_by'),
+    };
+  }
+
+  /** True when the catalog has the tables of migration 17 (plans' messages, tombstones, approvals). */
+  hasPruneTables(): boolean {
+    return this.db.prepare<[], {n: number}>("SELECT 1 AS n FROM sqlite_master WHERE type = 'table' AND name = 'prune_tombstone'").get() !== undefined;
   }
 
   /** Active rules (with `all`, removed ones too), by name. */
@@ -158,9 +215,61 @@ export class Policy {
     return row === undefined ? undefined : {id: row.id, createdAt: row.created_at, summary: JSON.parse(row.summary) as unknown};
   }
 
-  /** Keeps a dry run's plan under its id (the same plan twice keeps the first). */
-  savePlan(id: string, summary: unknown, actor: string, now: number): void {
-    this.s.savePlan.run(id, now, actor, JSON.stringify(summary));
+  /** Keeps a dry run's plan under its id, with the messages it would remove and their rules (the same plan twice keeps the first). */
+  savePlan(id: string, summary: unknown, actor: string, now: number, blobs: ReadonlyArray<{sha256: Buffer; rule: string}> = []): void {
+    this.db.transaction(() => {
+      this.s.savePlan.run(id, now, actor, JSON.stringify(summary));
+      for (const b of blobs) this.v17.savePlanBlob.run(id, b.sha256, b.rule);
+    })();
+  }
+
+  /** A kept plan with its messages, or undefined. */
+  plan(id: string): SavedPlan | undefined {
+    const row = this.v17.plan.get(id);
+    if (row === undefined) return undefined;
+    const blobs = new Map(this.v17.planBlobs.all(id).map((b) => [b.sha256.toString('hex'), b.rule]));
+    return {id: row.id, createdAt: row.created_at, createdBy: row.created_by, summary: JSON.parse(row.summary) as unknown, blobs};
+  }
+
+  /** When a rule or a hold last changed (added, removed, placed, released), or null: a plan older than that is stale. */
+  lastPolicyChange(): number | null {
+    return this.v17.lastPolicyChange.get()?.at ?? null;
+  }
+
+  /**
+   * Records a prune: one immutable tombstone per message removed, and one log entry (`{"op": "prune",
+   * ...}`) in the hash chain. Call in the prune's transaction.
+   */
+  recordPrune(tombstones: readonly Tombstone[], entry: object, actor: string, now: number): void {
+    this.db.transaction(() => {
+      for (const t of tombstones) this.v17.addTombstone.run(t.sha256, t.originalLength, t.storedLength, t.rule, t.planId, t.prunedAt, t.prunedBy);
+      this.log(now, actor, {op: 'prune', ...entry});
+    })();
+  }
+
+  /** The latest tombstone of a message (blob), or undefined when it was never pruned. */
+  tombstone(sha256: Buffer): Tombstone | undefined {
+    const row = this.v17.tombstone.get(sha256);
+    return row === undefined ? undefined : toTombstone(row);
+  }
+
+  /** Messages pruned so far, and their bytes as received and as they were stored. */
+  tombstoneCounts(): {messages: number; originalBytes: number; storedBytes: number} {
+    const row = this.v17.tombstoneCounts.get();
+    return {messages: row?.n ?? 0, originalBytes: row?.original ?? 0, storedBytes: row?.stored ?? 0};
+  }
+
+  /** Signs a plan off (`prune_approvers`), logged in the chain; approving twice is one approval. Returns the plan's approvers. */
+  approve(planId: string, actor: string, now: number): Array<{by: string; at: number}> {
+    return this.db.transaction(() => {
+      if (this.v17.approve.run(planId, actor, now).changes === 1) this.log(now, actor, {op: 'prune-approve', planId});
+      return this.approvals(planId);
+    })();
+  }
+
+  /** Who signed a plan off, and when. */
+  approvals(planId: string): Array<{by: string; at: number}> {
+    return this.v17.approvals.all(planId).map((r) => ({by: r.approved_by, at: r.approved_at}));
   }
 
   /** Recomputes the log's chain; the first entry that does not follow is reported. Read-only. */
@@ -200,6 +309,10 @@ function list(text: string | null): string[] | undefined {
 
 function toRule(r: RuleRow): RetentionRule {
   return {id: r.id, name: r.name, users: list(r.users), folders: list(r.folders), periodMs: r.period_ms, basis: r.basis, action: r.action, createdAt: r.created_at, createdBy: r.created_by, removedAt: r.removed_at, removedBy: r.removed_by};
+}
+
+function toTombstone(t: TombstoneRow): Tombstone {
+  return {sha256: t.sha256, originalLength: t.original_length, storedLength: t.stored_length, rule: t.rule, planId: t.plan_id, prunedAt: t.pruned_at, prunedBy: t.pruned_by};
 }
 
 function toHold(h: HoldRow): Hold {

@@ -35,6 +35,38 @@ export function renderPlan(plan: {id: string; messages: number; kept: number; ex
     out.push(`  rule ${r.rule} (${r.action}): decides ${r.messages}; expired ${r.expired} (${formatBytes(r.expiredBytes)}), held ${r.held}; expiring within 30 days ${r.expiringSoon} (${formatBytes(r.expiringSoonBytes)})`);
   }
   for (const h of plan.holds) out.push(`  hold ${h.caseId}: keeps ${h.messages} message(s), ${formatBytes(h.bytes)}`);
-  out.push('Nothing was deleted: this is a dry run. Deletion (bonnie prune --plan ID) comes with the repacking of segments.');
+  out.push(`Nothing was deleted: this is a dry run. To delete what it found: bonnie prune --plan ${plan.id}`);
+  return out.join('\n');
+}
+
+/** What `bonnie prune --plan` did, as it prints it. */
+export function renderPruned(r: {
+  planId: string;
+  pruned: number;
+  prunedBytes: number;
+  prunedStoredBytes: number;
+  segmentsRepacked: number;
+  segmentsWritten: number;
+  freedBytes: number;
+  searchEntries: number;
+  links: number;
+  rules: Array<{rule: string; messages: number; bytes: number}>;
+  skipped: {held: number; notExpired: number; gone: number; segmentNotClosed: number};
+  recovered: {orphanSegments: number; retiredSegments: number};
+}): string {
+  const out = [
+    `Plan ${r.planId}: pruned ${r.pruned} message(s), ${formatBytes(r.prunedBytes)} as received (${formatBytes(r.prunedStoredBytes)} stored); ${r.segmentsRepacked} segment(s) repacked into ${r.segmentsWritten}, ${formatBytes(r.freedBytes)} freed.`,
+  ];
+  for (const rule of r.rules) out.push(`  rule ${rule.rule}: ${rule.messages} message(s), ${formatBytes(rule.bytes)}`);
+  out.push(`  ${r.searchEntries} search entr${r.searchEntries === 1 ? 'y' : 'ies'} removed; ${r.links} archived place(s) now name their message as pruned; a tombstone per message.`);
+  const skipped: string[] = [];
+  if (r.skipped.held > 0) skipped.push(`${r.skipped.held} held by a legal hold now`);
+  if (r.skipped.notExpired > 0) skipped.push(`${r.skipped.notExpired} no longer expired (a longer or keep rule, or a new place)`);
+  if (r.skipped.gone > 0) skipped.push(`${r.skipped.gone} already gone from the archive`);
+  if (r.skipped.segmentNotClosed > 0) skipped.push(`${r.skipped.segmentNotClosed} in a segment not closed (a writer's; run again later)`);
+  if (skipped.length > 0) out.push(`  Skipped: ${skipped.join('; ')}.`);
+  if (r.recovered.orphanSegments + r.recovered.retiredSegments > 0) {
+    out.push(`  Removed what an interrupted prune left: ${r.recovered.orphanSegments} unfinished new segment(s), ${r.recovered.retiredSegments} old segment file(s).`);
+  }
   return out.join('\n');
 }

@@ -10,6 +10,14 @@
  * - policy_log: every change to either, in a hash chain of its own (hash(n) = SHA-256(hash(n-1) || entry))
  *   that `bonnie verify --events` checks with the notifications' chain: removing or editing an entry breaks it.
  * - prune_plan: what a `bonnie prune --dry-run` found (its id is what `bonnie prune --plan` will confirm).
+ *
+ * Migration 17 (the deleting half):
+ * - prune_plan_blob: the messages (blobs) a plan would remove, each with the rule that let it go: what
+ *   `bonnie prune --plan` re-checks against the rules and holds in force when it runs.
+ * - prune_tombstone: one row per pruned message (blob): its hash, its size as received and as stored, the
+ *   rule, the plan, when and who. Immutable (triggers refuse UPDATE and DELETE): the record's proof that
+ *   the message existed and why it is gone.
+ * - prune_approval: who signed a plan off (`prune_approvers: 2`), besides the policy_log entry.
  */
 import type {Migration} from '../../base/catalog/migrations.js';
 
@@ -58,7 +66,40 @@ CREATE TABLE prune_plan (
 ) STRICT;
 `;
 
+export const RETENTION_SCHEMA_V17 = `
+CREATE TABLE prune_plan_blob (
+  plan_id TEXT NOT NULL REFERENCES prune_plan (id),
+  sha256  BLOB NOT NULL CHECK (length(sha256) = 32),
+  rule    TEXT NOT NULL,
+  PRIMARY KEY (plan_id, sha256)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE prune_tombstone (
+  id              INTEGER PRIMARY KEY,
+  sha256          BLOB    NOT NULL CHECK (length(sha256) = 32),
+  original_length INTEGER NOT NULL,
+  stored_length   INTEGER NOT NULL,
+  rule            TEXT    NOT NULL,
+  plan_id         TEXT    NOT NULL,
+  pruned_at       INTEGER NOT NULL,
+  pruned_by       TEXT    NOT NULL
+) STRICT;
+
+CREATE INDEX prune_tombstone_by_blob ON prune_tombstone (sha256);
+
+CREATE TRIGGER prune_tombstone_no_update BEFORE UPDATE ON prune_tombstone BEGIN SELECT RAISE(ABORT, 'prune tombstones are immutable'); END;
+CREATE TRIGGER prune_tombstone_no_delete BEFORE DELETE ON prune_tombstone BEGIN SELECT RAISE(ABORT, 'prune tombstones are immutable'); END;
+
+CREATE TABLE prune_approval (
+  plan_id     TEXT    NOT NULL REFERENCES prune_plan (id),
+  approved_by TEXT    NOT NULL,
+  approved_at INTEGER NOT NULL,
+  PRIMARY KEY (plan_id, approved_by)
+) STRICT, WITHOUT ROWID;
+`;
+
 /** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
 export const RETENTION_MIGRATIONS: readonly Migration[] = [
   {version: 16, name: 'retention: rules, legal holds, their hash-chained log, prune plans', sql: RETENTION_SCHEMA_V16},
+  {version: 17, name: 'retention: the messages of each prune plan, tombstones of pruned messages, approvals', sql: RETENTION_SCHEMA_V17},
 ];

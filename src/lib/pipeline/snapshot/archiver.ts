@@ -149,6 +149,8 @@ export async function archiveFolders(catalog: Catalog, source: FolderSource, sel
       summary.messages += messages.length;
 
       const links = repo.links(state.mailboxId, state.uidValidity);
+      // Pruned by a retention rule: the mailbox may still hold them, the archive must not take them back.
+      const pruned = repo.prunedUids(state.mailboxId, state.uidValidity);
       let entry = {state, links: [] as LinkRow[], snapshot: false};
       waiting.push(entry);
       waitingMessages += state.messages.length;
@@ -159,6 +161,7 @@ export async function archiveFolders(catalog: Catalog, source: FolderSource, sel
         // since the last commit. Rare: then the puts in flight are awaited to know.
         if (linked !== undefined && !index.hasLiveBlob(linked)) while (inFlight.length > 0) await awaitOldest();
         if (linked !== undefined && writer.holdsBlob(linked)) summary.alreadyArchived++;
+        else if (linked === undefined && pruned.has(m.uid)) continue;
         else if (m.gone !== undefined) {
           summary.unrecoverable++;
           entry.links.push({uid: m.uid, sha256: null, reason: m.gone});

@@ -23,6 +23,14 @@ export interface LinkRow {
   reason: string | null;
 }
 
+/** How a link names a pruned message: this prefix, then the blob's SHA-256 in hex. */
+export const PRUNED_REASON = 'pruned ';
+
+/** The blob a link's reason names as pruned, or undefined when it is another reason. */
+export function prunedBlob(reason: string | null): Buffer | undefined {
+  return reason !== null && reason.startsWith(PRUNED_REASON) ? Buffer.from(reason.slice(PRUNED_REASON.length), 'hex') : undefined;
+}
+
 export class SnapshotRepository {
   private readonly s;
 
@@ -65,6 +73,26 @@ export class SnapshotRepository {
     this.db.transaction(() => {
       for (const r of rows) this.s.link.run(mailboxId, uidValidity, r.uid, r.sha256, r.reason, source, now);
     })();
+  }
+
+  /**
+   * A prune removed these blobs: the archive's links to them keep their place (folder, UID) but name the
+   * message as pruned (`reason` = `pruned <sha256 hex>`, the key of its tombstone) instead of a blob. Call
+   * in the prune's transaction. Returns how many links changed.
+   */
+  markPruned(sha256s: readonly Buffer[]): number {
+    const mark = this.db.prepare<[string, Buffer]>('UPDATE message_link SET sha256 = NULL, reason = ? WHERE sha256 = ?');
+    let n = 0;
+    for (const sha256 of sha256s) n += mark.run(`${PRUNED_REASON}${sha256.toString('hex')}`, sha256).changes;
+    return n;
+  }
+
+  /** UIDs of this folder whose archived message was pruned: `bonnie archive` does not store them again. */
+  prunedUids(mailboxId: string, uidValidity: number): Set<number> {
+    const rows = this.db
+      .prepare<[string, number, string], {uid: number}>("SELECT uid FROM message_link WHERE mailbox_id = ? AND uid_validity = ? AND sha256 IS NULL AND reason GLOB ? || '*'")
+      .all(mailboxId, uidValidity, PRUNED_REASON);
+    return new Set(rows.map((r) => r.uid));
   }
 
   /** Records a folder's state; returns the snapshot id. */
@@ -161,7 +189,7 @@ const toMessage = (r: MessageRowSql): SnapshotMessageRow => ({uid: r.uid, flags:
 export class SnapshotReader {
   private readonly s;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     const snapshot = 'SELECT id, mailbox_name, uid_validity, taken_at FROM snapshot';
     type SnapshotSql = {id: number; mailbox_name: string; uid_validity: number; taken_at: number};
     type PlaceSql = {mailbox_id: string; uid_validity: number; uid: number; sha256: Buffer; source: string};
@@ -249,6 +277,14 @@ export class SnapshotReader {
     const map = new Map<number, Buffer>();
     for (const row of this.s.links.iterate(mailboxId, uidValidity)) map.set(row.uid, row.sha256);
     return map;
+  }
+
+  /** The places of this folder whose archived message a prune removed, by UID: the blob each was (its tombstone's key). */
+  prunedLinks(mailboxId: string, uidValidity: number): Map<number, Buffer> {
+    const rows = this.db
+      .prepare<[string, number, string], {uid: number; reason: string}>("SELECT uid, reason FROM message_link WHERE mailbox_id = ? AND uid_validity = ? AND sha256 IS NULL AND reason GLOB ? || '*'")
+      .all(mailboxId, uidValidity, PRUNED_REASON);
+    return new Map(rows.map((r) => [r.uid, prunedBlob(r.reason) as Buffer]));
   }
 
   /** The blob linked to one place, if any. */

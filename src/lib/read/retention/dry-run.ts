@@ -12,7 +12,13 @@ export async function pruneDryRun(catalog: Catalog, archiveDir: string, options:
   await updateSearch(catalog, archiveDir, {onProgress: options.onProgress});
   const now = options.now ?? Date.now();
   const policy = new Policy(catalog.db);
-  const {plan} = planPrune(catalog.db, policy.rules(), policy.holds(), now);
-  policy.savePlan(plan.id, plan, options.actor, now);
+  const {plan, expired, rules} = planPrune(catalog.db, policy.rules(), policy.holds(), now);
+  policy.savePlan(
+    plan.id,
+    plan,
+    options.actor,
+    now,
+    expired.map((sha256) => ({sha256, rule: rules.get(sha256.toString('hex')) ?? ''})),
+  );
   return plan;
 }

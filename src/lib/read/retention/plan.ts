@@ -61,7 +61,18 @@ interface Message {
 }
 
 /** Computes the plan at `now` from the search index's places (kept current by the caller). */
-export function planPrune(db: Db, rules: readonly RetentionRule[], holds: readonly Hold[], now: number): {plan: PrunePlan; expired: Buffer[]} {
+/** What {@link planPrune} decided, per message: for each expired one, its rule; the expired ones a hold keeps. */
+export interface PlanDecisions {
+  plan: PrunePlan;
+  /** Expired and not held, by SHA-256 (sorted). */
+  expired: Buffer[];
+  /** Hex SHA-256 of each expired message -> the rule that let it go. */
+  rules: Map<string, string>;
+  /** Hex SHA-256 of the expired messages a legal hold keeps. */
+  held: Set<string>;
+}
+
+export function planPrune(db: Db, rules: readonly RetentionRule[], holds: readonly Hold[], now: number): PlanDecisions {
   const index = new SearchIndex(db);
   const messages = new Map<string, Message>();
   for (let page = index.archivedItems(0, PAGE); page.length > 0; page = index.archivedItems(page.at(-1)?.id ?? 0, PAGE)) {
@@ -76,6 +87,8 @@ export function planPrune(db: Db, rules: readonly RetentionRule[], holds: readon
   const byRule = new Map<string, RulePlan>(rules.map((r) => [r.name, {rule: r.name, action: r.action, messages: 0, expired: 0, expiredBytes: 0, held: 0, expiringSoon: 0, expiringSoonBytes: 0}]));
   const byHold = new Map(holds.map((h) => [h.caseId, {caseId: h.caseId, messages: 0, bytes: 0}]));
   const expired: Buffer[] = [];
+  const expiredRules = new Map<string, string>();
+  const heldExpired = new Set<string>();
   let kept = 0;
   let heldCount = 0;
   let heldBytes = 0;
@@ -102,12 +115,14 @@ export function planPrune(db: Db, rules: readonly RetentionRule[], holds: readon
     if (end <= now) {
       if (held) {
         plan.held++;
+        heldExpired.add(key);
         heldCount++;
         heldBytes += message.size;
       } else {
         plan.expired++;
         plan.expiredBytes += message.size;
         expired.push(Buffer.from(key, 'hex'));
+        expiredRules.set(key, rule.name);
       }
     } else if (end <= now + 30 * DAY_MS && !held) {
       plan.expiringSoon++;
@@ -133,6 +148,8 @@ export function planPrune(db: Db, rules: readonly RetentionRule[], holds: readon
       holds: [...byHold.values()],
     },
     expired,
+    rules: expiredRules,
+    held: heldExpired,
   };
 }
 

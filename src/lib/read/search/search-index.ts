@@ -262,6 +262,40 @@ export class SearchIndex {
     this.s.saveSegmentMark.run(segmentId, headerOffset);
   }
 
+  /**
+   * Forgets pruned contents: their text, their places and flags, their rows (call in the prune's
+   * transaction). Returns how many contents were indexed. Folders stay: other places may be in them.
+   */
+  forgetContents(sha256s: readonly Buffer[]): number {
+    const flags = this.db.prepare<[number]>('DELETE FROM search_flag WHERE doc_id = ?');
+    const items = this.db.prepare<[number]>('DELETE FROM search_item WHERE doc_id = ?');
+    const text = this.db.prepare<[number]>('DELETE FROM search_fts WHERE rowid = ?');
+    const doc = this.db.prepare<[number]>('DELETE FROM search_doc WHERE id = ?');
+    let docs = 0;
+    let places = 0;
+    for (const sha256 of sha256s) {
+      const id = this.docId(sha256);
+      if (id === undefined) continue;
+      flags.run(id);
+      places += items.run(id).changes;
+      text.run(id);
+      doc.run(id);
+      docs++;
+    }
+    if (docs > 0 || places > 0) this.s.counted.run(-docs, -places);
+    return docs;
+  }
+
+  /**
+   * A prune's repack: the old segments' marks go, the new segments are marked as indexed up to their last
+   * blob (their blobs are contents indexed before, moved; nothing in them is new).
+   */
+  moveSegmentMarks(retired: readonly string[], copies: ReadonlyArray<{segmentId: string; top: number}>): void {
+    const drop = this.db.prepare<[string]>('DELETE FROM search_segment WHERE segment_id = ?');
+    for (const id of retired) drop.run(id);
+    for (const c of copies) this.s.saveSegmentMark.run(c.segmentId, c.top);
+  }
+
   /** Deletes up to `limit` rows of the index (flags and places first, then folders, then contents); returns how many. */
   deleteSome(limit: number): number {
     const flags = this.db.prepare<[number]>('DELETE FROM search_flag WHERE (flag, doc_id, item_id) IN (SELECT flag, doc_id, item_id FROM search_flag LIMIT ?)').run(limit).changes;

@@ -31,6 +31,7 @@ import {memberName, readMember} from './segment/member.js';
 import {DEFAULT_SEGMENT_LIMIT_BYTES, SegmentAppender, newSegmentId, segmentRelativePath} from './segment/segment-file.js';
 import {TAR_END_BYTES, memberSpan} from './segment/tar.js';
 import {removeIfPresent} from '../../base/system/files.js';
+import {removeRetiredSegments} from './repack.js';
 
 export interface ArchiveWriterOptions {
   /** A segment is closed before a member would take it past this size, in bytes (default 64 MiB). */
@@ -92,7 +93,7 @@ export class ArchiveWriter {
   /** The catalog file: what root gives the segments it creates the owner of (see system/ownership.ts). */
   private readonly catalogPath: string;
 
-  private constructor(catalog: Catalog, readonly archiveDir: string, private readonly options: ArchiveWriterOptions) {
+  private constructor(private readonly catalog: Catalog, readonly archiveDir: string, private readonly options: ArchiveWriterOptions) {
     this.catalogPath = catalog.path;
     this.index = new ArchiveIndex(catalog.db);
     this.lock = new ArchiveLock(catalog.db);
@@ -262,6 +263,8 @@ export class ArchiveWriter {
 
   /** Segments left open by a writer that died: cut back to the last indexed member and sealed, or removed when empty. */
   private recoverOpenSegments(): void {
+    // Old segments of a prune that committed but died before removing their files.
+    removeRetiredSegments(this.catalog, this.archiveDir);
     const open = this.index.listSegments().filter((segment) => segment.state === 'open');
     // Sealing appends: never to a segment of another format, and none is touched if one is.
     for (const segment of open) assertReadableFormat(segment);

@@ -115,7 +115,9 @@ export function verifyArchive(catalog: Catalog, archiveDir: string, options: Ver
     if (readThis) bytesRead += segment.bytes;
     options.onProgress?.({checked: report.segments, segments: segments.length, blobs: report.blobs, blobsRead: report.blobsRead, bytesRead, segment: segment.path});
   }
-  const known = new Set(segments.map((s) => s.path));
+  // A segment a prune retired whose file a crash left behind: nothing refers to it, the next prune or
+  // writer removes it; not damage, and not unknown.
+  const known = new Set([...segments.map((s) => s.path), ...index.listRetired().map((r) => r.path)]);
   for (const path of listSegmentFiles(archiveDir, catalog.path)) {
     if (known.has(path)) continue;
     const id = path.slice(path.lastIndexOf('/') + 1).replace(/\.tar$/, '');
@@ -139,8 +141,10 @@ export function checkSegment(index: ArchiveIndex, decompressor: BlobDecompressor
   report.blobs += blobs.length;
   const broken = segment.state === 'broken';
   const problem = (kind: ArchiveProblemKind, affected: string[], detail: string): void => {
-    // In a segment already known broken, damage that no indexed blob depends on any more loses nothing.
-    const severity = broken && affected.length === 0 ? 'notice' : 'error';
+    // In a segment already known broken, damage that no indexed blob depends on any more loses nothing; nor
+    // in an open one no blob was indexed in yet (a writer or prune that died between recording its new
+    // segment and creating or filling the file: the next one removes it).
+    const severity = (broken || segment.state === 'open') && affected.length === 0 ? 'notice' : 'error';
     report.problems.push({kind, severity, segmentId: segment.id, path: segment.path, segmentState: segment.state, blobs: affected, messages: [], detail});
   };
   if (broken) {

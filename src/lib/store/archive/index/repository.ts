@@ -135,6 +135,37 @@ export class ArchiveIndex {
     return this.db.transaction(() => ids.filter((id) => mark.run(id).changes === 1))();
   }
 
+  /**
+   * A prune's index change, in one transaction (the caller's, when it runs in one): `moved` blobs point at
+   * their copies in the new segments (closed here with their lengths), `dropped` blobs are forgotten, and
+   * the old segments leave the index for segment_retired (their files are removed after the commit).
+   */
+  commitRepack(change: {moved: readonly BlobRecord[]; dropped: readonly BlobId[]; newSegments: ReadonlyArray<{id: string; bytes: number}>; retired: readonly SegmentRecord[]; now: number}): void {
+    const move = this.db.prepare<[string, number, number, Buffer]>('UPDATE blob SET segment_id = ?, header_offset = ?, data_offset = ? WHERE sha256 = ?');
+    const drop = this.db.prepare<[Buffer]>('DELETE FROM blob WHERE sha256 = ?');
+    const retire = this.db.prepare<[string, string, number]>('INSERT OR REPLACE INTO segment_retired (id, path, retired_at) VALUES (?, ?, ?)');
+    const forget = this.db.prepare<[string, string]>('DELETE FROM segment WHERE id = ? AND NOT EXISTS (SELECT 1 FROM blob WHERE segment_id = ?)');
+    this.db.transaction(() => {
+      for (const s of change.newSegments) this.closeSegment(s.id, s.bytes, change.now);
+      for (const b of change.moved) move.run(b.segmentId, b.headerOffset, b.dataOffset, b.id);
+      for (const id of change.dropped) drop.run(id);
+      for (const s of change.retired) {
+        if (forget.run(s.id, s.id).changes !== 1) throw new Error(`segment ${s.id} still holds blobs after its repack`);
+        retire.run(s.id, s.path, change.now);
+      }
+    })();
+  }
+
+  /** Segments a prune retired whose files may still be on disk. */
+  listRetired(): Array<{id: string; path: string}> {
+    return this.db.prepare<[], {id: string; path: string}>('SELECT id, path FROM segment_retired ORDER BY retired_at, id').all();
+  }
+
+  /** Forgets a retired segment once its file is gone. */
+  forgetRetired(id: string): void {
+    this.db.prepare<[string]>('DELETE FROM segment_retired WHERE id = ?').run(id);
+  }
+
   /** Forgets a segment that holds no blob (its file never got a committed member). */
   dropEmptySegment(id: string): void {
     this.db.prepare('DELETE FROM segment WHERE id = ? AND NOT EXISTS (SELECT 1 FROM blob WHERE segment_id = ?)').run(id, id);

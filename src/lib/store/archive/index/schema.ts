@@ -8,6 +8,9 @@
  *   file's length including the end-of-archive blocks. `format` is the on-disk format version
  *   (docs/FORMAT.md).
  * - blob: one message, by SHA-256 of its exact bytes, stored once however many folders hold it.
+ * - segment_retired (migration 17): segments a prune repacked, forgotten by the index in the transaction
+ *   that moved their blobs; their files are removed after that commit, then the row. A row left by a crash
+ *   names a file to remove (by the next prune or writer), never damage.
  * - archive_lock: the one writer of the archive (like process_lock; a dead holder on this host is
  *   recognised by its pid, elsewhere by expiry).
  */
@@ -47,7 +50,16 @@ CREATE TABLE archive_lock (
 ) STRICT;
 `;
 
+export const ARCHIVE_SCHEMA_V17 = `
+CREATE TABLE segment_retired (
+  id         TEXT    PRIMARY KEY CHECK (length(id) = 32),
+  path       TEXT    NOT NULL,
+  retired_at INTEGER NOT NULL
+) STRICT;
+`;
+
 /** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
 export const ARCHIVE_MIGRATIONS: readonly Migration[] = [
   {version: 4, name: 'archive: segments, blobs (the archive index), archive lock', sql: ARCHIVE_SCHEMA_V4},
+  {version: 17, name: 'archive: segments retired by a prune, until their files are removed', sql: ARCHIVE_SCHEMA_V17},
 ];

@@ -93,6 +93,19 @@ export class SegmentAppender {
     return {headerOffset, dataOffset: headerOffset + TAR_BLOCK, storedLength: data.length, end: this.end};
   }
 
+  /**
+   * Appends whole members copied from another segment (headers, data and padding, exactly as they were:
+   * a prune's repack) at {@link end}, with one positioned writev. Each must be a whole member.
+   * Not durable until {@link sync} or {@link seal}. Returns the offset they start at.
+   */
+  appendMembers(members: readonly Uint8Array[]): number {
+    const at = this.end;
+    const total = members.reduce((n, m) => n + m.length, 0);
+    writeFully(this.fd, [...members], at, total);
+    this.end = at + total;
+    return at;
+  }
+
   /** Reads `length` bytes at `offset` back from the file (for verify-after-write). */
   read(offset: number, length: number): Buffer {
     return preadFully(this.fd, offset, length);
