@@ -19,7 +19,8 @@
 #    messages through them into the mailbox (`bonnie trace`, search's queueid:), and tries data-loss
 #    prevention rules on a message and a decoy (`bonnie dlp test`, samples/dlp), lists the alert a behaviour
 #    rule raised while `bonnie process` ran (`bonnie dlp alerts`), adds retention rules and a
-#    legal hold and asks `bonnie prune --dry-run` what they would let go;
+#    legal hold, asks `bonnie prune --dry-run` what they would let go, and deletes that plan
+#    (`bonnie prune --plan`): segments rewritten, a tombstone per message, `restore` naming them;
 # 6. runs the socket daemon (`bonnie dealer --listen`, what replaces notifyd in production) on a second
 #    catalog, sends it the same events as Cyrus' datagrams, and kills it with SIGKILL half-way: nothing is
 #    lost (its journal and the socket, which its holder keeps open, hold everything).
@@ -139,6 +140,12 @@ bonnie retention add week --delete 7d
 bonnie retention add bob-ten-years --keep 10y --user bob
 bonnie hold add CASE-1 --user alice --since 2026-11-22T11:54:15Z --until 2026-11-22T11:54:23Z --reason "demo: alice's mail of those seconds"
 bonnie prune --dry-run
+echo "== bonnie prune --plan: that plan deleted, checked again now (the held mail stays): the segments are rewritten"
+echo "   without those messages and read back before the catalog forgets them; a tombstone says what went and why"
+plan=$(bonnie prune --dry-run --json | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).id))')
+bonnie prune --plan "$plan"
+echo "== ... restore names what was pruned (rule, when) instead of failing"
+bonnie restore --mailbox user.alice --at 2026-11-22T11:54:11Z --into user.alice.Restored --dry-run
 echo
 echo "== bonnie verify --read-data: the evidence chain is intact, and every archived message re-hashes"
 bonnie verify --read-data
