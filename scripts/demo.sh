@@ -139,6 +139,7 @@ echo "   alice received by LMTP; bonnie prune --dry-run says what the rules woul
 bonnie retention add week --delete 7d
 bonnie retention add bob-ten-years --keep 10y --user bob
 bonnie hold add CASE-1 --user alice --since 2026-11-22T11:54:15Z --until 2026-11-22T11:54:23Z --reason "demo: alice's mail of those seconds"
+bonnie hold add CASE-2 --query 'subject:plus' --reason "demo: the plus-addressed mail, wherever it is (a search query)"
 bonnie prune --dry-run
 echo "== bonnie prune --plan: that plan deleted, checked again now (the held mail stays): the segments are rewritten"
 echo "   without those messages and read back before the catalog forgets them; a tombstone says what went and why"

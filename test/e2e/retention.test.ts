@@ -74,6 +74,27 @@ describe('retention rules, legal holds and bonnie prune --dry-run', () => {
     expect(JSON.parse(await ok(['verify', '--segments', '--json']))).toMatchObject({sound: true});
   });
 
+  it('scopes rules and holds by a search query: a rule decides only the places it matches, a hold keeps what it matches', async () => {
+    // Only alice's two lunch messages have a rule; the other four are kept by no rule.
+    await ok(['retention', 'add', 'lunch', '--delete', '30d', '--query', 'subject:lunch']);
+    expect(await plan()).toMatchObject({messages: 6, expired: 2, kept: 4});
+    // Everything else may go after 30 days, but a hold keeps what mentions the figures (a subject and a body).
+    await ok(['retention', 'add', 'short', '--delete', '30d']);
+    await ok(['hold', 'add', 'FIGURES', '--query', 'figures', '--reason', 'audit of the figures']);
+    const held = await plan();
+    expect(held).toMatchObject({messages: 6, expired: 4, held: 2});
+    expect(held.holds).toEqual([{caseId: 'FIGURES', messages: 2, bytes: expect.any(Number)}]);
+    const listed = JSON.parse(await ok(['hold', 'list', '--json'])) as {holds: Array<{caseId: string; query: string}>};
+    expect(listed.holds).toEqual([expect.objectContaining({caseId: 'FIGURES', query: 'figures'})]);
+    expect(await ok(['retention', 'list'])).toContain('matching subject:lunch');
+
+    // A query that does not parse is refused before anything is recorded.
+    const refused = await bonnie(['hold', 'add', 'BAD', '--query', 'subject:"open', '--reason', 'x', '--json'], {env});
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout)).toMatchObject({error: {code: 'QueryInvalid'}});
+    expect((JSON.parse(await ok(['hold', 'list', '--all', '--json'])) as {holds: unknown[]}).holds).toHaveLength(1);
+  });
+
   it('records every change in a hash chain that verify --events checks, and finds an edited entry', async () => {
     await ok(['retention', 'add', 'default', '--delete', '7y']);
     await ok(['hold', 'add', 'CASE-2', '--reason', 'audit']);

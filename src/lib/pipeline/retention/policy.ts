@@ -21,6 +21,8 @@ export interface RetentionRuleSpec {
   /** From the message's date, or from when it left its last folder (expunged, moved away, deleted). */
   basis: 'date' | 'left';
   action: 'keep' | 'delete';
+  /** A search query (bonnie search's language): the rule applies only to the places it matches. */
+  query?: string;
 }
 
 export interface RetentionRule extends RetentionRuleSpec {
@@ -37,6 +39,8 @@ export interface HoldSpec {
   users?: string[];
   since?: number;
   until?: number;
+  /** A search query: the hold keeps only messages it matches in some place. */
+  query?: string;
   reason: string;
 }
 
@@ -79,9 +83,9 @@ export interface PolicyLogReport {
 
 const GENESIS = Buffer.alloc(32);
 
-type RuleRow = {id: number; name: string; users: string | null; folders: string | null; period_ms: number; basis: 'date' | 'left'; action: 'keep' | 'delete'; created_at: number; created_by: string; removed_at: number | null; removed_by: string | null};
+type RuleRow = {id: number; name: string; users: string | null; folders: string | null; period_ms: number; basis: 'date' | 'left'; action: 'keep' | 'delete'; created_at: number; created_by: string; removed_at: number | null; removed_by: string | null; query?: string | null};
 type TombstoneRow = {sha256: Buffer; original_length: number; stored_length: number; rule: string; plan_id: string; pruned_at: number; pruned_by: string};
-type HoldRow = {id: number; case_id: string; users: string | null; since: number | null; until: number | null; reason: string; placed_at: number; placed_by: string; released_at: number | null; released_by: string | null; release_reason: string | null};
+type HoldRow = {id: number; case_id: string; users: string | null; since: number | null; until: number | null; reason: string; placed_at: number; placed_by: string; released_at: number | null; released_by: string | null; release_reason: string | null; query?: string | null};
 
 export class Policy {
   private readonly s;
@@ -90,15 +94,9 @@ export class Policy {
     this.s = {
       rules: db.prepare<[number], RuleRow>('SELECT * FROM retention_rule WHERE (? = 1 OR removed_at IS NULL) ORDER BY name'),
       ruleByName: db.prepare<[string], RuleRow>('SELECT * FROM retention_rule WHERE name = ?'),
-      addRule: db.prepare<[string, string | null, string | null, number, string, string, number, string]>(
-        'INSERT INTO retention_rule (name, users, folders, period_ms, basis, action, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
       removeRule: db.prepare<[number, string, string]>('UPDATE retention_rule SET removed_at = ?, removed_by = ? WHERE name = ? AND removed_at IS NULL'),
       holds: db.prepare<[number], HoldRow>('SELECT * FROM legal_hold WHERE (? = 1 OR released_at IS NULL) ORDER BY placed_at, id'),
       holdByCase: db.prepare<[string], HoldRow>('SELECT * FROM legal_hold WHERE case_id = ?'),
-      addHold: db.prepare<[string, string | null, number | null, number | null, string, number, string]>(
-        'INSERT INTO legal_hold (case_id, users, since, until, reason, placed_at, placed_by) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
       release: db.prepare<[number, string, string, string]>('UPDATE legal_hold SET released_at = ?, released_by = ?, release_reason = ? WHERE case_id = ? AND released_at IS NULL'),
       lastLog: db.prepare<[], {seq: number; hash: Buffer}>('SELECT seq, hash FROM policy_log ORDER BY seq DESC LIMIT 1'),
       appendLog: db.prepare<[number, number, string, string, Buffer]>('INSERT INTO policy_log (seq, at, actor, entry, hash) VALUES (?, ?, ?, ?, ?)'),
@@ -108,6 +106,25 @@ export class Policy {
       ),
       lastPlan: db.prepare<[], {id: string; created_at: number; summary: string}>('SELECT id, created_at, summary FROM prune_plan ORDER BY created_at DESC, rowid DESC LIMIT 1'),
       savePlan: db.prepare<[string, number, string, string]>('INSERT OR IGNORE INTO prune_plan (id, created_at, created_by, summary) VALUES (?, ?, ?, ?)'),
+    };
+  }
+
+  /** Inserts naming migration 18's columns, prepared on first use: a read-only catalog of 16 or 17 has none. */
+  private get adds() {
+    this.preparedAdds ??= this.prepareAdds();
+    return this.preparedAdds;
+  }
+
+  private preparedAdds: ReturnType<Policy['prepareAdds']> | undefined;
+
+  private prepareAdds() {
+    return {
+      addRule: this.db.prepare<[string, string | null, string | null, number, string, string, number, string, string | null]>(
+        'INSERT INTO retention_rule (name, users, folders, period_ms, basis, action, created_at, created_by, query) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      addHold: this.db.prepare<[string, string | null, number | null, number | null, string, number, string, string | null]>(
+        'INSERT INTO legal_hold (case_id, users, since, until, reason, placed_at, placed_by, query) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
     };
   }
 
@@ -163,7 +180,7 @@ export class Policy {
           hint: 'Choose another name; "bonnie retention list --all" shows every name used.',
         });
       }
-      this.s.addRule.run(spec.name, json(spec.users), json(spec.folders), spec.periodMs, spec.basis, spec.action, now, actor);
+      this.adds.addRule.run(spec.name, json(spec.users), json(spec.folders), spec.periodMs, spec.basis, spec.action, now, actor, spec.query ?? null);
       this.log(now, actor, {op: 'retention-add', ...spec});
       return toRule(this.s.ruleByName.get(spec.name) as RuleRow);
     })();
@@ -186,7 +203,7 @@ export class Policy {
       if (this.s.holdByCase.get(spec.caseId) !== undefined) {
         throw new BonnieError('HoldExists', `case "${spec.caseId}" has a legal hold (active or released)`, {hint: 'See "bonnie hold list --all"; a released hold is not placed again: use a new case id.'});
       }
-      this.s.addHold.run(spec.caseId, json(spec.users), spec.since ?? null, spec.until ?? null, spec.reason, now, actor);
+      this.adds.addHold.run(spec.caseId, json(spec.users), spec.since ?? null, spec.until ?? null, spec.reason, now, actor, spec.query ?? null);
       this.log(now, actor, {op: 'hold', ...spec});
       return toHold(this.s.holdByCase.get(spec.caseId) as HoldRow);
     })();
@@ -308,7 +325,20 @@ function list(text: string | null): string[] | undefined {
 }
 
 function toRule(r: RuleRow): RetentionRule {
-  return {id: r.id, name: r.name, users: list(r.users), folders: list(r.folders), periodMs: r.period_ms, basis: r.basis, action: r.action, createdAt: r.created_at, createdBy: r.created_by, removedAt: r.removed_at, removedBy: r.removed_by};
+  return {
+    id: r.id,
+    name: r.name,
+    users: list(r.users),
+    folders: list(r.folders),
+    ...(typeof r.query === 'string' ? {query: r.query} : {}),
+    periodMs: r.period_ms,
+    basis: r.basis,
+    action: r.action,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+    removedAt: r.removed_at,
+    removedBy: r.removed_by,
+  };
 }
 
 function toTombstone(t: TombstoneRow): Tombstone {
@@ -322,6 +352,7 @@ function toHold(h: HoldRow): Hold {
     users: list(h.users),
     since: h.since ?? undefined,
     until: h.until ?? undefined,
+    ...(typeof h.query === 'string' ? {query: h.query} : {}),
     reason: h.reason,
     placedAt: h.placed_at,
     placedBy: h.placed_by,

@@ -2,10 +2,12 @@
  * Retention and legal holds (migration 16, issue 17): what the law says must be kept, and for how long.
  * Times are ms since the epoch; periods are ms.
  *
- * - retention_rule: a scope (every user, or some; every folder, or some by name pattern), a period counted
+ * - retention_rule: a scope (every user, or some; every folder, or some by name pattern; a search query,
+ *   migration 18), a period counted
  *   from the message's date or from when it left its last folder, and what happens at its end (keep or
  *   delete). A removed rule stays, marked removed (who, when): the log must be able to name it.
- * - legal_hold: a case id, a scope (users; a range of message dates), who placed it and why; released, never
+ * - legal_hold: a case id, a scope (users; a range of message dates; a search query, migration 18), who placed
+ *   it and why; released, never
  *   deleted.
  * - policy_log: every change to either, in a hash chain of its own (hash(n) = SHA-256(hash(n-1) || entry))
  *   that `bonnie verify --events` checks with the notifications' chain: removing or editing an entry breaks it.
@@ -99,7 +101,14 @@ CREATE TABLE prune_approval (
 `;
 
 /** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
+/** A search query (bonnie search's language) narrowing a rule's or a hold's scope; NULL: no query. */
+export const RETENTION_SCHEMA_V18 = `
+ALTER TABLE retention_rule ADD COLUMN query TEXT;
+ALTER TABLE legal_hold ADD COLUMN query TEXT;
+`;
+
 export const RETENTION_MIGRATIONS: readonly Migration[] = [
   {version: 16, name: 'retention: rules, legal holds, their hash-chained log, prune plans', sql: RETENTION_SCHEMA_V16},
   {version: 17, name: 'retention: the messages of each prune plan, tombstones of pruned messages, approvals', sql: RETENTION_SCHEMA_V17},
+  {version: 18, name: 'retention: rules and holds scoped by a search query', sql: RETENTION_SCHEMA_V18},
 ];

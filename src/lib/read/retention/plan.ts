@@ -12,12 +12,15 @@
  *   moved away or its folder deleted; as long as a place holds it, it has not left).
  * - A legal hold whose users include an owner of a place (or names none) and whose date range holds the
  *   message's date keeps it, whatever the rules say.
+ * - A rule or hold with a search query (bonnie search's language, gone mail included) covers only the places
+ *   the query matches now: a rule applies to a place it matches; a hold keeps a message it matches anywhere.
  */
 import {createHash} from 'node:crypto';
 import type {Db} from '../../base/catalog/catalog.js';
 import {isoTime} from '../../core/time.js';
 import {PlacementReader} from '../../pipeline/record/read-placements.js';
 import type {Hold, RetentionRule} from '../../pipeline/retention/policy.js';
+import {matchingPlaces} from '../search/search.js';
 import {SearchIndex, type ArchivedItem} from '../search/search-index.js';
 
 /** Places read at a time. */
@@ -74,6 +77,7 @@ export interface PlanDecisions {
 
 export function planPrune(db: Db, rules: readonly RetentionRule[], holds: readonly Hold[], now: number): PlanDecisions {
   const index = new SearchIndex(db);
+  const scopes = new Scopes(db, now);
   const messages = new Map<string, Message>();
   for (let page = index.archivedItems(0, PAGE); page.length > 0; page = index.archivedItems(page.at(-1)?.id ?? 0, PAGE)) {
     for (const item of page) {
@@ -94,13 +98,13 @@ export function planPrune(db: Db, rules: readonly RetentionRule[], holds: readon
   let heldBytes = 0;
   for (const [key, message] of messages) {
     for (const hold of holds) {
-      if (holdKeeps(hold, message)) {
+      if (holdKeeps(hold, message, scopes)) {
         const h = byHold.get(hold.caseId) as {messages: number; bytes: number};
         h.messages++;
         h.bytes += message.size;
       }
     }
-    const rule = decidingRule(rules, message);
+    const rule = decidingRule(rules, message, scopes);
     if (rule === undefined || rule.action === 'keep') {
       kept++;
       if (rule !== undefined) (byRule.get(rule.name) as RulePlan).messages++;
@@ -111,7 +115,7 @@ export function planPrune(db: Db, rules: readonly RetentionRule[], holds: readon
     const start = rule.basis === 'date' ? message.date : leftAt(placements, message);
     if (start === undefined) continue;
     const end = start + rule.periodMs;
-    const held = holds.some((h) => holdKeeps(h, message));
+    const held = holds.some((h) => holdKeeps(h, message, scopes));
     if (end <= now) {
       if (held) {
         plan.held++;
@@ -154,17 +158,18 @@ export function planPrune(db: Db, rules: readonly RetentionRule[], holds: readon
 }
 
 /** The rule with the longest period among those that apply to any place; undefined when a place has none. */
-function decidingRule(rules: readonly RetentionRule[], message: Message): RetentionRule | undefined {
+function decidingRule(rules: readonly RetentionRule[], message: Message, scopes: Scopes): RetentionRule | undefined {
   let longest: RetentionRule | undefined;
   for (const place of message.places) {
-    const applicable = rules.filter((r) => applies(r, place));
+    const applicable = rules.filter((r) => applies(r, place, scopes));
     if (applicable.length === 0) return undefined;
     for (const r of applicable) if (longest === undefined || r.periodMs > longest.periodMs || (r.periodMs === longest.periodMs && r.action === 'keep')) longest = r;
   }
   return longest;
 }
 
-function applies(rule: RetentionRule, place: ArchivedItem): boolean {
+function applies(rule: RetentionRule, place: ArchivedItem, scopes: Scopes): boolean {
+  if (rule.query !== undefined && !scopes.places(rule.query).has(place.id)) return false;
   if (rule.users !== undefined && (place.owner === null || !rule.users.includes(place.owner))) return false;
   // The owner's view with either separator (Archive.2026 as Cyrus names it, Archive/2026 as DLP rules and
   // mail clients show it): the same pattern language for every rule file and flag.
@@ -179,11 +184,34 @@ export function matches(pattern: string, path: string): boolean {
   return re.test(path);
 }
 
-function holdKeeps(hold: Hold, message: Message): boolean {
+function holdKeeps(hold: Hold, message: Message, scopes: Scopes): boolean {
+  if (hold.query !== undefined) {
+    const matched = scopes.places(hold.query);
+    if (!message.places.some((p) => matched.has(p.id))) return false;
+  }
   if (hold.since !== undefined && message.date < hold.since) return false;
   if (hold.until !== undefined && message.date > hold.until) return false;
   if (hold.users === undefined) return true;
   return message.places.some((p) => p.owner !== null && (hold.users as string[]).includes(p.owner));
+}
+
+/** The places each query of a rule or hold matches, run once per plan. */
+class Scopes {
+  private readonly matched = new Map<string, Set<number>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: number,
+  ) {}
+
+  places(query: string): Set<number> {
+    let set = this.matched.get(query);
+    if (set === undefined) {
+      set = matchingPlaces(this.db, query, new Date(this.now));
+      this.matched.set(query, set);
+    }
+    return set;
+  }
 }
 
 /** When the message left its last place, per the record; undefined while a place still holds it (or the record does not say). */

@@ -105,6 +105,18 @@ export function searchMessages(db: Db, query: string, options: SearchOptions = {
   return {query, limit, includeDeleted, hits, more: rows.length > limit};
 }
 
+/**
+ * The places (search_item ids) `query` matches, gone mail included: what a retention rule or a legal hold
+ * scoped by a search query covers. Throws QueryInvalid for a query that does not parse, SearchIndexMissing
+ * without the index.
+ */
+export function matchingPlaces(db: Db, query: string, now?: Date): Set<number> {
+  const node = parseQuery(query, now);
+  if (!SearchIndex.exists(db)) throw searchIndexMissing();
+  const plan = planQuery(db, compileQuery(db, node, {includeDeleted: true}), 'i.id AS id', Number.MAX_SAFE_INTEGER);
+  return new Set(db.prepare<unknown[], {id: number}>(plan.sql).all(...plan.params).map((r) => r.id));
+}
+
 function toHit(r: Row, message: {id: number; emailId: string | null} | undefined): SearchHit {
   return {
     ref: formatPlacementRef(r.mailbox_id, r.uid),
