@@ -35,7 +35,12 @@ describe('npm run demo', () => {
     // Retention: a week-long delete rule, bob's ten years, a hold on what alice received in those seconds.
     expect(run.stdout).toMatch(/^Plan [0-9a-f]{16}: of 10 archived message\(s\), 5 expired \([\d.]+ kB as received\) would be pruned; 4 expired but held/m);
     expect(run.stdout).toMatch(/^ {2}hold CASE-1: keeps 4 message\(s\)/m);
-    expect(run.stdout).toMatch(/^policy: 3 change\(s\) to retention rules and legal holds checked; the log is intact$/m);
+    expect(run.stdout).toMatch(/^ {2}hold CASE-2: keeps 2 message\(s\)/m);
+    // The plan deleted: the five expired and unheld messages, a segment rewritten; restore names them.
+    expect(run.stdout).toMatch(/^Plan [0-9a-f]{16}: pruned 5 message\(s\), [\d.]+ kB as received \([\d.]+ kB stored\); 1 segment\(s\) repacked into 1/m);
+    expect(run.stdout).toMatch(/^ {2}UID 1: pruned by retention rule week at /m);
+    // Two rules, two holds and the prune, in the policy log's chain.
+    expect(run.stdout).toMatch(/^policy: 5 change\(s\) to retention rules and legal holds checked; the log is intact$/m);
     expect(run.stdout).toMatch(/^no rule of samples\/dlp\/rules\.yaml matched \(4 checked\)$/m);
   }, 360_000);
 });
