@@ -20,7 +20,9 @@
 #    prevention rules on a message and a decoy (`bonnie dlp test`, samples/dlp), lists the alert a behaviour
 #    rule raised while `bonnie process` ran (`bonnie dlp alerts`), adds retention rules and a
 #    legal hold, asks `bonnie prune --dry-run` what they would let go, and deletes that plan
-#    (`bonnie prune --plan`): segments rewritten, a tombstone per message, `restore` naming them;
+#    (`bonnie prune --plan`): segments rewritten, a tombstone per message, `restore` naming them; as root,
+#    puts a lawful-interception warrant on alice and hands her events over (`bonnie intercept serve`, into a
+#    folder: ETSI PS-PDUs that openssl reads);
 # 6. runs the socket daemon (`bonnie dealer --listen`, what replaces notifyd in production) on a second
 #    catalog, sends it the same events as Cyrus' datagrams, and kills it with SIGKILL half-way: nothing is
 #    lost (its journal and the socket, which its holder keeps open, hold everything).
@@ -147,6 +149,30 @@ plan=$(bonnie prune --dry-run --json | node -e 'let s = ""; process.stdin.on("da
 bonnie prune --plan "$plan"
 echo "== ... restore names what was pruned (rule, when) instead of failing"
 bonnie restore --mailbox user.alice --at 2026-11-22T11:54:11Z --into user.alice.Restored --dry-run
+echo
+echo "== bonnie intercept: a warrant on alice (root only; its store is root's alone, apart from the catalog), handed"
+echo "   over by bonnie intercept serve as ETSI TS 102 232 PS-PDUs (BER): here into a folder, one file per record"
+if [ "$(id -u)" -eq 0 ]; then
+  export BONNIE_INTERCEPT_DB="$demo/intercept/intercept.db" BONNIE_SPOOL="$demo/spool"
+  bonnie intercept add --liid DEMO-LI-1 --agency DEMO --target alice --start 2026-11-01 --end 2027-01-01 \
+    --folder "$demo/handover" --auth-country DE --delivery-country DE
+  # Not through the bonnie function: a background job's SIGINT is ignored, and $! must be node itself.
+  node bin/run.js intercept serve --json > "$demo/intercept-serve.jsonl" &
+  serve=$!
+  # serve follows the catalog as capture commits it; here every event is in already: wait for the records.
+  for _ in $(seq 1 100); do [ "$(ls "$demo/handover" 2>/dev/null | wc -l)" -ge 28 ] && break; sleep 0.2; done
+  kill -TERM "$serve" && wait "$serve"
+  echo "   $(ls "$demo/handover" | grep -c IRI) IRI and $(ls "$demo/handover" | grep -c CC) CC record(s) for alice, numbered from 0 per warrant and HI:"
+  ls "$demo/handover" | head -3
+  if command -v openssl > /dev/null; then
+    echo "== ... the first IRI record (alice's logon), as openssl reads it"
+    openssl asn1parse -inform DER -in "$demo/handover/DEMO-LI-1-IRI-000000000000.ber" -i | head -24
+  fi
+  bonnie intercept end DEMO-LI-1 --reason "demo: over"
+  bonnie intercept verify-log
+else
+  echo "   (skipped: interception runs as root only)"
+fi
 echo
 echo "== bonnie verify --read-data: the evidence chain is intact, and every archived message re-hashes"
 bonnie verify --read-data
