@@ -3,6 +3,7 @@ import {BonnieCommand} from '../lib/cli/base-command.js';
 import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {createLogger} from '../lib/base/log/logger.js';
 import {alertLogLine, type Alert} from '../lib/pipeline/dlp/alerts.js';
+import {alertMailer} from '../lib/pipeline/dlp/mail.js';
 import {RuleSet} from '../lib/pipeline/dlp/rules.js';
 import {collect, type CollectProgress, type CollectSummary} from '../lib/pipeline/collect/collector.js';
 import {followCollect, type CollectBatchLine} from '../lib/pipeline/collect/follow.js';
@@ -53,7 +54,8 @@ When the DLP rule file (dlp_rules, /etc/bonnie/dlp.yaml by default) exists, its 
 each message delivered (LMTP: direction in) or appended (APPEND: direction out; bonnie has no local_domains
 setting yet, so every APPEND counts as out) as it is stored, and what matches raises an alert ("bonnie dlp
 alerts") with masked samples, in the transaction that marks the message collected: one per rule and
-message; each is also logged to syslog (facility mail, ident bonnie-dlp). Copies and moves are not scanned again. A rule file that cannot be read or is invalid is reported
+message; each is also logged to syslog (facility mail, ident bonnie-dlp), and mailed to dlp_notify when its
+rule has the notify action (retried later when the relay fails). Copies and moves are not scanned again. A rule file that cannot be read or is invalid is reported
 on stderr and the run goes on without DLP.
 
 Prints how many messages were collected (over IMAP among them), were already stored, are unrecoverable,
@@ -88,7 +90,7 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
     const {flags} = await this.parse(CollectorCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, spool: flags.spool, archive: flags.archive}, {ldap: false});
     const catalog = openCatalog(settings.catalog);
-    const dlpLog = createLogger({ident: 'bonnie-dlp'});
+    const dlpLog = createLogger({ident: 'bonnie-dlp', file: settings.logFile, reference: settings.catalog});
     // Following, batches are lines (a live display would never end); a single run shows live progress.
     const live = flags.follow ? undefined : await this.progress({quiet: flags.quiet});
     try {
@@ -104,6 +106,8 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
         dlpRules: RuleSet.loadIfPresent(settings.dlpRules, (message) => this.warn(message)),
         // Each new alert to syslog (facility mail, ident bonnie-dlp), masked samples only.
         onDlpAlert: (alert: Alert) => dlpLog.log('warning', alertLogLine(alert)),
+        // Then mailed to dlp_notify when the rule has the notify action; a failure is retried by later runs.
+        deliverDlpMail: alertMailer(catalog.db, settings.dlpNotify, (level, message) => dlpLog.log(level, message), (message) => this.warn(message)),
         onProgress:
           live === undefined
             ? undefined

@@ -5,6 +5,7 @@ import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {createDirectory} from '../lib/sources/directory/create-directory.js';
 import {createLogger} from '../lib/base/log/logger.js';
 import {alertLogLine, type Alert} from '../lib/pipeline/dlp/alerts.js';
+import {alertMailer} from '../lib/pipeline/dlp/mail.js';
 import {RuleSet} from '../lib/pipeline/dlp/rules.js';
 import {processQueue, type ProcessProgress, type ProcessSummary} from '../lib/pipeline/process/engine.js';
 import {followQueue, type ProcessBatchLine} from '../lib/pipeline/process/follow.js';
@@ -30,7 +31,9 @@ When the DLP rule file (dlp_rules, /etc/bonnie/dlp.yaml by default) exists, its 
 each batch, in its transaction: mass_delete (min_count messages expunged by one person within a duration)
 and shared_to_anyone (a folder's ACL lets anyone or anonymous read it) raise alerts ("bonnie dlp alerts"),
 one per burst or ACL change, never twice for the same events; each is also logged to syslog (facility
-mail, ident bonnie-dlp) once its batch has committed. A rule file that cannot be read or is invalid
+mail, ident bonnie-dlp) once its batch has committed, and mailed to dlp_notify through dlp_smtp when its
+rule has the notify action (a mail that fails is retried by this run's later batches and by later runs,
+backing off from a minute to an hour; the alert stays either way). A rule file that cannot be read or is invalid
 is reported on stderr and the run goes on without DLP.
 
 From cron (every minute):
@@ -57,7 +60,7 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
     const {flags} = await this.parse(ProcessCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, sessionTimeoutMs: flags['session-timeout']});
     const catalog = openCatalog(settings.catalog);
-    const dlpLog = createLogger({ident: 'bonnie-dlp'});
+    const dlpLog = createLogger({ident: 'bonnie-dlp', file: settings.logFile, reference: settings.catalog});
     const directory = createDirectory(settings, {warn: (message) => this.warn(message)});
     // Following, batches are lines (a live display would never end); a single run shows live progress.
     const live = flags.follow ? undefined : await this.progress({quiet: flags.quiet});
@@ -72,6 +75,8 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
         dlpRules: RuleSet.loadIfPresent(settings.dlpRules, (message) => this.warn(message)),
         // Each new alert to syslog (facility mail, ident bonnie-dlp), masked samples only.
         onDlpAlert: (alert: Alert) => dlpLog.log('warning', alertLogLine(alert)),
+        // Then mailed to dlp_notify when the rule has the notify action; a failure is retried by later runs.
+        deliverDlpMail: alertMailer(catalog.db, settings.dlpNotify, (level, message) => dlpLog.log(level, message), (message) => this.warn(message)),
         onProgress:
           live === undefined
             ? undefined

@@ -62,6 +62,7 @@ const OWNERS: Record<string, readonly string[]> = {
   // dlp (issue 15)
   dlp_alert: ['src/lib/pipeline/dlp/alerts.ts'],
   dlp_alert_ack: ['src/lib/pipeline/dlp/alerts.ts'],
+  dlp_notify: ['src/lib/pipeline/dlp/notify.ts'],
   // retention (issue 17)
   retention_rule: ['src/lib/pipeline/retention/policy.ts'],
   legal_hold: ['src/lib/pipeline/retention/policy.ts'],

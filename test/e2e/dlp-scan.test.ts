@@ -3,17 +3,23 @@
  * fixture: a new content rule over old mail raises one alert for the one message that matches, masked, and
  * a second scan raises nothing new.
  */
-import {writeFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {beforeEach, describe, expect, it} from 'vitest';
+import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {copyArchiveFixture, type FixtureCopy} from '../fixtures/archive/fixtures.js';
 import {bonnie} from '../helpers/run.js';
+import {addresses, startSmtpSink, type SmtpSink} from '../helpers/smtp-sink.js';
 import {useTempDirs} from '../helpers/tmp.js';
 
 const tempDir = useTempDirs();
 let lab: FixtureCopy;
 let env: NodeJS.ProcessEnv;
 let rules: string;
+let sink: SmtpSink | undefined;
+afterEach(async () => {
+  await sink?.close();
+  sink = undefined;
+});
 
 beforeEach(() => {
   const dir = tempDir();
@@ -44,6 +50,24 @@ describe('bonnie dlp scan', () => {
     expect(human).toContain('Scanned 6 archived message(s)');
     expect(human).toContain('results-early: 0 new alert(s), 1 already raised');
     expect((JSON.parse(await ok(['dlp', 'alerts', '--json'])) as {alerts: unknown[]}).alerts).toHaveLength(1);
+  });
+
+  it('logs each new alert (log_file here, else syslog) and mails it to dlp_notify when its rule says notify', async () => {
+    sink = await startSmtpSink();
+    writeFileSync(rules, "rules:\n  - name: results-early\n    severity: high\n    condition:\n      all:\n        - {detector: keywords, words: [quarter]}\n        - {detector: regex, pattern: '\\d+ % above plan'}\n    actions: [alert, notify]\n");
+    const log = join(lab.dir, 'bonnie.log');
+    Object.assign(env, {BONNIE_LOG_FILE: log, BONNIE_DLP_NOTIFY: 'security@example.org', BONNIE_DLP_SMTP: `127.0.0.1:${sink.port}`});
+    expect(JSON.parse(await ok(['dlp', 'scan', '--json']))).toMatchObject({alerts: 1});
+    expect(readFileSync(log, 'utf8')).toMatch(/bonnie-dlp\[\d+\] warning: DLP alert #1 high results-early \(content, in\) login=alice .*folder=INBOX count=2 keywords: /);
+    expect(readFileSync(log, 'utf8')).toMatch(/bonnie-dlp\[\d+\] info: DLP alert #1 mailed to security@example.org through 127.0.0.1:\d+/);
+    const [mail] = await sink.waitFor(1);
+    expect(mail?.parsed.subject).toBe('[bonnie DLP] HIGH results-early: keywords, regex (in) by alice (alert #1)');
+    expect(addresses(mail?.parsed.to)).toEqual(['security@example.org']);
+    expect(mail?.parsed.text).not.toContain('4 % above plan');
+    // A second scan raises, logs and mails nothing new.
+    await ok(['dlp', 'scan', '--json']);
+    expect(readFileSync(log, 'utf8').match(/DLP alert #/g)).toHaveLength(2);
+    expect(sink.mails).toHaveLength(1);
   });
 
   it('exits 3 when the rule file is missing, and 2 for bounds that are not moments', async () => {

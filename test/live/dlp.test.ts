@@ -4,7 +4,7 @@
  * minute raise one, 10 do not. The lab is shared: alice's folders `Dlp<stamp>...` are this test's own, its
  * rules are scoped to them and named with the stamp, and only those rules' alerts are looked at.
  */
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest';
@@ -13,6 +13,7 @@ import {lastEventId, waitForEvents, type CapturedEvent} from '../harness/events.
 import {imapClient, rawImap} from '../harness/imap.js';
 import {lmtpDeliver, testMessage} from '../harness/lmtp.js';
 import {bonnie} from '../helpers/run.js';
+import {addresses, startSmtpSink, type SmtpSink} from '../helpers/smtp-sink.js';
 
 const lab = inject('lab');
 const stamp = Date.now();
@@ -20,6 +21,7 @@ const base = `Dlp${stamp}`;
 const folders = {cards: base, shared: `${base}Shared`, big: `${base}Big`, small: `${base}Small`};
 let dir: string;
 let env: NodeJS.ProcessEnv;
+let sink: SmtpSink;
 
 interface AlertJson {
   id: number;
@@ -34,9 +36,10 @@ interface AlertJson {
   detail: {count: number; subject: string | null; rights: string | null} | null;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bonnie-dlp-live-'));
-  env = labBonnieEnv(lab, dir);
+  sink = await startSmtpSink();
+  env = {...labBonnieEnv(lab, dir), BONNIE_LOG_FILE: join(dir, 'bonnie.log'), BONNIE_DLP_NOTIFY: 'security@lab.test', BONNIE_DLP_SMTP: `127.0.0.1:${sink.port}`};
   const rules = join(dir, 'dlp.yaml');
   writeFileSync(
     rules,
@@ -45,10 +48,12 @@ beforeAll(() => {
     severity: high
     condition: {detector: credit_card, min_confidence: high}
     scope: {direction: in, folders: ['${folders.cards}']}
+    actions: [alert, notify]
   - name: public-${stamp}
     severity: medium
     condition: {behaviour: shared_to_anyone}
     scope: {folders: ['${folders.shared}']}
+    actions: [alert, notify]
   - name: mass-big-${stamp}
     severity: high
     condition: {behaviour: mass_delete, min_count: 50, within: 1m}
@@ -61,7 +66,10 @@ beforeAll(() => {
   );
   env.BONNIE_DLP_RULES = rules;
 });
-afterAll(() => rmSync(dir, {recursive: true, force: true}));
+afterAll(async () => {
+  await sink.close();
+  rmSync(dir, {recursive: true, force: true});
+});
 
 async function run(args: string[]): Promise<unknown> {
   const ran = await bonnie([...args, '--json'], {env});
@@ -127,6 +135,21 @@ describe('bonnie DLP on a live Cyrus', () => {
     expect(of('mass-big')).toHaveLength(1);
     expect(of('mass-big')[0]).toMatchObject({kind: 'behaviour', login: 'alice', count: 50});
     expect(of('mass-small')).toEqual([]);
+
+    // Mailed once each (process: the share; collector: the card), after their commit; logged too.
+    const mails = sink.mails.filter((m) => m.parsed.subject?.includes(`${stamp}`));
+    expect(mails.map((m) => m.parsed.subject).sort()).toEqual([
+      `[bonnie DLP] HIGH cards-${stamp}: credit_card (in) by alice (alert #${cardAlert?.id})`,
+      `[bonnie DLP] MEDIUM public-${stamp}: shared_to_anyone by alice (alert #${of('public')[0]?.id})`,
+    ]);
+    const cardMail = mails.find((m) => m.parsed.subject?.includes('cards-'));
+    expect(addresses(cardMail?.parsed.to)).toEqual(['security@lab.test']);
+    expect(cardMail?.parsed.text).toContain(`<dlp-card-${stamp}@lab.test>`);
+    expect(cardMail?.parsed.text).toContain('4111 **** **** 1111');
+    expect(cardMail?.raw.toString('latin1')).not.toMatch(/4111[\s=]*1111[\s=]*1111[\s=]*1111/);
+    const log = readFileSync(join(dir, 'bonnie.log'), 'utf8');
+    expect(log).toContain(`DLP alert #${cardAlert?.id} high cards-${stamp} (content, in) login=alice`);
+    expect(log).toContain(`DLP alert #${cardAlert?.id} mailed to security@lab.test`);
 
     const acked = (await run(['dlp', 'ack', String(cardAlert?.id), '--note', 'the shop test card'])) as {acks: Array<{note: string}>};
     expect(acked.acks.map((a) => a.note)).toEqual(['the shop test card']);

@@ -1,6 +1,9 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../../lib/cli/base-command.js';
 import {openCatalog} from '../../lib/base/catalog/catalog.js';
+import {createLogger} from '../../lib/base/log/logger.js';
+import {alertLogLine} from '../../lib/pipeline/dlp/alerts.js';
+import {alertMailer} from '../../lib/pipeline/dlp/mail.js';
 import {RuleSet} from '../../lib/pipeline/dlp/rules.js';
 import {renderDlpScan} from '../../lib/read/dlp-scan/render.js';
 import {scanArchive, type DlpScanSummary} from '../../lib/read/dlp-scan/scan.js';
@@ -16,7 +19,8 @@ Sent/2026) counts as out, every other folder as in.
 
 A match raises an alert as the collector would (bonnie dlp alerts lists them), with masked samples only. An
 alert is raised once per rule and message place: a message the collector already alerted on is not alerted
-again, and scanning twice raises nothing new.
+again, and scanning twice raises nothing new. Each new alert is logged to syslog (facility mail, ident
+bonnie-dlp, or log_file), and mailed to dlp_notify when its rule has the notify action.
 
 Exits 0 whether or not an alert was raised; 3 when the rule file is unreadable or invalid.
 
@@ -40,6 +44,7 @@ removed or renamed.`;
     const settings = this.settings(flags, {ldap: false});
     const rules = RuleSet.load(flags.rules ?? settings.dlpRules);
     const catalog = openCatalog(settings.catalog);
+    const dlpLog = createLogger({ident: 'bonnie-dlp', file: settings.logFile, reference: settings.catalog});
     const live = await this.progress();
     try {
       const summary = await scanArchive(catalog, settings.archive, rules, {
@@ -49,13 +54,16 @@ removed or renamed.`;
           live === undefined
             ? undefined
             : (p) => live.report({title: p.phase === 'index' ? 'Bringing the search index up to date' : 'Scanning the archived messages', done: p.done, total: p.total, unit: p.phase === 'index' ? 'messages' : 'places'}),
+        onAlert: (alert) => dlpLog.log('warning', alertLogLine(alert)),
       });
       live?.done();
+      await alertMailer(catalog.db, settings.dlpNotify, (level, message) => dlpLog.log(level, message), (message) => this.warn(message))();
       if (!this.jsonEnabled()) this.log(renderDlpScan(summary));
       return summary;
     } finally {
       live?.done();
       catalog.close();
+      await dlpLog.flush();
     }
   }
 }

@@ -58,6 +58,8 @@ export interface CollectOptions {
   dlpRules?: RuleSet | undefined;
   /** Called with each DLP alert raised, once it has committed (for syslog). */
   onDlpAlert?: (alert: Alert) => void;
+  /** Mails the alerts waiting in the outbox (dlp/notify.ts): after each batch that raised one, and at the end (retries). */
+  deliverDlpMail?: () => Promise<unknown>;
 }
 
 /** Counts of one committed batch of message jobs. */
@@ -129,6 +131,8 @@ export async function collect(catalog: Catalog, options: CollectOptions): Promis
     warn,
   });
   if (reconcile.done + reconcile.cancelled + reconcile.failed + reconcile.dead > 0) options.onProgress?.({phase: 'reconcile', reconcile});
+  // Mail that failed before (this run's or an earlier one's) is retried once its time has come.
+  await options.deliverDlpMail?.();
   return {scan, ...messages, remaining: jobs.countPending(), reconcile};
 }
 
@@ -226,6 +230,7 @@ async function collectMessages(
         })();
         counts.dlpAlerts += raised.length;
         for (const alert of raised) options.onDlpAlert?.(alert);
+        if (raised.length > 0) await options.deliverDlpMail?.();
         done += outcomes.length;
         const delta = (k: keyof MessageCounts) => counts[k] - before[k];
         options.onProgress?.({

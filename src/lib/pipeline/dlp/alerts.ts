@@ -12,6 +12,7 @@
 import type {Db} from '../../base/catalog/catalog.js';
 import {BonnieError} from '../../base/errors.js';
 import type {Hit} from './evaluate.js';
+import {NotifyOutbox} from './notify.js';
 import type {BehaviourName, Direction, Severity} from './rules.js';
 
 export type AlertKind = 'content' | 'behaviour';
@@ -67,6 +68,8 @@ export interface NewAlert {
   hits?: readonly Hit[];
   behaviourSummary?: BehaviourSummary;
   notificationIds?: readonly number[];
+  /** The rule has the `notify` action: the alert's mail is queued with it (notify.ts). */
+  notify?: boolean | undefined;
 }
 
 export interface Acknowledgement {
@@ -157,8 +160,10 @@ export interface AlertQuery {
 
 export class Alerts {
   private readonly s;
+  private readonly outbox: NotifyOutbox;
 
   constructor(db: Db) {
+    this.outbox = new NotifyOutbox(db);
     this.s = {
       insert: db.prepare(
         `INSERT INTO dlp_alert (dedup_key, at, raised_at, rule, severity, kind, behaviour, direction, person_id, login, session_id, client_ip, mailbox_id, folder, message_refs, placement_ids, count, summary, notification_ids)
@@ -201,7 +206,10 @@ export class Alerts {
       summary: JSON.stringify(summary),
       notifications: JSON.stringify((alert.notificationIds ?? []).slice(0, MAX_REFS)),
     });
-    return result.changes === 0 ? undefined : this.get(Number(result.lastInsertRowid));
+    if (result.changes === 0) return undefined;
+    const id = Number(result.lastInsertRowid);
+    if (alert.notify === true) this.outbox.enqueue(id, now);
+    return this.get(id);
   }
 
   /** When rule `rule` last alerted about person `login` (the event's time, ms). */

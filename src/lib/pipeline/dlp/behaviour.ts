@@ -115,6 +115,7 @@ export class BehaviourDetector {
           count: 1,
           behaviourSummary: {count: 1, subject: after.subject, rights: after.rights ?? '', folders: folder === null ? [] : [folder], from: act.at, to: act.at},
           notificationIds: [act.notification_id],
+          notify: rule.actions.includes('notify'),
         },
         this.now(),
       );
@@ -172,6 +173,7 @@ export class BehaviourDetector {
           count: burst.length,
           behaviourSummary: {count: burst.length, minCount: rule.minCount, withinMs: rule.withinMs, from: (burst[0] as ActRow).at, to: closing.at, folders: folders.slice(0, MAX_REFS)},
           notificationIds: [...new Set(burst.map((a) => a.notification_id))],
+          notify: rule.actions.includes('notify'),
         },
         this.now(),
       );

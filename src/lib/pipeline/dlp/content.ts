@@ -77,6 +77,7 @@ export class ContentAlerter {
         count: result.hits.reduce((sum, hit) => sum + hit.count, 0),
         hits: result.hits,
         notificationIds: [message.notificationId],
+        notify: result.actions.includes('notify'),
       });
     }
   }

@@ -53,6 +53,8 @@ export interface ProcessOptions {
   dlpRules?: RuleSet | undefined;
   /** Called with each DLP alert raised, once its batch has committed (for syslog). */
   onDlpAlert?: (alert: Alert) => void;
+  /** Mails the alerts waiting in the outbox (dlp/notify.ts): after each batch that raised one, and at the end (retries). */
+  deliverDlpMail?: () => Promise<unknown>;
 }
 
 /** Reported after each committed batch. */
@@ -181,6 +183,7 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
       }
       merge(summary, outcome);
       for (const alert of outcome.dlpAlerts) options.onDlpAlert?.(alert);
+      if (outcome.dlpAlerts.length > 0) await options.deliverDlpMail?.();
       if (outcome.latest > latest) latest = outcome.latest;
       processed += jobs.length;
       options.onProgress?.({
@@ -193,6 +196,8 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
     if (latest !== -Infinity) summary.sessionsClosed = recorder.sessions.closeIdle(latest, options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
     addGaps(summary.gaps, scanForGaps(db)); // notifications after the last batch's (a --limit run, a failed claim)
     summary.remaining = queue.due();
+    // Mail that failed before (this run's or an earlier one's) is retried once its time has come.
+    await options.deliverDlpMail?.();
     return summary;
   } finally {
     lock.release();

@@ -19,7 +19,7 @@ import type {Catalog} from '../../base/catalog/catalog.js';
 import {BonnieError, EXIT, errorMessage} from '../../base/errors.js';
 import {parseInstant} from '../../base/config/dates.js';
 import {readHeader} from '../../core/mail/headers.js';
-import {Alerts, type NewAlert} from '../../pipeline/dlp/alerts.js';
+import {Alerts, type Alert, type NewAlert} from '../../pipeline/dlp/alerts.js';
 import {evaluateRules, needsAttachmentContent, scanMessage, type MessageScan} from '../../pipeline/dlp/evaluate.js';
 import type {Direction, RuleSet} from '../../pipeline/dlp/rules.js';
 import {personIdsByName, personVersionRows} from '../../pipeline/record/people.js';
@@ -38,6 +38,8 @@ export interface DlpScanOptions {
   until?: string | undefined;
   now?: Date;
   onProgress?: (progress: DlpScanProgress) => void;
+  /** Each new alert, once committed (the command logs it to syslog). */
+  onAlert?: (alert: Alert) => void;
 }
 
 export interface DlpScanProgress {
@@ -117,13 +119,15 @@ export async function scanArchive(catalog: Catalog, archiveDir: string, rules: R
         if (scanned === undefined) continue;
         summary.places++;
         const pending = evaluatePlace(item, scanned.scan, scanned.messageId);
-        const raised = db.transaction(() => pending.map((alert) => alerts.raise(alert, Date.now()) !== undefined))();
+        const raised = db.transaction(() => pending.map((alert) => alerts.raise(alert, Date.now())))();
         pending.forEach((alert, i) => {
           const entry = byRule.get(alert.rule) ?? {rule: alert.rule, alerts: 0, alreadyRaised: 0};
           byRule.set(alert.rule, entry);
-          if (raised[i]) entry.alerts++;
+          if (raised[i] !== undefined) entry.alerts++;
           else entry.alreadyRaised++;
         });
+        // Once committed: each new alert to the caller (syslog).
+        for (const alert of raised) if (alert !== undefined) options.onAlert?.(alert);
       }
       options.onProgress?.({phase: 'scan', done: after, total});
     }
@@ -185,6 +189,7 @@ export async function scanArchive(catalog: Catalog, archiveDir: string, rules: R
         messages: [{emailId: null, messageId, mailboxId: item.mailboxId, uid: item.uid}],
         count: result.hits.reduce((sum, hit) => sum + hit.count, 0),
         hits: result.hits,
+        notify: result.actions.includes('notify'),
       }));
   }
 
