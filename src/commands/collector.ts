@@ -4,11 +4,12 @@ import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {createLogger} from '../lib/base/log/logger.js';
 import {alertLogLine, type Alert} from '../lib/pipeline/dlp/alerts.js';
 import {alertMailer} from '../lib/pipeline/dlp/mail.js';
+import {watchRules, type RuleWatch} from '../lib/pipeline/dlp/reload.js';
 import {RuleSet} from '../lib/pipeline/dlp/rules.js';
 import {collect, type CollectProgress, type CollectSummary} from '../lib/pipeline/collect/collector.js';
 import {followCollect, type CollectBatchLine} from '../lib/pipeline/collect/follow.js';
 import {clock, followWriter} from '../lib/cli/follow-lines.js';
-import type {FollowLine} from '../lib/base/system/follow-lines.js';
+import {lineTime, type FollowLine} from '../lib/base/system/follow-lines.js';
 import {indexAfterWrite} from '../lib/read/search/after-write.js';
 import type {UpdateSummary} from '../lib/read/search/update.js';
 
@@ -55,7 +56,9 @@ each message delivered (LMTP: direction in) or appended (APPEND: direction out; 
 setting yet, so every APPEND counts as out) as it is stored, and what matches raises an alert ("bonnie dlp
 alerts") with masked samples, in the transaction that marks the message collected: one per rule and
 message; each is also logged to syslog (facility mail, ident bonnie-dlp), and mailed to dlp_notify when its
-rule has the notify action (retried later when the relay fails). Copies and moves are not scanned again. A rule file that cannot be read or is invalid is reported
+rule has the notify action (retried later when the relay fails). With --follow, the rule file is read again
+when it changes or on SIGHUP; one that does not load is reported with its line and column and the rules in
+force stay. Copies and moves are not scanned again. A rule file that cannot be read or is invalid is reported
 on stderr and the run goes on without DLP.
 
 Prints how many messages were collected (over IMAP among them), were already stored, are unrecoverable,
@@ -93,6 +96,8 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
     const dlpLog = createLogger({ident: 'bonnie-dlp', file: settings.logFile, reference: settings.catalog});
     // Following, batches are lines (a live display would never end); a single run shows live progress.
     const live = flags.follow ? undefined : await this.progress({quiet: flags.quiet});
+    const dlpRules = RuleSet.loadIfPresent(settings.dlpRules, (message) => this.warn(message));
+    let ruleWatch: RuleWatch | undefined;
     try {
       const options = {
         archiveDir: settings.archive,
@@ -103,7 +108,7 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
         limit: flags.limit,
         maxAttempts: settings.maxAttempts,
         warn: (message: string) => this.warn(message),
-        dlpRules: RuleSet.loadIfPresent(settings.dlpRules, (message) => this.warn(message)),
+        dlpRules,
         // Each new alert to syslog (facility mail, ident bonnie-dlp), masked samples only.
         onDlpAlert: (alert: Alert) => dlpLog.log('warning', alertLogLine(alert)),
         // Then mailed to dlp_notify when the rule has the notify action; a failure is retried by later runs.
@@ -118,6 +123,18 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
       const index = async () => (flags.index ? indexAfterWrite(catalog, settings.archive, (m) => this.warn(m)) : undefined);
       const json = this.jsonEnabled();
       const onLine = followWriter<CollectFollowLine>({json, human: !flags.quiet && (flags.verbose || process.stderr.isTTY === true)}, renderLine);
+      // Following, the rules are read again when their file changes or on SIGHUP; a bad file keeps the old
+      // ones and says so (a "warning" line: on stdout under --json, else on stderr).
+      if (flags.follow && dlpRules !== undefined) {
+        ruleWatch = watchRules(dlpRules, {
+          onReload: (message) => dlpLog.log('info', message),
+          onError: (error) => {
+            const message = `${error.message}; the rules in force stay`;
+            dlpLog.log('error', message);
+            onLine({type: 'warning', at: lineTime(), message});
+          },
+        });
+      }
       const summary = flags.follow ? await followCollect(catalog, options, {afterRound: index, onLine}) : await collect(catalog, options);
       live?.done();
       const search = flags.follow ? undefined : await index();
@@ -131,6 +148,7 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
       // Following with --json, the "stopped" line carried the summary: nothing more for oclif to print.
       return flags.follow && json ? undefined : {...summary, search: search ?? null};
     } finally {
+      ruleWatch?.close();
       live?.done();
       catalog.close();
       await dlpLog.flush();
