@@ -52,8 +52,8 @@ reconcile job waiting gets no second one: that job runs, from the spool when the
 the annotations.
 
 When the DLP rule file (dlp_rules, /etc/bonnie/dlp.yaml by default) exists, its content rules run over
-each message delivered (LMTP: direction in) or appended (APPEND: direction out; bonnie has no local_domains
-setting yet, so every APPEND counts as out) as it is stored, and what matches raises an alert ("bonnie dlp
+each message delivered (LMTP: direction in) or appended (APPEND: direction out when the folder is a Sent
+folder with a recipient outside local_domains, else neither; without local_domains every APPEND is out) as it is stored, and what matches raises an alert ("bonnie dlp
 alerts") with masked samples, in the transaction that marks the message collected: one per rule and
 message; each is also logged to syslog (facility mail, ident bonnie-dlp), and mailed to dlp_notify when its
 rule has the notify action (retried later when the relay fails). With --follow, the rule file is read again
@@ -109,6 +109,7 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
         maxAttempts: settings.maxAttempts,
         warn: (message: string) => this.warn(message),
         dlpRules,
+        localDomains: settings.localDomains,
         // Each new alert to syslog (facility mail, ident bonnie-dlp), masked samples only.
         onDlpAlert: (alert: Alert) => dlpLog.log('warning', alertLogLine(alert)),
         // Then mailed to dlp_notify when the rule has the notify action; a failure is retried by later runs.

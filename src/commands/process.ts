@@ -30,7 +30,8 @@ marked dead after max_attempts. A run that marked jobs dead exits 1; "bonnie sta
 
 When the DLP rule file (dlp_rules, /etc/bonnie/dlp.yaml by default) exists, its behaviour rules run over
 each batch, in its transaction: mass_delete (min_count messages expunged by one person within a duration)
-and shared_to_anyone (a folder's ACL lets anyone or anonymous read it) raise alerts ("bonnie dlp alerts"),
+and shared_to_anyone (a folder's ACL lets anyone or anonymous, or an identifier of a domain outside
+local_domains, read it) raise alerts ("bonnie dlp alerts"),
 one per burst or ACL change, never twice for the same events; each is also logged to syslog (facility
 mail, ident bonnie-dlp) once its batch has committed, and mailed to dlp_notify through dlp_smtp when its
 rule has the notify action (a mail that fails is retried by this run's later batches and by later runs,
@@ -78,6 +79,7 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
         limit: flags.limit,
         sessionTimeoutMs: settings.sessionTimeoutMs,
         dlpRules,
+        localDomains: settings.localDomains,
         // Each new alert to syslog (facility mail, ident bonnie-dlp), masked samples only.
         onDlpAlert: (alert: Alert) => dlpLog.log('warning', alertLogLine(alert)),
         // Then mailed to dlp_notify when the rule has the notify action; a failure is retried by later runs.

@@ -15,7 +15,8 @@ dates), then reads every archived message dated within --since and --until from 
 (a message in several folders is scanned once) and evaluates the content rules of the rule file (dlp_rules,
 /etc/bonnie/dlp.yaml by default, or --rules) for each folder it is or was in, with that folder's owner.
 Archived mail does not say how it arrived: a folder whose name starts with Sent (Sent, Sent Items,
-Sent/2026) counts as out, every other folder as in.
+Sent/2026) counts as out (with local_domains, only when a recipient is outside them), every other folder
+as in.
 
 A match raises an alert as the collector would (bonnie dlp alerts lists them), with masked samples only. An
 alert is raised once per rule and message place: a message the collector already alerted on is not alerted
@@ -55,6 +56,7 @@ removed or renamed.`;
             ? undefined
             : (p) => live.report({title: p.phase === 'index' ? 'Bringing the search index up to date' : 'Scanning the archived messages', done: p.done, total: p.total, unit: p.phase === 'index' ? 'messages' : 'places'}),
         onAlert: (alert) => dlpLog.log('warning', alertLogLine(alert)),
+        localDomains: settings.localDomains,
       });
       live?.done();
       await alertMailer(catalog.db, settings.dlpNotify, (level, message) => dlpLog.log(level, message), (message) => this.warn(message))();

@@ -43,6 +43,8 @@ export interface Settings {
   sessionTimeoutMs: number;
   /** The data-loss prevention rule file (YAML). */
   dlpRules: string;
+  /** The organisation's mail domains (`local_domains`): DLP's direction out and shares to outsiders; empty when not set. */
+  localDomains: string[];
   /** Where DLP alerts of rules with the `notify` action are mailed; undefined when `dlp_notify` is not set. */
   dlpNotify?: DlpNotifySettings | undefined;
   /** The interception (warrant) store, apart from the catalog: root's only (issue 16). */
@@ -139,6 +141,7 @@ export type SettingKey =
   | 'maxAttempts'
   | 'sessionTimeoutMs'
   | 'dlpRules'
+  | 'localDomains'
   | 'dlpNotify'
   | 'dlpNotifyFrom'
   | 'dlpSmtp'
@@ -190,6 +193,7 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   maxAttempts: {file: 'max_attempts', env: 'BONNIE_MAX_ATTEMPTS', kind: 'count', description: 'Attempts before a job is marked dead (default 5).'},
   sessionTimeoutMs: {file: 'session_timeout', env: 'BONNIE_SESSION_TIMEOUT', kind: 'duration', description: 'bonnie process closes a session that has a Login but no Logout this long after its last event (default 12h).'},
   dlpRules: {file: 'dlp_rules', env: 'BONNIE_DLP_RULES', kind: 'path', description: 'The data-loss prevention rules, a YAML file (default /etc/bonnie/dlp.yaml); bonnie dlp test checks one.'},
+  localDomains: {file: 'local_domains', env: 'BONNIE_LOCAL_DOMAINS', kind: 'names', description: 'The mail domains of the organisation, separated by spaces or commas (subdomains included): for DLP, an APPEND to a Sent folder with a recipient outside them is direction out, and a folder shared to an identifier of another domain raises shared_to_anyone (default: none: every APPEND counts as out).'},
   dlpNotify: {file: 'dlp_notify', env: 'BONNIE_DLP_NOTIFY', kind: 'names', description: 'Mail each DLP alert of a rule with the notify action to these addresses, separated by spaces or commas, through dlp_smtp (default: none, no mail).'},
   dlpNotifyFrom: {file: 'dlp_notify_from', env: 'BONNIE_DLP_NOTIFY_FROM', kind: 'name', description: 'The sender of DLP alert mail (default: bonnie@ this host\'s name).'},
   dlpSmtp: {file: 'dlp_smtp', env: 'BONNIE_DLP_SMTP', kind: 'name', description: 'The SMTP relay DLP alert mail goes through, host or host:port (default localhost:25). Port 465 is TLS from the start; any other port to a host other than loopback must offer STARTTLS.'},
@@ -318,12 +322,18 @@ export function loadSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = 
   const dlpRules = path('dlpRules') ?? DEFAULT_DLP_RULES;
   const interceptDb = path('interceptDb') ?? DEFAULT_INTERCEPT_DB;
   const dlpNotify = tolerate(() => loadDlpNotifySettings(pick), undefined);
+  const domainsGot = pick('localDomains');
+  const localDomains = domainsGot === undefined ? [] : domainsGot.raw.split(/[\s,]+/).filter((w) => w !== '').map((d) => d.toLowerCase());
+  tolerate(() => {
+    const bad = localDomains.find((d) => !/^\.?[a-z0-9-]+(\.[a-z0-9-]+)*\.?$/.test(d));
+    if (bad !== undefined) throw invalid('localDomains', domainsGot as Picked, `"${truncate(bad)}" is not a domain`, 'Write domains such as example.org example.com, separated by spaces or commas.');
+  }, undefined);
 
   let ldap: LdapSettings | undefined;
   if (options.ldap === false) for (const key of LDAP_KEYS) origin[key] = 'default';
   else ldap = tolerate(() => loadLdapSettings(pick), undefined);
 
-  return {catalog, archive, spill, spool, partitions, imap, folderMetadata, logFile, dealerTimeoutMs, maxAttempts, sessionTimeoutMs, dlpRules, dlpNotify, interceptDb, ldap, configFile: fileValues ? configFile : undefined, origin};
+  return {catalog, archive, spill, spool, partitions, imap, folderMetadata, logFile, dealerTimeoutMs, maxAttempts, sessionTimeoutMs, dlpRules, localDomains, dlpNotify, interceptDb, ldap, configFile: fileValues ? configFile : undefined, origin};
 }
 
 /** A raw value and where it came from. */

@@ -56,6 +56,8 @@ export interface CollectOptions {
   onProgress?: (progress: CollectProgress) => void;
   /** DLP rules: their content rules run over each delivered or appended message stored (issue 15). */
   dlpRules?: RuleSet | undefined;
+  /** local_domains: what an APPEND's direction is (dlp/direction.ts). */
+  localDomains?: readonly string[] | undefined;
   /** Called with each DLP alert raised, once it has committed (for syslog). */
   onDlpAlert?: (alert: Alert) => void;
   /** Mails the alerts waiting in the outbox (dlp/notify.ts): after each batch that raised one, and at the end (retries). */
@@ -146,7 +148,7 @@ async function collectMessages(
 ): Promise<MessageCounts> {
   const {now} = options;
   const counts: MessageCounts = {collected: 0, alreadyStored: 0, overImap: 0, unrecoverable: 0, failed: 0, dlpAlerts: 0};
-  const content = options.dlpRules === undefined ? undefined : new ContentAlerter(catalog.db, options.dlpRules);
+  const content = options.dlpRules === undefined ? undefined : new ContentAlerter(catalog.db, options.dlpRules, options.localDomains);
   let budget = options.limit ?? Number.POSITIVE_INFINITY;
   let batch = jobs.pending(0, Math.min(COLLECT_BATCH_JOBS, budget), now());
   if (batch.length === 0) return counts;

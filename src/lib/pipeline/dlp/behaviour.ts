@@ -2,7 +2,8 @@
  * Behaviour detectors over the record (issue 15, 3), run by `bonnie process` after each batch, inside the
  * batch's transaction: the alerts commit with the record they come from, or not at all.
  *
- * - shared_to_anyone: an ACL change that lets `anyone` or `anonymous` (RFC 4314 identifiers) read the folder
+ * - shared_to_anyone: an ACL change that lets `anyone` or `anonymous` (RFC 4314 identifiers), or with
+ *   `local_domains` an identifier of another domain (`bob@partner.example`: direction.ts), read the folder
  *   (the `r` right; `p` alone, posting as for plus-addresses, shares nothing): one alert per ACL change.
  * - mass_delete: `min_count` messages expunged by one person within `within`. One alert per burst: a burst
  *   counts only expunges after the rule's last alert about that person, so a deletion of 10,000 messages in
@@ -16,6 +17,7 @@ import type {Db} from '../../base/catalog/catalog.js';
 import {ChangeReader, type ActRow} from '../record/read-changes.js';
 import {FolderVersions} from '../record/read-folders.js';
 import {Alerts, MAX_REFS, type Alert, type MessageRef} from './alerts.js';
+import {isOutsideSubject} from './direction.js';
 import {folderPattern} from './evaluate.js';
 import type {BehaviourRule} from './rules.js';
 
@@ -43,7 +45,13 @@ export class BehaviourDetector {
   private readonly folders: FolderVersions;
   private readonly alerts: Alerts;
 
-  constructor(db: Db, private readonly rules: () => readonly BehaviourRule[], private readonly now: () => number = Date.now) {
+  constructor(
+    db: Db,
+    private readonly rules: () => readonly BehaviourRule[],
+    private readonly now: () => number = Date.now,
+    /** local_domains: a share to an identifier outside them counts as public. */
+    private readonly localDomains: readonly string[] = [],
+  ) {
     this.changes = new ChangeReader(db);
     this.folders = new FolderVersions(db);
     this.alerts = new Alerts(db);
@@ -93,7 +101,8 @@ export class BehaviourDetector {
 
   private shared(rules: readonly BehaviourRule[], act: ActRow): Alert[] {
     const after = JSON.parse(act.after ?? '{}') as {subject?: string; rights?: string};
-    if (after.subject === undefined || !PUBLIC_SUBJECTS.has(after.subject.toLowerCase()) || !(after.rights ?? '').includes('r')) return [];
+    if (after.subject === undefined || !(after.rights ?? '').includes('r')) return [];
+    if (!PUBLIC_SUBJECTS.has(after.subject.toLowerCase()) && !isOutsideSubject(after.subject, this.localDomains)) return [];
     const folder = this.folderName(act.mailbox_id, act.at);
     const raised: Alert[] = [];
     for (const rule of rules) {

@@ -55,6 +55,8 @@ export interface ProcessOptions {
   onDlpAlert?: (alert: Alert) => void;
   /** Mails the alerts waiting in the outbox (dlp/notify.ts): after each batch that raised one, and at the end (retries). */
   deliverDlpMail?: () => Promise<unknown>;
+  /** local_domains: a folder shared to an identifier outside them raises shared_to_anyone. */
+  localDomains?: readonly string[] | undefined;
 }
 
 /** Reported after each committed batch. */
@@ -141,7 +143,7 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
     const total = Math.min(queue.due(), options.limit ?? Number.MAX_SAFE_INTEGER);
     const recorder = openRecorder(db);
     const rules = options.dlpRules;
-    const behaviour = rules === undefined ? undefined : new BehaviourDetector(db, () => rules.behaviour);
+    const behaviour = rules === undefined ? undefined : new BehaviourDetector(db, () => rules.behaviour, Date.now, options.localDomains);
     let latest = -Infinity;
     let processed = 0;
     while (processed < (options.limit ?? Number.MAX_SAFE_INTEGER)) {

@@ -352,3 +352,11 @@ describe('loadSettings: DLP alert mail', () => {
     expect(thrown(() => loadSettings({}, {BONNIE_DLP_NOTIFY: 'a@example.org', BONNIE_DLP_SMTP_TLS: 'yes'})).code).toBe('ConfigInvalid');
   });
 });
+
+describe('loadSettings: local_domains', () => {
+  it('reads the domains, lowercased, separated by spaces or commas; none by default; refuses what is not a domain', () => {
+    expect(loadSettings({}, {}).localDomains).toEqual([]);
+    expect(loadSettings({}, {BONNIE_LOCAL_DOMAINS: 'Example.org, lab.test  example.com'}).localDomains).toEqual(['example.org', 'lab.test', 'example.com']);
+    expect(thrown(() => loadSettings({}, {BONNIE_LOCAL_DOMAINS: 'example.org @bad'})).message).toContain('local_domains (environment variable BONNIE_LOCAL_DOMAINS): "@bad" is not a domain');
+  });
+});
