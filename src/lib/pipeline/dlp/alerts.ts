@@ -29,9 +29,9 @@ export interface MessageRef {
 
 /** What a behaviour detector saw: counts, the window, the folders, the ACL entry. */
 export interface BehaviourSummary {
-  /** mass_delete: messages expunged in the window; shared_to_anyone: 1. */
+  /** mass_delete, mass_read, emptied_before_delete: messages expunged (read) in the window; shared_to_anyone, new_client_address: 1. */
   count: number;
-  /** mass_delete: the rule's threshold and window. */
+  /** mass_delete, mass_read, emptied_before_delete: the rule's threshold and window. */
   minCount?: number;
   withinMs?: number;
   /** The first and last event of the window (ms). */
@@ -42,6 +42,12 @@ export interface BehaviourSummary {
   /** shared_to_anyone: the ACL subject and the rights it got. */
   subject?: string;
   rights?: string;
+  /** emptied_before_delete: messages the account held in the window, the share expunged, who deleted it. */
+  held?: number;
+  fraction?: number;
+  deletedBy?: string | null;
+  /** new_client_address: the person's logins recorded before this one (from other addresses). */
+  earlierLogins?: number;
 }
 
 export interface NewAlert {
