@@ -31,8 +31,11 @@ marked dead after max_attempts. A run that marked jobs dead exits 1; "bonnie sta
 When the DLP rule file (dlp_rules, /etc/bonnie/dlp.yaml by default) exists, its behaviour rules run over
 each batch, in its transaction: mass_delete (min_count messages expunged by one person within a duration)
 and shared_to_anyone (a folder's ACL lets anyone or anonymous, or an identifier of a domain outside
-local_domains, read it) raise alerts ("bonnie dlp alerts"),
-one per burst or ACL change, never twice for the same events; each is also logged to syslog (facility
+local_domains, read it), mass_read (min_count messages read by one person within a duration),
+new_client_address (a login from a client address the record never saw that person use; not their first
+login) and emptied_before_delete (an account deleted after min_count messages, and min_fraction of what it
+held, were expunged within a duration) raise alerts ("bonnie dlp alerts"), one per burst, ACL change,
+person and address, or deletion, never twice for the same events; each is also logged to syslog (facility
 mail, ident bonnie-dlp) once its batch has committed, and mailed to dlp_notify through dlp_smtp when its
 rule has the notify action (a mail that fails is retried by this run's later batches and by later runs,
 backing off from a minute to an hour; the alert stays either way). With --follow, the rule file is read
