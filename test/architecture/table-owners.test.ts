@@ -60,7 +60,8 @@ const OWNERS: Record<string, readonly string[]> = {
   mta_reject: ['src/lib/pipeline/maillog/transport-reader.ts', 'src/lib/pipeline/maillog/transport-writer.ts'],
   mailbox_delivery: ['src/lib/pipeline/maillog/transport-reader.ts', 'src/lib/pipeline/maillog/transport-writer.ts'],
   // dlp (issue 15)
-  dlp_alert: ['src/lib/pipeline/dlp/alerts.ts'],
+  dlp_alert: ['src/lib/pipeline/dlp/alert-chain.ts', 'src/lib/pipeline/dlp/alerts.ts'],
+  dlp_alert_chain: ['src/lib/pipeline/dlp/alert-chain.ts'],
   dlp_alert_ack: ['src/lib/pipeline/dlp/alerts.ts'],
   dlp_notify: ['src/lib/pipeline/dlp/notify.ts'],
   // retention (issue 17)

@@ -5,8 +5,10 @@
  */
 import {readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
+import Database from 'better-sqlite3';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {copyArchiveFixture, type FixtureCopy} from '../fixtures/archive/fixtures.js';
+import {EXIT} from '../../src/lib/base/errors.js';
 import {bonnie} from '../helpers/run.js';
 import {addresses, startSmtpSink, type SmtpSink} from '../helpers/smtp-sink.js';
 import {useTempDirs} from '../helpers/tmp.js';
@@ -68,6 +70,20 @@ describe('bonnie dlp scan', () => {
     await ok(['dlp', 'scan', '--json']);
     expect(readFileSync(log, 'utf8').match(/DLP alert #/g)).toHaveLength(2);
     expect(sink.mails).toHaveLength(1);
+  });
+
+  it('links its alerts in their own evidence chain, which bonnie verify --events checks', async () => {
+    await ok(['dlp', 'scan', '--json']);
+    const sound = JSON.parse(await ok(['verify', '--events', '--json'])) as {sound: boolean; dlpAlerts: unknown};
+    expect(sound).toMatchObject({sound: true, dlpAlerts: {checked: 1, pending: 0, firstProblem: null}});
+    expect(await ok(['verify', '--events'])).toContain('dlp: 1 alert(s) checked; the chain is intact');
+    // Someone with the file and sqlite3 rewrites the alert's rule name.
+    const db = new Database(lab.catalog);
+    db.exec("DROP TRIGGER dlp_alert_no_update; UPDATE dlp_alert SET rule = 'nothing-to-see' WHERE id = 1");
+    db.close();
+    const broken = await bonnie(['verify', '--events'], {env});
+    expect(broken.code).toBe(EXIT.unsound);
+    expect(broken.stdout).toContain('dlp: BROKEN: alert #1 is not what was recorded');
   });
 
   it('exits 3 when the rule file is missing, and 2 for bounds that are not moments', async () => {

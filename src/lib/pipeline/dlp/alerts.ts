@@ -2,7 +2,8 @@
  * DLP alerts: the one module that reads and writes `dlp_alert` and `dlp_alert_ack` (schema.ts).
  *
  * Contracts:
- * - An alert is immutable once written; an acknowledgement is a row of its own (who, when, note).
+ * - An alert is immutable once written; an acknowledgement is a row of its own (who, when, note). Each
+ *   alert is linked in the alerts' evidence chain as it is written (alert-chain.ts; `bonnie verify --events`).
  * - {@link Alerts.raise} is idempotent by the alert's dedup key: the same rule on the same message, or on the
  *   same behaviour window, is one alert, also when the same events are seen again. It returns the new
  *   alert, or undefined when that key was already raised.
@@ -12,6 +13,7 @@
 import type {Db} from '../../base/catalog/catalog.js';
 import {BonnieError} from '../../base/errors.js';
 import type {Hit} from './evaluate.js';
+import {AlertChain} from './alert-chain.js';
 import {NotifyOutbox} from './notify.js';
 import type {BehaviourName, Direction, Severity} from './rules.js';
 
@@ -167,9 +169,11 @@ export interface AlertQuery {
 export class Alerts {
   private readonly s;
   private readonly outbox: NotifyOutbox;
+  private readonly chain: AlertChain;
 
   constructor(db: Db) {
     this.outbox = new NotifyOutbox(db);
+    this.chain = new AlertChain(db);
     this.s = {
       insert: db.prepare(
         `INSERT INTO dlp_alert (dedup_key, at, raised_at, rule, severity, kind, behaviour, direction, person_id, login, session_id, client_ip, mailbox_id, folder, message_refs, placement_ids, count, summary, notification_ids)
@@ -214,6 +218,8 @@ export class Alerts {
     });
     if (result.changes === 0) return undefined;
     const id = Number(result.lastInsertRowid);
+    // Linked in the evidence chain in the same transaction (callers raise inside one).
+    this.chain.extend();
     if (alert.notify === true) this.outbox.enqueue(id, now);
     return this.get(id);
   }
