@@ -40,7 +40,7 @@ export class AccountDetector {
     const raised: Alert[] = [];
     for (const login of this.changes.actsAfter(mark, 'login')) {
       if (login.actor_person_id === null || login.client_ip === null) continue;
-      const before = this.changes.loginsBefore(login.actor_person_id, login.change_id, login.client_ip);
+      const before = this.changes.loginsBefore(login.actor_person_id, login.notification_id, login.client_ip);
       if (before.logins === 0 || before.fromAddress > 0) continue;
       for (const rule of rules) {
         if (!userInScope(rule, login.actor_login)) continue;

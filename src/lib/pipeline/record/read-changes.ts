@@ -157,9 +157,10 @@ export class ChangeReader {
       ),
       lastId: db.prepare<[], {n: number | null}>('SELECT max(id) AS n FROM change'),
       actsIn: db.prepare<[string, string, number, number], ActRow>(`${ACT} WHERE c.mailbox_id IN (SELECT value FROM json_each(?)) AND c.action = ? AND c.at >= ? AND c.at <= ? ORDER BY c.at, c.id`),
-      logins: db.prepare<{person: number; id: number; ip: string | null}, {n: number; same: number | null}>(
-        `SELECT count(*) AS n, sum(s.client_ip IS @ip) AS same FROM change c LEFT JOIN session s ON s.session_id = c.session_id
-         WHERE c.actor_person_id = @person AND c.action = 'login' AND c.id < @id`,
+      // The person's sessions (index session_by_person), not their changes: a few rows per person, not thousands.
+      logins: db.prepare<{person: number; notification: number; ip: string | null}, {n: number; same: number | null}>(
+        `SELECT count(*) AS n, sum(client_ip IS @ip) AS same FROM session
+         WHERE person_id = @person AND login_notification_id IS NOT NULL AND login_notification_id < @notification`,
       ),
       actsAfter: db.prepare<[number, string], ActRow>(`${ACT} WHERE c.id > ? AND c.action = ? ORDER BY c.id`),
       actsOf: db.prepare<[number, string, number, number], ActRow>(`${ACT} WHERE c.actor_person_id = ? AND c.action = ? AND c.at >= ? AND c.at <= ? ORDER BY c.at, c.id`),
@@ -261,9 +262,9 @@ export class ChangeReader {
     return this.s.actsIn.all(JSON.stringify(mailboxIds), action, from, to);
   }
 
-  /** Person `personId`'s logins recorded before change `changeId`: how many, and how many from client address `ip`. */
-  loginsBefore(personId: number, changeId: number, ip: string | null): {logins: number; fromAddress: number} {
-    const row = this.s.logins.get({person: personId, id: changeId, ip});
+  /** Person `personId`'s logins (sessions) recorded before notification `notificationId`: how many, and how many from client address `ip`. */
+  loginsBefore(personId: number, notificationId: number, ip: string | null): {logins: number; fromAddress: number} {
+    const row = this.s.logins.get({person: personId, notification: notificationId, ip});
     return {logins: row?.n ?? 0, fromAddress: row?.same ?? 0};
   }
 
