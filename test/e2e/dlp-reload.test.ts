@@ -5,7 +5,7 @@
 import {spawn} from 'node:child_process';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {describe, expect, it} from 'vitest';
+import {describe, expect, it, onTestFinished} from 'vitest';
 import {openCatalog} from '../../src/lib/base/catalog/catalog.js';
 import {BIN_RUN} from '../helpers/paths.js';
 import {useTempDirs} from '../helpers/tmp.js';
@@ -37,6 +37,10 @@ describe('bonnie process --follow and the DLP rule file', () => {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     const logText = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+    // A failed expectation must not leave the follower running.
+    onTestFinished(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
     await until(() => out.includes('"started"'), 'the follower to start');
 
     child.kill('SIGHUP');
