@@ -9,6 +9,9 @@
  *   b. no LDAP   processQueue with NoDirectory (a person is their login): the baseline for c
  *   c. LDAP      processQueue with createDirectory(): a private slapd (test/harness/ldap.ts) holding the
  *                500 people, bound as its rootdn with a password file, cached 5 min
+ *   e. DLP       b with the five behaviour rules of DLP (issue 15: mass_delete, mass_read, shared_to_anyone,
+ *                new_client_address, emptied_before_delete) run over every batch, in its transaction;
+ *                e/b is the issue's ratio (target >= 0.9), measured in the same run right after b
  * Each variant runs in its own process, so that its memory is its own: RSS is sampled every 100 ms from
  * /proc by this process, at the end of every batch by the worker, and the kernel's peak (maxRSS) is read
  * at the end. Events/s are reported overall and per tenth of the backlog, to show that neither the rate
@@ -49,6 +52,8 @@ const DEFAULT_SPECIMENS = join(dirname(ROOT), 'shared', 'cyrus', 'specimens');
 
 /** The issue's target, with LDAP. */
 const TARGET_EVENTS_PER_SECOND = 10_000;
+/** Issue 15: `bonnie process` with the DLP behaviour rules keeps at least this share of its rate without them. */
+const DLP_MIN_RATIO = 0.9;
 const DEFAULT_EVENTS = 100_000;
 const DEFAULT_USERS = 500;
 const DEFAULT_SEED = 0x626f6e;
@@ -803,7 +808,16 @@ async function addPeople(ldap: StartedLdap, users: number): Promise<People> {
 // ---------------------------------------------------------------------------------------------------------
 // The workers: one process per measured run
 
-type Variant = 'ceiling' | 'none' | 'ldap' | 'cli';
+type Variant = 'ceiling' | 'none' | 'dlp' | 'ldap' | 'cli';
+
+/** Variant e's rule file: every behaviour rule, with the defaults an administrator would start from. */
+const DLP_BEHAVIOUR_RULES = `rules:
+  - {name: mass-delete, severity: high, condition: {behaviour: mass_delete, min_count: 50, within: 1m}}
+  - {name: mass-read, severity: medium, condition: {behaviour: mass_read, min_count: 500, within: 10m}}
+  - {name: public-folder, severity: medium, condition: {behaviour: shared_to_anyone}}
+  - {name: new-address, severity: low, condition: {behaviour: new_client_address}}
+  - {name: emptied, severity: high, condition: {behaviour: emptied_before_delete, within: 1h, min_count: 10, min_fraction: 0.5}}
+`;
 
 interface WorkerSpec {
   variant: Variant;
@@ -814,6 +828,8 @@ interface WorkerSpec {
   batchJobs: number | undefined;
   ldap: LdapSettings | undefined;
   timeStatements: boolean;
+  /** Variant e: the DLP rule file. */
+  dlpRules?: string | undefined;
 }
 
 interface Tranche {
@@ -850,7 +866,7 @@ interface WorkerResult {
   maxRssMb: number;
   tranches: Tranche[];
   directory: {description: string; lookups: number | null; seconds: number | null};
-  summary: Pick<ProcessSummary, 'done' | 'failed' | 'dead' | 'unhandled' | 'byType' | 'sessionsClosed' | 'gaps' | 'remaining' | 'stoppedBecause'> | null;
+  summary: Pick<ProcessSummary, 'done' | 'failed' | 'dead' | 'unhandled' | 'byType' | 'sessionsClosed' | 'gaps' | 'remaining' | 'stoppedBecause' | 'dlpAlerts'> | null;
   statements: StatementTime[] | null;
   ceiling: {jsonParseSeconds: number; parseNotificationSeconds: number} | null;
   /** When processQueue ran, on the monotonic clock of CPU profiles (process.hrtime, in microseconds). */
@@ -961,6 +977,7 @@ async function drain(spec: WorkerSpec): Promise<WorkerResult> {
   const {createDirectory, NoDirectory} = await import('../dist/lib/sources/directory/index.js');
   const catalog = openCatalog(spec.catalog);
   const directory = new TimedDirectory(spec.variant === 'ldap' ? createDirectory({ldap: spec.ldap}) : new NoDirectory());
+  const dlpRules = spec.dlpRules === undefined ? undefined : (await import('../dist/lib/pipeline/dlp/rules.js')).RuleSet.load(spec.dlpRules);
   const statements = spec.timeStatements ? timeStatements(catalog.db) : undefined;
   const tranches: Tranche[] = [];
   const rssStart = process.memoryUsage.rss();
@@ -980,6 +997,7 @@ async function drain(spec: WorkerSpec): Promise<WorkerResult> {
       spillDir: spec.spillDir,
       maxAttempts: 5,
       ...(spec.batchJobs === undefined ? {} : {batchJobs: spec.batchJobs}),
+      ...(dlpRules === undefined ? {} : {dlpRules}),
       onProgress: ({processed}) => {
         const now = performance.now();
         const {rss, heapUsed, heapTotal, external} = process.memoryUsage();
@@ -1022,6 +1040,7 @@ async function drain(spec: WorkerSpec): Promise<WorkerResult> {
       gaps: summary.gaps,
       remaining: summary.remaining,
       stoppedBecause: summary.stoppedBecause,
+      dlpAlerts: summary.dlpAlerts,
     },
     statements:
       statements === undefined
@@ -1339,7 +1358,9 @@ interface Result {
   ldap: {url: string; people: number; groups: number; cacheTtlMs: number; addSeconds: number};
   variants: Array<WorkerResult & {label: string; sampledPeakMb: number; rssSamples: number}>;
   records: {none: RecordCounts; ldap: RecordCounts; cli: RecordCounts};
-  ratios: {ldapOverNone: number; ldapOverCeiling: number; rss100Over10: {none: number; ldap: number}};
+  ratios: {ldapOverNone: number; ldapOverCeiling: number; dlpOverNone: number; rss100Over10: {none: number; ldap: number}};
+  /** Variant e: the DLP alerts the behaviour rules raised, and the issue's target for e/b. */
+  dlp: {alerts: number; minRatio: number; result: 'PASS' | 'MISS'};
   target: {variant: 'ldap'; minEventsPerSecond: number; eventsPerSecond: number; result: 'PASS' | 'MISS'};
   profile?: {events: number; cpu: ProfileSummary; statements: StatementTime[]; statementsRun: {seconds: number; sqlSeconds: number}};
   workDir?: string;
@@ -1402,6 +1423,7 @@ function renderTable(r: Result): string {
   lines.push(`load average (1 min) at start and end: ${r.loadAverage.join(' / ')}: other work on the machine skews every figure`);
   lines.push('');
   lines.push(`c/b (LDAP / no LDAP) = ${r.ratios.ldapOverNone.toFixed(3)}; c/a (LDAP / ceiling) = ${r.ratios.ldapOverCeiling.toFixed(3)}; RSS @100% / @10%: b ${r.ratios.rss100Over10.none.toFixed(2)}, c ${r.ratios.rss100Over10.ldap.toFixed(2)}`);
+  lines.push(`e/b (DLP behaviour rules on / off) = ${r.ratios.dlpOverNone.toFixed(3)}, ${r.dlp.alerts} alert(s) raised: ${r.dlp.result} (target >= ${r.dlp.minRatio})`);
   lines.push(`target (c, LDAP) >= ${thousands(r.target.minEventsPerSecond)} events/s: ${r.target.result} (${thousands(r.target.eventsPerSecond)} events/s)`);
   if (r.profile) lines.push('', ...renderProfile(r.profile, r.workDir !== undefined));
   return `${lines.join('\n')}\n`;
@@ -1527,7 +1549,10 @@ async function main(argv: string[]): Promise<number> {
       batchJobs: options.batch,
       ldap: variant === 'ldap' ? ldapSettings : undefined,
       timeStatements,
+      dlpRules: variant === 'dlp' ? dlpRulesFile : undefined,
     });
+    const dlpRulesFile = join(workDir, 'dlp.yaml');
+    writeFileSync(dlpRulesFile, DLP_BEHAVIOUR_RULES);
     const copy = (name: string, from = template) => {
       const path = join(workDir, name);
       copyFileSync(from, path);
@@ -1536,12 +1561,13 @@ async function main(argv: string[]): Promise<number> {
     const labels: Record<Variant, string> = {
       ceiling: 'a. ceiling: read + JSON.parse',
       none: 'b. no LDAP: processQueue, NoDirectory',
+      dlp: 'e. b + DLP: 5 behaviour rules',
       ldap: 'c. LDAP: processQueue, slapd (cached 5m)',
       cli: 'd. LDAP: bonnie process --json (CLI)',
     };
     const variants: Result['variants'] = [];
     const catalogs: Partial<Record<Variant, string>> = {};
-    for (const variant of ['ceiling', 'none', 'ldap', 'cli'] as const) {
+    for (const variant of ['ceiling', 'none', 'dlp', 'ldap', 'cli'] as const) {
       progress(`${labels[variant]} ...`);
       const catalog = variant === 'ceiling' ? template : copy(`${variant}.db`);
       catalogs[variant] = catalog;
@@ -1554,11 +1580,13 @@ async function main(argv: string[]): Promise<number> {
     const none = await countRecord(catalogs.none as string);
     const ldap = await countRecord(catalogs.ldap as string);
     const cli = await countRecord(catalogs.cli as string);
+    const dlp = await countRecord(catalogs.dlp as string);
     const byVariant = (v: Variant) => variants.find((x) => x.variant === v) as Result['variants'][number];
     const problems = [
       ...problemsOf('b (no LDAP)', none, byVariant('none'), expected, false),
       ...problemsOf('c (LDAP)', ldap, byVariant('ldap'), expected, true),
       ...problemsOf('d (CLI)', cli, byVariant('cli'), expected, true),
+      ...problemsOf('e (DLP)', dlp, byVariant('dlp'), expected, false),
     ];
     if (problems.length > 0) throw new BenchError(`the record is not what the events say it must be; the figures are not trustworthy:\n  ${problems.join('\n  ')}\n(rerun with --keep to inspect ${workDir})`);
 
@@ -1581,7 +1609,7 @@ async function main(argv: string[]): Promise<number> {
       };
     }
 
-    const [b, c, a] = [byVariant('none'), byVariant('ldap'), byVariant('ceiling')];
+    const [b, c, a, e] = [byVariant('none'), byVariant('ldap'), byVariant('ceiling'), byVariant('dlp')];
     const growth = (v: WorkerResult) => round((v.tranches.at(-1)?.rssEndMb ?? 0) / (v.tranches[0]?.rssEndMb ?? 1), 3);
     const result: Result = {
       type: 'benchmark',
@@ -1598,7 +1626,8 @@ async function main(argv: string[]): Promise<number> {
       ldap: {url: directoryServer.url, people: people.users, groups: people.groups, cacheTtlMs: LDAP_CACHE_TTL_MS, addSeconds: round(people.addMs / 1000, 2)},
       variants,
       records: {none, ldap, cli},
-      ratios: {ldapOverNone: round(c.eventsPerSecond / b.eventsPerSecond, 3), ldapOverCeiling: round(c.eventsPerSecond / a.eventsPerSecond, 3), rss100Over10: {none: growth(b), ldap: growth(c)}},
+      ratios: {ldapOverNone: round(c.eventsPerSecond / b.eventsPerSecond, 3), ldapOverCeiling: round(c.eventsPerSecond / a.eventsPerSecond, 3), dlpOverNone: round(e.eventsPerSecond / b.eventsPerSecond, 3), rss100Over10: {none: growth(b), ldap: growth(c)}},
+      dlp: {alerts: e.summary?.dlpAlerts ?? 0, minRatio: DLP_MIN_RATIO, result: e.eventsPerSecond / b.eventsPerSecond >= DLP_MIN_RATIO ? 'PASS' : 'MISS'},
       target: {variant: 'ldap', minEventsPerSecond: TARGET_EVENTS_PER_SECOND, eventsPerSecond: c.eventsPerSecond, result: c.eventsPerSecond >= TARGET_EVENTS_PER_SECOND ? 'PASS' : 'MISS'},
       ...(profile ? {profile} : {}),
       ...(options.keep ? {workDir} : {}),

@@ -3,11 +3,13 @@ import {BonnieCommand} from '../lib/cli/base-command.js';
 import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {createLogger} from '../lib/base/log/logger.js';
 import {alertLogLine, type Alert} from '../lib/pipeline/dlp/alerts.js';
+import {alertMailer} from '../lib/pipeline/dlp/mail.js';
+import {watchRules, type RuleWatch} from '../lib/pipeline/dlp/reload.js';
 import {RuleSet} from '../lib/pipeline/dlp/rules.js';
 import {collect, type CollectProgress, type CollectSummary} from '../lib/pipeline/collect/collector.js';
 import {followCollect, type CollectBatchLine} from '../lib/pipeline/collect/follow.js';
 import {clock, followWriter} from '../lib/cli/follow-lines.js';
-import type {FollowLine} from '../lib/base/system/follow-lines.js';
+import {lineTime, type FollowLine} from '../lib/base/system/follow-lines.js';
 import {indexAfterWrite} from '../lib/read/search/after-write.js';
 import type {UpdateSummary} from '../lib/read/search/update.js';
 
@@ -50,10 +52,13 @@ reconcile job waiting gets no second one: that job runs, from the spool when the
 the annotations.
 
 When the DLP rule file (dlp_rules, /etc/bonnie/dlp.yaml by default) exists, its content rules run over
-each message delivered (LMTP: direction in) or appended (APPEND: direction out; bonnie has no local_domains
-setting yet, so every APPEND counts as out) as it is stored, and what matches raises an alert ("bonnie dlp
+each message delivered (LMTP: direction in) or appended (APPEND: direction out when the folder is a Sent
+folder with a recipient outside local_domains, else neither; without local_domains every APPEND is out) as it is stored, and what matches raises an alert ("bonnie dlp
 alerts") with masked samples, in the transaction that marks the message collected: one per rule and
-message; each is also logged to syslog (facility mail, ident bonnie-dlp). Copies and moves are not scanned again. A rule file that cannot be read or is invalid is reported
+message; each is also logged to syslog (facility mail, ident bonnie-dlp), and mailed to dlp_notify when its
+rule has the notify action (retried later when the relay fails). With --follow, the rule file is read again
+when it changes or on SIGHUP; one that does not load is reported with its line and column and the rules in
+force stay. Copies and moves are not scanned again. A rule file that cannot be read or is invalid is reported
 on stderr and the run goes on without DLP.
 
 Prints how many messages were collected (over IMAP among them), were already stored, are unrecoverable,
@@ -88,9 +93,11 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
     const {flags} = await this.parse(CollectorCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, spool: flags.spool, archive: flags.archive}, {ldap: false});
     const catalog = openCatalog(settings.catalog);
-    const dlpLog = createLogger({ident: 'bonnie-dlp'});
+    const dlpLog = createLogger({ident: 'bonnie-dlp', file: settings.logFile, reference: settings.catalog});
     // Following, batches are lines (a live display would never end); a single run shows live progress.
     const live = flags.follow ? undefined : await this.progress({quiet: flags.quiet});
+    const dlpRules = RuleSet.loadIfPresent(settings.dlpRules, (message) => this.warn(message));
+    let ruleWatch: RuleWatch | undefined;
     try {
       const options = {
         archiveDir: settings.archive,
@@ -101,9 +108,12 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
         limit: flags.limit,
         maxAttempts: settings.maxAttempts,
         warn: (message: string) => this.warn(message),
-        dlpRules: RuleSet.loadIfPresent(settings.dlpRules, (message) => this.warn(message)),
+        dlpRules,
+        localDomains: settings.localDomains,
         // Each new alert to syslog (facility mail, ident bonnie-dlp), masked samples only.
         onDlpAlert: (alert: Alert) => dlpLog.log('warning', alertLogLine(alert)),
+        // Then mailed to dlp_notify when the rule has the notify action; a failure is retried by later runs.
+        deliverDlpMail: alertMailer(catalog.db, settings.dlpNotify, (level, message) => dlpLog.log(level, message), (message) => this.warn(message)),
         onProgress:
           live === undefined
             ? undefined
@@ -114,6 +124,18 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
       const index = async () => (flags.index ? indexAfterWrite(catalog, settings.archive, (m) => this.warn(m)) : undefined);
       const json = this.jsonEnabled();
       const onLine = followWriter<CollectFollowLine>({json, human: !flags.quiet && (flags.verbose || process.stderr.isTTY === true)}, renderLine);
+      // Following, the rules are read again when their file changes or on SIGHUP; a bad file keeps the old
+      // ones and says so (a "warning" line: on stdout under --json, else on stderr).
+      if (flags.follow && dlpRules !== undefined) {
+        ruleWatch = watchRules(dlpRules, {
+          onReload: (message) => dlpLog.log('info', message),
+          onError: (error) => {
+            const message = `${error.message}; the rules in force stay`;
+            dlpLog.log('error', message);
+            onLine({type: 'warning', at: lineTime(), message});
+          },
+        });
+      }
       const summary = flags.follow ? await followCollect(catalog, options, {afterRound: index, onLine}) : await collect(catalog, options);
       live?.done();
       const search = flags.follow ? undefined : await index();
@@ -127,6 +149,7 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
       // Following with --json, the "stopped" line carried the summary: nothing more for oclif to print.
       return flags.follow && json ? undefined : {...summary, search: search ?? null};
     } finally {
+      ruleWatch?.close();
       live?.done();
       catalog.close();
       await dlpLog.flush();

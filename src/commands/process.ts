@@ -5,12 +5,14 @@ import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {createDirectory} from '../lib/sources/directory/create-directory.js';
 import {createLogger} from '../lib/base/log/logger.js';
 import {alertLogLine, type Alert} from '../lib/pipeline/dlp/alerts.js';
+import {alertMailer} from '../lib/pipeline/dlp/mail.js';
+import {watchRules, type RuleWatch} from '../lib/pipeline/dlp/reload.js';
 import {RuleSet} from '../lib/pipeline/dlp/rules.js';
 import {processQueue, type ProcessProgress, type ProcessSummary} from '../lib/pipeline/process/engine.js';
 import {followQueue, type ProcessBatchLine} from '../lib/pipeline/process/follow.js';
 import {renderProcessSummary} from '../lib/pipeline/process/render.js';
 import {clock, followWriter} from '../lib/cli/follow-lines.js';
-import type {FollowLine} from '../lib/base/system/follow-lines.js';
+import {lineTime, type FollowLine} from '../lib/base/system/follow-lines.js';
 
 export default class ProcessCommand extends BonnieCommand {
   static override summary = 'Turn queued events into the record: sessions, people, folders, messages, changelog.';
@@ -28,9 +30,17 @@ marked dead after max_attempts. A run that marked jobs dead exits 1; "bonnie sta
 
 When the DLP rule file (dlp_rules, /etc/bonnie/dlp.yaml by default) exists, its behaviour rules run over
 each batch, in its transaction: mass_delete (min_count messages expunged by one person within a duration)
-and shared_to_anyone (a folder's ACL lets anyone or anonymous read it) raise alerts ("bonnie dlp alerts"),
-one per burst or ACL change, never twice for the same events; each is also logged to syslog (facility
-mail, ident bonnie-dlp) once its batch has committed. A rule file that cannot be read or is invalid
+and shared_to_anyone (a folder's ACL lets anyone or anonymous, or an identifier of a domain outside
+local_domains, read it), mass_read (min_count messages read by one person within a duration),
+new_client_address (a login from a client address the record never saw that person use; not their first
+login) and emptied_before_delete (an account deleted after min_count messages, and min_fraction of what it
+held, were expunged within a duration) raise alerts ("bonnie dlp alerts"), one per burst, ACL change,
+person and address, or deletion, never twice for the same events; each is also logged to syslog (facility
+mail, ident bonnie-dlp) once its batch has committed, and mailed to dlp_notify through dlp_smtp when its
+rule has the notify action (a mail that fails is retried by this run's later batches and by later runs,
+backing off from a minute to an hour; the alert stays either way). With --follow, the rule file is read
+again when it changes or on SIGHUP (kill -HUP); one that does not load is reported with its line and
+column (stderr and syslog) and the rules in force stay. A rule file that cannot be read or is invalid
 is reported on stderr and the run goes on without DLP.
 
 From cron (every minute):
@@ -57,10 +67,12 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
     const {flags} = await this.parse(ProcessCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, sessionTimeoutMs: flags['session-timeout']});
     const catalog = openCatalog(settings.catalog);
-    const dlpLog = createLogger({ident: 'bonnie-dlp'});
+    const dlpLog = createLogger({ident: 'bonnie-dlp', file: settings.logFile, reference: settings.catalog});
     const directory = createDirectory(settings, {warn: (message) => this.warn(message)});
     // Following, batches are lines (a live display would never end); a single run shows live progress.
     const live = flags.follow ? undefined : await this.progress({quiet: flags.quiet});
+    const dlpRules = RuleSet.loadIfPresent(settings.dlpRules, (message) => this.warn(message));
+    let ruleWatch: RuleWatch | undefined;
     try {
       let failed = 0;
       let dead = 0;
@@ -69,9 +81,12 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
         maxAttempts: settings.maxAttempts,
         limit: flags.limit,
         sessionTimeoutMs: settings.sessionTimeoutMs,
-        dlpRules: RuleSet.loadIfPresent(settings.dlpRules, (message) => this.warn(message)),
+        dlpRules,
+        localDomains: settings.localDomains,
         // Each new alert to syslog (facility mail, ident bonnie-dlp), masked samples only.
         onDlpAlert: (alert: Alert) => dlpLog.log('warning', alertLogLine(alert)),
+        // Then mailed to dlp_notify when the rule has the notify action; a failure is retried by later runs.
+        deliverDlpMail: alertMailer(catalog.db, settings.dlpNotify, (level, message) => dlpLog.log(level, message), (message) => this.warn(message)),
         onProgress:
           live === undefined
             ? undefined
@@ -83,6 +98,18 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
       };
       const json = this.jsonEnabled();
       const onLine = followWriter<ProcessFollowLine>({json, human: !flags.quiet && (flags.verbose || process.stderr.isTTY === true)}, renderLine);
+      // Following, the rules are read again when their file changes or on SIGHUP; a bad file keeps the old
+      // ones and says so (a "warning" line: on stdout under --json, else on stderr).
+      if (flags.follow && dlpRules !== undefined) {
+        ruleWatch = watchRules(dlpRules, {
+          onReload: (message) => dlpLog.log('info', message),
+          onError: (error) => {
+            const message = `${error.message}; the rules in force stay`;
+            dlpLog.log('error', message);
+            onLine({type: 'warning', at: lineTime(), message});
+          },
+        });
+      }
       const summary = flags.follow ? await followQueue(catalog, directory, options, {onLine}) : await processQueue(catalog, directory, options);
       live?.done();
       if (!this.jsonEnabled() && !flags.quiet) this.log(renderProcessSummary(summary));
@@ -93,6 +120,7 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
       // Following with --json, the "stopped" line carried the summary: nothing more for oclif to print.
       return flags.follow && json ? undefined : summary;
     } finally {
+      ruleWatch?.close();
       live?.done();
       await directory.close();
       catalog.close();

@@ -6,9 +6,10 @@ import {afterCatalogCheck, checkCatalog, type CatalogCheckReport} from '../lib/b
 import {markBrokenSegments, verifyArchive, type ArchiveVerifyReport, type MarkBrokenResult, type VerifyProgress} from '../lib/store/archive/verify.js';
 import {verifyChain, type ChainReport} from '../lib/pipeline/process/chain.js';
 import {Policy, type PolicyLogReport} from '../lib/pipeline/retention/policy.js';
+import {AlertChain, type AlertChainReport} from '../lib/pipeline/dlp/alert-chain.js';
 import {ArchivedMessages} from '../lib/pipeline/collect/archived-messages.js';
 import {catalogReferences} from '../lib/cli/reference-checks.js';
-import {renderArchiveReport, renderCatalogReport, renderChainReport, renderMarkBroken, renderPolicyLog} from '../lib/cli/render-verify.js';
+import {renderAlertChain, renderArchiveReport, renderCatalogReport, renderChainReport, renderMarkBroken, renderPolicyLog} from '../lib/cli/render-verify.js';
 
 interface Result {
   sound: boolean;
@@ -17,6 +18,8 @@ interface Result {
   events: ChainReport | null;
   /** With --events: the hash-chained log of retention rules and legal holds. */
   policyLog: PolicyLogReport | null;
+  /** With --events: the hash chain of DLP alerts. */
+  dlpAlerts: AlertChainReport | null;
   archive: ArchiveVerifyReport | null;
   /** With --mark-broken: the segments marked and the messages that now count as not archived. */
   markedBroken: MarkBrokenResult | null;
@@ -34,6 +37,8 @@ other checks run as far as they can: one that meets a damaged page stops and is 
 together with the hash before it (SHA-256), when "bonnie process" records it. A notification changed,
 removed or inserted afterwards breaks the chain from that point; the first break is reported with the
 notification it concerns. Notifications received since the last "bonnie process" are only counted.
+The DLP alerts have a chain of their own, checked the same way (each alert linked as it is raised; an
+alert changed, removed or inserted afterwards is reported by its number).
 
 --segments checks the archive against its index: every segment file present and long enough, every
 indexed message's tar member where the index says, with its name and length; with --read-data every
@@ -98,19 +103,21 @@ catalog read-only (read-write with --mark-broken) and never writes to the archiv
       const guarded = <T>(what: string, check: () => T): T | null => (integrity === null ? check() : afterCatalogCheck(integrity, catalog, what, check));
       const events = checkEvents ? guarded('the evidence chain check', () => verifyChain(catalog.db)) : null;
       const policyLog = checkEvents ? guarded('the policy log check', () => new Policy(catalog.db).verifyLog()) : null;
+      const dlpAlerts = checkEvents ? guarded('the DLP alert chain check', () => new AlertChain(catalog.db).verify()) : null;
       const archive = checkSegments ? guarded('the archive check', () => verifyArchive(catalog, settings.archive, {readData: flags['read-data'], subsetPercent: flags.subset, onProgress, messages: new ArchivedMessages(catalog.db)})) : null;
       live?.done();
-      const sound = (integrity === null || integrity.sound) && (events === null || events.firstProblem === null) && (policyLog === null || policyLog.firstBreak === null) && (archive === null || archive.sound);
+      const sound = (integrity === null || integrity.sound) && (events === null || events.firstProblem === null) && (policyLog === null || policyLog.firstBreak === null) && (dlpAlerts === null || dlpAlerts.firstProblem === null) && (archive === null || archive.sound);
       if (!this.jsonEnabled()) {
         if (integrity !== null) this.log(renderCatalogReport(integrity));
         if (events !== null) this.log(renderChainReport(events));
         if (policyLog !== null) this.log(renderPolicyLog(policyLog));
+        if (dlpAlerts !== null) this.log(renderAlertChain(dlpAlerts));
         if (archive !== null) this.log(renderArchiveReport(archive, {markBroken}));
       }
       if (!sound) process.exitCode = EXIT.unsound;
       const markedBroken = markBroken && archive !== null ? markBrokenSegments(catalog, archive, new ArchivedMessages(catalog.db)) : null;
       if (markedBroken !== null && !this.jsonEnabled()) this.log(renderMarkBroken(markedBroken));
-      return {sound, catalog: integrity, events, policyLog, archive, markedBroken};
+      return {sound, catalog: integrity, events, policyLog, dlpAlerts, archive, markedBroken};
     } finally {
       live?.done();
       catalog.close();

@@ -61,8 +61,10 @@ const OWNERS: Record<string, readonly string[]> = {
   mta_reject: ['src/lib/pipeline/maillog/transport-reader.ts', 'src/lib/pipeline/maillog/transport-writer.ts'],
   mailbox_delivery: ['src/lib/pipeline/maillog/transport-reader.ts', 'src/lib/pipeline/maillog/transport-writer.ts'],
   // dlp (issue 15)
-  dlp_alert: ['src/lib/pipeline/dlp/alerts.ts'],
+  dlp_alert: ['src/lib/pipeline/dlp/alert-chain.ts', 'src/lib/pipeline/dlp/alerts.ts'],
+  dlp_alert_chain: ['src/lib/pipeline/dlp/alert-chain.ts'],
   dlp_alert_ack: ['src/lib/pipeline/dlp/alerts.ts'],
+  dlp_notify: ['src/lib/pipeline/dlp/notify.ts'],
   // retention (issue 17)
   retention_rule: ['src/lib/pipeline/retention/policy.ts'],
   legal_hold: ['src/lib/pipeline/retention/policy.ts'],

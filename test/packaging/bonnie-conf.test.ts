@@ -45,9 +45,9 @@ describe('the packaged bonnie.conf', () => {
     expect(shown.map((line) => line.slice(1))).toEqual(
       expect.arrayContaining(['catalog: /var/lib/bonnie/catalog.db', 'spool: /var/spool/cyrus/mail', 'dealer_timeout: 2s', 'max_attempts: 5', 'session_timeout: 12h']),
     );
-    // imap_* and ldap_* values take effect only with imap_url / ldap_url; with a URL set in both files,
+    // imap_*, ldap_* and dlp_smtp* values take effect only with imap_url / ldap_url / dlp_notify; with those set in both files,
     // the defaults shown must resolve exactly as the defaults bonnie applies.
-    const urls = 'imap_url: imap://127.0.0.1\nimap_password_file: /dev/null\nldap_url: ldap://127.0.0.1\nldap_base_dn: dc=lab,dc=test\n';
+    const urls = 'imap_url: imap://127.0.0.1\nimap_password_file: /dev/null\nldap_url: ldap://127.0.0.1\nldap_base_dn: dc=lab,dc=test\ndlp_notify: security@example.org\n';
     expect(load(`${urls}${shown.map((line) => line.slice(1)).join('\n')}\n`)).toEqual(load(urls));
   });
 });

@@ -1,6 +1,9 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../../lib/cli/base-command.js';
 import {openCatalog} from '../../lib/base/catalog/catalog.js';
+import {createLogger} from '../../lib/base/log/logger.js';
+import {alertLogLine} from '../../lib/pipeline/dlp/alerts.js';
+import {alertMailer} from '../../lib/pipeline/dlp/mail.js';
 import {RuleSet} from '../../lib/pipeline/dlp/rules.js';
 import {renderDlpScan} from '../../lib/read/dlp-scan/render.js';
 import {scanArchive, type DlpScanSummary} from '../../lib/read/dlp-scan/scan.js';
@@ -12,11 +15,13 @@ dates), then reads every archived message dated within --since and --until from 
 (a message in several folders is scanned once) and evaluates the content rules of the rule file (dlp_rules,
 /etc/bonnie/dlp.yaml by default, or --rules) for each folder it is or was in, with that folder's owner.
 Archived mail does not say how it arrived: a folder whose name starts with Sent (Sent, Sent Items,
-Sent/2026) counts as out, every other folder as in.
+Sent/2026) counts as out (with local_domains, only when a recipient is outside them), every other folder
+as in.
 
 A match raises an alert as the collector would (bonnie dlp alerts lists them), with masked samples only. An
 alert is raised once per rule and message place: a message the collector already alerted on is not alerted
-again, and scanning twice raises nothing new.
+again, and scanning twice raises nothing new. Each new alert is logged to syslog (facility mail, ident
+bonnie-dlp, or log_file), and mailed to dlp_notify when its rule has the notify action.
 
 Exits 0 whether or not an alert was raised; 3 when the rule file is unreadable or invalid.
 
@@ -40,6 +45,7 @@ removed or renamed.`;
     const settings = this.settings(flags, {ldap: false});
     const rules = RuleSet.load(flags.rules ?? settings.dlpRules);
     const catalog = openCatalog(settings.catalog);
+    const dlpLog = createLogger({ident: 'bonnie-dlp', file: settings.logFile, reference: settings.catalog});
     const live = await this.progress();
     try {
       const summary = await scanArchive(catalog, settings.archive, rules, {
@@ -49,13 +55,17 @@ removed or renamed.`;
           live === undefined
             ? undefined
             : (p) => live.report({title: p.phase === 'index' ? 'Bringing the search index up to date' : 'Scanning the archived messages', done: p.done, total: p.total, unit: p.phase === 'index' ? 'messages' : 'places'}),
+        onAlert: (alert) => dlpLog.log('warning', alertLogLine(alert)),
+        localDomains: settings.localDomains,
       });
       live?.done();
+      await alertMailer(catalog.db, settings.dlpNotify, (level, message) => dlpLog.log(level, message), (message) => this.warn(message))();
       if (!this.jsonEnabled()) this.log(renderDlpScan(summary));
       return summary;
     } finally {
       live?.done();
       catalog.close();
+      await dlpLog.flush();
     }
   }
 }

@@ -4,6 +4,7 @@ import type {ArchiveProblem, ArchiveVerifyReport, MarkBrokenResult} from '../sto
 import type {CatalogCheckReport} from '../base/catalog/integrity.js';
 import type {PolicyLogReport} from '../pipeline/retention/policy.js';
 import type {ChainProblem, ChainReport} from '../pipeline/process/chain.js';
+import type {AlertChainReport} from '../pipeline/dlp/alert-chain.js';
 
 /** The catalog check: its size, one line per problem with the table (and index) it is in, the hint. */
 export function renderCatalogReport(report: CatalogCheckReport): string {
@@ -27,6 +28,15 @@ export function renderChainReport(report: ChainReport): string {
 export function renderPolicyLog(report: PolicyLogReport): string {
   if (report.firstBreak !== null) return `policy: BROKEN: the log of retention rules and legal holds does not follow at entry ${report.firstBreak} (${report.checked} checked before it): an entry was changed, removed or inserted`;
   return `policy: ${report.checked} change(s) to retention rules and legal holds checked; the log is intact`;
+}
+
+/** The DLP alerts' hash chain. */
+export function renderAlertChain(report: AlertChainReport): string {
+  const pending = report.pending > 0 ? `, ${report.pending} not linked yet (raised before the chain existed: linked by the next alert)` : '';
+  const p = report.firstProblem;
+  if (p === null) return `dlp: ${report.checked} alert(s) checked${pending}; the chain is intact`;
+  const what = p.kind === 'hash-mismatch' ? 'is not what was recorded: it, or the chain, was changed afterwards' : p.kind === 'missing-alert' ? 'was removed' : 'was inserted after the chain passed it';
+  return `dlp: BROKEN: alert #${p.alertId} ${what} (${report.checked} checked before it)`;
 }
 
 /** How many messages (or blobs) the text output lists per problem; `--json` lists them all. */

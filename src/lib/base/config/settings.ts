@@ -43,6 +43,10 @@ export interface Settings {
   sessionTimeoutMs: number;
   /** The data-loss prevention rule file (YAML). */
   dlpRules: string;
+  /** The organisation's mail domains (`local_domains`): DLP's direction out and shares to outsiders; empty when not set. */
+  localDomains: string[];
+  /** Where DLP alerts of rules with the `notify` action are mailed; undefined when `dlp_notify` is not set. */
+  dlpNotify?: DlpNotifySettings | undefined;
   /** The interception (warrant) store, apart from the catalog: root's only (issue 16). */
   interceptDb: string;
   /** Administrators who must sign a prune plan off before it runs: 1 (its maker) or 2 (another approves it). */
@@ -73,6 +77,25 @@ export interface ImapSettings {
   passwordFile: string | undefined;
   /** Where passwordFile was set, for messages. */
   passwordFileSource: string | undefined;
+}
+
+/** Mail of DLP alerts (`dlp_notify`, `dlp_smtp*` keys). */
+export interface DlpNotifySettings {
+  /** Recipients (addresses). */
+  to: string[];
+  /** The sender address; undefined: bonnie@ this host's name. */
+  from: string | undefined;
+  /** The SMTP relay: `host[:port]` (port 25 by default; 465 is implicit TLS, other ports STARTTLS). */
+  host: string;
+  port: number;
+  /** Implicit TLS (port 465). */
+  secure: boolean;
+  /** `dlp_smtp_tls`: verify (the default) or off. */
+  tls: TlsMode;
+  caFile: string | undefined;
+  /** SMTP AUTH as this user, with the first line of passwordFile; undefined: no AUTH. */
+  user: string | undefined;
+  passwordFile: string | undefined;
 }
 
 /** How to reach and search the LDAP directory (`ldap_*` keys). */
@@ -120,6 +143,14 @@ export type SettingKey =
   | 'maxAttempts'
   | 'sessionTimeoutMs'
   | 'dlpRules'
+  | 'localDomains'
+  | 'dlpNotify'
+  | 'dlpNotifyFrom'
+  | 'dlpSmtp'
+  | 'dlpSmtpTls'
+  | 'dlpSmtpCaFile'
+  | 'dlpSmtpUser'
+  | 'dlpSmtpPasswordFile'
   | 'interceptDb'
   | 'pruneApprovers'
   | 'ldapUrl'
@@ -165,6 +196,14 @@ export const SETTING_KEYS: Readonly<Record<SettingKey, KeySpec>> = {
   maxAttempts: {file: 'max_attempts', env: 'BONNIE_MAX_ATTEMPTS', kind: 'count', description: 'Attempts before a job is marked dead (default 5).'},
   sessionTimeoutMs: {file: 'session_timeout', env: 'BONNIE_SESSION_TIMEOUT', kind: 'duration', description: 'bonnie process closes a session that has a Login but no Logout this long after its last event (default 12h).'},
   dlpRules: {file: 'dlp_rules', env: 'BONNIE_DLP_RULES', kind: 'path', description: 'The data-loss prevention rules, a YAML file (default /etc/bonnie/dlp.yaml); bonnie dlp test checks one.'},
+  localDomains: {file: 'local_domains', env: 'BONNIE_LOCAL_DOMAINS', kind: 'names', description: 'The mail domains of the organisation, separated by spaces or commas (subdomains included): for DLP, an APPEND to a Sent folder with a recipient outside them is direction out, and a folder shared to an identifier of another domain raises shared_to_anyone (default: none: every APPEND counts as out).'},
+  dlpNotify: {file: 'dlp_notify', env: 'BONNIE_DLP_NOTIFY', kind: 'names', description: 'Mail each DLP alert of a rule with the notify action to these addresses, separated by spaces or commas, through dlp_smtp (default: none, no mail).'},
+  dlpNotifyFrom: {file: 'dlp_notify_from', env: 'BONNIE_DLP_NOTIFY_FROM', kind: 'name', description: 'The sender of DLP alert mail (default: bonnie@ this host\'s name).'},
+  dlpSmtp: {file: 'dlp_smtp', env: 'BONNIE_DLP_SMTP', kind: 'name', description: 'The SMTP relay DLP alert mail goes through, host or host:port (default localhost:25). Port 465 is TLS from the start; any other port to a host other than loopback must offer STARTTLS.'},
+  dlpSmtpTls: {file: 'dlp_smtp_tls', env: 'BONNIE_DLP_SMTP_TLS', kind: 'tls', description: "verify (the default): the relay's certificate and name are checked, against dlp_smtp_ca_file if set, else the CAs Node.js trusts, and a relay other than loopback must offer STARTTLS. off: no check, STARTTLS only when offered."},
+  dlpSmtpCaFile: {file: 'dlp_smtp_ca_file', env: 'BONNIE_DLP_SMTP_CA_FILE', kind: 'path', description: "A PEM file of the CA certificate(s) that signed the relay's certificate, trusted instead of the CAs Node.js trusts (default: none). Not with dlp_smtp_tls: off."},
+  dlpSmtpUser: {file: 'dlp_smtp_user', env: 'BONNIE_DLP_SMTP_USER', kind: 'name', description: 'Log in to the relay (SMTP AUTH) as this user, with the password in dlp_smtp_password_file (default: none, no AUTH).'},
+  dlpSmtpPasswordFile: {file: 'dlp_smtp_password_file', env: 'BONNIE_DLP_SMTP_PASSWORD_FILE', kind: 'path', description: "A file whose first line is dlp_smtp_user's password, readable by bonnie only (mode 0640 or 0600). Required with dlp_smtp_user."},
   interceptDb: {file: 'intercept_db', env: 'BONNIE_INTERCEPT_DB', kind: 'path', description: 'The lawful-interception store and its hash-chained log, an SQLite file apart from the catalog, root\'s only: mode 0600 in a folder 0700, both owned by root (default /var/lib/bonnie-intercept/intercept.db).'},
   pruneApprovers: {file: 'prune_approvers', env: 'BONNIE_PRUNE_APPROVERS', kind: 'count', description: 'How many administrators sign a prune plan off before bonnie prune --plan deletes anything: 1 (the default: whoever runs it) or 2 (another administrator than the one who made the plan runs bonnie prune approve ID first).'},
   ldapUrl: {file: 'ldap_url', env: 'BONNIE_LDAP_URL', kind: 'url', description: 'Resolve users in this LDAP directory, ldap://host[:port] or ldaps://host[:port]. Without it (the default) a user is identified by their login.'},
@@ -295,12 +334,19 @@ export function loadSettings(flags: SettingFlags = {}, env: NodeJS.ProcessEnv = 
           if (n > 2) throw invalid('pruneApprovers', approvers, `${n} approvers are not supported`, 'Write 1 (the default) or 2.');
           return n;
         }, 1);
+  const dlpNotify = tolerate(() => loadDlpNotifySettings(pick), undefined);
+  const domainsGot = pick('localDomains');
+  const localDomains = domainsGot === undefined ? [] : domainsGot.raw.split(/[\s,]+/).filter((w) => w !== '').map((d) => d.toLowerCase());
+  tolerate(() => {
+    const bad = localDomains.find((d) => !/^\.?[a-z0-9-]+(\.[a-z0-9-]+)*\.?$/.test(d));
+    if (bad !== undefined) throw invalid('localDomains', domainsGot as Picked, `"${truncate(bad)}" is not a domain`, 'Write domains such as example.org example.com, separated by spaces or commas.');
+  }, undefined);
 
   let ldap: LdapSettings | undefined;
   if (options.ldap === false) for (const key of LDAP_KEYS) origin[key] = 'default';
   else ldap = tolerate(() => loadLdapSettings(pick), undefined);
 
-  return {catalog, archive, spill, spool, partitions, imap, folderMetadata, logFile, dealerTimeoutMs, maxAttempts, sessionTimeoutMs, dlpRules, interceptDb, pruneApprovers, ldap, configFile: fileValues ? configFile : undefined, origin};
+  return {catalog, archive, spill, spool, partitions, imap, folderMetadata, logFile, dealerTimeoutMs, maxAttempts, sessionTimeoutMs, dlpRules, localDomains, dlpNotify, interceptDb, pruneApprovers, ldap, configFile: fileValues ? configFile : undefined, origin};
 }
 
 /** A raw value and where it came from. */
@@ -368,6 +414,45 @@ function loadImapSettings(pick: (key: SettingKey) => Picked | undefined): ImapSe
     passwordFile: resolvePath(passwordFile),
     passwordFileSource: passwordFile.where,
     ...loadTls(tls, caFile, 'imapTls', 'imapCaFile'),
+  };
+}
+
+const DLP_SMTP_KEYS = ['dlpNotifyFrom', 'dlpSmtp', 'dlpSmtpTls', 'dlpSmtpCaFile', 'dlpSmtpUser', 'dlpSmtpPasswordFile'] as const;
+
+/** The `dlp_notify` and `dlp_smtp*` keys: undefined without `dlp_notify`; the others without it are an error. */
+function loadDlpNotifySettings(pick: (key: SettingKey) => Picked | undefined): DlpNotifySettings | undefined {
+  const notify = pick('dlpNotify');
+  const got = Object.fromEntries(DLP_SMTP_KEYS.map((key) => [key, pick(key)])) as Record<(typeof DLP_SMTP_KEYS)[number], Picked | undefined>;
+  if (notify === undefined) {
+    const stray = DLP_SMTP_KEYS.find((key) => got[key] !== undefined);
+    if (stray === undefined) return undefined;
+    throw invalid(stray, got[stray] as Picked, 'is set but dlp_notify is not', `Set dlp_notify (${SETTING_KEYS.dlpNotify.env}) to the addresses DLP alerts are mailed to, or remove ${SETTING_KEYS[stray].file}.`);
+  }
+  const address = /^[^\s@<>,;"]+@[^\s@<>,;"]+$/;
+  const to = notify.raw.split(/[\s,]+/).filter((w) => w !== '');
+  const bad = to.find((a) => !address.test(a));
+  if (bad !== undefined || to.length === 0) throw invalid('dlpNotify', notify, `"${truncate(bad ?? notify.raw)}" is not an address`, 'Write addresses such as security@example.com, separated by spaces or commas.');
+  const from = got.dlpNotifyFrom?.raw.trim();
+  if (from !== undefined && !address.test(from)) throw invalid('dlpNotifyFrom', got.dlpNotifyFrom as Picked, `"${truncate(from)}" is not an address`, 'Write an address such as bonnie@example.com.');
+  const relay = got.dlpSmtp?.raw.trim() ?? 'localhost:25';
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(relay);
+  const port = Number(match?.[2] ?? 25);
+  if (match === null || port < 1 || port > 65535) throw invalid('dlpSmtp', got.dlpSmtp as Picked, `"${truncate(relay)}" is not host or host:port`, 'Write the relay as smtp.example.com:587, localhost:25 or [::1]:25.');
+  const user = got.dlpSmtpUser;
+  const passwordFile = got.dlpSmtpPasswordFile;
+  if (user !== undefined && passwordFile === undefined) {
+    throw invalid('dlpSmtpUser', user, 'needs dlp_smtp_password_file', `Set dlp_smtp_password_file (or ${SETTING_KEYS.dlpSmtpPasswordFile.env}) to a file whose first line is the password; it is never read from the configuration, the environment or the command line.`);
+  }
+  if (passwordFile !== undefined && user === undefined) throw invalid('dlpSmtpPasswordFile', passwordFile, 'is set but dlp_smtp_user is not', 'Set dlp_smtp_user to the user the password belongs to, or remove dlp_smtp_password_file.');
+  return {
+    to,
+    from,
+    host: (match[1] as string).replace(/^\[|\]$/g, ''),
+    port,
+    secure: port === 465,
+    user: user?.raw.trim(),
+    passwordFile: passwordFile === undefined ? undefined : resolvePath(passwordFile),
+    ...loadTls(got.dlpSmtpTls, got.dlpSmtpCaFile, 'dlpSmtpTls', 'dlpSmtpCaFile'),
   };
 }
 
@@ -451,7 +536,7 @@ function loadLdapSettings(pick: (key: SettingKey) => Picked | undefined): LdapSe
 }
 
 /** `*_tls` (exactly verify or off) and `*_ca_file`; a CA file with `off` is a contradiction, not a choice. */
-function loadTls(tls: Picked | undefined, caFile: Picked | undefined, tlsKey: 'imapTls' | 'ldapTls', caKey: 'imapCaFile' | 'ldapCaFile'): {tls: TlsMode; caFile: string | undefined} {
+function loadTls(tls: Picked | undefined, caFile: Picked | undefined, tlsKey: 'imapTls' | 'ldapTls' | 'dlpSmtpTls', caKey: 'imapCaFile' | 'ldapCaFile' | 'dlpSmtpCaFile'): {tls: TlsMode; caFile: string | undefined} {
   const mode = tls === undefined ? 'verify' : parseTlsMode(tls.raw);
   if (tls !== undefined && mode === undefined) {
     throw invalid(tlsKey, tls, `"${truncate(tls.raw)}" is not ${TLS_MODES.join(' or ')}`, `Write ${SETTING_KEYS[tlsKey].file}: verify (check the server's certificate; the default) or off (send the password without checking who receives it).`);

@@ -61,13 +61,13 @@ export function planTls(secure: boolean, host: string, mode: TlsMode): TlsPlan {
 /** A server bonnie sends a secret to, for tls.connect() options and for messages. */
 export interface TlsTarget {
   /** `IMAP` or `LDAP`, for messages. */
-  protocol: 'IMAP' | 'LDAP';
+  protocol: 'IMAP' | 'LDAP' | 'SMTP';
   /** The configured URL, for messages. */
   url: string;
   /** Host name or address as configured (no brackets). */
   host: string;
   /** Settings prefix the hints name: `imap` (imap_tls, imap_ca_file) or `ldap`. */
-  key: 'imap' | 'ldap';
+  key: 'imap' | 'ldap' | 'dlp_smtp';
   mode: TlsMode;
   /** PEM file of the CAs to trust instead of Node's; undefined: Node's. */
   caFile: string | undefined;

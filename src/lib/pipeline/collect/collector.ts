@@ -56,8 +56,12 @@ export interface CollectOptions {
   onProgress?: (progress: CollectProgress) => void;
   /** DLP rules: their content rules run over each delivered or appended message stored (issue 15). */
   dlpRules?: RuleSet | undefined;
+  /** local_domains: what an APPEND's direction is (dlp/direction.ts). */
+  localDomains?: readonly string[] | undefined;
   /** Called with each DLP alert raised, once it has committed (for syslog). */
   onDlpAlert?: (alert: Alert) => void;
+  /** Mails the alerts waiting in the outbox (dlp/notify.ts): after each batch that raised one, and at the end (retries). */
+  deliverDlpMail?: () => Promise<unknown>;
 }
 
 /** Counts of one committed batch of message jobs. */
@@ -129,6 +133,8 @@ export async function collect(catalog: Catalog, options: CollectOptions): Promis
     warn,
   });
   if (reconcile.done + reconcile.cancelled + reconcile.failed + reconcile.dead > 0) options.onProgress?.({phase: 'reconcile', reconcile});
+  // Mail that failed before (this run's or an earlier one's) is retried once its time has come.
+  await options.deliverDlpMail?.();
   return {scan, ...messages, remaining: jobs.countPending(), reconcile};
 }
 
@@ -142,7 +148,7 @@ async function collectMessages(
 ): Promise<MessageCounts> {
   const {now} = options;
   const counts: MessageCounts = {collected: 0, alreadyStored: 0, overImap: 0, unrecoverable: 0, failed: 0, dlpAlerts: 0};
-  const content = options.dlpRules === undefined ? undefined : new ContentAlerter(catalog.db, options.dlpRules);
+  const content = options.dlpRules === undefined ? undefined : new ContentAlerter(catalog.db, options.dlpRules, options.localDomains);
   let budget = options.limit ?? Number.POSITIVE_INFINITY;
   let batch = jobs.pending(0, Math.min(COLLECT_BATCH_JOBS, budget), now());
   if (batch.length === 0) return counts;
@@ -226,6 +232,7 @@ async function collectMessages(
         })();
         counts.dlpAlerts += raised.length;
         for (const alert of raised) options.onDlpAlert?.(alert);
+        if (raised.length > 0) await options.deliverDlpMail?.();
         done += outcomes.length;
         const delta = (k: keyof MessageCounts) => counts[k] - before[k];
         options.onProgress?.({

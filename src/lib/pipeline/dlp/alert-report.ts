@@ -33,7 +33,22 @@ export interface AlertView {
   /** content: the matched detectors with masked samples. */
   hits: Hit[];
   /** behaviour: what was seen (count, window, folders, ACL subject and rights); null for content. */
-  detail: {count: number; minCount: number | null; within: string | null; from: string | null; to: string | null; folders: string[]; subject: string | null; rights: string | null} | null;
+  detail: {
+    count: number;
+    minCount: number | null;
+    within: string | null;
+    from: string | null;
+    to: string | null;
+    folders: string[];
+    subject: string | null;
+    rights: string | null;
+    /** emptied_before_delete: messages held in the window, the share expunged, who deleted the account. */
+    held: number | null;
+    fraction: number | null;
+    deletedBy: string | null;
+    /** new_client_address: the person's earlier logins (all from other addresses). */
+    earlierLogins: number | null;
+  } | null;
   notificationIds: number[];
   acks: Array<{at: string; by: string; note: string}>;
 }
@@ -99,6 +114,10 @@ export function alertView(alert: Alert): AlertView {
             folders: b.folders ?? [],
             subject: b.subject ?? null,
             rights: b.rights ?? null,
+            held: b.held ?? null,
+            fraction: b.fraction ?? null,
+            deletedBy: b.deletedBy ?? null,
+            earlierLogins: b.earlierLogins ?? null,
           },
     notificationIds: alert.notificationIds,
     acks: alert.acks.map((a) => ({at: isoTime(a.at), by: a.by, note: a.note})),
@@ -118,7 +137,10 @@ export function renderAlert(a: AlertView): string {
   for (const hit of a.hits) lines.push(`  ${hit.detector}: ${hit.count} at ${hit.confidence} confidence: ${hit.samples.join('; ')}`);
   const d = a.detail;
   if (d !== null && a.behaviour === 'mass_delete') lines.push(`  ${d.count} message(s) expunged from ${d.from} to ${d.to} (rule: ${d.minCount} within ${d.within})${d.folders.length > 0 ? ` in ${d.folders.join(', ')}` : ''}`);
+  if (d !== null && a.behaviour === 'mass_read') lines.push(`  ${d.count} message(s) read from ${d.from} to ${d.to} (rule: ${d.minCount} within ${d.within})${d.folders.length > 0 ? ` in ${d.folders.join(', ')}` : ''}`);
   if (d !== null && a.behaviour === 'shared_to_anyone') lines.push(`  ${d.subject} given "${d.rights}"`);
+  if (d !== null && a.behaviour === 'new_client_address') lines.push(`  login from ${a.clientIp}, an address new for ${a.login} (${d.earlierLogins} earlier login(s), all from other addresses)`);
+  if (d !== null && a.behaviour === 'emptied_before_delete') lines.push(`  ${d.count} of ${d.held} message(s) expunged from ${d.from}, then ${a.folder} deleted at ${d.to}${d.deletedBy === null ? '' : ` by ${d.deletedBy}`} (rule: ${d.minCount} and ${Math.round((d.fraction ?? 0) * 100)}% within ${d.within})`);
   const shown = a.messages.slice(0, 3).map((m) => m.messageId ?? (m.uid === null ? '?' : `UID ${m.uid}`));
   if (shown.length > 0) lines.push(`  message(s): ${shown.join(', ')}${a.messages.length > 3 ? ` and ${a.messages.length - 3} more` : ''}`);
   for (const ack of a.acks) lines.push(`  acknowledged ${ack.at} by ${ack.by}: ${ack.note}`);

@@ -2,7 +2,8 @@
  * DLP alerts: the one module that reads and writes `dlp_alert` and `dlp_alert_ack` (schema.ts).
  *
  * Contracts:
- * - An alert is immutable once written; an acknowledgement is a row of its own (who, when, note).
+ * - An alert is immutable once written; an acknowledgement is a row of its own (who, when, note). Each
+ *   alert is linked in the alerts' evidence chain as it is written (alert-chain.ts; `bonnie verify --events`).
  * - {@link Alerts.raise} is idempotent by the alert's dedup key: the same rule on the same message, or on the
  *   same behaviour window, is one alert, also when the same events are seen again. It returns the new
  *   alert, or undefined when that key was already raised.
@@ -12,6 +13,8 @@
 import type {Db} from '../../base/catalog/catalog.js';
 import {BonnieError} from '../../base/errors.js';
 import type {Hit} from './evaluate.js';
+import {AlertChain} from './alert-chain.js';
+import {NotifyOutbox} from './notify.js';
 import type {BehaviourName, Direction, Severity} from './rules.js';
 
 export type AlertKind = 'content' | 'behaviour';
@@ -28,9 +31,9 @@ export interface MessageRef {
 
 /** What a behaviour detector saw: counts, the window, the folders, the ACL entry. */
 export interface BehaviourSummary {
-  /** mass_delete: messages expunged in the window; shared_to_anyone: 1. */
+  /** mass_delete, mass_read, emptied_before_delete: messages expunged (read) in the window; shared_to_anyone, new_client_address: 1. */
   count: number;
-  /** mass_delete: the rule's threshold and window. */
+  /** mass_delete, mass_read, emptied_before_delete: the rule's threshold and window. */
   minCount?: number;
   withinMs?: number;
   /** The first and last event of the window (ms). */
@@ -41,6 +44,12 @@ export interface BehaviourSummary {
   /** shared_to_anyone: the ACL subject and the rights it got. */
   subject?: string;
   rights?: string;
+  /** emptied_before_delete: messages the account held in the window, the share expunged, who deleted it. */
+  held?: number;
+  fraction?: number;
+  deletedBy?: string | null;
+  /** new_client_address: the person's logins recorded before this one (from other addresses). */
+  earlierLogins?: number;
 }
 
 export interface NewAlert {
@@ -67,6 +76,8 @@ export interface NewAlert {
   hits?: readonly Hit[];
   behaviourSummary?: BehaviourSummary;
   notificationIds?: readonly number[];
+  /** The rule has the `notify` action: the alert's mail is queued with it (notify.ts). */
+  notify?: boolean | undefined;
 }
 
 export interface Acknowledgement {
@@ -157,8 +168,12 @@ export interface AlertQuery {
 
 export class Alerts {
   private readonly s;
+  private readonly outbox: NotifyOutbox;
+  private readonly chain: AlertChain;
 
   constructor(db: Db) {
+    this.outbox = new NotifyOutbox(db);
+    this.chain = new AlertChain(db);
     this.s = {
       insert: db.prepare(
         `INSERT INTO dlp_alert (dedup_key, at, raised_at, rule, severity, kind, behaviour, direction, person_id, login, session_id, client_ip, mailbox_id, folder, message_refs, placement_ids, count, summary, notification_ids)
@@ -201,7 +216,12 @@ export class Alerts {
       summary: JSON.stringify(summary),
       notifications: JSON.stringify((alert.notificationIds ?? []).slice(0, MAX_REFS)),
     });
-    return result.changes === 0 ? undefined : this.get(Number(result.lastInsertRowid));
+    if (result.changes === 0) return undefined;
+    const id = Number(result.lastInsertRowid);
+    // Linked in the evidence chain in the same transaction (callers raise inside one).
+    this.chain.extend();
+    if (alert.notify === true) this.outbox.enqueue(id, now);
+    return this.get(id);
   }
 
   /** When rule `rule` last alerted about person `login` (the event's time, ms). */

@@ -2,11 +2,15 @@
  * Behaviour detectors over the record (issue 15, 3), run by `bonnie process` after each batch, inside the
  * batch's transaction: the alerts commit with the record they come from, or not at all.
  *
- * - shared_to_anyone: an ACL change that lets `anyone` or `anonymous` (RFC 4314 identifiers) read the folder
+ * - shared_to_anyone: an ACL change that lets `anyone` or `anonymous` (RFC 4314 identifiers), or with
+ *   `local_domains` an identifier of another domain (`bob@partner.example`: direction.ts), read the folder
  *   (the `r` right; `p` alone, posting as for plus-addresses, shares nothing): one alert per ACL change.
  * - mass_delete: `min_count` messages expunged by one person within `within`. One alert per burst: a burst
  *   counts only expunges after the rule's last alert about that person, so a deletion of 10,000 messages in
  *   one EXPUNGE is one alert, and deleting steadily faster than the threshold raises one per window.
+ * - mass_read: the same over messages read (MessageRead: \Seen set, as a FETCH of the body does), a
+ *   download of a mailbox by a client or a script.
+ * - new_client_address, emptied_before_delete: behaviour-account.ts.
  *
  * Contracts: each alert's dedup key names the rule and the notification that completed it, so the same
  * events seen again raise nothing new; only changes the batch has just written can complete a burst (older
@@ -16,6 +20,8 @@ import type {Db} from '../../base/catalog/catalog.js';
 import {ChangeReader, type ActRow} from '../record/read-changes.js';
 import {FolderVersions} from '../record/read-folders.js';
 import {Alerts, MAX_REFS, type Alert, type MessageRef} from './alerts.js';
+import {AccountDetector} from './behaviour-account.js';
+import {isOutsideSubject} from './direction.js';
 import {folderPattern} from './evaluate.js';
 import type {BehaviourRule} from './rules.js';
 
@@ -42,11 +48,19 @@ export class BehaviourDetector {
   private readonly changes: ChangeReader;
   private readonly folders: FolderVersions;
   private readonly alerts: Alerts;
+  private readonly account: AccountDetector;
 
-  constructor(db: Db, private readonly rules: () => readonly BehaviourRule[], private readonly now: () => number = Date.now) {
+  constructor(
+    db: Db,
+    private readonly rules: () => readonly BehaviourRule[],
+    private readonly now: () => number = Date.now,
+    /** local_domains: a share to an identifier outside them counts as public. */
+    private readonly localDomains: readonly string[] = [],
+  ) {
     this.changes = new ChangeReader(db);
     this.folders = new FolderVersions(db);
     this.alerts = new Alerts(db);
+    this.account = new AccountDetector(db, now);
   }
 
   /** The newest change's id: give it to {@link afterBatch} once the batch is applied. */
@@ -61,15 +75,22 @@ export class BehaviourDetector {
     if (rules.length === 0) return {alerts};
     const shares = rules.filter((r) => r.behaviour === 'shared_to_anyone');
     if (shares.length > 0) for (const act of this.changes.actsAfter(mark, 'acl-granted')) alerts.push(...this.shared(shares, act));
-    const deletes = rules.filter((r) => r.behaviour === 'mass_delete');
-    if (deletes.length > 0) {
+    for (const [behaviour, action] of [['mass_delete', 'expunged'], ['mass_read', 'read']] as const) {
+      const bursts = rules.filter((r) => r.behaviour === behaviour);
+      if (bursts.length === 0) continue;
       const byPerson = new Map<number, ActRow[]>();
-      for (const act of this.changes.actsAfter(mark, 'expunged')) {
+      for (const act of this.changes.actsAfter(mark, action)) {
         if (act.actor_person_id === null) continue;
-        byPerson.set(act.actor_person_id, [...(byPerson.get(act.actor_person_id) ?? []), act]);
+        const acts = byPerson.get(act.actor_person_id);
+        if (acts === undefined) byPerson.set(act.actor_person_id, [act]);
+        else acts.push(act);
       }
-      for (const [personId, acts] of byPerson) for (const rule of deletes) alerts.push(...this.massDelete(rule, personId, acts, mark));
+      for (const [personId, acts] of byPerson) for (const rule of bursts) alerts.push(...this.burst(rule, personId, acts, mark, action));
     }
+    const addresses = rules.filter((r) => r.behaviour === 'new_client_address');
+    if (addresses.length > 0) alerts.push(...this.account.newClientAddresses(addresses, mark));
+    const emptied = rules.filter((r) => r.behaviour === 'emptied_before_delete');
+    if (emptied.length > 0) alerts.push(...this.account.emptiedBeforeDelete(emptied, mark));
     return {alerts};
   }
 
@@ -93,7 +114,8 @@ export class BehaviourDetector {
 
   private shared(rules: readonly BehaviourRule[], act: ActRow): Alert[] {
     const after = JSON.parse(act.after ?? '{}') as {subject?: string; rights?: string};
-    if (after.subject === undefined || !PUBLIC_SUBJECTS.has(after.subject.toLowerCase()) || !(after.rights ?? '').includes('r')) return [];
+    if (after.subject === undefined || !(after.rights ?? '').includes('r')) return [];
+    if (!PUBLIC_SUBJECTS.has(after.subject.toLowerCase()) && !isOutsideSubject(after.subject, this.localDomains)) return [];
     const folder = this.folderName(act.mailbox_id, act.at);
     const raised: Alert[] = [];
     for (const rule of rules) {
@@ -115,6 +137,7 @@ export class BehaviourDetector {
           count: 1,
           behaviourSummary: {count: 1, subject: after.subject, rights: after.rights ?? '', folders: folder === null ? [] : [folder], from: act.at, to: act.at},
           notificationIds: [act.notification_id],
+          notify: rule.actions.includes('notify'),
         },
         this.now(),
       );
@@ -124,11 +147,11 @@ export class BehaviourDetector {
   }
 
   /**
-   * Person `personId`'s expunges around the batch's (`fresh`), walked in time order with a window of
-   * `rule.withinMs`: a window of `rule.minCount` or more that ends on a fresh expunge, and counts none from
+   * Person `personId`'s expunges (or reads) around the batch's (`fresh`), walked in time order with a window
+   * of `rule.withinMs`: a window of `rule.minCount` or more that ends on a fresh one, and counts none from
    * before the rule's last alert about the person, is a burst.
    */
-  private massDelete(rule: BehaviourRule, personId: number, fresh: readonly ActRow[], mark: number): Alert[] {
+  private burst(rule: BehaviourRule, personId: number, fresh: readonly ActRow[], mark: number, action: 'expunged' | 'read'): Alert[] {
     const login = fresh[0]?.actor_login ?? null;
     if (login === null || !this.userInScope(rule, login)) return [];
     const first = Math.min(...fresh.map((a) => a.at));
@@ -139,7 +162,7 @@ export class BehaviourDetector {
       if (!names.has(key)) names.set(key, this.folderName(act.mailbox_id, act.at));
       return names.get(key) ?? null;
     };
-    const acts = this.changes.actsOf(personId, 'expunged', first - rule.withinMs, last).filter((a) => this.folderInScope(rule, nameOf(a)));
+    const acts = this.changes.actsOf(personId, action, first - rule.withinMs, last).filter((a) => this.folderInScope(rule, nameOf(a)));
     let lastAlert = this.alerts.lastAt(rule.name, login) ?? -Infinity;
     const raised: Alert[] = [];
     let start = 0;
@@ -155,12 +178,12 @@ export class BehaviourDetector {
       const mailboxes = new Set(burst.map((a) => a.mailbox_id));
       const alert = this.alerts.raise(
         {
-          dedupKey: `mass_delete/${rule.name}/${personId}/${closing.notification_id}`,
+          dedupKey: `${rule.behaviour}/${rule.name}/${personId}/${closing.notification_id}`,
           at: closing.at,
           rule: rule.name,
           severity: rule.severity,
           kind: 'behaviour',
-          behaviour: 'mass_delete',
+          behaviour: rule.behaviour,
           personId,
           login,
           sessionId: closing.session_id,
@@ -172,6 +195,7 @@ export class BehaviourDetector {
           count: burst.length,
           behaviourSummary: {count: burst.length, minCount: rule.minCount, withinMs: rule.withinMs, from: (burst[0] as ActRow).at, to: closing.at, folders: folders.slice(0, MAX_REFS)},
           notificationIds: [...new Set(burst.map((a) => a.notification_id))],
+          notify: rule.actions.includes('notify'),
         },
         this.now(),
       );

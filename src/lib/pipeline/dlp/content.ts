@@ -4,9 +4,9 @@
  * the archive holds the bytes (the collector calls {@link ContentAlerter.flush} after its commit). Copies and
  * moves are the same bytes, scanned where they first arrived.
  *
- * Direction: `in` for an LMTP delivery, `out` for an APPEND. bonnie has no `local_domains` setting yet, so
- * the direction is the origin only: every APPEND counts as out (a mail client's copy in Sent, but also drafts
- * and imports); a rule scoped to `folders: ['Sent*']` narrows it to what was sent.
+ * Direction (direction.ts): `in` for an LMTP delivery; for an APPEND, with `local_domains`, `out` when the
+ * folder is a Sent folder and a recipient is outside those domains, else neither (a draft, an import, mail
+ * sent inside); without `local_domains` every APPEND counts as out.
  *
  * Scope: `users` is the mailbox owner; `folders` the folder as the owner sees it (`INBOX`, `Sent`,
  * `Projects/2026`); `groups` the owner's groups as the record knows them (none until `bonnie process` has
@@ -22,7 +22,8 @@ import {NotificationLog} from '../queue/notifications.js';
 import {personIdsByName, personVersionRows} from '../record/people.js';
 import {Alerts, type Alert, type NewAlert} from './alerts.js';
 import {evaluateRules, needsAttachmentContent, scanMessage} from './evaluate.js';
-import type {Direction, RuleSet} from './rules.js';
+import {appendDirection} from './direction.js';
+import type {RuleSet} from './rules.js';
 
 /** The message the collector read: where it is, and the notification that announced it. */
 export interface ArrivedMessage {
@@ -32,14 +33,12 @@ export interface ArrivedMessage {
   notificationId: number;
 }
 
-const DIRECTION: Readonly<Record<string, Direction>> = {MessageNew: 'in', MessageAppend: 'out'};
-
 export class ContentAlerter {
   private readonly notifications: NotificationLog;
   private readonly alerts: Alerts;
   private pending: NewAlert[] = [];
 
-  constructor(private readonly db: Db, private readonly rules: RuleSet) {
+  constructor(private readonly db: Db, private readonly rules: RuleSet, private readonly localDomains: readonly string[] = []) {
     this.notifications = new NotificationLog(db);
     this.alerts = new Alerts(db);
   }
@@ -52,10 +51,10 @@ export class ContentAlerter {
     const parsed = raw === undefined ? undefined : parseNotification(raw.toString('utf8'));
     if (parsed === undefined || !parsed.ok) return;
     const {event} = parsed;
-    const direction = DIRECTION[event.type];
-    if (direction === undefined) return;
+    if (event.type !== 'MessageNew' && event.type !== 'MessageAppend') return;
     const owner = event.mailbox?.owner;
     const folder = event.mailbox === undefined ? undefined : event.mailbox.isInbox ? 'INBOX' : event.mailbox.path.join('/');
+    const direction = event.type === 'MessageNew' ? 'in' : appendDirection(folder ?? '', bytes, this.localDomains);
     const groups = rules.some((r) => r.scope.groups !== undefined) && owner !== undefined ? this.groupsOf(owner) : [];
     const scan = await scanMessage(bytes, {attachmentContent: needsAttachmentContent(rules)});
     const at = event.timestamp === undefined ? Date.now() : Date.parse(event.timestamp);
@@ -67,8 +66,8 @@ export class ContentAlerter {
         rule: result.rule,
         severity: result.severity,
         kind: 'content',
-        direction,
-        login: direction === 'in' ? owner : (event.user ?? owner),
+        direction: direction ?? undefined,
+        login: event.type === 'MessageNew' ? owner : (event.user ?? owner),
         sessionId: event.sessionId,
         clientIp: event.clientIp,
         mailboxId: message.mailboxId,
@@ -77,6 +76,7 @@ export class ContentAlerter {
         count: result.hits.reduce((sum, hit) => sum + hit.count, 0),
         hits: result.hits,
         notificationIds: [message.notificationId],
+        notify: result.actions.includes('notify'),
       });
     }
   }

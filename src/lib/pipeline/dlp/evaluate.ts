@@ -84,7 +84,8 @@ export interface MessageContext {
   /** The owner's groups (from the directory). */
   groups?: readonly string[] | undefined;
   folder?: string | undefined;
-  direction?: Direction | undefined;
+  /** null: neither in nor out (an APPEND that is not sent mail: direction.ts); a rule scoped to a direction does not apply. */
+  direction?: Direction | null | undefined;
 }
 
 /** One detector term's outcome; `count` counts only instances at `minConfidence` or above. */
@@ -194,7 +195,7 @@ function checkScope(scope: Scope, context: MessageContext): ScopeResult {
     ['users', scope.users, context.user, () => lower(scope.users ?? []).has((context.user ?? '').toLowerCase()), () => `user ${context.user} is not in users`],
     ['groups', scope.groups, context.groups, () => (context.groups ?? []).some((g) => lower(scope.groups ?? []).has(g.toLowerCase())), () => 'none of the groups is in groups'],
     ['folders', scope.folders, context.folder, () => (scope.folders ?? []).some((p) => folderPattern(p).test(context.folder ?? '')), () => `folder ${context.folder} matches no folders pattern`],
-    ['direction', scope.direction, context.direction, () => scope.direction === context.direction, () => `direction is ${context.direction}, the rule wants ${scope.direction}`],
+    ['direction', scope.direction, context.direction, () => scope.direction === context.direction, () => `direction is ${context.direction ?? 'neither in nor out (an APPEND that is not mail sent outside)'}, the rule wants ${scope.direction}`],
   ];
   for (const [part, wanted, known, test, reason] of checks) {
     if (wanted === undefined) continue;

@@ -28,6 +28,9 @@
  *     - name: public-folder
  *       severity: medium
  *       condition: {behaviour: shared_to_anyone}                           # a folder's ACL lets anyone/anonymous read (r)
+ *     - {name: mass-read, severity: medium, condition: {behaviour: mass_read, min_count: 500, within: 10m}}   # N messages read (\Seen set)
+ *     - {name: new-address, severity: low, condition: {behaviour: new_client_address}}                       # a login from an address new for the person
+ *     - {name: emptied, severity: high, condition: {behaviour: emptied_before_delete, within: 1h, min_count: 10, min_fraction: 0.5}}
  *
  * A {@link RuleSet} keeps the rules it last loaded: a reload that fails returns its error and leaves them in
  * force, so a typo in the file never turns data-loss prevention off.
@@ -50,10 +53,14 @@ export type Action = (typeof ACTIONS)[number];
 export const DETECTORS = ['credit_card', 'iban', 'email_list', 'phone_list', 'keywords', 'regex', 'attachment_type', 'size'] as const;
 export type DetectorName = (typeof DETECTORS)[number];
 /** Behaviour detectors over the record (issue 15, 3): see behaviour.ts. */
-export const BEHAVIOURS = ['mass_delete', 'shared_to_anyone'] as const;
+export const BEHAVIOURS = ['mass_delete', 'shared_to_anyone', 'mass_read', 'new_client_address', 'emptied_before_delete'] as const;
 export type BehaviourName = (typeof BEHAVIOURS)[number];
 /** mass_delete's defaults: 50 messages within 1 minute. */
 export const DEFAULT_MASS_DELETE = {minCount: 50, withinMs: 60_000} as const;
+/** mass_read's defaults: 500 messages within 10 minutes. */
+export const DEFAULT_MASS_READ = {minCount: 500, withinMs: 600_000} as const;
+/** emptied_before_delete's defaults: 10 messages and half of the account expunged within the hour before its deletion. */
+export const DEFAULT_EMPTIED = {minCount: 10, withinMs: 3_600_000, minFraction: 0.5} as const;
 
 /** One detector with its thresholds. */
 export interface DetectorTerm {
@@ -107,6 +114,8 @@ export interface BehaviourRule {
   minCount: number;
   /** ... within this many ms. */
   withinMs: number;
+  /** emptied_before_delete: the share of the account's messages expunged (0 < f <= 1). */
+  minFraction?: number | undefined;
   /** users: the person who acted; folders: the folder acted on. */
   scope: Pick<Scope, 'users' | 'folders'>;
   actions: readonly Action[];
@@ -183,20 +192,24 @@ export function parseRuleFile(text: string, source: string): RuleFile {
   return file;
 }
 
-function readBehaviour(reader: NodeReader, node: YamlNode): Pick<BehaviourRule, 'behaviour' | 'minCount' | 'withinMs'> {
+function readBehaviour(reader: NodeReader, node: YamlNode): Pick<BehaviourRule, 'behaviour' | 'minCount' | 'withinMs' | 'minFraction'> {
   const any = reader.map(node, 'a condition', undefined);
   const behaviour = reader.oneOf(any.get('behaviour') as YamlNode, 'behaviour', BEHAVIOURS);
-  if (behaviour === 'shared_to_anyone') {
-    reader.map(node, 'the shared_to_anyone condition', ['behaviour']);
+  if (behaviour === 'shared_to_anyone' || behaviour === 'new_client_address') {
+    reader.map(node, `the ${behaviour} condition`, ['behaviour']);
     return {behaviour, minCount: 1, withinMs: 0};
   }
-  const keys = reader.map(node, `the ${behaviour} condition`, ['behaviour', 'min_count', 'within']);
+  const emptied = behaviour === 'emptied_before_delete';
+  const keys = reader.map(node, `the ${behaviour} condition`, ['behaviour', 'min_count', 'within', ...(emptied ? ['min_fraction'] : [])]);
   const count = keys.get('min_count');
   const within = keys.get('within');
+  const fraction = keys.get('min_fraction');
+  const defaults = emptied ? DEFAULT_EMPTIED : behaviour === 'mass_read' ? DEFAULT_MASS_READ : DEFAULT_MASS_DELETE;
   return {
     behaviour,
-    minCount: count === undefined ? DEFAULT_MASS_DELETE.minCount : reader.integer(count, 'min_count', 2),
-    withinMs: within === undefined ? DEFAULT_MASS_DELETE.withinMs : reader.duration(within, 'within'),
+    minCount: count === undefined ? defaults.minCount : reader.integer(count, 'min_count', emptied ? 1 : 2),
+    withinMs: within === undefined ? defaults.withinMs : reader.duration(within, 'within'),
+    minFraction: !emptied ? undefined : fraction === undefined ? DEFAULT_EMPTIED.minFraction : reader.fraction(fraction, 'min_fraction'),
   };
 }
 
@@ -348,6 +361,13 @@ class NodeReader {
   boolean(node: YamlNode, what: string): boolean {
     const value = isScalar(node) ? node.value : undefined;
     if (typeof value !== 'boolean') return this.fail(`${what} must be true or false`, node);
+    return value;
+  }
+
+  /** A number in (0, 1]. */
+  fraction(node: YamlNode, what: string): number {
+    const value = isScalar(node) ? node.value : undefined;
+    if (typeof value !== 'number' || !(value > 0 && value <= 1)) return this.fail(`${what} must be a number above 0 and at most 1, such as 0.5`, node);
     return value;
   }
 

@@ -53,7 +53,35 @@ CREATE TRIGGER dlp_alert_ack_no_update BEFORE UPDATE ON dlp_alert_ack BEGIN SELE
 CREATE TRIGGER dlp_alert_ack_no_delete BEFORE DELETE ON dlp_alert_ack BEGIN SELECT RAISE(ABORT, 'a DLP acknowledgement is immutable'); END;
 `;
 
+/**
+ * Migration 19: the alerts' evidence chain (alert-chain.ts owns it: one link per alert, hash-chained in id
+ * order, append-only) and the mail outbox of alerts (notify.ts owns it). An alert of a rule with the `notify` action
+ * gets a row in the transaction that raises it; the mail goes out after that commit, and a failure only
+ * moves `next_at` on (the alert itself is never touched, nor lost). Mutable, unlike the alerts: it is a
+ * delivery state, not evidence.
+ */
+export const DLP_SCHEMA_V19 = `
+CREATE TABLE dlp_notify (
+  alert_id    INTEGER PRIMARY KEY REFERENCES dlp_alert (id),
+  state       TEXT    NOT NULL CHECK (state IN ('pending', 'sent')),
+  attempts    INTEGER NOT NULL DEFAULT 0,
+  next_at     INTEGER NOT NULL,
+  sent_at     INTEGER,
+  message_id  TEXT,
+  last_error  TEXT
+) STRICT;
+CREATE INDEX dlp_notify_due ON dlp_notify (next_at) WHERE state = 'pending';
+
+CREATE TABLE dlp_alert_chain (
+  alert_id  INTEGER PRIMARY KEY REFERENCES dlp_alert (id),
+  hash      BLOB    NOT NULL CHECK (length(hash) = 32)
+) STRICT;
+CREATE TRIGGER dlp_alert_chain_no_update BEFORE UPDATE ON dlp_alert_chain BEGIN SELECT RAISE(ABORT, 'the DLP alert chain is append-only'); END;
+CREATE TRIGGER dlp_alert_chain_no_delete BEFORE DELETE ON dlp_alert_chain BEGIN SELECT RAISE(ABORT, 'the DLP alert chain is append-only'); END;
+`;
+
 /** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
 export const DLP_MIGRATIONS: readonly Migration[] = [
   {version: 15, name: 'dlp: alerts (immutable) and their acknowledgements', sql: DLP_SCHEMA_V15},
+  {version: 19, name: 'dlp: the alerts\' evidence chain and mail outbox', sql: DLP_SCHEMA_V19},
 ];

@@ -54,6 +54,10 @@ export interface ProcessOptions {
   dlpRules?: RuleSet | undefined;
   /** Called with each DLP alert raised, once its batch has committed (for syslog). */
   onDlpAlert?: (alert: Alert) => void;
+  /** Mails the alerts waiting in the outbox (dlp/notify.ts): after each batch that raised one, and at the end (retries). */
+  deliverDlpMail?: () => Promise<unknown>;
+  /** local_domains: a folder shared to an identifier outside them raises shared_to_anyone. */
+  localDomains?: readonly string[] | undefined;
 }
 
 /** Reported after each committed batch. */
@@ -141,7 +145,7 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
     const total = Math.min(queue.due(), options.limit ?? Number.MAX_SAFE_INTEGER);
     const recorder = openRecorder(db);
     const rules = options.dlpRules;
-    const behaviour = rules === undefined ? undefined : new BehaviourDetector(db, () => rules.behaviour);
+    const behaviour = rules === undefined ? undefined : new BehaviourDetector(db, () => rules.behaviour, Date.now, options.localDomains);
     let latest = -Infinity;
     let processed = 0;
     while (processed < (options.limit ?? Number.MAX_SAFE_INTEGER)) {
@@ -183,6 +187,7 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
       }
       merge(summary, outcome);
       for (const alert of outcome.dlpAlerts) options.onDlpAlert?.(alert);
+      if (outcome.dlpAlerts.length > 0) await options.deliverDlpMail?.();
       if (outcome.latest > latest) latest = outcome.latest;
       processed += jobs.length;
       options.onProgress?.({
@@ -195,6 +200,8 @@ export async function processQueue(catalog: Catalog, directory: Directory, optio
     if (latest !== -Infinity) summary.sessionsClosed = recorder.sessions.closeIdle(latest, options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS);
     addGaps(summary.gaps, scanForGaps(db)); // notifications after the last batch's (a --limit run, a failed claim)
     summary.remaining = queue.due();
+    // Mail that failed before (this run's or an earlier one's) is retried once its time has come.
+    await options.deliverDlpMail?.();
     return summary;
   } finally {
     lock.release();

@@ -156,6 +156,12 @@ export class ChangeReader {
          WHERE c.id > ? AND c.id <= ? AND c.kind IN ('message', 'folder')`,
       ),
       lastId: db.prepare<[], {n: number | null}>('SELECT max(id) AS n FROM change'),
+      actsIn: db.prepare<[string, string, number, number], ActRow>(`${ACT} WHERE c.mailbox_id IN (SELECT value FROM json_each(?)) AND c.action = ? AND c.at >= ? AND c.at <= ? ORDER BY c.at, c.id`),
+      // The person's sessions (index session_by_person), not their changes: a few rows per person, not thousands.
+      logins: db.prepare<{person: number; notification: number; ip: string | null}, {n: number; same: number | null}>(
+        `SELECT count(*) AS n, sum(client_ip IS @ip) AS same FROM session
+         WHERE person_id = @person AND login_notification_id IS NOT NULL AND login_notification_id < @notification`,
+      ),
       actsAfter: db.prepare<[number, string], ActRow>(`${ACT} WHERE c.id > ? AND c.action = ? ORDER BY c.id`),
       actsOf: db.prepare<[number, string, number, number], ActRow>(`${ACT} WHERE c.actor_person_id = ? AND c.action = ? AND c.at >= ? AND c.at <= ? ORDER BY c.at, c.id`),
       delivered: db.prepare<[string], SessionDelivery>(
@@ -249,6 +255,17 @@ export class ChangeReader {
   /** Person `personId`'s changes of `action` in [`from`, `to`] (ms), by time. */
   actsOf(personId: number, action: ChangeAction, from: number, to: number): ActRow[] {
     return this.s.actsOf.all(personId, action, from, to);
+  }
+
+  /** Changes of `action` in the folders `mailboxIds` in [`from`, `to`] (ms), by time. */
+  actsIn(mailboxIds: readonly string[], action: ChangeAction, from: number, to: number): ActRow[] {
+    return this.s.actsIn.all(JSON.stringify(mailboxIds), action, from, to);
+  }
+
+  /** Person `personId`'s logins (sessions) recorded before notification `notificationId`: how many, and how many from client address `ip`. */
+  loginsBefore(personId: number, notificationId: number, ip: string | null): {logins: number; fromAddress: number} {
+    const row = this.s.logins.get({person: personId, notification: notificationId, ip});
+    return {logins: row?.n ?? 0, fromAddress: row?.same ?? 0};
   }
 
   /** The newest change's id; 0 when there is none. */

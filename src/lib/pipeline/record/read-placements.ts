@@ -86,7 +86,15 @@ export class PlacementReader {
          WHERE p.mailbox_id = @mailbox AND coalesce(p.uid_validity, @validity) = @validity AND ((p.added_at > @since AND p.added_at <= @until) OR p.removed_at IS NOT NULL)
          ORDER BY p.uid`,
       ),
+      held: db.prepare<[string, number, number], {n: number}>(
+        `SELECT count(*) AS n FROM placement WHERE mailbox_id IN (SELECT value FROM json_each(?)) AND added_at <= ? AND (removed_at IS NULL OR removed_at >= ?)`,
+      ),
     };
+  }
+
+  /** How many placements the folders held at some time in [`from`, `to`] (ms): those there at `from` and those added since. */
+  heldBetween(mailboxIds: readonly string[], from: number, to: number): number {
+    return this.s.held.get(JSON.stringify(mailboxIds), to, from)?.n ?? 0;
   }
 
   /** The message's row, or undefined when the record has none. */

@@ -8,7 +8,8 @@
  * place, with that place's owner, folder and direction.
  *
  * Direction: archived mail does not say how it arrived, so the folder tells: a folder whose name starts with
- * `Sent` (as its owner sees it: `Sent`, `Sent Items`, `Sent/2026`) is `out`, every other folder `in`.
+ * `Sent` (as its owner sees it: `Sent`, `Sent Items`, `Sent/2026`) is `out`, every other folder `in`; with
+ * `local_domains`, a Sent folder's message is `out` only when a recipient is outside them (dlp/direction.ts).
  *
  * Contracts: alerts are raised through {@link Alerts.raise} with the collector's dedup key
  * (`content/<rule>/<mailbox id>/<uidvalidity>/<uid>`), so a message the collector already alerted on is not
@@ -19,7 +20,8 @@ import type {Catalog} from '../../base/catalog/catalog.js';
 import {BonnieError, EXIT, errorMessage} from '../../base/errors.js';
 import {parseInstant} from '../../base/config/dates.js';
 import {readHeader} from '../../core/mail/headers.js';
-import {Alerts, type NewAlert} from '../../pipeline/dlp/alerts.js';
+import {isLocalDomain, isSentFolder, recipientDomains} from '../../pipeline/dlp/direction.js';
+import {Alerts, type Alert, type NewAlert} from '../../pipeline/dlp/alerts.js';
 import {evaluateRules, needsAttachmentContent, scanMessage, type MessageScan} from '../../pipeline/dlp/evaluate.js';
 import type {Direction, RuleSet} from '../../pipeline/dlp/rules.js';
 import {personIdsByName, personVersionRows} from '../../pipeline/record/people.js';
@@ -38,6 +40,10 @@ export interface DlpScanOptions {
   until?: string | undefined;
   now?: Date;
   onProgress?: (progress: DlpScanProgress) => void;
+  /** Each new alert, once committed (the command logs it to syslog). */
+  onAlert?: (alert: Alert) => void;
+  /** local_domains: a Sent folder's message is out only with a recipient outside them. */
+  localDomains?: readonly string[] | undefined;
 }
 
 export interface DlpScanProgress {
@@ -66,9 +72,14 @@ export interface DlpScanSummary {
   unreadable: Array<{mailboxId: string; uidValidity: number; uid: number; error: string}>;
 }
 
-/** `Sent`, `Sent Items`, `Sent/2026`: out; anything else in (see the module comment). */
-export function directionOfFolder(path: string): Direction {
-  return /^sent/i.test(path) ? 'out' : 'in';
+/**
+ * `Sent`, `Sent Items`, `Sent/2026`: out (with local_domains, only when a recipient is outside them, else
+ * neither: null); anything else in (see the module comment).
+ */
+export function directionOfFolder(path: string, recipientDomainsOf: readonly string[] = [], localDomains: readonly string[] = []): Direction | null {
+  if (!isSentFolder(path)) return 'in';
+  if (localDomains.length === 0) return 'out';
+  return recipientDomainsOf.some((d) => !isLocalDomain(d, localDomains)) ? 'out' : null;
 }
 
 /** Brings the search index up to date, then evaluates `rules` over every archived place in the bounds. */
@@ -102,6 +113,7 @@ export async function scanArchive(catalog: Catalog, archiveDir: string, rules: R
   const groupsCache = new Map<string, string[]>();
   const scans = new Map<string, MessageScan>();
   const messageIds = new Map<string, string | null>();
+  const domainsOf = new Map<string, string[]>();
   const counted = new Set<string>();
   const total = index.lastItemId();
   const reader = new ArchiveReader(catalog, archiveDir);
@@ -116,14 +128,16 @@ export async function scanArchive(catalog: Catalog, archiveDir: string, rules: R
         const scanned = await scanOf(item);
         if (scanned === undefined) continue;
         summary.places++;
-        const pending = evaluatePlace(item, scanned.scan, scanned.messageId);
-        const raised = db.transaction(() => pending.map((alert) => alerts.raise(alert, Date.now()) !== undefined))();
+        const pending = evaluatePlace(item, scanned.scan, scanned.messageId, scanned.domains);
+        const raised = db.transaction(() => pending.map((alert) => alerts.raise(alert, Date.now())))();
         pending.forEach((alert, i) => {
           const entry = byRule.get(alert.rule) ?? {rule: alert.rule, alerts: 0, alreadyRaised: 0};
           byRule.set(alert.rule, entry);
-          if (raised[i]) entry.alerts++;
+          if (raised[i] !== undefined) entry.alerts++;
           else entry.alreadyRaised++;
         });
+        // Once committed: each new alert to the caller (syslog).
+        for (const alert of raised) if (alert !== undefined) options.onAlert?.(alert);
       }
       options.onProgress?.({phase: 'scan', done: after, total});
     }
@@ -135,13 +149,13 @@ export async function scanArchive(catalog: Catalog, archiveDir: string, rules: R
   summary.alreadyRaised = summary.byRule.reduce((sum, r) => sum + r.alreadyRaised, 0);
   return summary;
 
-  async function scanOf(item: ArchivedItem): Promise<{scan: MessageScan; messageId: string | null} | undefined> {
+  async function scanOf(item: ArchivedItem): Promise<{scan: MessageScan; messageId: string | null; domains: string[]} | undefined> {
     const key = item.sha256.toString('hex');
     const cached = scans.get(key);
     if (cached !== undefined) {
       scans.delete(key);
       scans.set(key, cached);
-      return {scan: cached, messageId: messageIds.get(key) ?? null};
+      return {scan: cached, messageId: messageIds.get(key) ?? null, domains: domainsOf.get(key) ?? []};
     }
     let bytes: Buffer;
     try {
@@ -158,17 +172,19 @@ export async function scanArchive(catalog: Catalog, archiveDir: string, rules: R
     }
     scans.set(key, scan);
     messageIds.set(key, readHeader(bytes).get('message-id') ?? null);
+    domainsOf.set(key, recipientDomains(bytes));
     if (scans.size > SCAN_CACHE) {
       const oldest = scans.keys().next().value as string;
       scans.delete(oldest);
       messageIds.delete(oldest);
+      domainsOf.delete(oldest);
     }
-    return {scan, messageId: messageIds.get(key) ?? null};
+    return {scan, messageId: messageIds.get(key) ?? null, domains: domainsOf.get(key) ?? []};
   }
 
-  function evaluatePlace(item: ArchivedItem, scan: MessageScan, messageId: string | null): NewAlert[] {
+  function evaluatePlace(item: ArchivedItem, scan: MessageScan, messageId: string | null, domains: readonly string[]): NewAlert[] {
     const owner = item.owner ?? undefined;
-    const direction = directionOfFolder(item.path);
+    const direction = directionOfFolder(item.path, domains, options.localDomains);
     const groups = contentRules.some((r) => r.scope.groups !== undefined) && owner !== undefined ? groupsOf(owner) : [];
     return evaluateRules(contentRules, scan, {user: owner, groups, folder: item.path, direction})
       .filter((result) => result.matched)
@@ -178,13 +194,14 @@ export async function scanArchive(catalog: Catalog, archiveDir: string, rules: R
         rule: result.rule,
         severity: result.severity,
         kind: 'content' as const,
-        direction,
+        direction: direction ?? undefined,
         login: owner,
         mailboxId: item.mailboxId,
         folder: item.path,
         messages: [{emailId: null, messageId, mailboxId: item.mailboxId, uid: item.uid}],
         count: result.hits.reduce((sum, hit) => sum + hit.count, 0),
         hits: result.hits,
+        notify: result.actions.includes('notify'),
       }));
   }
 

@@ -1,5 +1,5 @@
 import {writeFileSync} from 'node:fs';
-import {join} from 'node:path';
+import {dirname, join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {EXIT} from '../../../../src/lib/base/errors.js';
 import {flagName, loadSettings, SETTING_KEYS} from '../../../../src/lib/base/config/settings.js';
@@ -327,5 +327,36 @@ describe('loadSettings: lenient (the per-event dealer)', () => {
     const error = thrown(() => loadSettings({}, {BONNIE_CONFIG: file}));
     expect(error).toMatchObject({code: 'ConfigInvalid', exit: EXIT.config});
     expect(error.message).toContain('line 2');
+  });
+});
+
+describe('loadSettings: DLP alert mail', () => {
+  it('has no mail unless dlp_notify is set; relay localhost:25 by default, TLS checked', () => {
+    expect(loadSettings({}, {}).dlpNotify).toBeUndefined();
+    const s = loadSettings({}, {BONNIE_DLP_NOTIFY: 'security@example.org, ciso@example.org'});
+    expect(s.dlpNotify).toEqual({to: ['security@example.org', 'ciso@example.org'], from: undefined, host: 'localhost', port: 25, secure: false, tls: 'verify', caFile: undefined, user: undefined, passwordFile: undefined});
+  });
+
+  it('reads the relay, its TLS and AUTH from the file; port 465 is TLS from the start', () => {
+    const file = configFile('dlp_notify: security@example.org\ndlp_smtp: smtp.example.org:465\ndlp_smtp_user: bonnie\ndlp_smtp_password_file: smtp.password\ndlp_notify_from: dlp@example.org\n');
+    expect(loadSettings({}, {BONNIE_CONFIG: file}).dlpNotify).toMatchObject({host: 'smtp.example.org', port: 465, secure: true, user: 'bonnie', passwordFile: join(dirname(file), 'smtp.password'), from: 'dlp@example.org'});
+  });
+
+  it('refuses a dlp_smtp* key without dlp_notify, an address that is not one, a relay that is not host:port, a user without a password file', () => {
+    expect(thrown(() => loadSettings({}, {BONNIE_DLP_SMTP: 'smtp.example.org'})).message).toContain('dlp_smtp (environment variable BONNIE_DLP_SMTP): is set but dlp_notify is not');
+    expect(thrown(() => loadSettings({}, {BONNIE_DLP_NOTIFY: 'security'})).message).toContain('"security" is not an address');
+    expect(thrown(() => loadSettings({}, {BONNIE_DLP_NOTIFY: 'a@example.org', BONNIE_DLP_SMTP: 'smtp://x'})).message).toContain('is not host or host:port');
+    const error = thrown(() => loadSettings({}, {BONNIE_DLP_NOTIFY: 'a@example.org', BONNIE_DLP_SMTP_USER: 'bonnie'}));
+    expect(error.message).toContain('needs dlp_smtp_password_file');
+    expect(error.hint).toContain('never read from the configuration, the environment or the command line');
+    expect(thrown(() => loadSettings({}, {BONNIE_DLP_NOTIFY: 'a@example.org', BONNIE_DLP_SMTP_TLS: 'yes'})).code).toBe('ConfigInvalid');
+  });
+});
+
+describe('loadSettings: local_domains', () => {
+  it('reads the domains, lowercased, separated by spaces or commas; none by default; refuses what is not a domain', () => {
+    expect(loadSettings({}, {}).localDomains).toEqual([]);
+    expect(loadSettings({}, {BONNIE_LOCAL_DOMAINS: 'Example.org, lab.test  example.com'}).localDomains).toEqual(['example.org', 'lab.test', 'example.com']);
+    expect(thrown(() => loadSettings({}, {BONNIE_LOCAL_DOMAINS: 'example.org @bad'})).message).toContain('local_domains (environment variable BONNIE_LOCAL_DOMAINS): "@bad" is not a domain');
   });
 });

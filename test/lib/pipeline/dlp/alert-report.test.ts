@@ -46,7 +46,7 @@ describe('bonnie dlp alerts and ack', () => {
     expect(listAlerts(catalog.db, {}, now).alerts.map((a) => a.id)).toEqual([2, 1]);
     expect(listAlerts(catalog.db, {since: '2026-12-02'}, now).alerts.map((a) => a.rule)).toEqual(['mass']);
     expect(listAlerts(catalog.db, {rule: 'cards'}, now).alerts[0]).toMatchObject({at: '2026-12-01T10:00:00.000Z', detail: null, hits: [{samples: ['4111 **** **** 1111']}]});
-    expect(listAlerts(catalog.db, {rule: 'mass'}, now).alerts[0]?.detail).toEqual({count: 60, minCount: 50, within: '60s', from: '2026-12-02T09:59:30.000Z', to: '2026-12-02T10:00:00.000Z', folders: ['user.bob'], subject: null, rights: null});
+    expect(listAlerts(catalog.db, {rule: 'mass'}, now).alerts[0]?.detail).toEqual({count: 60, minCount: 50, within: '60s', from: '2026-12-02T09:59:30.000Z', to: '2026-12-02T10:00:00.000Z', folders: ['user.bob'], subject: null, rights: null, held: null, fraction: null, deletedBy: null, earlierLogins: null});
     expect(() => listAlerts(catalog.db, {since: 'yesterday'}, now)).toThrow(expect.objectContaining({code: 'UsageInvalid'}));
   });
 

@@ -96,6 +96,17 @@ describe('DLP behaviour rules in bonnie process', () => {
     expect(alert?.behaviourSummary).toMatchObject({subject: 'anonymous', rights: 'lr'});
   });
 
+  it('with local_domains, raises for a folder shared to a user of another domain, not to a local one', async () => {
+    deliver(catalog.db, [setAcl('bob@partner.example', 'lrs'), setAcl('carol@lab.test', 'lrs', '2026-11-22T11:55:00.000Z'), setAcl('dave', 'lr', '2026-11-22T11:56:00.000Z')]);
+    expect((await processQueue(catalog, new NoDirectory(), {spillDir: '/nonexistent', maxAttempts: 3, dlpRules: ruleSet(), localDomains: ['lab.test']})).dlpAlerts).toBe(1);
+    expect(new Alerts(catalog.db).list().map((a) => a.behaviourSummary)).toEqual([expect.objectContaining({subject: 'bob@partner.example', rights: 'lrs'})]);
+  });
+
+  it('without local_domains, a share to another domain is a person\'s, not public', async () => {
+    deliver(catalog.db, [setAcl('bob@partner.example', 'lrs')]);
+    expect((await run()).dlpAlerts).toBe(0);
+  });
+
   it('keeps to a rule\'s scope (users, folders)', async () => {
     const scoped = ruleSet(`rules:
   - name: bob-deletes

@@ -83,4 +83,24 @@ describe('DLP content rules in the collector', () => {
     expect((await collect(catalog, {archiveDir, spool, dlpRules})).dlpAlerts).toBe(0);
     catalog.close();
   });
+
+  it('with local_domains, counts an APPEND to Sent with a recipient outside as out, and one to another folder as neither', async () => {
+    const {catalog, archiveDir, spool, put, dlpRules} = setUp();
+    const sent = 'imap://imap.lab.test/user.alice.Sent;UIDVALIDITY=1795348438/;UID=5';
+    const drafts = 'imap://imap.lab.test/user.alice.Drafts;UIDVALIDITY=1795348438/;UID=6';
+    deliver(catalog.db, [variant(65, {event: 'MessageAppend', service: 'imap', uri: sent}), variant(65, {event: 'MessageAppend', service: 'imap', uri: drafts})]);
+    put(5, CARD_EML);
+    put(6, CARD_EML);
+    expect((await collect(catalog, {archiveDir, spool, dlpRules, localDomains: ['example.org']})).dlpAlerts).toBe(1);
+    expect(new Alerts(catalog.db).list().map((a) => [a.rule, a.direction, a.folder])).toEqual([['cards-out', 'out', 'user.alice.Sent']]);
+    catalog.close();
+  });
+
+  it('with local_domains, counts mail sent inside only as neither in nor out', async () => {
+    const {catalog, archiveDir, spool, put, dlpRules} = setUp();
+    deliver(catalog.db, [variant(65, {event: 'MessageAppend', service: 'imap', uri: 'imap://imap.lab.test/user.alice.Sent;UIDVALIDITY=1795348438/;UID=5'})]);
+    put(5, Buffer.from(CARD_EML.toString('latin1').replace('mallory@elsewhere.example', 'mallory@example.org'), 'latin1'));
+    expect((await collect(catalog, {archiveDir, spool, dlpRules, localDomains: ['example.org']})).dlpAlerts).toBe(0);
+    catalog.close();
+  });
 });

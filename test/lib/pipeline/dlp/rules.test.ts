@@ -96,7 +96,10 @@ describe('behaviour rules in the DLP rule file', () => {
 
   it('refuses a behaviour rule that means nothing, with line and column', () => {
     const cases: Array<[string, RegExp]> = [
-      ['rules:\n  - name: a\n    severity: low\n    condition: {behaviour: mass_read}\n', /^dlp\.yaml:4:28: behaviour must be one of mass_delete, shared_to_anyone$/],
+      ['rules:\n  - name: a\n    severity: low\n    condition: {behaviour: mass_export}\n', /^dlp\.yaml:4:28: behaviour must be one of mass_delete, shared_to_anyone, mass_read, new_client_address, emptied_before_delete$/],
+      ['rules:\n  - name: a\n    severity: low\n    condition: {behaviour: emptied_before_delete, min_fraction: 1.5}\n', /^dlp\.yaml:4:65: min_fraction must be a number above 0 and at most 1/],
+      ['rules:\n  - name: a\n    severity: low\n    condition: {behaviour: new_client_address, within: 1h}\n', /^dlp\.yaml:4:48: unknown key "within" in the new_client_address condition/],
+      ['rules:\n  - name: a\n    severity: low\n    condition: {behaviour: mass_read, min_fraction: 0.5}\n', /unknown key "min_fraction" in the mass_read condition/],
       ['rules:\n  - name: a\n    severity: low\n    condition: {behaviour: mass_delete, within: soon}\n', /^dlp\.yaml:4:49: within must be a duration/],
       ['rules:\n  - name: a\n    severity: low\n    condition: {behaviour: mass_delete, min_count: 1}\n', /^dlp\.yaml:4:52: min_count must be a whole number of at least 2$/],
       ['rules:\n  - name: a\n    severity: low\n    condition: {behaviour: shared_to_anyone, min_count: 3}\n', /^dlp\.yaml:4:46: unknown key "min_count" in the shared_to_anyone condition/],

@@ -94,6 +94,10 @@ describe('scanArchive', () => {
 
 describe('directionOfFolder', () => {
   it('counts Sent folders as out and the rest as in', () => {
-    expect(['Sent', 'Sent Items', 'sent/2026', 'INBOX', 'Archive/Sent'].map(directionOfFolder)).toEqual(['out', 'out', 'out', 'in', 'in']);
+    expect(['Sent', 'Sent Items', 'sent/2026', 'INBOX', 'Archive/Sent'].map((f) => directionOfFolder(f))).toEqual(['out', 'out', 'out', 'in', 'in']);
+    // With local_domains, a Sent folder's message is out only with a recipient outside them.
+    expect(directionOfFolder('Sent', ['partner.example', 'example.org'], ['example.org'])).toBe('out');
+    expect(directionOfFolder('Sent', ['example.org'], ['example.org'])).toBeNull();
+    expect(directionOfFolder('INBOX', ['partner.example'], ['example.org'])).toBe('in');
   });
 });

@@ -1,0 +1,64 @@
+/**
+ * Issue 15, 1: `bonnie process --follow` (the built CLI) reads its DLP rules again on SIGHUP and when the
+ * file changes; a malformed file is reported with line and column and the follower goes on with the old rules.
+ */
+import {spawn} from 'node:child_process';
+import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {describe, expect, it, onTestFinished} from 'vitest';
+import {openCatalog} from '../../src/lib/base/catalog/catalog.js';
+import {BIN_RUN} from '../helpers/paths.js';
+import {useTempDirs} from '../helpers/tmp.js';
+
+const tempDir = useTempDirs();
+const rule = (name: string) => `rules:\n  - name: ${name}\n    severity: medium\n    condition: {behaviour: shared_to_anyone}\n`;
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 15_000;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('bonnie process --follow and the DLP rule file', () => {
+  it('reloads on SIGHUP and on change, keeps the old rules when the file is malformed, and stops cleanly', async () => {
+    const dir = tempDir();
+    const catalog = join(dir, 'catalog.db');
+    openCatalog(catalog, {create: true}).close();
+    const rules = join(dir, 'dlp.yaml');
+    const log = join(dir, 'bonnie.log');
+    writeFileSync(rules, rule('first'));
+    const env = {...process.env, BONNIE_CONFIG: '/dev/null', BONNIE_CATALOG: catalog, BONNIE_DLP_RULES: rules, BONNIE_LOG_FILE: log};
+    const child = spawn(process.execPath, [BIN_RUN, 'process', '--follow', '--json'], {env, stdio: ['ignore', 'pipe', 'pipe']});
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const logText = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+    // A failed expectation must not leave the follower running.
+    onTestFinished(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    await until(() => out.includes('"started"'), 'the follower to start');
+
+    child.kill('SIGHUP');
+    await until(() => logText().includes('(SIGHUP): 0 content rule(s), 1 behaviour rule(s)'), 'the SIGHUP reload');
+
+    writeFileSync(rules, 'rules:\n  - name: broken\n    severity: medium\n    condition: {behaviour: shared_to_everyone}\n');
+    await until(() => logText().includes('the rules in force stay'), `the error (stderr: ${err})`);
+    // Under --json, a "warning" line on stdout.
+    await until(() => out.includes('the rules in force stay'), 'the warning line');
+    const warning = out.trim().split('\n').map((line) => JSON.parse(line) as {type: string; message?: string}).find((line) => line.type === 'warning');
+    expect(warning?.message).toMatch(new RegExp(`^${rules.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:28: behaviour must be one of .*; the rules in force stay$`));
+    expect(logText()).toMatch(/bonnie-dlp\[\d+\] error: .*dlp\.yaml:4:28: behaviour must be one of .*; the rules in force stay/);
+
+    writeFileSync(rules, `${rule('first')}${rule('second').replace('rules:\n', '')}`);
+    await until(() => logText().includes('(the file changed): 0 content rule(s), 2 behaviour rule(s)'), 'the reload of the fixed file');
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out.trim().split('\n').at(-1)).toContain('"stopped"');
+  });
+});
