@@ -4,7 +4,7 @@
  * them, stopped with SIGTERM. Requires the build (the test command builds first).
  */
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process';
-import {existsSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {createNotifySender} from '../../src/lib/pipeline/capture/notify-sender.js';
@@ -211,6 +211,7 @@ describe('bonnie dealer --listen', () => {
   });
   it("refuses to start on another catalog's spill folder, before it reads anything", async () => {
     const shared = join(home, 'shared-spill');
+    mkdirSync(shared);
     const drained = await bonnie(['dealer', '--drain-spill', '--catalog', catalog, '--spill', shared], {env});
     expect(drained.code, drained.stderr).toBe(0);
     const other = join(home, 'other.db');

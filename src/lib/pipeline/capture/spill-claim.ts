@@ -9,11 +9,11 @@
  * throughput): what it spills into a folder claimed by another catalog stays there until the right catalog
  * drains it, and the refusal tells the administrator.
  */
-import {readFileSync, realpathSync, renameSync, writeFileSync, mkdirSync} from 'node:fs';
-import {dirname, join, resolve} from 'node:path';
+import {existsSync, readFileSync, realpathSync, renameSync, writeFileSync} from 'node:fs';
+import {join, resolve} from 'node:path';
 import {BonnieError} from '../../base/errors.js';
 import {fsyncFolder} from '../../base/system/files.js';
-import {adoptCreatedFolders, adoptOwnership} from '../../base/system/ownership.js';
+import {adoptOwnership} from '../../base/system/ownership.js';
 
 export const CLAIM_NAME = '.catalog';
 
@@ -43,7 +43,13 @@ export function spillClaim(spill: string): string | undefined {
  * left unclaimed (the drain reports that itself).
  */
 export function claimSpill(spill: string, catalog: string): void {
+  if (isInMemory(catalog)) return;
   if (!checkSpillClaim(spill, catalog)) writeClaim(spill, catalogIdentity(catalog));
+}
+
+/** An in-memory catalog (tests) has no spill folder of its own to claim. */
+function isInMemory(catalog: string): boolean {
+  return catalog === '' || catalog === ':memory:' || catalog.startsWith('file::memory:');
 }
 
 /**
@@ -51,6 +57,7 @@ export function claimSpill(spill: string, catalog: string): void {
  * `SpillFolderShared` when another catalog claimed it.
  */
 export function checkSpillClaim(spill: string, catalog: string): boolean {
+  if (isInMemory(catalog)) return false;
   const own = catalogIdentity(catalog);
   const claimed = spillClaim(spill);
   if (claimed === undefined) return false;
@@ -64,7 +71,8 @@ function writeClaim(spill: string, own: string): void {
   const path = join(spill, CLAIM_NAME);
   const temp = `${path}.${process.pid}.tmp`;
   try {
-    adoptCreatedFolders(mkdirSync(spill, {recursive: true, mode: 0o750}), spill, dirname(spill));
+    // A folder that does not exist holds nothing to drain: it is claimed by the first drain after it is made.
+    if (!existsSync(spill)) return;
     writeFileSync(temp, `${own}\n`, {mode: 0o640});
     adoptOwnership(temp, spill);
     renameSync(temp, path);

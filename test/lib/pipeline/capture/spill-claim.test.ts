@@ -1,4 +1,4 @@
-import {mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {BonnieError} from '../../../../src/lib/base/errors.js';
@@ -10,6 +10,7 @@ const tempDir = useTempDirs();
 function setup() {
   const home = tempDir();
   const spill = join(home, 'spill');
+  mkdirSync(spill);
   const a = join(home, 'a.db');
   const b = join(home, 'b.db');
   writeFileSync(a, '');
@@ -45,6 +46,16 @@ describe('spill claim', () => {
     expect(error.hint).toContain('its own spill folder');
     expect(() => checkSpillClaim(spill, b)).toThrow(/belongs to another catalog/);
     expect(readFileSync(join(spill, '.catalog'), 'utf8')).toBe(`${a}\n`);
+  });
+
+  it('claims no folder that does not exist (nothing to drain there), and nothing for an in-memory catalog', () => {
+    const {home, spill, a} = setup();
+    const absent = join(home, 'absent');
+    claimSpill(absent, a);
+    expect(existsSync(absent)).toBe(false);
+    claimSpill(spill, ':memory:');
+    expect(spillClaim(spill)).toBeUndefined();
+    expect(checkSpillClaim(spill, ':memory:')).toBe(false);
   });
 
   it('knows a catalog reached through a symbolic link as the same catalog', () => {
