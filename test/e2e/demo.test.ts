@@ -39,6 +39,11 @@ describe('npm run demo', () => {
     // The plan deleted: the five expired and unheld messages, a segment rewritten; restore names them.
     expect(run.stdout).toMatch(/^Plan [0-9a-f]{16}: pruned 5 message\(s\), [\d.]+ kB as received \([\d.]+ kB stored\); 1 segment\(s\) repacked into 1/m);
     expect(run.stdout).toMatch(/^ {2}UID 1: pruned by retention rule week at /m);
+    // As root, a warrant on alice: her events handed over as ETSI PS-PDUs into a folder, numbered, logged.
+    if (process.getuid?.() === 0) {
+      expect(run.stdout).toMatch(/^ {3}19 IRI and 9 CC record\(s\) for alice, numbered from 0 per warrant and HI:$/m);
+      expect(run.stdout).toMatch(/^interception log: 2 entries, chain intact$/m);
+    }
     // Two rules, two holds and the prune, in the policy log's chain.
     expect(run.stdout).toMatch(/^policy: 5 change\(s\) to retention rules and legal holds checked; the log is intact$/m);
     expect(run.stdout).toMatch(/^no rule of samples\/dlp\/rules\.yaml matched \(4 checked\)$/m);
