@@ -26,6 +26,7 @@ import {ImapMessageReader} from './imap-reader.js';
 import {CollectJobs, scanForJobs, type CollectJob, type JobOutcome, type JobScanSummary} from './jobs.js';
 import {reconcileFolders, type ReconcileSummary} from './reconcile.js';
 import {openSpool, routeRead, type SpoolReader} from './spool.js';
+import {writeSegmentRecordNow} from '../snapshot/segment-record.js';
 
 export {SPOOL_GONE_REASON} from './spool.js';
 export {NOT_ON_IMAP_REASON} from './imap-reader.js';
@@ -129,6 +130,8 @@ export async function collect(catalog: Catalog, options: CollectOptions): Promis
     warn,
   });
   if (reconcile.done + reconcile.cancelled + reconcile.failed + reconcile.dead > 0) options.onProgress?.({phase: 'reconcile', reconcile});
+  // Archive format 2: the record, snapshots and links the segments do not carry yet (issue 19).
+  writeSegmentRecordNow(catalog, options.archiveDir, now);
   return {scan, ...messages, remaining: jobs.countPending(), reconcile};
 }
 

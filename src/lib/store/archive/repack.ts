@@ -21,8 +21,9 @@ import {dirname, join} from 'node:path';
 import type {Catalog} from '../../base/catalog/catalog.js';
 import {fsyncFolder, removeIfPresent} from '../../base/system/files.js';
 import {BlobDecompressor, blobHex, openFrame, type BlobId} from './blob/blob.js';
-import {ArchiveIndex, assertReadableFormat, type BlobRecord, type SegmentRecord} from './index/repository.js';
-import {readMember} from './segment/member.js';
+import {ArchiveIndex, assertReadableFormat, type BlobRecord, type MemberRecord, type SegmentRecord} from './index/repository.js';
+import {namedMemberName, readMember, readNamedMember} from './segment/member.js';
+import {readArchiveFormat} from './version-file.js';
 import {DEFAULT_SEGMENT_LIMIT_BYTES, SegmentAppender, newSegmentId, preadFully, segmentRelativePath} from './segment/segment-file.js';
 import {TAR_BLOCK, TAR_END_BYTES, memberSpan} from './segment/tar.js';
 
@@ -57,6 +58,8 @@ export interface Repack {
   newSegments: Array<{id: string; path: string; bytes: number}>;
   /** Kept blobs, with their places in the new segments. */
   moved: BlobRecord[];
+  /** Members of other types (record, snapshots, links: archive format 2), every one carried over unchanged. */
+  movedMembers: Array<{from: MemberRecord; to: MemberRecord}>;
   /** The blobs dropped, as the index had them. */
   dropped: BlobRecord[];
   /** Bytes of the old segments, and of the new ones. */
@@ -71,6 +74,7 @@ export interface Repack {
  */
 export function repackSegments(catalog: Catalog, archiveDir: string, drop: readonly BlobId[], options: RepackOptions = {}): Repack {
   const index = new ArchiveIndex(catalog.db);
+  readArchiveFormat(archiveDir);
   const now = options.now ?? Date.now;
   const limit = options.segmentLimitBytes ?? DEFAULT_SEGMENT_LIMIT_BYTES;
   const dropped = new Map<string, BlobRecord>();
@@ -85,27 +89,27 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
     assertReadableFormat(segment);
     if (segment.state !== 'closed') throw new Error(`segment ${segment.id} is ${segment.state}: only closed segments are repacked`);
   }
-  const result: Repack = {retired, newSegments: [], moved: [], dropped: [...dropped.values()], bytesBefore: 0, bytesAfter: 0};
+  const result: Repack = {retired, newSegments: [], moved: [], movedMembers: [], dropped: [...dropped.values()], bytesBefore: 0, bytesAfter: 0};
   const written: Array<{id: string; path: string}> = [];
-  let out: {appender: SegmentAppender; members: BlobRecord[]} | undefined;
+  let out: {appender: SegmentAppender; members: BlobRecord[]; others: MemberRecord[]} | undefined;
 
   const finish = (): void => {
     if (out === undefined) return;
-    const {appender, members} = out;
+    const {appender, members, others} = out;
     out = undefined;
     const bytes = appender.seal();
-    verifyCopies(join(archiveDir, segmentRelativePath(appender.id)), appender.id, members);
+    verifyCopies(join(archiveDir, segmentRelativePath(appender.id)), appender.id, members, others);
     result.newSegments.push({id: appender.id, path: segmentRelativePath(appender.id), bytes});
     result.bytesAfter += bytes;
   };
-  const target = (span: number): {appender: SegmentAppender; members: BlobRecord[]} => {
+  const target = (span: number): {appender: SegmentAppender; members: BlobRecord[]; others: MemberRecord[]} => {
     if (out !== undefined && out.appender.end > 0 && out.appender.end + span + TAR_END_BYTES > limit) finish();
     if (out === undefined) {
       const id = newSegmentId();
       // The row first: a crash from here on leaves an open segment with no blob, which is removed, never trusted.
       index.addSegment(id, segmentRelativePath(id), now());
       written.push({id, path: segmentRelativePath(id)});
-      out = {appender: SegmentAppender.create(archiveDir, id, catalog.path), members: []};
+      out = {appender: SegmentAppender.create(archiveDir, id, catalog.path), members: [], others: []};
     }
     return out;
   };
@@ -115,17 +119,24 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
     for (const [i, segment] of retired.entries()) {
       result.bytesBefore += segment.bytes;
       const path = join(archiveDir, segment.path);
-      const kept = index.listBlobs(segment.id).filter((b) => !dropped.has(blobHex(b.id)));
+      // Every member but the dropped blobs, in file order: members of other types are carried over unchanged.
+      const kept: Kept[] = [
+        ...index
+          .listBlobs(segment.id)
+          .filter((b) => !dropped.has(blobHex(b.id)))
+          .map((blob) => ({headerOffset: blob.headerOffset, storedLength: blob.storedLength, blob})),
+        ...index.listMembers(segment.id).map((member) => ({headerOffset: member.headerOffset, storedLength: member.storedLength, member})),
+      ].sort((a, b) => a.headerOffset - b.headerOffset);
       const fd = openSync(path, 'r');
       try {
         for (let at = 0; at < kept.length; ) {
           // A run: consecutive members, copied with one read and one write, that fit in the new segment.
-          const first = kept[at] as BlobRecord;
+          const first = kept[at] as Kept;
           const dest = target(memberSpan(first.storedLength));
           let end = at + 1;
           let span = memberSpan(first.storedLength);
           while (end < kept.length) {
-            const next = kept[end] as BlobRecord;
+            const next = kept[end] as Kept;
             const nextSpan = memberSpan(next.storedLength);
             if (next.headerOffset !== first.headerOffset + span || span + nextSpan > COPY_CHUNK_BYTES || dest.appender.end + span + nextSpan + TAR_END_BYTES > limit) break;
             span += nextSpan;
@@ -134,11 +145,18 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
           const bytes = preadFully(fd, first.headerOffset, span);
           if (bytes.length !== span) throw new Error(`segment ${segment.id} ends before offset ${first.headerOffset + span}`);
           const start = dest.appender.appendMembers(bytes);
-          for (const blob of kept.slice(at, end)) {
-            const headerOffset = start + (blob.headerOffset - first.headerOffset);
-            const moved = {...blob, segmentId: dest.appender.id, headerOffset, dataOffset: headerOffset + TAR_BLOCK};
-            dest.members.push(moved);
-            result.moved.push(moved);
+          for (const entry of kept.slice(at, end)) {
+            const headerOffset = start + (entry.headerOffset - first.headerOffset);
+            const place = {segmentId: dest.appender.id, headerOffset, dataOffset: headerOffset + TAR_BLOCK};
+            if (entry.blob !== undefined) {
+              const moved = {...entry.blob, ...place};
+              dest.members.push(moved);
+              result.moved.push(moved);
+            } else if (entry.member !== undefined) {
+              const to = {...entry.member, ...place};
+              dest.others.push(to);
+              result.movedMembers.push({from: entry.member, to});
+            }
           }
           at = end;
         }
@@ -161,8 +179,16 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
   return result;
 }
 
+/** A member to copy: a blob kept, or a member of another type. */
+interface Kept {
+  headerOffset: number;
+  storedLength: number;
+  blob?: BlobRecord;
+  member?: MemberRecord;
+}
+
 /** Reads back every member copied into a new segment: the header names the blob, the frame decompresses to bytes of its hash. */
-function verifyCopies(path: string, segmentId: string, members: readonly BlobRecord[]): void {
+function verifyCopies(path: string, segmentId: string, members: readonly BlobRecord[], others: readonly MemberRecord[] = []): void {
   const decompressor = new BlobDecompressor();
   const fd = openSync(path, 'r');
   try {
@@ -170,6 +196,12 @@ function verifyCopies(path: string, segmentId: string, members: readonly BlobRec
       const frame = readMember(fd, blob);
       const bytes = typeof frame === 'string' ? frame : openFrame(decompressor, frame, blob.id, blob.originalLength);
       if (typeof bytes === 'string') throw new Error(`verify after repack: blob ${blobHex(blob.id)} in new segment ${segmentId} at offset ${blob.headerOffset}: ${bytes}`);
+    }
+    for (const member of others) {
+      const name = namedMemberName(member.kind, member.firstId, member.lastId);
+      const frame = readNamedMember(fd, member, name);
+      const bytes = typeof frame === 'string' ? frame : openFrame(decompressor, frame, member.sha256, member.originalLength);
+      if (typeof bytes === 'string') throw new Error(`verify after repack: member ${name} in new segment ${segmentId} at offset ${member.headerOffset}: ${bytes}`);
     }
   } finally {
     closeSync(fd);
@@ -201,7 +233,7 @@ export function removeOrphanSegments(catalog: Catalog, archiveDir: string): numb
   const index = new ArchiveIndex(catalog.db);
   let removed = 0;
   for (const segment of index.listSegments()) {
-    if (segment.state !== 'open' || index.listBlobs(segment.id).length > 0) continue;
+    if (segment.state !== 'open' || index.holdsAnything(segment.id)) continue;
     removeIfPresent(join(archiveDir, segment.path));
     index.dropEmptySegment(segment.id);
     removed++;
