@@ -22,8 +22,9 @@ rules and holds in force). Nothing is deleted.
 rules or holds (PrunePlanStale), and, with prune_approvers: 2, one no second administrator approved
 (bonnie prune approve ID). Under the archive lock it checks every message again NOW: one a hold covers now,
 or that is no longer expired, or already gone, is skipped and counted. Then, as restic's prune: the segments
-holding them are copied without them into new segments, fsynced and read back (each message decompressed
-and re-hashed); one catalog transaction points the index at the copies, forgets the pruned messages, their
+holding them are copied without them into new segments, fsynced and read back (the copied bytes re-hashed
+against those read, each member's header checked; with --read-data each message also decompressed and
+re-hashed); one catalog transaction points the index at the copies, forgets the pruned messages, their
 search entries and the archive's links to them (the places stay, naming the message as pruned), and
 records a tombstone per message (hash, sizes, rule, plan, when, who) and a prune entry in the policy log's
 hash chain; only then are the old segment files removed. Killed at any point, it loses nothing that must
@@ -45,6 +46,7 @@ bytes}], skipped: {held, notExpired, gone, segmentNotClosed, messages: [{sha256,
   static override flags = {
     'dry-run': Flags.boolean({description: 'Plan only: say what would be pruned, delete nothing.', exclusive: ['plan']}),
     plan: Flags.string({description: 'Delete the messages of this plan (its id, as --dry-run printed it), checked again now.', exclusive: ['dry-run']}),
+    'read-data': Flags.boolean({description: 'With --plan: also decompress and re-hash every message copied into the new segments (slower), besides reading the copies back byte for byte.'}),
     archive: Flags.string({description: 'The archive folder (overrides BONNIE_ARCHIVE and archive).'}),
   };
 
@@ -63,6 +65,7 @@ bytes}], skipped: {held, notExpired, gone, segmentNotClosed, messages: [{sha256,
         const result = await prunePlan(catalog, settings.archive, flags.plan, {
           actor: operatorName(),
           approvers: settings.pruneApprovers,
+          readData: flags['read-data'],
           onProgress:
             live === undefined
               ? undefined

@@ -55,6 +55,9 @@ describe('bonnie prune --plan', () => {
     const after = await archived();
     expect(after.messages).toBe(site.messages.length - old.length + 1);
     expect(before.storedBytes - after.storedBytes).toBe(pruned.prunedStoredBytes);
+    // bonnie status: what was pruned, the active hold, and what the plan found held and expiring.
+    const status = await json<{retention: unknown}>(['status'], undefined);
+    expect(status.retention).toMatchObject({activeHolds: 1, lastPlan: {id: plan.id, held: 1, heldBytes: held.size}, pruned: {messages: pruned.pruned, storedBytes: pruned.prunedStoredBytes}});
 
     expect(await json(['verify', '--read-data'])).toMatchObject({sound: true});
     expect(await json(['verify', '--integrity'])).toMatchObject({sound: true});

@@ -12,9 +12,16 @@ import {Policy} from '../pipeline/retention/policy.js';
 
 export function catalogReferences(db: Db): ReferenceCheck[] {
   let index: ArchiveIndex | undefined;
-  let policy: Policy | undefined;
+  let policy: Policy | null | undefined;
   // A pruned message's blob is gone on purpose: its tombstone says so (the collector's done job keeps its hash).
-  const known = (sha256: Buffer): boolean => (index ??= new ArchiveIndex(db)).getBlob(sha256) !== undefined || (policy ??= new Policy(db)).tombstone(sha256) !== undefined;
+  const pruned = (sha256: Buffer): boolean => {
+    if (policy === undefined) {
+      const p = new Policy(db);
+      policy = p.hasPruneTables() ? p : null;
+    }
+    return policy !== null && policy.tombstone(sha256) !== undefined;
+  };
+  const known = (sha256: Buffer): boolean => (index ??= new ArchiveIndex(db)).getBlob(sha256) !== undefined || pruned(sha256);
   return [
     {
       table: 'message_link',

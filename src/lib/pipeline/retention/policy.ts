@@ -108,6 +108,20 @@ export class Policy {
       ),
       lastPlan: db.prepare<[], {id: string; created_at: number; summary: string}>('SELECT id, created_at, summary FROM prune_plan ORDER BY created_at DESC, rowid DESC LIMIT 1'),
       savePlan: db.prepare<[string, number, string, string]>('INSERT OR IGNORE INTO prune_plan (id, created_at, created_by, summary) VALUES (?, ?, ?, ?)'),
+    };
+  }
+
+  /** Statements on migration 17's tables, prepared on first use: a read-only catalog of 16 has none. */
+  private get v17() {
+    this.prepared17 ??= this.prepare17();
+    return this.prepared17;
+  }
+
+  private prepared17: ReturnType<Policy['prepare17']> | undefined;
+
+  private prepare17() {
+    const db = this.db;
+    return {
       savePlanBlob: db.prepare<[string, Buffer, string]>('INSERT OR IGNORE INTO prune_plan_blob (plan_id, sha256, rule) VALUES (?, ?, ?)'),
       plan: db.prepare<[string], {id: string; created_at: number; created_by: string; summary: string}>('SELECT id, created_at, created_by, summary FROM prune_plan WHERE id = ?'),
       planBlobs: db.prepare<[string], {sha256: Buffer; rule: string}>('SELECT sha256, rule FROM prune_plan_blob WHERE plan_id = ?'),
@@ -124,6 +138,11 @@ export class Policy {
       approve: db.prepare<[string, string, number]>('INSERT OR IGNORE INTO prune_approval (plan_id, approved_by, approved_at) VALUES (?, ?, ?)'),
       approvals: db.prepare<[string], {approved_by: string; approved_at: number}>('SELECT approved_by, approved_at FROM prune_approval WHERE plan_id = ? ORDER BY approved_at, approved_by'),
     };
+  }
+
+  /** True when the catalog has the tables of migration 17 (plans' messages, tombstones, approvals). */
+  hasPruneTables(): boolean {
+    return this.db.prepare<[], {n: number}>("SELECT 1 AS n FROM sqlite_master WHERE type = 'table' AND name = 'prune_tombstone'").get() !== undefined;
   }
 
   /** Active rules (with `all`, removed ones too), by name. */
@@ -200,21 +219,21 @@ export class Policy {
   savePlan(id: string, summary: unknown, actor: string, now: number, blobs: ReadonlyArray<{sha256: Buffer; rule: string}> = []): void {
     this.db.transaction(() => {
       this.s.savePlan.run(id, now, actor, JSON.stringify(summary));
-      for (const b of blobs) this.s.savePlanBlob.run(id, b.sha256, b.rule);
+      for (const b of blobs) this.v17.savePlanBlob.run(id, b.sha256, b.rule);
     })();
   }
 
   /** A kept plan with its messages, or undefined. */
   plan(id: string): SavedPlan | undefined {
-    const row = this.s.plan.get(id);
+    const row = this.v17.plan.get(id);
     if (row === undefined) return undefined;
-    const blobs = new Map(this.s.planBlobs.all(id).map((b) => [b.sha256.toString('hex'), b.rule]));
+    const blobs = new Map(this.v17.planBlobs.all(id).map((b) => [b.sha256.toString('hex'), b.rule]));
     return {id: row.id, createdAt: row.created_at, createdBy: row.created_by, summary: JSON.parse(row.summary) as unknown, blobs};
   }
 
   /** When a rule or a hold last changed (added, removed, placed, released), or null: a plan older than that is stale. */
   lastPolicyChange(): number | null {
-    return this.s.lastPolicyChange.get()?.at ?? null;
+    return this.v17.lastPolicyChange.get()?.at ?? null;
   }
 
   /**
@@ -223,34 +242,34 @@ export class Policy {
    */
   recordPrune(tombstones: readonly Tombstone[], entry: object, actor: string, now: number): void {
     this.db.transaction(() => {
-      for (const t of tombstones) this.s.addTombstone.run(t.sha256, t.originalLength, t.storedLength, t.rule, t.planId, t.prunedAt, t.prunedBy);
+      for (const t of tombstones) this.v17.addTombstone.run(t.sha256, t.originalLength, t.storedLength, t.rule, t.planId, t.prunedAt, t.prunedBy);
       this.log(now, actor, {op: 'prune', ...entry});
     })();
   }
 
   /** The latest tombstone of a message (blob), or undefined when it was never pruned. */
   tombstone(sha256: Buffer): Tombstone | undefined {
-    const row = this.s.tombstone.get(sha256);
+    const row = this.v17.tombstone.get(sha256);
     return row === undefined ? undefined : toTombstone(row);
   }
 
   /** Messages pruned so far, and their bytes as received and as they were stored. */
   tombstoneCounts(): {messages: number; originalBytes: number; storedBytes: number} {
-    const row = this.s.tombstoneCounts.get();
+    const row = this.v17.tombstoneCounts.get();
     return {messages: row?.n ?? 0, originalBytes: row?.original ?? 0, storedBytes: row?.stored ?? 0};
   }
 
   /** Signs a plan off (`prune_approvers`), logged in the chain; approving twice is one approval. Returns the plan's approvers. */
   approve(planId: string, actor: string, now: number): Array<{by: string; at: number}> {
     return this.db.transaction(() => {
-      if (this.s.approve.run(planId, actor, now).changes === 1) this.log(now, actor, {op: 'prune-approve', planId});
+      if (this.v17.approve.run(planId, actor, now).changes === 1) this.log(now, actor, {op: 'prune-approve', planId});
       return this.approvals(planId);
     })();
   }
 
   /** Who signed a plan off, and when. */
   approvals(planId: string): Array<{by: string; at: number}> {
-    return this.s.approvals.all(planId).map((r) => ({by: r.approved_by, at: r.approved_at}));
+    return this.v17.approvals.all(planId).map((r) => ({by: r.approved_by, at: r.approved_at}));
   }
 
   /** Recomputes the log's chain; the first entry that does not follow is reported. Read-only. */

@@ -40,6 +40,8 @@ export interface PruneOptions {
   /** `prune_approvers`: 1 (default) or 2 (a second administrator approves the plan first). */
   approvers?: number;
   segmentLimitBytes?: number;
+  /** Also decompress and re-hash every kept blob of the new segments (store/archive/repack.ts, `content`). */
+  readData?: boolean;
   onProgress?: (progress: PruneProgress) => void;
 }
 
@@ -137,6 +139,7 @@ export async function prunePlan(catalog: Catalog, archiveDir: string, planId: st
         {
           now,
           segmentLimitBytes: options.segmentLimitBytes,
+          verify: options.readData === true ? 'content' : 'bytes',
           renew: () => lock.renew(now()),
           onProgress: (p) => options.onProgress?.({phase: 'repack', done: p.done, total: p.segments, bytes: p.bytesRead, segment: p.segment}),
         },

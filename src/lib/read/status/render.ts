@@ -42,6 +42,7 @@ export function renderStatus(status: Status): string {
         ? '- (bonnie prune --dry-run makes one)'
         : `${status.retention.lastPlan.id} at ${status.retention.lastPlan.at}: ${status.retention.lastPlan.expired} expired (${formatBytes(status.retention.lastPlan.expiredBytes)}), ${status.retention.lastPlan.held} held (${formatBytes(status.retention.lastPlan.heldBytes)}), ${status.retention.lastPlan.expiringSoon} expiring within 30 days (${formatBytes(status.retention.lastPlan.expiringSoonBytes)})`,
     ],
+    ['retention.pruned', `${status.retention.pruned.messages} message(s), ${formatBytes(status.retention.pruned.originalBytes)} as received (${formatBytes(status.retention.pruned.storedBytes)} stored), each with a tombstone`],
     ['catalog.path', catalog.path],
     ['catalog.size', formatBytes(catalog.sizeBytes)],
     ['catalog.schema', `${catalog.schemaVersion} (this bonnie: ${catalog.latestSchemaVersion})`],

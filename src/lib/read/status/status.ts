@@ -114,6 +114,8 @@ export interface Status {
     activeHolds: number;
     /** null until a dry run was made. Its figures are as of `at`: run the dry run again for today's. */
     lastPlan: {id: string; at: string; expired: number; expiredBytes: number; held: number; heldBytes: number; expiringSoon: number; expiringSoonBytes: number} | null;
+    /** What `bonnie prune --plan` removed so far (its tombstones): messages, bytes as received and as stored. */
+    pruned: {messages: number; originalBytes: number; storedBytes: number};
   };
   /** ok, warning or critical, with the reasons (health.ts); `exit` is bonnie status' exit status for it. */
   health: Health & {exit: number; thresholds: HealthThresholds};
@@ -187,8 +189,9 @@ export function readStatus(catalog: Catalog, spillDir: string, now = Date.now(),
 
 /** Rules, holds and the latest plan; a catalog older than migration 16 (read-only) has none. */
 function readRetention(catalog: Catalog): Status['retention'] {
-  if (catalog.schemaVersion < 16) return {rules: 0, activeHolds: 0, lastPlan: null};
+  if (catalog.schemaVersion < 16) return {rules: 0, activeHolds: 0, lastPlan: null, pruned: {messages: 0, originalBytes: 0, storedBytes: 0}};
   const policy = new Policy(catalog.db);
+  const pruned = catalog.schemaVersion < 17 ? {messages: 0, originalBytes: 0, storedBytes: 0} : policy.tombstoneCounts();
   const last = policy.lastPlan();
   type Summary = {expired: number; expiredBytes: number; held: number; heldBytes: number; rules: Array<{expiringSoon: number; expiringSoonBytes: number}>};
   const plan = last?.summary as Summary | undefined;
@@ -207,6 +210,7 @@ function readRetention(catalog: Catalog): Status['retention'] {
             expiringSoon: plan.rules.reduce((n, r) => n + r.expiringSoon, 0),
             expiringSoonBytes: plan.rules.reduce((n, r) => n + r.expiringSoonBytes, 0),
           },
+    pruned,
   };
 }
 

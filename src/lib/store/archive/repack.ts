@@ -1,7 +1,8 @@
 /**
  * Repacking segments, as restic's prune does (issue 17): the segments that hold a blob to drop are copied,
- * member by member, minus those blobs, into new segments; the copies are fsynced and read back (every kept
- * blob decompressed and re-hashed) before anything in the index changes. The caller then points the index
+ * member by member, minus those blobs, into new segments; the copies are fsynced and read back (every
+ * copied run compared byte for byte with what was read, every member's header checked; with `verify: 'content'`
+ * every kept blob decompressed and re-hashed too) before anything in the index changes. The caller then points the index
  * at the copies and retires the old segments in one catalog transaction ({@link ArchiveIndex.commitRepack}),
  * and only after that commit removes the old files ({@link removeRetiredSegments}).
  *
@@ -22,13 +23,15 @@ import type {Catalog} from '../../base/catalog/catalog.js';
 import {fsyncFolder, removeIfPresent} from '../../base/system/files.js';
 import {BlobDecompressor, blobHex, openFrame, type BlobId} from './blob/blob.js';
 import {ArchiveIndex, assertReadableFormat, type BlobRecord, type MemberRecord, type SegmentRecord} from './index/repository.js';
-import {namedMemberName, readMember, readNamedMember} from './segment/member.js';
+import {memberName, namedMemberName, readNamedMember} from './segment/member.js';
 import {readArchiveFormat} from './version-file.js';
 import {DEFAULT_SEGMENT_LIMIT_BYTES, SegmentAppender, newSegmentId, preadFully, segmentRelativePath} from './segment/segment-file.js';
-import {TAR_BLOCK, TAR_END_BYTES, memberSpan} from './segment/tar.js';
+import {TAR_BLOCK, TAR_END_BYTES, decodeHeader, memberSpan} from './segment/tar.js';
 
-/** Bytes read from an old segment at most per copy (consecutive kept members are copied together). */
+/** Bytes read from an old segment at most per pread (consecutive members, kept or not). */
 const COPY_CHUNK_BYTES = 16 * 1024 * 1024;
+/** Members written at most per writev (below IOV_MAX, 1024 on Linux). */
+const WRITE_PIECES = 512;
 
 export interface RepackOptions {
   /** A new segment is closed before a member would take it past this size, in bytes (default 64 MiB). */
@@ -38,6 +41,13 @@ export interface RepackOptions {
   onProgress?: (progress: RepackProgress) => void;
   /** Called after each old segment: renews the archive lock; false means it was lost (the repack stops). */
   renew?: () => boolean;
+  /**
+   * How the copies are checked once fsynced: `bytes` (default) reads every copied run back and compares it
+   * byte for byte with what was read from the old segment, and checks each member's tar header names its
+   * blob and length; `content` also decompresses every kept blob and re-hashes it against its id (what
+   * `verify --read-data` does; several times slower).
+   */
+  verify?: 'bytes' | 'content';
 }
 
 export interface RepackProgress {
@@ -91,25 +101,35 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
   }
   const result: Repack = {retired, newSegments: [], moved: [], movedMembers: [], dropped: [...dropped.values()], bytesBefore: 0, bytesAfter: 0};
   const written: Array<{id: string; path: string}> = [];
-  let out: {appender: SegmentAppender; members: BlobRecord[]; others: MemberRecord[]} | undefined;
+  let out: NewSegment | undefined;
 
+  /** Writes the members queued for the new segment with one positioned writev; kept for the read-back. */
+  const flush = (dest: NewSegment): void => {
+    if (dest.pending.length === 0) return;
+    const offset = dest.appender.appendMembers(dest.pending);
+    dest.runs.push({offset, pieces: dest.pending});
+    dest.pending = [];
+  };
   const finish = (): void => {
     if (out === undefined) return;
-    const {appender, members, others} = out;
+    const dest = out;
     out = undefined;
-    const bytes = appender.seal();
-    verifyCopies(join(archiveDir, segmentRelativePath(appender.id)), appender.id, members, others);
-    result.newSegments.push({id: appender.id, path: segmentRelativePath(appender.id), bytes});
+    flush(dest);
+    const bytes = dest.appender.seal();
+    verifyCopies(join(archiveDir, segmentRelativePath(dest.appender.id)), dest.appender.id, dest.members, dest.runs, options.verify ?? 'bytes');
+    verifyOthers(join(archiveDir, segmentRelativePath(dest.appender.id)), dest.appender.id, dest.others, options.verify ?? 'bytes');
+    result.newSegments.push({id: dest.appender.id, path: segmentRelativePath(dest.appender.id), bytes});
     result.bytesAfter += bytes;
   };
-  const target = (span: number): {appender: SegmentAppender; members: BlobRecord[]; others: MemberRecord[]} => {
-    if (out !== undefined && out.appender.end > 0 && out.appender.end + span + TAR_END_BYTES > limit) finish();
+  /** The new segment a member of `span` bytes goes into (the current one, or a new one when it would pass the limit). */
+  const target = (span: number): NewSegment => {
+    if (out !== undefined && out.queued > 0 && out.queued + span + TAR_END_BYTES > limit) finish();
     if (out === undefined) {
       const id = newSegmentId();
       // The row first: a crash from here on leaves an open segment with no blob, which is removed, never trusted.
       index.addSegment(id, segmentRelativePath(id), now());
       written.push({id, path: segmentRelativePath(id)});
-      out = {appender: SegmentAppender.create(archiveDir, id, catalog.path), members: [], others: []};
+      out = {appender: SegmentAppender.create(archiveDir, id, catalog.path), members: [], others: [], runs: [], pending: [], queued: 0};
     }
     return out;
   };
@@ -119,34 +139,34 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
     for (const [i, segment] of retired.entries()) {
       result.bytesBefore += segment.bytes;
       const path = join(archiveDir, segment.path);
-      // Every member but the dropped blobs, in file order: members of other types are carried over unchanged.
-      const kept: Kept[] = [
-        ...index
-          .listBlobs(segment.id)
-          .filter((b) => !dropped.has(blobHex(b.id)))
-          .map((blob) => ({headerOffset: blob.headerOffset, storedLength: blob.storedLength, blob})),
+      // Every member in file order: blobs (the dropped ones are skipped below) and members of other types,
+      // which are carried over unchanged.
+      const blobs: Kept[] = [
+        ...index.listBlobs(segment.id).map((blob) => ({headerOffset: blob.headerOffset, storedLength: blob.storedLength, blob})),
         ...index.listMembers(segment.id).map((member) => ({headerOffset: member.headerOffset, storedLength: member.storedLength, member})),
       ].sort((a, b) => a.headerOffset - b.headerOffset);
       const fd = openSync(path, 'r');
       try {
-        for (let at = 0; at < kept.length; ) {
-          // A run: consecutive members, copied with one read and one write, that fit in the new segment.
-          const first = kept[at] as Kept;
-          const dest = target(memberSpan(first.storedLength));
+        for (let at = 0; at < blobs.length; ) {
+          // A chunk: consecutive members (kept or not) read with one pread; the kept ones are queued as slices.
+          const first = blobs[at] as Kept;
           let end = at + 1;
           let span = memberSpan(first.storedLength);
-          while (end < kept.length) {
-            const next = kept[end] as Kept;
-            const nextSpan = memberSpan(next.storedLength);
-            if (next.headerOffset !== first.headerOffset + span || span + nextSpan > COPY_CHUNK_BYTES || dest.appender.end + span + nextSpan + TAR_END_BYTES > limit) break;
-            span += nextSpan;
+          while (end < blobs.length) {
+            const next = blobs[end] as Kept;
+            if (next.headerOffset !== first.headerOffset + span || span + memberSpan(next.storedLength) > COPY_CHUNK_BYTES) break;
+            span += memberSpan(next.storedLength);
             end++;
           }
-          const bytes = preadFully(fd, first.headerOffset, span);
-          if (bytes.length !== span) throw new Error(`segment ${segment.id} ends before offset ${first.headerOffset + span}`);
-          const start = dest.appender.appendMembers(bytes);
-          for (const entry of kept.slice(at, end)) {
-            const headerOffset = start + (entry.headerOffset - first.headerOffset);
+          const chunk = preadFully(fd, first.headerOffset, span);
+          if (chunk.length !== span) throw new Error(`segment ${segment.id} ends before offset ${first.headerOffset + span}`);
+          for (const entry of blobs.slice(at, end)) {
+            if (entry.blob !== undefined && dropped.has(blobHex(entry.blob.id))) continue;
+            const member = memberSpan(entry.storedLength);
+            const dest = target(member);
+            const headerOffset = dest.queued;
+            dest.pending.push(chunk.subarray(entry.headerOffset - first.headerOffset, entry.headerOffset - first.headerOffset + member));
+            dest.queued += member;
             const place = {segmentId: dest.appender.id, headerOffset, dataOffset: headerOffset + TAR_BLOCK};
             if (entry.blob !== undefined) {
               const moved = {...entry.blob, ...place};
@@ -157,7 +177,9 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
               dest.others.push(to);
               result.movedMembers.push({from: entry.member, to});
             }
+            if (dest.pending.length >= WRITE_PIECES) flush(dest);
           }
+          if (out !== undefined) flush(out);
           at = end;
         }
       } finally {
@@ -179,7 +201,20 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
   return result;
 }
 
-/** A member to copy: a blob kept, or a member of another type. */
+/** A new segment being written: its appender, the blobs copied into it, and each run copied (where, what). */
+interface NewSegment {
+  appender: SegmentAppender;
+  members: BlobRecord[];
+  /** Members of other types copied into it. */
+  others: MemberRecord[];
+  /** What was written where (one writev each), kept until the segment is read back (at most one segment's size). */
+  runs: Array<{offset: number; pieces: Buffer[]}>;
+  /** Members queued for the next writev, and the segment's length once they are written. */
+  pending: Buffer[];
+  queued: number;
+}
+
+/** A member of an old segment, in file order: a blob, or a member of another type. */
 interface Kept {
   headerOffset: number;
   storedLength: number;
@@ -187,22 +222,57 @@ interface Kept {
   member?: MemberRecord;
 }
 
-/** Reads back every member copied into a new segment: the header names the blob, the frame decompresses to bytes of its hash. */
-function verifyCopies(path: string, segmentId: string, members: readonly BlobRecord[], others: readonly MemberRecord[] = []): void {
+/** Reads back the members of other types copied into a new segment: header (name, length) and, with `content`, the frame. */
+function verifyOthers(path: string, segmentId: string, others: readonly MemberRecord[], mode: 'bytes' | 'content'): void {
+  if (others.length === 0) return;
   const decompressor = new BlobDecompressor();
   const fd = openSync(path, 'r');
   try {
-    for (const blob of members) {
-      const frame = readMember(fd, blob);
-      const bytes = typeof frame === 'string' ? frame : openFrame(decompressor, frame, blob.id, blob.originalLength);
-      if (typeof bytes === 'string') throw new Error(`verify after repack: blob ${blobHex(blob.id)} in new segment ${segmentId} at offset ${blob.headerOffset}: ${bytes}`);
+    for (const m of others) {
+      const name = namedMemberName(m.kind, m.firstId, m.lastId);
+      const frame = readNamedMember(fd, m, name);
+      const opened = typeof frame === 'string' || mode === 'bytes' ? frame : openFrame(decompressor, frame, m.sha256, m.originalLength);
+      if (typeof opened === 'string') throw new Error(`verify after repack: member ${name} in new segment ${segmentId} at offset ${m.headerOffset}: ${opened}`);
     }
-    for (const member of others) {
-      const name = namedMemberName(member.kind, member.firstId, member.lastId);
-      const frame = readNamedMember(fd, member, name);
-      const bytes = typeof frame === 'string' ? frame : openFrame(decompressor, frame, member.sha256, member.originalLength);
-      if (typeof bytes === 'string') throw new Error(`verify after repack: member ${name} in new segment ${segmentId} at offset ${member.headerOffset}: ${bytes}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads a sealed new segment back: every copied run is byte for byte what was read from the old segment
+ * (kept in memory meanwhile), and each member's header names its blob and length; with `content`, each blob also decompresses to bytes of
+ * its hash. Throws on the first difference.
+ */
+function verifyCopies(path: string, segmentId: string, members: readonly BlobRecord[], runs: NewSegment['runs'], mode: 'bytes' | 'content'): void {
+  const failed = (blob: BlobRecord, reason: string) => new Error(`verify after repack: blob ${blobHex(blob.id)} in new segment ${segmentId} at offset ${blob.headerOffset}: ${reason}`);
+  const decompressor = new BlobDecompressor();
+  const fd = openSync(path, 'r');
+  try {
+    let next = 0;
+    for (const run of runs) {
+      const length = run.pieces.reduce((n, p) => n + p.length, 0);
+      const bytes = preadFully(fd, run.offset, length);
+      let at = 0;
+      for (const piece of run.pieces) {
+        if (bytes.length < at + piece.length || !bytes.subarray(at, at + piece.length).equals(piece)) {
+          throw new Error(`verify after repack: the ${piece.length} bytes copied to new segment ${segmentId} at offset ${run.offset + at} do not read back as written`);
+        }
+        at += piece.length;
+      }
+      for (; next < members.length && (members[next] as BlobRecord).headerOffset < run.offset + length; next++) {
+        const blob = members[next] as BlobRecord;
+        const start = blob.headerOffset - run.offset;
+        const header = decodeHeader(bytes.subarray(start, start + TAR_BLOCK));
+        if (typeof header === 'string') throw failed(blob, `no valid tar header: ${header}`);
+        if (header.name !== memberName(blob.id) || header.size !== blob.storedLength) throw failed(blob, `the header names ${header.name} of ${header.size} bytes`);
+        if (mode === 'content') {
+          const opened = openFrame(decompressor, bytes.subarray(start + TAR_BLOCK, start + TAR_BLOCK + blob.storedLength), blob.id, blob.originalLength);
+          if (typeof opened === 'string') throw failed(blob, opened);
+        }
+      }
     }
+    if (next !== members.length) throw new Error(`verify after repack: new segment ${segmentId} holds ${next} of its ${members.length} members`);
   } finally {
     closeSync(fd);
   }

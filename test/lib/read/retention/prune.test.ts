@@ -166,7 +166,7 @@ describe('bonnie prune --plan', () => {
     expect(() => approvePlan(catalog, 'feedfacefeedface', 'carol', NOW)).toThrow(expect.objectContaining({code: 'PrunePlanUnknown'}));
     const approved = approvePlan(catalog, plan.id, 'root (sudo by carol)', NOW + 1000);
     expect(approved).toMatchObject({planId: plan.id, createdBy: 'root (sudo by alice)', approvals: [{by: 'root (sudo by carol)'}]});
-    const result = await prunePlan(catalog, site.archive, plan.id, {actor: 'root (sudo by alice)', approvers: 2, now: clock(NOW + 2000)});
+    const result = await prunePlan(catalog, site.archive, plan.id, {actor: 'root (sudo by alice)', approvers: 2, readData: true, now: clock(NOW + 2000)});
     expect(result.pruned).toBe(site.messages.filter((m) => m.old).length);
     // The rule, the approval, the prune: one chain.
     expect(new Policy(catalog.db).verifyLog()).toEqual({checked: 3, firstBreak: null});

@@ -95,13 +95,14 @@ export class SegmentAppender {
 
   /**
    * Appends whole members copied from another segment (headers, data and padding, exactly as they were:
-   * a prune's repack) at {@link end}. `members` must start at a header and end at a 512-byte boundary.
+   * a prune's repack) at {@link end}, with one positioned writev. Each must be a whole member.
    * Not durable until {@link sync} or {@link seal}. Returns the offset they start at.
    */
-  appendMembers(members: Uint8Array): number {
+  appendMembers(members: readonly Uint8Array[]): number {
     const at = this.end;
-    writeFully(this.fd, [members], at, members.length);
-    this.end = at + members.length;
+    const total = members.reduce((n, m) => n + m.length, 0);
+    writeFully(this.fd, [...members], at, total);
+    this.end = at + total;
     return at;
   }
 
