@@ -12,6 +12,7 @@
  * in camelCase, times in ms since the epoch (docs/FORMAT.md).
  */
 import type {Catalog} from '../../base/catalog/catalog.js';
+import {BonnieError} from '../../base/errors.js';
 import {ArchiveWriter} from '../../store/archive/store.js';
 import {ArchiveIndex} from '../../store/archive/index/repository.js';
 import {chainLinksAfter} from '../process/chain.js';
@@ -52,10 +53,17 @@ export interface SegmentRecordSummary {
 
 /**
  * {@link writeSegmentRecord} with a writer of its own (the collector's last step): opened, written, closed.
- * A run with nothing new writes nothing (no segment is started).
+ * A run with nothing new writes nothing (no segment is started). While another writer holds the archive
+ * (a long `bonnie archive`), nothing is written and nothing fails: that writer writes it at its end.
  */
 export function writeSegmentRecordNow(catalog: Catalog, archiveDir: string, now?: () => number): SegmentRecordSummary {
-  const writer = ArchiveWriter.open(catalog, archiveDir, now === undefined ? {} : {now});
+  let writer: ArchiveWriter;
+  try {
+    writer = ArchiveWriter.open(catalog, archiveDir, now === undefined ? {} : {now});
+  } catch (error) {
+    if (error instanceof BonnieError && error.code === 'ArchiveLocked') return {notifications: 0, snapshots: 0, links: 0, members: 0};
+    throw error;
+  }
   try {
     return writeSegmentRecord(catalog, writer);
   } finally {
@@ -123,9 +131,14 @@ export function writeSegmentRecord(catalog: Catalog, writer: ArchiveWriter): Seg
   }
 
   // Links new or changed since they were carried.
+  let previous: string | undefined;
   for (;;) {
     const links = rows.unarchivedLinks(LINES_PER_MEMBER);
     if (links.length === 0) break;
+    // Each batch is marked carried before the next is read: the same batch twice is a bug, never a loop.
+    const key = JSON.stringify(links[0]);
+    if (key === previous) throw new Error(`links written to the archive are still listed as not carried: ${key}`);
+    previous = key;
     const first = rows.nextLinkSeq();
     writer.putMember('links', first, first + links.length - 1, Buffer.from(`${links.map((l) => JSON.stringify(l)).join('\n')}\n`));
     rows.markLinksArchived(first, links);

@@ -88,7 +88,7 @@ export class SnapshotSegmentRows {
       .prepare<[number], {mailbox_id: string; uid_validity: number; uid: number; source: 'spool' | 'imap'; sha256: Buffer | null; reason: string | null; linked_at: number}>(
         `SELECT m.mailbox_id, m.uid_validity, m.uid, m.source, m.sha256, m.reason, m.linked_at FROM message_link m
          WHERE NOT EXISTS (SELECT 1 FROM link_archived l WHERE l.mailbox_id = m.mailbox_id AND l.uid_validity = m.uid_validity AND l.uid = m.uid AND l.source = m.source
-           AND l.value = coalesce(lower(hex(m.sha256)), 'reason:' || m.reason))
+           AND l.value = CASE WHEN m.sha256 IS NULL THEN 'reason:' || m.reason ELSE lower(hex(m.sha256)) END)
          ORDER BY m.mailbox_id, m.uid_validity, m.uid LIMIT ?`,
       )
       .all(limit);
