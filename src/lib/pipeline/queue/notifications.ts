@@ -45,19 +45,6 @@ export function dumpNotifications(db: Db, after: number, upTo: number): Notifica
 }
 
 /**
- * `bonnie rebuild`: writes notifications read from the archive's record members back with their ids, each
- * with a pending job (to be processed again), in the caller's transaction.
- */
-export function restoreNotifications(db: Db, rows: readonly NotificationDump[], now: number): void {
-  const insert = db.prepare(`INSERT INTO notification (${DUMP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const job = db.prepare<[number, number]>("INSERT INTO job (notification_id, state, updated_at) VALUES (?, 'pending', ?)");
-  for (const r of rows) {
-    insert.run(r.id, r.sha256, r.raw, r.received_at, r.source, r.spill_file, r.event_type, r.event_time, r.mailbox_id, r.deliveries, r.last_delivered_at);
-    job.run(r.id, now);
-  }
-}
-
-/**
  * Statements prepared on first use, then reused: each reader needs one or two of them, some on a hot path
  * (gap detection runs after every drain of the socket daemon).
  */

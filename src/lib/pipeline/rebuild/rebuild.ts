@@ -19,7 +19,8 @@ import type {Directory} from '../../sources/directory/types.js';
 import {CollectJobs, scanForJobs, type JobOutcome} from '../collect/jobs.js';
 import {restoreChainLinks, verifyChain} from '../process/chain.js';
 import {processQueue, type ProcessSummary} from '../process/engine.js';
-import {restoreNotifications, type NotificationDump} from '../queue/notifications.js';
+import {restoreNotifications} from '../queue/ingest.js';
+import type {NotificationDump} from '../queue/notifications.js';
 import type {RecordLine} from '../snapshot/segment-record.js';
 import {SnapshotSegmentRows, type LinkDump, type SnapshotDump} from '../snapshot/segment-rows.js';
 

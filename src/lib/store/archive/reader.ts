@@ -45,7 +45,7 @@ export class ArchiveReader {
     const hex = blobHex(id);
     if (blob === undefined) throw new BonnieError('BlobUnknown', `the archive holds no blob ${hex}`);
     if (!this.formatChecked) {
-      readArchiveFormat(this.archiveDir);
+      readArchiveFormat(this.archiveDir, this.catalogPath);
       this.formatChecked = true;
     }
     const segment = this.index.getSegment(blob.segmentId);

@@ -108,7 +108,15 @@ export function verifyArchive(catalog: Catalog, archiveDir: string, options: Ver
   const segments = index.listSegments();
   // Every format checked before any segment is read: an archive a newer bonnie wrote to is refused whole.
   for (const segment of segments) assertReadableFormat(segment);
-  readArchiveFormat(archiveDir);
+  // A format it does not know is refused before any segment is read; a version file this user may not
+  // read is reported after the segments, whose own PermissionDenied names the folder to repair first.
+  let unreadableVersion: BonnieError | undefined;
+  try {
+    readArchiveFormat(archiveDir, catalog.path);
+  } catch (error) {
+    if (!(error instanceof BonnieError) || error.code !== 'PermissionDenied') throw error;
+    unreadableVersion = error;
+  }
   let bytesRead = 0;
   for (const segment of segments) {
     report.segments++;
@@ -125,6 +133,7 @@ export function verifyArchive(catalog: Catalog, archiveDir: string, options: Ver
     const id = path.slice(path.lastIndexOf('/') + 1).replace(/\.tar$/, '');
     report.problems.push({kind: 'SegmentUnknown', severity: 'notice', segmentId: id, path, segmentState: null, blobs: [], messages: [], detail: 'a segment file the index does not know; nothing refers to it'});
   }
+  if (unreadableVersion !== undefined) throw unreadableVersion;
   const messages = options.messages ?? NO_MESSAGES;
   for (const problem of report.problems) problem.messages = messages.byBlobs(problem.blobs.map((hex) => Buffer.from(hex, 'hex')));
   report.sound = report.problems.every((p) => p.severity !== 'error');

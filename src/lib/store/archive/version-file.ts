@@ -9,7 +9,7 @@ import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wri
 import {join} from 'node:path';
 import {BonnieError, errorMessage} from '../../base/errors.js';
 import {fsyncFolder, removeIfPresent} from '../../base/system/files.js';
-import {adoptCreatedFolders, adoptOwnership} from '../../base/system/ownership.js';
+import {adoptCreatedFolders, adoptOwnership, isPermissionDenied, permissionDenied} from '../../base/system/ownership.js';
 import {ARCHIVE_FORMAT_VERSION, READABLE_ARCHIVE_FORMATS} from './index/repository.js';
 
 /** The version file's name, in the archive folder. */
@@ -19,14 +19,14 @@ export const ARCHIVE_VERSION_FILE = 'bonnie-archive.json';
  * The archive's format as its version file says: 1 when there is none (an archive of format 1, or one not
  * written yet). Throws ArchiveFormatUnknown for a format this bonnie does not read, or a file it cannot parse.
  */
-export function readArchiveFormat(archiveDir: string): number {
+export function readArchiveFormat(archiveDir: string, catalogPath?: string): number {
   const path = join(archiveDir, ARCHIVE_VERSION_FILE);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 1;
-    throw error;
+    throw isPermissionDenied(error) ? permissionDenied('read', path, error, catalogPath) : error;
   }
   let format: unknown;
   try {
@@ -45,7 +45,7 @@ export function readArchiveFormat(archiveDir: string): number {
  * before (1 for a new or format 1 archive).
  */
 export function ensureArchiveFormat(archiveDir: string, catalogPath?: string): number {
-  const before = readArchiveFormat(archiveDir);
+  const before = readArchiveFormat(archiveDir, catalogPath);
   if (before === ARCHIVE_FORMAT_VERSION) return before;
   const path = join(archiveDir, ARCHIVE_VERSION_FILE);
   adoptCreatedFolders(mkdirSync(archiveDir, {recursive: true, mode: 0o750}), archiveDir, catalogPath);
