@@ -47,13 +47,15 @@ const OWNERS: Record<string, readonly string[]> = {
   blob: ['src/lib/store/archive/index/repository.ts'],
   archive_lock: ['src/lib/store/archive/index/lock.ts'],
   segment_retired: ['src/lib/store/archive/index/repository.ts'],
+  segment_member: ['src/lib/store/archive/index/repository.ts'],
   // collect
   collect_job: ['src/lib/pipeline/collect/jobs.ts'],
   collect_scan: ['src/lib/pipeline/collect/jobs.ts'],
   // snapshot
-  snapshot: ['src/lib/pipeline/snapshot/repository.ts'],
-  snapshot_message: ['src/lib/pipeline/snapshot/repository.ts'],
-  message_link: ['src/lib/pipeline/snapshot/repository.ts'],
+  snapshot: ['src/lib/pipeline/snapshot/repository.ts', 'src/lib/pipeline/snapshot/segment-rows.ts'],
+  snapshot_message: ['src/lib/pipeline/snapshot/repository.ts', 'src/lib/pipeline/snapshot/segment-rows.ts'],
+  message_link: ['src/lib/pipeline/snapshot/repository.ts', 'src/lib/pipeline/snapshot/segment-rows.ts'],
+  link_archived: ['src/lib/pipeline/snapshot/segment-rows.ts'],
   // maillog (issue 18)
   maillog_file: ['src/lib/pipeline/maillog/files.ts'],
   mta_message: ['src/lib/pipeline/maillog/transport-reader.ts', 'src/lib/pipeline/maillog/transport-writer.ts'],

@@ -129,6 +129,8 @@ const AFTER: Case[] = [
   {command: 'quarantine:list', mode: 'quarantine list --all (one acknowledged)', args: (l) => ['quarantine', 'list', '--all', ...cat(l)]},
   {command: 'quarantine:show', mode: 'quarantine show ID (acknowledged)', args: (l) => ['quarantine', 'show', '1', ...cat(l)]},
   {command: 'dlp:alerts', mode: 'dlp alerts --rule --since (acknowledged)', args: (l) => ['dlp', 'alerts', '--rule', 'mass-delete', '--since', '2026-11-01', ...cat(l)]},
+  // A new catalog from the segments the writers and the prune above left.
+  {command: 'rebuild', mode: 'rebuild --archive --catalog NEW', args: (l) => ['rebuild', '--archive', l.archive, '--catalog', join(l.home, 'rebuilt.db')]},
 ];
 const CASES = [...WRITERS, ...READERS, ...ACTORS, ...AFTER];
 

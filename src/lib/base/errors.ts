@@ -142,6 +142,8 @@ export const ERROR_CODES = {
   PruneRepackFailed: {exit: EXIT.failure, meaning: 'bonnie prune could not write or verify a repacked segment; nothing was deleted and what it wrote was removed.'},
   QuarantineNotFound: {exit: EXIT.usage, meaning: 'No quarantined delivery with an id given.'},
   QueryInvalid: {exit: EXIT.usage, meaning: 'bonnie search: the query does not parse; the message points at the position.'},
+  RebuildChainBroken: {exit: EXIT.unsound, meaning: "bonnie rebuild: the evidence chain carried by the archive's record members does not check (a member altered or missing); no catalog was made."},
+  RebuildTargetExists: {exit: EXIT.usage, meaning: 'bonnie rebuild --catalog names a file that exists; rebuild only creates a new catalog.'},
   RefInvalid: {exit: EXIT.usage, meaning: 'Not a message reference.'},
   RestoreAppendFailed: {exit: EXIT.failure, meaning: 'The IMAP server refused to APPEND a restored message.'},
   RestoreDestinationInvalid: {exit: EXIT.failure, meaning: "bonnie restore: the destination is not a user's folder (user.<login>...)."},

@@ -26,6 +26,7 @@ import {ImapMessageReader} from './imap-reader.js';
 import {CollectJobs, scanForJobs, type CollectJob, type JobOutcome, type JobScanSummary} from './jobs.js';
 import {reconcileFolders, type ReconcileSummary} from './reconcile.js';
 import {openSpool, routeRead, type SpoolReader} from './spool.js';
+import {writeSegmentRecord, writeSegmentRecordNow} from '../snapshot/segment-record.js';
 
 export {SPOOL_GONE_REASON} from './spool.js';
 export {NOT_ON_IMAP_REASON} from './imap-reader.js';
@@ -133,6 +134,9 @@ export async function collect(catalog: Catalog, options: CollectOptions): Promis
     warn,
   });
   if (reconcile.done + reconcile.cancelled + reconcile.failed + reconcile.dead > 0) options.onProgress?.({phase: 'reconcile', reconcile});
+  // Archive format 2: what the segments do not carry yet (issue 19); nothing, and no new segment, when the
+  // message writer above wrote it and the reconcile jobs added nothing.
+  writeSegmentRecordNow(catalog, options.archiveDir, now);
   // Mail that failed before (this run's or an earlier one's) is retried once its time has come.
   await options.deliverDlpMail?.();
   return {scan, ...messages, remaining: jobs.countPending(), reconcile};
@@ -247,6 +251,8 @@ async function collectMessages(
         if (stop !== undefined || budget <= 0) break;
         batch = jobs.pending((batch.at(-1) as {id: number}).id, Math.min(COLLECT_BATCH_JOBS, budget), now());
       }
+      // Archive format 2: the record, snapshots and links into this writer's segment (issue 19).
+      if (stop === undefined) writeSegmentRecord(catalog, writer);
     } finally {
       writer.close();
     }

@@ -13,6 +13,28 @@ const GENESIS: Buffer = Buffer.alloc(32);
 /** Links read at a time while verifying (memory stays flat on a catalog of any size). */
 const VERIFY_PAGE = 10_000;
 
+/** The chain's link of `row` after `previous` (exported for the archive's record members and `bonnie rebuild`). */
+export function chainLink(previous: Buffer, row: NotificationRecord): Buffer {
+  return link(previous, row);
+}
+
+/** The chain's start: the hash before the first link. */
+export const CHAIN_GENESIS: Buffer = GENESIS;
+
+/** Up to `limit` links of notifications after `afterNotificationId`, in order: what the archive's record members carry. */
+export function chainLinksAfter(db: Db, afterNotificationId: number, limit: number): Array<{seq: number; notificationId: number; hash: Buffer}> {
+  return db
+    .prepare<[number, number], {seq: number; notification_id: number; hash: Buffer}>('SELECT seq, notification_id, hash FROM evidence_chain WHERE notification_id > ? ORDER BY seq LIMIT ?')
+    .all(afterNotificationId, limit)
+    .map((r) => ({seq: r.seq, notificationId: r.notification_id, hash: r.hash}));
+}
+
+/** `bonnie rebuild`: writes links read (and checked) from the archive's record members, in the caller's transaction. */
+export function restoreChainLinks(db: Db, links: ReadonlyArray<{seq: number; notificationId: number; hash: Buffer}>): void {
+  const insert = db.prepare<[number, number, Buffer]>('INSERT INTO evidence_chain (seq, notification_id, hash) VALUES (?, ?, ?)');
+  for (const l of links) insert.run(l.seq, l.notificationId, l.hash);
+}
+
 function link(previous: Buffer, row: NotificationRecord): Buffer {
   return createHash('sha256').update(previous).update(`${row.id}\n${row.received_at}\n${row.source}\n`).update(row.raw).digest();
 }

@@ -14,6 +14,7 @@
 import {createHash} from 'node:crypto';
 import type {Db} from '../../base/catalog/catalog.js';
 import {parseNotification} from '../../core/event/parse.js';
+import type {NotificationDump} from './notifications.js';
 
 /** Where a delivery came from, recorded with each notification. */
 export type DeliverySource = 'notify_external' | 'notify_socket' | 'stdin';
@@ -184,4 +185,17 @@ export class Ingester {
 
 function sha256(bytes: Uint8Array): Buffer {
   return createHash('sha256').update(bytes).digest();
+}
+
+/**
+ * `bonnie rebuild`: writes notifications read from the archive's record members back with their ids, each
+ * with a pending job (to be processed again), in the caller's transaction.
+ */
+export function restoreNotifications(db: Db, rows: readonly NotificationDump[], now: number): void {
+  const insert = db.prepare(`INSERT INTO notification (id, sha256, raw, received_at, source, spill_file, event_type, event_time, mailbox_id, deliveries, last_delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const job = db.prepare<[number, number]>("INSERT INTO job (notification_id, state, updated_at) VALUES (?, 'pending', ?)");
+  for (const r of rows) {
+    insert.run(r.id, r.sha256, r.raw, r.received_at, r.source, r.spill_file, r.event_type, r.event_time, r.mailbox_id, r.deliveries, r.last_delivered_at);
+    job.run(r.id, now);
+  }
 }

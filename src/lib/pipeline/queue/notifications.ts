@@ -22,6 +22,28 @@ export interface NotificationTyped {
   event_type: string;
 }
 
+/** A notification whole, as the archive's record members carry it (archive format 2). */
+export interface NotificationDump {
+  id: number;
+  sha256: Buffer;
+  raw: Buffer;
+  received_at: number;
+  source: string;
+  spill_file: string | null;
+  event_type: string;
+  event_time: string | null;
+  mailbox_id: string | null;
+  deliveries: number;
+  last_delivered_at: number;
+}
+
+const DUMP_COLUMNS = 'id, sha256, raw, received_at, source, spill_file, event_type, event_time, mailbox_id, deliveries, last_delivered_at';
+
+/** Notifications with `after` < id <= `upTo`, whole, in id order. */
+export function dumpNotifications(db: Db, after: number, upTo: number): NotificationDump[] {
+  return db.prepare<[number, number], NotificationDump>(`SELECT ${DUMP_COLUMNS} FROM notification WHERE id > ? AND id <= ? ORDER BY id`).all(after, upTo);
+}
+
 /**
  * Statements prepared on first use, then reused: each reader needs one or two of them, some on a hot path
  * (gap detection runs after every drain of the socket daemon).

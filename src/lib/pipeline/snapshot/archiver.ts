@@ -18,6 +18,7 @@ import {ArchiveWriter} from '../../store/archive/store.js';
 import {ArchiveIndex} from '../../store/archive/index/repository.js';
 import {BonnieError} from '../../base/errors.js';
 import {SnapshotRepository, unchangedSince, type LinkRow} from './repository.js';
+import {writeSegmentRecord} from './segment-record.js';
 import {placementOf} from '../../core/selector.js';
 import type {FolderSource, FolderState, MessageState, Selector} from './source.js';
 
@@ -214,6 +215,9 @@ export async function archiveFolders(catalog: Catalog, source: FolderSource, sel
     }
     await commit();
     await committed;
+    // Archive format 2: the record, snapshots and links the segments do not carry yet (issue 19).
+    await writer.settle();
+    writeSegmentRecord(catalog, writer);
   } finally {
     await writer.settle();
     writer.close();

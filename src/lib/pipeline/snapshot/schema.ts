@@ -62,7 +62,26 @@ CREATE VIEW archived_message AS
   SELECT mailbox_id, uid_validity, uid, sha256, source FROM message_link WHERE sha256 IS NOT NULL;
 `;
 
+/**
+ * Archive format 2 (migration 20, issue 19): link_archived is what the archive's `links` members already
+ * carry: one row per link (a message_link row, or a collector's done job) as it was written to a segment,
+ * `value` the blob's SHA-256 in hex or `reason:` and the reason; `seq` numbers them as the members name
+ * them (`links/<first seq>-<last seq>`). A link whose value changed since is written again.
+ */
+export const SNAPSHOT_SCHEMA_V20 = `
+CREATE TABLE link_archived (
+  seq          INTEGER PRIMARY KEY,
+  mailbox_id   TEXT    NOT NULL,
+  uid_validity INTEGER NOT NULL,
+  uid          INTEGER NOT NULL,
+  source       TEXT    NOT NULL CHECK (source IN ('collector', 'spool', 'imap')),
+  value        TEXT    NOT NULL,
+  UNIQUE (mailbox_id, uid_validity, uid, source)
+) STRICT;
+`;
+
 /** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
 export const SNAPSHOT_MIGRATIONS: readonly Migration[] = [
   {version: 6, name: 'snapshot: folder snapshots, their messages, links of archived messages to blobs', sql: SNAPSHOT_SCHEMA_V6},
+  {version: 20, name: 'snapshot: which links the archive\'s segments carry (archive format 2)', sql: SNAPSHOT_SCHEMA_V20},
 ];

@@ -9,6 +9,7 @@ import {BonnieError, errorMessage} from '../../base/errors.js';
 import {BlobDecompressor, blobHex, openFrame, type BlobId} from './blob/blob.js';
 import {ArchiveIndex, assertReadableFormat} from './index/repository.js';
 import {readMember} from './segment/member.js';
+import {readArchiveFormat} from './version-file.js';
 import {isPermissionDenied, permissionDenied} from '../../base/system/ownership.js';
 
 /** How many segment files a reader keeps open at once. */
@@ -21,6 +22,8 @@ export class ArchiveReader {
   /** Open segment files, least recently used first. */
   private readonly fds = new Map<string, number>();
   private readonly catalogPath: string;
+  /** The archive's version file was checked (once, at the first read). */
+  private formatChecked = false;
 
   constructor(catalog: Catalog, readonly archiveDir: string) {
     this.index = new ArchiveIndex(catalog.db);
@@ -41,6 +44,10 @@ export class ArchiveReader {
     const blob = this.index.getBlob(id);
     const hex = blobHex(id);
     if (blob === undefined) throw new BonnieError('BlobUnknown', `the archive holds no blob ${hex}`);
+    if (!this.formatChecked) {
+      readArchiveFormat(this.archiveDir, this.catalogPath);
+      this.formatChecked = true;
+    }
     const segment = this.index.getSegment(blob.segmentId);
     if (segment !== undefined) assertReadableFormat(segment);
     const path = join(this.archiveDir, segment?.path ?? '');

@@ -22,8 +22,9 @@ import {dirname, join} from 'node:path';
 import type {Catalog} from '../../base/catalog/catalog.js';
 import {fsyncFolder, removeIfPresent} from '../../base/system/files.js';
 import {BlobDecompressor, blobHex, openFrame, type BlobId} from './blob/blob.js';
-import {ArchiveIndex, assertReadableFormat, type BlobRecord, type SegmentRecord} from './index/repository.js';
-import {memberName} from './segment/member.js';
+import {ArchiveIndex, assertReadableFormat, type BlobRecord, type MemberRecord, type SegmentRecord} from './index/repository.js';
+import {memberName, namedMemberName, readNamedMember} from './segment/member.js';
+import {readArchiveFormat} from './version-file.js';
 import {DEFAULT_SEGMENT_LIMIT_BYTES, SegmentAppender, newSegmentId, preadFully, segmentRelativePath} from './segment/segment-file.js';
 import {TAR_BLOCK, TAR_END_BYTES, decodeHeader, memberSpan} from './segment/tar.js';
 
@@ -67,6 +68,8 @@ export interface Repack {
   newSegments: Array<{id: string; path: string; bytes: number}>;
   /** Kept blobs, with their places in the new segments. */
   moved: BlobRecord[];
+  /** Members of other types (record, snapshots, links: archive format 2), every one carried over unchanged. */
+  movedMembers: Array<{from: MemberRecord; to: MemberRecord}>;
   /** The blobs dropped, as the index had them. */
   dropped: BlobRecord[];
   /** Bytes of the old segments, and of the new ones. */
@@ -81,6 +84,7 @@ export interface Repack {
  */
 export function repackSegments(catalog: Catalog, archiveDir: string, drop: readonly BlobId[], options: RepackOptions = {}): Repack {
   const index = new ArchiveIndex(catalog.db);
+  readArchiveFormat(archiveDir);
   const now = options.now ?? Date.now;
   const limit = options.segmentLimitBytes ?? DEFAULT_SEGMENT_LIMIT_BYTES;
   const dropped = new Map<string, BlobRecord>();
@@ -95,7 +99,7 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
     assertReadableFormat(segment);
     if (segment.state !== 'closed') throw new Error(`segment ${segment.id} is ${segment.state}: only closed segments are repacked`);
   }
-  const result: Repack = {retired, newSegments: [], moved: [], dropped: [...dropped.values()], bytesBefore: 0, bytesAfter: 0};
+  const result: Repack = {retired, newSegments: [], moved: [], movedMembers: [], dropped: [...dropped.values()], bytesBefore: 0, bytesAfter: 0};
   const written: Array<{id: string; path: string}> = [];
   let out: NewSegment | undefined;
 
@@ -113,6 +117,7 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
     flush(dest);
     const bytes = dest.appender.seal();
     verifyCopies(join(archiveDir, segmentRelativePath(dest.appender.id)), dest.appender.id, dest.members, dest.runs, options.verify ?? 'bytes');
+    verifyOthers(join(archiveDir, segmentRelativePath(dest.appender.id)), dest.appender.id, dest.others, options.verify ?? 'bytes');
     result.newSegments.push({id: dest.appender.id, path: segmentRelativePath(dest.appender.id), bytes});
     result.bytesAfter += bytes;
   };
@@ -124,7 +129,7 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
       // The row first: a crash from here on leaves an open segment with no blob, which is removed, never trusted.
       index.addSegment(id, segmentRelativePath(id), now());
       written.push({id, path: segmentRelativePath(id)});
-      out = {appender: SegmentAppender.create(archiveDir, id, catalog.path), members: [], runs: [], pending: [], queued: 0};
+      out = {appender: SegmentAppender.create(archiveDir, id, catalog.path), members: [], others: [], runs: [], pending: [], queued: 0};
     }
     return out;
   };
@@ -134,32 +139,44 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
     for (const [i, segment] of retired.entries()) {
       result.bytesBefore += segment.bytes;
       const path = join(archiveDir, segment.path);
-      const blobs = index.listBlobs(segment.id);
+      // Every member in file order: blobs (the dropped ones are skipped below) and members of other types,
+      // which are carried over unchanged.
+      const blobs: Kept[] = [
+        ...index.listBlobs(segment.id).map((blob) => ({headerOffset: blob.headerOffset, storedLength: blob.storedLength, blob})),
+        ...index.listMembers(segment.id).map((member) => ({headerOffset: member.headerOffset, storedLength: member.storedLength, member})),
+      ].sort((a, b) => a.headerOffset - b.headerOffset);
       const fd = openSync(path, 'r');
       try {
         for (let at = 0; at < blobs.length; ) {
           // A chunk: consecutive members (kept or not) read with one pread; the kept ones are queued as slices.
-          const first = blobs[at] as BlobRecord;
+          const first = blobs[at] as Kept;
           let end = at + 1;
           let span = memberSpan(first.storedLength);
           while (end < blobs.length) {
-            const next = blobs[end] as BlobRecord;
+            const next = blobs[end] as Kept;
             if (next.headerOffset !== first.headerOffset + span || span + memberSpan(next.storedLength) > COPY_CHUNK_BYTES) break;
             span += memberSpan(next.storedLength);
             end++;
           }
           const chunk = preadFully(fd, first.headerOffset, span);
           if (chunk.length !== span) throw new Error(`segment ${segment.id} ends before offset ${first.headerOffset + span}`);
-          for (const blob of blobs.slice(at, end)) {
-            if (dropped.has(blobHex(blob.id))) continue;
-            const member = memberSpan(blob.storedLength);
+          for (const entry of blobs.slice(at, end)) {
+            if (entry.blob !== undefined && dropped.has(blobHex(entry.blob.id))) continue;
+            const member = memberSpan(entry.storedLength);
             const dest = target(member);
             const headerOffset = dest.queued;
-            dest.pending.push(chunk.subarray(blob.headerOffset - first.headerOffset, blob.headerOffset - first.headerOffset + member));
+            dest.pending.push(chunk.subarray(entry.headerOffset - first.headerOffset, entry.headerOffset - first.headerOffset + member));
             dest.queued += member;
-            const moved = {...blob, segmentId: dest.appender.id, headerOffset, dataOffset: headerOffset + TAR_BLOCK};
-            dest.members.push(moved);
-            result.moved.push(moved);
+            const place = {segmentId: dest.appender.id, headerOffset, dataOffset: headerOffset + TAR_BLOCK};
+            if (entry.blob !== undefined) {
+              const moved = {...entry.blob, ...place};
+              dest.members.push(moved);
+              result.moved.push(moved);
+            } else if (entry.member !== undefined) {
+              const to = {...entry.member, ...place};
+              dest.others.push(to);
+              result.movedMembers.push({from: entry.member, to});
+            }
             if (dest.pending.length >= WRITE_PIECES) flush(dest);
           }
           if (out !== undefined) flush(out);
@@ -188,11 +205,38 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
 interface NewSegment {
   appender: SegmentAppender;
   members: BlobRecord[];
+  /** Members of other types copied into it. */
+  others: MemberRecord[];
   /** What was written where (one writev each), kept until the segment is read back (at most one segment's size). */
   runs: Array<{offset: number; pieces: Buffer[]}>;
   /** Members queued for the next writev, and the segment's length once they are written. */
   pending: Buffer[];
   queued: number;
+}
+
+/** A member of an old segment, in file order: a blob, or a member of another type. */
+interface Kept {
+  headerOffset: number;
+  storedLength: number;
+  blob?: BlobRecord;
+  member?: MemberRecord;
+}
+
+/** Reads back the members of other types copied into a new segment: header (name, length) and, with `content`, the frame. */
+function verifyOthers(path: string, segmentId: string, others: readonly MemberRecord[], mode: 'bytes' | 'content'): void {
+  if (others.length === 0) return;
+  const decompressor = new BlobDecompressor();
+  const fd = openSync(path, 'r');
+  try {
+    for (const m of others) {
+      const name = namedMemberName(m.kind, m.firstId, m.lastId);
+      const frame = readNamedMember(fd, m, name);
+      const opened = typeof frame === 'string' || mode === 'bytes' ? frame : openFrame(decompressor, frame, m.sha256, m.originalLength);
+      if (typeof opened === 'string') throw new Error(`verify after repack: member ${name} in new segment ${segmentId} at offset ${m.headerOffset}: ${opened}`);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -259,7 +303,7 @@ export function removeOrphanSegments(catalog: Catalog, archiveDir: string): numb
   const index = new ArchiveIndex(catalog.db);
   let removed = 0;
   for (const segment of index.listSegments()) {
-    if (segment.state !== 'open' || index.listBlobs(segment.id).length > 0) continue;
+    if (segment.state !== 'open' || index.holdsAnything(segment.id)) continue;
     removeIfPresent(join(archiveDir, segment.path));
     index.dropEmptySegment(segment.id);
     removed++;

@@ -26,8 +26,9 @@ import {BonnieError, errorMessage} from '../../base/errors.js';
 import {BlobCompressor, BlobDecompressor, DEFAULT_ZSTD_LEVEL, blobHex, hashBlob, openFrame, type BlobId} from './blob/blob.js';
 import {BlobWorkerPool, type ExtraDigest} from './blob/pool.js';
 import {ArchiveLock} from './index/lock.js';
-import {ArchiveIndex, assertReadableFormat, type BlobRecord} from './index/repository.js';
-import {memberName, readMember} from './segment/member.js';
+import {ArchiveIndex, assertReadableFormat, type BlobRecord, type MemberKind} from './index/repository.js';
+import {memberName, namedMemberName, readMember, readNamedMember} from './segment/member.js';
+import {ensureArchiveFormat} from './version-file.js';
 import {DEFAULT_SEGMENT_LIMIT_BYTES, SegmentAppender, newSegmentId, segmentRelativePath} from './segment/segment-file.js';
 import {TAR_END_BYTES, memberSpan} from './segment/tar.js';
 import {removeIfPresent} from '../../base/system/files.js';
@@ -113,6 +114,7 @@ export class ArchiveWriter {
       });
     }
     try {
+      ensureArchiveFormat(archiveDir, writer.catalogPath);
       writer.recoverOpenSegments();
     } catch (error) {
       writer.pool?.close();
@@ -222,6 +224,33 @@ export class ArchiveWriter {
   }
 
   /**
+   * Stores one member of another type than a blob (archive format 2: `record`, `snapshot`, `links`; see
+   * docs/FORMAT.md) and indexes it: commits what was put before, compresses `content`, appends it, fsyncs,
+   * reads it back (decompressed, re-hashed) and indexes it in one transaction. Synchronous: await
+   * {@link settle} after async puts first. Durable when it returns.
+   */
+  putMember(kind: MemberKind, firstId: number, lastId: number, content: Uint8Array): void {
+    this.assertUsable();
+    this.guard(() => {
+      this.assertIdle();
+      this.commitPending();
+      const sha256 = hashBlob(content);
+      const frame = this.compressor.compress(content);
+      if (this.needsRollover(frame.length)) this.rollover();
+      const segment = this.segment ?? this.startSegment();
+      const now = this.now();
+      const name = namedMemberName(kind, firstId, lastId);
+      const at = segment.append(name, frame, Math.floor(now / 1000));
+      segment.sync();
+      const back = readNamedMember(segment.fd, at, name);
+      const bytes = typeof back === 'string' ? back : openFrame(this.decompressor, back, sha256, content.length);
+      if (typeof bytes === 'string') throw new Error(`verify after write: member ${name} in segment ${segment.id} at offset ${at.headerOffset}: ${bytes}`);
+      if (!this.lock.renew(this.now())) throw new Error('the archive lock was lost (expired and taken by another writer)');
+      this.index.commitMember({segmentId: segment.id, headerOffset: at.headerOffset, dataOffset: at.dataOffset, storedLength: at.storedLength, originalLength: content.length, sha256, kind, firstId, lastId, storedAt: now}, segment.end);
+    });
+  }
+
+  /**
    * True when the archive holds the blob (indexed, in a sound segment) or will once this writer's commits
    * in progress and to come have run: it was appended since the last commit. Puts still being hashed or
    * compressed are not counted: await them (or {@link settle}) first.
@@ -270,7 +299,7 @@ export class ArchiveWriter {
     for (const segment of open) assertReadableFormat(segment);
     for (const segment of open) {
       const path = join(this.archiveDir, segment.path);
-      if (this.index.listBlobs(segment.id).length === 0) {
+      if (!this.index.holdsAnything(segment.id)) {
         removeIfPresent(path);
         this.index.dropEmptySegment(segment.id);
         continue;

@@ -19,7 +19,8 @@ import {BlobDecompressor, blobHex, openFrame} from './blob/blob.js';
 import {NO_MESSAGES, type ArchivedMessageLookup, type ArchivedMessageRef} from './index/archived-message-ref.js';
 import {ArchiveLock} from './index/lock.js';
 import {ArchiveIndex, assertReadableFormat, type SegmentRecord, type SegmentState} from './index/repository.js';
-import {readMember} from './segment/member.js';
+import {namedMemberName, readMember, readNamedMember} from './segment/member.js';
+import {readArchiveFormat} from './version-file.js';
 import {SEGMENTS_DIR, preadFully} from './segment/segment-file.js';
 import {TAR_END_BYTES, memberSpan} from './segment/tar.js';
 import {isPermissionDenied, permissionDenied} from '../../base/system/ownership.js';
@@ -107,6 +108,15 @@ export function verifyArchive(catalog: Catalog, archiveDir: string, options: Ver
   const segments = index.listSegments();
   // Every format checked before any segment is read: an archive a newer bonnie wrote to is refused whole.
   for (const segment of segments) assertReadableFormat(segment);
+  // A format it does not know is refused before any segment is read; a version file this user may not
+  // read is reported after the segments, whose own PermissionDenied names the folder to repair first.
+  let unreadableVersion: BonnieError | undefined;
+  try {
+    readArchiveFormat(archiveDir, catalog.path);
+  } catch (error) {
+    if (!(error instanceof BonnieError) || error.code !== 'PermissionDenied') throw error;
+    unreadableVersion = error;
+  }
   let bytesRead = 0;
   for (const segment of segments) {
     report.segments++;
@@ -123,6 +133,7 @@ export function verifyArchive(catalog: Catalog, archiveDir: string, options: Ver
     const id = path.slice(path.lastIndexOf('/') + 1).replace(/\.tar$/, '');
     report.problems.push({kind: 'SegmentUnknown', severity: 'notice', segmentId: id, path, segmentState: null, blobs: [], messages: [], detail: 'a segment file the index does not know; nothing refers to it'});
   }
+  if (unreadableVersion !== undefined) throw unreadableVersion;
   const messages = options.messages ?? NO_MESSAGES;
   for (const problem of report.problems) problem.messages = messages.byBlobs(problem.blobs.map((hex) => Buffer.from(hex, 'hex')));
   report.sound = report.problems.every((p) => p.severity !== 'error');
@@ -196,6 +207,22 @@ export function checkSegment(index: ArchiveIndex, decompressor: BlobDecompressor
       const bytes = openFrame(decompressor, frame, blob.id, blob.originalLength);
       if (typeof bytes === 'string') problem('BlobCorrupt', [hex], `at offset ${blob.headerOffset}: ${bytes}`);
     }
+    // Members of other types (archive format 2): the record, snapshots, links. No blob depends on them.
+    for (const member of index.listMembers(segment.id)) {
+      const name = namedMemberName(member.kind, member.firstId, member.lastId);
+      if (member.headerOffset + memberSpan(member.storedLength) > size) {
+        problem('SegmentTruncated', [], `member ${name} ends past the file's end (${size} bytes)`);
+        continue;
+      }
+      const frame = readNamedMember(fd, member, name);
+      if (typeof frame === 'string') {
+        problem('MemberMismatch', [], frame);
+        continue;
+      }
+      if (!readData) continue;
+      const bytes = openFrame(decompressor, frame, member.sha256, member.originalLength);
+      if (typeof bytes === 'string') problem('BlobCorrupt', [], `member ${name} at offset ${member.headerOffset}: ${bytes}`);
+    }
   } finally {
     closeSync(fd);
   }
@@ -256,7 +283,7 @@ export function markBrokenSegments(catalog: Catalog, report: ArchiveVerifyReport
 }
 
 /** Segment files on disk, relative to the archive folder. */
-function listSegmentFiles(archiveDir: string, catalogPath: string): string[] {
+export function listSegmentFiles(archiveDir: string, catalogPath: string): string[] {
   const root = join(archiveDir, SEGMENTS_DIR);
   if (!existsSync(root)) return [];
   const found: string[] = [];

@@ -54,7 +54,10 @@ function rowsOf(path: string, dir: string): Record<string, unknown[]> {
 }
 
 describe('the archive fixtures', () => {
-  it('are what scripts/make-archive-fixtures.js produces (regenerate them as test/fixtures/archive/README.md says)', () => {
+  // Frozen at archive format 1 since issue 19 (format 2): the writer of today writes format 2 segments (with
+  // record, snapshot and links members and bonnie-archive.json), so these committed archives are now the
+  // format 1 compatibility case, read by every test that copies them; the script documents how they were made.
+  it.skip('are what scripts/make-archive-fixtures.js produces (regenerate them as test/fixtures/archive/README.md says)', () => {
     const out = tempDir();
     const made = spawnSync(process.execPath, [join(REPO, 'scripts/make-archive-fixtures.js'), out], {encoding: 'utf8'});
     expect(made.status, made.stderr).toBe(0);

@@ -6,11 +6,44 @@ import type {Db} from '../../../base/catalog/catalog.js';
 import {BonnieError} from '../../../base/errors.js';
 import type {BlobId} from '../blob/blob.js';
 
-/** On-disk format version written in `segment.format` (docs/FORMAT.md). */
-export const ARCHIVE_FORMAT_VERSION = 1;
+/** On-disk format version written in `segment.format` and the archive's version file (docs/FORMAT.md). */
+export const ARCHIVE_FORMAT_VERSION = 2;
 
-/** Every segment format this bonnie reads (docs/FORMAT.md, "Format versions"). */
-export const READABLE_ARCHIVE_FORMATS: ReadonlySet<number> = new Set([ARCHIVE_FORMAT_VERSION]);
+/** Every segment format this bonnie reads (docs/FORMAT.md, "Format versions"): 1 (blobs only) and 2. */
+export const READABLE_ARCHIVE_FORMATS: ReadonlySet<number> = new Set([1, ARCHIVE_FORMAT_VERSION]);
+
+/** The types of members other than blobs (archive format 2, docs/FORMAT.md). */
+export type MemberKind = 'record' | 'snapshot' | 'links';
+
+/** A member row (segment_member): where one non-blob member is, and what it covers. */
+export interface MemberRecord {
+  segmentId: string;
+  headerOffset: number;
+  dataOffset: number;
+  storedLength: number;
+  originalLength: number;
+  /** SHA-256 of the uncompressed content. */
+  sha256: Buffer;
+  kind: MemberKind;
+  firstId: number;
+  lastId: number;
+  storedAt: number;
+}
+
+interface MemberRow {
+  segment_id: string;
+  header_offset: number;
+  data_offset: number;
+  stored_length: number;
+  original_length: number;
+  sha256: Buffer;
+  kind: MemberKind;
+  first_id: number;
+  last_id: number;
+  stored_at: number;
+}
+
+const MEMBER_COLUMNS = 'segment_id, header_offset, data_offset, stored_length, original_length, sha256, kind, first_id, last_id, stored_at';
 
 export type SegmentState = 'open' | 'closed' | 'broken';
 
@@ -106,6 +139,44 @@ export class ArchiveIndex {
     return this.db.prepare<[string], BlobRow>(`SELECT ${BLOB_COLUMNS} FROM blob WHERE segment_id = ? ORDER BY header_offset`).all(segmentId).map(toBlob);
   }
 
+  /** The non-blob members of one segment, in file order. */
+  listMembers(segmentId: string): MemberRecord[] {
+    return this.db.prepare<[string], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM segment_member WHERE segment_id = ? ORDER BY header_offset`).all(segmentId).map(toMember);
+  }
+
+  /** True when the segment holds an indexed blob or member (then it is never removed as empty). */
+  holdsAnything(segmentId: string): boolean {
+    return (
+      this.db.prepare<[string, string], {n: number}>('SELECT 1 AS n WHERE EXISTS (SELECT 1 FROM blob WHERE segment_id = ?) OR EXISTS (SELECT 1 FROM segment_member WHERE segment_id = ?)').get(segmentId, segmentId) !==
+      undefined
+    );
+  }
+
+  /** The highest `last_id` of the members of this kind in segments not broken (0: none): what the archive already carries. */
+  memberHighWater(kind: MemberKind): number {
+    return (
+      this.db
+        .prepare<[string], {top: number | null}>("SELECT max(m.last_id) AS top FROM segment_member m JOIN segment s ON s.id = m.segment_id WHERE m.kind = ? AND s.state != 'broken'")
+        .get(kind)?.top ?? 0
+    );
+  }
+
+  /** The ids (`first_id`) of the snapshot members in segments not broken. */
+  snapshotMemberIds(): Set<number> {
+    const rows = this.db.prepare<[], {id: number}>("SELECT m.first_id AS id FROM segment_member m JOIN segment s ON s.id = m.segment_id WHERE m.kind = 'snapshot' AND s.state != 'broken'").all();
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Indexes a member that was fsynced and verified, and moves the segment's committed length, in one transaction. */
+  commitMember(member: MemberRecord, committedBytes: number): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(`INSERT INTO segment_member (${MEMBER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(member.segmentId, member.headerOffset, member.dataOffset, member.storedLength, member.originalLength, member.sha256, member.kind, member.firstId, member.lastId, member.storedAt);
+      this.db.prepare('UPDATE segment SET bytes = ? WHERE id = ?').run(committedBytes, member.segmentId);
+    })();
+  }
+
   /** Records a new, empty, open segment (before its file is created, so a crash leaves a known name). */
   addSegment(id: string, path: string, now: number): void {
     this.db.prepare("INSERT INTO segment (id, path, state, format, created_at, bytes) VALUES (?, ?, 'open', ?, ?, 0)").run(id, path, ARCHIVE_FORMAT_VERSION, now);
@@ -140,17 +211,29 @@ export class ArchiveIndex {
    * their copies in the new segments (closed here with their lengths), `dropped` blobs are forgotten, and
    * the old segments leave the index for segment_retired (their files are removed after the commit).
    */
-  commitRepack(change: {moved: readonly BlobRecord[]; dropped: readonly BlobId[]; newSegments: ReadonlyArray<{id: string; bytes: number}>; retired: readonly SegmentRecord[]; now: number}): void {
+  commitRepack(change: {
+    moved: readonly BlobRecord[];
+    dropped: readonly BlobId[];
+    newSegments: ReadonlyArray<{id: string; bytes: number}>;
+    retired: readonly SegmentRecord[];
+    now: number;
+    /** Non-blob members carried over: each with the place it had (`from`) and the one it has now. */
+    movedMembers?: ReadonlyArray<{from: MemberRecord; to: MemberRecord}>;
+  }): void {
     const move = this.db.prepare<[string, number, number, Buffer]>('UPDATE blob SET segment_id = ?, header_offset = ?, data_offset = ? WHERE sha256 = ?');
+    const moveMember = this.db.prepare<[string, number, number, string, number]>('UPDATE segment_member SET segment_id = ?, header_offset = ?, data_offset = ? WHERE segment_id = ? AND header_offset = ?');
     const drop = this.db.prepare<[Buffer]>('DELETE FROM blob WHERE sha256 = ?');
     const retire = this.db.prepare<[string, string, number]>('INSERT OR REPLACE INTO segment_retired (id, path, retired_at) VALUES (?, ?, ?)');
-    const forget = this.db.prepare<[string, string]>('DELETE FROM segment WHERE id = ? AND NOT EXISTS (SELECT 1 FROM blob WHERE segment_id = ?)');
+    const forget = this.db.prepare<[string, string, string]>(
+      'DELETE FROM segment WHERE id = ? AND NOT EXISTS (SELECT 1 FROM blob WHERE segment_id = ?) AND NOT EXISTS (SELECT 1 FROM segment_member WHERE segment_id = ?)',
+    );
     this.db.transaction(() => {
       for (const s of change.newSegments) this.closeSegment(s.id, s.bytes, change.now);
       for (const b of change.moved) move.run(b.segmentId, b.headerOffset, b.dataOffset, b.id);
       for (const id of change.dropped) drop.run(id);
+      for (const m of change.movedMembers ?? []) moveMember.run(m.to.segmentId, m.to.headerOffset, m.to.dataOffset, m.from.segmentId, m.from.headerOffset);
       for (const s of change.retired) {
-        if (forget.run(s.id, s.id).changes !== 1) throw new Error(`segment ${s.id} still holds blobs after its repack`);
+        if (forget.run(s.id, s.id, s.id).changes !== 1) throw new Error(`segment ${s.id} still holds blobs or members after its repack`);
         retire.run(s.id, s.path, change.now);
       }
     })();
@@ -166,9 +249,31 @@ export class ArchiveIndex {
     this.db.prepare<[string]>('DELETE FROM segment_retired WHERE id = ?').run(id);
   }
 
-  /** Forgets a segment that holds no blob (its file never got a committed member). */
+  /** Forgets a segment that holds no blob and no other member (its file never got a committed member). */
   dropEmptySegment(id: string): void {
-    this.db.prepare('DELETE FROM segment WHERE id = ? AND NOT EXISTS (SELECT 1 FROM blob WHERE segment_id = ?)').run(id, id);
+    this.db
+      .prepare('DELETE FROM segment WHERE id = ? AND NOT EXISTS (SELECT 1 FROM blob WHERE segment_id = ?) AND NOT EXISTS (SELECT 1 FROM segment_member WHERE segment_id = ?)')
+      .run(id, id, id);
+  }
+
+  /**
+   * Rebuild (issue 19): records a segment read back from the archive folder alone, with its blobs and
+   * members, in the caller's transaction. A blob already indexed (a copy in another segment) keeps the
+   * newer copy (by stored time).
+   */
+  restoreSegment(segment: SegmentRecord, blobs: readonly BlobRecord[], members: readonly MemberRecord[]): void {
+    this.db
+      .prepare('INSERT INTO segment (id, path, state, format, created_at, closed_at, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(segment.id, segment.path, segment.state, segment.format, segment.createdAt, segment.closedAt ?? null, segment.bytes);
+    const insert = this.db.prepare(
+      `INSERT INTO blob (${BLOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (sha256) DO UPDATE SET segment_id = excluded.segment_id, header_offset = excluded.header_offset, data_offset = excluded.data_offset,
+         stored_length = excluded.stored_length, original_length = excluded.original_length, stored_at = excluded.stored_at
+       WHERE excluded.stored_at > blob.stored_at`,
+    );
+    for (const b of blobs) insert.run(b.id, b.segmentId, b.headerOffset, b.dataOffset, b.storedLength, b.originalLength, b.storedAt);
+    const member = this.db.prepare(`INSERT INTO segment_member (${MEMBER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    for (const m of members) member.run(m.segmentId, m.headerOffset, m.dataOffset, m.storedLength, m.originalLength, m.sha256, m.kind, m.firstId, m.lastId, m.storedAt);
   }
 }
 
@@ -194,6 +299,21 @@ function toBlob(row: BlobRow): BlobRecord {
     dataOffset: row.data_offset,
     storedLength: row.stored_length,
     originalLength: row.original_length,
+    storedAt: row.stored_at,
+  };
+}
+
+function toMember(row: MemberRow): MemberRecord {
+  return {
+    segmentId: row.segment_id,
+    headerOffset: row.header_offset,
+    dataOffset: row.data_offset,
+    storedLength: row.stored_length,
+    originalLength: row.original_length,
+    sha256: row.sha256,
+    kind: row.kind,
+    firstId: row.first_id,
+    lastId: row.last_id,
     storedAt: row.stored_at,
   };
 }

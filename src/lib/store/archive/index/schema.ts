@@ -11,6 +11,10 @@
  * - segment_retired (migration 17): segments a prune repacked, forgotten by the index in the transaction
  *   that moved their blobs; their files are removed after that commit, then the row. A row left by a crash
  *   names a file to remove (by the next prune or writer), never damage.
+ * - segment_member (migration 20, archive format 2): a member of another type than a blob (docs/FORMAT.md):
+ *   `record` (accepted notifications `first_id`..`last_id` with their chain hashes), `snapshot` (snapshot
+ *   `first_id` = `last_id`), `links` (message links, `first_id`..`last_id` of link_archived). Indexed like a
+ *   blob: only after its bytes were fsynced and read back; `sha256` is that of its uncompressed content.
  * - archive_lock: the one writer of the archive (like process_lock; a dead holder on this host is
  *   recognised by its pid, elsewhere by expiry).
  */
@@ -58,8 +62,27 @@ CREATE TABLE segment_retired (
 ) STRICT;
 `;
 
+export const ARCHIVE_SCHEMA_V20 = `
+CREATE TABLE segment_member (
+  segment_id      TEXT    NOT NULL REFERENCES segment (id),
+  header_offset   INTEGER NOT NULL,
+  data_offset     INTEGER NOT NULL,
+  stored_length   INTEGER NOT NULL,
+  original_length INTEGER NOT NULL,
+  sha256          BLOB    NOT NULL CHECK (length(sha256) = 32),
+  kind            TEXT    NOT NULL CHECK (kind IN ('record', 'snapshot', 'links')),
+  first_id        INTEGER NOT NULL,
+  last_id         INTEGER NOT NULL,
+  stored_at       INTEGER NOT NULL,
+  PRIMARY KEY (segment_id, header_offset)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX segment_member_by_kind ON segment_member (kind, last_id);
+`;
+
 /** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
 export const ARCHIVE_MIGRATIONS: readonly Migration[] = [
   {version: 4, name: 'archive: segments, blobs (the archive index), archive lock', sql: ARCHIVE_SCHEMA_V4},
   {version: 17, name: 'archive: segments retired by a prune, until their files are removed', sql: ARCHIVE_SCHEMA_V17},
+  {version: 20, name: 'archive: members other than blobs (record, snapshots, links: archive format 2)', sql: ARCHIVE_SCHEMA_V20},
 ];

@@ -14,6 +14,32 @@ export function memberName(id: BlobId): string {
   return `${blobHex(id)}${MEMBER_SUFFIX}`;
 }
 
+/** Width of the ids in the names of non-blob members: zero-padded so names sort in id order. */
+const ID_DIGITS = 20;
+
+/**
+ * The tar member name of a non-blob member (archive format 2): `record/<first>-<last>.jsonl.zst`,
+ * `links/<first>-<last>.jsonl.zst`, `snapshot/<id>.json.zst`.
+ */
+export function namedMemberName(kind: 'record' | 'snapshot' | 'links', firstId: number, lastId: number): string {
+  const pad = (n: number) => String(n).padStart(ID_DIGITS, '0');
+  return kind === 'snapshot' ? `snapshot/${pad(firstId)}.json.zst` : `${kind}/${pad(firstId)}-${pad(lastId)}.jsonl.zst`;
+}
+
+/** What a member name says: a blob (by id), a member of another type (kind and ids), or neither. */
+export type ParsedMemberName = {type: 'blob'; hex: string} | {type: 'record' | 'links'; firstId: number; lastId: number} | {type: 'snapshot'; firstId: number; lastId: number} | undefined;
+
+/** Parses a member name written by {@link memberName} or {@link namedMemberName}. */
+export function parseMemberName(name: string): ParsedMemberName {
+  const blob = /^([0-9a-f]{64})\.eml\.zst$/.exec(name);
+  if (blob !== null) return {type: 'blob', hex: blob[1] as string};
+  const range = /^(record|links)\/(\d{20})-(\d{20})\.jsonl\.zst$/.exec(name);
+  if (range !== null) return {type: range[1] as 'record' | 'links', firstId: Number(range[2]), lastId: Number(range[3])};
+  const snapshot = /^snapshot\/(\d{20})\.json\.zst$/.exec(name);
+  if (snapshot !== null) return {type: 'snapshot', firstId: Number(snapshot[1]), lastId: Number(snapshot[1])};
+  return undefined;
+}
+
 /** Where the index says a blob's member is. */
 export interface MemberLocation {
   id: BlobId;
@@ -27,12 +53,16 @@ export interface MemberLocation {
  * that place are not this blob's member (short file, unparsable header, another name, another size).
  */
 export function readMember(fd: number, at: MemberLocation): Buffer | string {
+  return readNamedMember(fd, at, memberName(at.id));
+}
+
+/** {@link readMember} for a member of any type: the header at that place must carry `expected` as its name. */
+export function readNamedMember(fd: number, at: Omit<MemberLocation, 'id'>, expected: string): Buffer | string {
   if (at.dataOffset !== at.headerOffset + TAR_BLOCK) return `index row is inconsistent: data offset ${at.dataOffset} is not header offset ${at.headerOffset} + ${TAR_BLOCK}`;
   const bytes = preadFully(fd, at.headerOffset, TAR_BLOCK + at.storedLength);
   if (bytes.length < TAR_BLOCK + at.storedLength) return `segment ends at ${at.headerOffset + bytes.length}, before the member's end at ${at.dataOffset + at.storedLength} (truncated)`;
   const header = decodeHeader(bytes.subarray(0, TAR_BLOCK));
   if (typeof header === 'string') return `no valid tar header at offset ${at.headerOffset}: ${header}`;
-  const expected = memberName(at.id);
   if (header.name !== expected) return `the tar header at offset ${at.headerOffset} names ${header.name}, not ${expected}`;
   if (header.size !== at.storedLength) return `the tar header says ${header.size} bytes, the index ${at.storedLength}`;
   return bytes.subarray(TAR_BLOCK);
