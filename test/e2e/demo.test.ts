@@ -44,6 +44,10 @@ describe('npm run demo', () => {
       expect(run.stdout).toMatch(/^ {3}19 IRI and 9 CC record\(s\) for alice, numbered from 0 per warrant and HI:$/m);
       expect(run.stdout).toMatch(/^interception log: 2 entries, chain intact$/m);
     }
+    // A catalog rebuilt from the archive alone: the chain checked, and alice's audit the same on both.
+    expect(run.stdout).toMatch(/^Rebuilt .*rebuilt\.db from 2 segment\(s\) \(archive format 2\)/m);
+    expect(run.stdout).toMatch(/97 notification\(s\) with 97 chain link\(s\) checked/);
+    expect(run.stdout).toMatch(/^ {3}bonnie audit --user alice: the same on both catalogs$/m);
     // Two rules, two holds and the prune, in the policy log's chain.
     expect(run.stdout).toMatch(/^policy: 5 change\(s\) to retention rules and legal holds checked; the log is intact$/m);
     expect(run.stdout).toMatch(/^no rule of samples\/dlp\/rules\.yaml matched \(4 checked\)$/m);
