@@ -4,7 +4,7 @@ import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {createLogger} from '../lib/base/log/logger.js';
 import {alertLogLine, type Alert} from '../lib/pipeline/dlp/alerts.js';
 import {alertMailer} from '../lib/pipeline/dlp/mail.js';
-import {watchRules, type RuleWatch} from '../lib/pipeline/dlp/reload.js';
+import {watchRulesLogged, type RuleWatch} from '../lib/pipeline/dlp/reload.js';
 import {RuleSet} from '../lib/pipeline/dlp/rules.js';
 import {collect, type CollectProgress, type CollectSummary} from '../lib/pipeline/collect/collector.js';
 import {followCollect, type CollectBatchLine} from '../lib/pipeline/collect/follow.js';
@@ -126,16 +126,7 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
       const onLine = followWriter<CollectFollowLine>({json, human: !flags.quiet && (flags.verbose || process.stderr.isTTY === true)}, renderLine);
       // Following, the rules are read again when their file changes or on SIGHUP; a bad file keeps the old
       // ones and says so (a "warning" line: on stdout under --json, else on stderr).
-      if (flags.follow && dlpRules !== undefined) {
-        ruleWatch = watchRules(dlpRules, {
-          onReload: (message) => dlpLog.log('info', message),
-          onError: (error) => {
-            const message = `${error.message}; the rules in force stay`;
-            dlpLog.log('error', message);
-            onLine({type: 'warning', at: lineTime(), message});
-          },
-        });
-      }
+      if (flags.follow && dlpRules !== undefined) ruleWatch = watchRulesLogged(dlpRules, dlpLog, (message) => onLine({type: 'warning', at: lineTime(), message}));
       const summary = flags.follow ? await followCollect(catalog, options, {afterRound: index, onLine}) : await collect(catalog, options);
       live?.done();
       const search = flags.follow ? undefined : await index();

@@ -6,7 +6,7 @@ import {createDirectory} from '../lib/sources/directory/create-directory.js';
 import {createLogger} from '../lib/base/log/logger.js';
 import {alertLogLine, type Alert} from '../lib/pipeline/dlp/alerts.js';
 import {alertMailer} from '../lib/pipeline/dlp/mail.js';
-import {watchRules, type RuleWatch} from '../lib/pipeline/dlp/reload.js';
+import {watchRulesLogged, type RuleWatch} from '../lib/pipeline/dlp/reload.js';
 import {RuleSet} from '../lib/pipeline/dlp/rules.js';
 import {processQueue, type ProcessProgress, type ProcessSummary} from '../lib/pipeline/process/engine.js';
 import {followQueue, type ProcessBatchLine} from '../lib/pipeline/process/follow.js';
@@ -100,16 +100,7 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
       const onLine = followWriter<ProcessFollowLine>({json, human: !flags.quiet && (flags.verbose || process.stderr.isTTY === true)}, renderLine);
       // Following, the rules are read again when their file changes or on SIGHUP; a bad file keeps the old
       // ones and says so (a "warning" line: on stdout under --json, else on stderr).
-      if (flags.follow && dlpRules !== undefined) {
-        ruleWatch = watchRules(dlpRules, {
-          onReload: (message) => dlpLog.log('info', message),
-          onError: (error) => {
-            const message = `${error.message}; the rules in force stay`;
-            dlpLog.log('error', message);
-            onLine({type: 'warning', at: lineTime(), message});
-          },
-        });
-      }
+      if (flags.follow && dlpRules !== undefined) ruleWatch = watchRulesLogged(dlpRules, dlpLog, (message) => onLine({type: 'warning', at: lineTime(), message}));
       const summary = flags.follow ? await followQueue(catalog, directory, options, {onLine}) : await processQueue(catalog, directory, options);
       live?.done();
       if (!this.jsonEnabled() && !flags.quiet) this.log(renderProcessSummary(summary));

@@ -10,6 +10,7 @@
 import {watch, type FSWatcher} from 'node:fs';
 import {basename, dirname} from 'node:path';
 import type {BonnieError} from '../../base/errors.js';
+import type {Logger} from '../../base/log/logger.js';
 import type {RuleSet} from './rules.js';
 
 /** Changes closer together than this are one reload (an editor writes, renames, touches). */
@@ -70,4 +71,19 @@ export function watchRules(rules: RuleSet, options: RuleWatchOptions): RuleWatch
       watcher?.close();
     },
   };
+}
+
+/**
+ * {@link watchRules} as `--follow` runs use it: reloads logged (info), a bad file logged (error) and passed to
+ * `warn` (the run's warning line) with the note that the rules in force stay.
+ */
+export function watchRulesLogged(rules: RuleSet, log: Pick<Logger, 'log'>, warn: (message: string) => void): RuleWatch {
+  return watchRules(rules, {
+    onReload: (message) => log.log('info', message),
+    onError: (error) => {
+      const message = `${error.message}; the rules in force stay`;
+      log.log('error', message);
+      warn(message);
+    },
+  });
 }
