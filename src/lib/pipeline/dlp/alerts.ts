@@ -166,6 +166,29 @@ export interface AlertQuery {
   limit?: number | undefined;
 }
 
+/** The named parameters of an alert's INSERT. */
+interface AlertInsert {
+  dedupKey: string;
+  at: number;
+  raisedAt: number;
+  rule: string;
+  severity: string;
+  kind: string;
+  behaviour: string | null;
+  direction: string | null;
+  personId: number | null;
+  login: string | null;
+  sessionId: string | null;
+  clientIp: string | null;
+  mailboxId: string | null;
+  folder: string | null;
+  messages: string;
+  placements: string;
+  count: number;
+  summary: string;
+  notifications: string;
+}
+
 export class Alerts {
   private readonly s;
   private readonly outbox: NotifyOutbox;
@@ -175,7 +198,7 @@ export class Alerts {
     this.outbox = new NotifyOutbox(db);
     this.chain = new AlertChain(db);
     this.s = {
-      insert: db.prepare(
+      insert: db.prepare<AlertInsert>(
         `INSERT INTO dlp_alert (dedup_key, at, raised_at, rule, severity, kind, behaviour, direction, person_id, login, session_id, client_ip, mailbox_id, folder, message_refs, placement_ids, count, summary, notification_ids)
          VALUES (@dedupKey, @at, @raisedAt, @rule, @severity, @kind, @behaviour, @direction, @personId, @login, @sessionId, @clientIp, @mailboxId, @folder, @messages, @placements, @count, @summary, @notifications)
          ON CONFLICT (dedup_key) DO NOTHING`,

@@ -192,7 +192,7 @@ function sha256(bytes: Uint8Array): Buffer {
  * with a pending job (to be processed again), in the caller's transaction.
  */
 export function restoreNotifications(db: Db, rows: readonly NotificationDump[], now: number): void {
-  const insert = db.prepare(`INSERT INTO notification (id, sha256, raw, received_at, source, spill_file, event_type, event_time, mailbox_id, deliveries, last_delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const insert = db.prepare<[number, Buffer, Buffer, number, string, string | null, string, string | null, string | null, number, number]>(`INSERT INTO notification (id, sha256, raw, received_at, source, spill_file, event_type, event_time, mailbox_id, deliveries, last_delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const job = db.prepare<[number, number]>("INSERT INTO job (notification_id, state, updated_at) VALUES (?, 'pending', ?)");
   for (const r of rows) {
     insert.run(r.id, r.sha256, r.raw, r.received_at, r.source, r.spill_file, r.event_type, r.event_time, r.mailbox_id, r.deliveries, r.last_delivered_at);

@@ -126,9 +126,9 @@ export class SnapshotSegmentRows {
   /** Rebuild: writes a snapshot back with its id, in the caller's transaction. */
   restoreSnapshot(s: SnapshotDump): void {
     this.db
-      .prepare('INSERT OR REPLACE INTO snapshot (id, mailbox_id, mailbox_name, uid_validity, highest_modseq, source, taken_at, messages, bytes, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .prepare<[number, string, string, number, bigint, string, number, number, number, string | null]>('INSERT OR REPLACE INTO snapshot (id, mailbox_id, mailbox_name, uid_validity, highest_modseq, source, taken_at, messages, bytes, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(s.id, s.mailboxId, s.mailboxName, s.uidValidity, BigInt(s.highestModseq), s.source, s.takenAt, s.messages, s.bytes, s.metadata);
-    const insert = this.db.prepare('INSERT OR REPLACE INTO snapshot_message (snapshot_id, uid, flags, internal_date, size, modseq, expunged) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const insert = this.db.prepare<[number, number, string, number, number, bigint, number]>('INSERT OR REPLACE INTO snapshot_message (snapshot_id, uid, flags, internal_date, size, modseq, expunged) VALUES (?, ?, ?, ?, ?, ?, ?)');
     for (const [uid, flags, internalDate, size, modseq, expunged] of s.rows) insert.run(s.id, uid, flags, internalDate, size, BigInt(modseq), expunged);
   }
 
