@@ -9,7 +9,8 @@ import {parseQuery} from '../../lib/read/search/query.js';
 
 export default class RetentionAddCommand extends BonnieCommand {
   static override summary = 'Add a retention rule: keep archived mail for a period, then keep it or let bonnie prune delete it.';
-  static override description = `A rule applies to every user's mail, or --user's, in every folder, or --folder's (patterns as the owner
+  static override description = `A rule applies to every user's mail, or --user's, or --group's members' (LDAP groups, as bonnie process last read
+them from the directory), in every folder, or --folder's (patterns as the owner
 sees the folder: INBOX, Sent, Archive/* or Archive.*), and only to the places a search query matches with
 --query ("bonnie search"'s language, gone mail included; run again at each prune). Its period (--keep or --delete, e.g. 7y, 18mo, 12w,
 90d) runs from the message's date (--from date, the default) or from when it left its last folder (--from
@@ -29,6 +30,7 @@ after a dry run. Every change is recorded, with who made it, in a hash-chained l
     delete: Flags.string({helpValue: 'PERIOD', description: 'Keep the mail for this period, then let bonnie prune delete it.', exactlyOne: ['keep', 'delete']}),
     from: Flags.string({description: "Count the period from the message's date, or from when it left its last folder.", options: ['date', 'left'], default: 'date'}),
     user: Flags.string({helpValue: 'LOGIN', description: 'Only this user\'s folders (repeat for several).', multiple: true}),
+    group: Flags.string({helpValue: 'GROUP', description: 'Only folders of members of this directory group (repeat for several), as the record last saw them.', multiple: true}),
     folder: Flags.string({helpValue: 'PATTERN', description: 'Only folders matching this pattern as the owner sees them (repeat for several).', multiple: true}),
     query: Flags.string({helpValue: 'QUERY', description: 'Only the places this search query matches (bonnie search\'s language), checked at each prune.'}),
   };
@@ -41,7 +43,7 @@ after a dry run. Every change is recorded, with who made it, in a hash-chained l
     const catalog = openCatalog(settings.catalog);
     try {
       const rule = new Policy(catalog.db).addRule(
-        {name: args.name, users: flags.user, folders: flags.folder, query: flags.query, periodMs, basis: flags.from as 'date' | 'left', action: flags.keep === undefined ? 'delete' : 'keep'},
+        {name: args.name, users: flags.user, groups: flags.group, folders: flags.folder, query: flags.query, periodMs, basis: flags.from as 'date' | 'left', action: flags.keep === undefined ? 'delete' : 'keep'},
         operatorName(),
         Date.now(),
       );

@@ -19,7 +19,7 @@ import type {Db} from '../../base/catalog/catalog.js';
 import {parseNotification} from '../../core/event/parse.js';
 import {readHeader} from '../../core/mail/headers.js';
 import {NotificationLog} from '../queue/notifications.js';
-import {personIdsByName, personVersionRows} from '../record/people.js';
+import {latestGroups} from '../record/people.js';
 import {Alerts, type Alert, type NewAlert} from './alerts.js';
 import {evaluateRules, needsAttachmentContent, scanMessage} from './evaluate.js';
 import {appendDirection} from './direction.js';
@@ -55,7 +55,7 @@ export class ContentAlerter {
     const owner = event.mailbox?.owner;
     const folder = event.mailbox === undefined ? undefined : event.mailbox.isInbox ? 'INBOX' : event.mailbox.path.join('/');
     const direction = event.type === 'MessageNew' ? 'in' : appendDirection(folder ?? '', bytes, this.localDomains);
-    const groups = rules.some((r) => r.scope.groups !== undefined) && owner !== undefined ? this.groupsOf(owner) : [];
+    const groups = rules.some((r) => r.scope.groups !== undefined) && owner !== undefined ? latestGroups(this.db, owner) : [];
     const scan = await scanMessage(bytes, {attachmentContent: needsAttachmentContent(rules)});
     const at = event.timestamp === undefined ? Date.now() : Date.parse(event.timestamp);
     for (const result of evaluateRules(rules, scan, {user: owner, groups, folder, direction})) {
@@ -88,10 +88,4 @@ export class ContentAlerter {
     return this.db.transaction(() => pending.flatMap((alert) => this.alerts.raise(alert, now) ?? []))();
   }
 
-  /** The owner's groups in the record's newest version of them (empty when the record does not know the owner). */
-  private groupsOf(login: string): string[] {
-    const [personId] = personIdsByName(this.db, login.toLowerCase());
-    const latest = personId === undefined ? undefined : personVersionRows(this.db, personId).at(-1);
-    return latest === undefined ? [] : (JSON.parse(latest.groups) as string[]);
-  }
 }

@@ -140,3 +140,10 @@ export function personVersionRows(db: Db, personId: number): Array<Omit<VersionR
     )
     .all(personId);
 }
+
+/** The groups of the person a login names, in the record's newest version of them (empty when the record does not know the login). */
+export function latestGroups(db: Db, login: string): string[] {
+  const [personId] = personIdsByName(db, login.toLowerCase());
+  const latest = personId === undefined ? undefined : personVersionRows(db, personId).at(-1);
+  return latest === undefined ? [] : (JSON.parse(latest.groups) as string[]);
+}

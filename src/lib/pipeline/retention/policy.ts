@@ -23,6 +23,8 @@ export interface RetentionRuleSpec {
   action: 'keep' | 'delete';
   /** A search query (bonnie search's language): the rule applies only to the places it matches. */
   query?: string;
+  /** Directory groups: the rule applies only to folders whose owner is in one (the record's newest groups). */
+  groups?: string[];
 }
 
 export interface RetentionRule extends RetentionRuleSpec {
@@ -41,6 +43,8 @@ export interface HoldSpec {
   until?: number;
   /** A search query: the hold keeps only messages it matches in some place. */
   query?: string;
+  /** Directory groups: the hold keeps only messages an owner of some place of which is in one. */
+  groups?: string[];
   reason: string;
 }
 
@@ -83,9 +87,9 @@ export interface PolicyLogReport {
 
 const GENESIS = Buffer.alloc(32);
 
-type RuleRow = {id: number; name: string; users: string | null; folders: string | null; period_ms: number; basis: 'date' | 'left'; action: 'keep' | 'delete'; created_at: number; created_by: string; removed_at: number | null; removed_by: string | null; query?: string | null};
+type RuleRow = {id: number; name: string; users: string | null; folders: string | null; period_ms: number; basis: 'date' | 'left'; action: 'keep' | 'delete'; created_at: number; created_by: string; removed_at: number | null; removed_by: string | null; query?: string | null; groups?: string | null};
 type TombstoneRow = {sha256: Buffer; original_length: number; stored_length: number; rule: string; plan_id: string; pruned_at: number; pruned_by: string};
-type HoldRow = {id: number; case_id: string; users: string | null; since: number | null; until: number | null; reason: string; placed_at: number; placed_by: string; released_at: number | null; released_by: string | null; release_reason: string | null; query?: string | null};
+type HoldRow = {id: number; case_id: string; users: string | null; since: number | null; until: number | null; reason: string; placed_at: number; placed_by: string; released_at: number | null; released_by: string | null; release_reason: string | null; query?: string | null; groups?: string | null};
 
 export class Policy {
   private readonly s;
@@ -109,7 +113,7 @@ export class Policy {
     };
   }
 
-  /** Inserts naming migration 18's columns, prepared on first use: a read-only catalog of 16 or 17 has none. */
+  /** Inserts naming migration 18's and 21's columns, prepared on first use: an older read-only catalog has none. */
   private get adds() {
     this.preparedAdds ??= this.prepareAdds();
     return this.preparedAdds;
@@ -119,11 +123,11 @@ export class Policy {
 
   private prepareAdds() {
     return {
-      addRule: this.db.prepare<[string, string | null, string | null, number, string, string, number, string, string | null]>(
-        'INSERT INTO retention_rule (name, users, folders, period_ms, basis, action, created_at, created_by, query) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      addRule: this.db.prepare<[string, string | null, string | null, number, string, string, number, string, string | null, string | null]>(
+        'INSERT INTO retention_rule (name, users, folders, period_ms, basis, action, created_at, created_by, query, groups) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      addHold: this.db.prepare<[string, string | null, number | null, number | null, string, number, string, string | null]>(
-        'INSERT INTO legal_hold (case_id, users, since, until, reason, placed_at, placed_by, query) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      addHold: this.db.prepare<[string, string | null, number | null, number | null, string, number, string, string | null, string | null]>(
+        'INSERT INTO legal_hold (case_id, users, since, until, reason, placed_at, placed_by, query, groups) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
     };
   }
@@ -180,7 +184,7 @@ export class Policy {
           hint: 'Choose another name; "bonnie retention list --all" shows every name used.',
         });
       }
-      this.adds.addRule.run(spec.name, json(spec.users), json(spec.folders), spec.periodMs, spec.basis, spec.action, now, actor, spec.query ?? null);
+      this.adds.addRule.run(spec.name, json(spec.users), json(spec.folders), spec.periodMs, spec.basis, spec.action, now, actor, spec.query ?? null, json(spec.groups));
       this.log(now, actor, {op: 'retention-add', ...spec});
       return toRule(this.s.ruleByName.get(spec.name) as RuleRow);
     })();
@@ -203,7 +207,7 @@ export class Policy {
       if (this.s.holdByCase.get(spec.caseId) !== undefined) {
         throw new BonnieError('HoldExists', `case "${spec.caseId}" has a legal hold (active or released)`, {hint: 'See "bonnie hold list --all"; a released hold is not placed again: use a new case id.'});
       }
-      this.adds.addHold.run(spec.caseId, json(spec.users), spec.since ?? null, spec.until ?? null, spec.reason, now, actor, spec.query ?? null);
+      this.adds.addHold.run(spec.caseId, json(spec.users), spec.since ?? null, spec.until ?? null, spec.reason, now, actor, spec.query ?? null, json(spec.groups));
       this.log(now, actor, {op: 'hold', ...spec});
       return toHold(this.s.holdByCase.get(spec.caseId) as HoldRow);
     })();
@@ -331,6 +335,7 @@ function toRule(r: RuleRow): RetentionRule {
     users: list(r.users),
     folders: list(r.folders),
     ...(typeof r.query === 'string' ? {query: r.query} : {}),
+    ...(typeof r.groups === 'string' ? {groups: list(r.groups)} : {}),
     periodMs: r.period_ms,
     basis: r.basis,
     action: r.action,
@@ -353,6 +358,7 @@ function toHold(h: HoldRow): Hold {
     since: h.since ?? undefined,
     until: h.until ?? undefined,
     ...(typeof h.query === 'string' ? {query: h.query} : {}),
+    ...(typeof h.groups === 'string' ? {groups: list(h.groups)} : {}),
     reason: h.reason,
     placedAt: h.placed_at,
     placedBy: h.placed_by,

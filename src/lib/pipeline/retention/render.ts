@@ -8,7 +8,7 @@ export function renderRules(rules: readonly RetentionRule[]): string {
   if (rules.length === 0) return 'No retention rule: every archived message is kept.';
   return rules
     .map((r) => {
-      const scope = `${r.users === undefined ? 'every user' : `users ${r.users.join(', ')}`}, ${r.folders === undefined ? 'every folder' : `folders ${r.folders.join(', ')}`}${r.query === undefined ? '' : `, matching ${r.query}`}`;
+      const scope = `${r.users === undefined ? 'every user' : `users ${r.users.join(', ')}`}${r.groups === undefined ? '' : `, groups ${r.groups.join(', ')}`}, ${r.folders === undefined ? 'every folder' : `folders ${r.folders.join(', ')}`}${r.query === undefined ? '' : `, matching ${r.query}`}`;
       const removed = r.removedAt === null ? '' : `  (removed ${isoTime(r.removedAt)} by ${r.removedBy ?? '?'})`;
       return `${r.name}: ${r.action} ${formatPeriod(r.periodMs)} from ${r.basis === 'date' ? "the message's date" : 'when it left its last folder'}; ${scope}; added ${isoTime(r.createdAt)} by ${r.createdBy}${removed}`;
     })
@@ -21,7 +21,7 @@ export function renderHolds(holds: readonly Hold[]): string {
     .map((h) => {
       const range = h.since === undefined && h.until === undefined ? 'any date' : `dated ${h.since === undefined ? '...' : isoTime(h.since)} to ${h.until === undefined ? '...' : isoTime(h.until)}`;
       const released = h.releasedAt === null ? 'ACTIVE' : `released ${isoTimeOrNull(h.releasedAt)} by ${h.releasedBy ?? '?'}: ${h.releaseReason ?? ''}`;
-      return `${h.caseId}: ${released}; ${h.users === undefined ? 'every user' : `users ${h.users.join(', ')}`}, ${range}${h.query === undefined ? '' : `, matching ${h.query}`}; placed ${isoTime(h.placedAt)} by ${h.placedBy}: ${h.reason}`;
+      return `${h.caseId}: ${released}; ${h.users === undefined ? 'every user' : `users ${h.users.join(', ')}`}${h.groups === undefined ? '' : `, groups ${h.groups.join(', ')}`}, ${range}${h.query === undefined ? '' : `, matching ${h.query}`}; placed ${isoTime(h.placedAt)} by ${h.placedBy}: ${h.reason}`;
     })
     .join('\n');
 }

@@ -2,11 +2,12 @@
  * Retention and legal holds (migration 16, issue 17): what the law says must be kept, and for how long.
  * Times are ms since the epoch; periods are ms.
  *
- * - retention_rule: a scope (every user, or some; every folder, or some by name pattern; a search query,
- *   migration 18), a period counted
+ * - retention_rule: a scope (every user, or some; directory groups, migration 21; every folder, or some by
+ *   name pattern; a search query, migration 18), a period counted
  *   from the message's date or from when it left its last folder, and what happens at its end (keep or
  *   delete). A removed rule stays, marked removed (who, when): the log must be able to name it.
- * - legal_hold: a case id, a scope (users; a range of message dates; a search query, migration 18), who placed
+ * - legal_hold: a case id, a scope (users; groups, migration 21; a range of message dates; a search query,
+ *   migration 18), who placed
  *   it and why; released, never
  *   deleted.
  * - policy_log: every change to either, in a hash chain of its own (hash(n) = SHA-256(hash(n-1) || entry))
@@ -107,8 +108,15 @@ ALTER TABLE retention_rule ADD COLUMN query TEXT;
 ALTER TABLE legal_hold ADD COLUMN query TEXT;
 `;
 
+/** Directory groups (JSON array of names) narrowing a rule's or a hold's scope to their members' mail; NULL: any. */
+export const RETENTION_SCHEMA_V21 = `
+ALTER TABLE retention_rule ADD COLUMN groups TEXT;
+ALTER TABLE legal_hold ADD COLUMN groups TEXT;
+`;
+
 export const RETENTION_MIGRATIONS: readonly Migration[] = [
   {version: 16, name: 'retention: rules, legal holds, their hash-chained log, prune plans', sql: RETENTION_SCHEMA_V16},
   {version: 17, name: 'retention: the messages of each prune plan, tombstones of pruned messages, approvals', sql: RETENTION_SCHEMA_V17},
   {version: 18, name: 'retention: rules and holds scoped by a search query', sql: RETENTION_SCHEMA_V18},
+  {version: 21, name: 'retention: rules and holds scoped by directory groups', sql: RETENTION_SCHEMA_V21},
 ];

@@ -14,10 +14,13 @@
  *   message's date keeps it, whatever the rules say.
  * - A rule or hold with a search query (bonnie search's language, gone mail included) covers only the places
  *   the query matches now: a rule applies to a place it matches; a hold keeps a message it matches anywhere.
+ * - A rule or hold with groups covers only folders whose owner is, in the record's newest version of that
+ *   person (as the directory gave it), a member of one of them; group names compare without case.
  */
 import {createHash} from 'node:crypto';
 import type {Db} from '../../base/catalog/catalog.js';
 import {isoTime} from '../../core/time.js';
+import {latestGroups} from '../../pipeline/record/people.js';
 import {PlacementReader} from '../../pipeline/record/read-placements.js';
 import type {Hold, RetentionRule} from '../../pipeline/retention/policy.js';
 import {matchingPlaces} from '../search/search.js';
@@ -170,6 +173,7 @@ function decidingRule(rules: readonly RetentionRule[], message: Message, scopes:
 
 function applies(rule: RetentionRule, place: ArchivedItem, scopes: Scopes): boolean {
   if (rule.query !== undefined && !scopes.places(rule.query).has(place.id)) return false;
+  if (rule.groups !== undefined && !scopes.inGroups(place.owner, rule.groups)) return false;
   if (rule.users !== undefined && (place.owner === null || !rule.users.includes(place.owner))) return false;
   // The owner's view with either separator (Archive.2026 as Cyrus names it, Archive/2026 as DLP rules and
   // mail clients show it): the same pattern language for every rule file and flag.
@@ -189,6 +193,7 @@ function holdKeeps(hold: Hold, message: Message, scopes: Scopes): boolean {
     const matched = scopes.places(hold.query);
     if (!message.places.some((p) => matched.has(p.id))) return false;
   }
+  if (hold.groups !== undefined && !message.places.some((p) => scopes.inGroups(p.owner, hold.groups as string[]))) return false;
   if (hold.since !== undefined && message.date < hold.since) return false;
   if (hold.until !== undefined && message.date > hold.until) return false;
   if (hold.users === undefined) return true;
@@ -198,11 +203,24 @@ function holdKeeps(hold: Hold, message: Message, scopes: Scopes): boolean {
 /** The places each query of a rule or hold matches, run once per plan. */
 class Scopes {
   private readonly matched = new Map<string, Set<number>>();
+  private readonly groups = new Map<string, Set<string>>();
 
   constructor(
     private readonly db: Db,
     private readonly now: number,
   ) {}
+
+  /** Whether `owner` is, per the record, in one of `groups`. */
+  inGroups(owner: string | null, groups: readonly string[]): boolean {
+    if (owner === null) return false;
+    let mine = this.groups.get(owner);
+    if (mine === undefined) {
+      mine = new Set(latestGroups(this.db, owner).map((g) => g.toLowerCase()));
+      this.groups.set(owner, mine);
+    }
+    const set = mine;
+    return groups.some((g) => set.has(g.toLowerCase()));
+  }
 
   places(query: string): Set<number> {
     let set = this.matched.get(query);

@@ -4,7 +4,7 @@ import {openCatalog} from '../../../../src/lib/base/catalog/catalog.js';
 import {processQueue} from '../../../../src/lib/pipeline/process/engine.js';
 import {matches, planPrune} from '../../../../src/lib/read/retention/plan.js';
 import {SearchIndex} from '../../../../src/lib/read/search/search-index.js';
-import {NoDirectory} from '../../../../src/lib/sources/directory/types.js';
+import {NoDirectory, type DirectoryPerson} from '../../../../src/lib/sources/directory/types.js';
 import {deliver, SPECIMEN_FILES} from '../../../helpers/record.js';
 
 describe('retention folder patterns', () => {
@@ -57,6 +57,45 @@ describe('a retention period counted from when a message left its last folder', 
       expect(plan).toMatchObject({messages: docs.size, expired: left.length});
       // Just before: the last one to leave has not been gone a minute yet.
       expect(planPrune(catalog.db, [rule], [], lastLeft + 59_999).plan.expired).toBe(left.length - left.filter(([, at]) => at === lastLeft).length);
+    } finally {
+      catalog.close();
+    }
+  });
+});
+
+describe('a rule or hold scoped by directory groups', () => {
+  it('covers the folders of the members of a group as the record last saw them, and no one else', async () => {
+    const catalog = openCatalog(':memory:', {create: true});
+    try {
+      // A directory in which alice is in Finance (the record keeps what process read from it).
+      const directory = new (class extends NoDirectory {
+        override async lookUp(login: string): Promise<DirectoryPerson | undefined> {
+          const person = await super.lookUp(login);
+          return person === undefined ? undefined : {...person, groups: login.toLowerCase() === 'alice' ? ['Finance'] : ['Sales']};
+        }
+      })();
+      deliver(catalog.db, SPECIMEN_FILES.map((_, i) => i + 1));
+      await processQueue(catalog, directory, {spillDir: '/nonexistent', maxAttempts: 5});
+      const index = new SearchIndex(catalog.db);
+      const own = (owner: string, n: number) => {
+        const folder = index.saveFolder({mailboxId: `m-${owner}`, name: `user.${owner}`, path: 'INBOX', owner, deleted: false, snapshot: undefined}).id;
+        const sha = Buffer.alloc(32);
+        sha.write(`${owner}${n}`);
+        const doc = index.addDoc({sha256: sha, doc: undefined, problem: null, size: 100, fallback: {date: Date.UTC(2026, 0, 1), source: 'seen'}});
+        index.addItem(folder, 1, n, doc, owner, {flags: [], deleted: false, removal: null, internalDate: null, seenAt: null});
+      };
+      own('alice', 1);
+      own('alice', 2);
+      own('bob', 1);
+      const base = {periodMs: 86_400_000, basis: 'date' as const, action: 'delete' as const, createdAt: 0, createdBy: 't', removedAt: null, removedBy: null};
+      const now = Date.UTC(2026, 11, 1);
+      // Group names compare without case; bob is in Sales only, so no rule decides his message.
+      const finance = {...base, id: 1, name: 'finance', groups: ['finance']};
+      expect(planPrune(catalog.db, [finance], [], now).plan).toMatchObject({messages: 3, expired: 2, kept: 1});
+      // A hold on Sales keeps bob's message under a rule for everyone.
+      const everyone = {...base, id: 2, name: 'everyone'};
+      const hold = {id: 1, caseId: 'SALES', groups: ['Sales'], reason: 'r', placedAt: 0, placedBy: 't', releasedAt: null, releasedBy: null, releaseReason: null};
+      expect(planPrune(catalog.db, [everyone], [hold], now).plan).toMatchObject({messages: 3, expired: 2, held: 1});
     } finally {
       catalog.close();
     }
