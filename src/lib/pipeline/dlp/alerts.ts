@@ -171,7 +171,11 @@ export class Alerts {
   private readonly outbox: NotifyOutbox;
   private readonly chain: AlertChain;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    /** linkLater: {@link raise} leaves the linking to {@link link}, which the caller runs before its transaction commits (once per batch). */
+    private readonly options: {linkLater?: boolean} = {},
+  ) {
     this.outbox = new NotifyOutbox(db);
     this.chain = new AlertChain(db);
     this.s = {
@@ -218,10 +222,15 @@ export class Alerts {
     });
     if (result.changes === 0) return undefined;
     const id = Number(result.lastInsertRowid);
-    // Linked in the evidence chain in the same transaction (callers raise inside one).
-    this.chain.extend();
+    // Linked in the evidence chain in the same transaction (callers raise inside one), now or by link().
+    if (this.options.linkLater !== true) this.chain.extend();
     if (alert.notify === true) this.outbox.enqueue(id, now);
     return this.get(id);
+  }
+
+  /** Links the alerts raised and not linked yet in the evidence chain (linkLater: before the transaction commits). */
+  link(): number {
+    return this.chain.extend();
   }
 
   /** When rule `rule` last alerted about person `login` (the event's time, ms). */
