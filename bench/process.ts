@@ -94,7 +94,7 @@ Drains a backlog of synthetic Cyrus events with processQueue (dist/): events/s a
   --dir DIR        create the temporary folder under DIR (default ${tmpdir()}); its file system matters (synchronous=FULL)
   --specimens DIR  the Cyrus events used as templates (default ${DEFAULT_SPECIMENS})
   --roaming-logins every login from a new client address (the corpus before: new_client_address on ~85% of logins)
-  --dlp-rounds N   run only b and e, alternating (b, e, b, e, ...) N rounds, each on a fresh copy; print e/b per round
+  --dlp-rounds N   run only b and e, N rounds (b, e, then e, b, ...), each on a fresh copy; print e/b per round
 Needs root and \`npm run build\`. Exit status: 0 measured (PASS or MISS), 1 failed or the record is not sane, 2 bad usage.
 `;
 
@@ -1630,7 +1630,8 @@ async function main(argv: string[]): Promise<number> {
       const rounds: DlpRound[] = [];
       for (let r = 0; r < options.dlpRounds; r++) {
         const pair: Partial<Record<'none' | 'dlp', WorkerResult>> = {};
-        for (const variant of ['none', 'dlp'] as const) {
+        // b first in odd rounds, e first in even ones: neither gets the better place (a fresh copy's writeback, the load).
+        for (const variant of r % 2 === 0 ? (['none', 'dlp'] as const) : (['dlp', 'none'] as const)) {
           progress(`round ${r + 1}: ${labels[variant]} ...`);
           const catalog = copy(`${variant}-${r}.db`);
           const run = await spawnWorker(spec(variant, catalog, options.events), workDir);
