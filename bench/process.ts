@@ -28,6 +28,7 @@
  *
  * Needs root (test/harness/install.sh installs slapd if missing) and `npm run build`. Usage:
  *   node --import tsx bench/process.ts [--events N] [--users N] [--batch N] [--seed N] [--profile] [--json] [--keep] [--dir DIR] [--specimens DIR]
+ *   node --import tsx bench/process.ts --dlp-rounds N [--roaming-logins] [...]: only b and e, N rounds, the median e/b (issue 15)
  */
 import {spawn, spawnSync} from 'node:child_process';
 import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
