@@ -250,12 +250,10 @@ export class ChangeReader {
     return this.s.delivered.all(sessionId);
   }
 
-  /** Changes of `action` with ids after `afterId` (those a batch has just written), in the order written. */
-  actsAfter(afterId: number, action: ChangeAction): ActRow[] {
-    return this.actsAfterOf(afterId, [action]).get(action) ?? [];
-  }
-
-  /** {@link actsAfter} for several actions in one pass over the batch's changes: each action's, in the order written. */
+  /**
+   * The changes of each of `actions` with ids after `afterId` (those a batch has just written), in one pass
+   * over them: each action's in the order written.
+   */
   actsAfterOf(afterId: number, actions: readonly ChangeAction[]): Map<ChangeAction, ActRow[]> {
     const byAction = new Map<ChangeAction, ActRow[]>(actions.map((a) => [a, []]));
     if (actions.length === 0) return byAction;
