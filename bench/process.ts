@@ -28,6 +28,7 @@
  *
  * Needs root (test/harness/install.sh installs slapd if missing) and `npm run build`. Usage:
  *   node --import tsx bench/process.ts [--events N] [--users N] [--batch N] [--seed N] [--profile] [--json] [--keep] [--dir DIR] [--specimens DIR]
+ *   node --import tsx bench/process.ts --dlp-rounds N [--roaming-logins] [...]: only b and e, N rounds, the median e/b (issue 15)
  */
 import {spawn, spawnSync} from 'node:child_process';
 import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
@@ -75,6 +76,10 @@ const CONCURRENT_SESSIONS = 40;
 /** Event time of the first event; each next one is 1 to 1,200 ms later (about a day for 100,000). */
 const START_MS = Date.UTC(2026, 0, 5, 7, 0, 0);
 const MAX_STEP_MS = 1200;
+/** A user logs in from 1 to this many usual client addresses (home, office, phone) ... */
+const USUAL_ADDRESSES = 3;
+/** ... and this share of logins from an address never seen before (then kept as a usual one). */
+const NEW_ADDRESS_SHARE = 0.03;
 /** A notification is received this long after its event time. */
 const RECEIVE_DELAY_MS = 3;
 
@@ -89,6 +94,8 @@ Drains a backlog of synthetic Cyrus events with processQueue (dist/): events/s a
   --keep           keep the temporary folder (catalogs, profiles)
   --dir DIR        create the temporary folder under DIR (default ${tmpdir()}); its file system matters (synchronous=FULL)
   --specimens DIR  the Cyrus events used as templates (default ${DEFAULT_SPECIMENS})
+  --roaming-logins every login from a new client address (the corpus before: new_client_address on ~85% of logins)
+  --dlp-rounds N   run only b and e, N rounds (b, e, then e, b, ...), each on a fresh copy; print e/b per round
 Needs root and \`npm run build\`. Exit status: 0 measured (PASS or MISS), 1 failed or the record is not sane, 2 bad usage.
 `;
 
@@ -105,10 +112,13 @@ interface Options {
   keep: boolean;
   dir: string;
   specimens: string;
+  /** Only b and e, alternating, this many rounds (0: every variant once). */
+  dlpRounds: number;
+  roamingLogins: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = {events: DEFAULT_EVENTS, users: DEFAULT_USERS, batch: undefined, seed: DEFAULT_SEED, profile: false, json: false, keep: false, dir: tmpdir(), specimens: DEFAULT_SPECIMENS};
+  const options: Options = {events: DEFAULT_EVENTS, users: DEFAULT_USERS, batch: undefined, seed: DEFAULT_SEED, profile: false, json: false, keep: false, dir: tmpdir(), specimens: DEFAULT_SPECIMENS, dlpRounds: 0, roamingLogins: false};
   const count = (name: string, value: string | undefined, min: number) => {
     if (value === undefined || !/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`${name} needs a whole number of at least ${min}`);
     return Number(value);
@@ -127,6 +137,8 @@ function parseArgs(argv: string[]): Options {
     else if (name === '--seed') options.seed = count(name, value(), 0);
     else if (name === '--dir') options.dir = text(name, value());
     else if (name === '--specimens') options.specimens = text(name, value());
+    else if (name === '--dlp-rounds') options.dlpRounds = count(name, value(), 1);
+    else if (name === '--roaming-logins') options.roamingLogins = true;
     else if (name === '--profile' || name === '--json' || name === '--keep') options[name.slice(2) as 'profile' | 'json' | 'keep'] = true;
     else if (name === '--help' || name === '-h') {
       process.stdout.write(USAGE);
@@ -203,6 +215,8 @@ interface Folder {
 interface User {
   login: string;
   folders: Folder[];
+  /** The client addresses the user logs in from (home, office, phone): new_client_address must not fire on each login. */
+  addresses: string[];
 }
 
 interface Session {
@@ -264,11 +278,14 @@ class Site {
     private readonly templates: ReadonlyMap<string, Template>,
     users: number,
     seed: number,
+    /** --roaming-logins: every login from an address never seen before (new_client_address's worst case). */
+    private readonly roaming = false,
   ) {
     this.next = random(seed);
     this.users = Array.from({length: users}, (_, i) => {
       const login = userLogin(i);
-      return {login, folders: DEFAULT_FOLDERS.map((path) => this.folder(login, path, false))};
+      const addresses = Array.from({length: 1 + Math.floor(this.next() * USUAL_ADDRESSES)}, () => this.address());
+      return {login, folders: DEFAULT_FOLDERS.map((path) => this.folder(login, path, false)), addresses};
     });
   }
 
@@ -308,13 +325,27 @@ class Site {
     return this.folderOperation(s);
   }
 
+  private address(): string {
+    return `10.${1 + Math.floor(this.next() * 200)}.${Math.floor(this.next() * 250)}.${1 + Math.floor(this.next() * 250)}`;
+  }
+
+  /** One of the user's usual addresses, or now and then one from elsewhere (a hotel, a train), kept from then on. */
+  private loginAddress(user: User): string {
+    if (this.roaming || this.next() < NEW_ADDRESS_SHARE) {
+      const address = this.address();
+      if (!this.roaming) user.addresses.push(address);
+      return address;
+    }
+    return user.addresses[Math.floor(this.next() * user.addresses.length)] as string;
+  }
+
   private login(user: User): void {
     const pid = 2000 + (this.sessions % 16);
     const session: Session = {
       id: this.sessionId(pid),
       user,
       pid,
-      ip: `10.${1 + Math.floor(this.next() * 200)}.${Math.floor(this.next() * 250)}.${1 + Math.floor(this.next() * 250)}`,
+      ip: this.loginAddress(user),
       port: 30000 + Math.floor(this.next() * 30000),
       // 1 to ~30 commands, most sessions short.
       actionsLeft: 1 + Math.floor(-Math.log(1 - this.next()) * 8),
@@ -520,7 +551,7 @@ class Site {
 
   /** The administrator (cyrus) changes a quota: Login, QuotaChange (`user` is the quota root's owner), Logout. */
   private admin(): void {
-    const admin: Session = {id: this.sessionId(2000), user: {login: 'cyrus', folders: []}, pid: 2000, ip: '127.0.0.1', port: 40000 + Math.floor(this.next() * 20000), actionsLeft: 1};
+    const admin: Session = {id: this.sessionId(2000), user: {login: 'cyrus', folders: [], addresses: ['127.0.0.1']}, pid: 2000, ip: '127.0.0.1', port: 40000 + Math.floor(this.next() * 20000), actionsLeft: 1};
     const user = this.pickUser();
     this.open.push(admin);
     this.emit('Login', {service: 'imap', clientIP: admin.ip, clientPort: admin.port, uri: `imap://${SERVER}`, pid: admin.pid, user: 'cyrus', 'vnd.cmu.sessionId': admin.id}, {session: admin.id, logins: ['cyrus']});
@@ -1471,6 +1502,37 @@ function warnIfStale(): void {
   if (newer.length > 0) process.stderr.write(`warning: ${newer.length} file(s) in src/ are newer than dist/ (e.g. ${relative(ROOT, newer[0] as string)}); run "npm run build" to measure the current code\n`);
 }
 
+/** One round of --dlp-rounds: b then e, on fresh copies of the same catalog. */
+interface DlpRound {
+  b: {eventsPerSecond: number; cpuSeconds: number | null};
+  e: {eventsPerSecond: number; cpuSeconds: number | null; alerts: number};
+  ratio: number;
+  cpuRatio: number | null;
+}
+
+function dlpRound(b: WorkerResult, e: WorkerResult): DlpRound {
+  return {
+    b: {eventsPerSecond: b.eventsPerSecond, cpuSeconds: b.cpuSeconds},
+    e: {eventsPerSecond: e.eventsPerSecond, cpuSeconds: e.cpuSeconds, alerts: e.summary?.dlpAlerts ?? 0},
+    ratio: round(e.eventsPerSecond / b.eventsPerSecond, 3),
+    cpuRatio: b.cpuSeconds === null || e.cpuSeconds === null ? null : round(b.cpuSeconds / e.cpuSeconds, 3),
+  };
+}
+
+function renderDlpRounds(rounds: readonly DlpRound[], load: readonly number[]): string {
+  const rows = rounds.map((r, i) => `| ${i + 1} | ${thousands(r.b.eventsPerSecond)}, ${r.b.cpuSeconds ?? '-'} | ${thousands(r.e.eventsPerSecond)}, ${r.e.cpuSeconds ?? '-'} | ${r.ratio.toFixed(2)} | ${r.cpuRatio?.toFixed(2) ?? '-'} | ${thousands(r.e.alerts)} |`);
+  const sorted = rounds.map((r) => r.ratio).sort((x, y) => x - y);
+  const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+  return [
+    '| round | b events/s, CPU s | e events/s, CPU s | e/b events/s | b/e CPU | alerts |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    `median e/b ${median.toFixed(2)} (target >= ${DLP_MIN_RATIO}: ${median >= DLP_MIN_RATIO ? 'PASS' : 'MISS'}); load ${load.join(' -> ')}`,
+    '',
+  ].join('\n');
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--worker') return runWorker(argv[1] as string);
   let options: Options;
@@ -1512,7 +1574,7 @@ async function main(argv: string[]): Promise<number> {
 
     progress(`generating ${thousands(options.events)} events ...`);
     const generating = performance.now();
-    const site = new Site(templates, options.users, options.seed);
+    const site = new Site(templates, options.users, options.seed, options.roamingLogins);
     site.run(Math.max(options.events, options.profile ? PROFILE_EVENTS : 0));
     const lines = site.lines.slice(0, options.events);
     const expected = expectations(site.facts.slice(0, options.events));
@@ -1565,6 +1627,27 @@ async function main(argv: string[]): Promise<number> {
       ldap: 'c. LDAP: processQueue, slapd (cached 5m)',
       cli: 'd. LDAP: bonnie process --json (CLI)',
     };
+    if (options.dlpRounds > 0) {
+      const rounds: DlpRound[] = [];
+      for (let r = 0; r < options.dlpRounds; r++) {
+        const pair: Partial<Record<'none' | 'dlp', WorkerResult>> = {};
+        // b first in odd rounds, e first in even ones: neither gets the better place (a fresh copy's writeback, the load).
+        for (const variant of r % 2 === 0 ? (['none', 'dlp'] as const) : (['dlp', 'none'] as const)) {
+          progress(`round ${r + 1}: ${labels[variant]} ...`);
+          const catalog = copy(`${variant}-${r}.db`);
+          const run = await spawnWorker(spec(variant, catalog, options.events), workDir);
+          const problems = problemsOf(variant, await countRecord(catalog), run.result, expected, false);
+          if (problems.length > 0) throw new BenchError(`the record is not what the events say it must be:\n  ${problems.join('\n  ')}`);
+          for (const suffix of ['', '-wal', '-shm']) rmSync(`${catalog}${suffix}`, {force: true});
+          pair[variant] = run.result;
+        }
+        rounds.push(dlpRound(pair.none as WorkerResult, pair.dlp as WorkerResult));
+      }
+      const load = [loadAtStart, round(loadavg()[0] ?? 0)];
+      process.stdout.write(options.json ? `${JSON.stringify({type: 'benchmark', name: 'process-dlp', events: options.events, loadAverage: load, rounds})}\n` : renderDlpRounds(rounds, load));
+      ok = true;
+      return 0;
+    }
     const variants: Result['variants'] = [];
     const catalogs: Partial<Record<Variant, string>> = {};
     for (const variant of ['ceiling', 'none', 'dlp', 'ldap', 'cli'] as const) {

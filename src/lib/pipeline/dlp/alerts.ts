@@ -194,7 +194,11 @@ export class Alerts {
   private readonly outbox: NotifyOutbox;
   private readonly chain: AlertChain;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    /** linkLater: {@link raise} leaves the linking to {@link link}, which the caller runs before its transaction commits (once per batch). */
+    private readonly options: {linkLater?: boolean} = {},
+  ) {
     this.outbox = new NotifyOutbox(db);
     this.chain = new AlertChain(db);
     this.s = {
@@ -218,33 +222,59 @@ export class Alerts {
   /** Writes `alert` unless its dedup key was raised already; returns it as stored, or undefined. */
   raise(alert: NewAlert, now: number): Alert | undefined {
     const summary = alert.kind === 'content' ? {hits: alert.hits ?? []} : {behaviour: alert.behaviourSummary ?? {count: alert.count}};
-    const result = this.s.insert.run({
-      dedupKey: alert.dedupKey,
+    const row: Omit<AlertRow, 'id'> = {
       at: alert.at,
-      raisedAt: now,
+      raised_at: now,
       rule: alert.rule,
       severity: alert.severity,
       kind: alert.kind,
       behaviour: alert.behaviour ?? null,
       direction: alert.direction ?? null,
-      personId: alert.personId ?? null,
+      person_id: alert.personId ?? null,
       login: alert.login ?? null,
-      sessionId: alert.sessionId ?? null,
-      clientIp: alert.clientIp ?? null,
-      mailboxId: alert.mailboxId ?? null,
+      session_id: alert.sessionId ?? null,
+      client_ip: alert.clientIp ?? null,
+      mailbox_id: alert.mailboxId ?? null,
       folder: alert.folder ?? null,
-      messages: JSON.stringify((alert.messages ?? []).slice(0, MAX_REFS)),
-      placements: JSON.stringify((alert.placementIds ?? []).slice(0, MAX_REFS)),
+      message_refs: JSON.stringify((alert.messages ?? []).slice(0, MAX_REFS)),
+      placement_ids: JSON.stringify((alert.placementIds ?? []).slice(0, MAX_REFS)),
       count: alert.count,
       summary: JSON.stringify(summary),
-      notifications: JSON.stringify((alert.notificationIds ?? []).slice(0, MAX_REFS)),
+      notification_ids: JSON.stringify((alert.notificationIds ?? []).slice(0, MAX_REFS)),
+    };
+    const result = this.s.insert.run({
+      dedupKey: alert.dedupKey,
+      at: row.at,
+      raisedAt: row.raised_at,
+      rule: row.rule,
+      severity: row.severity,
+      kind: row.kind,
+      behaviour: row.behaviour,
+      direction: row.direction,
+      personId: row.person_id,
+      login: row.login,
+      sessionId: row.session_id,
+      clientIp: row.client_ip,
+      mailboxId: row.mailbox_id,
+      folder: row.folder,
+      messages: row.message_refs,
+      placements: row.placement_ids,
+      count: row.count,
+      summary: row.summary,
+      notifications: row.notification_ids,
     });
     if (result.changes === 0) return undefined;
     const id = Number(result.lastInsertRowid);
-    // Linked in the evidence chain in the same transaction (callers raise inside one).
-    this.chain.extend();
+    // Linked in the evidence chain in the same transaction (callers raise inside one), now or by link().
+    if (this.options.linkLater !== true) this.chain.extend();
     if (alert.notify === true) this.outbox.enqueue(id, now);
-    return this.get(id);
+    // As stored (the row just written, read back from its own values): a new alert has no acknowledgement.
+    return this.toAlert({id, ...row}, []);
+  }
+
+  /** Links the alerts raised and not linked yet in the evidence chain (linkLater: before the transaction commits). */
+  link(): number {
+    return this.chain.extend();
   }
 
   /** When rule `rule` last alerted about person `login` (the event's time, ms). */
@@ -281,7 +311,7 @@ export class Alerts {
     return {id: Number(result.lastInsertRowid), alertId: id, at: now, by, note};
   }
 
-  private toAlert(row: AlertRow): Alert {
+  private toAlert(row: AlertRow, acks?: AckRow[]): Alert {
     const summary = JSON.parse(row.summary) as {hits?: Hit[]; behaviour?: BehaviourSummary};
     return {
       id: row.id,
@@ -304,7 +334,7 @@ export class Alerts {
       hits: summary.hits ?? [],
       behaviourSummary: summary.behaviour ?? null,
       notificationIds: JSON.parse(row.notification_ids) as number[],
-      acks: this.s.acks.all(row.id).map((a) => ({id: a.id, alertId: a.alert_id, at: a.at, by: a.by, note: a.note})),
+      acks: (acks ?? this.s.acks.all(row.id)).map((a) => ({id: a.id, alertId: a.alert_id, at: a.at, by: a.by, note: a.note})),
     };
   }
 }

@@ -28,17 +28,22 @@ export class AccountDetector {
   private readonly placements: PlacementReader;
   private readonly alerts: Alerts;
 
-  constructor(db: Db, private readonly now: () => number = Date.now) {
+  constructor(
+    db: Db,
+    private readonly now: () => number = Date.now,
+    /** Where alerts are raised: the caller's (behaviour.ts links them once per batch). */
+    alerts: Alerts = new Alerts(db),
+  ) {
     this.changes = new ChangeReader(db);
     this.folders = new FolderVersions(db);
     this.placements = new PlacementReader(db);
-    this.alerts = new Alerts(db);
+    this.alerts = alerts;
   }
 
-  /** new_client_address over the logins written after `mark`. */
-  newClientAddresses(rules: readonly BehaviourRule[], mark: number): Alert[] {
+  /** new_client_address over `logins`, the `login` changes a batch has just written (ids after its mark), in order. */
+  newClientAddresses(rules: readonly BehaviourRule[], logins: readonly ActRow[]): Alert[] {
     const raised: Alert[] = [];
-    for (const login of this.changes.actsAfter(mark, 'login')) {
+    for (const login of logins) {
       if (login.actor_person_id === null || login.client_ip === null) continue;
       const before = this.changes.loginsBefore(login.actor_person_id, login.notification_id, login.client_ip);
       if (before.logins === 0 || before.fromAddress > 0) continue;
@@ -69,11 +74,11 @@ export class AccountDetector {
     return raised;
   }
 
-  /** emptied_before_delete over the folder deletions written after `mark`. */
-  emptiedBeforeDelete(rules: readonly BehaviourRule[], mark: number): Alert[] {
+  /** emptied_before_delete over `deletions`, the `deleted` changes a batch has just written, in order. */
+  emptiedBeforeDelete(rules: readonly BehaviourRule[], deletions: readonly ActRow[]): Alert[] {
     // One MailboxDelete deletes the account's top folder and its subfolders: one change each, one notification.
     const byNotification = new Map<number, ActRow[]>();
-    for (const act of this.changes.actsAfter(mark, 'deleted')) {
+    for (const act of deletions) {
       if (act.mailbox_id === null) continue;
       const acts = byNotification.get(act.notification_id);
       if (acts === undefined) byNotification.set(act.notification_id, [act]);

@@ -23,7 +23,17 @@ import {Alerts, MAX_REFS, type Alert, type MessageRef} from './alerts.js';
 import {AccountDetector} from './behaviour-account.js';
 import {isOutsideSubject} from './direction.js';
 import {folderPattern} from './evaluate.js';
-import type {BehaviourRule} from './rules.js';
+import type {ChangeAction} from '../record/changes.js';
+import type {BehaviourName, BehaviourRule} from './rules.js';
+
+/** The change each behaviour reads among a batch's. */
+const ACTION_OF: Record<BehaviourName, ChangeAction> = {
+  shared_to_anyone: 'acl-granted',
+  mass_delete: 'expunged',
+  mass_read: 'read',
+  new_client_address: 'login',
+  emptied_before_delete: 'deleted',
+};
 
 /** ACL identifiers that make a folder public (RFC 4314 2: `anyone`; Cyrus' `anonymous`). */
 const PUBLIC_SUBJECTS = new Set(['anyone', 'anonymous']);
@@ -59,8 +69,9 @@ export class BehaviourDetector {
   ) {
     this.changes = new ChangeReader(db);
     this.folders = new FolderVersions(db);
-    this.alerts = new Alerts(db);
-    this.account = new AccountDetector(db, now);
+    // Alerts are linked in the evidence chain once per batch (afterBatch), not one by one.
+    this.alerts = new Alerts(db, {linkLater: true});
+    this.account = new AccountDetector(db, now, this.alerts);
   }
 
   /** The newest change's id: give it to {@link afterBatch} once the batch is applied. */
@@ -73,13 +84,18 @@ export class BehaviourDetector {
     const rules = this.rules();
     const alerts: Alert[] = [];
     if (rules.length === 0) return {alerts};
+    // The batch's changes that some rule reads, in one pass over them.
+    const wanted = new Set<ChangeAction>();
+    for (const rule of rules) wanted.add(ACTION_OF[rule.behaviour]);
+    const fresh = this.changes.actsAfterOf(mark, [...wanted]);
+    const actsOf = (action: ChangeAction) => fresh.get(action) ?? [];
     const shares = rules.filter((r) => r.behaviour === 'shared_to_anyone');
-    if (shares.length > 0) for (const act of this.changes.actsAfter(mark, 'acl-granted')) alerts.push(...this.shared(shares, act));
+    if (shares.length > 0) for (const act of actsOf('acl-granted')) alerts.push(...this.shared(shares, act));
     for (const [behaviour, action] of [['mass_delete', 'expunged'], ['mass_read', 'read']] as const) {
       const bursts = rules.filter((r) => r.behaviour === behaviour);
       if (bursts.length === 0) continue;
       const byPerson = new Map<number, ActRow[]>();
-      for (const act of this.changes.actsAfter(mark, action)) {
+      for (const act of actsOf(action)) {
         if (act.actor_person_id === null) continue;
         const acts = byPerson.get(act.actor_person_id);
         if (acts === undefined) byPerson.set(act.actor_person_id, [act]);
@@ -88,9 +104,11 @@ export class BehaviourDetector {
       for (const [personId, acts] of byPerson) for (const rule of bursts) alerts.push(...this.burst(rule, personId, acts, mark, action));
     }
     const addresses = rules.filter((r) => r.behaviour === 'new_client_address');
-    if (addresses.length > 0) alerts.push(...this.account.newClientAddresses(addresses, mark));
+    if (addresses.length > 0) alerts.push(...this.account.newClientAddresses(addresses, actsOf('login')));
     const emptied = rules.filter((r) => r.behaviour === 'emptied_before_delete');
-    if (emptied.length > 0) alerts.push(...this.account.emptiedBeforeDelete(emptied, mark));
+    if (emptied.length > 0) alerts.push(...this.account.emptiedBeforeDelete(emptied, actsOf('deleted')));
+    // Linked in the evidence chain in the batch's transaction, as raised: the chain covers them when it commits.
+    if (alerts.length > 0) this.alerts.link();
     return {alerts};
   }
 
@@ -154,8 +172,11 @@ export class BehaviourDetector {
   private burst(rule: BehaviourRule, personId: number, fresh: readonly ActRow[], mark: number, action: 'expunged' | 'read'): Alert[] {
     const login = fresh[0]?.actor_login ?? null;
     if (login === null || !this.userInScope(rule, login)) return [];
-    const first = Math.min(...fresh.map((a) => a.at));
-    const last = Math.max(...fresh.map((a) => a.at));
+    let first = Infinity;
+    let last = -Infinity;
+    for (const a of fresh) [first, last] = [Math.min(first, a.at), Math.max(last, a.at)];
+    // Fewer than min_count in the whole span, whatever their folders: no window can hold a burst (a count, not the rows).
+    if (this.changes.countOf(personId, action, first - rule.withinMs, last) < rule.minCount) return [];
     const names = new Map<string, string | null>();
     const nameOf = (act: ActRow) => {
       const key = act.mailbox_id ?? '';

@@ -90,6 +90,8 @@ const ACTOR = 'c.actor_login, c.actor_person_id, c.session_id';
 const ACT = `SELECT c.id AS change_id, c.notification_id, c.at, c.actor_person_id, c.actor_login, c.session_id, s.client_ip, c.mailbox_id, c.placement_id,
   p.uid, m.email_id, m.message_id, c.after
   FROM change c LEFT JOIN placement p ON p.id = c.placement_id LEFT JOIN message m ON m.id = c.message LEFT JOIN session s ON s.session_id = c.session_id`;
+/** {@link ACT} with each change's action, to sort the changes of several actions read at once. */
+const ACT_WITH_ACTION = ACT.replace('c.after\n', 'c.after, c.action\n');
 const FLAG_ACTIONS = "('read', 'trashed', 'flags-set', 'flags-cleared')";
 
 /**
@@ -162,7 +164,8 @@ export class ChangeReader {
         `SELECT count(*) AS n, sum(client_ip IS @ip) AS same FROM session
          WHERE person_id = @person AND login_notification_id IS NOT NULL AND login_notification_id < @notification`,
       ),
-      actsAfter: db.prepare<[number, string], ActRow>(`${ACT} WHERE c.id > ? AND c.action = ? ORDER BY c.id`),
+      actsAfter: db.prepare<[number, string], ActRow & {action: ChangeAction}>(`${ACT_WITH_ACTION} WHERE c.id > ? AND c.action IN (SELECT value FROM json_each(?)) ORDER BY c.id`),
+      countOf: db.prepare<[number, string, number, number], {n: number}>(`SELECT count(*) AS n FROM change c WHERE c.actor_person_id = ? AND c.action = ? AND c.at >= ? AND c.at <= ?`),
       actsOf: db.prepare<[number, string, number, number], ActRow>(`${ACT} WHERE c.actor_person_id = ? AND c.action = ? AND c.at >= ? AND c.at <= ? ORDER BY c.at, c.id`),
       delivered: db.prepare<[string], SessionDelivery>(
         `SELECT c.message AS message_row, m.email_id, m.message_id, p.mailbox_id, p.uid, c.at
@@ -247,9 +250,20 @@ export class ChangeReader {
     return this.s.delivered.all(sessionId);
   }
 
-  /** Changes of `action` with ids after `afterId` (those a batch has just written), in the order written. */
-  actsAfter(afterId: number, action: ChangeAction): ActRow[] {
-    return this.s.actsAfter.all(afterId, action);
+  /**
+   * The changes of each of `actions` with ids after `afterId` (those a batch has just written), in one pass
+   * over them: each action's in the order written.
+   */
+  actsAfterOf(afterId: number, actions: readonly ChangeAction[]): Map<ChangeAction, ActRow[]> {
+    const byAction = new Map<ChangeAction, ActRow[]>(actions.map((a) => [a, []]));
+    if (actions.length === 0) return byAction;
+    for (const {action, ...act} of this.s.actsAfter.all(afterId, JSON.stringify(actions))) byAction.get(action)?.push(act);
+    return byAction;
+  }
+
+  /** How many changes of `action` person `personId` made in [`from`, `to`] (ms): {@link actsOf}'s count, without reading them. */
+  countOf(personId: number, action: ChangeAction, from: number, to: number): number {
+    return this.s.countOf.get(personId, action, from, to)?.n ?? 0;
   }
 
   /** Person `personId`'s changes of `action` in [`from`, `to`] (ms), by time. */

@@ -1,5 +1,6 @@
 import {beforeEach, describe, expect, it} from 'vitest';
 import {openCatalog, type Catalog} from '../../../../src/lib/base/catalog/catalog.js';
+import {AlertChain} from '../../../../src/lib/pipeline/dlp/alert-chain.js';
 import {alertLogLine, Alerts} from '../../../../src/lib/pipeline/dlp/alerts.js';
 import {RuleSet} from '../../../../src/lib/pipeline/dlp/rules.js';
 import {processQueue} from '../../../../src/lib/pipeline/process/engine.js';
@@ -136,6 +137,13 @@ describe('DLP behaviour rules in bonnie process', () => {
 `);
     deliver(catalog.db, [expunge('300:359', '2026-11-22T14:00:00.000Z')]);
     expect((await run(inbox)).dlpAlerts).toBe(1);
+  });
+
+  it('links every alert of a batch in the alerts\' chain before the batch commits', async () => {
+    deliver(catalog.db, [setAcl('anyone', 'lrs'), expunge('1:60', '2026-11-22T12:00:00.000Z'), setAcl('anonymous', 'lr', '2026-11-22T12:30:00.000Z')]);
+    const summary = await run(ruleSet(), 2);
+    expect(summary.dlpAlerts).toBe(3);
+    expect(new AlertChain(catalog.db).verify()).toEqual({checked: 3, pending: 0, firstProblem: null});
   });
 
   it('runs without behaviour rules as before', async () => {
