@@ -166,29 +166,6 @@ export interface AlertQuery {
   limit?: number | undefined;
 }
 
-/** The named parameters of an alert's INSERT. */
-interface AlertInsert {
-  dedupKey: string;
-  at: number;
-  raisedAt: number;
-  rule: string;
-  severity: string;
-  kind: string;
-  behaviour: string | null;
-  direction: string | null;
-  personId: number | null;
-  login: string | null;
-  sessionId: string | null;
-  clientIp: string | null;
-  mailboxId: string | null;
-  folder: string | null;
-  messages: string;
-  placements: string;
-  count: number;
-  summary: string;
-  notifications: string;
-}
-
 export class Alerts {
   private readonly s;
   private readonly outbox: NotifyOutbox;
@@ -202,9 +179,10 @@ export class Alerts {
     this.outbox = new NotifyOutbox(db);
     this.chain = new AlertChain(db);
     this.s = {
-      insert: db.prepare<AlertInsert>(
+      // Named parameters are the columns' names: the row as raise() builds it is bound as it is.
+      insert: db.prepare<Omit<AlertRow, 'id'> & {dedup_key: string}>(
         `INSERT INTO dlp_alert (dedup_key, at, raised_at, rule, severity, kind, behaviour, direction, person_id, login, session_id, client_ip, mailbox_id, folder, message_refs, placement_ids, count, summary, notification_ids)
-         VALUES (@dedupKey, @at, @raisedAt, @rule, @severity, @kind, @behaviour, @direction, @personId, @login, @sessionId, @clientIp, @mailboxId, @folder, @messages, @placements, @count, @summary, @notifications)
+         VALUES (@dedup_key, @at, @raised_at, @rule, @severity, @kind, @behaviour, @direction, @person_id, @login, @session_id, @client_ip, @mailbox_id, @folder, @message_refs, @placement_ids, @count, @summary, @notification_ids)
          ON CONFLICT (dedup_key) DO NOTHING`,
       ),
       byId: db.prepare<[number], AlertRow>('SELECT * FROM dlp_alert WHERE id = ?'),
@@ -242,27 +220,7 @@ export class Alerts {
       summary: JSON.stringify(summary),
       notification_ids: JSON.stringify((alert.notificationIds ?? []).slice(0, MAX_REFS)),
     };
-    const result = this.s.insert.run({
-      dedupKey: alert.dedupKey,
-      at: row.at,
-      raisedAt: row.raised_at,
-      rule: row.rule,
-      severity: row.severity,
-      kind: row.kind,
-      behaviour: row.behaviour,
-      direction: row.direction,
-      personId: row.person_id,
-      login: row.login,
-      sessionId: row.session_id,
-      clientIp: row.client_ip,
-      mailboxId: row.mailbox_id,
-      folder: row.folder,
-      messages: row.message_refs,
-      placements: row.placement_ids,
-      count: row.count,
-      summary: row.summary,
-      notifications: row.notification_ids,
-    });
+    const result = this.s.insert.run({...row, dedup_key: alert.dedupKey});
     if (result.changes === 0) return undefined;
     const id = Number(result.lastInsertRowid);
     // Linked in the evidence chain in the same transaction (callers raise inside one), now or by link().
