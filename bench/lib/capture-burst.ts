@@ -22,7 +22,8 @@ import {lastEventId, readEvents} from '../../test/harness/events.js';
 import {startLab, type Lab, type NotifyMode} from '../../test/harness/lab.js';
 import {testMessage} from '../../test/harness/lmtp.js';
 import {startListener, type ListenerStopped, type RunningListener} from '../../test/harness/listener.js';
-import {lmtpData, LmtpSession} from './lmtp-session.js';
+import {dotStuffed} from '../../test/harness/reply-session.js';
+import {LmtpSession} from './lmtp-session.js';
 import {random} from './random.js';
 
 /**
@@ -79,7 +80,7 @@ export function burstMessages(count: number): string[] {
   const next = random(0x6c6d7470);
   return Array.from({length: count}, (_, i) => {
     const lines = Array.from({length: 16 + Math.floor(next() ** 2 * 100)}, (_, l) => `line ${l} of burst message ${i + 1}: the quarterly report and the budget meeting agenda`);
-    return lmtpData(testMessage({from: 'bob@lab.test', to: 'alice@lab.test', subject: `burst ${i + 1}`, messageId: `bench-burst-${i + 1}@lab.test`, body: lines.join('\r\n'), date: new Date(Date.UTC(2024, 0, 8, 9) + i * 60_000)}));
+    return dotStuffed(testMessage({from: 'bob@lab.test', to: 'alice@lab.test', subject: `burst ${i + 1}`, messageId: `bench-burst-${i + 1}@lab.test`, body: lines.join('\r\n'), date: new Date(Date.UTC(2024, 0, 8, 9) + i * 60_000)}));
   });
 }
 

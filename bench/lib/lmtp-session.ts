@@ -86,13 +86,3 @@ export class LmtpSession {
     }
   }
 }
-
-/** A message as LMTP's DATA wants it: CRLF line ends, dot-stuffed, without the final `.` line. */
-export function lmtpData(message: string): string {
-  return message
-    .replace(/\r?\n/g, '\r\n')
-    .replace(/\r\n$/, '')
-    .split('\r\n')
-    .map((line) => (line.startsWith('.') ? `.${line}` : line))
-    .join('\r\n');
-}

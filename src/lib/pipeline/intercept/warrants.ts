@@ -21,7 +21,8 @@ export interface InterceptTarget {
 /** Where records go: HI2 and HI3 over TCP, or a folder. */
 export type Delivery = {hi2: string; hi3: string} | {folder: string};
 
-export interface NewIntercept {
+/** What a warrant says, as given and as stored. */
+interface Warrant {
   liid: string;
   agency: string;
   authCountry: string;
@@ -30,21 +31,17 @@ export interface NewIntercept {
   start: number;
   /** ms since the epoch, after start */
   end: number;
-  delivery: Delivery;
   targets: InterceptTarget[];
 }
 
-export interface Intercept {
-  liid: string;
-  agency: string;
-  authCountry: string;
-  deliveryCountry: string;
-  start: number;
-  end: number;
+export interface NewIntercept extends Warrant {
+  delivery: Delivery;
+}
+
+export interface Intercept extends Warrant {
   hi2: string | null;
   hi3: string | null;
   folder: string | null;
-  targets: InterceptTarget[];
   createdAt: number;
   createdBy: string;
   endedAt: number | null;
