@@ -82,30 +82,33 @@ export class HandoverQueue {
 
   /**
    * The PDUs of several notifications, in their order, and the cursor moved to `cursor`, in ONE
-   * transaction (one commit per round of serve, not one per event). Each event is a savepoint of its
-   * own: one whose encoding throws leaves none of its PDUs and no sequence number used, goes to
-   * `onError` (which may throw to abandon the whole batch), and the others are kept.
+   * transaction (one commit per round of serve, not one per event). An event's PDUs are all encoded
+   * before any is stored: one whose encoding throws leaves none of its PDUs and no sequence number used,
+   * goes to `onError` (which may throw to abandon the whole batch), and the others are kept.
    */
   enqueueEvents(events: ReadonlyArray<{eventId: number; items: readonly PduToEnqueue[]}>, cursor: number, now: number, onError: (eventId: number, error: unknown) => void, name: string = SERVE_CURSOR): QueuedPdu[] {
-    const one = this.db.transaction((eventId: number, items: readonly PduToEnqueue[]) => {
-      const written: QueuedPdu[] = [];
-      for (const item of items) {
-        const seq = (this.statements.lastSeq.get(item.interceptId, item.hi)?.seq ?? -1) + 1;
-        const pdu = Buffer.from(item.encode(seq));
-        this.statements.insert.run(item.interceptId, item.hi, seq, eventId, now, pdu);
-        written.push({interceptId: item.interceptId, hi: item.hi, seq, eventId, enqueuedAt: now, pdu});
-      }
-      return written;
-    });
     return this.db.transaction(() => {
+      // The last number given per intercept and destination, read once per batch.
+      const lastSeq = new Map<string, number>();
       const written: QueuedPdu[] = [];
       for (const {eventId, items} of events) {
         if (items.length === 0) continue;
+        const numbers = new Map<string, number>();
+        let encoded: QueuedPdu[];
         try {
-          written.push(...one(eventId, items));
+          encoded = items.map((item) => {
+            const key = `${item.interceptId}:${item.hi}`;
+            const seq = (numbers.get(key) ?? lastSeq.get(key) ?? this.statements.lastSeq.get(item.interceptId, item.hi)?.seq ?? -1) + 1;
+            numbers.set(key, seq);
+            return {interceptId: item.interceptId, hi: item.hi, seq, eventId, enqueuedAt: now, pdu: asBuffer(item.encode(seq))};
+          });
         } catch (error) {
           onError(eventId, error);
+          continue;
         }
+        for (const pdu of encoded) this.statements.insert.run(pdu.interceptId, pdu.hi, pdu.seq, eventId, now, pdu.pdu);
+        for (const [key, seq] of numbers) lastSeq.set(key, seq);
+        written.push(...encoded);
       }
       this.statements.setCursor.run(name, cursor, now);
       return written;
@@ -124,6 +127,14 @@ export class HandoverQueue {
     this.statements.deliver.run(now, interceptId, hi, seq);
   }
 
+  /** {@link markDelivered} for several PDUs of one destination, in one transaction (one commit). */
+  markManyDelivered(interceptId: number, hi: Hi, seqs: readonly number[], now: number): void {
+    if (seqs.length === 0) return;
+    this.db.transaction(() => {
+      for (const seq of seqs) this.statements.deliver.run(now, interceptId, hi, seq);
+    }).immediate();
+  }
+
   /** True when one destination has PDUs not yet delivered (the partial index: cheap, however many were). */
   hasPending(interceptId: number, hi: Hi): boolean {
     return this.statements.hasPending.get(interceptId, hi) !== undefined;
@@ -136,3 +147,8 @@ export class HandoverQueue {
 }
 
 type PduRow = {intercept_id: number; hi: number; seq: number; event_id: number; enqueued_at: number; pdu: Buffer};
+
+/** The encoder's bytes as a Buffer over the same memory (a CC carries the whole message: no copy). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

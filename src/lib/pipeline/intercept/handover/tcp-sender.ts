@@ -146,12 +146,26 @@ export class TcpSender {
     while (!this.closing && state.failed === undefined) {
       this.woken = false;
       const batch = queue.pending(interceptId, hi, SEND_BATCH);
-      for (const pdu of batch) {
-        if (state.failed !== undefined) return;
-        await writeAll(socket, pdu.pdu);
-        queue.markDelivered(interceptId, hi, pdu.seq, now());
-        this.options.onDelivered?.(pdu.seq);
+      if (batch.length > 0) {
+        // The batch is written at once (the socket keeps the order) and the PDUs whose writes completed
+        // are marked delivered in one commit; after a failed write, none of the later ones completed.
+        // Corked: the batch leaves in one writev, not one system call per PDU.
+        socket.cork();
+        const writes = batch.map((pdu) => writeAll(socket, pdu.pdu));
+        socket.uncork();
+        const written = await Promise.allSettled(writes);
+        const done: number[] = [];
+        for (const [i, result] of written.entries()) {
+          if (result.status === 'rejected') break;
+          done.push((batch[i] as {seq: number}).seq);
+        }
+        queue.markManyDelivered(interceptId, hi, done, now());
+        for (const seq of done) this.options.onDelivered?.(seq);
         lastActivity = now();
+        if (done.length < batch.length) {
+          state.failed ??= 'a write failed';
+          return;
+        }
       }
       if (batch.length === SEND_BATCH) continue;
       if (!answered && now() - keepAliveSentAt >= keepAlive.waitMs) {
