@@ -64,7 +64,7 @@ export function encodeKeepAlivePdu(header: PsHeader): Uint8Array {
 
 function psPdu(header: PsHeader, payload: asn1.Constructed): Uint8Array {
   // PS-PDU ::= SEQUENCE { pSHeader [1], payload [2] }: the payload is a CHOICE, so its [2] is explicit.
-  return new Uint8Array(new asn1.Sequence({value: [contextSeq(1, psHeader(header)), contextSeq(2, [payload])]}).toBER());
+  return new Uint8Array(new asn1.Sequence({value: [psHeader(header), contextSeq(2, [payload])]}).toBER());
 }
 
 // Values that are the same in every PDU, built once (asn1js encodes a block anew on each toBER()).
@@ -74,19 +74,40 @@ const IRI_OBJ_ID = ctxRelativeOid(0, EMAIL_IRI_OBJ_ID);
 const CC_OBJ_ID = ctxRelativeOid(0, EMAIL_CC_OBJ_ID);
 const CC_FORMAT = ctxEnumerated(1, EMAIL_FORMAT_APPLICATION);
 
-function psHeader(h: PsHeader): asn1.AsnType[] {
-  const network = [ctxOctets(0, h.operatorId)];
-  if (h.networkElementId !== '') network.push(ctxOctets(1, h.networkElementId));
-  return [
-    DOMAIN_ID,
-    ctxOctets(1, h.liid),
-    ctxPrintable(2, h.authCountry),
-    contextSeq(3, [contextSeq(0, network), ctxInteger(1, h.communicationId), ctxPrintable(2, h.deliveryCountry)]),
-    ctxInteger(4, h.sequenceNumber),
-    ctxTime(5, h.timestamp),
-    microSecondTimeStamp(7, h.timestamp),
-    QUALIFIER,
-  ];
+/**
+ * A warrant's PSHeader, built once: per PDU only the CIN, the sequence number and the time stamps are
+ * new blocks, put in their places (building asn1js blocks is half of what encoding costs; serve
+ * encodes two PDUs per intercepted delivery). Encoding is synchronous: a header is never shared by two
+ * PDUs being encoded at once.
+ */
+interface HeaderTemplate {
+  header: asn1.Constructed;
+  communicationIdentifier: asn1.Constructed;
+}
+const templates = new Map<string, HeaderTemplate>();
+/** More warrants than this in one process are built again as they come (a cache, not a registry). */
+const TEMPLATES_KEPT = 256;
+/** Where the per-PDU blocks go: in PSHeader, and in CommunicationIdentifier (the CIN). */
+const AT = {sequenceNumber: 4, timeStamp: 5, microSecondTimeStamp: 6, cin: 1} as const;
+
+function psHeader(h: PsHeader): asn1.Constructed {
+  const key = `${h.liid}\0${h.authCountry}\0${h.deliveryCountry}\0${h.operatorId}\0${h.networkElementId}`;
+  let template = templates.get(key);
+  if (template === undefined) {
+    const network = [ctxOctets(0, h.operatorId)];
+    if (h.networkElementId !== '') network.push(ctxOctets(1, h.networkElementId));
+    const communicationIdentifier = contextSeq(3, [contextSeq(0, network), ctxNull(1), ctxPrintable(2, h.deliveryCountry)]);
+    const header = contextSeq(1, [DOMAIN_ID, ctxOctets(1, h.liid), ctxPrintable(2, h.authCountry), communicationIdentifier, ctxNull(4), ctxNull(5), ctxNull(7), QUALIFIER]);
+    template = {header, communicationIdentifier};
+    if (templates.size >= TEMPLATES_KEPT) templates.clear();
+    templates.set(key, template);
+  }
+  template.communicationIdentifier.valueBlock.value[AT.cin] = ctxInteger(1, h.communicationId);
+  const fields = template.header.valueBlock.value;
+  fields[AT.sequenceNumber] = ctxInteger(4, h.sequenceNumber);
+  fields[AT.timeStamp] = ctxTime(5, h.timestamp);
+  fields[AT.microSecondTimeStamp] = microSecondTimeStamp(7, h.timestamp);
+  return template.header;
 }
 
 function iriType(event: EmailEventType): number {
