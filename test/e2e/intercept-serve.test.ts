@@ -89,6 +89,8 @@ describe.runIf(isRoot)('bonnie intercept serve, killed and started again', () =>
 
     const second = serve();
     await expect.poll(() => listFiles(out).length, {timeout: 60_000}).toBe(expected);
+    // Cyrus first: serve's main thread runs at niceness 10 (--nice's default).
+    expect(niceOf(second.child.pid as number)).toBe(10);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     const stopped = second.stdout().trim().split('\n').map((l) => JSON.parse(l) as {type: string; delivered?: number}).at(-1);
@@ -117,3 +119,9 @@ describe.runIf(isRoot)('bonnie intercept serve, killed and started again', () =>
     });
   });
 });
+
+/** The niceness of a process' main thread (/proc/PID/stat field 19, after the command name's parenthesis). */
+function niceOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}

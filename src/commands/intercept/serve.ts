@@ -12,12 +12,13 @@ round: an added or ended warrant counts at once), reads the message of a CC reco
 warrant for HI2 (IRI) and HI3 (CC). Each destination gets its own TCP connection (tcp://host:port), in
 sequence order, reconnecting with back-off (0.5 s to 30 s); when idle for --keepalive-freq it sends a
 keep-alive and, unless --keepalive-wait is 0, drops and reopens a connection that answers nothing within
---keepalive-wait. A warrant with a folder gets one file per PDU (LIID-IRI|CC-seq.ber, 0600).
+--keepalive-wait. A warrant with a folder gets one file per PDU (LIID-IRI|CC-seq.ber, 0600). It runs at
+niceness 10 (--nice): when the CPU is busy, Cyrus' deliveries go first.
 
 Exactly once: a PDU is marked delivered when its socket write completed, and never sent again; a failed
 write is sent again, whole, on the next connection. What remains: bytes the kernel took for a connection
-that then died without the agency closing it are counted as delivered, and a PDU written just before bonnie
-is killed may be sent again after the restart (same sequence number). The event stream resumes after the
+that then died without the agency closing it are counted as delivered, and PDUs written just before bonnie
+is killed (at most a batch of 64) may be sent again after the restart (same sequence numbers). The event stream resumes after the
 last notification mapped, committed with the PDUs: nothing is lost across a restart.
 
 Nothing is written to the catalog or syslog. Without --json, one line per start, stop, connection and
@@ -36,6 +37,7 @@ delivered). SIGTERM or SIGINT stops it once the write in progress is done (exit 
     'keepalive-wait': Flags.integer({helpValue: 'SECONDS', description: 'Reconnect when a keep-alive gets no answer within this time (OpenLI keepalivewait; 0: expect no answer).', default: 30, min: 0}),
     'operator-id': Flags.string({helpValue: 'ID', description: 'The operator identifier in every PS-PDU header (1-16 characters).', default: 'bonnie'}),
     'network-element-id': Flags.string({helpValue: 'ID', description: 'The network element identifier in every PS-PDU header (1-16 characters; default the host name).'}),
+    nice: Flags.integer({helpValue: 'N', description: 'Run at this niceness (0-19): on a busy host Cyrus\' deliveries go first and the handover catches up when the CPU is idle.', default: 10, min: 0, max: 19}),
   };
 
   async run(): Promise<ServeSummary | undefined> {
@@ -46,6 +48,7 @@ delivered). SIGTERM or SIGINT stops it once the write in progress is done (exit 
       keepAlive: {frequencyMs: flags['keepalive-freq'] * 1000, waitMs: flags['keepalive-wait'] * 1000},
       operatorId: flags['operator-id'],
       networkElementId: flags['network-element-id'],
+      nice: flags.nice,
       onLine: (line) => {
         if (json) process.stdout.write(`${JSON.stringify(line)}\n`);
         else process.stderr.write(`bonnie intercept serve: ${renderServeLine(line)}\n`);

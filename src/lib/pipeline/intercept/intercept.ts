@@ -3,6 +3,7 @@
  * verify-log` do. Nothing here writes to the catalog, to syslog or to stdout: a warrant is known to the
  * interception store (root's only) and its log, and to the administrator's terminal.
  */
+import {getPriority, setPriority} from 'node:os';
 import {parseInstant} from '../../base/config/dates.js';
 import type {Settings} from '../../base/config/settings.js';
 import {BonnieError} from '../../base/errors.js';
@@ -38,6 +39,8 @@ export interface ServeInput {
   keepAlive: KeepAliveOptions;
   operatorId: string;
   networkElementId?: string | undefined;
+  /** The niceness serve's main thread takes (0-19): Cyrus' work goes first when the CPU is busy. */
+  nice: number;
   onLine: (line: ServeLine) => void;
 }
 
@@ -48,6 +51,7 @@ export interface ServeInput {
  */
 export async function serveFromSettings(settings: Pick<Settings, 'interceptDb' | 'catalog' | 'spool' | 'partitions'>, input: ServeInput): Promise<ServeSummary> {
   requireRoot();
+  lowerPriority(input.nice, input.onLine);
   const store = openInterceptStore(settings.interceptDb);
   // Two commits per PDU (queued, delivered): in WAL mode NORMAL keeps each one across a crash of bonnie,
   // without an fsync that would compete with Cyrus' own. A power loss may take the last commits back:
@@ -68,6 +72,21 @@ export async function serveFromSettings(settings: Pick<Settings, 'interceptDb' |
     }
   } finally {
     store.close();
+  }
+}
+
+/**
+ * Serve's work (reading, mapping, encoding, queueing) runs at a lower priority than Cyrus': on a busy host
+ * the CPU goes to deliveries first and the handover catches up in the idle moments (bench/README.md,
+ * intercept.ts: the delivery-rate target). Only ever lowers it: a niceness set higher (the unit's Nice=)
+ * stays. Linux gives each thread its own niceness: this is the main thread, where serve's work is.
+ */
+function lowerPriority(nice: number, onLine: (line: ServeLine) => void): void {
+  if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw invalid(`--nice ${nice} is not 0 to 19`, 'Give a niceness from 0 (as Cyrus) to 19 (only when the CPU is idle).');
+  try {
+    if (getPriority(0) < nice) setPriority(0, nice);
+  } catch (error) {
+    onLine({type: 'warning', at: new Date().toISOString(), message: `cannot lower serve's priority to niceness ${nice}: ${(error as Error).message}`});
   }
 }
 
