@@ -35,6 +35,11 @@ import {Warrants, type Intercept} from './warrants.js';
 export const SERVE_POLL_MS = 100;
 /** Notifications mapped per round. */
 const SERVE_BATCH = 500;
+/**
+ * How far back a start looks for the Logins of sessions still open: sessions older than this (an IMAP
+ * client idling for days) lose their endpoints in records after a restart (docs/INTERCEPT.md).
+ */
+export const SESSION_LOOKBACK_MS = 24 * 3_600_000;
 /** Events stamped a little before they were received still count for a warrant that starts then. */
 const FIRST_RUN_SLACK_MS = 60_000;
 
@@ -106,6 +111,12 @@ export async function serveIntercepts(store: Db, catalog: Db, options: ServeOpti
     const inForce = intercepts.filter((i) => i.state !== 'over').map((i) => i.start);
     cursor = inForce.length === 0 ? notifications.lastId() : notifications.lastIdBefore(Math.min(...inForce) - FIRST_RUN_SLACK_MS);
     queue.setCursor(cursor, now());
+  }
+  // The endpoints of the sessions open at the cursor: Cyrus sends them on Login only, and a restart must
+  // not strip them from the records of a session that began before it.
+  for (const n of notifications.sessionEvents(notifications.lastIdBefore(now() - SESSION_LOOKBACK_MS), cursor)) {
+    const parsed = parseNotification(n.raw.toString('utf8'));
+    if (parsed.ok) sessions.note(parsed.event);
   }
   emit({type: 'started', at: at(), command: 'intercept serve', pid: process.pid, catalog: options.catalogPath, afterId: cursor, intercepts: intercepts.filter((i) => i.state === 'active').length});
 

@@ -93,6 +93,16 @@ export class NotificationLog {
     return this.pageReceivedStmt.all(after, limit);
   }
 
+  /**
+   * The Login and Logout notifications with `after` < id <= `upTo`, in id order (bonnie intercept serve
+   * rebuilds the endpoints of the sessions open at its cursor from them).
+   */
+  sessionEvents(after: number, upTo: number): NotificationRecord[] {
+    return this.db.prepare<[number, number], NotificationRecord>(
+      "SELECT id, received_at, source, raw FROM notification WHERE id > ? AND id <= ? AND event_type IN ('Login', 'Logout') ORDER BY id",
+    ).all(after, upTo);
+  }
+
   /** The highest id, 0 when there is none. */
   lastId(): number {
     return this.db.prepare<[], {id: number | null}>('SELECT max(id) AS id FROM notification').get()?.id ?? 0;

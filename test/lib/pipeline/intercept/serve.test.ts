@@ -65,9 +65,9 @@ function addWarrant(liid: string, folder: string, over: {start?: number; end?: n
 }
 
 /** Runs the loop until `done` holds, then stops it with a signal; returns its lines. */
-async function serveUntil(done: () => boolean, source: MessageSource = spool): Promise<ServeLine[]> {
+async function serveUntil(done: () => boolean, source: MessageSource = spool, mapping: InterceptCodec = codec): Promise<ServeLine[]> {
   const lines: ServeLine[] = [];
-  const running = serveIntercepts(store.db, catalog.db, {codec, spool: source, keepAlive: {frequencyMs: 0, waitMs: 0}, operatorId: 'TEST', catalogPath: ':memory:', onLine: (l) => lines.push(l), signals: ['SIGUSR2'], pollMs: 20, now: () => received});
+  const running = serveIntercepts(store.db, catalog.db, {codec: mapping, spool: source, keepAlive: {frequencyMs: 0, waitMs: 0}, operatorId: 'TEST', catalogPath: ':memory:', onLine: (l) => lines.push(l), signals: ['SIGUSR2'], pollMs: 20, now: () => received});
   try {
     for (const end = Date.now() + 10_000; !done(); ) {
       if (Date.now() > end) throw new Error(`timed out: ${JSON.stringify(lines)}`);
@@ -120,6 +120,25 @@ describe('bonnie intercept serve', () => {
     expect(files(folder).map(([name]) => name)).toEqual(['LI-2-IRI-000000000000.ber', 'LI-2-IRI-000000000001.ber']);
     expect(lines[0]).toMatchObject({type: 'started', afterId: 1});
     expect(lines.at(-1)).toMatchObject({type: 'stopped', events: 1, records: 1});
+  });
+
+  it('a restart keeps the endpoints of the sessions open at its cursor (Cyrus sends them on Login only)', async () => {
+    const folder = join(tempDir(), 'LI-S');
+    addWarrant('LI-S', folder);
+    capture({event: 'Login', user: 'alice', service: 'imap', clientIP: '192.0.2.7', clientPort: 50_123, 'vnd.cmu.sessionId': 's1'});
+    capture({event: 'Login', user: 'alice', service: 'imap', clientIP: '192.0.2.9', clientPort: 50_999, 'vnd.cmu.sessionId': 's2'});
+    capture({event: 'Logout', user: 'alice', service: 'imap', 'vnd.cmu.sessionId': 's2'});
+    await serveUntil(() => new HandoverQueue(store.db).cursor() === 3);
+    // Another serve process: s1 is still open, s2 is over.
+    capture({...newMessage('alice', 8), 'vnd.cmu.sessionId': 's1'});
+    capture({...newMessage('alice', 9), 'vnd.cmu.sessionId': 's2'});
+    const seen: Array<string | undefined> = [];
+    const withEndpoints: InterceptCodec = {...codec, mapEvent: (event, intercepts, context) => {
+      if (event.type === 'MessageNew' && event.sessionId !== undefined) seen.push(context?.session?.(event.sessionId)?.clientAddress);
+      return codec.mapEvent(event, intercepts, context);
+    }};
+    await serveUntil(() => new HandoverQueue(store.db).cursor() === 5, spool, withEndpoints);
+    expect(seen).toEqual(['192.0.2.7', undefined]);
   });
 
   it('delivers nothing of what happens past a warrant\'s end', async () => {
