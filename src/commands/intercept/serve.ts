@@ -1,6 +1,7 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../../lib/cli/base-command.js';
 import {serveFromSettings} from '../../lib/pipeline/intercept/intercept.js';
+import {checkKeepDelivered} from '../../lib/pipeline/intercept/validate.js';
 import type {ServeLine, ServeSummary} from '../../lib/pipeline/intercept/serve.js';
 
 export default class InterceptServeCommand extends BonnieCommand {
@@ -25,7 +26,11 @@ Nothing is written to the catalog or syslog. Without --json, one line per start,
 problem on stderr. With --json, stdout carries JSON Lines whose "type" is started (at, command, pid,
 catalog, afterId, intercepts: how many are active), handover (liid, hi, destination, state connected or
 disconnected, error, retryInMs), warning (message), error (message) or stopped (events, records,
-delivered). SIGTERM or SIGINT stops it once the write in progress is done (exit 0).`;
+delivered, purged).
+
+What it keeps: a delivered PDU keeps its bytes for --keep-delivered days (default 7, for an agency that
+asks for it again), then only its row stays (numbers, times, length, SHA-256): the record of what was
+handed over, without the intercepted content. SIGTERM or SIGINT stops it once the write in progress is done (exit 0).`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --json --keepalive-freq 60 --keepalive-wait 10',
@@ -37,6 +42,7 @@ delivered). SIGTERM or SIGINT stops it once the write in progress is done (exit 
     'keepalive-wait': Flags.integer({helpValue: 'SECONDS', description: 'Reconnect when a keep-alive gets no answer within this time (OpenLI keepalivewait; 0: expect no answer).', default: 30, min: 0}),
     'operator-id': Flags.string({helpValue: 'ID', description: 'The operator identifier in every PS-PDU header (1-16 characters).', default: 'bonnie'}),
     'network-element-id': Flags.string({helpValue: 'ID', description: 'The network element identifier in every PS-PDU header (1-16 characters; default the host name).'}),
+    'keep-delivered': Flags.string({helpValue: 'DAYS|forever', description: 'How long a delivered PDU keeps its bytes (a CC is the whole message); then only its number, times, length and SHA-256 stay. 0: dropped once delivered.', default: '7'}),
     nice: Flags.integer({helpValue: 'N', description: 'Run at this niceness (0-19): on a busy host Cyrus\' deliveries go first and the handover catches up when the CPU is idle.', default: 10, min: 0, max: 19}),
   };
 
@@ -49,6 +55,7 @@ delivered). SIGTERM or SIGINT stops it once the write in progress is done (exit 
       operatorId: flags['operator-id'],
       networkElementId: flags['network-element-id'],
       nice: flags.nice,
+      keepDeliveredMs: checkKeepDelivered(flags['keep-delivered']),
       onLine: (line) => {
         if (json) process.stdout.write(`${JSON.stringify(line)}\n`);
         else process.stderr.write(`bonnie intercept serve: ${renderServeLine(line)}\n`);
@@ -70,6 +77,6 @@ function renderServeLine(line: ServeLine): string {
     case 'error':
       return `error: ${line.message}`;
     case 'stopped':
-      return `stopped after ${line.events} event(s), ${line.records} record(s) queued, ${line.delivered} handed over`;
+      return `stopped after ${line.events} event(s), ${line.records} record(s) queued, ${line.delivered} handed over, ${line.purged} delivered PDU(s) purged of their bytes`;
   }
 }

@@ -112,7 +112,7 @@ export const ERROR_CODES = {
   IndexUnreadable: {exit: EXIT.failure, meaning: 'A cyrus.index file is too short or inconsistent to read.'},
   IndexVersionUnsupported: {exit: EXIT.failure, meaning: 'A cyrus.index file has a version bonnie does not read (it reads Cyrus 3.2 to 3.6).'},
   InterceptExists: {exit: EXIT.usage, meaning: 'bonnie intercept add: the LIID has been used (the intercept is active or ended); LIIDs are used once.'},
-  InterceptInvalid: {exit: EXIT.usage, meaning: 'bonnie intercept add or end: a LIID, country code, time, handover URL, target or reason is not valid; the message names the flag.'},
+  InterceptInvalid: {exit: EXIT.usage, meaning: 'bonnie intercept add, end or serve: a LIID, country code, time, handover URL, target, reason, niceness or keep time is not valid; the message names the flag.'},
   InterceptLogBroken: {exit: EXIT.unsound, meaning: 'bonnie intercept verify-log: an entry of the interception log was edited, removed or inserted; the message names the first.'},
   InterceptNotRoot: {exit: EXIT.failure, meaning: 'bonnie intercept runs as root only: warrants are kept in a file only root may read.'},
   InterceptStoreInsecure: {exit: EXIT.failure, meaning: "The interception store's file or folder is not root's alone (owner, mode 0600/0700, or a symbolic link); it was not opened: the hint gives the fix."},

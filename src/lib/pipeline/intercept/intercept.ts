@@ -41,6 +41,8 @@ export interface ServeInput {
   networkElementId?: string | undefined;
   /** The niceness serve's main thread takes (0-19): Cyrus' work goes first when the CPU is busy. */
   nice: number;
+  /** How long a delivered PDU keeps its bytes (ms); undefined: for ever. */
+  keepDeliveredMs: number | undefined;
   onLine: (line: ServeLine) => void;
 }
 
@@ -65,7 +67,7 @@ export async function serveFromSettings(settings: Pick<Settings, 'interceptDb' |
       const spool = openSpool([settings.spool, ...settings.partitions], true, (message) => input.onLine({type: 'warning', at: new Date().toISOString(), message}));
       return await serveIntercepts(store.db, catalog.db, {
         codec: {mapEvent, encodePsPdu, encodeKeepAlive}, spool, keepAlive: input.keepAlive, operatorId: input.operatorId,
-        networkElementId: input.networkElementId, catalogPath: catalog.path, onLine: input.onLine,
+        networkElementId: input.networkElementId, catalogPath: catalog.path, keepDeliveredMs: input.keepDeliveredMs, onLine: input.onLine,
       });
     } finally {
       catalog.close();

@@ -11,6 +11,7 @@
  * - A PDU is delivered once: `delivered_at` is set when the socket write of its bytes completed (or its
  *   file was renamed into the folder), and a delivered PDU is never read for sending again.
  */
+import {createHash} from 'node:crypto';
 import type {Db} from '../../base/catalog/catalog.js';
 
 /** HI2 carries intercept-related information (IRI); HI3 the content of communication (CC). */
@@ -52,6 +53,12 @@ export class HandoverQueue {
       hasPending: db.prepare<[number, number], {one: number}>('SELECT 1 AS one FROM intercept_pdu WHERE intercept_id = ? AND hi = ? AND delivered_at IS NULL LIMIT 1'),
       counts: db.prepare<[number, number], {queued: number; delivered: number}>(
         'SELECT count(*) AS queued, count(delivered_at) AS delivered FROM intercept_pdu WHERE intercept_id = ? AND hi = ?',
+      ),
+      toPurge: db.prepare<[number, number], {intercept_id: number; hi: number; seq: number; pdu: Buffer}>(
+        'SELECT intercept_id, hi, seq, pdu FROM intercept_pdu WHERE purged_at IS NULL AND delivered_at IS NOT NULL AND delivered_at <= ? ORDER BY delivered_at LIMIT ?',
+      ),
+      purge: db.prepare<[number, number, Buffer, number, number, number]>(
+        "UPDATE intercept_pdu SET pdu = X'', purged_at = ?, size = ?, sha256 = ? WHERE intercept_id = ? AND hi = ? AND seq = ? AND purged_at IS NULL",
       ),
       cursor: db.prepare<[string], {event_id: number}>('SELECT event_id FROM intercept_cursor WHERE name = ?'),
       setCursor: db.prepare<[string, number, number]>(
@@ -132,6 +139,19 @@ export class HandoverQueue {
     if (seqs.length === 0) return;
     this.db.transaction(() => {
       for (const seq of seqs) this.statements.deliver.run(now, interceptId, hi, seq);
+    }).immediate();
+  }
+
+  /**
+   * Drops the bytes of up to `limit` PDUs delivered at or before `before` (ms), oldest first, keeping each row
+   * with the PDU's length and SHA-256 (the record of what was handed over). Undelivered PDUs are never
+   * touched. Returns how many were purged (fewer than `limit`: none older is left).
+   */
+  purgeDelivered(before: number, now: number, limit: number): number {
+    return this.db.transaction(() => {
+      const rows = this.statements.toPurge.all(before, limit);
+      for (const row of rows) this.statements.purge.run(now, row.pdu.length, createHash('sha256').update(row.pdu).digest(), row.intercept_id, row.hi, row.seq);
+      return rows.length;
     }).immediate();
   }
 

@@ -17,6 +17,9 @@
  *   into the folder). Kept after delivery, as the record of what was handed over.
  * - intercept_cursor (migration 2): where `bonnie intercept serve` is in the catalog's notifications (the
  *   last id it mapped), advanced in the same transaction as the PDUs that notification gave.
+ * - intercept_pdu.purged_at, size, sha256 (migration 3): a delivered PDU's bytes (a CC is a whole message)
+ *   are dropped once it was delivered longer ago than serve's --keep-delivered; the row stays, with the
+ *   PDU's length and SHA-256, as the record of what was handed over and when.
  */
 import {CATALOG_MIGRATIONS, composeSchema, type Migration, type Schema} from '../../base/catalog/migrations.js';
 
@@ -87,6 +90,16 @@ CREATE TABLE intercept_cursor (
   event_id    INTEGER NOT NULL,
   updated_at  INTEGER NOT NULL
 ) STRICT;
+`,
+  },
+  {
+    version: 3,
+    name: 'intercept: delivered PDUs purged of their bytes',
+    sql: `
+ALTER TABLE intercept_pdu ADD COLUMN purged_at INTEGER;
+ALTER TABLE intercept_pdu ADD COLUMN size INTEGER;
+ALTER TABLE intercept_pdu ADD COLUMN sha256 BLOB;
+CREATE INDEX intercept_pdu_unpurged ON intercept_pdu (delivered_at) WHERE purged_at IS NULL AND delivered_at IS NOT NULL;
 `,
   },
 ];

@@ -33,6 +33,9 @@ import {Warrants, type Intercept} from './warrants.js';
 
 /** How often the catalog is read for new notifications when there was nothing new (the IRI latency's floor). */
 export const SERVE_POLL_MS = 100;
+/** Delivered PDUs purged of their bytes per round, and how often serve looks for them once none is left. */
+const PURGE_BATCH = 500;
+const PURGE_EVERY_MS = 10 * 60_000;
 /** Notifications mapped per round. */
 const SERVE_BATCH = 500;
 /**
@@ -62,7 +65,7 @@ export type ServeLine =
   | {type: 'handover'; at: string; liid: string; hi: HiName; destination: string; state: 'connected' | 'disconnected'; error?: string; retryInMs?: number}
   | {type: 'warning'; at: string; message: string}
   | {type: 'error'; at: string; message: string}
-  | {type: 'stopped'; at: string; events: number; records: number; delivered: number};
+  | {type: 'stopped'; at: string; events: number; records: number; delivered: number; purged: number};
 
 export interface ServeSummary {
   /** Notifications read. */
@@ -71,6 +74,8 @@ export interface ServeSummary {
   records: number;
   /** PDUs handed over while serving. */
   delivered: number;
+  /** Delivered PDUs whose bytes were dropped (--keep-delivered). */
+  purged: number;
 }
 
 export interface ServeOptions {
@@ -81,6 +86,8 @@ export interface ServeOptions {
   operatorId: string;
   networkElementId?: string;
   catalogPath: string;
+  /** How long a delivered PDU keeps its bytes (ms); undefined: for ever. */
+  keepDeliveredMs?: number | undefined;
   onLine: (line: ServeLine) => void;
   signals?: readonly NodeJS.Signals[];
   pollMs?: number;
@@ -101,7 +108,7 @@ export async function serveIntercepts(store: Db, catalog: Db, options: ServeOpti
   /** The store's id of each warrant, by LIID (what the queue is keyed by). */
   const ids = new Map<string, number>();
   const sessions = new SessionEndpointBook();
-  const summary: ServeSummary = {events: 0, records: 0, delivered: 0};
+  const summary: ServeSummary = {events: 0, records: 0, delivered: 0, purged: 0};
   const networkElementId = (options.networkElementId ?? hostname()).slice(0, 16) || 'bonnie';
   const emit = options.onLine;
 
@@ -207,10 +214,20 @@ export async function serveIntercepts(store: Db, catalog: Db, options: ServeOpti
     return undefined;
   };
 
+  let purgeDueAt = 0;
+  /** Drops the bytes of PDUs delivered longer ago than keepDeliveredMs: a batch per round, every few minutes. */
+  const purge = () => {
+    if (options.keepDeliveredMs === undefined || now() < purgeDueAt) return;
+    const purged = queue.purgeDelivered(now() - options.keepDeliveredMs, now(), PURGE_BATCH);
+    summary.purged += purged;
+    if (purged < PURGE_BATCH) purgeDueAt = now() + Math.min(PURGE_EVERY_MS, options.keepDeliveredMs);
+  };
+
   refreshSenders();
   await followUntilSignal<number>({
     round: () => {
       refreshSenders();
+      purge();
       const page = notifications.pageReceived(cursor as number, SERVE_BATCH);
       if (page.length === 0) return 0;
       const mapped: Array<{eventId: number; items: PduToEnqueue[]}> = [];

@@ -44,3 +44,13 @@ export function checkTcpUrl(text: string, flag: string): string {
 export function invalid(message: string, hint: string): BonnieError {
   return new BonnieError('InterceptInvalid', message, {hint});
 }
+
+/** serve's --keep-delivered: whole days in ms, undefined for `forever`. */
+export function checkKeepDelivered(value: string): number | undefined {
+  if (value === 'forever') return undefined;
+  const days = Number(value);
+  if (value.trim() === '' || !Number.isInteger(days) || days < 0) {
+    throw invalid(`--keep-delivered ${value} is not a number of days`, 'Give whole days (0: a PDU\'s bytes are dropped once delivered) or forever.');
+  }
+  return days * 86_400_000;
+}

@@ -65,9 +65,9 @@ function addWarrant(liid: string, folder: string, over: {start?: number; end?: n
 }
 
 /** Runs the loop until `done` holds, then stops it with a signal; returns its lines. */
-async function serveUntil(done: () => boolean, source: MessageSource = spool, mapping: InterceptCodec = codec): Promise<ServeLine[]> {
+async function serveUntil(done: () => boolean, source: MessageSource = spool, mapping: InterceptCodec = codec, more: {keepDeliveredMs?: number} = {}): Promise<ServeLine[]> {
   const lines: ServeLine[] = [];
-  const running = serveIntercepts(store.db, catalog.db, {codec: mapping, spool: source, keepAlive: {frequencyMs: 0, waitMs: 0}, operatorId: 'TEST', catalogPath: ':memory:', onLine: (l) => lines.push(l), signals: ['SIGUSR2'], pollMs: 20, now: () => received});
+  const running = serveIntercepts(store.db, catalog.db, {codec: mapping, spool: source, keepAlive: {frequencyMs: 0, waitMs: 0}, operatorId: 'TEST', catalogPath: ':memory:', onLine: (l) => lines.push(l), signals: ['SIGUSR2'], pollMs: 20, now: () => received, ...more});
   try {
     for (const end = Date.now() + 10_000; !done(); ) {
       if (Date.now() > end) throw new Error(`timed out: ${JSON.stringify(lines)}`);
@@ -139,6 +139,17 @@ describe('bonnie intercept serve', () => {
     }};
     await serveUntil(() => new HandoverQueue(store.db).cursor() === 5, spool, withEndpoints);
     expect(seen).toEqual(['192.0.2.7', undefined]);
+  });
+
+  it('with keepDeliveredMs 0, drops a PDU\'s bytes once it was delivered, and says how many', async () => {
+    const folder = join(tempDir(), 'LI-K');
+    addWarrant('LI-K', folder);
+    capture(newMessage('alice', 4));
+    const purged = () => (store.db.prepare('SELECT count(*) AS n FROM intercept_pdu WHERE purged_at IS NOT NULL AND length(pdu) = 0').get() as {n: number}).n;
+    // The purge runs in the next round after the delivery (the clock is the test's: one more round is enough).
+    const lines = await serveUntil(() => files(folder).length === 2 && purged() === 2, spool, codec, {keepDeliveredMs: 0});
+    expect(lines.at(-1)).toMatchObject({type: 'stopped', delivered: 2, purged: 2});
+    expect(files(folder).map(([name]) => name)).toEqual(['LI-K-CC-000000000000.ber', 'LI-K-IRI-000000000000.ber']);
   });
 
   it('delivers nothing of what happens past a warrant\'s end', async () => {

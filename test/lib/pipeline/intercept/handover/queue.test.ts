@@ -2,6 +2,7 @@
  * The handover queue and its senders (issue 16, item 3), with a fake encoder (the PDU's bytes name its
  * LIID, destination and sequence number) and real sockets on loopback.
  */
+import {createHash} from 'node:crypto';
 import {readdirSync, readFileSync, statSync} from 'node:fs';
 import {createServer, type Server, type Socket} from 'node:net';
 import {join} from 'node:path';
@@ -61,6 +62,24 @@ describe('the queue', () => {
     expect(written.map((p) => [p.eventId, p.hi, p.seq])).toEqual([[1, 2, 0], [4, 2, 1], [4, 3, 0]]);
     expect(errors).toEqual([2]);
     expect(queue.cursor()).toBe(5);
+  });
+
+  it('drops the bytes of PDUs delivered at or before the given time, oldest first, and keeps their length and SHA-256', () => {
+    queue.enqueueEvent(1, [fake(2), fake(2), fake(2), fake(3)], NOW);
+    queue.markManyDelivered(interceptId, 2, [0, 1], NOW);
+    queue.markManyDelivered(interceptId, 3, [0], NOW + 10 * 86_400_000);
+    // seq 2 of HI2 is not delivered: never purged, however old.
+    expect(queue.purgeDelivered(NOW + 86_400_000, NOW + 2 * 86_400_000, 1)).toBe(1);
+    expect(queue.purgeDelivered(NOW + 86_400_000, NOW + 2 * 86_400_000, 10)).toBe(1);
+    expect(queue.purgeDelivered(NOW + 86_400_000, NOW + 2 * 86_400_000, 10)).toBe(0);
+    const rows = store.db.prepare('SELECT hi, seq, length(pdu) AS bytes, size, hex(sha256) AS sha256, purged_at FROM intercept_pdu ORDER BY hi, seq').all();
+    expect(rows).toEqual([
+      {hi: 2, seq: 0, bytes: 0, size: 4, sha256: createHash('sha256').update('2:0;').digest('hex').toUpperCase(), purged_at: NOW + 2 * 86_400_000},
+      {hi: 2, seq: 1, bytes: 0, size: 4, sha256: createHash('sha256').update('2:1;').digest('hex').toUpperCase(), purged_at: NOW + 2 * 86_400_000},
+      {hi: 2, seq: 2, bytes: 4, size: null, sha256: '', purged_at: null},
+      {hi: 3, seq: 0, bytes: 4, size: null, sha256: '', purged_at: null},
+    ]);
+    expect(queue.pending(interceptId, 2, 10).map((p) => p.pdu.toString())).toEqual(['2:2;']);
   });
 
   it('never gives a delivered PDU again', () => {
