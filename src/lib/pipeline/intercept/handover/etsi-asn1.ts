@@ -100,6 +100,26 @@ export function ctxNull(tag: number): asn1.Primitive {
   return new asn1.Primitive({idBlock: {tagClass: CONTEXT, tagNumber: tag}});
 }
 
+/**
+ * A value that is the same in every PDU (an object id, a warrant's LIID and country codes), encoded once by
+ * asn1js and then handed to asn1js' writer as those bytes whenever a PDU that holds it is encoded: serve
+ * encodes two PDUs per intercepted delivery, and asn1js encodes every block anew on each toBER().
+ */
+export class PreEncoded extends asn1.BaseBlock {
+  private readonly bytes: ArrayBuffer;
+
+  constructor(block: Block) {
+    super();
+    this.bytes = block.toBER(false);
+  }
+
+  override toBER(_sizeOnly?: boolean, writer?: asn1.ViewWriter): ArrayBuffer {
+    if (writer === undefined) return this.bytes;
+    writer.write(this.bytes);
+    return new ArrayBuffer(0);
+  }
+}
+
 /** MicroSecondTimeStamp ::= SEQUENCE { seconds [0] INTEGER, microSeconds [1] INTEGER } from ms. */
 export function microSecondTimeStamp(tag: number, ms: number): asn1.Constructed {
   const seconds = Math.floor(ms / 1000);
@@ -107,9 +127,9 @@ export function microSecondTimeStamp(tag: number, ms: number): asn1.Constructed 
 }
 
 // Values that are the same in every PDU are built once: asn1js encodes a block anew on each toBER().
-const IP_TYPE_V4 = ctxEnumerated(1, 0);
-const IP_TYPE_V6 = ctxEnumerated(1, 1);
-const IP_ASSIGNMENT = ctxEnumerated(3, IP_ASSIGNMENT_UNKNOWN);
+const IP_TYPE_V4 = new PreEncoded(ctxEnumerated(1, 0));
+const IP_TYPE_V6 = new PreEncoded(ctxEnumerated(1, 1));
+const IP_ASSIGNMENT = new PreEncoded(ctxEnumerated(3, IP_ASSIGNMENT_UNKNOWN));
 
 /** IPAddress from its text (`127.0.0.1`, `::1`): binary, 4 or 16 octets. Throws on anything else. */
 export function ipAddress(tag: number, text: string): asn1.Constructed {

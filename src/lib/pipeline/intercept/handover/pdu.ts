@@ -10,6 +10,7 @@ import {
   EMAIL_IRI_OBJ_ID,
   IRI_TYPE,
   LI_PS_DOMAIN_ID,
+  PreEncoded,
   TIME_OF_INTERCEPTION,
   child,
   childrenOf,
@@ -68,11 +69,11 @@ function psPdu(header: PsHeader, payload: asn1.Constructed): Uint8Array {
 }
 
 // Values that are the same in every PDU, built once (asn1js encodes a block anew on each toBER()).
-const DOMAIN_ID = ctxOid(0, LI_PS_DOMAIN_ID);
-const QUALIFIER = ctxEnumerated(8, TIME_OF_INTERCEPTION);
-const IRI_OBJ_ID = ctxRelativeOid(0, EMAIL_IRI_OBJ_ID);
-const CC_OBJ_ID = ctxRelativeOid(0, EMAIL_CC_OBJ_ID);
-const CC_FORMAT = ctxEnumerated(1, EMAIL_FORMAT_APPLICATION);
+const DOMAIN_ID = new PreEncoded(ctxOid(0, LI_PS_DOMAIN_ID));
+const QUALIFIER = new PreEncoded(ctxEnumerated(8, TIME_OF_INTERCEPTION));
+const IRI_OBJ_ID = new PreEncoded(ctxRelativeOid(0, EMAIL_IRI_OBJ_ID));
+const CC_OBJ_ID = new PreEncoded(ctxRelativeOid(0, EMAIL_CC_OBJ_ID));
+const CC_FORMAT = new PreEncoded(ctxEnumerated(1, EMAIL_FORMAT_APPLICATION));
 
 /**
  * A warrant's PSHeader, built once: per PDU only the CIN, the sequence number and the time stamps are
@@ -96,8 +97,8 @@ function psHeader(h: PsHeader): asn1.Constructed {
   if (template === undefined) {
     const network = [ctxOctets(0, h.operatorId)];
     if (h.networkElementId !== '') network.push(ctxOctets(1, h.networkElementId));
-    const communicationIdentifier = contextSeq(3, [contextSeq(0, network), ctxNull(1), ctxPrintable(2, h.deliveryCountry)]);
-    const header = contextSeq(1, [DOMAIN_ID, ctxOctets(1, h.liid), ctxPrintable(2, h.authCountry), communicationIdentifier, ctxNull(4), ctxNull(5), ctxNull(7), QUALIFIER]);
+    const communicationIdentifier = contextSeq(3, [new PreEncoded(contextSeq(0, network)), ctxNull(1), new PreEncoded(ctxPrintable(2, h.deliveryCountry))]);
+    const header = contextSeq(1, [DOMAIN_ID, new PreEncoded(ctxOctets(1, h.liid)), new PreEncoded(ctxPrintable(2, h.authCountry)), communicationIdentifier, ctxNull(4), ctxNull(5), ctxNull(7), QUALIFIER]);
     template = {header, communicationIdentifier};
     if (templates.size >= TEMPLATES_KEPT) templates.clear();
     templates.set(key, template);
