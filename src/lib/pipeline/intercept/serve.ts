@@ -40,7 +40,7 @@ const PURGE_EVERY_MS = 10 * 60_000;
 const SERVE_BATCH = 500;
 /**
  * How far back a start looks for the Logins of sessions still open: sessions older than this (an IMAP
- * client idling for days) lose their endpoints in records after a restart (docs/INTERCEPT.md).
+ * client idling for days) lose their endpoints in records after a restart (docs/OPERATIONS.md).
  */
 export const SESSION_LOOKBACK_MS = 24 * 3_600_000;
 /** Events stamped a little before they were received still count for a warrant that starts then. */
