@@ -83,8 +83,8 @@ class Receiver {
 const hi2 = new Receiver();
 const hi3 = new Receiver();
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (const deadline = Date.now() + GUARD_MS; !check(); ) {
+async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
+  for (const deadline = Date.now() + GUARD_MS; !(await check()); ) {
     if (Date.now() > deadline) throw new Error(`no ${what} after ${GUARD_MS} ms; serve lines: ${JSON.stringify(lines)}; stderr: ${stderr}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -200,12 +200,23 @@ describe('bonnie intercept serve on a live Cyrus', () => {
     await until('the events mapped while the agency is down', () => served().cursor >= (events.at(-1)?.id as number));
     const down = served();
     expect(down).toMatchObject({iri: 8, cc: 3});
+    // What the administrator sees meanwhile: PDUs waiting, since when.
+    const handover = async () => ((await run(['intercept', 'list'])) as {intercepts: Array<{liid: string; handover: Record<'hi2' | 'hi3', {queued: number; delivered: number; waiting: number; waitingSince: number | null}>}>}).intercepts.find((i) => i.liid === LIID)?.handover;
+    const waiting = await handover();
+    expect(waiting?.hi2).toMatchObject({queued: 8, delivered: 5, waiting: 3});
+    expect(waiting?.hi3).toMatchObject({queued: 3, delivered: 2, waiting: 1});
+    expect(waiting?.hi2.waitingSince).toBeGreaterThan(0);
     await hi2.listen(hi2.port);
     await hi3.listen(hi3.port);
     await until('the queue delivered', () => hi2.pdus().length === 8 && hi3.pdus().length === 3);
     expect(sequence(hi2)).toEqual(range(8));
     expect(eventTypes(hi2)).toEqual([5, 2, 1, 3, 7, 2, 5, 7]);
     expect(sequence(hi3)).toEqual(range(3));
+    await until('the deliveries marked', async () => {
+      const now = await handover();
+      return now?.hi2.waiting === 0 && now.hi3.waiting === 0;
+    });
+    expect(await handover()).toMatchObject({hi2: {queued: 8, delivered: 8, waiting: 0, waitingSince: null}, hi3: {queued: 3, delivered: 3, waiting: 0}});
 
     // 3. The warrant ended: alice's next session gives nothing.
     await run(['intercept', 'end', LIID, '--reason', 'live test over']);

@@ -13,6 +13,7 @@ import {openCatalog} from '../../base/catalog/catalog.js';
 import {openSpool} from '../collect/spool.js';
 import {encodeKeepAlive, encodePsPdu, mapEvent} from './handover/records.js';
 import type {KeepAliveOptions} from './handover/tcp-sender.js';
+import {HandoverQueue, type HandoverState} from './queue.js';
 import {serveIntercepts, type ServeLine, type ServeSummary} from './serve.js';
 import {openInterceptStore, requireRoot} from './store-file.js';
 import {checkCountry, checkLiid, checkTcpUrl, invalid} from './validate.js';
@@ -117,10 +118,20 @@ export async function addIntercept(settings: StoreSettings, input: AddInput, act
 }
 
 /** Every warrant, oldest first, with its state at `now`. */
-export function listIntercepts(settings: StoreSettings, now: Date): Intercept[] {
+/** A warrant with where its handover stands, per destination (HI2: IRI, HI3: CC, or both into its folder). */
+export interface ListedIntercept extends Intercept {
+  handover: {hi2: HandoverState; hi3: HandoverState};
+}
+
+export function listIntercepts(settings: StoreSettings, now: Date): ListedIntercept[] {
   const store = openInterceptStore(settings.interceptDb, {readOnly: true});
   try {
-    return new Warrants(store.db).list(now.getTime());
+    const warrants = new Warrants(store.db);
+    const queue = new HandoverQueue(store.db);
+    return warrants.list(now.getTime()).map((intercept) => {
+      const id = warrants.idOf(intercept.liid) as number;
+      return {...intercept, handover: {hi2: queue.state(id, 2), hi3: queue.state(id, 3)}};
+    });
   } finally {
     store.close();
   }

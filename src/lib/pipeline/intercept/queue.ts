@@ -36,6 +36,19 @@ export interface PduToEnqueue {
   encode: (seq: number) => Uint8Array;
 }
 
+/** Where one destination's handover stands (bonnie intercept list). */
+export interface HandoverState {
+  /** PDUs queued so far (numbered 0 to queued - 1). */
+  queued: number;
+  delivered: number;
+  /** Queued and not delivered yet: the agency is down, or serve is not running. */
+  waiting: number;
+  /** When the oldest waiting PDU was queued (ms), or null. */
+  waitingSince: number | null;
+  /** When the last PDU was handed over (ms), or null. */
+  lastDeliveredAt: number | null;
+}
+
 /** The name of the cursor `bonnie intercept serve` keeps. */
 export const SERVE_CURSOR = 'serve';
 
@@ -60,6 +73,9 @@ export class HandoverQueue {
       purge: db.prepare<[number, number, Buffer, number, number, number]>(
         "UPDATE intercept_pdu SET pdu = X'', purged_at = ?, size = ?, sha256 = ? WHERE intercept_id = ? AND hi = ? AND seq = ? AND purged_at IS NULL",
       ),
+      lastQueued: db.prepare<[number, number], {seq: number}>('SELECT max(seq) AS seq FROM intercept_pdu WHERE intercept_id = ? AND hi = ?'),
+      waiting: db.prepare<[number, number], {n: number; first: number | null}>('SELECT count(*) AS n, min(seq) AS first FROM intercept_pdu WHERE intercept_id = ? AND hi = ? AND delivered_at IS NULL'),
+      at: db.prepare<[number, number, number], {enqueued_at: number; delivered_at: number | null}>('SELECT enqueued_at, delivered_at FROM intercept_pdu WHERE intercept_id = ? AND hi = ? AND seq = ?'),
       cursor: db.prepare<[string], {event_id: number}>('SELECT event_id FROM intercept_cursor WHERE name = ?'),
       setCursor: db.prepare<[string, number, number]>(
         'INSERT INTO intercept_cursor (name, event_id, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET event_id = excluded.event_id, updated_at = excluded.updated_at',
@@ -158,6 +174,25 @@ export class HandoverQueue {
   /** True when one destination has PDUs not yet delivered (the partial index: cheap, however many were). */
   hasPending(interceptId: number, hi: Hi): boolean {
     return this.statements.hasPending.get(interceptId, hi) !== undefined;
+  }
+
+  /**
+   * Where one destination stands, from a few index lookups (no scan of the PDUs: a store may hold
+   * millions): PDUs are delivered in sequence order, so the last delivered is the one before the first
+   * waiting, or the last queued.
+   */
+  state(interceptId: number, hi: Hi): HandoverState {
+    const last = this.statements.lastQueued.get(interceptId, hi)?.seq ?? null;
+    if (last === null) return {queued: 0, delivered: 0, waiting: 0, waitingSince: null, lastDeliveredAt: null};
+    const waiting = this.statements.waiting.get(interceptId, hi) ?? {n: 0, first: null};
+    const lastDelivered = waiting.first === null ? last : waiting.first - 1;
+    return {
+      queued: last + 1,
+      delivered: last + 1 - waiting.n,
+      waiting: waiting.n,
+      waitingSince: waiting.first === null ? null : this.statements.at.get(interceptId, hi, waiting.first)?.enqueued_at ?? null,
+      lastDeliveredAt: lastDelivered < 0 ? null : this.statements.at.get(interceptId, hi, lastDelivered)?.delivered_at ?? null,
+    };
   }
 
   /** How many PDUs one destination has had queued, and how many of them were delivered. */

@@ -82,6 +82,18 @@ describe('the queue', () => {
     expect(queue.pending(interceptId, 2, 10).map((p) => p.pdu.toString())).toEqual(['2:2;']);
   });
 
+  it('says where a destination stands: queued, delivered, waiting since when, last handed over when', () => {
+    expect(queue.state(interceptId, 2)).toEqual({queued: 0, delivered: 0, waiting: 0, waitingSince: null, lastDeliveredAt: null});
+    queue.enqueueEvent(1, [fake(2), fake(2)], NOW);
+    queue.enqueueEvent(2, [fake(2)], NOW + 1000);
+    expect(queue.state(interceptId, 2)).toEqual({queued: 3, delivered: 0, waiting: 3, waitingSince: NOW, lastDeliveredAt: null});
+    queue.markManyDelivered(interceptId, 2, [0, 1], NOW + 5000);
+    expect(queue.state(interceptId, 2)).toEqual({queued: 3, delivered: 2, waiting: 1, waitingSince: NOW + 1000, lastDeliveredAt: NOW + 5000});
+    queue.markManyDelivered(interceptId, 2, [2], NOW + 6000);
+    expect(queue.state(interceptId, 2)).toEqual({queued: 3, delivered: 3, waiting: 0, waitingSince: null, lastDeliveredAt: NOW + 6000});
+    expect(queue.state(interceptId, 3).queued).toBe(0);
+  });
+
   it('never gives a delivered PDU again', () => {
     queue.enqueueEvent(1, [fake(2), fake(2), fake(2)], NOW);
     queue.markDelivered(interceptId, 2, 0, NOW);
