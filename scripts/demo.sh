@@ -168,6 +168,8 @@ if [ "$(id -u)" -eq 0 ]; then
     echo "== ... the first IRI record (alice's logon), as openssl reads it"
     openssl asn1parse -inform DER -in "$demo/handover/DEMO-LI-1-IRI-000000000000.ber" -i | head -24
   fi
+  echo "== ... where the handover stands (WAITING would mean the agency is down, or serve is not running)"
+  bonnie intercept list
   bonnie intercept end DEMO-LI-1 --reason "demo: over"
   bonnie intercept verify-log
 else

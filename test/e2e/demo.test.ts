@@ -42,6 +42,8 @@ describe('npm run demo', () => {
     // As root, a warrant on alice: her events handed over as ETSI PS-PDUs into a folder, numbered, logged.
     if (process.getuid?.() === 0) {
       expect(run.stdout).toMatch(/^ {3}19 IRI and 9 CC record\(s\) for alice, numbered from 0 per warrant and HI:$/m);
+      expect(run.stdout).toMatch(/^ {2}HI2 19 handed over, last \d{4}-/m);
+      expect(run.stdout).toMatch(/^ {2}HI3 9 handed over, last \d{4}-/m);
       expect(run.stdout).toMatch(/^interception log: 2 entries, chain intact$/m);
     }
     // A catalog rebuilt from the archive alone: the chain checked, and alice's audit the same on both.
