@@ -74,13 +74,13 @@ export class DlpRuntime {
   }
 
   /**
-   * Reads the rules again when their file changes or on SIGHUP, until {@link close}: reloads logged (info),
-   * a file that does not load logged (error) and passed to `onWarning` with the note that the rules in force
-   * stay. Nothing to follow without a rule file.
+   * Reads the rules again when their file changes or on SIGHUP, until {@link close}: reloads logged (info)
+   * and passed to `onReload`, a file that does not load logged (error) and passed to `onWarning` with the
+   * note that the rules in force stay. Nothing to follow without a rule file (SIGHUP is then not handled).
    */
-  followRules(onWarning: (message: string) => void): void {
+  followRules(onWarning: (message: string) => void, onReload?: (message: string) => void): void {
     if (this.rules === undefined || this.watch !== undefined) return;
-    this.watch = watchRulesLogged(this.rules, this.log, onWarning);
+    this.watch = watchRulesLogged(this.rules, this.log, onWarning, onReload);
   }
 
   /** Stops following the rules and waits for the log. */
