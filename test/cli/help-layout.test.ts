@@ -29,11 +29,12 @@ async function help(argv: string[], columns: number): Promise<string> {
   return ran.stdout;
 }
 
-/** The column where a line's last run of text starts: after its indent, or after a gap of 2+ spaces. */
+/** The column where a line's last run of text starts: after its indent (and list marker), or after a gap of 2+ spaces. */
 function textColumn(line: string): number {
   const gaps = [...line.matchAll(/\S( {2,})(?=\S)/g)];
   const last = gaps[gaps.length - 1];
-  return last === undefined ? line.length - line.trimStart().length : (last.index ?? 0) + 1 + (last[1]?.length ?? 0);
+  if (last !== undefined) return (last.index ?? 0) + 1 + (last[1]?.length ?? 0);
+  return (/^\s*(?:(?:[-*]|\d+[.)]) +)?/.exec(line)?.[0] ?? '').length;
 }
 
 /**
@@ -83,6 +84,10 @@ describe('--help on a terminal of a given width', () => {
     const search = await help(['search'], 80);
     // A table row: the term, then its text wrapped at the text's column.
     expect(search).toMatch(/\n {4}folder:NAME {5}in this folder: its name now or ever \(user\.alice\.Sent\), its\n {20}path below/);
+    // A list item: its text wraps at the item's text column.
+    const doctor = await help(['doctor'], 80);
+    expect(doctor).toMatch(/\n {2}- system\.owner: the --owner user and group exist\.\n {2}- catalog\.file: /);
+    expect(doctor).toMatch(/\n {2}- config\.file, config\.paths: the configuration parses strictly \(as every\n {4}command reads it\)/);
     const process = await help(['process'], 80);
     expect(process).toContain('\n    * * * * *  cyrus  bonnie process --quiet\n');
     const test = await help(['dlp', 'test'], 80);
@@ -92,8 +97,8 @@ describe('--help on a terminal of a given width', () => {
 
 describe('layoutHelpText', () => {
   it('joins the lines of a paragraph and keeps paragraph breaks, headings, list items and code', () => {
-    const text = 'One two\nthree four.\n\nHEADING\n  code  line\n- item one\nwraps\n- item two';
-    expect(layoutHelpText(text, 12)).toBe('One two\nthree four.\n\nHEADING\n  code  line\n- item one\n  wraps\n- item two');
+    const text = 'One two\nthree four.\n\nHEADING\n  code  line\n- item one\nwraps\n- item two\n  goes on';
+    expect(layoutHelpText(text, 12)).toBe('One two\nthree four.\n\nHEADING\n  code  line\n- item one\n  wraps\n- item two\n  goes on');
   });
 
   it('lays out a table at its column, or its text under the term when the column leaves too little room', () => {

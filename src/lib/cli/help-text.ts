@@ -5,7 +5,8 @@
  * What the source means, read once by {@link parseHelpText}:
  * - a blank line separates paragraphs; inside one, lines at column 0 are one flowing paragraph (their line
  *   breaks are the source's wrapping, not the author's), except a heading in capitals ("QUERY LANGUAGE")
- *   and a list item ("- ", "* ", "1. "), which start a line of their own;
+ *   and a list item ("- ", "* ", "1. "), which starts a line of its own and goes on over the next lines at
+ *   column 0 or indented to its text;
  * - indented lines are either a table (rows at one indent, each a term, two spaces or more, then its text,
  *   whose continuation lines are indented to the text's column; a term too long for its column stands
  *   alone with its text below) or code (configuration, a crontab line, YAML), kept verbatim.
@@ -40,6 +41,11 @@ export function parseHelpText(text: string): HelpPart[][] {
       indented = [];
     };
     for (const line of lines) {
+      // A list item's next lines are indented to its text ("- " then "  "): they continue it.
+      if (prose !== undefined && prose.marker !== '' && indented.length === 0 && line.startsWith(' '.repeat(prose.marker.length)) && !/^\s/.test(line.slice(prose.marker.length))) {
+        prose.text += ` ${line.trim()}`;
+        continue;
+      }
       if (/^\s/.test(line)) {
         prose = undefined;
         indented.push(line);
