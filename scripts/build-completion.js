@@ -205,9 +205,14 @@ function zshFlagSpecs(flag) {
   return names.map((name) => `'${repeat}${name}${flag.takesValue && name.startsWith('--') ? '=' : ''}[${zshText(flag.summary)}]${action}'`);
 }
 
-/** Text inside a single-quoted zsh word and an _arguments description: no quote, bracket or colon. */
-function zshText(text) {
-  return text.replace(/'/g, '’').replace(/[[\]]/g, '').replace(/:/g, ' -').replace(/\\/g, '');
+/**
+ * Text for a single-quoted zsh word that _describe ('word:description') or _arguments ('--flag[description]',
+ * ':message:action') splits: a backslash quotes the next character for both of them (zshcompsys(1)), so
+ * ':', '[', ']' and '\\' get one and are shown as themselves; a single quote ends the shell word, so it is
+ * written '\\''.
+ */
+export function zshText(text) {
+  return text.replace(/[\\:[\]]/g, '\\$&').replace(/'/g, "'\\''");
 }
 
 /** A word for a bash or zsh `case` pattern or echo: single-quoted. */

@@ -27,7 +27,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
 const OUT_DIR = join(root, 'dist', 'oclif');
 /** What bonnie imports from `#oclif`: the bundle exports exactly these, so a name missing here fails the build. */
-const EXPORTS = ['Args', 'Command', 'Config', 'Errors', 'Flags', 'Interfaces', 'Plugin', 'execute', 'settings'];
+const EXPORTS = ['Args', 'Command', 'CommandHelp', 'Config', 'Errors', 'Flags', 'Help', 'Interfaces', 'Plugin', 'execute', 'settings'];
 
 const pjson = JSON.parse(readFileSync(require.resolve('@oclif/core/package.json'), 'utf8'));
 

@@ -57,8 +57,9 @@ export class Page {
   }
 
   /**
-   * Prose from a command's description: paragraphs separated by blank lines; lines indented more than
-   * the paragraph's first line are shown as written (e.g. a line of imapd.conf).
+   * Prose from a command's description: paragraphs separated by blank lines; "- " starts a list item (its
+   * next lines indented by 2); other lines indented more than the paragraph's first line are shown as
+   * written (e.g. a line of imapd.conf).
    */
   prose(text) {
     let first = true;
@@ -67,6 +68,8 @@ export class Page {
       if (!first) this.macro('PP');
       first = false;
       let block = [];
+      // Inside a list item ("- " at the start of a line, its next lines indented by 2): a tagged paragraph.
+      let item = false;
       const flush = () => {
         if (block.length === 0) return;
         const indent = Math.min(...block.map((l) => l.length - l.trimStart().length));
@@ -74,9 +77,16 @@ export class Page {
         block = [];
       };
       for (const line of paragraph.split('\n')) {
-        if (/^\s/.test(line)) block.push(line.trimEnd());
+        if (item && /^ {2}\S/.test(line)) this.text(esc(line.trim()));
+        else if (/^- /.test(line)) {
+          flush();
+          item = true;
+          this.macro('IP', '\\(bu', '2').text(esc(line.slice(2)));
+        } else if (/^\s/.test(line)) block.push(line.trimEnd());
         else {
           flush();
+          if (item) this.macro('PP');
+          item = false;
           this.text(esc(line));
         }
       }

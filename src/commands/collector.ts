@@ -1,11 +1,7 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
 import {openCatalog} from '../lib/base/catalog/catalog.js';
-import {createLogger} from '../lib/base/log/logger.js';
-import {alertLogLine, type Alert} from '../lib/pipeline/dlp/alerts.js';
-import {alertMailer} from '../lib/pipeline/dlp/mail.js';
-import {watchRulesLogged, type RuleWatch} from '../lib/pipeline/dlp/reload.js';
-import {RuleSet} from '../lib/pipeline/dlp/rules.js';
+import {DlpRuntime} from '../lib/pipeline/dlp/runtime.js';
 import {collect, type CollectProgress, type CollectSummary} from '../lib/pipeline/collect/collector.js';
 import {followCollect, type CollectBatchLine} from '../lib/pipeline/collect/follow.js';
 import {clock, followWriter} from '../lib/cli/follow-lines.js';
@@ -93,11 +89,10 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
     const {flags} = await this.parse(CollectorCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, spool: flags.spool, archive: flags.archive}, {ldap: false});
     const catalog = openCatalog(settings.catalog);
-    const dlpLog = createLogger({ident: 'bonnie-dlp', file: settings.logFile, reference: settings.catalog});
+    // The rule file, the bonnie-dlp log, the alert mails and, following, the rules' reload.
+    const dlp = DlpRuntime.open(settings, (message) => this.warn(message));
     // Following, batches are lines (a live display would never end); a single run shows live progress.
     const live = flags.follow ? undefined : await this.progress({quiet: flags.quiet});
-    const dlpRules = RuleSet.loadIfPresent(settings.dlpRules, (message) => this.warn(message));
-    let ruleWatch: RuleWatch | undefined;
     try {
       const options = {
         archiveDir: settings.archive,
@@ -108,12 +103,9 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
         limit: flags.limit,
         maxAttempts: settings.maxAttempts,
         warn: (message: string) => this.warn(message),
-        dlpRules,
-        localDomains: settings.localDomains,
-        // Each new alert to syslog (facility mail, ident bonnie-dlp), masked samples only.
-        onDlpAlert: (alert: Alert) => dlpLog.log('warning', alertLogLine(alert)),
-        // Then mailed to dlp_notify when the rule has the notify action; a failure is retried by later runs.
-        deliverDlpMail: alertMailer(catalog.db, settings.dlpNotify, (level, message) => dlpLog.log(level, message), (message) => this.warn(message)),
+        // Each new alert to syslog (facility mail, ident bonnie-dlp), masked samples only, then mailed to
+        // dlp_notify when its rule has the notify action; a failure is retried by later runs.
+        ...dlp.pipelineOptions(catalog.db),
         onProgress:
           live === undefined
             ? undefined
@@ -126,7 +118,7 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
       const onLine = followWriter<CollectFollowLine>({json, human: !flags.quiet && (flags.verbose || process.stderr.isTTY === true)}, renderLine);
       // Following, the rules are read again when their file changes or on SIGHUP; a bad file keeps the old
       // ones and says so (a "warning" line: on stdout under --json, else on stderr).
-      if (flags.follow && dlpRules !== undefined) ruleWatch = watchRulesLogged(dlpRules, dlpLog, (message) => onLine({type: 'warning', at: lineTime(), message}));
+      if (flags.follow) dlp.followRules((message) => onLine({type: 'warning', at: lineTime(), message}));
       const summary = flags.follow ? await followCollect(catalog, options, {afterRound: index, onLine}) : await collect(catalog, options);
       live?.done();
       const search = flags.follow ? undefined : await index();
@@ -140,10 +132,9 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
       // Following with --json, the "stopped" line carried the summary: nothing more for oclif to print.
       return flags.follow && json ? undefined : {...summary, search: search ?? null};
     } finally {
-      ruleWatch?.close();
       live?.done();
       catalog.close();
-      await dlpLog.flush();
+      await dlp.close();
     }
   }
 }

@@ -11,27 +11,28 @@ export default class DoctorCommand extends BonnieCommand {
   static override description = `Runs a list of checks, each with a stable id, a level (ok, warning, error), what it found and the
 fix (a command to run or a configuration line to write):
 
-config.file, config.paths: the configuration parses strictly (as every command reads it) and the paths it
-names exist (spool, partitions, the log file's folder, password and CA files; a password file readable by
-everyone is a warning).
-system.owner: the --owner user and group exist.
-catalog.file: the catalog opens as a bonnie catalog with the current schema.
-catalog.folder, catalog.owner: the catalog's folder (0750), the catalog and its -wal and -shm files (0640,
-present: readers in the group cannot create them) belong to --owner.
-spill.folder, journal.folder, archive.folder: owned like the catalog, 0750; no file in the spill folder or
-the archive owned by another user (root running bonnie archive or bonnie dealer --drain-spill).
-spill.reserve: the capture reserve (<spill>/.reserve) is there at full size.
-catalog.disk-space: free space on the catalog's filesystem.
-cyrus.imapd-conf, cyrus.cyrus-conf: Cyrus' files can be read.
-cyrus.event-notifier, cyrus.event-groups, cyrus.event-extra-params, cyrus.event-exclude-specialuse: Cyrus
-sends the events bonnie needs (and not quota, which crashes Cyrus 3.6.1).
-cyrus.notify-service: cyrus.conf runs notifyd for the per-event dealer, or not, for bonnie dealer --listen
-(the mode is inferred from cyrus.conf unless --capture says which is meant).
-cyrus.notify-external: the per-event dealer is an executable bonnie-dealer.
-cyrus.notify-socket: imapd.conf's notifysocket is a socket Cyrus can write.
-system.max-dgram-qlen: net.unix.max_dgram_qlen is at least 512 when bonnie dealer --listen reads the socket.
-reach.imap, reach.ldap: imap_url and ldap_url answer, and the TLS handshake passes (within --timeout);
-no password is sent unless --login.
+- config.file, config.paths: the configuration parses strictly (as every command reads it) and the paths it
+  names exist (spool, partitions, the log file's folder, password and CA files; a password file readable by
+  everyone is a warning).
+- system.owner: the --owner user and group exist.
+- catalog.file: the catalog opens as a bonnie catalog with the current schema.
+- catalog.folder, catalog.owner: the catalog's folder (0750), the catalog and its -wal and -shm files (0640,
+  present: readers in the group cannot create them) belong to --owner.
+- spill.folder, journal.folder, archive.folder: owned like the catalog, 0750; no file in the spill folder or
+  the archive owned by another user (root running bonnie archive or bonnie dealer --drain-spill).
+- spill.reserve: the capture reserve (<spill>/.reserve) is there at full size.
+- catalog.disk-space: free space on the catalog's filesystem.
+- cyrus.imapd-conf, cyrus.cyrus-conf: Cyrus' files can be read.
+- cyrus.event-notifier, cyrus.event-groups, cyrus.event-extra-params, cyrus.event-exclude-specialuse: Cyrus
+  sends the events bonnie needs (and not quota, which crashes Cyrus 3.6.1).
+- cyrus.notify-service: cyrus.conf runs notifyd for the per-event dealer, or not, for bonnie dealer --listen
+  (the mode is inferred from cyrus.conf unless --capture says which is meant).
+- cyrus.notify-external: the per-event dealer is an executable bonnie-dealer.
+- cyrus.notify-socket: imapd.conf's notifysocket is a socket Cyrus can write.
+- system.max-dgram-qlen: net.unix.max_dgram_qlen is at least 512 when bonnie dealer --listen reads the
+  socket.
+- reach.imap, reach.ldap: imap_url and ldap_url answer, and the TLS handshake passes (within --timeout); no
+  password is sent unless --login.
 
 Run it as root to read Cyrus' files and compare owners. Changes nothing.`;
   static override examples = [

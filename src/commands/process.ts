@@ -3,11 +3,7 @@ import {BonnieCommand} from '../lib/cli/base-command.js';
 import {EXIT} from '../lib/base/errors.js';
 import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {createDirectory} from '../lib/sources/directory/create-directory.js';
-import {createLogger} from '../lib/base/log/logger.js';
-import {alertLogLine, type Alert} from '../lib/pipeline/dlp/alerts.js';
-import {alertMailer} from '../lib/pipeline/dlp/mail.js';
-import {watchRulesLogged, type RuleWatch} from '../lib/pipeline/dlp/reload.js';
-import {RuleSet} from '../lib/pipeline/dlp/rules.js';
+import {DlpRuntime} from '../lib/pipeline/dlp/runtime.js';
 import {processQueue, type ProcessProgress, type ProcessSummary} from '../lib/pipeline/process/engine.js';
 import {followQueue, type ProcessBatchLine} from '../lib/pipeline/process/follow.js';
 import {renderProcessSummary} from '../lib/pipeline/process/render.js';
@@ -67,12 +63,11 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
     const {flags} = await this.parse(ProcessCommand);
     const settings = this.settings({catalog: flags.catalog, config: flags.config, sessionTimeoutMs: flags['session-timeout']});
     const catalog = openCatalog(settings.catalog);
-    const dlpLog = createLogger({ident: 'bonnie-dlp', file: settings.logFile, reference: settings.catalog});
+    // The rule file, the bonnie-dlp log, the alert mails and, following, the rules' reload.
+    const dlp = DlpRuntime.open(settings, (message) => this.warn(message));
     const directory = createDirectory(settings, {warn: (message) => this.warn(message)});
     // Following, batches are lines (a live display would never end); a single run shows live progress.
     const live = flags.follow ? undefined : await this.progress({quiet: flags.quiet});
-    const dlpRules = RuleSet.loadIfPresent(settings.dlpRules, (message) => this.warn(message));
-    let ruleWatch: RuleWatch | undefined;
     try {
       let failed = 0;
       let dead = 0;
@@ -81,12 +76,9 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
         maxAttempts: settings.maxAttempts,
         limit: flags.limit,
         sessionTimeoutMs: settings.sessionTimeoutMs,
-        dlpRules,
-        localDomains: settings.localDomains,
-        // Each new alert to syslog (facility mail, ident bonnie-dlp), masked samples only.
-        onDlpAlert: (alert: Alert) => dlpLog.log('warning', alertLogLine(alert)),
-        // Then mailed to dlp_notify when the rule has the notify action; a failure is retried by later runs.
-        deliverDlpMail: alertMailer(catalog.db, settings.dlpNotify, (level, message) => dlpLog.log(level, message), (message) => this.warn(message)),
+        // Each new alert to syslog (facility mail, ident bonnie-dlp), masked samples only, then mailed to
+        // dlp_notify when its rule has the notify action; a failure is retried by later runs.
+        ...dlp.pipelineOptions(catalog.db),
         onProgress:
           live === undefined
             ? undefined
@@ -100,7 +92,7 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
       const onLine = followWriter<ProcessFollowLine>({json, human: !flags.quiet && (flags.verbose || process.stderr.isTTY === true)}, renderLine);
       // Following, the rules are read again when their file changes or on SIGHUP; a bad file keeps the old
       // ones and says so (a "warning" line: on stdout under --json, else on stderr).
-      if (flags.follow && dlpRules !== undefined) ruleWatch = watchRulesLogged(dlpRules, dlpLog, (message) => onLine({type: 'warning', at: lineTime(), message}));
+      if (flags.follow) dlp.followRules((message) => onLine({type: 'warning', at: lineTime(), message}));
       const summary = flags.follow ? await followQueue(catalog, directory, options, {onLine}) : await processQueue(catalog, directory, options);
       live?.done();
       if (!this.jsonEnabled() && !flags.quiet) this.log(renderProcessSummary(summary));
@@ -111,11 +103,10 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
       // Following with --json, the "stopped" line carried the summary: nothing more for oclif to print.
       return flags.follow && json ? undefined : summary;
     } finally {
-      ruleWatch?.close();
       live?.done();
       await directory.close();
       catalog.close();
-      await dlpLog.flush();
+      await dlp.close();
     }
   }
 }

@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
+import {rateNote} from '../lib/cli/rate.js';
 import {BonnieError, EXIT} from '../lib/base/errors.js';
 import {createDirectory} from '../lib/sources/directory/create-directory.js';
 import {rebuildCatalog, type RebuildProgress, type RebuildSummary} from '../lib/pipeline/rebuild/rebuild.js';
@@ -78,7 +79,7 @@ function renderSummary(s: RebuildSummary): string {
   const seconds = Math.max(s.elapsedMs / 1000, 0.001);
   const lines = [
     `Rebuilt ${s.catalog} from ${s.segments} segment(s) (archive format ${s.archiveFormat}) in ${seconds.toFixed(1)} s:`,
-    `${s.blobs} message(s) indexed (${Math.round(s.blobs / seconds)} msg/s), ${s.notifications} notification(s) with ${s.chainLinks} chain link(s) checked, ${s.snapshots} snapshot(s), ${s.links} link(s).`,
+    `${s.blobs} message(s) indexed${rateNote(s.blobs, s.elapsedMs, 'msg')}, ${s.notifications} notification(s) with ${s.chainLinks} chain link(s) checked, ${s.snapshots} snapshot(s), ${s.links} link(s).`,
     `Record: ${s.process.done} event(s) processed, ${s.process.failed} failed, ${s.process.dead} dead.`,
   ];
   if (s.openSegments > 0) lines.push(`${s.openSegments} segment(s) had no end blocks (a writer died): indexed open, the next writer seals them.`);

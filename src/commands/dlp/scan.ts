@@ -1,10 +1,8 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../../lib/cli/base-command.js';
 import {openCatalog} from '../../lib/base/catalog/catalog.js';
-import {createLogger} from '../../lib/base/log/logger.js';
-import {alertLogLine} from '../../lib/pipeline/dlp/alerts.js';
-import {alertMailer} from '../../lib/pipeline/dlp/mail.js';
 import {RuleSet} from '../../lib/pipeline/dlp/rules.js';
+import {DlpRuntime} from '../../lib/pipeline/dlp/runtime.js';
 import {renderDlpScan} from '../../lib/read/dlp-scan/render.js';
 import {scanArchive, type DlpScanSummary} from '../../lib/read/dlp-scan/scan.js';
 
@@ -45,7 +43,8 @@ removed or renamed.`;
     const settings = this.settings(flags, {ldap: false});
     const rules = RuleSet.load(flags.rules ?? settings.dlpRules);
     const catalog = openCatalog(settings.catalog);
-    const dlpLog = createLogger({ident: 'bonnie-dlp', file: settings.logFile, reference: settings.catalog});
+    // The bonnie-dlp log and the alert mails (the rules are the ones just loaded: a bad file is an error here).
+    const dlp = DlpRuntime.open(settings, (message) => this.warn(message), {rules});
     const live = await this.progress();
     try {
       const summary = await scanArchive(catalog, settings.archive, rules, {
@@ -55,17 +54,17 @@ removed or renamed.`;
           live === undefined
             ? undefined
             : (p) => live.report({title: p.phase === 'index' ? 'Bringing the search index up to date' : 'Scanning the archived messages', done: p.done, total: p.total, unit: p.phase === 'index' ? 'messages' : 'places'}),
-        onAlert: (alert) => dlpLog.log('warning', alertLogLine(alert)),
+        onAlert: dlp.onAlert,
         localDomains: settings.localDomains,
       });
       live?.done();
-      await alertMailer(catalog.db, settings.dlpNotify, (level, message) => dlpLog.log(level, message), (message) => this.warn(message))();
+      await dlp.mailer(catalog.db)();
       if (!this.jsonEnabled()) this.log(renderDlpScan(summary));
       return summary;
     } finally {
       live?.done();
       catalog.close();
-      await dlpLog.flush();
+      await dlp.close();
     }
   }
 }

@@ -16,12 +16,19 @@ The rule file:
 
   rules:
     - name: cards-leaving
-      severity: high                  # low, medium, high or critical
-      condition:                      # a detector, or all: / any: of conditions
+      severity: high        # low, medium, high or critical
+      condition:            # a detector, or all: / any: of conditions
         any:
           - {detector: credit_card, min_count: 1, min_confidence: high}
-          - {detector: keywords, words: [confidential], near: [invoice], within: 200}
-      scope: {direction: out, groups: [finance], users: [alice], folders: ['Sent*']}
+          - detector: keywords
+            words: [confidential]
+            near: [invoice]
+            within: 200
+      scope:
+        direction: out
+        groups: [finance]
+        users: [alice]
+        folders: ['Sent*']
       actions: [alert, notify]
 
 Every detector takes min_count (default 1) and min_confidence (low, medium or high; default medium). A

@@ -74,12 +74,15 @@ export function watchRules(rules: RuleSet, options: RuleWatchOptions): RuleWatch
 }
 
 /**
- * {@link watchRules} as `--follow` runs use it: reloads logged (info), a bad file logged (error) and passed to
- * `warn` (the run's warning line) with the note that the rules in force stay.
+ * {@link watchRules} as `--follow` runs use it: reloads logged (info) and passed to `onReload` if given, a bad
+ * file logged (error) and passed to `warn` (the run's warning line) with the note that the rules in force stay.
  */
-export function watchRulesLogged(rules: RuleSet, log: Pick<Logger, 'log'>, warn: (message: string) => void): RuleWatch {
+export function watchRulesLogged(rules: RuleSet, log: Pick<Logger, 'log'>, warn: (message: string) => void, onReload?: (message: string) => void): RuleWatch {
   return watchRules(rules, {
-    onReload: (message) => log.log('info', message),
+    onReload: (message) => {
+      log.log('info', message);
+      onReload?.(message);
+    },
     onError: (error) => {
       const message = `${error.message}; the rules in force stay`;
       log.log('error', message);
