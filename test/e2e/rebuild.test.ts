@@ -72,7 +72,8 @@ async function json<T>(args: string[], code = 0, environment: NodeJS.ProcessEnv 
 beforeAll(async () => {
   // Not useTempDirs (removed after each test): the site lives for the whole file.
   home = mkdtempSync(join(tmpdir(), 'bonnie-rebuild-'));
-  site = copyArchiveFixture('sound', home);
+  // The frozen format 1 fixture (bonnie 0.1.0's): the writers turn it into format 2.
+  site = copyArchiveFixture('sound', home, {format: 1});
   const catalog = openCatalog(site.catalog);
   const files = readdirSync(EVENTS).sort();
   new Ingester(catalog.db).ingest(files.map((f, i) => ({raw: readFileSync(join(EVENTS, f)), receivedAt: 1_772_000_000_000 + i * 1000, source: 'stdin' as const})));
