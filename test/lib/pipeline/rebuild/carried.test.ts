@@ -8,7 +8,9 @@ import {execFileSync} from 'node:child_process';
 import {mkdirSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
+import Database from 'better-sqlite3';
 import {openCatalog, type Catalog} from '../../../../src/lib/base/catalog/catalog.js';
+import {CATALOG_SCHEMA} from '../../../../src/lib/cli/schema.js';
 import {Alerts} from '../../../../src/lib/pipeline/dlp/alerts.js';
 import {Ingester} from '../../../../src/lib/pipeline/queue/ingest.js';
 import {rebuildCatalog} from '../../../../src/lib/pipeline/rebuild/rebuild.js';
@@ -105,5 +107,38 @@ describe('the catalog\'s other evidence in the segments (migration 22)', () => {
     const members = execFileSync('tar', ['-tf', file], {encoding: 'utf8'}).trim().split('\n');
     execFileSync('tar', ['--format=ustar', '-cf', file, '-C', work, ...members]);
     await expect(rebuildCatalog({archiveDir: archive, catalogPath: join(dir, 'rebuilt.db'), directory: new NoDirectory(), spillDir: tempDir(), maxAttempts: 3})).rejects.toMatchObject({code: 'RebuildChainBroken', message: expect.stringContaining('policy log')});
+  });
+});
+
+describe('migration 22', () => {
+  it('keeps every segment_member row of a catalog of 21 and lets the new kinds in', () => {
+    const path = join(tempDir(), 'v21.db');
+    const raw = new Database(path);
+    raw.pragma('foreign_keys = ON');
+    for (const m of CATALOG_SCHEMA.migrations.filter((m) => m.version <= 21)) {
+      raw.transaction(() => {
+        raw.exec(m.sql);
+        raw.prepare('INSERT INTO schema_migration (version, name, applied_at) VALUES (?, ?, 0)').run(m.version, m.name);
+        raw.pragma(`user_version = ${m.version}`);
+      })();
+    }
+    raw.prepare("INSERT INTO segment (id, path, state, format, created_at, bytes) VALUES (?, ?, 'closed', 2, 1, 2048)").run('a'.repeat(32), 'segments/aa/x.tar');
+    const member = raw.prepare('INSERT INTO segment_member (segment_id, header_offset, data_offset, stored_length, original_length, sha256, kind, first_id, last_id, stored_at) VALUES (?, ?, ?, 10, 20, zeroblob(32), ?, ?, ?, 5)');
+    member.run('a'.repeat(32), 0, 512, 'record', 1, 96);
+    member.run('a'.repeat(32), 1024, 1536, 'links', 1, 7);
+    expect(() => member.run('a'.repeat(32), 2048, 2560, 'policy', 1, 2)).toThrow(/CHECK constraint failed/);
+    raw.close();
+
+    const catalog = openCatalog(path);
+    expect(catalog.schemaVersion).toBeGreaterThanOrEqual(22);
+    expect(catalog.db.prepare('SELECT header_offset, kind, first_id, last_id FROM segment_member ORDER BY header_offset').all()).toEqual([
+      {header_offset: 0, kind: 'record', first_id: 1, last_id: 96},
+      {header_offset: 1024, kind: 'links', first_id: 1, last_id: 7},
+    ]);
+    const insert = catalog.db.prepare('INSERT INTO segment_member (segment_id, header_offset, data_offset, stored_length, original_length, sha256, kind, first_id, last_id, stored_at) VALUES (?, ?, ?, 10, 20, zeroblob(32), ?, 1, 2, 5)');
+    insert.run('a'.repeat(32), 2048, 2560, 'alert-acks');
+    expect(() => insert.run('a'.repeat(32), 4096, 4608, 'Policy; DROP')).toThrow(/CHECK constraint failed/);
+    expect(catalog.db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'segment_member_by_kind'").get()).toEqual({n: 1});
+    catalog.close();
   });
 });
