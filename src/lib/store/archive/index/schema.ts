@@ -17,7 +17,8 @@
  *   blob: only after its bytes were fsynced and read back; `sha256` is that of its uncompressed content.
  * - migration 22 (issue 19, what a rebuilt catalog lacked): `kind` widened to the members carrying the
  *   catalog's other evidence: `policy` (the policy log, seqs), `prune-plans` (plans, by rowid),
- *   `tombstones`, `alerts` (DLP alerts with their chain links), `alert-acks`, `quarantine` (ids). The CHECK is a
+ *   `tombstones`, `alerts` (DLP alerts with their chain links), `alert-acks`, `quarantine`, `queue-actions`
+ *   (ids). The CHECK is a
  *   shape (lower-case words and dashes), not a list: a later kind needs no table rebuild; the code's
  *   MemberKind is the list.
  * - archive_lock: the one writer of the archive (like process_lock; a dead holder on this host is
@@ -111,5 +112,5 @@ export const ARCHIVE_MIGRATIONS: readonly Migration[] = [
   {version: 4, name: 'archive: segments, blobs (the archive index), archive lock', sql: ARCHIVE_SCHEMA_V4},
   {version: 17, name: 'archive: segments retired by a prune, until their files are removed', sql: ARCHIVE_SCHEMA_V17},
   {version: 20, name: 'archive: members other than blobs (record, snapshots, links: archive format 2)', sql: ARCHIVE_SCHEMA_V20},
-  {version: 22, name: 'archive: members carrying the policy log, prune plans, tombstones, DLP alerts, quarantine', sql: ARCHIVE_SCHEMA_V22},
+  {version: 22, name: 'archive: members carrying the policy log, prune plans, tombstones, DLP alerts, quarantine, queue actions', sql: ARCHIVE_SCHEMA_V22},
 ];
