@@ -18,9 +18,8 @@
  * - migration 22 (issue 19, what a rebuilt catalog lacked): `kind` widened to the members carrying the
  *   catalog's other evidence: `policy` (the policy log, seqs), `prune-plans` (plans, by rowid),
  *   `tombstones`, `alerts` (DLP alerts with their chain links), `alert-acks`, `quarantine`, `queue-actions`
- *   (ids). The CHECK is a
- *   shape (lower-case words and dashes), not a list: a later kind needs no table rebuild; the code's
- *   MemberKind is the list.
+ *   (ids). The CHECK is a shape (lower-case words and dashes), not a list: a later kind needs no table
+ *   rebuild; the code's MemberKind is the list.
  * - archive_lock: the one writer of the archive (like process_lock; a dead holder on this host is
  *   recognised by its pid, elsewhere by expiry).
  */
