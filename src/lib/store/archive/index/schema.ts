@@ -15,6 +15,11 @@
  *   `record` (accepted notifications `first_id`..`last_id` with their chain hashes), `snapshot` (snapshot
  *   `first_id` = `last_id`), `links` (message links, `first_id`..`last_id` of link_archived). Indexed like a
  *   blob: only after its bytes were fsynced and read back; `sha256` is that of its uncompressed content.
+ * - migration 22 (issue 19, what a rebuilt catalog lacked): `kind` widened to the members carrying the
+ *   catalog's other evidence: `policy` (the policy log, seqs), `prune-plans` (plans, by rowid),
+ *   `tombstones`, `alerts` (DLP alerts with their chain links), `alert-acks`, `quarantine`, `queue-actions`
+ *   (ids). The CHECK is a shape (lower-case words and dashes), not a list: a later kind needs no table
+ *   rebuild; the code's MemberKind is the list.
  * - archive_lock: the one writer of the archive (like process_lock; a dead holder on this host is
  *   recognised by its pid, elsewhere by expiry).
  */
@@ -80,9 +85,31 @@ CREATE TABLE segment_member (
 CREATE INDEX segment_member_by_kind ON segment_member (kind, last_id);
 `;
 
+/** SQLite cannot change a CHECK in place: the table is made again under another name, filled, renamed. */
+export const ARCHIVE_SCHEMA_V22 = `
+CREATE TABLE segment_member_v22 (
+  segment_id      TEXT    NOT NULL REFERENCES segment (id),
+  header_offset   INTEGER NOT NULL,
+  data_offset     INTEGER NOT NULL,
+  stored_length   INTEGER NOT NULL,
+  original_length INTEGER NOT NULL,
+  sha256          BLOB    NOT NULL CHECK (length(sha256) = 32),
+  kind            TEXT    NOT NULL CHECK (length(kind) BETWEEN 1 AND 24 AND kind NOT GLOB '*[^a-z-]*'),
+  first_id        INTEGER NOT NULL,
+  last_id         INTEGER NOT NULL,
+  stored_at       INTEGER NOT NULL,
+  PRIMARY KEY (segment_id, header_offset)
+) STRICT, WITHOUT ROWID;
+INSERT INTO segment_member_v22 SELECT segment_id, header_offset, data_offset, stored_length, original_length, sha256, kind, first_id, last_id, stored_at FROM segment_member;
+DROP TABLE segment_member;
+ALTER TABLE segment_member_v22 RENAME TO segment_member;
+CREATE INDEX segment_member_by_kind ON segment_member (kind, last_id);
+`;
+
 /** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
 export const ARCHIVE_MIGRATIONS: readonly Migration[] = [
   {version: 4, name: 'archive: segments, blobs (the archive index), archive lock', sql: ARCHIVE_SCHEMA_V4},
   {version: 17, name: 'archive: segments retired by a prune, until their files are removed', sql: ARCHIVE_SCHEMA_V17},
   {version: 20, name: 'archive: members other than blobs (record, snapshots, links: archive format 2)', sql: ARCHIVE_SCHEMA_V20},
+  {version: 22, name: 'archive: members carrying the policy log, prune plans, tombstones, DLP alerts, quarantine, queue actions', sql: ARCHIVE_SCHEMA_V22},
 ];
