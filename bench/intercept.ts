@@ -31,11 +31,12 @@ import {runCommand} from '../test/harness/process.js';
 import {summarizeProfile} from './lib/cpu-profile.js';
 
 const TARGET = {iriP99Ms: 2000, ccP99Ms: 5000, rateRatio: 0.95};
-const USAGE = `usage: node --import tsx bench/intercept.ts [--deliveries N] [--rounds R] [--json]
+const USAGE = `usage: node --import tsx bench/intercept.ts [--deliveries N] [--rounds R] [--nice N] [--json]
   --deliveries N  LMTP deliveries per phase (default 300)
   --rounds R      rounds of both phases, in rotated order (default 3)
   --json          one JSON object instead of the table
   --profile       a CPU profile of serve (node --cpu-prof): where its time goes, printed after the table
+  --nice N        serve's niceness (default: serve's own, 10)
 Needs root and \`npm run build\`. Exit status: 0 measured (PASS or MISS), 1 failed, 2 bad usage.`;
 /** Bounds a wait: a guard against a hang, never a measure. */
 const GUARD_MS = 120_000;
@@ -120,6 +121,11 @@ async function main(): Promise<void> {
   const deliveries = option('--deliveries', 300);
   const rounds = option('--rounds', 3);
   const json = args.includes('--json');
+  const nice = args.includes('--nice') ? Number(args[args.indexOf('--nice') + 1]) : undefined;
+  if (nice !== undefined && !(Number.isInteger(nice) && nice >= 0 && nice <= 19)) {
+    process.stderr.write(USAGE);
+    process.exit(2);
+  }
 
   const dir = mkdtempSync(join(tmpdir(), 'bonnie-bench-intercept-'));
   const lab = await startLab({notify: 'listen'});
@@ -137,7 +143,7 @@ async function main(): Promise<void> {
   await bonnie('intercept', 'add', '--liid', 'BENCH-0', '--agency', 'LAB', '--target', 'carol', '--start', new Date(t0 + 1000).toISOString(), '--end', new Date(t0 + 2000).toISOString(),
     '--hi2', `tcp://127.0.0.1:${hi2.port}`, '--hi3', `tcp://127.0.0.1:${hi3.port}`, '--auth-country', 'DE', '--delivery-country', 'DE');
   const profile = args.includes('--profile') ? join(dir, 'profile') : undefined;
-  const serve = spawn(process.execPath, [...(profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile]), join(REPO, 'bin/run.js'), 'intercept', 'serve', '--json', '--keepalive-freq', '0'], {env});
+  const serve = spawn(process.execPath, [...(profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profile]), join(REPO, 'bin/run.js'), 'intercept', 'serve', '--json', '--keepalive-freq', '0', ...(nice === undefined ? [] : ['--nice', String(nice)])], {env});
   const lines: Array<{type: string}> = [];
   createInterface({input: serve.stdout}).on('line', (l) => lines.push(JSON.parse(l) as {type: string}));
   const rates: {a: number[]; b: number[]} = {a: [], b: []};
