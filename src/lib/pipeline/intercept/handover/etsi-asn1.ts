@@ -120,6 +120,22 @@ export class PreEncoded extends asn1.BaseBlock {
   }
 }
 
+/**
+ * A small value of a closed set (an enumeration, a recipient count, a server's address): encoded once per
+ * tag and value, kept while at most {@link PRE_ENCODED_KEPT} are (then the memo starts again).
+ */
+const preEncodedMemo = new Map<string, PreEncoded>();
+const PRE_ENCODED_KEPT = 4096;
+export function memoized(key: string, make: () => Block): PreEncoded {
+  let block = preEncodedMemo.get(key);
+  if (block === undefined) {
+    if (preEncodedMemo.size >= PRE_ENCODED_KEPT) preEncodedMemo.clear();
+    block = new PreEncoded(make());
+    preEncodedMemo.set(key, block);
+  }
+  return block;
+}
+
 /** MicroSecondTimeStamp ::= SEQUENCE { seconds [0] INTEGER, microSeconds [1] INTEGER } from ms. */
 export function microSecondTimeStamp(tag: number, ms: number): asn1.Constructed {
   const seconds = Math.floor(ms / 1000);

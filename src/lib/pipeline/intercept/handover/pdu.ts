@@ -11,6 +11,7 @@ import {
   IRI_TYPE,
   LI_PS_DOMAIN_ID,
   PreEncoded,
+  memoized,
   TIME_OF_INTERCEPTION,
   child,
   childrenOf,
@@ -111,6 +112,11 @@ function psHeader(h: PsHeader): asn1.Constructed {
   return template.header;
 }
 
+/** ENUMERATED values are a closed set: each tag and value encoded once. */
+function enumerated(tag: number, value: number): PreEncoded {
+  return memoized(`enum ${tag} ${value}`, () => ctxEnumerated(tag, value));
+}
+
 function iriType(event: EmailEventType): number {
   if (event === EMAIL_EVENT.logon) return IRI_TYPE.begin;
   if (event === EMAIL_EVENT.logoff) return IRI_TYPE.end;
@@ -118,23 +124,23 @@ function iriType(event: EmailEventType): number {
 }
 
 function iriPayload(r: IriRecord): asn1.AsnType[] {
-  const email: asn1.AsnType[] = [IRI_OBJ_ID, ctxEnumerated(1, r.eventType)];
+  const email: asn1.AsnType[] = [IRI_OBJ_ID, enumerated(1, r.eventType)];
   if (r.clientAddress !== undefined) email.push(ipAddress(2, r.clientAddress));
-  if (r.serverAddress !== undefined) email.push(ipAddress(3, r.serverAddress));
+  if (r.serverAddress !== undefined) email.push(memoized(`ip 3 ${r.serverAddress}`, () => ipAddress(3, r.serverAddress as string)));
   if (r.clientPort !== undefined) email.push(ctxInteger(4, r.clientPort));
   if (r.serverPort !== undefined) email.push(ctxInteger(5, r.serverPort));
-  email.push(ctxEnumerated(8, r.protocol));
+  email.push(enumerated(8, r.protocol));
   if (r.sender !== undefined) email.push(ctxUtf8(9, r.sender));
   if (r.recipients !== undefined && r.recipients.length > 0) email.push(contextSeq(10, r.recipients.map((a) => new asn1.Utf8String({value: a}))));
-  if (r.status !== undefined) email.push(ctxEnumerated(11, STATUS[r.status]));
-  if (r.recipients !== undefined) email.push(ctxInteger(12, r.recipients.length));
+  if (r.status !== undefined) email.push(enumerated(11, STATUS[r.status]));
+  if (r.recipients !== undefined) email.push(memoized(`int 12 ${r.recipients.length}`, () => ctxInteger(12, (r.recipients as string[]).length)));
   if (r.messageId !== undefined) email.push(ctxOctets(13, r.messageId));
-  return [ctxEnumerated(0, iriType(r.eventType)), ctxTime(1, r.at), contextSeq(2, [contextSeq(EMAIL_CONTENTS, email)])];
+  return [enumerated(0, iriType(r.eventType)), ctxTime(1, r.at), contextSeq(2, [contextSeq(EMAIL_CONTENTS, email)])];
 }
 
 function ccPayload(r: CcRecordWithContent): asn1.AsnType[] {
   const email = [CC_OBJ_ID, CC_FORMAT, ctxOctets(2, r.content)];
-  return [ctxEnumerated(0, DIRECTION[r.direction]), ctxTime(1, r.at), contextSeq(2, [contextSeq(EMAIL_CONTENTS, email)])];
+  return [enumerated(0, DIRECTION[r.direction]), ctxTime(1, r.at), contextSeq(2, [contextSeq(EMAIL_CONTENTS, email)])];
 }
 
 // ---- decoding ----
