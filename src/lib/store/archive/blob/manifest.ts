@@ -1,0 +1,152 @@
+/**
+ * A split message (archive format 3, docs/FORMAT.md "Format 3"): a manifest (the message's skeleton and
+ * where each part goes back) and its parts, each stored once under the SHA-256 of its stored bytes. The
+ * message keeps its id, the SHA-256 of its exact bytes: a reader reassembles it and re-hashes it.
+ *
+ * Manifest bytes: `bonnie-manifest 1\n`, one line of JSON ({@link ManifestHeader}), `\n`, the skeleton.
+ */
+import {BlobCompressor, hashBlob, type BlobDecompressor, type BlobId} from './blob.js';
+import {encodePart, reassemble, skeletonOf, splitMessage, type PartEncoding, type SplitOptions} from './mime-split.js';
+
+const MAGIC = Buffer.from('bonnie-manifest 1\n', 'latin1');
+
+/** One part in a manifest: where its encoded bytes go in the message and what is stored. */
+export interface ManifestPart {
+  /** Offset in the message and length there (encoded). */
+  at: number;
+  length: number;
+  /** SHA-256 (hex) and length of the stored bytes: the part blob. */
+  sha256: string;
+  size: number;
+  /** "raw", or "base64" with its line length, line ending ("crlf" | "lf") and whether the body ends with one. */
+  encoding: 'raw' | 'base64';
+  line?: number;
+  eol?: 'crlf' | 'lf';
+  final?: boolean;
+}
+
+/** The manifest's JSON line. */
+export interface ManifestHeader {
+  /** The message's length in bytes. */
+  length: number;
+  parts: ManifestPart[];
+}
+
+/** A parsed manifest. */
+export interface Manifest extends ManifestHeader {
+  skeleton: Buffer;
+}
+
+/** A part ready to store: its id (SHA-256 of `content`), and its frame. */
+export interface PackedPart {
+  id: BlobId;
+  frame: Buffer;
+  size: number;
+}
+
+/** How one message is stored: whole (one frame of its bytes) or split (a manifest frame and parts). */
+export interface PackedMessage {
+  frame: Buffer;
+  /** True when `frame` is a manifest's. */
+  manifest: boolean;
+  /** The parts the manifest names, in message order (a part twice in a message is here twice). */
+  parts: PackedPart[];
+}
+
+/** Splits `message` when it has large parts (mime-split.ts) and compresses what is stored. */
+export function packMessage(compressor: BlobCompressor, message: Buffer, options: SplitOptions = {}): PackedMessage {
+  const split = splitMessage(message, options);
+  if (split.length === 0) return {frame: compressor.compress(message), manifest: false, parts: []};
+  const parts: PackedPart[] = [];
+  const entries: ManifestPart[] = [];
+  for (const part of split) {
+    const id = hashBlob(part.content);
+    parts.push({id, frame: compressor.compress(part.content), size: part.content.length});
+    entries.push({at: part.at, length: part.length, sha256: id.toString('hex'), size: part.content.length, ...encodingFields(part.encoding)});
+  }
+  const manifest = encodeManifest({length: message.length, parts: entries}, skeletonOf(message, split));
+  return {frame: compressor.compress(manifest), manifest: true, parts};
+}
+
+export function encodeManifest(header: ManifestHeader, skeleton: Buffer): Buffer {
+  return Buffer.concat([MAGIC, Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), skeleton]);
+}
+
+/** Parses manifest bytes, or says why they are not a manifest. */
+export function parseManifest(bytes: Buffer): Manifest | string {
+  if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) return 'not a manifest (no "bonnie-manifest 1" line)';
+  const lf = bytes.indexOf(0x0a, MAGIC.length);
+  if (lf === -1) return 'manifest has no JSON line';
+  let header: ManifestHeader;
+  try {
+    header = JSON.parse(bytes.toString('utf8', MAGIC.length, lf)) as ManifestHeader;
+  } catch (error) {
+    return `manifest JSON does not parse: ${(error as Error).message}`;
+  }
+  if (!Number.isSafeInteger(header.length) || !Array.isArray(header.parts)) return 'manifest JSON lacks length or parts';
+  for (const p of header.parts) {
+    if (!/^[0-9a-f]{64}$/.test(String(p.sha256)) || !Number.isSafeInteger(p.at) || !Number.isSafeInteger(p.length) || !Number.isSafeInteger(p.size)) return 'manifest names a part badly';
+  }
+  return {...header, skeleton: bytes.subarray(lf + 1)};
+}
+
+/** The parts' ids a manifest names, distinct, in order. */
+export function manifestPartIds(manifest: ManifestHeader): BlobId[] {
+  return [...new Set(manifest.parts.map((p) => p.sha256))].map((hex) => Buffer.from(hex, 'hex'));
+}
+
+/**
+ * The message from its manifest and the stored bytes of its parts (`contents` by hex id): each part
+ * checked against its SHA-256 and size, encoded back, put in place; the whole checked against `id` and
+ * `originalLength`. Returns the message, or why it cannot be made.
+ */
+export function assembleMessage(manifest: Manifest, contents: ReadonlyMap<string, Buffer>, id: BlobId, originalLength: number): Buffer | string {
+  if (manifest.length !== originalLength) return `the manifest says ${manifest.length} bytes, the index ${originalLength}`;
+  const pieces: Array<{at: number; bytes: Buffer}> = [];
+  for (const p of manifest.parts) {
+    const content = contents.get(p.sha256);
+    if (content === undefined) return `part ${p.sha256} is missing`;
+    if (content.length !== p.size) return `part ${p.sha256} is ${content.length} bytes, the manifest says ${p.size}`;
+    const bytes = encodePart(content, partEncoding(p));
+    if (bytes.length !== p.length) return `part ${p.sha256} encodes to ${bytes.length} bytes, the manifest says ${p.length}`;
+    pieces.push({at: p.at, bytes});
+  }
+  const message = reassemble(manifest.skeleton, pieces, manifest.length);
+  if (typeof message === 'string') return message;
+  if (!hashBlob(message).equals(id)) return 'the reassembled message does not hash to the blob id';
+  return message;
+}
+
+/**
+ * {@link assembleMessage} from stored frames: the manifest's and its parts' (`partFrames` by hex id),
+ * each decompressed; a part's bytes must hash to its id.
+ */
+export function openManifest(decompressor: BlobDecompressor, frame: Uint8Array, partFrames: ReadonlyMap<string, Uint8Array>, id: BlobId, originalLength: number): Buffer | string {
+  let manifest: Manifest | string;
+  try {
+    manifest = parseManifest(decompressor.decompress(frame));
+  } catch (error) {
+    return `manifest frame does not decompress: ${(error as Error).message}`;
+  }
+  if (typeof manifest === 'string') return manifest;
+  const contents = new Map<string, Buffer>();
+  for (const [hex, partFrame] of partFrames) {
+    let content: Buffer;
+    try {
+      content = decompressor.decompress(partFrame);
+    } catch (error) {
+      return `part ${hex}: zstd frame does not decompress: ${(error as Error).message}`;
+    }
+    if (hashBlob(content).toString('hex') !== hex) return `part ${hex}: decompressed bytes do not hash to its id`;
+    contents.set(hex, content);
+  }
+  return assembleMessage(manifest, contents, id, originalLength);
+}
+
+function encodingFields(encoding: PartEncoding): Pick<ManifestPart, 'encoding' | 'line' | 'eol' | 'final'> {
+  return encoding.kind === 'raw' ? {encoding: 'raw'} : {encoding: 'base64', line: encoding.line, eol: encoding.eol, final: encoding.final};
+}
+
+function partEncoding(p: ManifestPart): PartEncoding {
+  return p.encoding === 'base64' ? {kind: 'base64', line: p.line ?? 0, eol: p.eol ?? 'crlf', final: p.final ?? false} : {kind: 'raw'};
+}
