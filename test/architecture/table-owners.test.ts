@@ -48,6 +48,8 @@ const OWNERS: Record<string, readonly string[]> = {
   archive_lock: ['src/lib/store/archive/index/lock.ts'],
   segment_retired: ['src/lib/store/archive/index/repository.ts'],
   segment_member: ['src/lib/store/archive/index/repository.ts'],
+  blob_part: ['src/lib/store/archive/index/repository.ts'],
+  blob_part_ref: ['src/lib/store/archive/index/repository.ts'],
   // collect
   collect_job: ['src/lib/pipeline/collect/jobs.ts'],
   collect_scan: ['src/lib/pipeline/collect/jobs.ts'],

@@ -174,7 +174,16 @@ export async function prunePlan(catalog: Catalog, archiveDir: string, planId: st
     try {
       if (!lock.renew(now())) throw new Error('the archive lock was lost (expired and taken by another writer)');
       db.transaction(() => {
-        index.commitRepack({moved: repack.moved, movedMembers: repack.movedMembers, dropped: pruned, newSegments: repack.newSegments, retired: repack.retired, now: at});
+        index.commitRepack({
+          moved: repack.moved,
+          movedMembers: repack.movedMembers,
+          movedParts: repack.movedParts,
+          droppedParts: repack.droppedParts.map((p) => p.id),
+          dropped: pruned,
+          newSegments: repack.newSegments,
+          retired: repack.retired,
+          now: at,
+        });
         result.searchEntries = search.forgetContents(pruned);
         search.moveSegmentMarks(
           repack.retired.map((s) => s.id),

@@ -6,6 +6,10 @@
  * row is written first, so an unknown file was put there by something else). Every problem names the
  * blobs it affects and the messages (folder, UID) whose bytes they are.
  *
+ * A split message (archive format 3) is checked as its manifest member and, with `readData`, reassembled
+ * from its parts (read wherever they are) and re-hashed; each part member is checked like a blob, and a
+ * damaged part is reported against every message that names it.
+ *
  * Broken segments (marked by {@link markBrokenSegments}) are checked like the others: damage to a blob
  * still indexed there stays an error until the blob is stored again elsewhere (data that is gone is not
  * sound); damage that affects no indexed blob any more, and the fact of being broken, are notices.
@@ -19,7 +23,10 @@ import {BlobDecompressor, blobHex, openFrame} from './blob/blob.js';
 import {NO_MESSAGES, type ArchivedMessageLookup, type ArchivedMessageRef} from './index/archived-message-ref.js';
 import {ArchiveLock} from './index/lock.js';
 import {ArchiveIndex, assertReadableFormat, type SegmentRecord, type SegmentState} from './index/repository.js';
-import {namedMemberName, readMember, readNamedMember} from './segment/member.js';
+import {namedMemberName, partMemberName, readMember, readNamedMember, readPartMember} from './segment/member.js';
+import {openManifestReading} from './blob/manifest.js';
+import {ArchiveReader} from './reader.js';
+import type {BlobId} from './blob/blob.js';
 import {readArchiveFormat} from './version-file.js';
 import {SEGMENTS_DIR, preadFully} from './segment/segment-file.js';
 import {TAR_END_BYTES, memberSpan} from './segment/tar.js';
@@ -118,12 +125,17 @@ export function verifyArchive(catalog: Catalog, archiveDir: string, options: Ver
     unreadableVersion = error;
   }
   let bytesRead = 0;
-  for (const segment of segments) {
-    report.segments++;
-    const readThis = readData && random() * 100 < subsetPercent;
-    checkSegment(index, decompressor, archiveDir, segment, readThis, report, catalog.path);
-    if (readThis) bytesRead += segment.bytes;
-    options.onProgress?.({checked: report.segments, segments: segments.length, blobs: report.blobs, blobsRead: report.blobsRead, bytesRead, segment: segment.path});
+  const reader = new ArchiveReader(catalog, archiveDir);
+  try {
+    for (const segment of segments) {
+      report.segments++;
+      const readThis = readData && random() * 100 < subsetPercent;
+      checkSegment(index, decompressor, archiveDir, segment, readThis, report, catalog.path, (id) => reader.readPartFrame(id));
+      if (readThis) bytesRead += segment.bytes;
+      options.onProgress?.({checked: report.segments, segments: segments.length, blobs: report.blobs, blobsRead: report.blobsRead, bytesRead, segment: segment.path});
+    }
+  } finally {
+    reader.close();
   }
   // A segment a prune retired whose file a crash left behind: nothing refers to it, the next prune or
   // writer removes it; not damage, and not unknown.
@@ -146,7 +158,16 @@ export function verifyArchive(catalog: Catalog, archiveDir: string, options: Ver
  * throws `PermissionDenied` (naming its owner and the repair; `catalogPath` is whose owner to give it to):
  * it is not damage, and must never be marked broken.
  */
-export function checkSegment(index: ArchiveIndex, decompressor: BlobDecompressor, archiveDir: string, segment: SegmentRecord, readData: boolean, report: ArchiveVerifyReport, catalogPath?: string): void {
+export function checkSegment(
+  index: ArchiveIndex,
+  decompressor: BlobDecompressor,
+  archiveDir: string,
+  segment: SegmentRecord,
+  readData: boolean,
+  report: ArchiveVerifyReport,
+  catalogPath?: string,
+  readPart: (id: BlobId) => Uint8Array | string = () => 'no part reader',
+): void {
   assertReadableFormat(segment);
   const blobs = index.listBlobs(segment.id);
   report.blobs += blobs.length;
@@ -204,8 +225,25 @@ export function checkSegment(index: ArchiveIndex, decompressor: BlobDecompressor
       }
       if (!readData) continue;
       report.blobsRead++;
-      const bytes = openFrame(decompressor, frame, blob.id, blob.originalLength);
+      const bytes = blob.manifest === true ? openManifestReading(decompressor, frame, readPart, blob.id, blob.originalLength) : openFrame(decompressor, frame, blob.id, blob.originalLength);
       if (typeof bytes === 'string') problem('BlobCorrupt', [hex], `at offset ${blob.headerOffset}: ${bytes}`);
+    }
+    // Part blobs (archive format 3): damage to one is damage to every message that names it.
+    for (const part of index.listParts(segment.id)) {
+      const hex = blobHex(part.id);
+      const referrers = () => index.partReferrers(part.id).map(blobHex);
+      if (part.headerOffset + memberSpan(part.storedLength) > size) {
+        problem('SegmentTruncated', referrers(), `part ${partMemberName(part.id)} ends past the file's end (${size} bytes)`);
+        continue;
+      }
+      const frame = readPartMember(fd, part);
+      if (typeof frame === 'string') {
+        problem('MemberMismatch', referrers(), `part ${hex}: ${frame}`);
+        continue;
+      }
+      if (!readData) continue;
+      const bytes = openFrame(decompressor, frame, part.id, part.originalLength);
+      if (typeof bytes === 'string') problem('BlobCorrupt', referrers(), `part ${hex} at offset ${part.headerOffset}: ${bytes}`);
     }
     // Members of other types (archive format 2): the record, snapshots, links. No blob depends on them.
     for (const member of index.listMembers(segment.id)) {

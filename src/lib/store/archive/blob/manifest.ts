@@ -143,6 +143,35 @@ export function openManifest(decompressor: BlobDecompressor, frame: Uint8Array, 
   return assembleMessage(manifest, contents, id, originalLength);
 }
 
+/**
+ * {@link openManifest} reading each part's frame as the manifest names it, with `readPart` (which returns
+ * the frame, or why it cannot: a part missing from the index, a damaged member).
+ */
+export function openManifestReading(decompressor: BlobDecompressor, frame: Uint8Array, readPart: (id: BlobId) => Uint8Array | string, id: BlobId, originalLength: number): Buffer | string {
+  let manifest: Manifest | string;
+  try {
+    manifest = parseManifest(decompressor.decompress(frame));
+  } catch (error) {
+    return `manifest frame does not decompress: ${(error as Error).message}`;
+  }
+  if (typeof manifest === 'string') return manifest;
+  const contents = new Map<string, Buffer>();
+  for (const partId of manifestPartIds(manifest)) {
+    const hex = partId.toString('hex');
+    const partFrame = readPart(partId);
+    if (typeof partFrame === 'string') return `part ${hex}: ${partFrame}`;
+    let content: Buffer;
+    try {
+      content = decompressor.decompress(partFrame);
+    } catch (error) {
+      return `part ${hex}: zstd frame does not decompress: ${(error as Error).message}`;
+    }
+    if (!hashBlob(content).equals(partId)) return `part ${hex}: decompressed bytes do not hash to its id`;
+    contents.set(hex, content);
+  }
+  return assembleMessage(manifest, contents, id, originalLength);
+}
+
 function encodingFields(encoding: PartEncoding): Pick<ManifestPart, 'encoding' | 'line' | 'eol' | 'final'> {
   return encoding.kind === 'raw' ? {encoding: 'raw'} : {encoding: 'base64', line: encoding.line, eol: encoding.eol, final: encoding.final};
 }

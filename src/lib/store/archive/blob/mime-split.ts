@@ -43,6 +43,8 @@ export interface SplitOptions {
   minBytes?: number;
   /** Also cut out bodies not in base64 (quoted-printable, 7bit, 8bit, binary), stored raw (default false). */
   rawParts?: boolean;
+  /** Store base64 bodies decoded when they encode back exactly (default true); false: as they are. */
+  decodeBase64?: boolean;
 }
 
 /**
@@ -53,7 +55,7 @@ export function splitMessage(message: Buffer, options: SplitOptions = {}): Split
   const minBytes = options.minBytes ?? DEFAULT_PART_MIN_BYTES;
   const parts: SplitPart[] = [];
   try {
-    scanEntity(message, 0, message.length, 0, {minBytes, rawParts: options.rawParts ?? false}, parts);
+    scanEntity(message, 0, message.length, 0, {minBytes, rawParts: options.rawParts ?? false, decodeBase64: options.decodeBase64 ?? true}, parts);
   } catch {
     return []; // anything the scan did not foresee: the message is stored whole
   }
@@ -116,6 +118,7 @@ export function skeletonOf(message: Buffer, parts: ReadonlyArray<{at: number; le
 interface ScanOptions {
   minBytes: number;
   rawParts: boolean;
+  decodeBase64: boolean;
 }
 
 /** Scans the entity (headers, blank line, body) in [start, end) and adds its large leaf bodies to `parts`. */
@@ -141,7 +144,7 @@ function scanEntity(message: Buffer, start: number, end: number, depth: number, 
   if (end - bodyStart < options.minBytes) return;
   const encoding = (headers.get('content-transfer-encoding') ?? '').trim().toLowerCase();
   const body = message.subarray(bodyStart, end);
-  if (encoding === 'base64') {
+  if (encoding === 'base64' && options.decodeBase64) {
     const decoded = base64Form(body);
     if (decoded !== undefined) {
       parts.push({at: bodyStart, length: body.length, content: decoded.content, encoding: decoded.encoding});

@@ -6,11 +6,13 @@
 import {createHash} from 'node:crypto';
 import {parentPort, workerData} from 'node:worker_threads';
 import {BlobCompressor, BlobDecompressor, hashBlob, openFrame} from './blob.js';
-import {movable, type WorkerReply, type WorkerRequest} from './pool.js';
+import {openManifest, packMessage} from './manifest.js';
+import {movable, type WorkerData, type WorkerReply, type WorkerRequest} from './pool.js';
 
 const port = parentPort;
 if (port === null) throw new Error('blob/worker.js runs as a worker thread of BlobWorkerPool');
-const compressor = new BlobCompressor((workerData as {level: number}).level);
+const data = workerData as WorkerData;
+const compressor = new BlobCompressor(data.level);
 const decompressor = new BlobDecompressor();
 
 port.on('message', (request: WorkerRequest) => {
@@ -22,9 +24,16 @@ port.on('message', (request: WorkerRequest) => {
       reply = {seq: request.seq, id: hashBlob(request.message), digest, message: request.message};
       move = [request.message.buffer as ArrayBuffer];
     } else if (request.kind === 'compress') {
-      const frame = movable(compressor.compress(request.message));
-      reply = {seq: request.seq, frame};
-      move = [frame.buffer as ArrayBuffer];
+      const message = Buffer.from(request.message.buffer, request.message.byteOffset, request.message.byteLength);
+      const packed = data.split === null ? {frame: compressor.compress(message), manifest: false, parts: []} : packMessage(compressor, message, data.split);
+      const frame = movable(packed.frame);
+      const parts = packed.parts.map((p) => ({id: new Uint8Array(p.id), frame: movable(p.frame), size: p.size}));
+      reply = {seq: request.seq, frame, manifest: packed.manifest, parts};
+      move = [...new Set([frame, ...parts.map((p) => p.frame)].map((f) => f.buffer as ArrayBuffer))];
+    } else if (request.kind === 'assemble') {
+      const parts = new Map(request.parts.map((p) => [p.hex, p.frame]));
+      const opened = openManifest(decompressor, request.frame, parts, Buffer.from(request.id), request.originalLength);
+      reply = {seq: request.seq, reason: typeof opened === 'string' ? opened : null};
     } else {
       const opened = openFrame(decompressor, request.frame, Buffer.from(request.id), request.originalLength);
       reply = {seq: request.seq, reason: typeof opened === 'string' ? opened : null};
