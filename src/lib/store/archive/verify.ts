@@ -225,7 +225,7 @@ export function checkSegment(
       }
       if (!readData) continue;
       report.blobsRead++;
-      const bytes = blob.manifest === true ? openManifestReading(decompressor, frame, readPart, blob.id, blob.originalLength) : openFrame(decompressor, frame, blob.id, blob.originalLength);
+      const bytes = blob.manifest === true ? openManifestReading(decompressor, frame, readPart, blob.id, blob.originalLength, 'check') : openFrame(decompressor, frame, blob.id, blob.originalLength);
       if (typeof bytes === 'string') problem('BlobCorrupt', [hex], `at offset ${blob.headerOffset}: ${bytes}`);
     }
     // Part blobs (archive format 3): damage to one is damage to every message that names it.

@@ -1,7 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import {describe, expect, it} from 'vitest';
 import {BlobCompressor, BlobDecompressor, hashBlob} from '../../../../src/lib/store/archive/blob/blob.js';
-import {openManifest, packMessage} from '../../../../src/lib/store/archive/blob/manifest.js';
+import {openManifestReading, packMessage} from '../../../../src/lib/store/archive/blob/manifest.js';
 import {splitMessage} from '../../../../src/lib/store/archive/blob/mime-split.js';
 
 const compressor = new BlobCompressor();
@@ -12,14 +12,21 @@ function b64(bytes: Buffer, line = 76, eol = '\r\n'): string {
   return (bytes.toString('base64').match(new RegExp(`.{1,${line}}`, 'g')) ?? []).join(eol);
 }
 
-/** Packs `text`, reopens it from the frames alone, and returns how many parts it was split into. */
+/**
+ * Packs `message` (base64 bodies raw, the default, and decoded), reopens it from the frames alone, and
+ * returns how many parts it was split into (the same either way).
+ */
 function roundTrip(message: Buffer): number {
-  const packed = packMessage(compressor, message);
-  const frames = new Map(packed.parts.map((p) => [p.id.toString('hex'), p.frame]));
-  const back = packed.manifest ? openManifest(decompressor, packed.frame, frames, hashBlob(message), message.length) : decompressor.decompress(packed.frame);
-  expect(typeof back).not.toBe('string');
-  expect(Buffer.compare(back as Buffer, message)).toBe(0);
-  return packed.parts.length;
+  const counts = [{}, {decodeBase64: true}].map((options) => {
+    const packed = packMessage(compressor, message, options);
+    const frames = new Map(packed.parts.map((p) => [p.id.toString('hex'), p.frame]));
+    const back = packed.manifest ? openManifestReading(decompressor, packed.frame, (id) => frames.get(id.toString('hex')) ?? 'missing', hashBlob(message), message.length) : decompressor.decompress(packed.frame);
+    expect(typeof back).not.toBe('string');
+    expect(Buffer.compare(back as Buffer, message)).toBe(0);
+    return packed.parts.length;
+  });
+  expect(counts[1]).toBe(counts[0]);
+  return counts[0] ?? 0;
 }
 
 const pdf = randomBytes(20_000);
@@ -66,7 +73,8 @@ function multipart(eol: string, opts: {close?: boolean; preamble?: string; epilo
 describe('splitting a message at its MIME part boundaries', () => {
   it('cuts out large base64 bodies, nested ones too, and reassembles the exact bytes (CRLF)', () => {
     const message = multipart('\r\n');
-    const parts = splitMessage(message);
+    expect(splitMessage(message).every((p) => p.encoding.kind === 'raw')).toBe(true);
+    const parts = splitMessage(message, {decodeBase64: true});
     expect(parts.map((p) => p.content.length)).toEqual([pdf.length, jpeg.length]);
     expect(parts.every((p) => p.encoding.kind === 'base64')).toBe(true);
     expect(roundTrip(message)).toBe(2);
@@ -82,7 +90,7 @@ describe('splitting a message at its MIME part boundaries', () => {
     // Uneven lines: no single line length gives them back.
     const body = `${pdf.toString('base64').slice(0, 60)}\r\n${pdf.toString('base64').slice(60, 20_000)}`;
     const message = Buffer.from(`Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Transfer-Encoding: base64\r\n\r\n${body}\r\n--b--\r\n`);
-    const parts = splitMessage(message);
+    const parts = splitMessage(message, {decodeBase64: true});
     expect(parts).toHaveLength(1);
     expect(parts[0]?.encoding.kind).toBe('raw');
     expect(roundTrip(message)).toBe(1);
@@ -107,12 +115,14 @@ describe('splitting a message at its MIME part boundaries', () => {
     }
   });
 
-  it('the same attachment in two messages (other headers, other line length) is the same part', () => {
+  it('the same attachment in two messages is the same part (decoded: whatever its line length)', () => {
     const a = multipart('\r\n');
     const b = Buffer.from(`Subject: Fwd\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64(pdf, 64)}\r\n--zz--\r\n`);
-    const idsA = packMessage(compressor, a).parts.map((p) => p.id.toString('hex'));
-    const idsB = packMessage(compressor, b).parts.map((p) => p.id.toString('hex'));
+    const idsA = packMessage(compressor, a, {decodeBase64: true}).parts.map((p) => p.id.toString('hex'));
+    const idsB = packMessage(compressor, b, {decodeBase64: true}).parts.map((p) => p.id.toString('hex'));
     expect(idsA).toContain(idsB[0]);
+    const c = Buffer.from(`Subject: Fwd\r\nContent-Type: multipart/mixed; boundary=yy\r\n\r\n--yy\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64(pdf, 76)}\r\n--yy--\r\n`);
+    expect(packMessage(compressor, a).parts.map((p) => p.id.toString('hex'))).toContain(packMessage(compressor, c).parts[0]?.id.toString('hex'));
     expect(roundTrip(b)).toBe(1);
   });
 });

@@ -5,6 +5,7 @@
  *
  * Manifest bytes: `bonnie-manifest 1\n`, one line of JSON ({@link ManifestHeader}), `\n`, the skeleton.
  */
+import {createHash} from 'node:crypto';
 import {BlobCompressor, hashBlob, type BlobDecompressor, type BlobId} from './blob.js';
 import {encodePart, reassemble, skeletonOf, splitMessage, type PartEncoding, type SplitOptions} from './mime-split.js';
 
@@ -97,10 +98,14 @@ export function manifestPartIds(manifest: ManifestHeader): BlobId[] {
 
 /**
  * The message from its manifest and the stored bytes of its parts (`contents` by hex id): each part
- * checked against its SHA-256 and size, encoded back, put in place; the whole checked against `id` and
- * `originalLength`. Returns the message, or why it cannot be made.
+ * encoded back and put in place; the whole checked against `id` and `originalLength`. A part's bytes are
+ * not re-hashed against its own id: the message's hash covers them (a part that is not what its manifest
+ * was made from cannot give back a message of that hash), and verify checks each part member by itself.
+ * With `check`, the message is only hashed, piece by piece, never put together: undefined when it is sound.
  */
-export function assembleMessage(manifest: Manifest, contents: ReadonlyMap<string, Buffer>, id: BlobId, originalLength: number): Buffer | string {
+export function assembleMessage(manifest: Manifest, contents: ReadonlyMap<string, Buffer>, id: BlobId, originalLength: number): Buffer | string;
+export function assembleMessage(manifest: Manifest, contents: ReadonlyMap<string, Buffer>, id: BlobId, originalLength: number, check: 'check'): string | undefined;
+export function assembleMessage(manifest: Manifest, contents: ReadonlyMap<string, Buffer>, id: BlobId, originalLength: number, check?: 'check'): Buffer | string | undefined {
   if (manifest.length !== originalLength) return `the manifest says ${manifest.length} bytes, the index ${originalLength}`;
   const pieces: Array<{at: number; bytes: Buffer}> = [];
   for (const p of manifest.parts) {
@@ -111,17 +116,42 @@ export function assembleMessage(manifest: Manifest, contents: ReadonlyMap<string
     if (bytes.length !== p.length) return `part ${p.sha256} encodes to ${bytes.length} bytes, the manifest says ${p.length}`;
     pieces.push({at: p.at, bytes});
   }
+  if (check === 'check') {
+    const hash = hashPieces(manifest.skeleton, pieces, manifest.length);
+    if (typeof hash === 'string') return hash;
+    return hash.equals(id) ? undefined : 'the reassembled message does not hash to the blob id';
+  }
   const message = reassemble(manifest.skeleton, pieces, manifest.length);
   if (typeof message === 'string') return message;
   if (!hashBlob(message).equals(id)) return 'the reassembled message does not hash to the blob id';
   return message;
 }
 
+/** SHA-256 of the message {@link reassemble} would make, without making it. */
+function hashPieces(skeleton: Buffer, pieces: ReadonlyArray<{at: number; bytes: Buffer}>, length: number): Buffer | string {
+  const total = pieces.reduce((n, p) => n + p.bytes.length, skeleton.length);
+  if (total !== length) return `skeleton and parts make ${total} bytes, the manifest says ${length}`;
+  const hash = createHash('sha256');
+  let from = 0;
+  let to = 0;
+  for (const piece of pieces) {
+    const gap = piece.at - to;
+    if (gap < 0 || from + gap > skeleton.length) return `part at offset ${piece.at} overlaps the one before it`;
+    hash.update(skeleton.subarray(from, from + gap));
+    hash.update(piece.bytes);
+    from += gap;
+    to += gap + piece.bytes.length;
+  }
+  hash.update(skeleton.subarray(from));
+  return hash.digest();
+}
+
 /**
- * {@link assembleMessage} from stored frames: the manifest's and its parts' (`partFrames` by hex id),
- * each decompressed; a part's bytes must hash to its id.
+ * Checks a split message from its stored frames, as the writer does before indexing it: the manifest's
+ * and its parts' (`partFrames` by hex id), each decompressed, the message hashed piece by piece.
+ * Undefined when it is blob `id` of `originalLength` bytes, else why not.
  */
-export function openManifest(decompressor: BlobDecompressor, frame: Uint8Array, partFrames: ReadonlyMap<string, Uint8Array>, id: BlobId, originalLength: number): Buffer | string {
+export function openManifest(decompressor: BlobDecompressor, frame: Uint8Array, partFrames: ReadonlyMap<string, Uint8Array>, id: BlobId, originalLength: number): string | undefined {
   let manifest: Manifest | string;
   try {
     manifest = parseManifest(decompressor.decompress(frame));
@@ -131,23 +161,23 @@ export function openManifest(decompressor: BlobDecompressor, frame: Uint8Array, 
   if (typeof manifest === 'string') return manifest;
   const contents = new Map<string, Buffer>();
   for (const [hex, partFrame] of partFrames) {
-    let content: Buffer;
     try {
-      content = decompressor.decompress(partFrame);
+      contents.set(hex, decompressor.decompress(partFrame));
     } catch (error) {
       return `part ${hex}: zstd frame does not decompress: ${(error as Error).message}`;
     }
-    if (hashBlob(content).toString('hex') !== hex) return `part ${hex}: decompressed bytes do not hash to its id`;
-    contents.set(hex, content);
   }
-  return assembleMessage(manifest, contents, id, originalLength);
+  return assembleMessage(manifest, contents, id, originalLength, 'check');
 }
 
 /**
- * {@link openManifest} reading each part's frame as the manifest names it, with `readPart` (which returns
- * the frame, or why it cannot: a part missing from the index, a damaged member).
+ * The message from its manifest's frame, reading each part's frame as the manifest names it with
+ * `readPart` (which returns the frame, or why it cannot: a part missing from the index, a damaged member).
+ * With `check`, only checked (undefined when sound).
  */
-export function openManifestReading(decompressor: BlobDecompressor, frame: Uint8Array, readPart: (id: BlobId) => Uint8Array | string, id: BlobId, originalLength: number): Buffer | string {
+export function openManifestReading(decompressor: BlobDecompressor, frame: Uint8Array, readPart: (id: BlobId) => Uint8Array | string, id: BlobId, originalLength: number): Buffer | string;
+export function openManifestReading(decompressor: BlobDecompressor, frame: Uint8Array, readPart: (id: BlobId) => Uint8Array | string, id: BlobId, originalLength: number, check: 'check'): string | undefined;
+export function openManifestReading(decompressor: BlobDecompressor, frame: Uint8Array, readPart: (id: BlobId) => Uint8Array | string, id: BlobId, originalLength: number, check?: 'check'): Buffer | string | undefined {
   let manifest: Manifest | string;
   try {
     manifest = parseManifest(decompressor.decompress(frame));
@@ -160,16 +190,13 @@ export function openManifestReading(decompressor: BlobDecompressor, frame: Uint8
     const hex = partId.toString('hex');
     const partFrame = readPart(partId);
     if (typeof partFrame === 'string') return `part ${hex}: ${partFrame}`;
-    let content: Buffer;
     try {
-      content = decompressor.decompress(partFrame);
+      contents.set(hex, decompressor.decompress(partFrame));
     } catch (error) {
       return `part ${hex}: zstd frame does not decompress: ${(error as Error).message}`;
     }
-    if (!hashBlob(content).equals(partId)) return `part ${hex}: decompressed bytes do not hash to its id`;
-    contents.set(hex, content);
   }
-  return assembleMessage(manifest, contents, id, originalLength);
+  return check === 'check' ? assembleMessage(manifest, contents, id, originalLength, 'check') : assembleMessage(manifest, contents, id, originalLength);
 }
 
 function encodingFields(encoding: PartEncoding): Pick<ManifestPart, 'encoding' | 'line' | 'eol' | 'final'> {
