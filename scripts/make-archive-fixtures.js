@@ -3,7 +3,11 @@
 // of three folders (alice's INBOX and Sent, bob's INBOX, seven small messages, one of them in two
 // mailboxes), archived with the real `bonnie archive` code (SpoolSource + archiveFolders, one run per user,
 // so one segment per user) into a catalog and an archive folder: the `sound` case. Each damaged case is a
-// copy of it with one damage applied, described in its damage.json.
+// copy of it with one damage applied, described in its damage.json. The `carried` case is `sound` with what
+// only the catalog held before migration 22 entered before the runs (a retention rule, a legal hold, a DLP
+// alert and its acknowledgement, a quarantined delivery), so that its segments carry every member type
+// (archive format 2: blobs, snapshot, links, policy, alerts, alert-acks, quarantine). The archive format 1
+// fixtures of bonnie 0.1.0 are kept, frozen, in format-1/ (this script no longer writes them).
 //
 // Deterministic: a fixed clock, fixed segment ids (the writer draws random ones; they are renamed
 // afterwards, in the index and on disk), fixed migration times, the catalog vacuumed with small pages and
@@ -11,7 +15,7 @@
 //
 // Usage (after `npm run build`): node scripts/make-archive-fixtures.js [OUT]   (default test/fixtures/archive)
 // Replaces OUT's spool/ and case folders, nothing else.
-import {cpSync, mkdirSync, openSync, readSync, closeSync, renameSync, rmSync, rmdirSync, truncateSync, writeFileSync, writeSync} from 'node:fs';
+import {cpSync, mkdirSync, openSync, readFileSync, readSync, closeSync, renameSync, rmSync, rmdirSync, truncateSync, writeFileSync, writeSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import Database from 'better-sqlite3';
@@ -20,13 +24,16 @@ import {openCatalog} from '../dist/lib/base/catalog/catalog.js';
 import {segmentRelativePath} from '../dist/lib/store/archive/segment/segment-file.js';
 import {archiveFolders} from '../dist/lib/pipeline/snapshot/archiver.js';
 import {SpoolSource} from '../dist/lib/pipeline/snapshot/spool-source.js';
+import {Alerts} from '../dist/lib/pipeline/dlp/alerts.js';
+import {Ingester} from '../dist/lib/pipeline/queue/ingest.js';
+import {Policy} from '../dist/lib/pipeline/retention/policy.js';
 import {writeMailbox} from './lib/cyrus-spool.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const out = process.argv[2] ?? join(REPO, 'test/fixtures/archive');
 
 /** The cases, in the order the README lists them. */
-const CASES = ['sound', 'flipped-byte', 'truncated-segment', 'missing-segment', 'wrong-offset'];
+const CASES = ['sound', 'flipped-byte', 'truncated-segment', 'missing-segment', 'wrong-offset', 'carried'];
 
 // Fixed times, ms since the epoch: migrations applied, alice's folders archived, bob's an hour later.
 const T0 = Date.UTC(2026, 2, 3, 9, 0, 0);
@@ -78,10 +85,25 @@ function writeSpool(root) {
   }
 }
 
+/** What only the catalog held before migration 22, entered in `catalog` before the archive runs (the `carried` case). */
+function enterCarried(catalog) {
+  const policy = new Policy(catalog.db);
+  policy.addRule({name: 'mail-10y', periodMs: 3650 * 86_400_000, basis: 'date', action: 'delete'}, 'root', T0 + 1000);
+  policy.addHold({caseId: 'CASE-1', users: ['alice'], since: Date.UTC(2026, 2, 2), until: Date.UTC(2026, 2, 2, 23, 59, 59), reason: 'litigation'}, 'root', T0 + 2000);
+  const alerts = new Alerts(catalog.db);
+  const alert = alerts.raise(
+    {dedupKey: 'content/results-early/a1icein8ox00000000000001/2', at: Date.UTC(2026, 2, 2, 8), rule: 'results-early', severity: 'high', kind: 'content', direction: 'in', login: 'alice', mailboxId: FOLDERS.aliceInbox.mailboxId, folder: 'INBOX', count: 2, hits: [{detector: 'keywords', count: 1, confidence: 'medium', samples: ['quarter']}], notificationIds: []},
+    T0 + 3000,
+  );
+  alerts.acknowledge(alert.id, 'secops', 'seen: published on Monday', T0 + 4000);
+  new Ingester(catalog.db).ingest([{raw: Buffer.from('{"event": "MessageNew", truncated'), receivedAt: T0 + 5000, source: 'stdin'}]);
+}
+
 /** Archives alice's folders, then bob's (two writer runs: two segments), with a fixed clock. */
-async function archive(caseDir, spool) {
+async function archive(caseDir, spool, prepare) {
   const catalog = openCatalog(join(caseDir, 'catalog.db'), {create: true});
   try {
+    prepare?.(catalog);
     const archiveDir = join(caseDir, 'archive');
     for (const [login, at] of [['alice', T_ALICE], ['bob', T_BOB]]) {
       await archiveFolders(catalog, new SpoolSource([spool]), {kind: 'user', login}, {archiveDir, now: () => at});
@@ -104,6 +126,7 @@ function normalize(caseDir) {
         const path = segmentRelativePath(id);
         db.prepare('UPDATE segment SET id = ?, path = ? WHERE id = ?').run(id, path, segment.id);
         db.prepare('UPDATE blob SET segment_id = ? WHERE segment_id = ?').run(id, segment.id);
+        db.prepare('UPDATE segment_member SET segment_id = ? WHERE segment_id = ?').run(id, segment.id);
         mkdirSync(dirname(join(caseDir, 'archive', path)), {recursive: true});
         renameSync(join(caseDir, 'archive', segment.path), join(caseDir, 'archive', path));
         rmdirSync(dirname(join(caseDir, 'archive', segment.path)));
@@ -111,6 +134,9 @@ function normalize(caseDir) {
       db.prepare('UPDATE schema_migration SET applied_at = ?').run(T0);
     })();
     db.pragma('journal_mode = DELETE');
+    // The version file's creation time (the writer's clock is the system's there): alice's run.
+    const version = join(caseDir, 'archive', 'bonnie-archive.json');
+    writeFileSync(version, `${JSON.stringify({...JSON.parse(readFileSync(version, 'utf8')), createdAt: new Date(T_ALICE).toISOString()})}\n`);
     db.pragma('page_size = 512');
     db.exec('VACUUM');
   } finally {
@@ -149,7 +175,7 @@ const DAMAGE = {
     return {file, offset, xor: 0xff, expect: {kind: 'BlobCorrupt', blobs: [at.blob], messages: ['user.alice UID 2']}};
   },
   'truncated-segment': (dir) => {
-    // bob's segment cut 100 bytes into the frame of its last member (bob's UID 3).
+    // bob's segment cut 100 bytes into the frame of its last blob (bob's UID 3); the snapshot and links members after it go too.
     const at = blobOf(dir, FOLDERS.bobInbox, 3);
     const file = join('archive', at.path);
     const truncateTo = at.dataOffset + 100;
@@ -198,6 +224,10 @@ async function main() {
     const described = damage(dir);
     writeFileSync(join(dir, 'damage.json'), `${JSON.stringify({case: name, ...described}, null, 2)}\n`);
   }
+  const carried = join(out, 'carried');
+  mkdirSync(carried, {recursive: true});
+  await archive(carried, spool, enterCarried);
+  normalize(carried);
   console.error(`archive fixtures written to ${out}`);
 }
 

@@ -18,7 +18,8 @@ const LAYERS: ReadonlyArray<readonly [layer: string, folders: readonly string[]]
   ['store', ['archive']],
   // Dependency order, not the data's: capture calls queue's Ingester, process calls the record, collect
   // calls the archive; dlp reads the record, and process and collect call it after each batch.
-  ['pipeline', ['queue', 'capture', 'record', 'dlp', 'process', 'snapshot', 'collect', 'maillog', 'retention', 'intercept', 'rebuild']],
+  // retention (rules, holds, their log: base only) sits below snapshot, whose writers carry its rows into the segments.
+  ['pipeline', ['queue', 'capture', 'record', 'dlp', 'retention', 'process', 'snapshot', 'collect', 'maillog', 'intercept', 'rebuild']],
   ['read', ['status', 'discovery', 'search', 'dlp-scan', 'retention', 'groupware', 'trace', 'doctor']],
   ['out', ['restore', 'export']],
   ['cli', ['']],

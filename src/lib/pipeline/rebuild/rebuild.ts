@@ -3,7 +3,9 @@
  * the archive index (every segment walked, every blob re-hashed), the accepted notifications (each with a
  * pending job: processed again) and the evidence chain, checked link by link against the notifications;
  * snapshots; message links (the archive's, and the collector's jobs made again from the notifications and
- * marked done); then the record (`bonnie process`) and, through `finish`, the search index.
+ * marked done); the policy log (rules, holds and approvals made again from it, its chain checked), prune
+ * plans, tombstones, DLP alerts with their chain (checked) and acknowledgements, the quarantine (catalog
+ * migration 22); then the record (`bonnie process`) and, through `finish`, the search index.
  *
  * Crash safety: everything is written into `<catalog>.rebuilding`, removed first if a killed run left
  * it, and renamed to the catalog asked for only at the end (after fsync): a run killed at any point leaves
@@ -23,6 +25,7 @@ import {restoreNotifications} from '../queue/ingest.js';
 import type {NotificationDump} from '../queue/notifications.js';
 import type {RecordLine} from '../snapshot/segment-record.js';
 import {SnapshotSegmentRows, type LinkDump, type SnapshotDump} from '../snapshot/segment-rows.js';
+import {CarriedMembers, type CarriedSummary} from './carried.js';
 
 export interface RebuildOptions {
   archiveDir: string;
@@ -57,6 +60,8 @@ export interface RebuildSummary {
   chainLinks: number;
   snapshots: number;
   links: number;
+  /** The catalog's other evidence the segments carried (catalog migration 22). */
+  carried: CarriedSummary;
   /** Members not indexed: their bytes are not what their name says. */
   skipped: IndexRebuildSummary['skipped'];
   process: {done: number; failed: number; dead: number};
@@ -102,7 +107,9 @@ async function rebuildInto(catalog: Catalog, options: RebuildOptions, now: () =>
   const notifications = new Map<number, {row: NotificationDump; seq: number; hash: Buffer}>();
   const snapshots = new Map<number, SnapshotDump>();
   const links = new Map<number, LinkDump>();
+  const carried = new CarriedMembers();
   const onMember = (m: RebuiltMember) => {
+    if (carried.add(m.kind, m.content)) return;
     const lines = m.kind === 'snapshot' ? [] : m.content.toString('utf8').split('\n').filter((l) => l.length > 0);
     if (m.kind === 'snapshot') snapshots.set(m.firstId, JSON.parse(m.content.toString('utf8')) as SnapshotDump);
     else if (m.kind === 'record') {
@@ -155,6 +162,8 @@ async function rebuildInto(catalog: Catalog, options: RebuildOptions, now: () =>
     for (const s of [...snapshots.values()].sort((a, b) => a.id - b.id)) rows.restoreSnapshot(s);
     for (const [seq, link] of orderedLinks) rows.restoreLinks(seq, [link]);
   })();
+  // The rest of the evidence, before the record: alerts first, so that nothing raises them again.
+  const carriedSummary = carried.restore(db);
   scanForJobs(db, now());
   const jobs = new CollectJobs(db);
   const done: JobOutcome[] = [];
@@ -186,6 +195,7 @@ async function rebuildInto(catalog: Catalog, options: RebuildOptions, now: () =>
     chainLinks: chain.checked,
     snapshots: snapshots.size,
     links: links.size,
+    carried: carriedSummary,
     skipped: index.skipped,
     process: {done: processed.done, failed: processed.failed, dead: processed.dead},
     elapsedMs: 0,

@@ -7,6 +7,8 @@
  * - `snapshot/<id>.json.zst`: each snapshot whole (folder, UIDs, flags, dates, sizes, modseqs).
  * - `links/<first>-<last>.jsonl.zst`: message links (which blob holds the message at mailbox, UIDVALIDITY,
  *   UID, or why there is none), the archive's and the collector's, each again whenever it changes.
+ * - since catalog migration 22, the policy log, prune plans, tombstones, DLP alerts and their
+ *   acknowledgements, and the quarantine (segment-carry.ts).
  * Each member is fsynced, read back and indexed before the next (ArchiveWriter.putMember); what the index
  * holds is what is carried, so a run that dies writes the rest next time. Lines in members are JSON, keys
  * in camelCase, times in ms since the epoch (docs/FORMAT.md).
@@ -17,6 +19,7 @@ import {ArchiveWriter} from '../../store/archive/store.js';
 import {ArchiveIndex} from '../../store/archive/index/repository.js';
 import {chainLinksAfter} from '../process/chain.js';
 import {dumpNotifications} from '../queue/notifications.js';
+import {writeCarriedTables} from './segment-carry.js';
 import {SnapshotSegmentRows} from './segment-rows.js';
 
 /** Notifications (or links) per member at most, and their raw bytes: a member stays small enough to read whole. */
@@ -48,6 +51,8 @@ export interface SegmentRecordSummary {
   notifications: number;
   snapshots: number;
   links: number;
+  /** Rows of the policy log, prune plans, tombstones, DLP alerts and acknowledgements, quarantine (segment-carry.ts). */
+  carried: number;
   members: number;
 }
 
@@ -61,7 +66,7 @@ export function writeSegmentRecordNow(catalog: Catalog, archiveDir: string, now?
   try {
     writer = ArchiveWriter.open(catalog, archiveDir, now === undefined ? {} : {now});
   } catch (error) {
-    if (error instanceof BonnieError && error.code === 'ArchiveLocked') return {notifications: 0, snapshots: 0, links: 0, members: 0};
+    if (error instanceof BonnieError && error.code === 'ArchiveLocked') return {notifications: 0, snapshots: 0, links: 0, carried: 0, members: 0};
     throw error;
   }
   try {
@@ -75,7 +80,7 @@ export function writeSegmentRecordNow(catalog: Catalog, archiveDir: string, now?
 export function writeSegmentRecord(catalog: Catalog, writer: ArchiveWriter): SegmentRecordSummary {
   const db = catalog.db;
   const index = new ArchiveIndex(db);
-  const summary: SegmentRecordSummary = {notifications: 0, snapshots: 0, links: 0, members: 0};
+  const summary: SegmentRecordSummary = {notifications: 0, snapshots: 0, links: 0, carried: 0, members: 0};
 
   // The record: chained notifications after what the segments carry, in members of bounded size.
   for (let after = index.memberHighWater('record'); ; ) {
@@ -145,5 +150,10 @@ export function writeSegmentRecord(catalog: Catalog, writer: ArchiveWriter): Seg
     summary.links += links.length;
     summary.members++;
   }
+
+  // The rest of the catalog's evidence: policy log, prune plans, tombstones, DLP alerts, quarantine.
+  const tables = writeCarriedTables(db, writer, LINES_PER_MEMBER, BYTES_PER_MEMBER);
+  summary.carried = tables.rows;
+  summary.members += tables.members;
   return summary;
 }

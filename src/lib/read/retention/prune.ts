@@ -187,7 +187,11 @@ export async function prunePlan(catalog: Catalog, archiveDir: string, planId: st
         result.searchEntries = search.forgetContents(pruned);
         search.moveSegmentMarks(
           repack.retired.map((s) => s.id),
-          repack.newSegments.map((s) => ({segmentId: s.id, top: Math.max(...repack.moved.filter((b) => b.segmentId === s.id).map((b) => b.headerOffset))})),
+          // A new segment may hold members only (archive format 2: every blob of its old one pruned): no mark.
+          repack.newSegments.flatMap((s) => {
+            const offsets = repack.moved.filter((b) => b.segmentId === s.id).map((b) => b.headerOffset);
+            return offsets.length === 0 ? [] : [{segmentId: s.id, top: Math.max(...offsets)}];
+          }),
         );
         result.links = snapshots.markPruned(pruned);
         policy.recordPrune(

@@ -12,8 +12,15 @@ export const ARCHIVE_FORMAT_VERSION = 3;
 /** Every segment format this bonnie reads (docs/FORMAT.md, "Format versions"): 1 (blobs only), 2 (and the record), 3 (and split messages). */
 export const READABLE_ARCHIVE_FORMATS: ReadonlySet<number> = new Set([1, 2, ARCHIVE_FORMAT_VERSION]);
 
-/** The types of members other than blobs (archive format 2, docs/FORMAT.md). */
-export type MemberKind = 'record' | 'snapshot' | 'links';
+/**
+ * The types of members other than blobs (archive format 2, docs/FORMAT.md): the record, snapshots, links;
+ * since migration 22 also the catalog's other evidence, each a range of its owner's ids ({@link CARRIED_KINDS}).
+ */
+export type MemberKind = 'record' | 'snapshot' | 'links' | CarriedKind;
+
+/** Members of JSON lines, each a row of one table by id (migration 22): what a rebuilt catalog lacked before. */
+export const CARRIED_KINDS = ['policy', 'prune-plans', 'tombstones', 'alerts', 'alert-acks', 'quarantine'] as const;
+export type CarriedKind = (typeof CARRIED_KINDS)[number];
 
 /** A member row (segment_member): where one non-blob member is, and what it covers. */
 export interface MemberRecord {

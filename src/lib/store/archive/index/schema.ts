@@ -15,6 +15,11 @@
  *   `record` (accepted notifications `first_id`..`last_id` with their chain hashes), `snapshot` (snapshot
  *   `first_id` = `last_id`), `links` (message links, `first_id`..`last_id` of link_archived). Indexed like a
  *   blob: only after its bytes were fsynced and read back; `sha256` is that of its uncompressed content.
+ * - migration 22 (issue 19, what a rebuilt catalog lacked): `kind` widened to the members carrying the
+ *   catalog's other evidence: `policy` (the policy log, seqs), `prune-plans` (plans, by rowid),
+ *   `tombstones`, `alerts` (DLP alerts with their chain links), `alert-acks`, `quarantine` (ids). The CHECK is a
+ *   shape (lower-case words and dashes), not a list: a later kind needs no table rebuild; the code's
+ *   MemberKind is the list.
  * - blob_part, blob_part_ref (migration 23, archive format 3): a split message's `blob` row has
  *   `manifest` = 1 and points at its manifest member; each large MIME part is a `blob_part` row (by SHA-256
  *   of its stored bytes, stored once however many messages hold it), and `blob_part_ref` says which
@@ -84,6 +89,27 @@ CREATE TABLE segment_member (
 CREATE INDEX segment_member_by_kind ON segment_member (kind, last_id);
 `;
 
+/** SQLite cannot change a CHECK in place: the table is made again under another name, filled, renamed. */
+export const ARCHIVE_SCHEMA_V22 = `
+CREATE TABLE segment_member_v22 (
+  segment_id      TEXT    NOT NULL REFERENCES segment (id),
+  header_offset   INTEGER NOT NULL,
+  data_offset     INTEGER NOT NULL,
+  stored_length   INTEGER NOT NULL,
+  original_length INTEGER NOT NULL,
+  sha256          BLOB    NOT NULL CHECK (length(sha256) = 32),
+  kind            TEXT    NOT NULL CHECK (length(kind) BETWEEN 1 AND 24 AND kind NOT GLOB '*[^a-z-]*'),
+  first_id        INTEGER NOT NULL,
+  last_id         INTEGER NOT NULL,
+  stored_at       INTEGER NOT NULL,
+  PRIMARY KEY (segment_id, header_offset)
+) STRICT, WITHOUT ROWID;
+INSERT INTO segment_member_v22 SELECT segment_id, header_offset, data_offset, stored_length, original_length, sha256, kind, first_id, last_id, stored_at FROM segment_member;
+DROP TABLE segment_member;
+ALTER TABLE segment_member_v22 RENAME TO segment_member;
+CREATE INDEX segment_member_by_kind ON segment_member (kind, last_id);
+`;
+
 export const ARCHIVE_SCHEMA_V23 = `
 ALTER TABLE blob ADD COLUMN manifest INTEGER NOT NULL DEFAULT 0 CHECK (manifest IN (0, 1));
 
@@ -113,7 +139,6 @@ export const ARCHIVE_MIGRATIONS: readonly Migration[] = [
   {version: 4, name: 'archive: segments, blobs (the archive index), archive lock', sql: ARCHIVE_SCHEMA_V4},
   {version: 17, name: 'archive: segments retired by a prune, until their files are removed', sql: ARCHIVE_SCHEMA_V17},
   {version: 20, name: 'archive: members other than blobs (record, snapshots, links: archive format 2)', sql: ARCHIVE_SCHEMA_V20},
-  // PLACEHOLDER until branch archive-carry (which owns migration 22) is merged: then this line goes.
-  {version: 22, name: 'archive: (placeholder for archive-carry)', sql: ''},
+  {version: 22, name: 'archive: members carrying the policy log, prune plans, tombstones, DLP alerts, quarantine', sql: ARCHIVE_SCHEMA_V22},
   {version: 23, name: 'archive: messages split at MIME part boundaries (manifests, part blobs: archive format 3)', sql: ARCHIVE_SCHEMA_V23},
 ];

@@ -3,6 +3,7 @@
  * tar header there names that blob and describes that length.
  */
 import {blobHex, type BlobId} from '../blob/blob.js';
+import {CARRIED_KINDS, type MemberKind} from '../index/repository.js';
 import {preadFully} from './segment-file.js';
 import {TAR_BLOCK, decodeHeader} from './tar.js';
 
@@ -29,15 +30,19 @@ const ID_DIGITS = 20;
 
 /**
  * The tar member name of a non-blob member (archive format 2): `record/<first>-<last>.jsonl.zst`,
- * `links/<first>-<last>.jsonl.zst`, `snapshot/<id>.json.zst`.
+ * `links/<first>-<last>.jsonl.zst`, `snapshot/<id>.json.zst`, and `<kind>/<first>-<last>.jsonl.zst` for the
+ * carried kinds (`policy`, `prune-plans`, `tombstones`, `alerts`, `alert-acks`, `quarantine`).
  */
-export function namedMemberName(kind: 'record' | 'snapshot' | 'links', firstId: number, lastId: number): string {
+export function namedMemberName(kind: MemberKind, firstId: number, lastId: number): string {
   const pad = (n: number) => String(n).padStart(ID_DIGITS, '0');
   return kind === 'snapshot' ? `snapshot/${pad(firstId)}.json.zst` : `${kind}/${pad(firstId)}-${pad(lastId)}.jsonl.zst`;
 }
 
 /** What a member name says: a blob (by id), a member of another type (kind and ids), or neither. */
-export type ParsedMemberName = {type: 'blob'; hex: string} | {type: 'manifest'; hex: string} | {type: 'part'; hex: string} | {type: 'record' | 'links'; firstId: number; lastId: number} | {type: 'snapshot'; firstId: number; lastId: number} | undefined;
+export type ParsedMemberName = {type: 'blob'; hex: string} | {type: 'manifest'; hex: string} | {type: 'part'; hex: string} | {type: MemberKind; firstId: number; lastId: number} | undefined;
+
+/** Kinds named `<kind>/<first>-<last>.jsonl.zst`. */
+const RANGE_NAME = new RegExp(`^(record|links|${CARRIED_KINDS.join('|')})/(\\d{20})-(\\d{20})\\.jsonl\\.zst$`);
 
 /** Parses a member name written by {@link memberName} or {@link namedMemberName}. */
 export function parseMemberName(name: string): ParsedMemberName {
@@ -47,8 +52,8 @@ export function parseMemberName(name: string): ParsedMemberName {
   if (manifest !== null) return {type: 'manifest', hex: manifest[1] as string};
   const part = /^part\/([0-9a-f]{64})\.zst$/.exec(name);
   if (part !== null) return {type: 'part', hex: part[1] as string};
-  const range = /^(record|links)\/(\d{20})-(\d{20})\.jsonl\.zst$/.exec(name);
-  if (range !== null) return {type: range[1] as 'record' | 'links', firstId: Number(range[2]), lastId: Number(range[3])};
+  const range = RANGE_NAME.exec(name);
+  if (range !== null) return {type: range[1] as MemberKind, firstId: Number(range[2]), lastId: Number(range[3])};
   const snapshot = /^snapshot\/(\d{20})\.json\.zst$/.exec(name);
   if (snapshot !== null) return {type: 'snapshot', firstId: Number(snapshot[1]), lastId: Number(snapshot[1])};
   return undefined;
