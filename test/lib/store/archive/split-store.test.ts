@@ -8,7 +8,7 @@ import {ArchiveIndex, archiveCounts} from '../../../../src/lib/store/archive/ind
 import {rebuildArchiveIndex} from '../../../../src/lib/store/archive/rebuild-index.js';
 import {repackSegments, removeRetiredSegments} from '../../../../src/lib/store/archive/repack.js';
 import {ArchiveReader, ArchiveWriter} from '../../../../src/lib/store/archive/store.js';
-import {verifyArchive} from '../../../../src/lib/store/archive/verify.js';
+import {markBrokenSegments, verifyArchive} from '../../../../src/lib/store/archive/verify.js';
 import {useTempDirs} from '../../../helpers/tmp.js';
 import {makeArchive} from './helpers.js';
 
@@ -133,6 +133,37 @@ describe('messages split at MIME part boundaries (archive format 3)', () => {
     expect(report.sound).toBe(false);
     const partProblem = report.problems.find((p) => p.detail.startsWith(`part ${blobHex(part?.id ?? Buffer.alloc(0))}`));
     expect(partProblem?.blobs.sort()).toEqual([blobHex(hashBlob(a)), blobHex(hashBlob(b))].sort());
+    catalog.close();
+  });
+
+  it('a message whose part is in a broken segment counts as not archived: storing it again stores the part again', () => {
+    const {catalog, archiveDir} = makeArchive(tempDir());
+    const a = forward('first', 76);
+    const b = forward('second', 76);
+    let writer = ArchiveWriter.open(catalog, archiveDir);
+    writer.put(a); // the part and a's manifest: the first segment
+    writer.close();
+    writer = ArchiveWriter.open(catalog, archiveDir);
+    expect(writer.put(b).storedLength).toBeLessThan(5_000); // b's manifest alone: the second segment
+    writer.close();
+    const index = new ArchiveIndex(catalog.db);
+    const [first] = index.listSegments();
+    const part = index.listParts(first?.id ?? '')[0];
+    const fd = openSync(join(archiveDir, first?.path ?? ''), 'r+');
+    writeSync(fd, Buffer.from([0xff]), 0, 1, (part?.dataOffset ?? 0) + 1000);
+    closeSync(fd);
+    const marked = markBrokenSegments(catalog, verifyArchive(catalog, archiveDir, {readData: true}));
+    expect(marked.segments.map((s) => s.id)).toEqual([first?.id]);
+    expect(index.hasLiveBlob(hashBlob(b))).toBe(false);
+    writer = ArchiveWriter.open(catalog, archiveDir);
+    expect(writer.put(b).stored).toBe(true);
+    expect(writer.put(a).stored).toBe(true);
+    writer.close();
+    const reader = new ArchiveReader(catalog, archiveDir);
+    expect(reader.readBlob(hashBlob(b)).equals(b)).toBe(true);
+    expect(reader.readBlob(hashBlob(a)).equals(a)).toBe(true);
+    reader.close();
+    expect(verifyArchive(catalog, archiveDir, {readData: true}).sound).toBe(true);
     catalog.close();
   });
 

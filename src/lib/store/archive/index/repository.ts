@@ -121,7 +121,13 @@ export class ArchiveIndex {
 
   constructor(readonly db: Db) {
     this.selectBlob = db.prepare<[Buffer], BlobRow>(`SELECT ${BLOB_COLUMNS}, manifest FROM blob WHERE sha256 = ?`);
-    this.selectLiveBlob = db.prepare<[Buffer], {n: number}>("SELECT 1 AS n FROM blob JOIN segment ON segment.id = blob.segment_id WHERE blob.sha256 = ? AND segment.state != 'broken'");
+    // A split message (archive format 3) is live only while every part it names is too: a part in a broken
+    // segment makes the writer store the message (and that part) again.
+    this.selectLiveBlob = db.prepare<[Buffer], {n: number}>(
+      `SELECT 1 AS n FROM blob JOIN segment ON segment.id = blob.segment_id WHERE blob.sha256 = ? AND segment.state != 'broken'
+         AND NOT EXISTS (SELECT 1 FROM blob_part_ref r LEFT JOIN blob_part p ON p.sha256 = r.part LEFT JOIN segment ps ON ps.id = p.segment_id
+                         WHERE r.message = blob.sha256 AND (p.sha256 IS NULL OR ps.state = 'broken'))`,
+    );
     // A blob whose segment is broken may be stored again: the new copy replaces the row.
     this.insertBlob = db.prepare(
       `INSERT INTO blob (${BLOB_COLUMNS}, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -149,7 +155,7 @@ export class ArchiveIndex {
     return row === undefined ? undefined : toBlob(row);
   }
 
-  /** True when the blob is indexed in a segment not known to be broken (so storing it again is useless). */
+  /** True when the blob is indexed in a segment not known to be broken, and so is every part it names (so storing it again is useless). */
   hasLiveBlob(id: BlobId): boolean {
     return this.selectLiveBlob.get(id) !== undefined;
   }
