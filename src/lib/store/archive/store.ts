@@ -183,7 +183,9 @@ export class ArchiveWriter {
       this.assertUsable();
       const held = this.compressing.has(hex) || this.guard(() => this.holds(hashed.id, hex));
       if (!held) this.compressing.add(hex);
-      const compressing = held ? undefined : pool.compress(hashed);
+      // Parts the archive holds already (or a batch does) are not compressed again (archive format 3).
+      const heldParts = held ? new Set<string>() : new Set(hashed.parts.map(blobHex).filter((h, i) => this.guard(() => this.holdsPart(hashed.parts[i] as BlobId, h))));
+      const compressing = held ? undefined : pool.compress(hashed, heldParts);
       compressing?.catch(() => undefined); // awaited in the append chain
       return {hashed, hex, compressing};
     });
@@ -364,7 +366,7 @@ export class ArchiveWriter {
 
   /** Bytes the members of a packed message take at most (its parts held already are not written). */
   private packedSpan(packed: PackedMessage): number {
-    return packed.parts.reduce((n, p) => n + memberSpan(p.frame.length), memberSpan(packed.frame.length));
+    return packed.parts.reduce((n, p) => n + (p.frame === undefined ? 0 : memberSpan(p.frame.length)), memberSpan(packed.frame.length));
   }
 
   private needsRollover(span: number): boolean {
@@ -382,6 +384,8 @@ export class ArchiveWriter {
       const partHex = blobHex(part.id);
       if (!parts.some((p) => p.equals(part.id))) parts.push(part.id);
       if (this.holdsPart(part.id, partHex)) continue;
+      // Held when the message was decided on, so held now: what is held stays held while the writer is sound.
+      if (part.frame === undefined) throw new Error(`bonnie bug: part ${partHex} was not compressed, yet the archive does not hold it`);
       const at = segment.append(partMemberName(part.id), part.frame, mtime);
       this.pendingParts.push({id: part.id, segmentId: segment.id, headerOffset: at.headerOffset, dataOffset: at.dataOffset, storedLength: at.storedLength, originalLength: part.size, storedAt: now});
       this.pendingPartIds.add(partHex);

@@ -38,11 +38,22 @@ export interface Manifest extends ManifestHeader {
   skeleton: Buffer;
 }
 
-/** A part ready to store: its id (SHA-256 of `content`), and its frame. */
+/** A part ready to store: its id (SHA-256 of `content`), and its frame (none when the caller said the archive holds it). */
 export interface PackedPart {
   id: BlobId;
-  frame: Buffer;
+  frame: Buffer | undefined;
   size: number;
+}
+
+/** What the caller knows already: the parts' ids in message order ({@link partIds}), and those the archive holds (hex): not compressed. */
+export interface KnownParts {
+  ids: readonly BlobId[];
+  held: ReadonlySet<string>;
+}
+
+/** The ids of the parts {@link packMessage} would cut out of `message`, in message order. */
+export function partIds(message: Buffer, options: SplitOptions = {}): BlobId[] {
+  return splitMessage(message, options).map((part) => hashBlob(part.content));
 }
 
 /** How one message is stored: whole (one frame of its bytes) or split (a manifest frame and parts). */
@@ -55,14 +66,16 @@ export interface PackedMessage {
 }
 
 /** Splits `message` when it has large parts (mime-split.ts) and compresses what is stored. */
-export function packMessage(compressor: BlobCompressor, message: Buffer, options: SplitOptions = {}): PackedMessage {
+export function packMessage(compressor: BlobCompressor, message: Buffer, options: SplitOptions = {}, known?: KnownParts): PackedMessage {
   const split = splitMessage(message, options);
+  if (known !== undefined && known.ids.length !== split.length) throw new Error(`bonnie bug: ${known.ids.length} part ids given for ${split.length} parts`);
   if (split.length === 0) return {frame: compressor.compress(message), manifest: false, parts: []};
   const parts: PackedPart[] = [];
   const entries: ManifestPart[] = [];
-  for (const part of split) {
-    const id = hashBlob(part.content);
-    parts.push({id, frame: compressor.compress(part.content), size: part.content.length});
+  for (const [i, part] of split.entries()) {
+    const id = known?.ids[i] ?? hashBlob(part.content);
+    const held = known?.held.has(id.toString('hex')) === true;
+    parts.push({id, frame: held ? undefined : compressor.compress(part.content), size: part.content.length});
     entries.push({at: part.at, length: part.length, sha256: id.toString('hex'), size: part.content.length, ...encodingFields(part.encoding)});
   }
   const manifest = encodeManifest({length: message.length, parts: entries}, skeletonOf(message, split));

@@ -18,14 +18,14 @@ export type ExtraDigest = 'sha1';
 /** What the writer sends a worker thread. */
 export type WorkerRequest =
   | {seq: number; kind: 'hash'; message: Uint8Array; digest: ExtraDigest | null}
-  | {seq: number; kind: 'compress'; message: Uint8Array}
+  | {seq: number; kind: 'compress'; message: Uint8Array; partIds: Uint8Array[] | null; held: string[]}
   | {seq: number; kind: 'open'; frame: Uint8Array; id: Uint8Array; originalLength: number}
   | {seq: number; kind: 'assemble'; frame: Uint8Array; parts: Array<{hex: string; frame: Uint8Array}>; id: Uint8Array; originalLength: number};
 
 /** What a worker thread answers (in the order of {@link WorkerRequest}'s kinds), or an error. */
 export type WorkerReply =
-  | {seq: number; id: Uint8Array; digest: Uint8Array | null; message: Uint8Array}
-  | {seq: number; frame: Uint8Array; manifest: boolean; parts: Array<{id: Uint8Array; frame: Uint8Array; size: number}>}
+  | {seq: number; id: Uint8Array; digest: Uint8Array | null; message: Uint8Array; partIds: Uint8Array[] | null}
+  | {seq: number; frame: Uint8Array; manifest: boolean; parts: Array<{id: Uint8Array; frame: Uint8Array | null; size: number}>}
   | {seq: number; reason: string | null}
   | {seq: number; error: string};
 
@@ -36,6 +36,8 @@ export interface Hashed {
   message: Uint8Array;
   /** The thread that hashed it: the message is still in its caches, compress it there. */
   thread: number;
+  /** The ids of the parts the message splits into (archive format 3), in message order; empty when it is stored whole. */
+  parts: Buffer[];
 }
 
 /**
@@ -118,19 +120,31 @@ export class BlobWorkerPool {
     const thread = this.leastBusy();
     const reply = await this.dispatch(thread, {seq: 0, kind: 'hash', message: moved, digest: digest ?? null}, moved.buffer as ArrayBuffer);
     if (!('id' in reply)) throw new Error('a compression thread answered a hash request with something else');
-    return {id: toBuffer(reply.id), digest: reply.digest === null ? undefined : toBuffer(reply.digest), message: reply.message, thread: this.threads.indexOf(thread)};
+    return {
+      id: toBuffer(reply.id),
+      digest: reply.digest === null ? undefined : toBuffer(reply.digest),
+      message: reply.message,
+      thread: this.threads.indexOf(thread),
+      parts: (reply.partIds ?? []).map(toBuffer),
+    };
   }
 
   /**
    * A message {@link hash} handed back, packed as packMessage (manifest.ts) packs it: one frame, or split
-   * into a manifest and parts (archive format 3), on the thread that hashed it. Takes the message for good.
+   * into a manifest and parts (archive format 3), on the thread that hashed it. Parts in `held` (hex ids:
+   * the archive holds them) are not compressed: they come back without a frame. Takes the message for good.
    */
-  async compress(hashed: Hashed): Promise<PackedMessage> {
+  async compress(hashed: Hashed, held: ReadonlySet<string> = new Set()): Promise<PackedMessage> {
     const moved = movable(hashed.message);
     const thread = this.threads[hashed.thread] ?? this.leastBusy();
-    const reply = await this.dispatch(thread, {seq: 0, kind: 'compress', message: moved}, moved.buffer as ArrayBuffer);
+    const partIds = hashed.parts.length === 0 ? null : hashed.parts.map((id) => new Uint8Array(id));
+    const reply = await this.dispatch(thread, {seq: 0, kind: 'compress', message: moved, partIds, held: [...held]}, moved.buffer as ArrayBuffer);
     if (!('manifest' in reply)) throw new Error('a compression thread answered a compress request with something else');
-    return {frame: toBuffer(reply.frame), manifest: reply.manifest, parts: reply.parts.map((p) => ({id: toBuffer(p.id), frame: toBuffer(p.frame), size: p.size}))};
+    return {
+      frame: toBuffer(reply.frame),
+      manifest: reply.manifest,
+      parts: reply.parts.map((p) => ({id: toBuffer(p.id), frame: p.frame === null ? undefined : toBuffer(p.frame), size: p.size})),
+    };
   }
 
   /**
