@@ -80,7 +80,7 @@ function renderSummary(s: RebuildSummary): string {
     `Rebuilt ${s.catalog} from ${s.segments} segment(s) (archive format ${s.archiveFormat}) in ${seconds.toFixed(1)} s:`,
     `${s.blobs} message(s) indexed (${Math.round(s.blobs / seconds)} msg/s), ${s.notifications} notification(s) with ${s.chainLinks} chain link(s) checked, ${s.snapshots} snapshot(s), ${s.links} link(s).`,
     `Record: ${s.process.done} event(s) processed, ${s.process.failed} failed, ${s.process.dead} dead.`,
-    `Policy log: ${s.carried.logEntries} entr${s.carried.logEntries === 1 ? 'y' : 'ies'} checked (${s.carried.rules} rule(s), ${s.carried.holds} hold(s), ${s.carried.approvals} approval(s) made again), ${s.carried.plans} prune plan(s), ${s.carried.tombstones} tombstone(s); DLP: ${s.carried.alerts} alert(s) checked, ${s.carried.alertAcks} acknowledgement(s); ${s.carried.quarantine} quarantined deliver${s.carried.quarantine === 1 ? 'y' : 'ies'}.`,
+    `Policy log: ${s.carried.logEntries} entr${s.carried.logEntries === 1 ? 'y' : 'ies'} checked (${s.carried.rules} rule(s), ${s.carried.holds} hold(s), ${s.carried.approvals} approval(s) made again), ${s.carried.plans} prune plan(s), ${s.carried.tombstones} tombstone(s); DLP: ${s.carried.alerts} alert(s) checked, ${s.carried.alertAcks} acknowledgement(s); ${s.carried.quarantine} quarantined deliver${s.carried.quarantine === 1 ? 'y' : 'ies'}, ${s.carried.queueActions} operator action(s).`,
   ];
   if (s.openSegments > 0) lines.push(`${s.openSegments} segment(s) had no end blocks (a writer died): indexed open, the next writer seals them.`);
   for (const k of s.skipped) lines.push(`skipped ${k.name} in ${k.segment} at offset ${k.offset}: ${k.reason}`);

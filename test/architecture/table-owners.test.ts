@@ -19,7 +19,7 @@ const OWNERS: Record<string, readonly string[]> = {
   notification: ['src/lib/pipeline/queue/ingest.ts', 'src/lib/pipeline/queue/job-admin.ts', 'src/lib/pipeline/queue/jobs.ts', 'src/lib/pipeline/queue/notifications.ts', 'src/lib/pipeline/queue/quarantine.ts', 'src/lib/pipeline/queue/stats.ts'],
   job: ['src/lib/pipeline/queue/ingest.ts', 'src/lib/pipeline/queue/job-admin.ts', 'src/lib/pipeline/queue/jobs.ts', 'src/lib/pipeline/queue/quarantine.ts', 'src/lib/pipeline/queue/stats.ts'],
   quarantine: ['src/lib/pipeline/queue/ingest.ts', 'src/lib/pipeline/queue/quarantine-carry.ts', 'src/lib/pipeline/queue/quarantine.ts', 'src/lib/pipeline/queue/stats.ts'],
-  queue_action: ['src/lib/pipeline/queue/actions.ts'],
+  queue_action: ['src/lib/pipeline/queue/actions.ts', 'src/lib/pipeline/queue/quarantine-carry.ts'],
   // Which spill files are already in the queue: claimed in the transaction that queues their content.
   spill_drained: ['src/lib/pipeline/queue/ingest.ts'],
   // capture

@@ -127,6 +127,9 @@ function notFound(ids: number[]): BonnieError {
   });
 }
 
+/** How the action that marks a delivery requeued begins its detail (quarantine-carry.ts replays it on a rebuild). */
+export const REQUEUED_DETAIL = 'judged again: every line is a valid event';
+
 /** What requeue did with one delivery. */
 export interface RequeueOutcome {
   id: number;
@@ -219,7 +222,7 @@ export function requeueQuarantined(db: Db, ids: readonly number[], options: Reso
           fromState: row.resolution,
           detail:
             outcome.outcome === 'requeued'
-              ? `judged again: every line is a valid event; ${outcome.queued.length} queued${already}`
+              ? `${REQUEUED_DETAIL}; ${outcome.queued.length} queued${already}`
               : `judged again: still not valid (${problems.join('; ')}); ${outcome.queued.length} valid line(s) queued${already}`,
           reason: options.reason,
         });

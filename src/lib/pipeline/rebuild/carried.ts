@@ -1,7 +1,8 @@
 /**
  * `bonnie rebuild`: the catalog's other evidence read back from the segments (catalog migration 22;
  * docs/FORMAT.md): the policy log (and from it the retention rules, legal holds and approvals), prune
- * plans, tombstones, DLP alerts with their chain and acknowledgements, the quarantine. Lines are collected
+ * plans, tombstones, DLP alerts with their chain and acknowledgements, the quarantine and the operators'
+ * actions on the queue (their resolutions replayed). Lines are collected
  * member by member (a row found twice, in a copy a crash or a prune left, is kept once, by its id), then
  * written back in id order by each table's owner, and the two chains are checked: a break fails the
  * rebuild (RebuildChainBroken) as one in the record's chain does.
@@ -11,7 +12,7 @@ import {BonnieError, EXIT} from '../../base/errors.js';
 import {CARRIED_KINDS, type CarriedKind, type MemberKind} from '../../store/archive/index/repository.js';
 import {restoreAlerts, type AlertAckLine, type AlertLine} from '../dlp/alert-carry.js';
 import {AlertChain} from '../dlp/alert-chain.js';
-import {restoreQuarantine, type QuarantineLine} from '../queue/quarantine-carry.js';
+import {restoreQuarantine, restoreQueueActions, type QuarantineLine, type QueueActionLine} from '../queue/quarantine-carry.js';
 import {restoreRetention, type PolicyLogLine, type PrunePlanLine, type RetentionRestoreSummary, type TombstoneLine} from '../retention/carry.js';
 import {Policy} from '../retention/policy.js';
 
@@ -20,6 +21,8 @@ export interface CarriedSummary extends RetentionRestoreSummary {
   alerts: number;
   alertAcks: number;
   quarantine: number;
+  /** Operators' actions on the queue (their resolutions replayed onto the quarantine). */
+  queueActions: number;
 }
 
 /** The id that numbers a line of each kind (the member's range is of these). */
@@ -30,6 +33,7 @@ const KEY: Record<CarriedKind, (line: Record<string, unknown>) => number> = {
   alerts: (l) => l['id'] as number,
   'alert-acks': (l) => l['id'] as number,
   quarantine: (l) => l['id'] as number,
+  'queue-actions': (l) => l['id'] as number,
 };
 
 const isCarried = (kind: MemberKind): kind is CarriedKind => (CARRIED_KINDS as readonly string[]).includes(kind);
@@ -55,6 +59,7 @@ export class CarriedMembers {
     const retention = restoreRetention(db, this.ordered<PrunePlanLine>('prune-plans'), this.ordered<PolicyLogLine>('policy'), this.ordered<TombstoneLine>('tombstones'));
     const dlp = restoreAlerts(db, this.ordered<AlertLine>('alerts'), this.ordered<AlertAckLine>('alert-acks'));
     const quarantine = restoreQuarantine(db, this.ordered<QuarantineLine>('quarantine'));
+    const actions = restoreQueueActions(db, this.ordered<QueueActionLine>('queue-actions'));
 
     const log = new Policy(db).verifyLog();
     if (log.firstBreak !== null) {
@@ -64,7 +69,7 @@ export class CarriedMembers {
     if (alerts.firstProblem !== null) {
       throw broken(`the DLP alerts' chain in the archive's alerts members breaks at alert ${alerts.firstProblem.alertId} (${alerts.firstProblem.kind}), after ${alerts.checked} good link(s)`);
     }
-    return {...retention, alerts: dlp.alerts, alertAcks: dlp.acks, quarantine};
+    return {...retention, alerts: dlp.alerts, alertAcks: dlp.acks, quarantine, queueActions: actions.actions};
   }
 
   private ordered<T>(kind: CarriedKind): T[] {

@@ -4,8 +4,8 @@
  * pending job: processed again) and the evidence chain, checked link by link against the notifications;
  * snapshots; message links (the archive's, and the collector's jobs made again from the notifications and
  * marked done); the policy log (rules, holds and approvals made again from it, its chain checked), prune
- * plans, tombstones, DLP alerts with their chain (checked) and acknowledgements, the quarantine (catalog
- * migration 22); then the record (`bonnie process`) and, through `finish`, the search index.
+ * plans, tombstones, DLP alerts with their chain (checked) and acknowledgements, the quarantine and the
+ * operators' actions on the queue (catalog migration 22); then the record (`bonnie process`) and, through `finish`, the search index.
  *
  * Crash safety: everything is written into `<catalog>.rebuilding`, removed first if a killed run left
  * it, and renamed to the catalog asked for only at the end (after fsync): a run killed at any point leaves

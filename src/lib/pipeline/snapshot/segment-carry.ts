@@ -1,6 +1,7 @@
 /**
  * The catalog's other evidence in the archive's segments (archive format 2, catalog migration 22; issue 19):
- * the policy log, prune plans, tombstones, DLP alerts and their acknowledgements, the quarantine. Each is
+ * the policy log, prune plans, tombstones, DLP alerts and their acknowledgements, the quarantine and the
+ * operators' actions on the queue. Each is
  * a table of immutable rows numbered in the order written, read from its owner as JSON lines; a member
  * `<kind>/<first id>-<last id>.jsonl.zst` carries a run of them, and the highest `last_id` of a kind in
  * sound segments (segment_member) is what the archive carries: the next writer run writes the rows after it.
@@ -9,7 +10,7 @@ import type {Db} from '../../base/catalog/catalog.js';
 import type {ArchiveWriter} from '../../store/archive/store.js';
 import {ArchiveIndex, type CarriedKind} from '../../store/archive/index/repository.js';
 import {alertAcksAfter, alertsAfter} from '../dlp/alert-carry.js';
-import {quarantineAfter} from '../queue/quarantine-carry.js';
+import {quarantineAfter, queueActionsAfter} from '../queue/quarantine-carry.js';
 import {policyLogAfter, prunePlansAfter, tombstonesAfter} from '../retention/carry.js';
 
 /** Rows of one kind after an id, at most `limit`, each with its id and its line. */
@@ -17,7 +18,7 @@ type RowsAfter = (db: Db, after: number, limit: number) => Array<{id: number; li
 
 /**
  * What is carried, in the order written (and restored): a plan before the approvals in the log that
- * name it, an alert before its acknowledgements.
+ * name it, an alert before its acknowledgements, a delivery before the actions on it.
  */
 export const CARRIED_TABLES: ReadonlyArray<{kind: CarriedKind; after: RowsAfter}> = [
   {kind: 'prune-plans', after: prunePlansAfter},
@@ -26,6 +27,7 @@ export const CARRIED_TABLES: ReadonlyArray<{kind: CarriedKind; after: RowsAfter}
   {kind: 'alerts', after: alertsAfter},
   {kind: 'alert-acks', after: alertAcksAfter},
   {kind: 'quarantine', after: quarantineAfter},
+  {kind: 'queue-actions', after: queueActionsAfter},
 ];
 
 /**

@@ -13,6 +13,7 @@ import {openCatalog, type Catalog} from '../../../../src/lib/base/catalog/catalo
 import {CATALOG_SCHEMA} from '../../../../src/lib/cli/schema.js';
 import {Alerts} from '../../../../src/lib/pipeline/dlp/alerts.js';
 import {Ingester} from '../../../../src/lib/pipeline/queue/ingest.js';
+import {acknowledgeQuarantined} from '../../../../src/lib/pipeline/queue/quarantine.js';
 import {rebuildCatalog} from '../../../../src/lib/pipeline/rebuild/rebuild.js';
 import {Policy} from '../../../../src/lib/pipeline/retention/policy.js';
 import {writeSegmentRecordNow} from '../../../../src/lib/pipeline/snapshot/segment-record.js';
@@ -24,7 +25,7 @@ const T = 1_800_000_000_000;
 const DAY = 86_400_000;
 
 /** Every row of the carried tables, as stored. */
-const TABLES = ['retention_rule', 'legal_hold', 'policy_log', 'prune_plan', 'prune_plan_blob', 'prune_approval', 'prune_tombstone', 'dlp_alert', 'dlp_alert_chain', 'dlp_alert_ack', 'quarantine'];
+const TABLES = ['retention_rule', 'legal_hold', 'policy_log', 'prune_plan', 'prune_plan_blob', 'prune_approval', 'prune_tombstone', 'dlp_alert', 'dlp_alert_chain', 'dlp_alert_ack', 'quarantine', 'queue_action'];
 function dump(catalog: Catalog): Record<string, unknown[]> {
   return Object.fromEntries(TABLES.map((t) => [t, catalog.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all()]));
 }
@@ -73,20 +74,24 @@ describe('the catalog\'s other evidence in the segments (migration 22)', () => {
     catalog.close();
   });
 
-  it('goes back whole into a catalog rebuilt from the archive alone: rules, holds, approvals, chains', async () => {
+  it('goes back whole into a catalog rebuilt from the archive alone: rules, holds, approvals, chains, resolutions', async () => {
     const {dir, archive, catalog} = site();
     writeSegmentRecordNow(catalog, archive);
+    // Acknowledged after the delivery was carried: the action carries the resolution.
+    acknowledgeQuarantined(catalog.db, [1], {actor: 'ops', reason: 'a probe', now: T + 30});
+    expect(writeSegmentRecordNow(catalog, archive)).toMatchObject({carried: 1});
     const original = dump(catalog);
     catalog.close();
     const target = join(dir, 'rebuilt.db');
     const summary = await rebuildCatalog({archiveDir: archive, catalogPath: target, directory: new NoDirectory(), spillDir: tempDir(), maxAttempts: 3});
-    expect(summary.carried).toEqual({logEntries: 8, rules: 2, holds: 2, plans: 1, approvals: 1, tombstones: 1, approvalsWithoutPlan: 0, alerts: 2, alertAcks: 1, quarantine: 1});
+    expect(summary.carried).toEqual({logEntries: 8, rules: 2, holds: 2, plans: 1, approvals: 1, tombstones: 1, approvalsWithoutPlan: 0, alerts: 2, alertAcks: 1, quarantine: 1, queueActions: 1});
     const rebuilt = openCatalog(target);
     expect(dump(rebuilt)).toEqual(original);
     const policy = new Policy(rebuilt.db);
     expect(policy.rules().map((r) => r.name)).toEqual(['mail-10y']);
     expect(policy.holds().map((h) => h.caseId)).toEqual(['CASE-1']);
     expect(policy.verifyLog()).toEqual({checked: 8, firstBreak: null});
+    expect(rebuilt.db.prepare('SELECT resolution, resolved_at, resolved_by FROM quarantine').get()).toEqual({resolution: 'acknowledged', resolved_at: T + 30, resolved_by: 'ops'});
     rebuilt.close();
   });
 

@@ -19,7 +19,7 @@ export const READABLE_ARCHIVE_FORMATS: ReadonlySet<number> = new Set([1, 2, ARCH
 export type MemberKind = 'record' | 'snapshot' | 'links' | CarriedKind;
 
 /** Members of JSON lines, each a row of one table by id (migration 22): what a rebuilt catalog lacked before. */
-export const CARRIED_KINDS = ['policy', 'prune-plans', 'tombstones', 'alerts', 'alert-acks', 'quarantine'] as const;
+export const CARRIED_KINDS = ['policy', 'prune-plans', 'tombstones', 'alerts', 'alert-acks', 'quarantine', 'queue-actions'] as const;
 export type CarriedKind = (typeof CARRIED_KINDS)[number];
 
 /** A member row (segment_member): where one non-blob member is, and what it covers. */

@@ -17,9 +17,9 @@
  *   blob: only after its bytes were fsynced and read back; `sha256` is that of its uncompressed content.
  * - migration 22 (issue 19, what a rebuilt catalog lacked): `kind` widened to the members carrying the
  *   catalog's other evidence: `policy` (the policy log, seqs), `prune-plans` (plans, by rowid),
- *   `tombstones`, `alerts` (DLP alerts with their chain links), `alert-acks`, `quarantine` (ids). The CHECK is a
- *   shape (lower-case words and dashes), not a list: a later kind needs no table rebuild; the code's
- *   MemberKind is the list.
+ *   `tombstones`, `alerts` (DLP alerts with their chain links), `alert-acks`, `quarantine`, `queue-actions`
+ *   (ids). The CHECK is a shape (lower-case words and dashes), not a list: a later kind needs no table
+ *   rebuild; the code's MemberKind is the list.
  * - blob_part, blob_part_ref (migration 23, archive format 3): a split message's `blob` row has
  *   `manifest` = 1 and points at its manifest member; each large MIME part is a `blob_part` row (by SHA-256
  *   of its stored bytes, stored once however many messages hold it), and `blob_part_ref` says which
@@ -139,6 +139,6 @@ export const ARCHIVE_MIGRATIONS: readonly Migration[] = [
   {version: 4, name: 'archive: segments, blobs (the archive index), archive lock', sql: ARCHIVE_SCHEMA_V4},
   {version: 17, name: 'archive: segments retired by a prune, until their files are removed', sql: ARCHIVE_SCHEMA_V17},
   {version: 20, name: 'archive: members other than blobs (record, snapshots, links: archive format 2)', sql: ARCHIVE_SCHEMA_V20},
-  {version: 22, name: 'archive: members carrying the policy log, prune plans, tombstones, DLP alerts, quarantine', sql: ARCHIVE_SCHEMA_V22},
+  {version: 22, name: 'archive: members carrying the policy log, prune plans, tombstones, DLP alerts, quarantine, queue actions', sql: ARCHIVE_SCHEMA_V22},
   {version: 23, name: 'archive: messages split at MIME part boundaries (manifests, part blobs: archive format 3)', sql: ARCHIVE_SCHEMA_V23},
 ];
