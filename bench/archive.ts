@@ -12,7 +12,7 @@
  *   tar     `tar -cf - <spool> | zstd -3 -T0` (one stream, both cores)
  *   zstd    readFileSync + zstd-napi level 3, one frame per file, one thread (what bonnie does per message,
  *           without hashing, dedup, tar, fsync, verification or the catalog)
- * Targets (the issue): >= 2,500 msg/s; stored <= 35% of the source; RSS flat. PASS or MISS, never a failure.
+ * Targets (the issue): >= 2,500 msg/s; stored <= 40% of the source (issue 19); RSS flat. PASS or MISS, never a failure.
  * The results must be sound or the benchmark exits 1: run 1 reads every file, stores each distinct
  * message once and finds no checksum mismatch; run 2 reads nothing.
  *
@@ -39,7 +39,8 @@ const DEFAULT_CLI = join(ROOT, 'bin', 'run.js');
 
 /** The issue's targets. */
 const TARGET_MESSAGES_PER_SECOND = 2500;
-const TARGET_STORED_SHARE = 0.35;
+/** Issue 19: stored / source <= 40% (issue 9 had asked 35%, which zstd alone cannot reach on this corpus). */
+const TARGET_STORED_SHARE = 0.4;
 /** RSS counts as flat when the RSS at the end is at most this much above the RSS at a tenth of the run. */
 const FLAT_RSS_GROWTH = 1.2;
 const DEFAULT_MESSAGES = 20_000;

@@ -50,6 +50,8 @@ const OWNERS: Record<string, readonly string[]> = {
   segment_member: ['src/lib/store/archive/index/repository.ts'],
   // migration 22 makes segment_member again under this name, then renames it
   segment_member_v22: ['src/lib/store/archive/index/schema.ts'],
+  blob_part: ['src/lib/store/archive/index/repository.ts'],
+  blob_part_ref: ['src/lib/store/archive/index/repository.ts'],
   // collect
   collect_job: ['src/lib/pipeline/collect/jobs.ts'],
   collect_scan: ['src/lib/pipeline/collect/jobs.ts'],

@@ -47,7 +47,7 @@ describe('npm run demo', () => {
       expect(run.stdout).toMatch(/^interception log: 2 entries, chain intact$/m);
     }
     // A catalog rebuilt from the archive alone: the chain checked, and alice's audit the same on both.
-    expect(run.stdout).toMatch(/^Rebuilt .*rebuilt\.db from 2 segment\(s\) \(archive format 2\)/m);
+    expect(run.stdout).toMatch(/^Rebuilt .*rebuilt\.db from 2 segment\(s\) \(archive format 3\)/m);
     expect(run.stdout).toMatch(/97 notification\(s\) with 97 chain link\(s\) checked/);
     expect(run.stdout).toMatch(/^ {3}bonnie audit --user alice: the same on both catalogs$/m);
     // Two rules, two holds and the prune, in the policy log's chain.

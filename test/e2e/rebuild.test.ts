@@ -105,7 +105,7 @@ describe('archive format 2 and bonnie rebuild', () => {
     await json(['collector', '--spool', site.spool]);
     await json(['archive', '--all', '--spool', site.spool]);
     const version = JSON.parse(readFileSync(join(site.archive, 'bonnie-archive.json'), 'utf8')) as {format: number};
-    expect(version.format).toBe(2);
+    expect(version.format).toBe(3);
     // The collector's run wrote the record (96 chained notifications), the snapshots and links into a new segment.
     expect(await json(['verify', '--read-data', '--events'])).toMatchObject({sound: true, events: {checked: 96}, policyLog: {checked: 2, firstBreak: null}, dlpAlerts: {checked: 1, firstProblem: null}, archive: {segments: 3, blobs: 6}});
     original = await answers(site, site.catalog);

@@ -2,7 +2,7 @@
  * `bonnie verify` as an administrator runs it, on the committed archive fixtures (test/fixtures/archive):
  * a sound archive, and one for each kind of damage, each found and reported with the messages it affects;
  * then --mark-broken, and `bonnie archive` storing the lost messages again from the spool. The archive format
- * 2 fixtures and the frozen format 1 ones (bonnie 0.1.0's, the compatibility case) alike; the `carried` case
+ * 3 fixtures and the frozen format 1 ones (bonnie 0.1.0's, the compatibility case) alike; the `carried` case
  * (segments carrying the policy log, alerts, the quarantine) is sound too.
  */
 import {describe, expect, it} from 'vitest';
@@ -28,7 +28,7 @@ async function verify(copy: FixtureCopy, ...extra: string[]): Promise<{code: num
 /** `user.alice UID 2` for each message a problem names. */
 const named = (problem: ArchiveProblem | undefined): string[] => (problem?.messages ?? []).map((m) => `${m.mailboxName} UID ${m.uid}`);
 
-describe.each([2, 1] as const)('bonnie verify on the archive fixtures of format %i', (format) => {
+describe.each([3, 1] as const)('bonnie verify on the archive fixtures of format %i', (format) => {
   it('finds the sound archive sound (exit 0)', async () => {
     const copy = copyArchiveFixture('sound', tempDir(), {format});
     const {code, json} = await verify(copy);

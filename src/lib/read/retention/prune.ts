@@ -57,7 +57,7 @@ export interface PruneProgress {
 export interface PruneResult {
   planId: string;
   at: string;
-  /** Messages (blobs) removed, their bytes as received and as stored. */
+  /** Messages (blobs) removed, their bytes as received and as stored (with the part blobs that went with them). */
   pruned: number;
   prunedBytes: number;
   prunedStoredBytes: number;
@@ -149,7 +149,23 @@ export async function prunePlan(catalog: Catalog, archiveDir: string, planId: st
       throw repackFailed(error);
     }
 
-    const tombstones: Tombstone[] = drop.map(({blob, rule}) => ({sha256: blob.id, originalLength: blob.originalLength, storedLength: blob.storedLength, rule, planId, prunedAt: at, prunedBy: options.actor}));
+    // Archive format 3: a part blob that goes with the last messages naming it counts in the stored bytes
+    // of the first of them (so the tombstones add up to what the archive no longer stores).
+    const dropping = new Set(drop.map((d) => d.blob.id.toString('hex')));
+    const partBytes = new Map<string, number>();
+    for (const part of repack.droppedParts) {
+      const first = index.partReferrers(part.id).map((m) => m.toString('hex')).find((hex) => dropping.has(hex));
+      if (first !== undefined) partBytes.set(first, (partBytes.get(first) ?? 0) + part.storedLength);
+    }
+    const tombstones: Tombstone[] = drop.map(({blob, rule}) => ({
+      sha256: blob.id,
+      originalLength: blob.originalLength,
+      storedLength: blob.storedLength + (partBytes.get(blob.id.toString('hex')) ?? 0),
+      rule,
+      planId,
+      prunedAt: at,
+      prunedBy: options.actor,
+    }));
     const byRule = new Map<string, {rule: string; messages: number; bytes: number}>();
     for (const t of tombstones) {
       const r = byRule.get(t.rule) ?? {rule: t.rule, messages: 0, bytes: 0};
@@ -174,7 +190,16 @@ export async function prunePlan(catalog: Catalog, archiveDir: string, planId: st
     try {
       if (!lock.renew(now())) throw new Error('the archive lock was lost (expired and taken by another writer)');
       db.transaction(() => {
-        index.commitRepack({moved: repack.moved, movedMembers: repack.movedMembers, dropped: pruned, newSegments: repack.newSegments, retired: repack.retired, now: at});
+        index.commitRepack({
+          moved: repack.moved,
+          movedMembers: repack.movedMembers,
+          movedParts: repack.movedParts,
+          droppedParts: repack.droppedParts.map((p) => p.id),
+          dropped: pruned,
+          newSegments: repack.newSegments,
+          retired: repack.retired,
+          now: at,
+        });
         result.searchEntries = search.forgetContents(pruned);
         search.moveSegmentMarks(
           repack.retired.map((s) => s.id),

@@ -1,6 +1,7 @@
 /**
  * Reading messages back by blob id: one pread per message (header and frame), then decompress and re-hash,
- * so a message is never returned unless its bytes are exactly the ones archived.
+ * so a message is never returned unless its bytes are exactly the ones archived. A split message (archive
+ * format 3) is read as its manifest, then each part it names (one pread each), reassembled and re-hashed.
  */
 import {closeSync, openSync} from 'node:fs';
 import {join} from 'node:path';
@@ -8,7 +9,8 @@ import type {Catalog} from '../../base/catalog/catalog.js';
 import {BonnieError, errorMessage} from '../../base/errors.js';
 import {BlobDecompressor, blobHex, openFrame, type BlobId} from './blob/blob.js';
 import {ArchiveIndex, assertReadableFormat} from './index/repository.js';
-import {readMember} from './segment/member.js';
+import {openManifestReading} from './blob/manifest.js';
+import {readMember, readPartMember} from './segment/member.js';
 import {readArchiveFormat} from './version-file.js';
 import {isPermissionDenied, permissionDenied} from '../../base/system/ownership.js';
 
@@ -53,13 +55,38 @@ export class ArchiveReader {
     const path = join(this.archiveDir, segment?.path ?? '');
     const fd = this.segmentFd(blob.segmentId, path, hex);
     const frame = readMember(fd, blob);
-    const bytes = typeof frame === 'string' ? frame : openFrame(this.decompressor, frame, id, blob.originalLength);
+    const bytes =
+      typeof frame === 'string'
+        ? frame
+        : blob.manifest === true
+          ? openManifestReading(this.decompressor, frame, (part) => this.readPartFrame(part), id, blob.originalLength)
+          : openFrame(this.decompressor, frame, id, blob.originalLength);
     if (typeof bytes === 'string') {
       throw new BonnieError('BlobCorrupt', `blob ${hex} in segment ${blob.segmentId} (${path}) at offset ${blob.headerOffset} is corrupt: ${bytes}`, {
         hint: 'Run "bonnie verify --read-data" to find every damaged blob; restore the segment from a copy if you have one.',
       });
     }
     return bytes;
+  }
+
+  /**
+   * The stored frame of a part blob (archive format 3), or why it cannot be read (not indexed, segment
+   * missing, not its member there). Throws ArchiveFormatUnknown and PermissionDenied as readBlob does.
+   */
+  readPartFrame(id: BlobId): Buffer | string {
+    const part = this.index.getPart(id);
+    if (part === undefined) return 'the archive index holds no such part';
+    const segment = this.index.getSegment(part.segmentId);
+    if (segment !== undefined) assertReadableFormat(segment);
+    const path = join(this.archiveDir, segment?.path ?? '');
+    let fd: number;
+    try {
+      fd = this.segmentFd(part.segmentId, path, blobHex(id));
+    } catch (error) {
+      if (error instanceof BonnieError && error.code === 'SegmentMissing') return `its segment ${part.segmentId} (${path}) is missing`;
+      throw error;
+    }
+    return readPartMember(fd, part);
   }
 
   /** Closes every open segment file. */

@@ -3,7 +3,9 @@
  * under `segments/` walked member by member; each blob decompressed and re-hashed (a member whose bytes
  * are not its name's message is skipped and counted, never indexed); each member of another type
  * (archive format 2: record, snapshot, links) decompressed and handed to the caller. Segments are read in
- * the order their first member was stored; a blob found twice (a copy a crash or a prune left) keeps the
+ * the order their first member was stored; a split message's manifest (archive format 3) is indexed with
+ * the parts it names (each part re-hashed against its name; the message itself is re-hashed once
+ * reassembled, by `bonnie verify --read-data`, since its parts may be in later segments); a blob found twice (a copy a crash or a prune left) keeps the
  * newer copy. A segment whose end-of-archive blocks are missing (a writer died) is indexed `open`, up to
  * its last whole member: the next writer seals it.
  */
@@ -11,7 +13,8 @@ import {closeSync, openSync} from 'node:fs';
 import {basename, join} from 'node:path';
 import type {Catalog} from '../../base/catalog/catalog.js';
 import {BlobDecompressor, hashBlob, parseBlobHex, type BlobId} from './blob/blob.js';
-import {ARCHIVE_FORMAT_VERSION, ArchiveIndex, type BlobRecord, type MemberKind, type MemberRecord} from './index/repository.js';
+import {manifestPartIds, parseManifest} from './blob/manifest.js';
+import {ArchiveIndex, type BlobRecord, type MemberKind, type MemberRecord, type PartRecord} from './index/repository.js';
 import {parseMemberName} from './segment/member.js';
 import {walkSegment, type WalkEnd} from './segment/walk.js';
 import {TAR_END_BYTES} from './segment/tar.js';
@@ -68,6 +71,7 @@ export function rebuildArchiveIndex(
     const id = basename(file.path, '.tar');
     const blobs: BlobRecord[] = [];
     const members: MemberRecord[] = [];
+    const parts: PartRecord[] = [];
     const found: RebuiltMember[] = [];
     let end: WalkEnd = {end: 0, sealed: false, fileBytes: 0};
     let segmentFormat = 1;
@@ -92,6 +96,26 @@ export function rebuildArchiveIndex(
           blobs.push({...place, id: blobId, originalLength: length});
           continue;
         }
+        if (name.type === 'part' || name.type === 'manifest') {
+          let content: Buffer;
+          try {
+            content = decompressor.decompress(m.data);
+          } catch (error) {
+            skip(`the frame does not decompress: ${(error as Error).message}`);
+            continue;
+          }
+          segmentFormat = 3;
+          const id = parseBlobHex(name.hex);
+          if (name.type === 'part') {
+            if (!hashBlob(content).equals(id)) skip('decompressed bytes do not hash to the part id');
+            else parts.push({...place, id, originalLength: content.length});
+            continue;
+          }
+          const manifest = parseManifest(content);
+          if (typeof manifest === 'string') skip(manifest);
+          else blobs.push({...place, id, originalLength: manifest.length, manifest: true, parts: manifestPartIds(manifest)});
+          continue;
+        }
         let content: Buffer;
         try {
           content = decompressor.decompress(m.data);
@@ -99,23 +123,24 @@ export function rebuildArchiveIndex(
           skip(`the frame does not decompress: ${(error as Error).message}`);
           continue;
         }
-        segmentFormat = ARCHIVE_FORMAT_VERSION;
+        segmentFormat = Math.max(segmentFormat, 2);
         members.push({...place, originalLength: content.length, sha256: hashBlob(content), kind: name.type, firstId: name.firstId, lastId: name.lastId});
         found.push({kind: name.type, firstId: name.firstId, lastId: name.lastId, content, segment: file.path});
       }
     } finally {
       closeSync(fd);
     }
-    // A segment holding only blobs reads the same in both formats; the version file says which it is.
-    if (format === ARCHIVE_FORMAT_VERSION) segmentFormat = ARCHIVE_FORMAT_VERSION;
+    // A segment holding only blobs reads the same in every format; the version file says which it is.
+    segmentFormat = Math.max(segmentFormat, format);
     const sealed = end.sealed;
     if (!sealed) summary.openSegments++;
-    const createdAt = blobs[0]?.storedAt ?? members[0]?.storedAt ?? 0;
+    const createdAt = blobs[0]?.storedAt ?? members[0]?.storedAt ?? parts[0]?.storedAt ?? 0;
     catalog.db.transaction(() => {
       index.restoreSegment(
-        {id, path: file.path, state: sealed ? 'closed' : 'open', format: segmentFormat, createdAt, closedAt: sealed ? Math.max(createdAt, ...blobs.map((b) => b.storedAt), ...members.map((m) => m.storedAt)) : undefined, bytes: sealed ? end.end + TAR_END_BYTES : end.end},
+        {id, path: file.path, state: sealed ? 'closed' : 'open', format: segmentFormat, createdAt, closedAt: sealed ? Math.max(createdAt, ...blobs.map((b) => b.storedAt), ...members.map((m) => m.storedAt), ...parts.map((p) => p.storedAt)) : undefined, bytes: sealed ? end.end + TAR_END_BYTES : end.end},
         blobs,
         members,
+        parts,
       );
     })();
     summary.segments++;

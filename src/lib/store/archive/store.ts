@@ -14,6 +14,10 @@
  *   the end of their last indexed member and sealed (or, with no indexed member, removed).
  * - A writer that failed refuses every later call with ArchiveWriterFailed naming the first error.
  * - One writer per archive (ArchiveLocked otherwise).
+ * - A message with large MIME parts is stored split (archive format 3, blob/manifest.ts): its parts not
+ *   held yet, then its manifest, appended together into one segment. A commit verifies a split message by
+ *   reassembling it from what was read back (its parts from this batch or from the archive) and re-hashing
+ *   it; its parts and references are indexed in the same transaction as its row.
  * - A writer writes segments of the current format only (ARCHIVE_FORMAT_VERSION), each a new one. It refuses to open
  *   (ArchiveFormatUnknown) while a segment of a format it does not know is left open: sealing it appends.
  */
@@ -25,9 +29,12 @@ import {isPermissionDenied, permissionDenied} from '../../base/system/ownership.
 import {BonnieError, errorMessage} from '../../base/errors.js';
 import {BlobCompressor, BlobDecompressor, DEFAULT_ZSTD_LEVEL, blobHex, hashBlob, openFrame, type BlobId} from './blob/blob.js';
 import {BlobWorkerPool, type ExtraDigest} from './blob/pool.js';
+import {openManifest, packMessage, type PackedMessage} from './blob/manifest.js';
+import type {SplitOptions} from './blob/mime-split.js';
+import {ArchiveReader} from './reader.js';
 import {ArchiveLock} from './index/lock.js';
-import {ArchiveIndex, assertReadableFormat, type BlobRecord, type MemberKind} from './index/repository.js';
-import {memberName, namedMemberName, readMember, readNamedMember} from './segment/member.js';
+import {ArchiveIndex, assertReadableFormat, type BlobRecord, type MemberKind, type PartRecord} from './index/repository.js';
+import {blobMemberName, namedMemberName, partMemberName, readMember, readNamedMember, readPartMember} from './segment/member.js';
 import {ensureArchiveFormat} from './version-file.js';
 import {DEFAULT_SEGMENT_LIMIT_BYTES, SegmentAppender, newSegmentId, segmentRelativePath} from './segment/segment-file.js';
 import {TAR_END_BYTES, memberSpan} from './segment/tar.js';
@@ -45,6 +52,8 @@ export interface ArchiveWriterOptions {
   now?: () => number;
   /** Test hook: runs after fsync and verify, just before the index rows are written. */
   beforeIndex?: () => void;
+  /** How messages are split at their MIME parts (archive format 3); false: always stored whole. Default: the defaults of {@link SplitOptions}. */
+  split?: SplitOptions | false;
 }
 
 /** What {@link ArchiveWriter.put} did with one message. */
@@ -75,6 +84,13 @@ export class ArchiveWriter {
   private segment: SegmentAppender | undefined;
   private pending: BlobRecord[] = [];
   private readonly pendingIds = new Set<string>();
+  /** Part blobs appended since the last commit (archive format 3), and those of batches being committed. */
+  private pendingParts: PartRecord[] = [];
+  private readonly pendingPartIds = new Set<string>();
+  private readonly committingPartIds = new Set<string>();
+  /** Reads parts of earlier commits back, to verify split messages that name them. */
+  private partReader: ArchiveReader | undefined;
+  private readonly split: SplitOptions | null;
   private failure: Error | undefined;
   private closed = false;
   private readonly pool: BlobWorkerPool | undefined;
@@ -101,7 +117,8 @@ export class ArchiveWriter {
     this.compressor = new BlobCompressor(options.zstdLevel ?? DEFAULT_ZSTD_LEVEL);
     this.limit = options.segmentLimitBytes ?? DEFAULT_SEGMENT_LIMIT_BYTES;
     this.now = options.now ?? Date.now;
-    this.pool = (options.workers ?? 0) > 0 ? new BlobWorkerPool(options.workers ?? 0, options.zstdLevel ?? DEFAULT_ZSTD_LEVEL) : undefined;
+    this.split = options.split === false ? null : (options.split ?? {});
+    this.pool = (options.workers ?? 0) > 0 ? new BlobWorkerPool(options.workers ?? 0, options.zstdLevel ?? DEFAULT_ZSTD_LEVEL, this.split) : undefined;
   }
 
   /** Takes the archive lock and seals what a dead writer left open. Throws ArchiveLocked when another writer runs. */
@@ -133,9 +150,10 @@ export class ArchiveWriter {
       const hex = blobHex(id);
       const digest = options.digest === undefined ? {} : {digest: createHash(options.digest).update(message).digest()};
       if (this.holds(id, hex)) return {id, stored: false, originalLength: message.length, storedLength: 0, ...digest};
-      const frame = this.compressor.compress(message);
-      if (this.needsRollover(frame.length)) this.rollover();
-      return {...this.append(id, hex, message.length, frame), ...digest};
+      const bytes = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+      const packed = this.split === null ? {frame: this.compressor.compress(bytes), manifest: false, parts: []} : packMessage(this.compressor, bytes, this.split);
+      if (this.needsRollover(this.packedSpan(packed))) this.rollover();
+      return {...this.append(id, hex, message.length, packed), ...digest};
     });
   }
 
@@ -165,7 +183,9 @@ export class ArchiveWriter {
       this.assertUsable();
       const held = this.compressing.has(hex) || this.guard(() => this.holds(hashed.id, hex));
       if (!held) this.compressing.add(hex);
-      const compressing = held ? undefined : pool.compress(hashed);
+      // Parts the archive holds already (or a batch does) are not compressed again (archive format 3).
+      const heldParts = held ? new Set<string>() : new Set(hashed.parts.map(blobHex).filter((h, i) => this.guard(() => this.holdsPart(hashed.parts[i] as BlobId, h))));
+      const compressing = held ? undefined : pool.compress(hashed, heldParts);
       compressing?.catch(() => undefined); // awaited in the append chain
       return {hashed, hex, compressing};
     });
@@ -178,13 +198,13 @@ export class ArchiveWriter {
       const extra = hashed.digest === undefined ? {} : {digest: hashed.digest};
       if (compressing === undefined) return {id: hashed.id, stored: false, originalLength, storedLength: 0, ...extra};
       try {
-        const frame = await compressing;
-        if (this.needsRollover(frame.length)) {
+        const packed = await compressing;
+        if (this.needsRollover(this.packedSpan(packed))) {
           // Every batch of the full segment indexed, then sealed; appends wait meanwhile (this chain).
           await this.takeBatch(pool).done;
           this.sealSegment();
         }
-        return {...this.append(hashed.id, hex, originalLength, frame), ...extra};
+        return {...this.append(hashed.id, hex, originalLength, packed), ...extra};
       } finally {
         this.compressing.delete(hex);
       }
@@ -236,7 +256,7 @@ export class ArchiveWriter {
       this.commitPending();
       const sha256 = hashBlob(content);
       const frame = this.compressor.compress(content);
-      if (this.needsRollover(frame.length)) this.rollover();
+      if (this.needsRollover(memberSpan(frame.length))) this.rollover();
       const segment = this.segment ?? this.startSegment();
       const now = this.now();
       const name = namedMemberName(kind, firstId, lastId);
@@ -285,6 +305,8 @@ export class ArchiveWriter {
       this.segment?.abandon();
       this.segment = undefined;
       this.pool?.close();
+      this.partReader?.close();
+      this.partReader = undefined;
       this.lock.release();
     }
     if (this.failure !== undefined) throw archiveFailure(this.failure, this.catalogPath);
@@ -337,17 +359,67 @@ export class ArchiveWriter {
     return this.pendingIds.has(hex) || this.committingIds.has(hex) || this.index.hasLiveBlob(id);
   }
 
-  private needsRollover(frameLength: number): boolean {
-    return this.segment !== undefined && this.segment.end > 0 && this.segment.end + memberSpan(frameLength) + TAR_END_BYTES > this.limit;
+  /** True when the archive holds the part blob, or a batch does (then it is not written again). */
+  private holdsPart(id: BlobId, hex: string): boolean {
+    return this.pendingPartIds.has(hex) || this.committingPartIds.has(hex) || this.index.hasLivePart(id);
   }
 
-  private append(id: BlobId, hex: string, originalLength: number, frame: Buffer): PutResult {
+  /** Bytes the members of a packed message take at most (its parts held already are not written). */
+  private packedSpan(packed: PackedMessage): number {
+    return packed.parts.reduce((n, p) => n + (p.frame === undefined ? 0 : memberSpan(p.frame.length)), memberSpan(packed.frame.length));
+  }
+
+  private needsRollover(span: number): boolean {
+    return this.segment !== undefined && this.segment.end > 0 && this.segment.end + span + TAR_END_BYTES > this.limit;
+  }
+
+  /** Appends a message: whole, or its parts not held yet and then its manifest (all into this segment). */
+  private append(id: BlobId, hex: string, originalLength: number, packed: PackedMessage): PutResult {
     const segment = this.segment ?? this.startSegment();
     const now = this.now();
-    const at = segment.append(memberName(id), frame, Math.floor(now / 1000));
-    this.pending.push({id, segmentId: segment.id, headerOffset: at.headerOffset, dataOffset: at.dataOffset, storedLength: at.storedLength, originalLength, storedAt: now});
+    const mtime = Math.floor(now / 1000);
+    let storedLength = packed.frame.length;
+    const parts: BlobId[] = [];
+    for (const part of packed.parts) {
+      const partHex = blobHex(part.id);
+      if (!parts.some((p) => p.equals(part.id))) parts.push(part.id);
+      if (this.holdsPart(part.id, partHex)) continue;
+      // Held when the message was decided on, so held now: what is held stays held while the writer is sound.
+      if (part.frame === undefined) throw new Error(`bonnie bug: part ${partHex} was not compressed, yet the archive does not hold it`);
+      const at = segment.append(partMemberName(part.id), part.frame, mtime);
+      this.pendingParts.push({id: part.id, segmentId: segment.id, headerOffset: at.headerOffset, dataOffset: at.dataOffset, storedLength: at.storedLength, originalLength: part.size, storedAt: now});
+      this.pendingPartIds.add(partHex);
+      storedLength += part.frame.length;
+    }
+    const record = {id, segmentId: segment.id, originalLength, storedAt: now, ...(packed.manifest ? {manifest: true, parts} : {})};
+    const at = segment.append(blobMemberName(record), packed.frame, mtime);
+    this.pending.push({...record, headerOffset: at.headerOffset, dataOffset: at.dataOffset, storedLength: at.storedLength});
     this.pendingIds.add(hex);
-    return {id, stored: true, originalLength, storedLength: frame.length};
+    return {id, stored: true, originalLength, storedLength};
+  }
+
+  /**
+   * The frames of the parts a split message names, read back: from this segment for those appended
+   * since the last commit (`batch`), else from the archive (indexed by an earlier commit). A part that
+   * cannot be read is left out: the reassembly then names it.
+   */
+  private partFrames(segment: SegmentAppender, blob: BlobRecord, batch: ReadonlyMap<string, PartRecord>): Map<string, Uint8Array> {
+    const frames = new Map<string, Uint8Array>();
+    for (const id of blob.parts ?? []) {
+      const hex = blobHex(id);
+      const here = batch.get(hex);
+      if (here !== undefined) {
+        const frame = readPartMember(segment.fd, here);
+        if (typeof frame === 'string') throw verifyFailure(blob, segment.id, `part ${hex}: ${frame}`);
+        frames.set(hex, frame);
+        continue;
+      }
+      this.partReader ??= new ArchiveReader(this.catalog, this.archiveDir);
+      const frame = this.partReader.readPartFrame(id);
+      if (typeof frame === 'string') throw verifyFailure(blob, segment.id, `part ${hex}: ${frame}`);
+      frames.set(hex, frame);
+    }
+    return frames;
   }
 
   private rollover(): void {
@@ -367,9 +439,15 @@ export class ArchiveWriter {
     const segment = this.segment;
     if (segment === undefined || this.pending.length === 0) return;
     segment.sync();
+    const parts = new Map(this.pendingParts.map((p) => [blobHex(p.id), p]));
     for (const blob of this.pending) {
       const frame = readMember(segment.fd, blob);
-      const bytes = typeof frame === 'string' ? frame : openFrame(this.decompressor, frame, blob.id, blob.originalLength);
+      const bytes =
+        typeof frame === 'string'
+          ? frame
+          : blob.manifest === true
+            ? openManifest(this.decompressor, frame, this.partFrames(segment, blob, parts), blob.id, blob.originalLength)
+            : openFrame(this.decompressor, frame, blob.id, blob.originalLength);
       if (typeof bytes === 'string') throw verifyFailure(blob, segment.id, bytes);
     }
     this.indexPending(segment);
@@ -386,23 +464,28 @@ export class ArchiveWriter {
     const segment = this.segment;
     if (segment === undefined || this.pending.length === 0) return {done: this.batches};
     const batch = this.pending;
+    const batchParts = this.pendingParts;
     const end = segment.end;
     this.pending = [];
+    this.pendingParts = [];
     for (const hex of this.pendingIds) this.committingIds.add(hex);
     this.pendingIds.clear();
+    for (const hex of this.pendingPartIds) this.committingPartIds.add(hex);
+    this.pendingPartIds.clear();
     this.batchesRunning++;
     const done = this.batches.then(async () => {
       try {
         this.assertUsable();
         await segment.syncAsync();
-        await this.verifyBatch(pool, segment, batch);
+        await this.verifyBatch(pool, segment, batch, batchParts);
         this.assertUsable();
-        this.indexBatch(segment, batch, end);
+        this.indexBatch(segment, batch, end, batchParts);
       } catch (error) {
         throw this.fail(error);
       } finally {
         this.batchesRunning--;
         for (const blob of batch) this.committingIds.delete(blobHex(blob.id));
+        for (const part of batchParts) this.committingPartIds.delete(blobHex(part.id));
       }
     });
     this.batches = done.then(
@@ -412,7 +495,8 @@ export class ArchiveWriter {
     return {done};
   }
 
-  private async verifyBatch(pool: BlobWorkerPool, segment: SegmentAppender, batch: readonly BlobRecord[]): Promise<void> {
+  private async verifyBatch(pool: BlobWorkerPool, segment: SegmentAppender, batch: readonly BlobRecord[], batchParts: readonly PartRecord[]): Promise<void> {
+    const parts = new Map(batchParts.map((p) => [blobHex(p.id), p]));
     let next = 0;
     let failed: Error | undefined;
     const verify = async () => {
@@ -421,7 +505,12 @@ export class ArchiveWriter {
         const blob = batch[next++] as BlobRecord;
         const frame = readMember(segment.fd, blob);
         // readMember's buffer (header and frame) is this loop's alone: it moves to the thread whole.
-        const reason = typeof frame === 'string' ? frame : await pool.open(frame, blob.id, blob.originalLength, true);
+        const reason =
+          typeof frame === 'string'
+            ? frame
+            : blob.manifest === true
+              ? await pool.assemble(frame, this.partFrames(segment, blob, parts), blob.id, blob.originalLength)
+              : await pool.open(frame, blob.id, blob.originalLength, true);
         if (reason !== undefined) failed ??= verifyFailure(blob, segment.id, reason);
       }
     };
@@ -432,16 +521,18 @@ export class ArchiveWriter {
   }
 
   private indexPending(segment: SegmentAppender): void {
-    this.indexBatch(segment, this.pending, segment.end);
+    this.indexBatch(segment, this.pending, segment.end, this.pendingParts);
     this.pending = [];
     this.pendingIds.clear();
+    this.pendingParts = [];
+    this.pendingPartIds.clear();
   }
 
-  /** Indexes blobs fsynced and verified, and moves the segment's committed length to `end`, in one transaction. */
-  private indexBatch(segment: SegmentAppender, batch: readonly BlobRecord[], end: number): void {
+  /** Indexes blobs (and parts) fsynced and verified, and moves the segment's committed length to `end`, in one transaction. */
+  private indexBatch(segment: SegmentAppender, batch: readonly BlobRecord[], end: number, parts: readonly PartRecord[]): void {
     this.options.beforeIndex?.();
     if (!this.lock.renew(this.now())) throw new Error('the archive lock was lost (expired and taken by another writer)');
-    this.index.commitBlobs(segment.id, end, batch);
+    this.index.commitBlobs(segment.id, end, batch, parts);
   }
 
   /** Runs `action` after every earlier serial action, as the writer's guard does: a failure fails the writer. */
@@ -474,6 +565,8 @@ export class ArchiveWriter {
     this.failure ??= error instanceof Error ? error : new Error(String(error));
     this.segment?.abandon();
     this.segment = undefined;
+    this.partReader?.close();
+    this.partReader = undefined;
     return archiveFailure(this.failure, this.catalogPath);
   }
 

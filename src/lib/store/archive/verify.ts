@@ -6,6 +6,10 @@
  * row is written first, so an unknown file was put there by something else). Every problem names the
  * blobs it affects and the messages (folder, UID) whose bytes they are.
  *
+ * A split message (archive format 3) is checked as its manifest member and, with `readData`, reassembled
+ * from its parts (read wherever they are) and re-hashed; each part member is checked like a blob, and a
+ * damaged part is reported against every message that names it.
+ *
  * Broken segments (marked by {@link markBrokenSegments}) are checked like the others: damage to a blob
  * still indexed there stays an error until the blob is stored again elsewhere (data that is gone is not
  * sound); damage that affects no indexed blob any more, and the fact of being broken, are notices.
@@ -19,7 +23,10 @@ import {BlobDecompressor, blobHex, openFrame} from './blob/blob.js';
 import {NO_MESSAGES, type ArchivedMessageLookup, type ArchivedMessageRef} from './index/archived-message-ref.js';
 import {ArchiveLock} from './index/lock.js';
 import {ArchiveIndex, assertReadableFormat, type SegmentRecord, type SegmentState} from './index/repository.js';
-import {namedMemberName, readMember, readNamedMember} from './segment/member.js';
+import {namedMemberName, readMember, readNamedMember, readPartMember} from './segment/member.js';
+import {openManifestReading} from './blob/manifest.js';
+import {ArchiveReader} from './reader.js';
+import type {BlobId} from './blob/blob.js';
 import {readArchiveFormat} from './version-file.js';
 import {SEGMENTS_DIR, preadFully} from './segment/segment-file.js';
 import {TAR_END_BYTES, memberSpan} from './segment/tar.js';
@@ -118,12 +125,17 @@ export function verifyArchive(catalog: Catalog, archiveDir: string, options: Ver
     unreadableVersion = error;
   }
   let bytesRead = 0;
-  for (const segment of segments) {
-    report.segments++;
-    const readThis = readData && random() * 100 < subsetPercent;
-    checkSegment(index, decompressor, archiveDir, segment, readThis, report, catalog.path);
-    if (readThis) bytesRead += segment.bytes;
-    options.onProgress?.({checked: report.segments, segments: segments.length, blobs: report.blobs, blobsRead: report.blobsRead, bytesRead, segment: segment.path});
+  const reader = new ArchiveReader(catalog, archiveDir);
+  try {
+    for (const segment of segments) {
+      report.segments++;
+      const readThis = readData && random() * 100 < subsetPercent;
+      checkSegment(index, decompressor, archiveDir, segment, readThis, report, catalog.path, (id) => readSoundPart(index, reader, decompressor, id));
+      if (readThis) bytesRead += segment.bytes;
+      options.onProgress?.({checked: report.segments, segments: segments.length, blobs: report.blobs, blobsRead: report.blobsRead, bytesRead, segment: segment.path});
+    }
+  } finally {
+    reader.close();
   }
   // A segment a prune retired whose file a crash left behind: nothing refers to it, the next prune or
   // writer removes it; not damage, and not unknown.
@@ -146,7 +158,16 @@ export function verifyArchive(catalog: Catalog, archiveDir: string, options: Ver
  * throws `PermissionDenied` (naming its owner and the repair; `catalogPath` is whose owner to give it to):
  * it is not damage, and must never be marked broken.
  */
-export function checkSegment(index: ArchiveIndex, decompressor: BlobDecompressor, archiveDir: string, segment: SegmentRecord, readData: boolean, report: ArchiveVerifyReport, catalogPath?: string): void {
+export function checkSegment(
+  index: ArchiveIndex,
+  decompressor: BlobDecompressor,
+  archiveDir: string,
+  segment: SegmentRecord,
+  readData: boolean,
+  report: ArchiveVerifyReport,
+  catalogPath?: string,
+  readPart: (id: BlobId) => Uint8Array | string = () => 'no part reader',
+): void {
   assertReadableFormat(segment);
   const blobs = index.listBlobs(segment.id);
   report.blobs += blobs.length;
@@ -181,14 +202,16 @@ export function checkSegment(index: ArchiveIndex, decompressor: BlobDecompressor
   } catch (error) {
     if (isPermissionDenied(error)) throw permissionDenied('read segment', path, error, catalogPath);
     const code = (error as NodeJS.ErrnoException).code;
-    problem('SegmentMissing', blobs.map((b) => blobHex(b.id)), code === 'ENOENT' ? 'the segment file is missing' : `the segment file cannot be opened: ${code}`);
+    const naming = index.listParts(segment.id).flatMap((p) => index.partReferrers(p.id).map(blobHex));
+    problem('SegmentMissing', [...new Set([...blobs.map((b) => blobHex(b.id)), ...naming])], code === 'ENOENT' ? 'the segment file is missing' : `the segment file cannot be opened: ${code}`);
     return;
   }
   try {
     const size = fstatSync(fd).size;
     const lost = blobs.filter((b) => b.headerOffset + memberSpan(b.storedLength) > size);
+    const partsLost = index.listParts(segment.id).filter((p) => p.headerOffset + memberSpan(p.storedLength) > size);
     if (size < segment.bytes || lost.length > 0) {
-      problem('SegmentTruncated', lost.map((b) => blobHex(b.id)), `the file is ${size} bytes; the index recorded ${segment.bytes}`);
+      problem('SegmentTruncated', [...lost.map((b) => blobHex(b.id)), ...partsLost.flatMap((p) => index.partReferrers(p.id).map(blobHex))], `the file is ${size} bytes; the index recorded ${segment.bytes}`);
     }
     if (segment.state === 'closed' && size >= segment.bytes && segment.bytes >= TAR_END_BYTES) {
       const end = preadFully(fd, segment.bytes - TAR_END_BYTES, TAR_END_BYTES);
@@ -204,8 +227,23 @@ export function checkSegment(index: ArchiveIndex, decompressor: BlobDecompressor
       }
       if (!readData) continue;
       report.blobsRead++;
-      const bytes = openFrame(decompressor, frame, blob.id, blob.originalLength);
-      if (typeof bytes === 'string') problem('BlobCorrupt', [hex], `at offset ${blob.headerOffset}: ${bytes}`);
+      const bytes = blob.manifest === true ? openManifestReading(decompressor, frame, readPart, blob.id, blob.originalLength, 'check') : openFrame(decompressor, frame, blob.id, blob.originalLength);
+      // A part that cannot be read is reported where it is (its segment), against every message naming it.
+      if (typeof bytes === 'string' && !bytes.startsWith('part ')) problem('BlobCorrupt', [hex], `at offset ${blob.headerOffset}: ${bytes}`);
+    }
+    // Part blobs (archive format 3): damage to one is damage to every message that names it.
+    for (const part of index.listParts(segment.id)) {
+      const hex = blobHex(part.id);
+      const referrers = () => index.partReferrers(part.id).map(blobHex);
+      if (part.headerOffset + memberSpan(part.storedLength) > size) continue; // in the SegmentTruncated above
+      const frame = readPartMember(fd, part);
+      if (typeof frame === 'string') {
+        problem('MemberMismatch', referrers(), `part ${hex}: ${frame}`);
+        continue;
+      }
+      if (!readData) continue;
+      const bytes = openFrame(decompressor, frame, part.id, part.originalLength);
+      if (typeof bytes === 'string') problem('BlobCorrupt', referrers(), `part ${hex} at offset ${part.headerOffset}: ${bytes}`);
     }
     // Members of other types (archive format 2): the record, snapshots, links. No blob depends on them.
     for (const member of index.listMembers(segment.id)) {
@@ -226,6 +264,14 @@ export function checkSegment(index: ArchiveIndex, decompressor: BlobDecompressor
   } finally {
     closeSync(fd);
   }
+}
+
+/** A part's frame for reassembly, or why not: its member must read and open to its own id (else it is reported where it is). */
+function readSoundPart(index: ArchiveIndex, reader: ArchiveReader, decompressor: BlobDecompressor, id: BlobId): Uint8Array | string {
+  const frame = reader.readPartFrame(id);
+  if (typeof frame === 'string') return frame;
+  const opened = openFrame(decompressor, frame, id, index.getPart(id)?.originalLength ?? -1);
+  return typeof opened === 'string' ? opened : frame;
 }
 
 /** What {@link markBrokenSegments} did. */
@@ -272,7 +318,8 @@ export function markBrokenSegments(catalog: Catalog, report: ArchiveVerifyReport
     const segment = index.getSegment(id);
     return {id, path: segment?.path ?? '', blobs: index.listBlobs(id).length};
   });
-  const messages = lookup.byBlobs(marked.flatMap((id) => index.listBlobs(id).map((b) => b.id)));
+  // With the messages whose parts (archive format 3) are in those segments: they count as not archived too.
+  const messages = lookup.byBlobs(marked.flatMap((id) => [...index.listBlobs(id).map((b) => b.id), ...index.listParts(id).flatMap((p) => index.partReferrers(p.id))]));
   const users = [...new Set(messages.flatMap((m) => (m.mailboxName === null ? [] : (parseMailboxName(m.mailboxName).owner ?? []))))].sort();
   const byUser = users.length === 0 ? '' : ` (or ${users.slice(0, 3).map((u) => `--user ${u}`).join(', ')}${users.length > 3 ? ', ...' : ''})`;
   const hint =

@@ -7,7 +7,7 @@ import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {BonnieError} from '../../../../src/lib/base/errors.js';
 import {BlobDecompressor} from '../../../../src/lib/store/archive/blob/blob.js';
-import {ArchiveIndex} from '../../../../src/lib/store/archive/index/repository.js';
+import {ARCHIVE_FORMAT_VERSION, ArchiveIndex} from '../../../../src/lib/store/archive/index/repository.js';
 import {repackSegments} from '../../../../src/lib/store/archive/repack.js';
 import {parseMemberName} from '../../../../src/lib/store/archive/segment/member.js';
 import {walkSegment} from '../../../../src/lib/store/archive/segment/walk.js';
@@ -37,9 +37,9 @@ describe('archive format 2', () => {
     expect(readArchiveFormat(archiveDir)).toBe(1);
     ArchiveWriter.open(catalog, archiveDir).close();
     const file = join(archiveDir, ARCHIVE_VERSION_FILE);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({format: 2});
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({format: ARCHIVE_FORMAT_VERSION});
     expect(statSync(file).mode & 0o777).toBe(0o640);
-    writeFileSync(file, '{"format": 3}\n');
+    writeFileSync(file, `{"format": ${ARCHIVE_FORMAT_VERSION + 1}}\n`);
     const refused = (() => {
       try {
         ArchiveWriter.open(catalog, archiveDir);
@@ -50,7 +50,7 @@ describe('archive format 2', () => {
     })();
     expect(refused).toBeInstanceOf(BonnieError);
     expect(refused).toMatchObject({code: 'ArchiveFormatUnknown'});
-    expect(() => verifyArchive(catalog, archiveDir)).toThrow(/format 3/);
+    expect(() => verifyArchive(catalog, archiveDir)).toThrow(new RegExp(`format ${ARCHIVE_FORMAT_VERSION + 1}`));
     catalog.close();
   });
 
@@ -64,7 +64,7 @@ describe('archive format 2', () => {
     writer.close();
     const index = new ArchiveIndex(catalog.db);
     const [segment] = index.listSegments();
-    expect(segment?.format).toBe(2);
+    expect(segment?.format).toBe(ARCHIVE_FORMAT_VERSION);
     expect(index.listMembers(segment?.id ?? '').map((m) => [m.kind, m.firstId, m.lastId])).toEqual([
       ['record', 1, 2],
       ['snapshot', 7, 7],

@@ -43,7 +43,8 @@ describe('ArchiveWriter and ArchiveReader', () => {
 
   it('rolls over to a new segment at the size limit; every segment is a complete tar that tar-stream reads', async () => {
     const {catalog, archiveDir} = makeArchive(tempDir());
-    const writer = ArchiveWriter.open(catalog, archiveDir, {segmentLimitBytes: 100_000});
+    // Whole messages (split: false): one member each. Split messages: archive-split.test.ts.
+    const writer = ArchiveWriter.open(catalog, archiveDir, {segmentLimitBytes: 100_000, split: false});
     const mails = Array.from({length: 12}, (_, i) => makeMail(`roll${i}`, 50_000));
     const ids = mails.map((m) => writer.put(m).id);
     writer.close();
@@ -65,7 +66,7 @@ describe('ArchiveWriter and ArchiveReader', () => {
 
   it.skipIf(!hasCli('tar') || !hasCli('zstd'))('is readable with tar and zstd alone (skipped when the zstd CLI is absent)', () => {
     const {catalog, archiveDir} = makeArchive(tempDir());
-    const writer = ArchiveWriter.open(catalog, archiveDir);
+    const writer = ArchiveWriter.open(catalog, archiveDir, {split: false});
     const mail = makeMail('cli');
     const {id} = writer.put(mail);
     writer.close();

@@ -1,6 +1,6 @@
 /**
  * The committed archive fixtures (test/fixtures/archive) cannot rot silently: they are what
- * scripts/make-archive-fixtures.js produces (archive format 2), and each damaged case is the sound one with
+ * scripts/make-archive-fixtures.js produces (archive format 3), and each damaged case is the sound one with
  * exactly the damage its damage.json describes; the frozen format 1 ones (format-1/) too, and they stay
  * format 1 (no version file, blobs only).
  */
@@ -10,7 +10,11 @@ import {join, relative} from 'node:path';
 import Database from 'better-sqlite3';
 import {describe, expect, it} from 'vitest';
 import {openCatalog} from '../../../../src/lib/base/catalog/catalog.js';
-import {ARCHIVE_FIXTURES, DAMAGED_CASES, FORMAT_1_FIXTURES, readDamage} from '../../../fixtures/archive/fixtures.js';
+import {ARCHIVE_FIXTURES, DAMAGED_CASES, FORMAT_1_FIXTURES, FORMAT_2_FIXTURES, readDamage} from '../../../fixtures/archive/fixtures.js';
+import {hashBlob} from '../../../../src/lib/store/archive/blob/blob.js';
+import {ArchiveIndex} from '../../../../src/lib/store/archive/index/repository.js';
+import {ArchiveReader} from '../../../../src/lib/store/archive/reader.js';
+import {verifyArchive} from '../../../../src/lib/store/archive/verify.js';
 import {REPO} from '../../../helpers/paths.js';
 import {useTempDirs} from '../../../helpers/tmp.js';
 
@@ -23,7 +27,7 @@ function filesOf(dir: string): string[] {
   const walk = (d: string): void => {
     for (const entry of readdirSync(d, {withFileTypes: true})) {
       const path = join(d, entry.name);
-      if (path === FORMAT_1_FIXTURES) continue; // beside them, frozen: checked apart
+      if (path === FORMAT_1_FIXTURES || path === FORMAT_2_FIXTURES) continue; // beside them, frozen: checked apart
       if (entry.isDirectory()) walk(path);
       else found.push(relative(dir, path));
     }
@@ -86,7 +90,24 @@ describe('the archive fixtures', () => {
     sound.close();
   });
 
-  for (const [format, root] of [[2, ARCHIVE_FIXTURES], [1, FORMAT_1_FIXTURES]] as const) for (const name of DAMAGED_CASES) {
+  it('keep the format 2 ones beside them (before format 3): still verified sound and read back byte for byte', () => {
+    for (const name of ['sound', 'carried']) {
+      const dir = join(tempDir(), name);
+      cpSync(join(FORMAT_2_FIXTURES, name), dir, {recursive: true});
+      expect(JSON.parse(readFileSync(join(dir, 'archive', 'bonnie-archive.json'), 'utf8'))).toMatchObject({format: 2});
+      const catalog = openCatalog(join(dir, 'catalog.db'));
+      expect(verifyArchive(catalog, join(dir, 'archive'), {readData: true})).toMatchObject({sound: true, problems: []});
+      const reader = new ArchiveReader(catalog, join(dir, 'archive'));
+      const index = new ArchiveIndex(catalog.db);
+      const blobs = index.listSegments().flatMap((s) => index.listBlobs(s.id));
+      expect(blobs.length).toBeGreaterThan(0);
+      for (const blob of blobs) expect(hashBlob(reader.readBlob(blob.id)).equals(blob.id)).toBe(true);
+      reader.close();
+      catalog.close();
+    }
+  });
+
+  for (const [format, root] of [[3, ARCHIVE_FIXTURES], [1, FORMAT_1_FIXTURES]] as const) for (const name of DAMAGED_CASES) {
     it(`${name} (format ${format}) is the sound case with only the damage its damage.json describes`, () => {
       const damage = readDamage(name, {format});
       const dir = join(tempDir(), name);

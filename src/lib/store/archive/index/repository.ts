@@ -7,10 +7,10 @@ import {BonnieError} from '../../../base/errors.js';
 import type {BlobId} from '../blob/blob.js';
 
 /** On-disk format version written in `segment.format` and the archive's version file (docs/FORMAT.md). */
-export const ARCHIVE_FORMAT_VERSION = 2;
+export const ARCHIVE_FORMAT_VERSION = 3;
 
-/** Every segment format this bonnie reads (docs/FORMAT.md, "Format versions"): 1 (blobs only) and 2. */
-export const READABLE_ARCHIVE_FORMATS: ReadonlySet<number> = new Set([1, ARCHIVE_FORMAT_VERSION]);
+/** Every segment format this bonnie reads (docs/FORMAT.md, "Format versions"): 1 (blobs only), 2 (and the record), 3 (and split messages). */
+export const READABLE_ARCHIVE_FORMATS: ReadonlySet<number> = new Set([1, 2, ARCHIVE_FORMAT_VERSION]);
 
 /**
  * The types of members other than blobs (archive format 2, docs/FORMAT.md): the record, snapshots, links;
@@ -76,7 +76,14 @@ export interface BlobRecord {
   storedLength: number;
   originalLength: number;
   storedAt: number;
+  /** Archive format 3: the member is the message's manifest (`<id>.manifest.zst`), its parts are `parts`. */
+  manifest?: boolean;
+  /** With `manifest`, when written: the parts it names (blob_part_ref rows). */
+  parts?: readonly BlobId[];
 }
+
+/** A part blob row (archive format 3): where one MIME part's stored bytes are; `id` is their SHA-256. */
+export type PartRecord = Omit<BlobRecord, 'manifest' | 'parts'>;
 
 interface SegmentRow {
   id: string;
@@ -96,6 +103,7 @@ interface BlobRow {
   stored_length: number;
   original_length: number;
   stored_at: number;
+  manifest?: number;
 }
 
 const BLOB_COLUMNS = 'sha256, segment_id, header_offset, data_offset, stored_length, original_length, stored_at';
@@ -105,17 +113,38 @@ export class ArchiveIndex {
   private readonly selectBlob;
   private readonly selectLiveBlob;
   private readonly insertBlob;
+  private readonly insertPart;
+  private readonly insertRef;
+  private readonly selectPart;
+  private readonly selectLivePart;
   private readonly selectSegment;
 
   constructor(readonly db: Db) {
-    this.selectBlob = db.prepare<[Buffer], BlobRow>(`SELECT ${BLOB_COLUMNS} FROM blob WHERE sha256 = ?`);
-    this.selectLiveBlob = db.prepare<[Buffer], {n: number}>("SELECT 1 AS n FROM blob JOIN segment ON segment.id = blob.segment_id WHERE blob.sha256 = ? AND segment.state != 'broken'");
+    this.selectBlob = db.prepare<[Buffer], BlobRow>(`SELECT ${BLOB_COLUMNS}, manifest FROM blob WHERE sha256 = ?`);
+    // A split message (archive format 3) is live only while every part it names is too: a part in a broken
+    // segment makes the writer store the message (and that part) again.
+    this.selectLiveBlob = db.prepare<[Buffer], {n: number}>(
+      `SELECT 1 AS n FROM blob JOIN segment ON segment.id = blob.segment_id WHERE blob.sha256 = ? AND segment.state != 'broken'
+         AND NOT EXISTS (SELECT 1 FROM blob_part_ref r LEFT JOIN blob_part p ON p.sha256 = r.part LEFT JOIN segment ps ON ps.id = p.segment_id
+                         WHERE r.message = blob.sha256 AND (p.sha256 IS NULL OR ps.state = 'broken'))`,
+    );
     // A blob whose segment is broken may be stored again: the new copy replaces the row.
     this.insertBlob = db.prepare(
-      `INSERT INTO blob (${BLOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO blob (${BLOB_COLUMNS}, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (sha256) DO UPDATE SET segment_id = excluded.segment_id, header_offset = excluded.header_offset,
+         data_offset = excluded.data_offset, stored_length = excluded.stored_length, original_length = excluded.original_length,
+         stored_at = excluded.stored_at, manifest = excluded.manifest`,
+    );
+    this.insertPart = db.prepare(
+      `INSERT INTO blob_part (${BLOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (sha256) DO UPDATE SET segment_id = excluded.segment_id, header_offset = excluded.header_offset,
          data_offset = excluded.data_offset, stored_length = excluded.stored_length, original_length = excluded.original_length,
          stored_at = excluded.stored_at`,
+    );
+    this.insertRef = db.prepare<[Buffer, Buffer]>('INSERT OR IGNORE INTO blob_part_ref (message, part) VALUES (?, ?)');
+    this.selectPart = db.prepare<[Buffer], BlobRow>(`SELECT ${BLOB_COLUMNS} FROM blob_part WHERE sha256 = ?`);
+    this.selectLivePart = db.prepare<[Buffer], {n: number}>(
+      "SELECT 1 AS n FROM blob_part JOIN segment ON segment.id = blob_part.segment_id WHERE blob_part.sha256 = ? AND segment.state != 'broken'",
     );
     this.selectSegment = db.prepare<[string], SegmentRow>('SELECT id, path, state, format, created_at, closed_at, bytes FROM segment WHERE id = ?');
   }
@@ -126,9 +155,49 @@ export class ArchiveIndex {
     return row === undefined ? undefined : toBlob(row);
   }
 
-  /** True when the blob is indexed in a segment not known to be broken (so storing it again is useless). */
+  /** True when the blob is indexed in a segment not known to be broken, and so is every part it names (so storing it again is useless). */
   hasLiveBlob(id: BlobId): boolean {
     return this.selectLiveBlob.get(id) !== undefined;
+  }
+
+  /** A part blob's row (archive format 3), or undefined. */
+  getPart(id: BlobId): PartRecord | undefined {
+    const row = this.selectPart.get(id);
+    return row === undefined ? undefined : toBlob(row);
+  }
+
+  /** True when the part is indexed in a segment not known to be broken (storing it again is useless). */
+  hasLivePart(id: BlobId): boolean {
+    return this.selectLivePart.get(id) !== undefined;
+  }
+
+  /** The part blobs of one segment, in file order. */
+  listParts(segmentId: string): PartRecord[] {
+    return this.db.prepare<[string], BlobRow>(`SELECT ${BLOB_COLUMNS} FROM blob_part WHERE segment_id = ? ORDER BY header_offset`).all(segmentId).map(toBlob);
+  }
+
+  /** The messages (blob ids) whose manifests name this part. */
+  partReferrers(part: BlobId): BlobId[] {
+    return this.db.prepare<[Buffer], {message: Buffer}>('SELECT message FROM blob_part_ref WHERE part = ? ORDER BY message').all(part).map((r) => r.message);
+  }
+
+  /**
+   * The parts that no message but those in `dropping` refers to (by blob_part_ref): a prune of those
+   * messages drops them too. A part shared with a kept message is never among them.
+   */
+  partsOnlyReferredBy(dropping: readonly BlobId[]): PartRecord[] {
+    if (dropping.length === 0) return [];
+    const set = new Set(dropping.map((id) => id.toString('hex')));
+    const partsOf = this.db.prepare<[Buffer], {part: Buffer}>('SELECT part FROM blob_part_ref WHERE message = ?');
+    const candidates = new Map<string, Buffer>();
+    for (const id of dropping) for (const r of partsOf.all(id)) candidates.set(r.part.toString('hex'), r.part);
+    const result: PartRecord[] = [];
+    for (const part of candidates.values()) {
+      if (this.partReferrers(part).some((m) => !set.has(m.toString('hex')))) continue;
+      const row = this.getPart(part);
+      if (row !== undefined) result.push(row);
+    }
+    return result;
   }
 
   getSegment(id: string): SegmentRecord | undefined {
@@ -143,7 +212,7 @@ export class ArchiveIndex {
 
   /** The blobs of one segment, in file order. */
   listBlobs(segmentId: string): BlobRecord[] {
-    return this.db.prepare<[string], BlobRow>(`SELECT ${BLOB_COLUMNS} FROM blob WHERE segment_id = ? ORDER BY header_offset`).all(segmentId).map(toBlob);
+    return this.db.prepare<[string], BlobRow>(`SELECT ${BLOB_COLUMNS}, manifest FROM blob WHERE segment_id = ? ORDER BY header_offset`).all(segmentId).map(toBlob);
   }
 
   /** The non-blob members of one segment, in file order. */
@@ -151,11 +220,14 @@ export class ArchiveIndex {
     return this.db.prepare<[string], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM segment_member WHERE segment_id = ? ORDER BY header_offset`).all(segmentId).map(toMember);
   }
 
-  /** True when the segment holds an indexed blob or member (then it is never removed as empty). */
+  /** True when the segment holds an indexed blob, part or member (then it is never removed as empty). */
   holdsAnything(segmentId: string): boolean {
     return (
-      this.db.prepare<[string, string], {n: number}>('SELECT 1 AS n WHERE EXISTS (SELECT 1 FROM blob WHERE segment_id = ?) OR EXISTS (SELECT 1 FROM segment_member WHERE segment_id = ?)').get(segmentId, segmentId) !==
-      undefined
+      this.db
+        .prepare<[string, string, string], {n: number}>(
+          'SELECT 1 AS n WHERE EXISTS (SELECT 1 FROM blob WHERE segment_id = ?) OR EXISTS (SELECT 1 FROM segment_member WHERE segment_id = ?) OR EXISTS (SELECT 1 FROM blob_part WHERE segment_id = ?)',
+        )
+        .get(segmentId, segmentId, segmentId) !== undefined
     );
   }
 
@@ -189,10 +261,17 @@ export class ArchiveIndex {
     this.db.prepare("INSERT INTO segment (id, path, state, format, created_at, bytes) VALUES (?, ?, 'open', ?, ?, 0)").run(id, path, ARCHIVE_FORMAT_VERSION, now);
   }
 
-  /** Indexes blobs that were fsynced and verified, and moves the segment's committed length, in one transaction. */
-  commitBlobs(segmentId: string, committedBytes: number, blobs: readonly BlobRecord[]): void {
+  /**
+   * Indexes blobs (and the parts their manifests name, with the references) that were fsynced and verified,
+   * and moves the segment's committed length, in one transaction.
+   */
+  commitBlobs(segmentId: string, committedBytes: number, blobs: readonly BlobRecord[], parts: readonly PartRecord[] = []): void {
     this.db.transaction(() => {
-      for (const b of blobs) this.insertBlob.run(b.id, b.segmentId, b.headerOffset, b.dataOffset, b.storedLength, b.originalLength, b.storedAt);
+      for (const p of parts) this.insertPart.run(p.id, p.segmentId, p.headerOffset, p.dataOffset, p.storedLength, p.originalLength, p.storedAt);
+      for (const b of blobs) {
+        this.insertBlob.run(b.id, b.segmentId, b.headerOffset, b.dataOffset, b.storedLength, b.originalLength, b.storedAt, b.manifest === true ? 1 : 0);
+        for (const part of b.parts ?? []) this.insertRef.run(b.id, part);
+      }
       this.db.prepare('UPDATE segment SET bytes = ? WHERE id = ?').run(committedBytes, segmentId);
     })();
   }
@@ -226,21 +305,34 @@ export class ArchiveIndex {
     now: number;
     /** Non-blob members carried over: each with the place it had (`from`) and the one it has now. */
     movedMembers?: ReadonlyArray<{from: MemberRecord; to: MemberRecord}>;
+    /** Part blobs (archive format 3) kept, at their new places, and dropped (no kept message refers to them). */
+    movedParts?: readonly PartRecord[];
+    droppedParts?: readonly BlobId[];
   }): void {
     const move = this.db.prepare<[string, number, number, Buffer]>('UPDATE blob SET segment_id = ?, header_offset = ?, data_offset = ? WHERE sha256 = ?');
     const moveMember = this.db.prepare<[string, number, number, string, number]>('UPDATE segment_member SET segment_id = ?, header_offset = ?, data_offset = ? WHERE segment_id = ? AND header_offset = ?');
     const drop = this.db.prepare<[Buffer]>('DELETE FROM blob WHERE sha256 = ?');
+    const dropRefs = this.db.prepare<[Buffer]>('DELETE FROM blob_part_ref WHERE message = ?');
+    const movePart = this.db.prepare<[string, number, number, Buffer]>('UPDATE blob_part SET segment_id = ?, header_offset = ?, data_offset = ? WHERE sha256 = ?');
+    const dropPart = this.db.prepare<[Buffer, Buffer]>('DELETE FROM blob_part WHERE sha256 = ? AND NOT EXISTS (SELECT 1 FROM blob_part_ref WHERE part = ?)');
     const retire = this.db.prepare<[string, string, number]>('INSERT OR REPLACE INTO segment_retired (id, path, retired_at) VALUES (?, ?, ?)');
-    const forget = this.db.prepare<[string, string, string]>(
-      'DELETE FROM segment WHERE id = ? AND NOT EXISTS (SELECT 1 FROM blob WHERE segment_id = ?) AND NOT EXISTS (SELECT 1 FROM segment_member WHERE segment_id = ?)',
+    const forget = this.db.prepare<[string, string, string, string]>(
+      'DELETE FROM segment WHERE id = ? AND NOT EXISTS (SELECT 1 FROM blob WHERE segment_id = ?) AND NOT EXISTS (SELECT 1 FROM segment_member WHERE segment_id = ?) AND NOT EXISTS (SELECT 1 FROM blob_part WHERE segment_id = ?)',
     );
     this.db.transaction(() => {
       for (const s of change.newSegments) this.closeSegment(s.id, s.bytes, change.now);
       for (const b of change.moved) move.run(b.segmentId, b.headerOffset, b.dataOffset, b.id);
-      for (const id of change.dropped) drop.run(id);
+      for (const id of change.dropped) {
+        drop.run(id);
+        dropRefs.run(id);
+      }
+      for (const p of change.movedParts ?? []) movePart.run(p.segmentId, p.headerOffset, p.dataOffset, p.id);
+      for (const id of change.droppedParts ?? []) {
+        if (dropPart.run(id, id).changes !== 1) throw new Error(`part ${id.toString('hex')} is still referred to, or gone, at its prune`);
+      }
       for (const m of change.movedMembers ?? []) moveMember.run(m.to.segmentId, m.to.headerOffset, m.to.dataOffset, m.from.segmentId, m.from.headerOffset);
       for (const s of change.retired) {
-        if (forget.run(s.id, s.id, s.id).changes !== 1) throw new Error(`segment ${s.id} still holds blobs or members after its repack`);
+        if (forget.run(s.id, s.id, s.id, s.id).changes !== 1) throw new Error(`segment ${s.id} still holds blobs or members after its repack`);
         retire.run(s.id, s.path, change.now);
       }
     })();
@@ -259,8 +351,10 @@ export class ArchiveIndex {
   /** Forgets a segment that holds no blob and no other member (its file never got a committed member). */
   dropEmptySegment(id: string): void {
     this.db
-      .prepare('DELETE FROM segment WHERE id = ? AND NOT EXISTS (SELECT 1 FROM blob WHERE segment_id = ?) AND NOT EXISTS (SELECT 1 FROM segment_member WHERE segment_id = ?)')
-      .run(id, id, id);
+      .prepare(
+        'DELETE FROM segment WHERE id = ? AND NOT EXISTS (SELECT 1 FROM blob WHERE segment_id = ?) AND NOT EXISTS (SELECT 1 FROM segment_member WHERE segment_id = ?) AND NOT EXISTS (SELECT 1 FROM blob_part WHERE segment_id = ?)',
+      )
+      .run(id, id, id, id);
   }
 
   /**
@@ -268,17 +362,27 @@ export class ArchiveIndex {
    * members, in the caller's transaction. A blob already indexed (a copy in another segment) keeps the
    * newer copy (by stored time).
    */
-  restoreSegment(segment: SegmentRecord, blobs: readonly BlobRecord[], members: readonly MemberRecord[]): void {
+  restoreSegment(segment: SegmentRecord, blobs: readonly BlobRecord[], members: readonly MemberRecord[], parts: readonly PartRecord[] = []): void {
     this.db
       .prepare('INSERT INTO segment (id, path, state, format, created_at, closed_at, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(segment.id, segment.path, segment.state, segment.format, segment.createdAt, segment.closedAt ?? null, segment.bytes);
     const insert = this.db.prepare(
-      `INSERT INTO blob (${BLOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO blob (${BLOB_COLUMNS}, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (sha256) DO UPDATE SET segment_id = excluded.segment_id, header_offset = excluded.header_offset, data_offset = excluded.data_offset,
-         stored_length = excluded.stored_length, original_length = excluded.original_length, stored_at = excluded.stored_at
+         stored_length = excluded.stored_length, original_length = excluded.original_length, stored_at = excluded.stored_at, manifest = excluded.manifest
        WHERE excluded.stored_at > blob.stored_at`,
     );
-    for (const b of blobs) insert.run(b.id, b.segmentId, b.headerOffset, b.dataOffset, b.storedLength, b.originalLength, b.storedAt);
+    for (const b of blobs) {
+      insert.run(b.id, b.segmentId, b.headerOffset, b.dataOffset, b.storedLength, b.originalLength, b.storedAt, b.manifest === true ? 1 : 0);
+      for (const part of b.parts ?? []) this.insertRef.run(b.id, part);
+    }
+    const insertPart = this.db.prepare(
+      `INSERT INTO blob_part (${BLOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (sha256) DO UPDATE SET segment_id = excluded.segment_id, header_offset = excluded.header_offset, data_offset = excluded.data_offset,
+         stored_length = excluded.stored_length, original_length = excluded.original_length, stored_at = excluded.stored_at
+       WHERE excluded.stored_at > blob_part.stored_at`,
+    );
+    for (const p of parts) insertPart.run(p.id, p.segmentId, p.headerOffset, p.dataOffset, p.storedLength, p.originalLength, p.storedAt);
     const member = this.db.prepare(`INSERT INTO segment_member (${MEMBER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     for (const m of members) member.run(m.segmentId, m.headerOffset, m.dataOffset, m.storedLength, m.originalLength, m.sha256, m.kind, m.firstId, m.lastId, m.storedAt);
   }
@@ -300,6 +404,7 @@ export function assertReadableFormat(segment: Pick<SegmentRecord, 'id' | 'path' 
 
 function toBlob(row: BlobRow): BlobRecord {
   return {
+    ...(row.manifest === 1 ? {manifest: true} : {}),
     id: row.sha256,
     segmentId: row.segment_id,
     headerOffset: row.header_offset,
@@ -333,7 +438,9 @@ function toSegment(row: SegmentRow): SegmentRecord {
 export function archiveCounts(db: Db): {segments: number; brokenSegments: number; messages: number; originalBytes: number; storedBytes: number} {
   const segments = db.prepare<[], {n: number; broken: number}>("SELECT count(*) AS n, count(*) FILTER (WHERE state = 'broken') AS broken FROM segment").get();
   const blobs = db.prepare<[], {n: number; original: number; stored: number}>('SELECT count(*) AS n, coalesce(sum(original_length), 0) AS original, coalesce(sum(stored_length), 0) AS stored FROM blob').get();
-  return {segments: segments?.n ?? 0, brokenSegments: segments?.broken ?? 0, messages: blobs?.n ?? 0, originalBytes: blobs?.original ?? 0, storedBytes: blobs?.stored ?? 0};
+  // Archive format 3: a split message's stored bytes are its manifest's and its share of the parts'.
+  const parts = db.prepare<[], {stored: number}>('SELECT coalesce(sum(stored_length), 0) AS stored FROM blob_part').get();
+  return {segments: segments?.n ?? 0, brokenSegments: segments?.broken ?? 0, messages: blobs?.n ?? 0, originalBytes: blobs?.original ?? 0, storedBytes: (blobs?.stored ?? 0) + (parts?.stored ?? 0)};
 }
 
 /** The archive index read back by the search index's updates: segments' last offsets, blobs after one. */

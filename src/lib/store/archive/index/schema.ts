@@ -20,6 +20,10 @@
  *   `tombstones`, `alerts` (DLP alerts with their chain links), `alert-acks`, `quarantine`, `queue-actions`
  *   (ids). The CHECK is a shape (lower-case words and dashes), not a list: a later kind needs no table
  *   rebuild; the code's MemberKind is the list.
+ * - blob_part, blob_part_ref (migration 23, archive format 3): a split message's `blob` row has
+ *   `manifest` = 1 and points at its manifest member; each large MIME part is a `blob_part` row (by SHA-256
+ *   of its stored bytes, stored once however many messages hold it), and `blob_part_ref` says which
+ *   messages name which parts: a part is dropped (by prune) only when no kept message refers to it.
  * - archive_lock: the one writer of the archive (like process_lock; a dead holder on this host is
  *   recognised by its pid, elsewhere by expiry).
  */
@@ -106,10 +110,35 @@ ALTER TABLE segment_member_v22 RENAME TO segment_member;
 CREATE INDEX segment_member_by_kind ON segment_member (kind, last_id);
 `;
 
+export const ARCHIVE_SCHEMA_V23 = `
+ALTER TABLE blob ADD COLUMN manifest INTEGER NOT NULL DEFAULT 0 CHECK (manifest IN (0, 1));
+
+CREATE TABLE blob_part (
+  sha256          BLOB    PRIMARY KEY CHECK (length(sha256) = 32),
+  segment_id      TEXT    NOT NULL REFERENCES segment (id),
+  header_offset   INTEGER NOT NULL,
+  data_offset     INTEGER NOT NULL,
+  stored_length   INTEGER NOT NULL,
+  original_length INTEGER NOT NULL,
+  stored_at       INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX blob_part_by_segment ON blob_part (segment_id, header_offset);
+
+CREATE TABLE blob_part_ref (
+  message BLOB NOT NULL CHECK (length(message) = 32),
+  part    BLOB NOT NULL CHECK (length(part) = 32),
+  PRIMARY KEY (message, part)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX blob_part_ref_by_part ON blob_part_ref (part);
+`;
+
 /** This domain's migrations (src/lib/cli/schema.ts puts every domain's in one list). Never edit a released one. */
 export const ARCHIVE_MIGRATIONS: readonly Migration[] = [
   {version: 4, name: 'archive: segments, blobs (the archive index), archive lock', sql: ARCHIVE_SCHEMA_V4},
   {version: 17, name: 'archive: segments retired by a prune, until their files are removed', sql: ARCHIVE_SCHEMA_V17},
   {version: 20, name: 'archive: members other than blobs (record, snapshots, links: archive format 2)', sql: ARCHIVE_SCHEMA_V20},
   {version: 22, name: 'archive: members carrying the policy log, prune plans, tombstones, DLP alerts, quarantine, queue actions', sql: ARCHIVE_SCHEMA_V22},
+  {version: 23, name: 'archive: messages split at MIME part boundaries (manifests, part blobs: archive format 3)', sql: ARCHIVE_SCHEMA_V23},
 ];

@@ -15,6 +15,16 @@ export function memberName(id: BlobId): string {
   return `${blobHex(id)}${MEMBER_SUFFIX}`;
 }
 
+/** The tar member name of a split message's manifest (archive format 3): `<sha256 hex of the message>.manifest.zst`. */
+export function manifestMemberName(id: BlobId): string {
+  return `${blobHex(id)}.manifest.zst`;
+}
+
+/** The tar member name of a part blob (archive format 3): `part/<sha256 hex of its stored bytes>.zst`. */
+export function partMemberName(id: BlobId): string {
+  return `part/${blobHex(id)}.zst`;
+}
+
 /** Width of the ids in the names of non-blob members: zero-padded so names sort in id order. */
 const ID_DIGITS = 20;
 
@@ -29,7 +39,7 @@ export function namedMemberName(kind: MemberKind, firstId: number, lastId: numbe
 }
 
 /** What a member name says: a blob (by id), a member of another type (kind and ids), or neither. */
-export type ParsedMemberName = {type: 'blob'; hex: string} | {type: MemberKind; firstId: number; lastId: number} | undefined;
+export type ParsedMemberName = {type: 'blob'; hex: string} | {type: 'manifest'; hex: string} | {type: 'part'; hex: string} | {type: MemberKind; firstId: number; lastId: number} | undefined;
 
 /** Kinds named `<kind>/<first>-<last>.jsonl.zst`. */
 const RANGE_NAME = new RegExp(`^(record|links|${CARRIED_KINDS.join('|')})/(\\d{20})-(\\d{20})\\.jsonl\\.zst$`);
@@ -38,6 +48,10 @@ const RANGE_NAME = new RegExp(`^(record|links|${CARRIED_KINDS.join('|')})/(\\d{2
 export function parseMemberName(name: string): ParsedMemberName {
   const blob = /^([0-9a-f]{64})\.eml\.zst$/.exec(name);
   if (blob !== null) return {type: 'blob', hex: blob[1] as string};
+  const manifest = /^([0-9a-f]{64})\.manifest\.zst$/.exec(name);
+  if (manifest !== null) return {type: 'manifest', hex: manifest[1] as string};
+  const part = /^part\/([0-9a-f]{64})\.zst$/.exec(name);
+  if (part !== null) return {type: 'part', hex: part[1] as string};
   const range = RANGE_NAME.exec(name);
   if (range !== null) return {type: range[1] as MemberKind, firstId: Number(range[2]), lastId: Number(range[3])};
   const snapshot = /^snapshot\/(\d{20})\.json\.zst$/.exec(name);
@@ -51,6 +65,8 @@ export interface MemberLocation {
   headerOffset: number;
   dataOffset: number;
   storedLength: number;
+  /** The member is the message's manifest (archive format 3). */
+  manifest?: boolean;
 }
 
 /**
@@ -58,7 +74,17 @@ export interface MemberLocation {
  * that place are not this blob's member (short file, unparsable header, another name, another size).
  */
 export function readMember(fd: number, at: MemberLocation): Buffer | string {
-  return readNamedMember(fd, at, memberName(at.id));
+  return readNamedMember(fd, at, blobMemberName(at));
+}
+
+/** The name of a blob's member: its message whole, or its manifest. */
+export function blobMemberName(at: Pick<MemberLocation, 'id' | 'manifest'>): string {
+  return at.manifest === true ? manifestMemberName(at.id) : memberName(at.id);
+}
+
+/** {@link readMember} for a part blob. */
+export function readPartMember(fd: number, at: Omit<MemberLocation, 'manifest'>): Buffer | string {
+  return readNamedMember(fd, at, partMemberName(at.id));
 }
 
 /** {@link readMember} for a member of any type: the header at that place must carry `expected` as its name. */
