@@ -165,22 +165,7 @@ function hashPieces(skeleton: Buffer, pieces: ReadonlyArray<{at: number; bytes: 
  * Undefined when it is blob `id` of `originalLength` bytes, else why not.
  */
 export function openManifest(decompressor: BlobDecompressor, frame: Uint8Array, partFrames: ReadonlyMap<string, Uint8Array>, id: BlobId, originalLength: number): string | undefined {
-  let manifest: Manifest | string;
-  try {
-    manifest = parseManifest(decompressor.decompress(frame));
-  } catch (error) {
-    return `manifest frame does not decompress: ${(error as Error).message}`;
-  }
-  if (typeof manifest === 'string') return manifest;
-  const contents = new Map<string, Buffer>();
-  for (const [hex, partFrame] of partFrames) {
-    try {
-      contents.set(hex, decompressor.decompress(partFrame));
-    } catch (error) {
-      return `part ${hex}: zstd frame does not decompress: ${(error as Error).message}`;
-    }
-  }
-  return assembleMessage(manifest, contents, id, originalLength, 'check');
+  return openManifestReading(decompressor, frame, (partId) => partFrames.get(partId.toString('hex')) ?? 'not among the frames read', id, originalLength, 'check');
 }
 
 /**
