@@ -14,7 +14,8 @@ warrant for HI2 (IRI) and HI3 (CC). Each destination gets its own TCP connection
 sequence order, reconnecting with back-off (0.5 s to 30 s); when idle for --keepalive-freq it sends a
 keep-alive and, unless --keepalive-wait is 0, drops and reopens a connection that answers nothing within
 --keepalive-wait. A warrant with a folder gets one file per PDU (LIID-IRI|CC-seq.ber, 0600). It runs at
-niceness 10 (--nice): when the CPU is busy, Cyrus' deliveries go first.
+niceness 10 (--nice) while it keeps up: when the CPU is busy, Cyrus' deliveries go first; more than 1 s
+behind, it runs at Cyrus' priority until it has caught up.
 
 Exactly once: a PDU is marked delivered when its socket write completed, and never sent again; a failed
 write is sent again, whole, on the next connection. What remains: bytes the kernel took for a connection
@@ -43,7 +44,7 @@ handed over, without the intercepted content. SIGTERM or SIGINT stops it once th
     'operator-id': Flags.string({helpValue: 'ID', description: 'The operator identifier in every PS-PDU header (1-16 characters).', default: 'bonnie'}),
     'network-element-id': Flags.string({helpValue: 'ID', description: 'The network element identifier in every PS-PDU header (1-16 characters; default the host name).'}),
     'keep-delivered': Flags.string({helpValue: 'DAYS|forever', description: 'How long a delivered PDU keeps its bytes (a CC is the whole message); then only its number, times, length and SHA-256 stay. 0: dropped once delivered.', default: '7'}),
-    nice: Flags.integer({helpValue: 'N', description: 'Run at this niceness (0-19): on a busy host Cyrus\' deliveries go first and the handover catches up when the CPU is idle.', default: 10, min: 0, max: 19}),
+    nice: Flags.integer({helpValue: 'N', description: 'Run at this niceness (0-19) while keeping up: on a busy host Cyrus\' deliveries go first; more than 1 s behind, serve runs at 0 until it catches up.', default: 10, min: 0, max: 19}),
   };
 
   async run(): Promise<ServeSummary | undefined> {

@@ -3,7 +3,7 @@
  * verify-log` do. Nothing here writes to the catalog, to syslog or to stdout: a warrant is known to the
  * interception store (root's only) and its log, and to the administrator's terminal.
  */
-import {getPriority, setPriority} from 'node:os';
+import {setPriority} from 'node:os';
 import {parseInstant} from '../../base/config/dates.js';
 import type {Settings} from '../../base/config/settings.js';
 import {BonnieError} from '../../base/errors.js';
@@ -40,7 +40,7 @@ export interface ServeInput {
   keepAlive: KeepAliveOptions;
   operatorId: string;
   networkElementId?: string | undefined;
-  /** The niceness serve's main thread takes (0-19): Cyrus' work goes first when the CPU is busy. */
+  /** The niceness serve's main thread takes while it keeps up (0-19): Cyrus' work goes first when the CPU is busy. */
   nice: number;
   /** How long a delivered PDU keeps its bytes (ms); undefined: for ever. */
   keepDeliveredMs: number | undefined;
@@ -54,7 +54,7 @@ export interface ServeInput {
  */
 export async function serveFromSettings(settings: Pick<Settings, 'interceptDb' | 'catalog' | 'spool' | 'partitions'>, input: ServeInput): Promise<ServeSummary> {
   requireRoot();
-  lowerPriority(input.nice, input.onLine);
+  const onLag = servePriority(input.nice, input.onLine);
   const store = openInterceptStore(settings.interceptDb);
   // Two commits per PDU (queued, delivered): in WAL mode NORMAL keeps each one across a crash of bonnie,
   // without an fsync that would compete with Cyrus' own. A power loss may take the last commits back:
@@ -68,7 +68,7 @@ export async function serveFromSettings(settings: Pick<Settings, 'interceptDb' |
       const spool = openSpool([settings.spool, ...settings.partitions], true, (message) => input.onLine({type: 'warning', at: new Date().toISOString(), message}));
       return await serveIntercepts(store.db, catalog.db, {
         codec: {mapEvent, encodePsPdu, encodeKeepAlive}, spool, keepAlive: input.keepAlive, operatorId: input.operatorId,
-        networkElementId: input.networkElementId, catalogPath: catalog.path, keepDeliveredMs: input.keepDeliveredMs, onLine: input.onLine,
+        networkElementId: input.networkElementId, catalogPath: catalog.path, keepDeliveredMs: input.keepDeliveredMs, onLag, onLine: input.onLine,
       });
     } finally {
       catalog.close();
@@ -78,19 +78,48 @@ export async function serveFromSettings(settings: Pick<Settings, 'interceptDb' |
   }
 }
 
+/** Behind by more than this (the oldest event not yet mapped), serve runs at Cyrus' priority... */
+export const BEHIND_MS = 1000;
+/** ...until it is within this again. */
+export const CAUGHT_UP_MS = 250;
+
+/** The niceness serve should run at, given how far behind it is and whether it was behind (hysteresis). */
+export function niceFor(lagMs: number, wasBehind: boolean, nice: number): {behind: boolean; nice: number} {
+  const behind = wasBehind ? lagMs >= CAUGHT_UP_MS : lagMs > BEHIND_MS;
+  return {behind, nice: behind ? 0 : nice};
+}
+
 /**
- * Serve's work (reading, mapping, encoding, queueing) runs at a lower priority than Cyrus': on a busy host
- * the CPU goes to deliveries first and the handover catches up in the idle moments (bench/README.md,
- * intercept.ts: the delivery-rate target). Only ever lowers it: a niceness set higher (the unit's Nice=)
- * stays. Linux gives each thread its own niceness: this is the main thread, where serve's work is.
+ * Serve's priority: `nice` while it keeps up, so that on a busy host the CPU goes to Cyrus' deliveries first
+ * and the handover uses the idle moments (bench/README.md, intercept.ts: the delivery-rate target); Cyrus'
+ * own (0) while it is more than {@link BEHIND_MS} behind, so that the handover's latency stays in its budget
+ * (IRI p99 2 s) under a sustained load. Lowering the niceness again needs CAP_SYS_NICE (root has it; the
+ * unit keeps it): without it, serve says so once and stays where it is. Linux gives each thread its own
+ * niceness: this is the main thread, where serve's work is.
  */
-function lowerPriority(nice: number, onLine: (line: ServeLine) => void): void {
+function servePriority(nice: number, onLine: (line: ServeLine) => void): (lagMs: number) => void {
   if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw invalid(`--nice ${nice} is not 0 to 19`, 'Give a niceness from 0 (as Cyrus) to 19 (only when the CPU is idle).');
-  try {
-    if (getPriority(0) < nice) setPriority(0, nice);
-  } catch (error) {
-    onLine({type: 'warning', at: new Date().toISOString(), message: `cannot lower serve's priority to niceness ${nice}: ${(error as Error).message}`});
-  }
+  let behind = false;
+  let current = Number.NaN;
+  let warned = false;
+  const set = (value: number) => {
+    if (value === current) return;
+    try {
+      setPriority(0, value);
+      current = value;
+    } catch (error) {
+      current = value;
+      if (warned) return;
+      warned = true;
+      onLine({type: 'warning', at: new Date().toISOString(), message: `cannot set serve's niceness to ${value}: ${(error as Error).message}`});
+    }
+  };
+  set(nice);
+  return (lagMs) => {
+    const next = niceFor(lagMs, behind, nice);
+    behind = next.behind;
+    set(next.nice);
+  };
 }
 
 /** Checks everything given, resolves the targets, then stores the warrant and logs it. */

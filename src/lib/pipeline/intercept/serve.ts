@@ -88,6 +88,8 @@ export interface ServeOptions {
   catalogPath: string;
   /** How long a delivered PDU keeps its bytes (ms); undefined: for ever. */
   keepDeliveredMs?: number | undefined;
+  /** Told each round how far behind serve is: ms since the oldest notification not yet mapped arrived (0: none). */
+  onLag?: (lagMs: number) => void;
   onLine: (line: ServeLine) => void;
   signals?: readonly NodeJS.Signals[];
   pollMs?: number;
@@ -229,6 +231,7 @@ export async function serveIntercepts(store: Db, catalog: Db, options: ServeOpti
       refreshSenders();
       purge();
       const page = notifications.pageReceived(cursor as number, SERVE_BATCH);
+      options.onLag?.(page.length === 0 ? 0 : Math.max(0, now() - (page[0] as {received_at: number}).received_at));
       if (page.length === 0) return 0;
       const mapped: Array<{eventId: number; items: PduToEnqueue[]}> = [];
       for (const n of page) {

@@ -7,7 +7,7 @@ import {chmodSync, mkdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
 import {describe, expect, it} from 'vitest';
-import {addIntercept, checkInterceptLog, endIntercept, listIntercepts, type AddInput} from '../../../../src/lib/pipeline/intercept/intercept.js';
+import {addIntercept, checkInterceptLog, endIntercept, listIntercepts, niceFor, type AddInput} from '../../../../src/lib/pipeline/intercept/intercept.js';
 import {openInterceptStore, requireRoot} from '../../../../src/lib/pipeline/intercept/store-file.js';
 import {checkCountry, checkLiid, checkTcpUrl} from '../../../../src/lib/pipeline/intercept/validate.js';
 import {useTempDirs} from '../../../helpers/tmp.js';
@@ -30,6 +30,19 @@ const code = (f: () => unknown): string | undefined => {
   return undefined;
 };
 const codeAsync = async (f: () => Promise<unknown>): Promise<string | undefined> => f().then(() => undefined, (error: unknown) => (error as {code?: string}).code);
+
+describe("serve's priority", () => {
+  it('is the given niceness while serve keeps up, Cyrus\' own from 1 s behind until it is within 0.25 s again', () => {
+    const steps: Array<[number, number]> = [];
+    let behind = false;
+    for (const lag of [0, 400, 1000, 1500, 800, 300, 200, 900, 1001]) {
+      const next = niceFor(lag, behind, 10);
+      behind = next.behind;
+      steps.push([lag, next.nice]);
+    }
+    expect(steps).toEqual([[0, 10], [400, 10], [1000, 10], [1500, 0], [800, 0], [300, 0], [200, 10], [900, 10], [1001, 0]]);
+  });
+});
 
 describe('what an administrator types', () => {
   it('takes a LIID of 1 to 25 printable characters', () => {

@@ -65,7 +65,7 @@ function addWarrant(liid: string, folder: string, over: {start?: number; end?: n
 }
 
 /** Runs the loop until `done` holds, then stops it with a signal; returns its lines. */
-async function serveUntil(done: () => boolean, source: MessageSource = spool, mapping: InterceptCodec = codec, more: {keepDeliveredMs?: number} = {}): Promise<ServeLine[]> {
+async function serveUntil(done: () => boolean, source: MessageSource = spool, mapping: InterceptCodec = codec, more: {keepDeliveredMs?: number; onLag?: (lag: number) => void} = {}): Promise<ServeLine[]> {
   const lines: ServeLine[] = [];
   const running = serveIntercepts(store.db, catalog.db, {codec: mapping, spool: source, keepAlive: {frequencyMs: 0, waitMs: 0}, operatorId: 'TEST', catalogPath: ':memory:', onLine: (l) => lines.push(l), signals: ['SIGUSR2'], pollMs: 20, now: () => received, ...more});
   try {
@@ -150,6 +150,18 @@ describe('bonnie intercept serve', () => {
     const lines = await serveUntil(() => files(folder).length === 2 && purged() === 2, spool, codec, {keepDeliveredMs: 0});
     expect(lines.at(-1)).toMatchObject({type: 'stopped', delivered: 2, purged: 2});
     expect(files(folder).map(([name]) => name)).toEqual(['LI-K-CC-000000000000.ber', 'LI-K-IRI-000000000000.ber']);
+  });
+
+  it('tells how far behind it is: the age of the oldest notification not yet mapped, 0 when none is', async () => {
+    const folder = join(tempDir(), 'LI-L');
+    addWarrant('LI-L', folder);
+    capture({event: 'Login', user: 'alice', service: 'imap', 'vnd.cmu.sessionId': 's1'});
+    const arrived = received;
+    received += 3000;
+    const lags: number[] = [];
+    await serveUntil(() => files(folder).length === 1 && lags.at(-1) === 0, spool, codec, {onLag: (lag: number) => lags.push(lag)});
+    expect(lags[0]).toBe(received - arrived);
+    expect(lags.at(-1)).toBe(0);
   });
 
   it('delivers nothing of what happens past a warrant\'s end', async () => {
