@@ -9,6 +9,7 @@
  * same chain; the mail outbox (`dlp_notify`, a delivery state) is not carried: nothing is sent again.
  */
 import type {Db} from '../../base/catalog/catalog.js';
+import type {AlertRow} from './alerts.js';
 
 /** One `alerts` line: a dlp_alert row (its JSON columns as the JSON text stored) and its chain hash (hex). */
 export interface AlertLine {
@@ -44,29 +45,7 @@ export interface AlertAckLine {
   note: string;
 }
 
-type AlertSql = {
-  id: number;
-  dedup_key: string;
-  at: number;
-  raised_at: number;
-  rule: string;
-  severity: string;
-  kind: string;
-  behaviour: string | null;
-  direction: string | null;
-  person_id: number | null;
-  login: string | null;
-  session_id: string | null;
-  client_ip: string | null;
-  mailbox_id: string | null;
-  folder: string | null;
-  message_refs: string;
-  placement_ids: string;
-  count: number;
-  summary: string;
-  notification_ids: string;
-  hash: Buffer;
-};
+type AlertSql = AlertRow & {dedup_key: string; hash: Buffer};
 
 const COLUMNS = 'id, dedup_key, at, raised_at, rule, severity, kind, behaviour, direction, person_id, login, session_id, client_ip, mailbox_id, folder, message_refs, placement_ids, count, summary, notification_ids';
 

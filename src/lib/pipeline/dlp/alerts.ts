@@ -129,7 +129,8 @@ export function alertLogLine(alert: Alert): string {
 /** Refs kept per alert at most (a mass deletion of 10,000 messages keeps the first ones and its count). */
 export const MAX_REFS = 1000;
 
-interface AlertRow {
+/** A dlp_alert row as stored (alert-carry.ts reads the same rows for the archive). */
+export interface AlertRow {
   id: number;
   at: number;
   raised_at: number;
