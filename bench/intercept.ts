@@ -1,10 +1,12 @@
 /**
  * Benchmark: lawful interception's latency and its cost to Cyrus (issue 16). One lab (capture by
- * `bonnie dealer --listen`), `bonnie intercept serve` (the built CLI) running throughout, and a receiver on
- * loopback for HI2 and HI3 that stamps each PS-PDU as it arrives. Phases, in rotated order per round:
+ * `bonnie dealer --listen`), `bonnie intercept serve` (the built CLI) running throughout, and the agency:
+ * receivers on loopback for HI2 and HI3, in a process of their own, that stamp each PS-PDU as its last
+ * byte arrives (bench/lib/pdu-receiver.ts). After a warm-up, phases a b a b ... a:
  *   a. no intercept in force           (the baseline: LMTP deliveries to alice)
  *   b. an intercept on alice           (every delivery gives an IRI e-mail-receive and a CC)
- * Each phase delivers N messages to alice over LMTP, one after the other; the rate is N / time.
+ * Each phase delivers N messages to alice over LMTP, one after the other; the rate is N / time. A round's
+ * ratio is its b against the mean of the a before and the a after it (a drift over the run cancels out).
  * Latency (b) = when the PDU arrived at the receiver - the event's time as Cyrus stamped it (the PDU's
  * timeStamp), for IRI and CC apart: p50, p99, max. All clocks are this host's.
  *
@@ -12,17 +14,16 @@
  * Every PDU must arrive once, numbered 0.. without gaps: otherwise the results are untrustworthy (exit 1).
  *
  * Needs root, Cyrus (test/harness/install.sh) and `npm run build`. Usage:
- *   node --import tsx bench/intercept.ts [--deliveries N] [--rounds R] [--json]
+ *   node --import tsx bench/intercept.ts [--deliveries N] [--rounds R] [--warmup N] [--nice N] [--profile] [--json]
  */
-import {spawn} from 'node:child_process';
+import {fork, spawn} from 'node:child_process';
 import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
-import {createServer, type Server} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {createInterface} from 'node:readline';
 import {setTimeout as sleep} from 'node:timers/promises';
-import * as asn1js from 'asn1js';
-import {decodePsPdu} from '../dist/lib/pipeline/intercept/handover/records.js';
+import Database from 'better-sqlite3';
+import type {Arrival} from './lib/pdu-receiver.js';
 import {startLab} from '../test/harness/lab.js';
 import {startListener} from '../test/harness/listener.js';
 import {lmtpDeliver, testMessage} from '../test/harness/lmtp.js';
@@ -31,9 +32,10 @@ import {runCommand} from '../test/harness/process.js';
 import {summarizeProfile} from './lib/cpu-profile.js';
 
 const TARGET = {iriP99Ms: 2000, ccP99Ms: 5000, rateRatio: 0.95};
-const USAGE = `usage: node --import tsx bench/intercept.ts [--deliveries N] [--rounds R] [--nice N] [--json]
+const USAGE = `usage: node --import tsx bench/intercept.ts [--deliveries N] [--rounds R] [--warmup N] [--nice N] [--json]
   --deliveries N  LMTP deliveries per phase (default 300)
-  --rounds R      rounds of both phases, in rotated order (default 3)
+  --rounds R      intercepted phases (b), each between two without (a) (default 3)
+  --warmup N      LMTP deliveries before anything is timed (default 2000)
   --json          one JSON object instead of the table
   --profile       a CPU profile of serve (node --cpu-prof): where its time goes, printed after the table
   --nice N        serve's niceness (default: serve's own, 10)
@@ -41,45 +43,39 @@ Needs root and \`npm run build\`. Exit status: 0 measured (PASS or MISS), 1 fail
 /** Bounds a wait: a guard against a hang, never a measure. */
 const GUARD_MS = 120_000;
 
-interface Arrival {
-  hi: 2 | 3;
-  seq: number;
-  liid: string;
-  latencyMs: number;
-}
-
 /**
- * A receiver for one HI. While deliveries run it only keeps each chunk with its arrival time (decoding in
- * this process would take CPU from the LMTP client being timed); {@link splitArrivals} reads them after.
+ * The agency: bench/lib/pdu-receiver.ts in a child process (in this one it would compete with the LMTP
+ * client being timed). `count()` says how many PDUs came so far; `take()` decodes those that came since the
+ * last call (blocking the receiver's stamping meanwhile: only once those awaited are in); `all` holds them.
  */
-async function receiver(): Promise<{server: Server; port: number; chunks: Array<{at: number; bytes: Buffer}>}> {
-  const chunks: Array<{at: number; bytes: Buffer}> = [];
-  const server = createServer((socket) => {
-    socket.on('error', () => undefined);
-    socket.on('data', (bytes: Buffer) => chunks.push({at: Date.now(), bytes}));
+async function agency(): Promise<{ports: {hi2: number; hi3: number}; count: () => Promise<number>; take: () => Promise<Arrival[]>; all: Arrival[]; stop: () => void}> {
+  const child = fork(join(REPO, 'bench/lib/pdu-receiver.ts'), [], {execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc']});
+  const all: Arrival[] = [];
+  const replies: Array<(arrivals: Arrival[]) => void> = [];
+  const counts: Array<(n: number) => void> = [];
+  const ports = await new Promise<{hi2: number; hi3: number}>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the PDU receiver exited ${code}`)));
+    child.on('message', (m: {ports?: {hi2: number; hi3: number}; count?: number; arrivals?: Arrival[]}) => {
+      if (m.ports !== undefined) resolve(m.ports);
+      if (m.count !== undefined) counts.shift()?.(m.count);
+      if (m.arrivals !== undefined) replies.shift()?.(m.arrivals);
+    });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {server, port: (server.address() as {port: number}).port, chunks};
-}
-
-/** The PDUs in the chunks (one connection: serve keeps it), each arrived when its last byte did. */
-function splitArrivals(hi: 2 | 3, chunks: ReadonlyArray<{at: number; bytes: Buffer}>): Arrival[] {
-  const out: Arrival[] = [];
-  const ends: number[] = [];
-  let total = 0;
-  for (const c of chunks) ends.push((total += c.bytes.length));
-  const all = Buffer.concat(chunks.map((c) => c.bytes));
-  let chunk = 0;
-  for (let offset = 0; offset < all.length; ) {
-    const parsed = asn1js.fromBER(new Uint8Array(all.buffer, all.byteOffset + offset, all.length - offset));
-    if (parsed.offset === -1 || parsed.result.error !== '') break;
-    const decoded = decodePsPdu(all.subarray(offset, offset + parsed.offset));
-    offset += parsed.offset;
-    while ((ends[chunk] ?? Number.POSITIVE_INFINITY) < offset) chunk++;
-    const at = chunks[chunk]?.at ?? Number.NaN;
-    if (decoded.record !== 'keepAlive') out.push({hi, seq: decoded.header.sequenceNumber, liid: decoded.header.liid, latencyMs: at - decoded.header.timestamp});
-  }
-  return out;
+  const take = () =>
+    new Promise<Arrival[]>((resolve) => {
+      replies.push((arrivals) => {
+        all.push(...arrivals);
+        resolve(all);
+      });
+      child.send('take');
+    });
+  const count = () =>
+    new Promise<number>((resolve) => {
+      counts.push(resolve);
+      child.send('count');
+    });
+  return {ports, count, take, all, stop: () => child.kill()};
 }
 
 /** CPU time (user + system) of a process so far, ms, from /proc (clock ticks of 10 ms). */
@@ -120,6 +116,7 @@ async function main(): Promise<void> {
   };
   const deliveries = option('--deliveries', 300);
   const rounds = option('--rounds', 3);
+  const warmup = option('--warmup', 2000);
   const json = args.includes('--json');
   const nice = args.includes('--nice') ? Number(args[args.indexOf('--nice') + 1]) : undefined;
   if (nice !== undefined && !(Number.isInteger(nice) && nice >= 0 && nice <= 19)) {
@@ -130,9 +127,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bonnie-bench-intercept-'));
   const lab = await startLab({notify: 'listen'});
   const listener = await startListener(lab);
-  const hi2 = await receiver();
-  const hi3 = await receiver();
-  const arrivals = () => [...splitArrivals(2, hi2.chunks), ...splitArrivals(3, hi3.chunks)];
+  const receiver = await agency();
+  const hi2 = {port: receiver.ports.hi2};
+  const hi3 = {port: receiver.ports.hi3};
   const env = {...process.env, BONNIE_CONFIG: '/dev/null', BONNIE_CATALOG: lab.catalog, BONNIE_SPOOL: join(lab.dir, 'var/spool/mail'), BONNIE_INTERCEPT_DB: join(dir, 'intercept', 'intercept.db')};
   const bonnie = async (...a: string[]) => {
     const ran = await runCommand(process.execPath, [join(REPO, 'bin/run.js'), ...a], {env});
@@ -151,50 +148,59 @@ async function main(): Promise<void> {
   /** serve's CPU per delivery, ms, in each phase (a: polling with nothing to map). */
   const serveCpu: {a: number[]; b: number[]} = {a: [], b: []};
   let failure: string | undefined;
+  const perRound: Array<{round: number; capture: ReturnType<typeof stats>; iri: ReturnType<typeof stats>}> = [];
   try {
     for (const deadline = Date.now() + GUARD_MS; !lines.some((l) => l.type === 'started'); ) {
       if (Date.now() > deadline) throw new Error('intercept serve did not start');
       await sleep(50);
     }
-    // Warm-up (not counted): the first deliveries of a fresh lab are faster than the rest.
-    await deliverAll(lab, Math.min(100, deliveries), 'warm');
+    // Warm-up (not counted): a fresh lab delivers slower for its first few thousand messages.
+    await deliverAll(lab, warmup, 'warm');
+    const phaseA = async (index: number) => {
+      const cpu = cpuMs(serve.pid);
+      rates.a.push(await deliverAll(lab, deliveries, `a${index}`));
+      serveCpu.a.push((cpuMs(serve.pid) - cpu) / deliveries);
+    };
+    // a b a b ... a: each b between two a phases, so that a drift of the rate over the run cancels out.
+    await phaseA(0);
     for (let round = 0; round < rounds; round++) {
-      const rate: {a?: number; b?: number} = {};
-      for (const phase of round % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
-        if (phase === 'a') {
-          const cpu = cpuMs(serve.pid);
-          rate.a = await deliverAll(lab, deliveries, `a${round}`);
-          serveCpu.a.push((cpuMs(serve.pid) - cpu) / deliveries);
-          rates.a.push(rate.a);
-          continue;
-        }
-        const liid = `BENCH-${round + 1}`;
-        await bonnie('intercept', 'add', '--liid', liid, '--agency', 'LAB', '--target', 'alice', '--start', new Date().toISOString(), '--end', new Date(Date.now() + 3_600_000).toISOString(),
-          '--hi2', `tcp://127.0.0.1:${hi2.port}`, '--hi3', `tcp://127.0.0.1:${hi3.port}`, '--auth-country', 'DE', '--delivery-country', 'DE');
-        // The warrant counts from serve's next round (100 ms).
-        await sleep(1000);
-        const cpu = cpuMs(serve.pid);
-        rate.b = await deliverAll(lab, deliveries, `b${round}`);
-        rates.b.push(rate.b);
-        const mine = () => arrivals().filter((x) => x.liid === liid);
-        for (const deadline = Date.now() + GUARD_MS; mine().length < 2 * deliveries; ) {
-          if (Date.now() > deadline) throw new Error(`${liid}: ${mine().length} of ${2 * deliveries} PDUs after ${GUARD_MS} ms`);
-          await sleep(100);
-        }
-        serveCpu.b.push((cpuMs(serve.pid) - cpu) / deliveries);
-        for (const hi of [2, 3] as const) {
-          const seqs = mine().filter((x) => x.hi === hi).map((x) => x.seq);
-          if (seqs.some((s, i) => s !== i)) failure = `${liid} HI${hi}: sequence numbers not 0..${deliveries - 1} in order, once`;
-        }
-        await bonnie('intercept', 'end', liid, '--reason', 'bench phase over');
+      const liid = `BENCH-${round + 1}`;
+      await bonnie('intercept', 'add', '--liid', liid, '--agency', 'LAB', '--target', 'alice', '--start', new Date().toISOString(), '--end', new Date(Date.now() + 3_600_000).toISOString(),
+        '--hi2', `tcp://127.0.0.1:${hi2.port}`, '--hi3', `tcp://127.0.0.1:${hi3.port}`, '--auth-country', 'DE', '--delivery-country', 'DE');
+      // The warrant counts from serve's next round (100 ms).
+      await sleep(1000);
+      const cpu = cpuMs(serve.pid);
+      const before = await receiver.count();
+      rates.b.push(await deliverAll(lab, deliveries, `b${round}`));
+      for (const deadline = Date.now() + GUARD_MS; ; await sleep(100)) {
+        const came = (await receiver.count()) - before;
+        if (came >= 2 * deliveries) break;
+        if (Date.now() > deadline) throw new Error(`${liid}: ${came} of ${2 * deliveries} PDUs after ${GUARD_MS} ms`);
       }
-      ratios.push((rate.b as number) / (rate.a as number));
+      serveCpu.b.push((cpuMs(serve.pid) - cpu) / deliveries);
+      await receiver.take();
+      for (const hi of [2, 3] as const) {
+        const seqs = receiver.all.filter((x) => x.liid === liid && x.hi === hi).map((x) => x.seq);
+        if (seqs.some((s, i) => s !== i)) failure = `${liid} HI${hi}: sequence numbers not 0..${deliveries - 1} in order, once`;
+      }
+      await bonnie('intercept', 'end', liid, '--reason', 'bench phase over');
+      await phaseA(round + 1);
+      ratios.push((rates.b[round] as number) / (((rates.a[round] as number) + (rates.a[round + 1] as number)) / 2));
     }
+    // Per round: where the time goes. Capture's share (the notification's arrival in the catalog - Cyrus'
+    // stamp) from the catalog, the whole (PDU at the receiver - Cyrus' stamp) from the receiver.
+    const catalog = new Database(lab.catalog, {readonly: true});
+    const news = catalog.prepare<[string], {received_at: number; raw: Buffer}>("SELECT received_at, raw FROM notification WHERE event_type = 'MessageNew' AND CAST(raw AS TEXT) LIKE ?");
+    for (let round = 0; round < rounds; round++) {
+      const captureLag = news.all(`%bench-b${round}-%`).map((n) => n.received_at - Date.parse((JSON.parse(n.raw.toString('utf8')) as {timestamp: string}).timestamp));
+      const iriRound = receiver.all.filter((x) => x.hi === 2 && x.liid === `BENCH-${round + 1}`).map((x) => x.latencyMs);
+      perRound.push({round: round + 1, capture: stats(captureLag), iri: stats(iriRound)});
+    }
+    catalog.close();
   } finally {
     serve.kill('SIGTERM');
     await new Promise((resolve) => serve.on('close', resolve));
-    hi2.server.close();
-    hi3.server.close();
+    receiver.stop();
     await listener.stop();
     await lab.stop();
   }
@@ -205,7 +211,7 @@ async function main(): Promise<void> {
   }
   rmSync(dir, {recursive: true, force: true});
   if (failure !== undefined) throw new Error(`untrustworthy: ${failure}`);
-  const all = arrivals();
+  const all = receiver.all;
   const iri = stats(all.filter((x) => x.hi === 2).map((x) => x.latencyMs));
   const cc = stats(all.filter((x) => x.hi === 3).map((x) => x.latencyMs));
   const rate = {a: median(rates.a), b: median(rates.b)};
@@ -213,7 +219,7 @@ async function main(): Promise<void> {
   const ratio = median(ratios);
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
   const result = {
-    type: 'benchmark', name: 'intercept', deliveries, rounds, iriLatencyMs: iri, ccLatencyMs: cc, deliveriesPerSecond: {withoutIntercept: rates.a, withIntercept: rates.b, medianWithout: rate.a, medianWith: rate.b, roundRatios: ratios, ratio}, serveCpuMsPerDelivery: serveCpu,
+    type: 'benchmark', name: 'intercept', deliveries, rounds, iriLatencyMs: iri, ccLatencyMs: cc, deliveriesPerSecond: {withoutIntercept: rates.a, withIntercept: rates.b, medianWithout: rate.a, medianWith: rate.b, roundRatios: ratios, ratio}, serveCpuMsPerDelivery: serveCpu, perRound,
     verdicts: {iriP99: verdict(iri.p99 <= TARGET.iriP99Ms), ccP99: verdict(cc.p99 <= TARGET.ccP99Ms), rate: verdict(ratio >= TARGET.rateRatio)},
   };
   if (json) {
@@ -229,6 +235,7 @@ async function main(): Promise<void> {
       `CC  (HI3)               ${String(cc.n).padEnd(6)} ${f(cc.p50).padEnd(6)} ${f(cc.p99).padEnd(6)} ${f(cc.max).padEnd(6)} p99 <= ${TARGET.ccP99Ms}: ${result.verdicts.ccP99}`,
       `LMTP deliveries/s       without ${rates.a.map((r) => r.toFixed(1)).join(', ')} (median ${rate.a.toFixed(1)}); with ${rates.b.map((r) => r.toFixed(1)).join(', ')} (median ${rate.b.toFixed(1)})`,
       `serve CPU per delivery  without ${serveCpu.a.map((c) => c.toFixed(2)).join(', ')} ms; with ${serveCpu.b.map((c) => c.toFixed(2)).join(', ')} ms (mapping, spool, encoding, queue, TCP)`,
+      ...perRound.map((r) => `round ${String(r.round).padEnd(3)} capture p50/p99/max ${f(r.capture.p50)}/${f(r.capture.p99)}/${f(r.capture.max)} ms; IRI p50/p99/max ${f(r.iri.p50)}/${f(r.iri.p99)}/${f(r.iri.max)} ms`),
       `ratio with/without      per round ${ratios.map((r) => r.toFixed(3)).join(', ')}; median ${ratio.toFixed(3)} (target >= ${TARGET.rateRatio}: ${result.verdicts.rate})`,
       '',
     ].join('\n') + profileText,
