@@ -14,7 +14,7 @@
  * Every PDU must arrive once, numbered 0.. without gaps: otherwise the results are untrustworthy (exit 1).
  *
  * Needs root, Cyrus (test/harness/install.sh) and `npm run build`. Usage:
- *   node --import tsx bench/intercept.ts [--deliveries N] [--rounds R] [--warmup N] [--nice N] [--profile] [--json]
+ *   node --import tsx bench/intercept.ts [--deliveries N] [--rounds R] [--warmup N] [--nice N] [--control] [--profile] [--json]
  */
 import {fork, spawn} from 'node:child_process';
 import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
@@ -32,11 +32,13 @@ import {runCommand} from '../test/harness/process.js';
 import {summarizeProfile} from './lib/cpu-profile.js';
 
 const TARGET = {iriP99Ms: 2000, ccP99Ms: 5000, rateRatio: 0.95};
-const USAGE = `usage: node --import tsx bench/intercept.ts [--deliveries N] [--rounds R] [--warmup N] [--nice N] [--json]
+const USAGE = `usage: node --import tsx bench/intercept.ts [--deliveries N] [--rounds R] [--warmup N] [--nice N] [--control] [--json]
   --deliveries N  LMTP deliveries per phase (default 300)
   --rounds R      intercepted phases (b), each between two without (a) (default 3)
   --warmup N      LMTP deliveries before anything is timed (default 2000)
   --json          one JSON object instead of the table
+  --control       the b phases' warrant is on carol, who gets no mail: nothing is intercepted, serve only
+                  reads and maps; the ratios show the benchmark's own noise and bias (expect ~1.0)
   --profile       a CPU profile of serve (node --cpu-prof): where its time goes, printed after the table
   --nice N        serve's niceness (default: serve's own, 10)
 Needs root and \`npm run build\`. Exit status: 0 measured (PASS or MISS), 1 failed, 2 bad usage.`;
@@ -118,6 +120,7 @@ async function main(): Promise<void> {
   const rounds = option('--rounds', 3);
   const warmup = option('--warmup', 2000);
   const json = args.includes('--json');
+  const control = args.includes('--control');
   const nice = args.includes('--nice') ? Number(args[args.indexOf('--nice') + 1]) : undefined;
   if (nice !== undefined && !(Number.isInteger(nice) && nice >= 0 && nice <= 19)) {
     process.stderr.write(USAGE);
@@ -165,23 +168,24 @@ async function main(): Promise<void> {
     await phaseA(0);
     for (let round = 0; round < rounds; round++) {
       const liid = `BENCH-${round + 1}`;
-      await bonnie('intercept', 'add', '--liid', liid, '--agency', 'LAB', '--target', 'alice', '--start', new Date().toISOString(), '--end', new Date(Date.now() + 3_600_000).toISOString(),
+      await bonnie('intercept', 'add', '--liid', liid, '--agency', 'LAB', '--target', control ? 'carol' : 'alice', '--start', new Date().toISOString(), '--end', new Date(Date.now() + 3_600_000).toISOString(),
         '--hi2', `tcp://127.0.0.1:${hi2.port}`, '--hi3', `tcp://127.0.0.1:${hi3.port}`, '--auth-country', 'DE', '--delivery-country', 'DE');
       // The warrant counts from serve's next round (100 ms).
       await sleep(1000);
       const cpu = cpuMs(serve.pid);
       const before = await receiver.count();
       rates.b.push(await deliverAll(lab, deliveries, `b${round}`));
+      const expected = control ? 0 : 2 * deliveries;
       for (const deadline = Date.now() + GUARD_MS; ; await sleep(100)) {
         const came = (await receiver.count()) - before;
-        if (came >= 2 * deliveries) break;
-        if (Date.now() > deadline) throw new Error(`${liid}: ${came} of ${2 * deliveries} PDUs after ${GUARD_MS} ms`);
+        if (came >= expected) break;
+        if (Date.now() > deadline) throw new Error(`${liid}: ${came} of ${expected} PDUs after ${GUARD_MS} ms`);
       }
       serveCpu.b.push((cpuMs(serve.pid) - cpu) / deliveries);
       await receiver.take();
       for (const hi of [2, 3] as const) {
         const seqs = receiver.all.filter((x) => x.liid === liid && x.hi === hi).map((x) => x.seq);
-        if (seqs.some((s, i) => s !== i)) failure = `${liid} HI${hi}: sequence numbers not 0..${deliveries - 1} in order, once`;
+        if (seqs.some((s, i) => s !== i) || seqs.length !== expected / 2) failure = `${liid} HI${hi}: sequence numbers not 0..${deliveries - 1} in order, once`;
       }
       await bonnie('intercept', 'end', liid, '--reason', 'bench phase over');
       await phaseA(round + 1);
@@ -219,7 +223,7 @@ async function main(): Promise<void> {
   const ratio = median(ratios);
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
   const result = {
-    type: 'benchmark', name: 'intercept', deliveries, rounds, iriLatencyMs: iri, ccLatencyMs: cc, deliveriesPerSecond: {withoutIntercept: rates.a, withIntercept: rates.b, medianWithout: rate.a, medianWith: rate.b, roundRatios: ratios, ratio}, serveCpuMsPerDelivery: serveCpu, perRound,
+    type: 'benchmark', name: 'intercept', deliveries, rounds, control, iriLatencyMs: iri, ccLatencyMs: cc, deliveriesPerSecond: {withoutIntercept: rates.a, withIntercept: rates.b, medianWithout: rate.a, medianWith: rate.b, roundRatios: ratios, ratio}, serveCpuMsPerDelivery: serveCpu, perRound,
     verdicts: {iriP99: verdict(iri.p99 <= TARGET.iriP99Ms), ccP99: verdict(cc.p99 <= TARGET.ccP99Ms), rate: verdict(ratio >= TARGET.rateRatio)},
   };
   if (json) {
@@ -229,7 +233,7 @@ async function main(): Promise<void> {
   const f = (n: number) => n.toFixed(0);
   process.stdout.write(
     [
-      `bonnie intercept serve: ${deliveries} LMTP deliveries per phase, ${rounds} round(s), capture by bonnie dealer --listen`,
+      `bonnie intercept serve: ${deliveries} LMTP deliveries per phase, ${rounds} round(s), capture by bonnie dealer --listen${control ? ", CONTROL (b: a warrant on carol, nothing intercepted)" : ""}`,
       `event -> handover (ms)  n      p50    p99    max    target`,
       `IRI (HI2)               ${String(iri.n).padEnd(6)} ${f(iri.p50).padEnd(6)} ${f(iri.p99).padEnd(6)} ${f(iri.max).padEnd(6)} p99 <= ${TARGET.iriP99Ms}: ${result.verdicts.iriP99}`,
       `CC  (HI3)               ${String(cc.n).padEnd(6)} ${f(cc.p50).padEnd(6)} ${f(cc.p99).padEnd(6)} ${f(cc.max).padEnd(6)} p99 <= ${TARGET.ccP99Ms}: ${result.verdicts.ccP99}`,
