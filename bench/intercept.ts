@@ -50,7 +50,7 @@ const GUARD_MS = 120_000;
  * client being timed). `count()` says how many PDUs came so far; `take()` decodes those that came since the
  * last call (blocking the receiver's stamping meanwhile: only once those awaited are in); `all` holds them.
  */
-async function agency(): Promise<{ports: {hi2: number; hi3: number}; count: () => Promise<number>; take: () => Promise<Arrival[]>; all: Arrival[]; stop: () => void}> {
+async function agency(): Promise<{ports: {hi2: number; hi3: number}; count: () => Promise<number>; take: () => Promise<Arrival[]>; all: Arrival[]; pid: number | undefined; stop: () => void}> {
   const child = fork(join(REPO, 'bench/lib/pdu-receiver.ts'), [], {execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc']});
   const all: Arrival[] = [];
   const replies: Array<(arrivals: Arrival[]) => void> = [];
@@ -77,7 +77,7 @@ async function agency(): Promise<{ports: {hi2: number; hi3: number}; count: () =
       counts.push(resolve);
       child.send('count');
     });
-  return {ports, count, take, all, stop: () => child.kill()};
+  return {ports, count, take, all, pid: child.pid, stop: () => child.kill()};
 }
 
 /** CPU time (user + system) of a process so far, ms, from /proc (clock ticks of 10 ms). */
@@ -150,6 +150,8 @@ async function main(): Promise<void> {
   const ratios: number[] = [];
   /** serve's CPU per delivery, ms, in each phase (a: polling with nothing to map). */
   const serveCpu: {a: number[]; b: number[]} = {a: [], b: []};
+  /** The agency's receivers' CPU per delivery, ms, in each b phase (another machine in real life). */
+  const receiverCpu: number[] = [];
   let failure: string | undefined;
   const perRound: Array<{round: number; capture: ReturnType<typeof stats>; iri: ReturnType<typeof stats>}> = [];
   try {
@@ -173,6 +175,7 @@ async function main(): Promise<void> {
       // The warrant counts from serve's next round (100 ms).
       await sleep(1000);
       const cpu = cpuMs(serve.pid);
+      const agencyCpu = cpuMs(receiver.pid);
       const before = await receiver.count();
       rates.b.push(await deliverAll(lab, deliveries, `b${round}`));
       const expected = control ? 0 : 2 * deliveries;
@@ -182,6 +185,7 @@ async function main(): Promise<void> {
         if (Date.now() > deadline) throw new Error(`${liid}: ${came} of ${expected} PDUs after ${GUARD_MS} ms`);
       }
       serveCpu.b.push((cpuMs(serve.pid) - cpu) / deliveries);
+      receiverCpu.push((cpuMs(receiver.pid) - agencyCpu) / deliveries);
       await receiver.take();
       for (const hi of [2, 3] as const) {
         const seqs = receiver.all.filter((x) => x.liid === liid && x.hi === hi).map((x) => x.seq);
@@ -223,7 +227,7 @@ async function main(): Promise<void> {
   const ratio = median(ratios);
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
   const result = {
-    type: 'benchmark', name: 'intercept', deliveries, rounds, control, iriLatencyMs: iri, ccLatencyMs: cc, deliveriesPerSecond: {withoutIntercept: rates.a, withIntercept: rates.b, medianWithout: rate.a, medianWith: rate.b, roundRatios: ratios, ratio}, serveCpuMsPerDelivery: serveCpu, perRound,
+    type: 'benchmark', name: 'intercept', deliveries, rounds, control, iriLatencyMs: iri, ccLatencyMs: cc, deliveriesPerSecond: {withoutIntercept: rates.a, withIntercept: rates.b, medianWithout: rate.a, medianWith: rate.b, roundRatios: ratios, ratio}, serveCpuMsPerDelivery: serveCpu, receiverCpuMsPerDelivery: receiverCpu, perRound,
     verdicts: {iriP99: verdict(iri.p99 <= TARGET.iriP99Ms), ccP99: verdict(cc.p99 <= TARGET.ccP99Ms), rate: verdict(ratio >= TARGET.rateRatio)},
   };
   if (json) {
@@ -239,6 +243,7 @@ async function main(): Promise<void> {
       `CC  (HI3)               ${String(cc.n).padEnd(6)} ${f(cc.p50).padEnd(6)} ${f(cc.p99).padEnd(6)} ${f(cc.max).padEnd(6)} p99 <= ${TARGET.ccP99Ms}: ${result.verdicts.ccP99}`,
       `LMTP deliveries/s       without ${rates.a.map((r) => r.toFixed(1)).join(', ')} (median ${rate.a.toFixed(1)}); with ${rates.b.map((r) => r.toFixed(1)).join(', ')} (median ${rate.b.toFixed(1)})`,
       `serve CPU per delivery  without ${serveCpu.a.map((c) => c.toFixed(2)).join(', ')} ms; with ${serveCpu.b.map((c) => c.toFixed(2)).join(', ')} ms (mapping, spool, encoding, queue, TCP)`,
+      `agency CPU per delivery ${receiverCpu.map((c) => c.toFixed(2)).join(", ")} ms (the receivers, in the b phases: another machine in real life)`,
       ...perRound.map((r) => `round ${String(r.round).padEnd(3)} capture p50/p99/max ${f(r.capture.p50)}/${f(r.capture.p99)}/${f(r.capture.max)} ms; IRI p50/p99/max ${f(r.iri.p50)}/${f(r.iri.p99)}/${f(r.iri.max)} ms`),
       `ratio with/without      per round ${ratios.map((r) => r.toFixed(3)).join(', ')}; median ${ratio.toFixed(3)} (target >= ${TARGET.rateRatio}: ${result.verdicts.rate})`,
       '',
