@@ -28,7 +28,7 @@ import {NotificationLog} from '../queue/notifications.js';
 import {SessionEndpointBook, type CcRecord, type CcRecordWithContent, type InterceptRecord, type IriRecord, type MapContext, type PsHeader, type WatchedIntercept} from './handover/records.js';
 import {FolderSender} from './handover/folder-sender.js';
 import {TcpSender, type KeepAliveOptions, type SenderEvent} from './handover/tcp-sender.js';
-import {HandoverQueue, type Hi, type PduToEnqueue} from './queue.js';
+import {HandoverQueue, type Hi, type PduToEnqueue, type QueuedPdu} from './queue.js';
 import {Warrants, type Intercept} from './warrants.js';
 
 /** How often the catalog is read for new notifications when there was nothing new (the IRI latency's floor). */
@@ -96,7 +96,7 @@ export interface ServeOptions {
   now?: () => number;
 }
 
-type Sender = {wake(): void; start(): void; close(): Promise<void>};
+type Sender = {wake(pdus?: ReadonlyArray<{seq: number; pdu: Buffer}>): void; start(): void; close(): Promise<void>};
 
 /** Serves until SIGTERM or SIGINT; resolves once every sender has finished its write. */
 export async function serveIntercepts(store: Db, catalog: Db, options: ServeOptions): Promise<ServeSummary> {
@@ -161,24 +161,49 @@ export async function serveIntercepts(store: Db, catalog: Db, options: ServeOpti
   });
 
   /**
-   * Senders for every warrant in force, and for one that is over while it has PDUs to hand over; the
-   * sender of a warrant over and handed over is closed (no connection, no keep-alives, for nothing).
+   * The warrants are read again when another connection changed the store (`intercept add`, `end`: SQLite's
+   * data_version) or when one starts or ends by the clock; not every round (a store keeps every warrant
+   * ever added, each with its targets).
    */
-  const refreshSenders = () => {
-    intercepts = warrants.list(now());
+  let storeVersion = -1;
+  let nextChangeAt = Number.POSITIVE_INFINITY;
+  /** The warrants by their store id (senders are keyed by it). */
+  const byId = new Map<number, Intercept>();
+  /** True when the warrants were read again. */
+  const rereadWarrants = (): boolean => {
+    const version = store.pragma('data_version', {simple: true}) as number;
+    const t = now();
+    if (version === storeVersion && t < nextChangeAt) return false;
+    storeVersion = version;
+    intercepts = warrants.list(t);
+    nextChangeAt = Math.min(...intercepts.flatMap((i) => [i.start, i.end].filter((at) => at > t)), Number.POSITIVE_INFINITY);
     for (const intercept of intercepts) {
       const id = warrants.idOf(intercept.liid) as number;
       ids.set(intercept.liid, id);
+      byId.set(id, intercept);
+    }
+    return true;
+  };
+
+  /**
+   * Senders for every warrant in force, and for one that is over while it has PDUs to hand over (looked
+   * for when the warrants are read again; PDUs queued later for a warrant over make their sender when
+   * queued); the sender of a warrant over and handed over is closed (no connection, no keep-alives).
+   */
+  const refreshSenders = () => {
+    const reread = rereadWarrants();
+    for (const intercept of intercepts) {
+      const id = ids.get(intercept.liid) as number;
       for (const hi of [2, 3] as const) {
-        if (intercept.state !== 'over' || queue.hasPending(id, hi)) {
-          senderFor(intercept, id, hi);
-          continue;
+        const sender = senders.get(`${id}:${hi}`);
+        if (intercept.state !== 'over') {
+          if (sender === undefined) senderFor(intercept, id, hi);
+        } else if (sender === undefined) {
+          if (reread && queue.hasPending(id, hi)) senderFor(intercept, id, hi);
+        } else if (!queue.hasPending(id, hi)) {
+          senders.delete(`${id}:${hi}`);
+          closing.push(sender.close());
         }
-        const key = `${id}:${hi}`;
-        const done = senders.get(key);
-        if (done === undefined) continue;
-        senders.delete(key);
-        closing.push(done.close());
       }
     }
   };
@@ -247,9 +272,20 @@ export async function serveIntercepts(store: Db, catalog: Db, options: ServeOpti
         emit({type: 'error', at: at(), message: `notification ${eventId} could not be encoded: ${errorMessage(error)}`});
       });
       summary.records += written.length;
-      const woken = new Set(written.map((pdu) => `${pdu.interceptId}:${pdu.hi}`));
       summary.events += page.length;
-      for (const key of woken) senders.get(key)?.wake();
+      // Each destination's sender is handed its new PDUs, in sequence order (a sender is made for a warrant
+      // over that got PDUs of events inside its period).
+      const woken = new Map<string, QueuedPdu[]>();
+      for (const pdu of written) {
+        const key = `${pdu.interceptId}:${pdu.hi}`;
+        const list = woken.get(key);
+        if (list === undefined) woken.set(key, [pdu]);
+        else list.push(pdu);
+      }
+      for (const [key, pdus] of woken) {
+        const first = pdus[0] as QueuedPdu;
+        (senders.get(key) ?? senderFor(byId.get(first.interceptId) as Intercept, first.interceptId, first.hi)).wake(pdus);
+      }
       return page.length;
     },
     idle: (n) => n < SERVE_BATCH,

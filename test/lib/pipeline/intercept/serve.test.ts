@@ -164,6 +164,33 @@ describe('bonnie intercept serve', () => {
     expect(lags.at(-1)).toBe(0);
   });
 
+  it('picks up a warrant another process adds while it serves (the store is not read again every round)', async () => {
+    // A store on disk, as in production: `bonnie intercept add` is another connection.
+    const path = join(tempDir(), 'intercept.db');
+    store.close();
+    store = openCatalog(path, {create: true, database: {applicationId: INTERCEPT_APPLICATION_ID, schema: INTERCEPT_SCHEMA}});
+    const folder = join(tempDir(), 'LI-9');
+    let step = 0;
+    await serveUntil(() => {
+      if (step === 0) {
+        capture({event: 'Login', user: 'alice', service: 'imap', 'vnd.cmu.sessionId': 's0'});
+        step = 1;
+      } else if (step === 1 && new HandoverQueue(store.db).cursor() === 1) {
+        // serve has run rounds without the warrant; now another connection adds it.
+        const other = openCatalog(path, {database: {applicationId: INTERCEPT_APPLICATION_ID, schema: INTERCEPT_SCHEMA}});
+        new Warrants(other.db).add({
+          liid: 'LI-9', agency: 'BKA', authCountry: 'DE', deliveryCountry: 'DE', start: received, end: received + 86_400_000, delivery: {folder},
+          targets: [{given: 'alice', personId: 'alice', login: 'alice', addresses: ['alice@lab.test']}],
+        }, 'root', received);
+        other.close();
+        capture({event: 'Login', user: 'alice', service: 'imap', 'vnd.cmu.sessionId': 's1'});
+        step = 2;
+      }
+      return files(folder).length === 1;
+    });
+    expect(files(folder)).toEqual([['LI-9-IRI-000000000000.ber', {seq: 0, liid: 'LI-9', kind: 'iri', event: 5}]]);
+  });
+
   it('delivers nothing of what happens past a warrant\'s end', async () => {
     const folder = join(tempDir(), 'LI-3');
     addWarrant('LI-3', folder, {end: START + 2500});

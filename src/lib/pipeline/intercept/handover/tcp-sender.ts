@@ -57,6 +57,15 @@ export class TcpSender {
   private wakeUp: (() => void) | undefined;
   private woken = false;
   private running: Promise<void> | undefined;
+  /**
+   * PDUs handed over by serve as it queued them (they are in the store too), sent without reading them
+   * back, but only while `drained`: everything queued before them was sent on this connection. Otherwise
+   * (connecting, after a failure, with a backlog) the store is the source and these are dropped.
+   */
+  private handed: Array<{seq: number; pdu: Buffer}> = [];
+  private drained = false;
+  /** Woken for PDUs not handed over: the store is read on the next turn. */
+  private unread = false;
   private readonly host: string;
   private readonly port: number;
 
@@ -71,8 +80,10 @@ export class TcpSender {
     this.running ??= this.run();
   }
 
-  /** New PDUs are queued: send them. */
-  wake(): void {
+  /** New PDUs are queued: send them. `pdus`: those just queued, in sequence order (saves reading them back). */
+  wake(pdus?: ReadonlyArray<{seq: number; pdu: Buffer}>): void {
+    if (pdus !== undefined && this.drained) this.handed.push(...pdus);
+    else this.unread = true;
     this.woken = true;
     this.wakeUp?.();
   }
@@ -143,9 +154,17 @@ export class TcpSender {
       answered = true;
     });
     let lastActivity = now();
+    this.drained = false;
+    this.handed = [];
     while (!this.closing && state.failed === undefined) {
       this.woken = false;
-      const batch = queue.pending(interceptId, hi, SEND_BATCH);
+      // From the store (which holds the handed PDUs too) until drained, and when woken for PDUs not handed.
+      const fromStore: boolean = !this.drained || this.unread;
+      if (fromStore) {
+        this.unread = false;
+        this.handed = [];
+      }
+      const batch: Array<{seq: number; pdu: Buffer}> = fromStore ? queue.pending(interceptId, hi, SEND_BATCH) : this.handed.splice(0, SEND_BATCH);
       if (batch.length > 0) {
         // The batch is written at once (the socket keeps the order) and the PDUs whose writes completed
         // are marked delivered in one commit; after a failed write, none of the later ones completed.
@@ -163,10 +182,14 @@ export class TcpSender {
         for (const seq of done) this.options.onDelivered?.(seq);
         lastActivity = now();
         if (done.length < batch.length) {
+          this.drained = false;
           state.failed ??= 'a write failed';
           return;
         }
       }
+      // The store had no more than this batch: what serve hands over from now on follows it. A full batch
+      // may have more behind it: the store again.
+      if (fromStore) this.drained = batch.length < SEND_BATCH;
       if (batch.length === SEND_BATCH) continue;
       if (!answered && now() - keepAliveSentAt >= keepAlive.waitMs) {
         state.failed = `no answer to a keep-alive within ${keepAlive.waitMs} ms`;

@@ -173,10 +173,8 @@ describe('the TCP sender', () => {
     await until(() => receiver.text() === '3:0;');
     await receiver.stop();
     await until(() => events.includes('disconnected'));
-    for (let id = 2; id <= 5; id++) {
-      queue.enqueueEvent(id, [fake(3)], NOW);
-      sender.wake();
-    }
+    // Handed over as serve does: while the agency is down they wait in the store, and are sent from there.
+    for (let id = 2; id <= 5; id++) sender.wake(queue.enqueueEvent(id, [fake(3)], NOW));
     await new Promise((r) => setTimeout(r, 300));
     expect(queue.counts(interceptId, 3).delivered).toBe(1);
     const back = new Receiver();
@@ -186,6 +184,47 @@ describe('the TCP sender', () => {
     expect(queue.counts(interceptId, 3)).toEqual({queued: 5, delivered: 5});
     await sender.close();
     await back.stop();
+  });
+
+  it('sends the PDUs handed over as they are queued without reading them back, in order, once', async () => {
+    const receiver = new Receiver();
+    await receiver.listen();
+    queue.enqueueEvent(1, [fake(2), fake(2)], NOW);
+    const reads: number[] = [];
+    const pending = queue.pending.bind(queue);
+    queue.pending = (...args: Parameters<typeof queue.pending>) => {
+      const batch = pending(...args);
+      reads.push(batch.length);
+      return batch;
+    };
+    const sender = new TcpSender({url: `tcp://127.0.0.1:${receiver.port}`, queue, interceptId, hi: 2, keepAlive: {frequencyMs: 0, waitMs: 0}, encodeKeepAlive: () => Buffer.from('KA;')});
+    sender.start();
+    // The backlog comes from the store; once it is sent, what is handed over follows it.
+    await until(() => queue.counts(interceptId, 2).delivered === 2);
+    const readsBefore = reads.length;
+    for (let id = 2; id <= 40; id++) sender.wake(queue.enqueueEvent(id, [fake(2), fake(2)], NOW));
+    await until(() => queue.counts(interceptId, 2).delivered === 80);
+    expect(receiver.text()).toBe(Array.from({length: 80}, (_, seq) => `2:${seq};`).join(''));
+    expect(reads.slice(readsBefore)).toEqual([]);
+    await sender.close();
+    await receiver.stop();
+  });
+
+  it('after a backlog larger than a batch, sends it all from the store before what is handed over', async () => {
+    const receiver = new Receiver();
+    await receiver.listen();
+    const sender = new TcpSender({url: `tcp://127.0.0.1:${receiver.port}`, queue, interceptId, hi: 2, keepAlive: {frequencyMs: 0, waitMs: 0}, encodeKeepAlive: () => Buffer.from('KA;')});
+    sender.start();
+    sender.wake(queue.enqueueEvent(1, [fake(2)], NOW));
+    await until(() => queue.counts(interceptId, 2).delivered === 1);
+    // Queued but not handed over (woken without them), more than one batch; then some handed over.
+    for (let id = 2; id <= 151; id++) queue.enqueueEvent(id, [fake(2)], NOW);
+    sender.wake();
+    sender.wake(queue.enqueueEvent(152, [fake(2), fake(2)], NOW));
+    await until(() => queue.counts(interceptId, 2).delivered === 153);
+    expect(receiver.text()).toBe(Array.from({length: 153}, (_, seq) => `2:${seq};`).join(''));
+    await sender.close();
+    await receiver.stop();
   });
 
   it('sends keep-alives when idle, and reconnects when one is not answered', async () => {
