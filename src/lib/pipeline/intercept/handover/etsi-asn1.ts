@@ -136,6 +136,22 @@ export function memoized(key: string, make: () => Block): PreEncoded {
   return block;
 }
 
+/**
+ * A value of the event being encoded (its time stamps, its CIN): the IRI and the CC record of one delivery
+ * carry the same ones, each twice (header and payload). The last few are kept, encoded.
+ */
+const recentMemo = new Map<string, PreEncoded>();
+const RECENT_KEPT = 16;
+export function recent(key: string, make: () => Block): PreEncoded {
+  let block = recentMemo.get(key);
+  if (block === undefined) {
+    if (recentMemo.size >= RECENT_KEPT) recentMemo.clear();
+    block = new PreEncoded(make());
+    recentMemo.set(key, block);
+  }
+  return block;
+}
+
 /** MicroSecondTimeStamp ::= SEQUENCE { seconds [0] INTEGER, microSeconds [1] INTEGER } from ms. */
 export function microSecondTimeStamp(tag: number, ms: number): asn1.Constructed {
   const seconds = Math.floor(ms / 1000);

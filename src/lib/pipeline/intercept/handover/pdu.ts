@@ -12,6 +12,7 @@ import {
   LI_PS_DOMAIN_ID,
   PreEncoded,
   memoized,
+  recent,
   TIME_OF_INTERCEPTION,
   child,
   childrenOf,
@@ -104,11 +105,11 @@ function psHeader(h: PsHeader): asn1.Constructed {
     if (templates.size >= TEMPLATES_KEPT) templates.clear();
     templates.set(key, template);
   }
-  template.communicationIdentifier.valueBlock.value[AT.cin] = ctxInteger(1, h.communicationId);
+  template.communicationIdentifier.valueBlock.value[AT.cin] = recent(`cin ${h.communicationId}`, () => ctxInteger(1, h.communicationId));
   const fields = template.header.valueBlock.value;
   fields[AT.sequenceNumber] = ctxInteger(4, h.sequenceNumber);
-  fields[AT.timeStamp] = ctxTime(5, h.timestamp);
-  fields[AT.microSecondTimeStamp] = microSecondTimeStamp(7, h.timestamp);
+  fields[AT.timeStamp] = recent(`time 5 ${h.timestamp}`, () => ctxTime(5, h.timestamp));
+  fields[AT.microSecondTimeStamp] = recent(`us 7 ${h.timestamp}`, () => microSecondTimeStamp(7, h.timestamp));
   return template.header;
 }
 
@@ -135,12 +136,12 @@ function iriPayload(r: IriRecord): asn1.AsnType[] {
   if (r.status !== undefined) email.push(enumerated(11, STATUS[r.status]));
   if (r.recipients !== undefined) email.push(memoized(`int 12 ${r.recipients.length}`, () => ctxInteger(12, (r.recipients as string[]).length)));
   if (r.messageId !== undefined) email.push(ctxOctets(13, r.messageId));
-  return [enumerated(0, iriType(r.eventType)), ctxTime(1, r.at), contextSeq(2, [contextSeq(EMAIL_CONTENTS, email)])];
+  return [enumerated(0, iriType(r.eventType)), recent(`time 1 ${r.at}`, () => ctxTime(1, r.at)), contextSeq(2, [contextSeq(EMAIL_CONTENTS, email)])];
 }
 
 function ccPayload(r: CcRecordWithContent): asn1.AsnType[] {
   const email = [CC_OBJ_ID, CC_FORMAT, ctxOctets(2, r.content)];
-  return [enumerated(0, DIRECTION[r.direction]), ctxTime(1, r.at), contextSeq(2, [contextSeq(EMAIL_CONTENTS, email)])];
+  return [enumerated(0, DIRECTION[r.direction]), recent(`time 1 ${r.at}`, () => ctxTime(1, r.at)), contextSeq(2, [contextSeq(EMAIL_CONTENTS, email)])];
 }
 
 // ---- decoding ----
