@@ -1,5 +1,6 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
+import {rateNote} from '../lib/cli/rate.js';
 import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {BonnieError, EXIT} from '../lib/base/errors.js';
 import {formatBytes} from '../lib/cli/live-progress.js';
@@ -96,7 +97,7 @@ function renderSummary(s: ArchiveSummary): string {
     `${s.messages} message(s): ${s.read} read (${s.stored} stored, ${s.alreadyStored} already in the archive), ${s.alreadyArchived} archived before, ${s.unrecoverable} unrecoverable.`,
     s.read === 0
       ? `Nothing needed reading (${took}).`
-      : `Read ${formatBytes(s.bytesRead)}, stored ${formatBytes(s.bytesStored)}${ratio}, in ${took} (${Math.round(s.read / seconds)} msg/s, ${formatBytes(s.bytesRead / seconds)}/s).`,
+      : `Read ${formatBytes(s.bytesRead)}, stored ${formatBytes(s.bytesStored)}${ratio}, in ${took}${rateNote(s.read, s.elapsedMs, 'msg', [`${formatBytes(s.bytesRead / seconds)}/s`])}.`,
   ];
   if (s.checksumMismatches > 0) lines.push(`${s.checksumMismatches} file(s) did not match Cyrus' checksum (see the warnings above).`);
   return lines.join('\n');
