@@ -31,7 +31,12 @@ recorded with the snapshot (GETMETADATA).
 Incremental: a message already archived (by an earlier run or the collector) is not read again, a folder
 unchanged since its last snapshot gets no new one, and a message is stored once however many folders hold
 it. Folder names are the admin form events use: user.alice, user.alice.Sent (user.alice@example.com with
-virtual domains).`;
+virtual domains).
+
+Prints the folders and messages archived, the bytes read and stored and the time taken (the rates, msg/s
+and bytes/s, only for a run of at least 100 messages and a second), then the search index's update; --json
+prints the counts, bytes and elapsedMs as one object, the index's update under "search" (null with
+--no-index).`;
   static override examples = [
     'sudo -u cyrus <%= config.bin %> <%= command.id %> --all',
     '<%= config.bin %> <%= command.id %> --user alice --json',
