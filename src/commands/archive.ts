@@ -1,5 +1,6 @@
 import {Flags} from '#oclif';
 import {BonnieCommand} from '../lib/cli/base-command.js';
+import {rateNote} from '../lib/cli/rate.js';
 import {openCatalog} from '../lib/base/catalog/catalog.js';
 import {BonnieError, EXIT} from '../lib/base/errors.js';
 import {formatBytes} from '../lib/cli/live-progress.js';
@@ -30,7 +31,12 @@ recorded with the snapshot (GETMETADATA).
 Incremental: a message already archived (by an earlier run or the collector) is not read again, a folder
 unchanged since its last snapshot gets no new one, and a message is stored once however many folders hold
 it. Folder names are the admin form events use: user.alice, user.alice.Sent (user.alice@example.com with
-virtual domains).`;
+virtual domains).
+
+Prints the folders and messages archived, the bytes read and stored and the time taken (the rates, msg/s
+and bytes/s, only for a run of at least 100 messages and a second), then the search index's update; --json
+prints the counts, bytes and elapsedMs as one object, the index's update under "search" (null with
+--no-index).`;
   static override examples = [
     'sudo -u cyrus <%= config.bin %> <%= command.id %> --all',
     '<%= config.bin %> <%= command.id %> --user alice --json',
@@ -96,7 +102,7 @@ function renderSummary(s: ArchiveSummary): string {
     `${s.messages} message(s): ${s.read} read (${s.stored} stored, ${s.alreadyStored} already in the archive), ${s.alreadyArchived} archived before, ${s.unrecoverable} unrecoverable.`,
     s.read === 0
       ? `Nothing needed reading (${took}).`
-      : `Read ${formatBytes(s.bytesRead)}, stored ${formatBytes(s.bytesStored)}${ratio}, in ${took} (${Math.round(s.read / seconds)} msg/s, ${formatBytes(s.bytesRead / seconds)}/s).`,
+      : `Read ${formatBytes(s.bytesRead)}, stored ${formatBytes(s.bytesStored)}${ratio}, in ${took}${rateNote(s.read, s.elapsedMs, 'msg', [`${formatBytes(s.bytesRead / seconds)}/s`])}.`,
   ];
   if (s.checksumMismatches > 0) lines.push(`${s.checksumMismatches} file(s) did not match Cyrus' checksum (see the warnings above).`);
   return lines.join('\n');

@@ -53,9 +53,10 @@ folder with a recipient outside local_domains, else neither; without local_domai
 alerts") with masked samples, in the transaction that marks the message collected: one per rule and
 message; each is also logged to syslog (facility mail, ident bonnie-dlp), and mailed to dlp_notify when its
 rule has the notify action (retried later when the relay fails). With --follow, the rule file is read again
-when it changes or on SIGHUP; one that does not load is reported with its line and column and the rules in
-force stay. Copies and moves are not scanned again. A rule file that cannot be read or is invalid is reported
-on stderr and the run goes on without DLP.
+when it changes, when it appears after the start, or on SIGHUP; one that does not load is reported with its
+line and column and the rules in force stay (a deleted file too). Copies and moves are not scanned again. A
+rule file that cannot be read or is invalid is reported on stderr and the run goes on without DLP (with
+--follow, until the file loads).
 
 Prints how many messages were collected (over IMAP among them), were already stored, are unrecoverable,
 and remain, and how many reconcile jobs were done, cancelled, failed or died, and gaps reconciled. On a
@@ -90,7 +91,7 @@ whole run, as "bonnie collector --json" prints it, without "search"). Every line
     const settings = this.settings({catalog: flags.catalog, config: flags.config, spool: flags.spool, archive: flags.archive}, {ldap: false});
     const catalog = openCatalog(settings.catalog);
     // The rule file, the bonnie-dlp log, the alert mails and, following, the rules' reload.
-    const dlp = DlpRuntime.open(settings, (message) => this.warn(message));
+    const dlp = DlpRuntime.open(settings, (message) => this.warn(message), {follow: flags.follow});
     // Following, batches are lines (a live display would never end); a single run shows live progress.
     const live = flags.follow ? undefined : await this.progress({quiet: flags.quiet});
     try {

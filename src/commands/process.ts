@@ -35,9 +35,10 @@ person and address, or deletion, never twice for the same events; each is also l
 mail, ident bonnie-dlp) once its batch has committed, and mailed to dlp_notify through dlp_smtp when its
 rule has the notify action (a mail that fails is retried by this run's later batches and by later runs,
 backing off from a minute to an hour; the alert stays either way). With --follow, the rule file is read
-again when it changes or on SIGHUP (kill -HUP); one that does not load is reported with its line and
-column (stderr and syslog) and the rules in force stay. A rule file that cannot be read or is invalid
-is reported on stderr and the run goes on without DLP.
+again when it changes, when it appears after the start, or on SIGHUP (kill -HUP); one that does not load
+is reported with its line and column (stderr and syslog) and the rules in force stay (a deleted file too).
+A rule file that cannot be read or is invalid is reported on stderr and the run goes on without DLP (with
+--follow, until the file loads).
 
 From cron (every minute):
   * * * * *  cyrus  bonnie process --quiet
@@ -64,7 +65,7 @@ stopped (the summary of the whole run, as "bonnie process --json" prints it). Ev
     const settings = this.settings({catalog: flags.catalog, config: flags.config, sessionTimeoutMs: flags['session-timeout']});
     const catalog = openCatalog(settings.catalog);
     // The rule file, the bonnie-dlp log, the alert mails and, following, the rules' reload.
-    const dlp = DlpRuntime.open(settings, (message) => this.warn(message));
+    const dlp = DlpRuntime.open(settings, (message) => this.warn(message), {follow: flags.follow});
     const directory = createDirectory(settings, {warn: (message) => this.warn(message)});
     // Following, batches are lines (a live display would never end); a single run shows live progress.
     const live = flags.follow ? undefined : await this.progress({quiet: flags.quiet});

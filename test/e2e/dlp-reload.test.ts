@@ -1,13 +1,16 @@
 /**
  * Issue 15, 1: `bonnie process --follow` (the built CLI) reads its DLP rules again on SIGHUP and when the
  * file changes; a malformed file is reported with line and column and the follower goes on with the old rules.
+ * A rule file written after the follower started is read, and its rules raise alerts from then on.
  */
 import {spawn} from 'node:child_process';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it, onTestFinished} from 'vitest';
 import {openCatalog} from '../../src/lib/base/catalog/catalog.js';
+import {Alerts} from '../../src/lib/pipeline/dlp/alerts.js';
 import {BIN_RUN} from '../helpers/paths.js';
+import {deliver, variant} from '../helpers/record.js';
 import {useTempDirs} from '../helpers/tmp.js';
 
 const tempDir = useTempDirs();
@@ -60,5 +63,57 @@ describe('bonnie process --follow and the DLP rule file', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out.trim().split('\n').at(-1)).toContain('"stopped"');
+  });
+
+  it('started without a rule file, reads the file once written, and its rules then raise alerts', async () => {
+    const dir = tempDir();
+    const catalog = join(dir, 'catalog.db');
+    openCatalog(catalog, {create: true}).close();
+    const rules = join(dir, 'dlp.yaml');
+    const log = join(dir, 'bonnie.log');
+    const env = {...process.env, BONNIE_CONFIG: '/dev/null', BONNIE_CATALOG: catalog, BONNIE_DLP_RULES: rules, BONNIE_LOG_FILE: log};
+    const child = spawn(process.execPath, [BIN_RUN, 'process', '--follow', '--json'], {env, stdio: ['ignore', 'pipe', 'pipe']});
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const logText = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+    onTestFinished(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    await until(() => out.includes('"started"'), 'the follower to start');
+    // alice's Job folder shared to anyone, before the rules exist: no alert.
+    const setAcl = (subject: string, at: string) =>
+      variant(79, {aclSubject: subject, aclRights: 'lrs', 'vnd.cmu.mailboxACL': `alice\tlrswipkxtecdan\t${subject}\tlrs\t`, timestamp: at});
+    const queue = (raw: Buffer) => {
+      const db = openCatalog(catalog);
+      try {
+        deliver(db.db, [raw]);
+      } finally {
+        db.close();
+      }
+    };
+    const alerts = () => {
+      const db = openCatalog(catalog, {readOnly: true});
+      try {
+        return new Alerts(db.db).list();
+      } finally {
+        db.close();
+      }
+    };
+    queue(setAcl('anyone', '2026-11-22T11:54:21.054Z'));
+    await until(() => out.includes('"type":"batch"'), `the first event applied (stderr: ${err})`);
+    expect(alerts()).toEqual([]);
+
+    writeFileSync(rules, rule('public-folder'));
+    await until(() => logText().includes(`reloaded the DLP rules of ${rules} (the file changed): 0 content rule(s), 1 behaviour rule(s)`), `the new file read (stderr: ${err})`);
+    queue(setAcl('anonymous', '2026-11-22T11:55:21.054Z'));
+    await until(() => alerts().length > 0, `the alert (stderr: ${err})`);
+    expect(alerts()).toMatchObject([{rule: 'public-folder', behaviour: 'shared_to_anyone', folder: 'user.alice.Job'}]);
+    expect(logText()).toMatch(/bonnie-dlp\[\d+\] warning: DLP alert #1 medium public-folder \(shared_to_anyone\)/);
+
+    child.kill('SIGTERM');
+    expect(await exited, err).toBe(0);
   });
 });

@@ -94,4 +94,28 @@ describe('bonnie dlp watch', () => {
     expect(await exited, err).toBe(0);
     expect(lines().map((l) => l.type).filter((t) => t !== 'rules')).toEqual(['started', 'warning', 'stopped']);
   });
+
+  it('started without a rule file, reads it once written ("rules" line)', async () => {
+    const home = tempDir();
+    const catalogPath = join(home, 'catalog.db');
+    const rules = join(home, 'dlp.yaml');
+    const env = {BONNIE_CONFIG: '/dev/null', BONNIE_DLP_RULES: rules, BONNIE_LOG_FILE: join(home, 'bonnie.log')};
+    expect((await bonnie(['init', '--catalog', catalogPath], {env})).code).toBe(0);
+    const child = spawn(process.execPath, [BIN_RUN, 'dlp', 'watch', '--json', '--catalog', catalogPath], {env: {...process.env, ...env}});
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await expect.poll(() => out, {timeout: 20_000}).toContain('"type":"started"');
+    writeFileSync(rules, 'rules:\n  - name: late\n    severity: medium\n    condition: {behaviour: shared_to_anyone}\n');
+    await expect.poll(() => out, {timeout: 10_000}).toContain('"type":"rules"');
+    child.kill('SIGTERM');
+    expect(await exited, err).toBe(0);
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as {type: string; behaviourRules?: number; message?: string});
+    expect(lines.map((l) => l.type)).toEqual(['started', 'rules', 'stopped']);
+    expect(lines[1]).toMatchObject({behaviourRules: 1, message: `reloaded the DLP rules of ${rules} (the file changed): 0 content rule(s), 1 behaviour rule(s)`});
+    expect(err).toBe('');
+  });
 });

@@ -10,10 +10,11 @@ export default class DlpWatchCommand extends BonnieCommand {
 whoever raised it (bonnie collector, bonnie process, bonnie dlp scan), in the order they were written, with
 masked samples only. "bonnie dlp alerts" lists the earlier ones. SIGTERM or SIGINT stops it (exit 0).
 
-When the DLP rule file (dlp_rules, /etc/bonnie/dlp.yaml by default) exists, it is read again when it changes
-or on SIGHUP (kill -HUP), as "bonnie process --follow" and "bonnie collector --follow" do: whoever edits the
-rules while watching sees what is now in force, or the line and column of a mistake (the rules in force
-stay), and a SIGHUP sent to every bonnie process does not stop the watch. Each is logged too (bonnie-dlp).
+The DLP rule file (dlp_rules, /etc/bonnie/dlp.yaml by default) is read again when it changes, when it
+appears after the start, or on SIGHUP (kill -HUP), as "bonnie process --follow" and "bonnie collector
+--follow" do: whoever edits the rules while watching sees what is now in force, or the line and column of
+a mistake (the rules in force stay; a deleted file too), and a SIGHUP sent to every bonnie process does not
+stop the watch. Each is logged too (bonnie-dlp).
 
 Without --json, each alert is printed as "bonnie dlp alerts" prints it, on stdout. With --json, stdout
 carries JSON Lines whose "type" is started (at, command, pid, catalog, afterId), alert (the fields of an
@@ -28,7 +29,7 @@ Fields may be added, never removed or renamed.`;
     const catalog = openCatalog(settings.catalog, {readOnly: true});
     const json = this.jsonEnabled();
     const onLine = (line: WatchLine) => (json ? process.stdout.write(`${JSON.stringify(line)}\n`) : writeHuman(line));
-    const dlp = DlpRuntime.open(settings, (message) => this.warn(message));
+    const dlp = DlpRuntime.open(settings, (message) => this.warn(message), {follow: true});
     try {
       // Reloads fire later, from a timer: after the "started" line watchAlerts writes first.
       followRuleFile(dlp, onLine);

@@ -10,18 +10,21 @@ export default class InterceptServeCommand extends BonnieCommand {
 each event of a target to ETSI TS 102 232-2 e-mail records for every warrant in intercept_db (re-read each
 round: an added or ended warrant counts at once), reads the message of a CC record from Cyrus' spool
 (spool, partitions), and queues the BER-encoded PS-PDUs in the interception store, numbered from 0 per
-warrant for HI2 (IRI) and HI3 (CC). Each destination gets its own TCP connection (tcp://host:port), in
-sequence order, reconnecting with back-off (0.5 s to 30 s); when idle for --keepalive-freq it sends a
-keep-alive and, unless --keepalive-wait is 0, drops and reopens a connection that answers nothing within
---keepalive-wait. A warrant with a folder gets one file per PDU (LIID-IRI|CC-seq.ber, 0600). It runs at
-niceness 10 (--nice) while it keeps up: when the CPU is busy, Cyrus' deliveries go first; more than 1 s
-behind, it runs at Cyrus' priority until it has caught up.
+warrant for HI2 (IRI) and HI3 (CC). Each warrant's HI2 and HI3 get a TCP connection of their own
+(tcp://host:port; per warrant, not per agency), sending in sequence order and reconnecting with back-off
+(0.5 s to 30 s); when idle for --keepalive-freq it sends a keep-alive and, unless --keepalive-wait is 0,
+drops and reopens a connection that answers nothing within --keepalive-wait. A warrant with a folder gets
+one file per PDU (LIID-IRI|CC-seq.ber, 0600). It runs at the niceness --nice gives (default 10) while it
+keeps up: when the CPU is busy, Cyrus' deliveries go first; when the oldest event not yet mapped is more
+than 1 s old, it runs at niceness 0 (Cyrus') until it is within 0.25 s again (lowering the niceness needs
+CAP_SYS_NICE: without it, a warning, once, and the niceness stays).
 
 Exactly once: a PDU is marked delivered when its socket write completed, and never sent again; a failed
 write is sent again, whole, on the next connection. What remains: bytes the kernel took for a connection
 that then died without the agency closing it are counted as delivered, and PDUs written just before bonnie
-is killed (at most a batch of 64) may be sent again after the restart (same sequence numbers). The event stream resumes after the
-last notification mapped, committed with the PDUs: nothing is lost across a restart.
+is killed (at most a batch of 64) may be sent again after the restart (same sequence numbers). The event
+stream resumes after the last notification mapped, committed with the PDUs: nothing is lost across a
+restart.
 
 Nothing is written to the catalog or syslog. Without --json, one line per start, stop, connection and
 problem on stderr. With --json, stdout carries JSON Lines whose "type" is started (at, command, pid,
@@ -30,8 +33,9 @@ disconnected, error, retryInMs), warning (message), error (message) or stopped (
 delivered, purged).
 
 What it keeps: a delivered PDU keeps its bytes for --keep-delivered days (default 7, for an agency that
-asks for it again), then only its row stays (numbers, times, length, SHA-256): the record of what was
-handed over, without the intercepted content. SIGTERM or SIGINT stops it once the write in progress is done (exit 0).`;
+asks for it again; 0: dropped once delivered; forever: kept), then only its row stays (numbers, times,
+length, SHA-256): the record of what was handed over, without the intercepted content. SIGTERM or SIGINT
+stops it once the write in progress is done (exit 0).`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --json --keepalive-freq 60 --keepalive-wait 10',
@@ -43,8 +47,8 @@ handed over, without the intercepted content. SIGTERM or SIGINT stops it once th
     'keepalive-wait': Flags.integer({helpValue: 'SECONDS', description: 'Reconnect when a keep-alive gets no answer within this time (OpenLI keepalivewait; 0: expect no answer).', default: 30, min: 0}),
     'operator-id': Flags.string({helpValue: 'ID', description: 'The operator identifier in every PS-PDU header (1-16 characters).', default: 'bonnie'}),
     'network-element-id': Flags.string({helpValue: 'ID', description: 'The network element identifier in every PS-PDU header (1-16 characters; default the host name).'}),
-    'keep-delivered': Flags.string({helpValue: 'DAYS|forever', description: 'How long a delivered PDU keeps its bytes (a CC is the whole message); then only its number, times, length and SHA-256 stay. 0: dropped once delivered.', default: '7'}),
-    nice: Flags.integer({helpValue: 'N', description: 'Run at this niceness (0-19) while keeping up: on a busy host Cyrus\' deliveries go first; more than 1 s behind, serve runs at 0 until it catches up.', default: 10, min: 0, max: 19}),
+    'keep-delivered': Flags.string({helpValue: 'DAYS|forever', description: 'How long a delivered PDU keeps its bytes (a CC is the whole message); then only its number, times, length and SHA-256 stay. 0: dropped once delivered; forever: kept.', default: '7'}),
+    nice: Flags.integer({helpValue: 'N', description: 'Run at this niceness (0-19) while keeping up: on a busy host Cyrus\' deliveries go first; more than 1 s behind, serve runs at 0 (Cyrus\') until it catches up.', default: 10, min: 0, max: 19}),
   };
 
   async run(): Promise<ServeSummary | undefined> {

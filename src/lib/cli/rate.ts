@@ -8,8 +8,16 @@ export const MIN_RATE_MS = 1000;
 /** A rate over fewer items than this is mostly the cost of the first ones. */
 export const MIN_RATE_COUNT = 100;
 
-/** " (N unit/s)" for `count` items in `elapsedMs`, or "" when the run was too short or too small. */
-export function rateNote(count: number, elapsedMs: number, unit: string): string {
-  if (elapsedMs < MIN_RATE_MS || count < MIN_RATE_COUNT) return '';
-  return ` (${Math.round(count / (elapsedMs / 1000))} ${unit}/s)`;
+/** Whether a rate over `count` items in `elapsedMs` means something (long and large enough). */
+export function rateMeans(count: number, elapsedMs: number): boolean {
+  return elapsedMs >= MIN_RATE_MS && count >= MIN_RATE_COUNT;
+}
+
+/**
+ * " (N unit/s)" for `count` items in `elapsedMs`, or "" when the run was too short or too small; `more`
+ * (e.g. a byte rate) is added inside the brackets.
+ */
+export function rateNote(count: number, elapsedMs: number, unit: string, more: readonly string[] = []): string {
+  if (!rateMeans(count, elapsedMs)) return '';
+  return ` (${[`${Math.round(count / (elapsedMs / 1000))} ${unit}/s`, ...more].join(', ')})`;
 }

@@ -13,4 +13,9 @@ describe('rateNote', () => {
     expect(rateNote(100, 1000, 'msg')).toBe(' (100 msg/s)');
     expect(rateNote(20_000, 8_000, 'msg')).toBe(' (2500 msg/s)');
   });
+
+  it('adds other rates (bytes) inside the brackets, or nothing for a tiny run', () => {
+    expect(rateNote(2000, 2000, 'msg', ['1.5 MB/s'])).toBe(' (1000 msg/s, 1.5 MB/s)');
+    expect(rateNote(5, 200, 'msg', ['1.5 MB/s'])).toBe('');
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Reloading the rule file in long runs (`bonnie process --follow`, `bonnie collector --follow`): when the
- * file changes (fs.watch on its folder, so an editor's save-by-rename is seen too; changes within
+ * file changes (fs.watch on its folder, so an editor's save-by-rename and a file created after the start
+ * are seen too; a folder missing at the start: SIGHUP only; changes within
  * {@link DEBOUNCE_MS} are one reload) or on SIGHUP. A file that does not load leaves the rules in force
  * (RuleSet.reload) and is reported with its line and column; the next change is tried again.
  *

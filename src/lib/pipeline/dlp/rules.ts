@@ -403,16 +403,23 @@ export class RuleSet {
    * The rules of `file` for a process that runs without them too (`bonnie process`, the collector):
    * undefined when there is no such file (DLP not set up); when it cannot be read or is invalid, `warn` says
    * so and undefined is returned: the record and the archive go on, without DLP, and the operator is told.
+   * With `orEmpty` (long runs that follow the file), an empty rule set instead of undefined, which
+   * {@link reload} fills once the file appears or is mended.
    */
-  static loadIfPresent(file: string, warn: (message: string) => void): RuleSet | undefined {
+  static loadIfPresent(file: string, warn: (message: string) => void, options: {orEmpty?: boolean} = {}): RuleSet | undefined {
     try {
       return RuleSet.load(file);
     } catch (error) {
       if (!(error instanceof BonnieError)) throw error;
-      if (error.code === 'DlpRulesUnreadable' && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
-      warn(`${error.message}: data-loss prevention is off for this run`);
-      return undefined;
+      const missing = error.code === 'DlpRulesUnreadable' && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+      if (!missing) warn(`${error.message}: data-loss prevention is off ${options.orEmpty === true ? 'until the file loads' : 'for this run'}`);
+      return options.orEmpty === true ? RuleSet.empty(file) : undefined;
     }
+  }
+
+  /** No rules yet (evaluates nothing) for `file`: {@link reload} reads it when it exists. */
+  static empty(file: string): RuleSet {
+    return new RuleSet(file, {rules: [], behaviour: []});
   }
 
   /** Loads `file`; throws DlpRulesUnreadable or DlpRulesInvalid (nothing is in force yet to fall back on). */

@@ -1,6 +1,6 @@
 /**
  * What a command that raises DLP alerts wires around the pipeline, in one place: the rule file (loaded when
- * it exists), the `bonnie-dlp` logger (syslog, facility mail, or log_file), each new alert logged with masked
+ * it exists; in long runs, an empty rule set until it appears), the `bonnie-dlp` logger (syslog, facility mail, or log_file), each new alert logged with masked
  * samples only, the mail outbox sent to dlp_notify, and, in long runs, the rules read again when their file
  * changes or on SIGHUP (reload.ts). `bonnie collector`, `bonnie process` and `bonnie dlp scan` raise
  * alerts with it; `bonnie dlp watch` follows the rule file with it.
@@ -40,7 +40,7 @@ export class DlpRuntime {
 
   private constructor(
     private readonly settings: DlpRuntimeSettings,
-    /** The rules in force; undefined when there is no rule file (DLP is off). */
+    /** The rules in force; undefined when there is no rule file (DLP is off), empty when following one that is not there yet. */
     readonly rules: RuleSet | undefined,
     private readonly log: Logger,
     /** Warnings for the operator (the command's stderr, or its warning lines). */
@@ -50,10 +50,12 @@ export class DlpRuntime {
   /**
    * The runtime of one run: the rule file loaded when it exists (a file that does not load is reported
    * through `warn` and the run goes on without DLP), or `options.rules` when the command loaded them itself.
+   * With `follow` (a run that will call {@link followRules}), a rule file that is missing or does not load
+   * gives an empty rule set (evaluates nothing) that the watch fills once the file appears or is mended.
    */
-  static open(settings: DlpRuntimeSettings, warn: (message: string) => void, options: {rules?: RuleSet} = {}): DlpRuntime {
+  static open(settings: DlpRuntimeSettings, warn: (message: string) => void, options: {rules?: RuleSet; follow?: boolean} = {}): DlpRuntime {
     const log = createLogger({ident: 'bonnie-dlp', file: settings.logFile, reference: settings.catalog});
-    const rules = options.rules ?? RuleSet.loadIfPresent(settings.dlpRules, warn);
+    const rules = options.rules ?? RuleSet.loadIfPresent(settings.dlpRules, warn, {orEmpty: options.follow === true});
     return new DlpRuntime(settings, rules, log, warn);
   }
 
@@ -76,7 +78,8 @@ export class DlpRuntime {
   /**
    * Reads the rules again when their file changes or on SIGHUP, until {@link close}: reloads logged (info)
    * and passed to `onReload`, a file that does not load logged (error) and passed to `onWarning` with the
-   * note that the rules in force stay. Nothing to follow without a rule file (SIGHUP is then not handled).
+   * note that the rules in force stay. Nothing to follow when the runtime was opened without `follow` and
+   * there is no rule file (SIGHUP is then not handled).
    */
   followRules(onWarning: (message: string) => void, onReload?: (message: string) => void): void {
     if (this.rules === undefined || this.watch !== undefined) return;

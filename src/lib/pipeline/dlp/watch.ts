@@ -57,8 +57,8 @@ export async function watchAlerts(db: Db, catalogPath: string, onLine: (line: Wa
 
 /**
  * Reads `dlp`'s rule file again when it changes or on SIGHUP, as `process --follow` does (logged the same
- * way): each reload is a "rules" line, a file that does not load a "warning" line. Without a rule file there
- * is nothing to follow.
+ * way): each reload is a "rules" line, a file that does not load a "warning" line. A runtime opened with
+ * `follow` has rules even without a file (an empty set, filled when the file appears).
  */
 export function followRuleFile(dlp: DlpRuntime, onLine: (line: WatchLine) => void): void {
   const rules = dlp.rules;

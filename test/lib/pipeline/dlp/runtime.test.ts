@@ -3,7 +3,7 @@
  * exists, alerts logged to bonnie-dlp's log with masked samples, the outbox's mailer, and in long runs the
  * rules reloaded on change or SIGHUP until closed. The log is a file (log_file) the test reads.
  */
-import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, readFileSync, unlinkSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {openCatalog} from '../../../../src/lib/base/catalog/catalog.js';
@@ -64,6 +64,53 @@ describe('DlpRuntime', () => {
     runtime = DlpRuntime.open(settings, (m) => warnings.push(m));
     expect(runtime.rules).toBeUndefined();
     expect(warnings).toEqual([`${settings.dlpRules}:3:15: severity must be one of low, medium, high, critical: data-loss prevention is off for this run`]);
+  });
+
+  it('following without a rule file: no rules until the file appears, then its rules; a deleted file keeps them', async () => {
+    const settings = settingsIn(tempDir());
+    const warnings: string[] = [];
+    const hups = process.listenerCount('SIGHUP');
+    runtime = DlpRuntime.open(settings, (m) => warnings.push(m), {follow: true});
+    const rules = runtime.rules;
+    expect(rules?.file).toBe(settings.dlpRules);
+    expect(rules?.rules).toEqual([]);
+    expect(rules?.behaviour).toEqual([]);
+    const catalog = openCatalog(':memory:', {create: true});
+    try {
+      expect(runtime.pipelineOptions(catalog.db).dlpRules).toBe(rules);
+    } finally {
+      catalog.close();
+    }
+    const reloads: string[] = [];
+    runtime.followRules((m) => warnings.push(m), (m) => reloads.push(m));
+    expect(process.listenerCount('SIGHUP')).toBe(hups + 1);
+    writeFileSync(settings.dlpRules, rule('late'));
+    await until(() => rules?.rules[0]?.name === 'late', 'the rules of the file created after the start');
+    expect(reloads).toEqual([`reloaded the DLP rules of ${settings.dlpRules} (the file changed): 1 content rule(s), 0 behaviour rule(s)`]);
+    unlinkSync(settings.dlpRules);
+    await until(() => warnings.length > 0, 'the warning about the deleted file');
+    expect(warnings).toEqual([`cannot read the DLP rules ${settings.dlpRules}: no such file; the rules in force stay`]);
+    expect(rules?.rules.map((r) => r.name)).toEqual(['late']);
+    writeFileSync(settings.dlpRules, rule('again'));
+    process.emit('SIGHUP', 'SIGHUP');
+    await until(() => rules?.rules[0]?.name === 'again', 'the reload on SIGHUP');
+    await runtime.close();
+    runtime = undefined;
+    expect(readFileSync(settings.logFile ?? '', 'utf8')).toContain(`reloaded the DLP rules of ${settings.dlpRules} (the file changed): 1 content rule(s), 0 behaviour rule(s)`);
+  });
+
+  it('following, a rule file that does not load at the start is warned about and loads once mended', async () => {
+    const settings = settingsIn(tempDir());
+    writeFileSync(settings.dlpRules, 'rules: [');
+    const warnings: string[] = [];
+    runtime = DlpRuntime.open(settings, (m) => warnings.push(m), {follow: true});
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/dlp\.yaml:\d+:\d+: .*: data-loss prevention is off until the file loads$/);
+    const rules = runtime.rules;
+    expect(rules?.rules).toEqual([]);
+    runtime.followRules((m) => warnings.push(m));
+    writeFileSync(settings.dlpRules, rule('mended'));
+    await until(() => rules?.rules[0]?.name === 'mended', 'the mended file');
   });
 
   it('logs each alert (masked) and, following, reloads the rules on change and on SIGHUP until closed', async () => {

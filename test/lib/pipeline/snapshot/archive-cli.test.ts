@@ -46,7 +46,8 @@ describe('bonnie archive', () => {
     const lines = human.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('Archived 5 folder(s) from the spool: 2 snapshot(s) recorded, 3 unchanged since the last one.');
     expect(lines[1]).toBe('8 message(s): 3 read (2 stored, 1 already in the archive), 5 archived before, 0 unrecoverable.');
-    expect(lines[2]).toMatch(/^Read \d+\.\d kB, stored \d+(\.\d)? k?B \(\d+\.\d% of what was read\), in (\d+ ms|\d+\.\d s) \(\d+ msg\/s.*\)\.$/);
+    // 3 messages: no rate ("N msg/s" over a handful of messages means nothing), the count and the time.
+    expect(lines[2]).toMatch(/^Read \d+\.\d kB, stored \d+(\.\d)? k?B \(\d+\.\d% of what was read\), in (\d+ ms|\d+\.\d s)\.$/);
     expect(lines[3]).toBe("1 file(s) did not match Cyrus' checksum (see the warnings above).");
     expect(lines[4]).toMatch(/^Indexed 3 message\(s\) for search in \d+\.\d s\.$/);
     expect(lines).toHaveLength(5);
