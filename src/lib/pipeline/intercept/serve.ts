@@ -309,5 +309,14 @@ function hiName(hi: Hi): HiName {
  */
 function communicationId(event: BonnieEvent, record: InterceptRecord, notificationId: number): number {
   const key = event.sessionId ?? (record.kind === 'cc' ? `${record.messageRef.mailboxId ?? record.messageRef.mailbox}/${record.messageRef.uid}` : `n${notificationId}`);
-  return createHash('sha256').update(key).digest().readUInt32BE(0) & 0x7f_ff_ff_ff;
+  let cin = recentCins.get(key);
+  if (cin === undefined) {
+    cin = createHash('sha256').update(key).digest().readUInt32BE(0) & 0x7f_ff_ff_ff;
+    if (recentCins.size >= RECENT_CINS) recentCins.clear();
+    recentCins.set(key, cin);
+  }
+  return cin;
 }
+/** The CINs of the last sessions and messages seen (an IRI and a CC record share theirs; a session many). */
+const recentCins = new Map<string, number>();
+const RECENT_CINS = 1024;
