@@ -338,6 +338,12 @@ export class ArchiveIndex {
     })();
   }
 
+  /** Rebuild: forgets a blob found not to be its message, with the part references of its manifest. */
+  forgetBlob(id: BlobId): void {
+    this.db.prepare<[Buffer]>('DELETE FROM blob_part_ref WHERE message = ?').run(id);
+    this.db.prepare<[Buffer]>('DELETE FROM blob WHERE sha256 = ?').run(id);
+  }
+
   /** Segments a prune retired whose files may still be on disk. */
   listRetired(): Array<{id: string; path: string}> {
     return this.db.prepare<[], {id: string; path: string}>('SELECT id, path FROM segment_retired ORDER BY retired_at, id').all();
