@@ -200,6 +200,14 @@ export class ArchiveIndex {
     return result;
   }
 
+  /**
+   * The parts no message refers to: left by a prune of their last messages while their segment was open or
+   * broken (it could not be repacked then), or indexed by a rebuild without the manifest that named them.
+   */
+  unreferencedParts(): PartRecord[] {
+    return this.db.prepare<[], BlobRow>(`SELECT ${BLOB_COLUMNS} FROM blob_part p WHERE NOT EXISTS (SELECT 1 FROM blob_part_ref r WHERE r.part = p.sha256)`).all().map(toBlob);
+  }
+
   getSegment(id: string): SegmentRecord | undefined {
     const row = this.selectSegment.get(id);
     return row === undefined ? undefined : toSegment(row);
