@@ -4,9 +4,10 @@
  * are not its name's message is skipped and counted, never indexed); each member of another type
  * (archive format 2: record, snapshot, links) decompressed and handed to the caller. Segments are read in
  * the order their first member was stored; a split message's manifest (archive format 3) is indexed with
- * the parts it names (each part re-hashed against its name; the message itself is re-hashed once
- * reassembled, by `bonnie verify --read-data`, since its parts may be in later segments); a blob found twice (a copy a crash or a prune left) keeps the
- * newer copy. A segment whose end-of-archive blocks are missing (a writer died) is indexed `open`, up to
+ * the parts it names (each part re-hashed against its name), and its message reassembled and re-hashed
+ * (rebuild-split-check.ts: at once from the parts just read, or at the end from the index): one that does
+ * not give back its message is skipped and counted like a blob; a blob found twice (a copy a crash or a
+ * prune left) keeps the newer copy. A segment whose end-of-archive blocks are missing (a writer died) is indexed `open`, up to
  * its last whole member: the next writer seals it.
  */
 import {closeSync, openSync} from 'node:fs';
@@ -20,6 +21,7 @@ import {walkSegment, type WalkEnd} from './segment/walk.js';
 import {TAR_END_BYTES} from './segment/tar.js';
 import {listSegmentFiles} from './verify.js';
 import {readArchiveFormat} from './version-file.js';
+import {SplitCheck} from './rebuild-split-check.js';
 
 /** A member of another type than a blob, decompressed. */
 export interface RebuiltMember {
@@ -66,6 +68,7 @@ export function rebuildArchiveIndex(
   const summary: IndexRebuildSummary = {format, segments: 0, blobs: 0, members: 0, openSegments: 0, skipped: []};
   const files = listSegmentFiles(archiveDir, catalog.path).map((path) => ({path, first: firstStoredAt(join(archiveDir, path))}));
   files.sort((a, b) => a.first - b.first || a.path.localeCompare(b.path));
+  const split = new SplitCheck();
   let bytesRead = 0;
   for (const [i, file] of files.entries()) {
     const id = basename(file.path, '.tar');
@@ -108,11 +111,15 @@ export function rebuildArchiveIndex(
           const id = parseBlobHex(name.hex);
           if (name.type === 'part') {
             if (!hashBlob(content).equals(id)) skip('decompressed bytes do not hash to the part id');
-            else parts.push({...place, id, originalLength: content.length});
+            else {
+              parts.push({...place, id, originalLength: content.length});
+              split.part(name.hex, content);
+            }
             continue;
           }
           const manifest = parseManifest(content);
-          if (typeof manifest === 'string') skip(manifest);
+          const wrong = typeof manifest === 'string' ? manifest : split.manifest(manifest, id, place.segmentId, {segment: file.path, offset: m.headerOffset, name: m.name});
+          if (typeof manifest === 'string' || wrong !== undefined) skip(wrong ?? 'not a manifest');
           else blobs.push({...place, id, originalLength: manifest.length, manifest: true, parts: manifestPartIds(manifest)});
           continue;
         }
@@ -149,6 +156,11 @@ export function rebuildArchiveIndex(
     bytesRead += end.fileBytes;
     for (const member of found) onMember(member);
     onProgress?.({segments: files.length, segmentsDone: i + 1, blobs: summary.blobs, bytesRead});
+  }
+  // Split messages whose parts were not at hand when their manifest was read: checked from the index.
+  for (const wrong of split.finish(catalog, archiveDir, index)) {
+    summary.skipped.push(wrong);
+    summary.blobs--;
   }
   return summary;
 }

@@ -16,6 +16,8 @@
  *
  * Part blobs (archive format 3) are counted by reference: a part is dropped with the last kept message
  * that names it (blob_part_ref), never while a message that is kept names it; its segment is repacked then.
+ * A part no message refers to any more whose segment could not be repacked then (open or broken), or that
+ * a rebuild indexed without its manifest, is dropped by the next repack that finds its segment closed.
  *
  * Members are copied byte for byte (tar header, zstd frame, padding): a blob's member name, stored time and
  * frame stay what the writer wrote.
@@ -99,10 +101,10 @@ export function repackSegments(catalog: Catalog, archiveDir: string, drop: reado
     if (blob !== undefined) dropped.set(blobHex(id), blob);
   }
   // Parts only the dropped messages name go with them, unless their segment cannot be repacked (open or
-  // broken): then they stay, unreferenced, until that segment is closed and a later prune takes them.
+  // broken): then they stay, unreferenced, until that segment is closed and a later prune takes them with
+  // every other part no message refers to.
   const droppedParts = new Map(
-    index
-      .partsOnlyReferredBy([...dropped.values()].map((b) => b.id))
+    [...index.partsOnlyReferredBy([...dropped.values()].map((b) => b.id)), ...index.unreferencedParts()]
       .filter((p) => index.getSegment(p.segmentId)?.state === 'closed')
       .map((p) => [blobHex(p.id), p]),
   );

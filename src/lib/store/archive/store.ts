@@ -14,64 +14,31 @@
  *   the end of their last indexed member and sealed (or, with no indexed member, removed).
  * - A writer that failed refuses every later call with ArchiveWriterFailed naming the first error.
  * - One writer per archive (ArchiveLocked otherwise).
- * - A message with large MIME parts is stored split (archive format 3, blob/manifest.ts): its parts not
- *   held yet, then its manifest, appended together into one segment. A commit verifies a split message by
- *   reassembling it from what was read back (its parts from this batch or from the archive) and re-hashing
- *   it; its parts and references are indexed in the same transaction as its row.
+ * - A message with large MIME parts is stored split (archive format 3, blob/manifest.ts; the parts' side in
+ *   writer/split-parts.ts).
  * - A writer writes segments of the current format only (ARCHIVE_FORMAT_VERSION), each a new one. It refuses to open
  *   (ArchiveFormatUnknown) while a segment of a format it does not know is left open: sealing it appends.
  */
 import {createHash} from 'node:crypto';
-import {closeSync, existsSync, ftruncateSync, fsyncSync, openSync, statSync, writeSync} from 'node:fs';
-import {join} from 'node:path';
 import type {Catalog} from '../../base/catalog/catalog.js';
-import {isPermissionDenied, permissionDenied} from '../../base/system/ownership.js';
-import {BonnieError, errorMessage} from '../../base/errors.js';
+import {BonnieError} from '../../base/errors.js';
 import {BlobCompressor, BlobDecompressor, DEFAULT_ZSTD_LEVEL, blobHex, hashBlob, openFrame, type BlobId} from './blob/blob.js';
-import {BlobWorkerPool, type ExtraDigest} from './blob/pool.js';
-import {openManifest, packMessage, type PackedMessage} from './blob/manifest.js';
+import {BlobWorkerPool} from './blob/pool.js';
+import {packMessage, type PackedMessage} from './blob/manifest.js';
 import type {SplitOptions} from './blob/mime-split.js';
-import {ArchiveReader} from './reader.js';
 import {ArchiveLock} from './index/lock.js';
-import {ArchiveIndex, assertReadableFormat, type BlobRecord, type MemberKind, type PartRecord} from './index/repository.js';
-import {blobMemberName, namedMemberName, partMemberName, readMember, readNamedMember, readPartMember} from './segment/member.js';
+import {ArchiveIndex, type BlobRecord, type MemberKind, type PartRecord} from './index/repository.js';
+import {blobMemberName, namedMemberName, readNamedMember} from './segment/member.js';
 import {ensureArchiveFormat} from './version-file.js';
 import {DEFAULT_SEGMENT_LIMIT_BYTES, SegmentAppender, newSegmentId, segmentRelativePath} from './segment/segment-file.js';
 import {TAR_END_BYTES, memberSpan} from './segment/tar.js';
-import {removeIfPresent} from '../../base/system/files.js';
-import {removeRetiredSegments} from './repack.js';
+import {archiveFailure} from './writer/failure.js';
+import type {ArchiveWriterOptions, PutOptions, PutResult} from './writer/options.js';
+import {verifyAppended, verifyBatch} from './writer/read-back.js';
+import {recoverOpenSegments} from './writer/recover.js';
+import {SplitParts, packedSpan} from './writer/split-parts.js';
 
-export interface ArchiveWriterOptions {
-  /** A segment is closed before a member would take it past this size, in bytes (default 64 MiB). */
-  segmentLimitBytes?: number;
-  /** zstd compression level (default {@link DEFAULT_ZSTD_LEVEL}). */
-  zstdLevel?: number;
-  /** Worker threads for {@link ArchiveWriter.putAsync} and {@link ArchiveWriter.commitAsync} (default 0: the caller's thread does all). */
-  workers?: number;
-  /** Clock, ms since the epoch. */
-  now?: () => number;
-  /** Test hook: runs after fsync and verify, just before the index rows are written. */
-  beforeIndex?: () => void;
-  /** How messages are split at their MIME parts (archive format 3); false: always stored whole. Default: the defaults of {@link SplitOptions}. */
-  split?: SplitOptions | false;
-}
-
-/** What {@link ArchiveWriter.put} did with one message. */
-export interface PutResult {
-  id: BlobId;
-  /** False when the archive already held (or this batch already holds) the message: nothing was written. */
-  stored: boolean;
-  originalLength: number;
-  /** Bytes of the zstd frame; 0 when not stored. */
-  storedLength: number;
-  /** The extra digest asked for ({@link PutOptions.digest}). */
-  digest?: Buffer;
-}
-
-export interface PutOptions {
-  /** Also hash the message with this (on the worker thread with putAsync): {@link PutResult.digest}. */
-  digest?: ExtraDigest;
-}
+export type {ArchiveWriterOptions, PutOptions, PutResult} from './writer/options.js';
 
 /** Stores messages into the archive at `archiveDir`, indexed in `catalog`. */
 export class ArchiveWriter {
@@ -84,12 +51,8 @@ export class ArchiveWriter {
   private segment: SegmentAppender | undefined;
   private pending: BlobRecord[] = [];
   private readonly pendingIds = new Set<string>();
-  /** Part blobs appended since the last commit (archive format 3), and those of batches being committed. */
-  private pendingParts: PartRecord[] = [];
-  private readonly pendingPartIds = new Set<string>();
-  private readonly committingPartIds = new Set<string>();
-  /** Reads parts of earlier commits back, to verify split messages that name them. */
-  private partReader: ArchiveReader | undefined;
+  /** Part blobs (archive format 3) appended and not indexed yet. */
+  private readonly parts: SplitParts;
   private readonly split: SplitOptions | null;
   private failure: Error | undefined;
   private closed = false;
@@ -113,6 +76,7 @@ export class ArchiveWriter {
   private constructor(private readonly catalog: Catalog, readonly archiveDir: string, private readonly options: ArchiveWriterOptions) {
     this.catalogPath = catalog.path;
     this.index = new ArchiveIndex(catalog.db);
+    this.parts = new SplitParts(catalog, archiveDir, this.index);
     this.lock = new ArchiveLock(catalog.db);
     this.compressor = new BlobCompressor(options.zstdLevel ?? DEFAULT_ZSTD_LEVEL);
     this.limit = options.segmentLimitBytes ?? DEFAULT_SEGMENT_LIMIT_BYTES;
@@ -132,7 +96,7 @@ export class ArchiveWriter {
     }
     try {
       ensureArchiveFormat(archiveDir, writer.catalogPath);
-      writer.recoverOpenSegments();
+      recoverOpenSegments(writer.catalog, writer.index, archiveDir, writer.now);
     } catch (error) {
       writer.pool?.close();
       writer.lock.release();
@@ -152,7 +116,7 @@ export class ArchiveWriter {
       if (this.holds(id, hex)) return {id, stored: false, originalLength: message.length, storedLength: 0, ...digest};
       const bytes = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
       const packed = this.split === null ? {frame: this.compressor.compress(bytes), manifest: false, parts: []} : packMessage(this.compressor, bytes, this.split);
-      if (this.needsRollover(this.packedSpan(packed))) this.rollover();
+      if (this.needsRollover(packedSpan(packed))) this.rollover();
       return {...this.append(id, hex, message.length, packed), ...digest};
     });
   }
@@ -184,7 +148,7 @@ export class ArchiveWriter {
       const held = this.compressing.has(hex) || this.guard(() => this.holds(hashed.id, hex));
       if (!held) this.compressing.add(hex);
       // Parts the archive holds already (or a batch does) are not compressed again (archive format 3).
-      const heldParts = held ? new Set<string>() : new Set(hashed.parts.map(blobHex).filter((h, i) => this.guard(() => this.holdsPart(hashed.parts[i] as BlobId, h))));
+      const heldParts = held ? new Set<string>() : new Set(hashed.parts.map(blobHex).filter((h, i) => this.guard(() => this.parts.holds(hashed.parts[i] as BlobId, h))));
       const compressing = held ? undefined : pool.compress(hashed, heldParts);
       compressing?.catch(() => undefined); // awaited in the append chain
       return {hashed, hex, compressing};
@@ -199,7 +163,7 @@ export class ArchiveWriter {
       if (compressing === undefined) return {id: hashed.id, stored: false, originalLength, storedLength: 0, ...extra};
       try {
         const packed = await compressing;
-        if (this.needsRollover(this.packedSpan(packed))) {
+        if (this.needsRollover(packedSpan(packed))) {
           // Every batch of the full segment indexed, then sealed; appends wait meanwhile (this chain).
           await this.takeBatch(pool).done;
           this.sealSegment();
@@ -305,39 +269,10 @@ export class ArchiveWriter {
       this.segment?.abandon();
       this.segment = undefined;
       this.pool?.close();
-      this.partReader?.close();
-      this.partReader = undefined;
+      this.parts.close();
       this.lock.release();
     }
     if (this.failure !== undefined) throw archiveFailure(this.failure, this.catalogPath);
-  }
-
-  /** Segments left open by a writer that died: cut back to the last indexed member and sealed, or removed when empty. */
-  private recoverOpenSegments(): void {
-    // Old segments of a prune that committed but died before removing their files.
-    removeRetiredSegments(this.catalog, this.archiveDir);
-    const open = this.index.listSegments().filter((segment) => segment.state === 'open');
-    // Sealing appends: never to a segment of another format, and none is touched if one is.
-    for (const segment of open) assertReadableFormat(segment);
-    for (const segment of open) {
-      const path = join(this.archiveDir, segment.path);
-      if (!this.index.holdsAnything(segment.id)) {
-        removeIfPresent(path);
-        this.index.dropEmptySegment(segment.id);
-        continue;
-      }
-      // A file shorter than what was indexed is damage, not a crash tail: leave it for verify to report.
-      if (!existsSync(path) || statSync(path).size < segment.bytes) continue;
-      const fd = openSync(path, 'r+');
-      try {
-        ftruncateSync(fd, segment.bytes);
-        writeSync(fd, Buffer.alloc(TAR_END_BYTES), 0, TAR_END_BYTES, segment.bytes);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      this.index.closeSegment(segment.id, segment.bytes + TAR_END_BYTES, this.now());
-    }
   }
 
   private startSegment(): SegmentAppender {
@@ -359,16 +294,6 @@ export class ArchiveWriter {
     return this.pendingIds.has(hex) || this.committingIds.has(hex) || this.index.hasLiveBlob(id);
   }
 
-  /** True when the archive holds the part blob, or a batch does (then it is not written again). */
-  private holdsPart(id: BlobId, hex: string): boolean {
-    return this.pendingPartIds.has(hex) || this.committingPartIds.has(hex) || this.index.hasLivePart(id);
-  }
-
-  /** Bytes the members of a packed message take at most (its parts held already are not written). */
-  private packedSpan(packed: PackedMessage): number {
-    return packed.parts.reduce((n, p) => n + (p.frame === undefined ? 0 : memberSpan(p.frame.length)), memberSpan(packed.frame.length));
-  }
-
   private needsRollover(span: number): boolean {
     return this.segment !== undefined && this.segment.end > 0 && this.segment.end + span + TAR_END_BYTES > this.limit;
   }
@@ -378,48 +303,13 @@ export class ArchiveWriter {
     const segment = this.segment ?? this.startSegment();
     const now = this.now();
     const mtime = Math.floor(now / 1000);
-    let storedLength = packed.frame.length;
-    const parts: BlobId[] = [];
-    for (const part of packed.parts) {
-      const partHex = blobHex(part.id);
-      if (!parts.some((p) => p.equals(part.id))) parts.push(part.id);
-      if (this.holdsPart(part.id, partHex)) continue;
-      // Held when the message was decided on, so held now: what is held stays held while the writer is sound.
-      if (part.frame === undefined) throw new Error(`bonnie bug: part ${partHex} was not compressed, yet the archive does not hold it`);
-      const at = segment.append(partMemberName(part.id), part.frame, mtime);
-      this.pendingParts.push({id: part.id, segmentId: segment.id, headerOffset: at.headerOffset, dataOffset: at.dataOffset, storedLength: at.storedLength, originalLength: part.size, storedAt: now});
-      this.pendingPartIds.add(partHex);
-      storedLength += part.frame.length;
-    }
+    const {parts, storedLength: partBytes} = this.parts.append(segment, packed, now);
+    const storedLength = packed.frame.length + partBytes;
     const record = {id, segmentId: segment.id, originalLength, storedAt: now, ...(packed.manifest ? {manifest: true, parts} : {})};
     const at = segment.append(blobMemberName(record), packed.frame, mtime);
     this.pending.push({...record, headerOffset: at.headerOffset, dataOffset: at.dataOffset, storedLength: at.storedLength});
     this.pendingIds.add(hex);
     return {id, stored: true, originalLength, storedLength};
-  }
-
-  /**
-   * The frames of the parts a split message names, read back: from this segment for those appended
-   * since the last commit (`batch`), else from the archive (indexed by an earlier commit). A part that
-   * cannot be read is left out: the reassembly then names it.
-   */
-  private partFrames(segment: SegmentAppender, blob: BlobRecord, batch: ReadonlyMap<string, PartRecord>): Map<string, Uint8Array> {
-    const frames = new Map<string, Uint8Array>();
-    for (const id of blob.parts ?? []) {
-      const hex = blobHex(id);
-      const here = batch.get(hex);
-      if (here !== undefined) {
-        const frame = readPartMember(segment.fd, here);
-        if (typeof frame === 'string') throw verifyFailure(blob, segment.id, `part ${hex}: ${frame}`);
-        frames.set(hex, frame);
-        continue;
-      }
-      this.partReader ??= new ArchiveReader(this.catalog, this.archiveDir);
-      const frame = this.partReader.readPartFrame(id);
-      if (typeof frame === 'string') throw verifyFailure(blob, segment.id, `part ${hex}: ${frame}`);
-      frames.set(hex, frame);
-    }
-    return frames;
   }
 
   private rollover(): void {
@@ -439,17 +329,7 @@ export class ArchiveWriter {
     const segment = this.segment;
     if (segment === undefined || this.pending.length === 0) return;
     segment.sync();
-    const parts = new Map(this.pendingParts.map((p) => [blobHex(p.id), p]));
-    for (const blob of this.pending) {
-      const frame = readMember(segment.fd, blob);
-      const bytes =
-        typeof frame === 'string'
-          ? frame
-          : blob.manifest === true
-            ? openManifest(this.decompressor, frame, this.partFrames(segment, blob, parts), blob.id, blob.originalLength)
-            : openFrame(this.decompressor, frame, blob.id, blob.originalLength);
-      if (typeof bytes === 'string') throw verifyFailure(blob, segment.id, bytes);
-    }
+    verifyAppended(this.decompressor, segment, this.pending, this.parts, this.parts.appended().byHex);
     this.indexPending(segment);
   }
 
@@ -464,20 +344,17 @@ export class ArchiveWriter {
     const segment = this.segment;
     if (segment === undefined || this.pending.length === 0) return {done: this.batches};
     const batch = this.pending;
-    const batchParts = this.pendingParts;
+    const batchParts = this.parts.take();
     const end = segment.end;
     this.pending = [];
-    this.pendingParts = [];
     for (const hex of this.pendingIds) this.committingIds.add(hex);
     this.pendingIds.clear();
-    for (const hex of this.pendingPartIds) this.committingPartIds.add(hex);
-    this.pendingPartIds.clear();
     this.batchesRunning++;
     const done = this.batches.then(async () => {
       try {
         this.assertUsable();
         await segment.syncAsync();
-        await this.verifyBatch(pool, segment, batch, batchParts);
+        await verifyBatch(pool, segment, batch, batchParts, this.parts, () => this.failure !== undefined);
         this.assertUsable();
         this.indexBatch(segment, batch, end, batchParts);
       } catch (error) {
@@ -485,7 +362,7 @@ export class ArchiveWriter {
       } finally {
         this.batchesRunning--;
         for (const blob of batch) this.committingIds.delete(blobHex(blob.id));
-        for (const part of batchParts) this.committingPartIds.delete(blobHex(part.id));
+        this.parts.release(batchParts);
       }
     });
     this.batches = done.then(
@@ -495,37 +372,11 @@ export class ArchiveWriter {
     return {done};
   }
 
-  private async verifyBatch(pool: BlobWorkerPool, segment: SegmentAppender, batch: readonly BlobRecord[], batchParts: readonly PartRecord[]): Promise<void> {
-    const parts = new Map(batchParts.map((p) => [blobHex(p.id), p]));
-    let next = 0;
-    let failed: Error | undefined;
-    const verify = async () => {
-      // The writer may fail meanwhile (a put's compression): then the descriptor is closed, stop reading it.
-      while (failed === undefined && this.failure === undefined && next < batch.length) {
-        const blob = batch[next++] as BlobRecord;
-        const frame = readMember(segment.fd, blob);
-        // readMember's buffer (header and frame) is this loop's alone: it moves to the thread whole.
-        const reason =
-          typeof frame === 'string'
-            ? frame
-            : blob.manifest === true
-              ? await pool.assemble(frame, this.partFrames(segment, blob, parts), blob.id, blob.originalLength)
-              : await pool.open(frame, blob.id, blob.originalLength, true);
-        if (reason !== undefined) failed ??= verifyFailure(blob, segment.id, reason);
-      }
-    };
-    // Every reader stops before this returns, so none reads the descriptor after the writer failed.
-    const readers = await Promise.allSettled(Array.from({length: 2 * pool.size}, verify));
-    for (const r of readers) if (r.status === 'rejected') failed ??= r.reason instanceof Error ? r.reason : new Error(String(r.reason));
-    if (failed !== undefined) throw failed;
-  }
-
   private indexPending(segment: SegmentAppender): void {
-    this.indexBatch(segment, this.pending, segment.end, this.pendingParts);
+    this.indexBatch(segment, this.pending, segment.end, this.parts.appended().records);
     this.pending = [];
     this.pendingIds.clear();
-    this.pendingParts = [];
-    this.pendingPartIds.clear();
+    this.parts.indexed();
   }
 
   /** Indexes blobs (and parts) fsynced and verified, and moves the segment's committed length to `end`, in one transaction. */
@@ -565,8 +416,7 @@ export class ArchiveWriter {
     this.failure ??= error instanceof Error ? error : new Error(String(error));
     this.segment?.abandon();
     this.segment = undefined;
-    this.partReader?.close();
-    this.partReader = undefined;
+    this.parts.close();
     return archiveFailure(this.failure, this.catalogPath);
   }
 
@@ -582,20 +432,6 @@ export class ArchiveWriter {
     if (this.failure !== undefined) throw archiveFailure(this.failure, this.catalogPath);
     if (this.closed) throw new BonnieError('ArchiveWriterClosed', 'the archive writer was closed');
   }
-}
-
-function verifyFailure(blob: BlobRecord, segmentId: string, reason: string): Error {
-  return new Error(`verify after write: blob ${blobHex(blob.id)} in segment ${segmentId} at offset ${blob.headerOffset}: ${reason}`);
-}
-
-function archiveFailure(error: unknown, catalogPath?: string): BonnieError {
-  if (error instanceof BonnieError && (error.code === 'ArchiveWriterFailed' || error.code === 'PermissionDenied' || error.code === 'ArchiveFormatUnknown')) return error;
-  const path = (error as NodeJS.ErrnoException | undefined)?.path;
-  if (isPermissionDenied(error) && path !== undefined) return permissionDenied('write', path, error, catalogPath);
-  return new BonnieError('ArchiveWriterFailed', `the archive writer failed and refuses further use: ${errorMessage(error)}`, {
-    cause: error,
-    hint: 'Nothing unverified was indexed. Fix the cause (disk full, permissions, hardware), then start a new writer; run "bonnie verify" if the disk misbehaved.',
-  });
 }
 
 export {ArchiveReader} from './reader.js';

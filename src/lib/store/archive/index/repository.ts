@@ -200,6 +200,14 @@ export class ArchiveIndex {
     return result;
   }
 
+  /**
+   * The parts no message refers to: left by a prune of their last messages while their segment was open or
+   * broken (it could not be repacked then), or indexed by a rebuild without the manifest that named them.
+   */
+  unreferencedParts(): PartRecord[] {
+    return this.db.prepare<[], BlobRow>(`SELECT ${BLOB_COLUMNS} FROM blob_part p WHERE NOT EXISTS (SELECT 1 FROM blob_part_ref r WHERE r.part = p.sha256)`).all().map(toBlob);
+  }
+
   getSegment(id: string): SegmentRecord | undefined {
     const row = this.selectSegment.get(id);
     return row === undefined ? undefined : toSegment(row);
@@ -336,6 +344,12 @@ export class ArchiveIndex {
         retire.run(s.id, s.path, change.now);
       }
     })();
+  }
+
+  /** Rebuild: forgets a blob found not to be its message, with the part references of its manifest. */
+  forgetBlob(id: BlobId): void {
+    this.db.prepare<[Buffer]>('DELETE FROM blob_part_ref WHERE message = ?').run(id);
+    this.db.prepare<[Buffer]>('DELETE FROM blob WHERE sha256 = ?').run(id);
   }
 
   /** Segments a prune retired whose files may still be on disk. */
