@@ -27,10 +27,12 @@ the end: a rebuild killed at any point leaves no catalog, and running it again g
 Run "bonnie verify" on the new catalog, then move it into place.
 
 The segments carry what the writers ("bonnie collector", "bonnie archive") added by their last run
-(docs/FORMAT.md, archive format 2): notifications once "bonnie process" chained them, snapshots and links.
-Not carried, so not rebuilt: the quarantine, operator actions, the maillog, DLP alerts, retention rules,
-holds and prune plans, reconcile jobs. A format 1 archive (before bonnie-archive.json) gives the blob
-index only.`;
+(docs/FORMAT.md, archive formats 2 and 3): notifications once "bonnie process" chained them, snapshots and
+links; the policy log (retention rules, legal holds, approvals), prune plans and tombstones, DLP alerts with
+their chain and acknowledgements, quarantined deliveries and operator actions. Not carried, so not rebuilt:
+the maillog ("bonnie maillog" reads the logs again), open gaps, the DLP mail outbox, reconcile jobs. Split
+messages (format 3) are reassembled and re-hashed whole; one that does not give back its message is skipped
+and reported like a damaged blob. A format 1 archive (before bonnie-archive.json) gives the blob index only.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> --archive /var/lib/bonnie/archive --catalog /var/lib/bonnie/rebuilt.db',
     '<%= config.bin %> <%= command.id %> --archive /srv/archive --catalog /tmp/rebuilt.db --json',
