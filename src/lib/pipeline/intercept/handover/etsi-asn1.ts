@@ -120,37 +120,28 @@ export class PreEncoded extends asn1.BaseBlock {
   }
 }
 
-/**
- * A small value of a closed set (an enumeration, a recipient count, a server's address): encoded once per
- * tag and value, kept while at most {@link PRE_ENCODED_KEPT} are (then the memo starts again).
- */
-const preEncodedMemo = new Map<string, PreEncoded>();
-const PRE_ENCODED_KEPT = 4096;
-export function memoized(key: string, make: () => Block): PreEncoded {
-  let block = preEncodedMemo.get(key);
-  if (block === undefined) {
-    if (preEncodedMemo.size >= PRE_ENCODED_KEPT) preEncodedMemo.clear();
-    block = new PreEncoded(make());
-    preEncodedMemo.set(key, block);
-  }
-  return block;
+/** Blocks encoded once by key, at most `kept` of them (then the memo starts again). */
+function preEncodedMemo(kept: number): (key: string, make: () => Block) => PreEncoded {
+  const memo = new Map<string, PreEncoded>();
+  return (key, make) => {
+    let block = memo.get(key);
+    if (block === undefined) {
+      if (memo.size >= kept) memo.clear();
+      block = new PreEncoded(make());
+      memo.set(key, block);
+    }
+    return block;
+  };
 }
+
+/** A small value of a closed set (an enumeration, a recipient count, a server's address): encoded once. */
+export const memoized = preEncodedMemo(4096);
 
 /**
  * A value of the event being encoded (its time stamps, its CIN): the IRI and the CC record of one delivery
  * carry the same ones, each twice (header and payload). The last few are kept, encoded.
  */
-const recentMemo = new Map<string, PreEncoded>();
-const RECENT_KEPT = 16;
-export function recent(key: string, make: () => Block): PreEncoded {
-  let block = recentMemo.get(key);
-  if (block === undefined) {
-    if (recentMemo.size >= RECENT_KEPT) recentMemo.clear();
-    block = new PreEncoded(make());
-    recentMemo.set(key, block);
-  }
-  return block;
-}
+export const recent = preEncodedMemo(16);
 
 /** MicroSecondTimeStamp ::= SEQUENCE { seconds [0] INTEGER, microSeconds [1] INTEGER } from ms. */
 export function microSecondTimeStamp(tag: number, ms: number): asn1.Constructed {
