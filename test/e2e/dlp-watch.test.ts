@@ -21,6 +21,23 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
+type WatchLine = {type: string; message?: string; file?: string; contentRules?: number; behaviourRules?: number};
+
+/** A catalog and `bonnie dlp watch --json` on it, with BONNIE_DLP_RULES at `rules` (which may not exist yet). */
+async function startWatch(home: string, rules: string) {
+  const catalogPath = join(home, 'catalog.db');
+  const env = {BONNIE_CONFIG: '/dev/null', BONNIE_DLP_RULES: rules, BONNIE_LOG_FILE: join(home, 'bonnie.log')};
+  expect((await bonnie(['init', '--catalog', catalogPath], {env})).code).toBe(0);
+  const child = spawn(process.execPath, [BIN_RUN, 'dlp', 'watch', '--json', '--catalog', catalogPath], {env: {...process.env, ...env}});
+  children.push(child);
+  const watch = {child, out: '', err: '', exited: new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code))),
+    lines: () => watch.out.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as WatchLine)};
+  child.stdout.on('data', (d: Buffer) => (watch.out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (watch.err += d.toString()));
+  await expect.poll(() => watch.out, {timeout: 20_000}).toContain('"type":"started"');
+  return watch;
+}
+
 describe('bonnie dlp watch', () => {
   it('prints an alert raised in its catalog as a JSON Line, and exits 0 on SIGTERM', async () => {
     const home = tempDir();
@@ -58,64 +75,41 @@ describe('bonnie dlp watch', () => {
 
   it('reads the rule file again on SIGHUP and on change, and says when it does not load', async () => {
     const home = tempDir();
-    const catalogPath = join(home, 'catalog.db');
     const rules = join(home, 'dlp.yaml');
     const rule = (name: string) => `  - name: ${name}\n    severity: medium\n    condition: {behaviour: shared_to_anyone}\n`;
     writeFileSync(rules, `rules:\n${rule('first')}`);
-    const env = {BONNIE_CONFIG: '/dev/null', BONNIE_DLP_RULES: rules, BONNIE_LOG_FILE: join(home, 'bonnie.log')};
-    expect((await bonnie(['init', '--catalog', catalogPath], {env})).code).toBe(0);
+    const watch = await startWatch(home, rules);
 
-    const child = spawn(process.execPath, [BIN_RUN, 'dlp', 'watch', '--json', '--catalog', catalogPath], {env: {...process.env, ...env}});
-    children.push(child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    type Line = {type: string; message?: string; file?: string; contentRules?: number; behaviourRules?: number};
-    const lines = () => out.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Line);
-    await expect.poll(() => out, {timeout: 20_000}).toContain('"type":"started"');
-
-    child.kill('SIGHUP');
-    await expect.poll(() => out, {timeout: 10_000}).toContain('(SIGHUP)');
-    expect(lines().find((l) => l.type === 'rules')).toEqual({
+    watch.child.kill('SIGHUP');
+    await expect.poll(() => watch.out, {timeout: 10_000}).toContain('(SIGHUP)');
+    expect(watch.lines().find((l) => l.type === 'rules')).toEqual({
       type: 'rules', at: expect.any(String) as string, file: rules, contentRules: 0, behaviourRules: 1,
       message: `reloaded the DLP rules of ${rules} (SIGHUP): 0 content rule(s), 1 behaviour rule(s)`,
     });
 
     writeFileSync(rules, 'rules:\n  - name: broken\n    severity: medium\n    condition: {behaviour: shared_to_everyone}\n');
-    await expect.poll(() => out, {timeout: 10_000}).toContain('"type":"warning"');
-    expect(lines().find((l) => l.type === 'warning')?.message).toMatch(/dlp\.yaml:4:28: behaviour must be one of .*; the rules in force stay$/);
+    await expect.poll(() => watch.out, {timeout: 10_000}).toContain('"type":"warning"');
+    expect(watch.lines().find((l) => l.type === 'warning')?.message).toMatch(/dlp\.yaml:4:28: behaviour must be one of .*; the rules in force stay$/);
 
     writeFileSync(rules, `rules:\n${rule('first')}${rule('second')}`);
-    await expect.poll(() => lines().filter((l) => l.type === 'rules').at(-1)?.behaviourRules, {timeout: 10_000}).toBe(2);
+    await expect.poll(() => watch.lines().filter((l) => l.type === 'rules').at(-1)?.behaviourRules, {timeout: 10_000}).toBe(2);
 
-    child.kill('SIGTERM');
-    expect(await exited, err).toBe(0);
-    expect(lines().map((l) => l.type).filter((t) => t !== 'rules')).toEqual(['started', 'warning', 'stopped']);
+    watch.child.kill('SIGTERM');
+    expect(await watch.exited, watch.err).toBe(0);
+    expect(watch.lines().map((l) => l.type).filter((t) => t !== 'rules')).toEqual(['started', 'warning', 'stopped']);
   });
 
   it('started without a rule file, reads it once written ("rules" line)', async () => {
     const home = tempDir();
-    const catalogPath = join(home, 'catalog.db');
     const rules = join(home, 'dlp.yaml');
-    const env = {BONNIE_CONFIG: '/dev/null', BONNIE_DLP_RULES: rules, BONNIE_LOG_FILE: join(home, 'bonnie.log')};
-    expect((await bonnie(['init', '--catalog', catalogPath], {env})).code).toBe(0);
-    const child = spawn(process.execPath, [BIN_RUN, 'dlp', 'watch', '--json', '--catalog', catalogPath], {env: {...process.env, ...env}});
-    children.push(child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    await expect.poll(() => out, {timeout: 20_000}).toContain('"type":"started"');
+    const watch = await startWatch(home, rules);
     writeFileSync(rules, 'rules:\n  - name: late\n    severity: medium\n    condition: {behaviour: shared_to_anyone}\n');
-    await expect.poll(() => out, {timeout: 10_000}).toContain('"type":"rules"');
-    child.kill('SIGTERM');
-    expect(await exited, err).toBe(0);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as {type: string; behaviourRules?: number; message?: string});
+    await expect.poll(() => watch.out, {timeout: 10_000}).toContain('"type":"rules"');
+    watch.child.kill('SIGTERM');
+    expect(await watch.exited, watch.err).toBe(0);
+    const lines = watch.lines();
     expect(lines.map((l) => l.type)).toEqual(['started', 'rules', 'stopped']);
     expect(lines[1]).toMatchObject({behaviourRules: 1, message: `reloaded the DLP rules of ${rules} (the file changed): 0 content rule(s), 1 behaviour rule(s)`});
-    expect(err).toBe('');
+    expect(watch.err).toBe('');
   });
 });
