@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto';
-import {closeSync, openSync, statSync, writeSync} from 'node:fs';
+import {closeSync, openSync, readFileSync, statSync, writeSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {openCatalog} from '../../../../src/lib/base/catalog/catalog.js';
@@ -82,6 +82,26 @@ describe('messages split at MIME part boundaries (archive format 3)', () => {
       catalog.close();
     });
   }
+
+  it('split messages packed on one or two worker threads make the segment put writes, a copy stored once', async () => {
+    const mails = [forward('one', 76), forward('two', 64, '\n'), forward('one', 76), forward('three', 76), Buffer.from('Subject: plain\r\n\r\nno parts\r\n')];
+    const segmentOf = async (workers: number) => {
+      const {catalog, archiveDir} = makeArchive(tempDir());
+      const writer = ArchiveWriter.open(catalog, archiveDir, {workers, now: () => Date.UTC(2026, 2, 3)});
+      const results = await Promise.all(mails.map((m) => writer.putAsync(Buffer.from(m))));
+      await writer.commitAsync();
+      writer.close();
+      expect(results.map((r) => r.stored)).toEqual([true, true, false, true, true]);
+      const [segment] = new ArchiveIndex(catalog.db).listSegments();
+      const bytes = readFileSync(join(archiveDir, segment?.path ?? ''));
+      expect(verifyArchive(catalog, archiveDir, {readData: true}).sound).toBe(true);
+      catalog.close();
+      return bytes;
+    };
+    const whole = await segmentOf(0);
+    expect((await segmentOf(1)).equals(whole)).toBe(true);
+    expect((await segmentOf(2)).equals(whole)).toBe(true);
+  });
 
   it('prune keeps a part a kept message names, and frees it with the last one', () => {
     const {catalog, archiveDir} = makeArchive(tempDir());
