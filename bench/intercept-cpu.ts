@@ -33,6 +33,7 @@ import {Ingester} from '../src/lib/pipeline/queue/ingest.js';
 import {REPO} from '../test/harness/lab.js';
 import {runCommand} from '../test/harness/process.js';
 import {summarizeProfile} from './lib/cpu-profile.js';
+import {countOption} from './lib/args.js';
 
 const USAGE = `usage: node --import tsx bench/intercept-cpu.ts [--deliveries N] [--rounds R] [--base DIR] [--json]
   --deliveries N  notifications (deliveries to alice) per run (default 2000)
@@ -141,16 +142,7 @@ const median = (values: number[]) => {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const option = (name: string, fallback: number) => {
-    const i = args.indexOf(name);
-    if (i === -1) return fallback;
-    const value = Number(args[i + 1]);
-    if (!Number.isInteger(value) || value < 1) {
-      process.stderr.write(`${USAGE}\n`);
-      process.exit(2);
-    }
-    return value;
-  };
+  const option = (name: string, fallback: number) => countOption(args, name, fallback, USAGE);
   const n = option('--deliveries', 2000);
   const rounds = option('--rounds', 3);
   const json = args.includes('--json');

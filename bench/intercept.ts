@@ -30,6 +30,7 @@ import {lmtpDeliver, testMessage} from '../test/harness/lmtp.js';
 import {REPO} from '../test/harness/lab.js';
 import {runCommand} from '../test/harness/process.js';
 import {summarizeProfile} from './lib/cpu-profile.js';
+import {countOption} from './lib/args.js';
 
 const TARGET = {iriP99Ms: 2000, ccP99Ms: 5000, rateRatio: 0.95};
 const USAGE = `usage: node --import tsx bench/intercept.ts [--deliveries N] [--rounds R] [--warmup N] [--nice N] [--control] [--json]
@@ -106,16 +107,7 @@ async function deliverAll(lab: Awaited<ReturnType<typeof startLab>>, n: number, 
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const option = (name: string, fallback: number) => {
-    const i = args.indexOf(name);
-    if (i === -1) return fallback;
-    const value = Number(args[i + 1]);
-    if (!Number.isInteger(value) || value < 1) {
-      process.stderr.write(USAGE);
-      process.exit(2);
-    }
-    return value;
-  };
+  const option = (name: string, fallback: number) => countOption(args, name, fallback, USAGE);
   const deliveries = option('--deliveries', 300);
   const rounds = option('--rounds', 3);
   const warmup = option('--warmup', 2000);
